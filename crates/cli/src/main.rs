@@ -1,0 +1,2 @@
+//! The `rtw` command.
+fn main() {}
