@@ -410,7 +410,8 @@ impl Decoder {
             (true, false) => Some(ExtensionValue::Token(value.into())),
             (true, true) => Some(ExtensionValue::Quoted(value.into())),
         };
-        self.extensions.push(ChunkExtension::from_parts(name, value));
+        self.extensions
+            .push(ChunkExtension::from_parts(name, value));
     }
 
     /// The trailer section and the final CRLF (RFC 9112 §7.1.2).

@@ -120,7 +120,11 @@ impl Encoder {
 
 /// Length of a chunk line: at most 16 hex digits, extensions, CRLF.
 fn head_len(extensions: &[ChunkExtension]) -> usize {
-    16 + extensions.iter().map(ChunkExtension::encoded_len).sum::<usize>() + CRLF.len()
+    16 + extensions
+        .iter()
+        .map(ChunkExtension::encoded_len)
+        .sum::<usize>()
+        + CRLF.len()
 }
 
 /// `chunk-size [ chunk-ext ] CRLF`, the size in lowercase hex without
@@ -254,7 +258,10 @@ mod tests {
         let mut enc = Encoder::new();
         let mut t = HeaderMap::new();
         t.insert("x-checksum", "abc".parse().unwrap());
-        assert_eq!(&enc.encode_last(&t).unwrap()[..], b"0\r\nx-checksum: abc\r\n\r\n");
+        assert_eq!(
+            &enc.encode_last(&t).unwrap()[..],
+            b"0\r\nx-checksum: abc\r\n\r\n"
+        );
         assert_eq!(
             enc.encode_chunk(Bytes::from_static(b"late")),
             Err(Error::EncoderFinished)

@@ -152,7 +152,10 @@ mod tests {
         assert_eq!(written(&e), ";sig=abc");
         let e = ChunkExtension::with_value("q", "a \"b\" \\c").unwrap();
         assert_eq!(written(&e), r#";q="a \"b\" \\c""#);
-        assert_eq!(written(&ChunkExtension::with_value("e", "").unwrap()), ";e=\"\"");
+        assert_eq!(
+            written(&ChunkExtension::with_value("e", "").unwrap()),
+            ";e=\"\""
+        );
         assert_eq!(
             ChunkExtension::with_value("n", "a\0b"),
             Err(Error::InvalidExtensionValue)

@@ -79,8 +79,8 @@ pub(crate) fn parse_trailers(
     for field in parsed.iter() {
         let name = HeaderName::from_bytes(field.name.as_bytes())
             .map_err(|e| Error::InvalidTrailer(e.to_string()))?;
-        let value =
-            HeaderValue::from_bytes(field.value).map_err(|e| Error::InvalidTrailer(e.to_string()))?;
+        let value = HeaderValue::from_bytes(field.value)
+            .map_err(|e| Error::InvalidTrailer(e.to_string()))?;
         if is_prohibited_trailer(name.as_str()) {
             match policy {
                 TrailerPolicy::Reject => return Err(Error::ProhibitedTrailer(name.to_string())),
