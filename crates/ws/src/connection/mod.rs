@@ -1,0 +1,366 @@
+//! The sans-IO connection (RFC 6455 §5-§7).
+
+mod incoming;
+mod outgoing;
+
+use std::collections::VecDeque;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::frame::{Frame, FrameDecoder, OpCode, Progress};
+use crate::utf8::Utf8Validator;
+use crate::{CloseCode, CloseFrame, Config, Error, Event, Message, MessageKind, RandomSource, Role};
+use incoming::{FrameOutput, Incoming};
+use outgoing::Outgoing;
+
+/// Where the connection is in its life (RFC 6455 §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Messages flow both ways.
+    Open,
+    /// We sent a close frame and wait for the peer's (§7.1.2); received
+    /// messages are still delivered, nothing more can be sent.
+    Closing,
+    /// The closing handshake is complete, or the connection was failed.
+    /// Write out what [`Connection::poll_transmit`] still gives, then close
+    /// the transport: a server at once, a client after waiting briefly for
+    /// the server to close it first (§7.1.1).
+    Closed,
+}
+
+/// A WebSocket connection after the opening handshake, without I/O.
+///
+/// Feed received bytes to [`Connection::handle_input`], then drain
+/// [`Connection::poll_event`] and [`Connection::poll_transmit`]. Send with
+/// [`Connection::send`] (whole messages, fragmented at
+/// [`Config::fragment_size`]) or [`Connection::send_fragment`] (streaming).
+/// The connection answers pings and close frames itself, and fails itself
+/// with the right close code on any protocol violation (§7.1.7).
+///
+/// ```
+/// use bytes::BytesMut;
+/// use rtw_ws::{Config, Connection, Event, Message, Role, SeededRandom};
+///
+/// let mut client = Connection::new(Role::Client, Config::default(), SeededRandom::new(1));
+/// let mut server = Connection::new(Role::Server, Config::default(), SeededRandom::new(2));
+/// client.send(Message::text("Hello"))?;
+/// let mut wire = BytesMut::new();
+/// while let Some(bytes) = client.poll_transmit() {
+///     wire.extend_from_slice(&bytes);
+/// }
+/// server.handle_input(&mut wire);
+/// assert_eq!(server.poll_event(), Some(Event::Message(Message::text("Hello"))));
+/// # Ok::<(), rtw_ws::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Connection {
+    role: Role,
+    config: Config,
+    state: State,
+    decoder: FrameDecoder,
+    /// `true` once the current frame's header passed [`Incoming::start_frame`].
+    frame_started: bool,
+    incoming: Incoming,
+    outgoing: Outgoing,
+    /// Kind of the message being sent with `send_fragment`, if one is open.
+    sending: Option<MessageKind>,
+    sending_utf8: Utf8Validator,
+    events: VecDeque<Event>,
+}
+
+impl Connection {
+    /// A connection in `role`, with masking keys drawn from `rng`.
+    pub fn new(role: Role, config: Config, rng: impl RandomSource + Send + 'static) -> Self {
+        Connection {
+            role,
+            decoder: FrameDecoder::new(role, config.max_frame_size),
+            config,
+            state: State::Open,
+            frame_started: false,
+            incoming: Incoming::default(),
+            outgoing: Outgoing::new(role, Box::new(rng)),
+            sending: None,
+            sending_utf8: Utf8Validator::default(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// Our role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Bytes waiting to be taken with [`Connection::poll_transmit`].
+    pub fn buffered_amount(&self) -> usize {
+        self.outgoing.len()
+    }
+
+    /// `true` while [`Connection::send`] would accept a message: the
+    /// connection is open and the outgoing buffer is under
+    /// [`Config::max_write_buffer`].
+    pub fn can_send(&self) -> bool {
+        self.state == State::Open && self.outgoing.buffer.len() < self.config.max_write_buffer
+    }
+
+    /// Process received bytes: consumes complete frames from `src` (and the
+    /// header of an incomplete one), leaving the rest for the next call.
+    /// Payloads are split off `src` without copying.
+    ///
+    /// Events and bytes to send become available through
+    /// [`Connection::poll_event`] and [`Connection::poll_transmit`]. Once the
+    /// connection is [`State::Closed`], input is discarded.
+    pub fn handle_input(&mut self, src: &mut BytesMut) {
+        while self.state != State::Closed {
+            if let Err(e) = self.step(src) {
+                match e {
+                    Step::NeedMore => return,
+                    Step::Failed(e) => return self.fail(e),
+                }
+            }
+        }
+        src.clear();
+    }
+
+    /// Read what `src` holds of the next frame.
+    fn step(&mut self, src: &mut BytesMut) -> Result<(), Step> {
+        let progress = self.decoder.advance(src)?;
+        let (header, fresh) = match &progress {
+            Progress::Partial { header: None, .. } => return Err(Step::NeedMore),
+            Progress::Partial {
+                header: Some(h),
+                new,
+            } => (*h, &src[new.clone()]),
+            Progress::Complete { frame, new_from } => (frame.header, &frame.payload[*new_from..]),
+        };
+        let data = !header.opcode.is_control();
+        if !self.frame_started {
+            if data {
+                self.incoming
+                    .start_frame(&header, self.config.max_message_size)?;
+            }
+            self.frame_started = true;
+        }
+        let Progress::Complete { frame, new_from } = progress else {
+            if data {
+                self.incoming.check_payload(fresh)?;
+            }
+            return Err(Step::NeedMore);
+        };
+        self.frame_started = false;
+        if data {
+            self.data_frame(frame, new_from)
+        } else {
+            self.control_frame(frame)
+        }
+    }
+
+    fn data_frame(&mut self, frame: Frame, new_from: usize) -> Result<(), Step> {
+        let out = self.incoming.finish_frame(
+            frame.header.fin,
+            frame.payload,
+            new_from,
+            self.config.deliver_fragments,
+        )?;
+        match out {
+            Some(FrameOutput::Message(m)) => self.events.push_back(Event::Message(m)),
+            Some(FrameOutput::Fragment(f)) => self.events.push_back(Event::Fragment(f)),
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn control_frame(&mut self, frame: Frame) -> Result<(), Step> {
+        match frame.header.opcode {
+            OpCode::Ping => {
+                if self.config.auto_pong && self.state == State::Open {
+                    self.outgoing.pending_pong = Some(frame.payload.clone());
+                }
+                self.events.push_back(Event::Message(Message::Ping(frame.payload)));
+            }
+            OpCode::Pong => self.events.push_back(Event::Message(Message::Pong(frame.payload))),
+            OpCode::Close => {
+                let close = CloseFrame::parse(frame.payload)?;
+                if self.state == State::Open {
+                    // §5.5.1: answer with a close frame, echoing the code.
+                    self.outgoing.flush_pong();
+                    let mut payload = BytesMut::new();
+                    if let Some(c) = &close {
+                        CloseFrame::new(c.code, "").write_payload(&mut payload);
+                    }
+                    self.outgoing.frame(OpCode::Close, true, &payload);
+                }
+                self.state = State::Closed;
+                self.events.push_back(Event::Message(Message::Close(close)));
+            }
+            _ => unreachable!("data opcodes are handled by data_frame"),
+        }
+        Ok(())
+    }
+
+    /// Fail the connection (§7.1.7): send a close frame with the error's
+    /// code unless we sent one already, and stop reading.
+    fn fail(&mut self, error: Error) {
+        if self.state == State::Open {
+            let code = error.close_code().unwrap_or(CloseCode::PROTOCOL_ERROR);
+            let mut payload = BytesMut::new();
+            CloseFrame::new(code, "").write_payload(&mut payload);
+            self.outgoing.pending_pong = None;
+            self.outgoing.frame(OpCode::Close, true, &payload);
+        }
+        self.state = State::Closed;
+        self.events.push_back(Event::Failed(error));
+    }
+
+    /// Queue a message: text and binary are fragmented at
+    /// [`Config::fragment_size`]; ping and pong payloads are at most 125
+    /// bytes; `Close` starts the closing handshake (§7.1.2).
+    ///
+    /// Fails with [`Error::Closed`] once we sent a close frame, with
+    /// [`Error::WriteBufferFull`] while the outgoing buffer is over its limit
+    /// (take [`Connection::poll_transmit`] and write it first), and with
+    /// [`Error::FragmentOrder`] while a [`Connection::send_fragment`]
+    /// message is open.
+    pub fn send(&mut self, message: Message) -> Result<(), Error> {
+        if let Message::Close(frame) = message {
+            return self.close(frame);
+        }
+        self.check_can_send()?;
+        self.outgoing.flush_pong();
+        match message {
+            Message::Text(t) => self.send_message(OpCode::Text, t.as_bytes()),
+            Message::Binary(b) => self.send_message(OpCode::Binary, &b),
+            Message::Ping(p) => self.send_control(OpCode::Ping, &p),
+            Message::Pong(p) => self.send_control(OpCode::Pong, &p),
+            Message::Close(_) => unreachable!("handled above"),
+        }
+    }
+
+    fn check_can_send(&self) -> Result<(), Error> {
+        if self.state != State::Open {
+            return Err(Error::Closed);
+        }
+        if self.outgoing.buffer.len() >= self.config.max_write_buffer {
+            return Err(Error::WriteBufferFull {
+                limit: self.config.max_write_buffer,
+            });
+        }
+        Ok(())
+    }
+
+    fn send_message(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), Error> {
+        if self.sending.is_some() {
+            return Err(Error::FragmentOrder("a fragmented message is still open"));
+        }
+        self.outgoing
+            .message(opcode, payload, self.config.fragment_size);
+        Ok(())
+    }
+
+    fn send_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), Error> {
+        if payload.len() > 125 {
+            return Err(Error::ControlPayloadTooLong(payload.len()));
+        }
+        self.outgoing.frame(opcode, true, payload);
+        Ok(())
+    }
+
+    /// Send one fragment of a message (RFC 6455 §5.4): the first call opens
+    /// a message of `kind`, later calls with the same kind continue it, and
+    /// `fin` ends it. Text fragments are checked to add up to valid UTF-8;
+    /// each may end inside a code point. Control frames may be sent between
+    /// fragments.
+    pub fn send_fragment(&mut self, kind: MessageKind, payload: &[u8], fin: bool) -> Result<(), Error> {
+        self.check_can_send()?;
+        self.outgoing.flush_pong();
+        let opcode = match self.sending {
+            None => {
+                self.sending_utf8.reset();
+                match kind {
+                    MessageKind::Text => OpCode::Text,
+                    MessageKind::Binary => OpCode::Binary,
+                }
+            }
+            Some(open) if open == kind => OpCode::Continuation,
+            Some(_) => return Err(Error::FragmentOrder("fragment of a different kind than its message")),
+        };
+        if kind == MessageKind::Text {
+            let mut check = self.sending_utf8.clone();
+            check.feed(payload).map_err(|_| Error::InvalidUtf8)?;
+            if fin && !check.is_complete() {
+                return Err(Error::InvalidUtf8);
+            }
+            self.sending_utf8 = check;
+        }
+        self.outgoing.frame(opcode, fin, payload);
+        self.sending = if fin { None } else { Some(kind) };
+        Ok(())
+    }
+
+    /// Start the closing handshake (RFC 6455 §7.1.2) with `frame` as the
+    /// close frame's body (`None` for an empty body). The code must be one
+    /// that may be sent (§7.4) and the reason at most 123 bytes.
+    pub fn close(&mut self, frame: Option<CloseFrame>) -> Result<(), Error> {
+        if self.state != State::Open {
+            return Err(Error::Closed);
+        }
+        let mut payload = BytesMut::new();
+        if let Some(f) = &frame {
+            if !f.code.is_valid_on_wire() {
+                return Err(Error::CloseCodeNotSendable(f.code.0));
+            }
+            if f.reason.len() > 123 {
+                return Err(Error::ControlPayloadTooLong(2 + f.reason.len()));
+            }
+            f.write_payload(&mut payload);
+        }
+        self.outgoing.flush_pong();
+        self.outgoing.frame(OpCode::Close, true, &payload);
+        self.state = State::Closing;
+        Ok(())
+    }
+
+    /// The next event, or `None` until more input is handled.
+    ///
+    /// Changes after [`Connection::handle_input`].
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// All bytes to write to the transport, in order, or `None` when there
+    /// are none.
+    ///
+    /// Changes after [`Connection::send`], [`Connection::send_fragment`],
+    /// [`Connection::close`] and [`Connection::handle_input`] (which queues
+    /// pongs, close replies and the close frame of a failure).
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.outgoing.flush_pong();
+        if self.outgoing.buffer.is_empty() {
+            return None;
+        }
+        Some(self.outgoing.buffer.split().freeze())
+    }
+}
+
+/// Why [`Connection::step`] stopped.
+enum Step {
+    NeedMore,
+    Failed(Error),
+}
+
+impl From<Error> for Step {
+    fn from(e: Error) -> Self {
+        Step::Failed(e)
+    }
+}

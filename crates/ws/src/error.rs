@@ -1,0 +1,134 @@
+//! The errors of rtw-ws, each naming the rule that was broken.
+
+use crate::CloseCode;
+
+/// Everything that can go wrong on a WebSocket connection.
+///
+/// Peer faults carry the close code the connection is failed with
+/// ([`Error::close_code`]); the [`Connection`](crate::Connection) sends that
+/// close frame itself. Caller misuse ([`Error::is_peer_fault`] is `false`)
+/// leaves the connection as it was.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// RSV1, RSV2 or RSV3 is set without an extension that defines it
+    /// (RFC 6455 §5.2).
+    #[error("reserved bits 0b{bits:03b} set without a negotiated extension (RFC 6455 §5.2)")]
+    ReservedBits {
+        /// RSV1 RSV2 RSV3 as three bits.
+        bits: u8,
+    },
+    /// An opcode RFC 6455 §5.2 reserves (0x3-0x7, 0xB-0xF).
+    #[error("reserved opcode 0x{0:x} (RFC 6455 §5.2)")]
+    ReservedOpcode(u8),
+    /// A client sent an unmasked frame (RFC 6455 §5.1).
+    #[error("client frame is not masked (RFC 6455 §5.1)")]
+    UnmaskedFrame,
+    /// A server sent a masked frame (RFC 6455 §5.1).
+    #[error("server frame is masked (RFC 6455 §5.1)")]
+    MaskedFrame,
+    /// A control frame with more than 125 bytes of payload (RFC 6455 §5.5).
+    #[error("control frame payload of {0} bytes exceeds 125 (RFC 6455 §5.5)")]
+    ControlFrameTooLong(u64),
+    /// A control frame without FIN (RFC 6455 §5.5).
+    #[error("control frame is fragmented (RFC 6455 §5.5)")]
+    FragmentedControlFrame,
+    /// The most significant bit of a 64-bit payload length is set
+    /// (RFC 6455 §5.2).
+    #[error("most significant bit of the 64-bit payload length is set (RFC 6455 §5.2)")]
+    LengthMsbSet,
+    /// A payload length not in the minimal number of bytes (RFC 6455 §5.2:
+    /// "the minimal number of bytes MUST be used to encode the length").
+    #[error("payload length {0} not encoded in the minimal number of bytes (RFC 6455 §5.2)")]
+    NonMinimalLength(u64),
+    /// A continuation frame with no fragmented message in progress
+    /// (RFC 6455 §5.4).
+    #[error("continuation frame without a message to continue (RFC 6455 §5.4)")]
+    UnexpectedContinuation,
+    /// A new text or binary frame while a fragmented message is still open
+    /// (RFC 6455 §5.4).
+    #[error("new data frame inside a fragmented message (RFC 6455 §5.4)")]
+    ExpectedContinuation,
+    /// A close frame with a one-byte payload (RFC 6455 §5.5.1).
+    #[error("close frame payload of 1 byte (RFC 6455 §5.5.1)")]
+    CloseFrameTooShort,
+    /// A close status code that may not be sent (RFC 6455 §7.4).
+    #[error("close code {0} is not valid on the wire (RFC 6455 §7.4)")]
+    InvalidCloseCode(u16),
+    /// A close reason that is not UTF-8 (RFC 6455 §5.5.1).
+    #[error("close reason is not valid UTF-8 (RFC 6455 §5.5.1)")]
+    InvalidCloseReason,
+    /// A text message that is not UTF-8 (RFC 6455 §5.6, §8.1).
+    #[error("text message is not valid UTF-8 (RFC 6455 §8.1)")]
+    InvalidUtf8,
+    /// A frame larger than [`Config::max_frame_size`](crate::Config::max_frame_size).
+    #[error("frame of {len} bytes exceeds the limit of {limit}")]
+    FrameTooLarge {
+        /// The declared payload length.
+        len: u64,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// A message larger than [`Config::max_message_size`](crate::Config::max_message_size),
+    /// counted across its fragments.
+    #[error("message exceeds the limit of {limit} bytes")]
+    MessageTooLarge {
+        /// The configured limit.
+        limit: u64,
+    },
+
+    /// Caller misuse: sending after the connection was closed, or data after
+    /// our close frame (RFC 6455 §5.5.1: no data frames after Close).
+    #[error("the connection is closing or closed")]
+    Closed,
+    /// Caller misuse: the outgoing buffer holds more than
+    /// [`Config::max_write_buffer`](crate::Config::max_write_buffer); write
+    /// out [`Connection::poll_transmit`](crate::Connection::poll_transmit) first.
+    #[error("outgoing buffer is full ({limit} bytes); flush before sending more")]
+    WriteBufferFull {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// Caller misuse: a ping, pong or close payload over 125 bytes
+    /// (RFC 6455 §5.5).
+    #[error("control frame payload of {0} bytes exceeds 125 (RFC 6455 §5.5)")]
+    ControlPayloadTooLong(usize),
+    /// Caller misuse: a close code that must not be sent (RFC 6455 §7.4.1).
+    #[error("close code {0} must not be sent (RFC 6455 §7.4)")]
+    CloseCodeNotSendable(u16),
+    /// Caller misuse: a fragment sent out of order (a continuation without a
+    /// started message, or a new message while one is open).
+    #[error("fragment out of order: {0}")]
+    FragmentOrder(&'static str),
+}
+
+impl Error {
+    /// The close code the connection is failed with for a peer fault
+    /// (RFC 6455 §7.4.1): 1002 for protocol errors, 1007 for invalid UTF-8,
+    /// 1009 for limits. `None` for handshake errors and caller misuse.
+    pub fn close_code(&self) -> Option<CloseCode> {
+        use Error::*;
+        Some(match self {
+            ReservedBits { .. }
+            | ReservedOpcode(_)
+            | UnmaskedFrame
+            | MaskedFrame
+            | ControlFrameTooLong(_)
+            | FragmentedControlFrame
+            | LengthMsbSet
+            | NonMinimalLength(_)
+            | UnexpectedContinuation
+            | ExpectedContinuation
+            | CloseFrameTooShort
+            | InvalidCloseCode(_) => CloseCode::PROTOCOL_ERROR,
+            InvalidCloseReason | InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
+            FrameTooLarge { .. } | MessageTooLarge { .. } => CloseCode::MESSAGE_TOO_BIG,
+            _ => return None,
+        })
+    }
+
+    /// `true` for faults of the peer, `false` for caller misuse.
+    pub fn is_peer_fault(&self) -> bool {
+        self.close_code().is_some()
+    }
+}

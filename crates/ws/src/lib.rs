@@ -1,0 +1,25 @@
+//! Sans-IO WebSocket (RFC 6455).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod close;
+mod config;
+mod connection;
+mod error;
+pub mod frame;
+pub mod handshake;
+mod mask;
+mod message;
+mod rng;
+mod role;
+mod utf8;
+
+pub use close::{CloseCode, CloseFrame};
+pub use config::Config;
+pub use connection::{Connection, State};
+pub use error::Error;
+pub use mask::apply_mask;
+pub use message::{Event, Fragment, Message, MessageKind};
+pub use rng::{RandomSource, SeededRandom};
+pub use role::Role;
+pub use utf8::Utf8Bytes;
