@@ -192,6 +192,9 @@ impl Decoder {
                     self.state = S::DataLf;
                     Ok(Step::Continue)
                 }
+                b'\n' => Err(Error::BareLf {
+                    context: LineContext::AfterData,
+                }),
                 _ => Err(Error::MissingCrlfAfterData { found: b }),
             },
             S::DataLf => match b {
@@ -260,6 +263,7 @@ impl Decoder {
                 Ok(Step::Continue)
             }
             (S::SizeBws, _) if is_ws(b) => Ok(Step::Continue),
+            (S::SizeBws, b'\r') => Err(Error::WhitespaceBeforeLineEnd),
             (S::SizeBws, _) => Err(Error::InvalidExtension { found: b }),
             (S::SizeLf, b'\n') => self.chunk_line_done(),
             (S::SizeLf, _) => Err(Error::BareCr {
@@ -349,6 +353,9 @@ impl Decoder {
                         S::ExtName | S::ExtNameBws => S::ExtNameBws,
                         _ => S::ExtValueBws,
                     };
+                }
+                b'\r' if matches!(self.state, S::ExtNameBws | S::ExtValueBws) => {
+                    return Err(Error::WhitespaceBeforeLineEnd);
                 }
                 b'\r' if matches!(self.state, S::ExtName | S::ExtValueEnd) => {
                     self.finish_extension();

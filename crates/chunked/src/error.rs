@@ -110,6 +110,12 @@ pub enum Error {
         /// The configured limit.
         limit: usize,
     },
+    /// Whitespace right before the CRLF of a chunk line: `BWS` is allowed
+    /// only before `;` and around `=` (RFC 9112 §7.1.1), never at the end.
+    #[error(
+        "whitespace before the end of the chunk line: BWS is only allowed around ';' and '=' (RFC 9112 §7.1.1)"
+    )]
+    WhitespaceBeforeLineEnd,
     /// A LF that is not preceded by CR (RFC 9112 §2.2 allows a recipient to
     /// accept it; rtw never does, see CVE-2025-22871 and CVE-2025-55315).
     #[error("bare LF in {context}: line ends must be CRLF (RFC 9112 §2.2, §7.1)")]

@@ -80,22 +80,22 @@ fn vectors() -> Vec<(&'static str, Vec<u8>, Error)> {
         (
             "trailing space before CRLF",
             v("5 \r\nhello\r\n0\r\n\r\n"),
-            ext(b'\r'),
+            WhitespaceBeforeLineEnd,
         ),
         (
             "trailing tab before CRLF",
             v("5\t\r\nhello\r\n0\r\n\r\n"),
-            ext(b'\r'),
+            WhitespaceBeforeLineEnd,
         ),
         (
             "space after extension name",
             v("5;a \r\nhello\r\n"),
-            ext(b'\r'),
+            WhitespaceBeforeLineEnd,
         ),
         (
             "space after extension value",
             v("5;a=b \r\nhello\r\n"),
-            ext(b'\r'),
+            WhitespaceBeforeLineEnd,
         ),
         // line ends are CRLF (RFC 9112 §2.2; CVE-2025-22871, CVE-2025-55315)
         (
@@ -117,7 +117,7 @@ fn vectors() -> Vec<(&'static str, Vec<u8>, Error)> {
         (
             "bare LF after data",
             v("5\r\nhello\n0\r\n\r\n"),
-            after_data(b'\n'),
+            lf(AfterData),
         ),
         (
             "bare CR after data",

@@ -23,7 +23,7 @@ fn extension() -> impl Strategy<Value = ChunkExtension> {
     ]
 }
 
-fn chunk() -> impl Strategy<Value = (Vec<u8>, Vec<ChunkExtension>)> {
+fn chunk() -> impl Strategy<Value = Chunk> {
     (
         proptest::collection::vec(any::<u8>(), 1..300),
         proptest::collection::vec(extension(), 0..3),
@@ -44,14 +44,13 @@ fn trailers() -> impl Strategy<Value = HeaderMap> {
     })
 }
 
-/// A body as (chunks, last-chunk extensions, trailers) and its encoding.
-fn body() -> impl Strategy<
-    Value = (
-        Vec<(Vec<u8>, Vec<ChunkExtension>)>,
-        Vec<ChunkExtension>,
-        HeaderMap,
-    ),
-> {
+/// A chunk: its data and extensions.
+type Chunk = (Vec<u8>, Vec<ChunkExtension>);
+
+/// A body: chunks, last-chunk extensions, trailers.
+type Body = (Vec<Chunk>, Vec<ChunkExtension>, HeaderMap);
+
+fn body() -> impl Strategy<Value = Body> {
     (
         proptest::collection::vec(chunk(), 0..8),
         proptest::collection::vec(extension(), 0..2),
@@ -59,11 +58,7 @@ fn body() -> impl Strategy<
     )
 }
 
-fn encode(
-    chunks: &[(Vec<u8>, Vec<ChunkExtension>)],
-    last: &[ChunkExtension],
-    trailers: &HeaderMap,
-) -> Vec<u8> {
+fn encode(chunks: &[Chunk], last: &[ChunkExtension], trailers: &HeaderMap) -> Vec<u8> {
     let mut enc = Encoder::new();
     let mut wire = bytes::BytesMut::new();
     for (data, ext) in chunks {

@@ -1,2 +1,52 @@
-//! The `rtw` command.
-fn main() {}
+//! The `rtw` command: inspect, serve and test real-time web protocols.
+//!
+//! `main` only parses the command line and dispatches: each protocol is one
+//! subcommand implemented in its own module (`rtw chunked ...` in
+//! [`chunked`]), so a new protocol adds a module and one variant of
+//! [`Protocol`].
+//!
+//! Exit status: 0 on success, 1 when the input breaks the protocol or I/O
+//! fails (the reason is printed on stderr), 2 for a bad command line.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod chunked;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Inspect, serve and test real-time web protocols.
+#[derive(Debug, Parser)]
+#[command(name = "rtw", version, about, propagate_version = true)]
+struct Cli {
+    /// The protocol to work with.
+    #[command(subcommand)]
+    protocol: Protocol,
+}
+
+/// One subcommand per protocol.
+#[derive(Debug, Subcommand)]
+enum Protocol {
+    /// HTTP/1.1 chunked transfer coding (RFC 9112 §7.1).
+    Chunked(chunked::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.protocol {
+        Protocol::Chunked(args) => chunked::run(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
