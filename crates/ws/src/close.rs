@@ -118,10 +118,15 @@ mod tests {
 
     #[test]
     fn wire_validity() {
-        for ok in [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999] {
+        for ok in [
+            1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999,
+            4000, 4999,
+        ] {
             assert!(CloseCode(ok).is_valid_on_wire(), "{ok}");
         }
-        for bad in [0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535] {
+        for bad in [
+            0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535,
+        ] {
             assert!(!CloseCode(bad).is_valid_on_wire(), "{bad}");
         }
     }
@@ -130,10 +135,21 @@ mod tests {
     fn parse_rules() {
         use crate::Error;
         assert_eq!(CloseFrame::parse(Bytes::new()), Ok(None));
-        assert_eq!(CloseFrame::parse(Bytes::from_static(&[3])), Err(Error::CloseFrameTooShort));
-        assert_eq!(CloseFrame::parse(Bytes::from_static(&[3, 0xed])), Err(Error::InvalidCloseCode(1005)));
-        assert_eq!(CloseFrame::parse(Bytes::from_static(&[3, 0xe8, 0xff])), Err(Error::InvalidCloseReason));
-        let f = CloseFrame::parse(Bytes::from_static(b"\x03\xe8bye")).unwrap().unwrap();
+        assert_eq!(
+            CloseFrame::parse(Bytes::from_static(&[3])),
+            Err(Error::CloseFrameTooShort)
+        );
+        assert_eq!(
+            CloseFrame::parse(Bytes::from_static(&[3, 0xed])),
+            Err(Error::InvalidCloseCode(1005))
+        );
+        assert_eq!(
+            CloseFrame::parse(Bytes::from_static(&[3, 0xe8, 0xff])),
+            Err(Error::InvalidCloseReason)
+        );
+        let f = CloseFrame::parse(Bytes::from_static(b"\x03\xe8bye"))
+            .unwrap()
+            .unwrap();
         assert_eq!(f.code, CloseCode::NORMAL);
         assert_eq!(f.reason.as_str(), "bye");
     }

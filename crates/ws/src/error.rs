@@ -1,6 +1,7 @@
 //! The errors of rtw-ws, each naming the rule that was broken.
 
 use crate::CloseCode;
+use crate::handshake::HandshakeError;
 
 /// Everything that can go wrong on a WebSocket connection.
 ///
@@ -11,6 +12,10 @@ use crate::CloseCode;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The opening handshake failed (RFC 6455 §4); the server answers with
+    /// [`HandshakeError::rejection_bytes`].
+    #[error(transparent)]
+    Handshake(#[from] HandshakeError),
     /// RSV1, RSV2 or RSV3 is set without an extension that defines it
     /// (RFC 6455 §5.2).
     #[error("reserved bits 0b{bits:03b} set without a negotiated extension (RFC 6455 §5.2)")]
@@ -129,6 +134,6 @@ impl Error {
 
     /// `true` for faults of the peer, `false` for caller misuse.
     pub fn is_peer_fault(&self) -> bool {
-        self.close_code().is_some()
+        self.close_code().is_some() || matches!(self, Error::Handshake(_))
     }
 }

@@ -10,7 +10,12 @@
 /// operation.
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let rot = offset % 4;
-    let key = [key[rot], key[(rot + 1) % 4], key[(rot + 2) % 4], key[(rot + 3) % 4]];
+    let key = [
+        key[rot],
+        key[(rot + 1) % 4],
+        key[(rot + 2) % 4],
+        key[(rot + 3) % 4],
+    ];
     let wide: [u8; 32] = std::array::from_fn(|i| key[i % 4]);
     let mut blocks = buf.chunks_exact_mut(32);
     for block in &mut blocks {

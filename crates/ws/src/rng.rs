@@ -74,7 +74,11 @@ mod tests {
 
     #[test]
     fn same_seed_same_bytes_different_seed_different_bytes() {
-        let (mut a, mut b, mut c) = (SeededRandom::new(1), SeededRandom::new(1), SeededRandom::new(2));
+        let (mut a, mut b, mut c) = (
+            SeededRandom::new(1),
+            SeededRandom::new(1),
+            SeededRandom::new(2),
+        );
         let (mut x, mut y, mut z) = ([0u8; 13], [0u8; 13], [0u8; 13]);
         a.fill_bytes(&mut x);
         b.fill_bytes(&mut y);

@@ -71,7 +71,9 @@ fn messages_cross_in_both_directions_at_any_split() {
         let text = "Hello κόσμε €𝄞 ".repeat(5);
         client.send(Message::text(text.as_str())).unwrap();
         client.send(Message::binary(vec![0u8, 1, 2, 255])).unwrap();
-        client.send(Message::Ping(Bytes::from_static(b"p"))).unwrap();
+        client
+            .send(Message::Ping(Bytes::from_static(b"p")))
+            .unwrap();
         deliver(&mut client, &mut server, piece);
         assert_eq!(
             events(&mut server),
@@ -105,14 +107,20 @@ fn closing_handshake_started_by_the_client() {
     deliver(&mut client, &mut server, 3);
     assert_eq!(
         events(&mut server),
-        [Event::Message(Message::Close(Some(CloseFrame::new(CloseCode::GOING_AWAY, "bye"))))]
+        [Event::Message(Message::Close(Some(CloseFrame::new(
+            CloseCode::GOING_AWAY,
+            "bye"
+        ))))]
     );
     assert_eq!(server.state(), State::Closed);
     deliver(&mut server, &mut client, 3);
     // The reply echoes the code (§5.5.1).
     assert_eq!(
         events(&mut client),
-        [Event::Message(Message::Close(Some(CloseFrame::new(CloseCode::GOING_AWAY, ""))))]
+        [Event::Message(Message::Close(Some(CloseFrame::new(
+            CloseCode::GOING_AWAY,
+            ""
+        ))))]
     );
     assert_eq!(client.state(), State::Closed);
     assert_eq!(client.poll_transmit(), None);
@@ -134,7 +142,10 @@ fn data_sent_after_close_is_refused_but_received_data_is_delivered() {
     server.close(None).unwrap();
     client.send(Message::text("in flight")).unwrap();
     deliver(&mut client, &mut server, 5);
-    assert_eq!(events(&mut server), [Event::Message(Message::text("in flight"))]);
+    assert_eq!(
+        events(&mut server),
+        [Event::Message(Message::text("in flight"))]
+    );
     assert_eq!(server.state(), State::Closing);
 }
 
@@ -150,25 +161,102 @@ fn every_violation_fails_with_its_close_code() {
     encode_frame(&mut unmasked, OpCode::Text, true, 0, None, b"hi");
     let big_ping = masked(OpCode::Ping, true, &[0; 126]);
     let cases: Vec<(&str, Vec<u8>, Error, u16)> = vec![
-        ("RSV2 without extension", rsv, Error::ReservedBits { bits: 0b100 }, 1002),
-        ("reserved opcode", reserved_op, Error::ReservedOpcode(3), 1002),
-        ("unmasked client frame", unmasked.to_vec(), Error::UnmaskedFrame, 1002),
-        ("ping over 125 bytes", big_ping, Error::ControlFrameTooLong(126), 1002),
-        ("fragmented ping", masked(OpCode::Ping, false, b""), Error::FragmentedControlFrame, 1002),
-        ("continuation first", cont(true, b"x"), Error::UnexpectedContinuation, 1002),
-        ("text inside fragmented text", [text(false, b"a"), text(true, b"b")].concat(), Error::ExpectedContinuation, 1002),
-        ("invalid UTF-8", text(true, b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80"), Error::InvalidUtf8, 1007),
-        ("UTF-8 cut at message end", [text(false, b"\xe2\x82"), cont(true, b"")].concat(), Error::InvalidUtf8, 1007),
-        ("close with 1 byte", masked(OpCode::Close, true, &[3]), Error::CloseFrameTooShort, 1002),
-        ("close code 1005", masked(OpCode::Close, true, &1005u16.to_be_bytes()), Error::InvalidCloseCode(1005), 1002),
-        ("close code 999", masked(OpCode::Close, true, &999u16.to_be_bytes()), Error::InvalidCloseCode(999), 1002),
-        ("close code 5000", masked(OpCode::Close, true, &5000u16.to_be_bytes()), Error::InvalidCloseCode(5000), 1002),
-        ("close reason not UTF-8", masked(OpCode::Close, true, b"\x03\xe8\xff"), Error::InvalidCloseReason, 1007),
+        (
+            "RSV2 without extension",
+            rsv,
+            Error::ReservedBits { bits: 0b100 },
+            1002,
+        ),
+        (
+            "reserved opcode",
+            reserved_op,
+            Error::ReservedOpcode(3),
+            1002,
+        ),
+        (
+            "unmasked client frame",
+            unmasked.to_vec(),
+            Error::UnmaskedFrame,
+            1002,
+        ),
+        (
+            "ping over 125 bytes",
+            big_ping,
+            Error::ControlFrameTooLong(126),
+            1002,
+        ),
+        (
+            "fragmented ping",
+            masked(OpCode::Ping, false, b""),
+            Error::FragmentedControlFrame,
+            1002,
+        ),
+        (
+            "continuation first",
+            cont(true, b"x"),
+            Error::UnexpectedContinuation,
+            1002,
+        ),
+        (
+            "text inside fragmented text",
+            [text(false, b"a"), text(true, b"b")].concat(),
+            Error::ExpectedContinuation,
+            1002,
+        ),
+        (
+            "invalid UTF-8",
+            text(
+                true,
+                b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80",
+            ),
+            Error::InvalidUtf8,
+            1007,
+        ),
+        (
+            "UTF-8 cut at message end",
+            [text(false, b"\xe2\x82"), cont(true, b"")].concat(),
+            Error::InvalidUtf8,
+            1007,
+        ),
+        (
+            "close with 1 byte",
+            masked(OpCode::Close, true, &[3]),
+            Error::CloseFrameTooShort,
+            1002,
+        ),
+        (
+            "close code 1005",
+            masked(OpCode::Close, true, &1005u16.to_be_bytes()),
+            Error::InvalidCloseCode(1005),
+            1002,
+        ),
+        (
+            "close code 999",
+            masked(OpCode::Close, true, &999u16.to_be_bytes()),
+            Error::InvalidCloseCode(999),
+            1002,
+        ),
+        (
+            "close code 5000",
+            masked(OpCode::Close, true, &5000u16.to_be_bytes()),
+            Error::InvalidCloseCode(5000),
+            1002,
+        ),
+        (
+            "close reason not UTF-8",
+            masked(OpCode::Close, true, b"\x03\xe8\xff"),
+            Error::InvalidCloseReason,
+            1007,
+        ),
     ];
     for (name, input, error, code) in cases {
         for piece in [1, 1000] {
             let (ev, out, state) = server_gets(&input, piece);
-            assert_eq!(ev.last(), Some(&Event::Failed(error.clone())), "{name} ({piece})");
+            assert_eq!(
+                ev.last(),
+                Some(&Event::Failed(error.clone())),
+                "{name} ({piece})"
+            );
             assert_eq!(error.close_code(), Some(CloseCode(code)), "{name}");
             assert_eq!(out, close_frame_bytes(code), "{name}: close frame sent");
             assert_eq!(state, State::Closed, "{name}");
@@ -212,7 +300,10 @@ fn size_limits_fail_with_1009_before_buffering() {
     server.handle_input(&mut BytesMut::from(&wire[..6]));
     assert_eq!(
         server.poll_event(),
-        Some(Event::Failed(Error::FrameTooLarge { len: 101, limit: 100 }))
+        Some(Event::Failed(Error::FrameTooLarge {
+            len: 101,
+            limit: 100
+        }))
     );
     let mut server = Connection::new(Role::Server, config, SeededRandom::new(1));
     let mut wire = masked(OpCode::Binary, false, &[0; 100]);
@@ -254,16 +345,30 @@ fn fragments_are_delivered_as_they_come_when_asked() {
         ..Config::default()
     };
     let (mut client, mut server) = pair(config);
-    client.send_fragment(MessageKind::Text, "€".as_bytes()[..1].as_ref(), false).unwrap();
+    client
+        .send_fragment(MessageKind::Text, "€".as_bytes()[..1].as_ref(), false)
+        .unwrap();
     client.send(Message::Ping(Bytes::new())).unwrap();
-    client.send_fragment(MessageKind::Text, &"€".as_bytes()[1..], true).unwrap();
+    client
+        .send_fragment(MessageKind::Text, &"€".as_bytes()[1..], true)
+        .unwrap();
     deliver(&mut client, &mut server, 1);
     assert_eq!(
         events(&mut server),
         [
-            Event::Fragment(Fragment { kind: MessageKind::Text, payload: Bytes::from_static(b"\xe2"), first: true, fin: false }),
+            Event::Fragment(Fragment {
+                kind: MessageKind::Text,
+                payload: Bytes::from_static(b"\xe2"),
+                first: true,
+                fin: false
+            }),
             Event::Message(Message::Ping(Bytes::new())),
-            Event::Fragment(Fragment { kind: MessageKind::Text, payload: Bytes::from_static(b"\x82\xac"), first: false, fin: true }),
+            Event::Fragment(Fragment {
+                kind: MessageKind::Text,
+                payload: Bytes::from_static(b"\x82\xac"),
+                first: false,
+                fin: true
+            }),
         ]
     );
 }
@@ -275,14 +380,36 @@ fn caller_misuse_is_refused_without_closing() {
         ..Config::default()
     };
     let (mut client, _) = pair(config);
-    assert_eq!(client.send(Message::Ping(Bytes::from(vec![0; 126]))), Err(Error::ControlPayloadTooLong(126)));
-    assert_eq!(client.close(Some(CloseFrame::new(CloseCode::NO_STATUS, ""))), Err(Error::CloseCodeNotSendable(1005)));
-    assert_eq!(client.send_fragment(MessageKind::Text, b"\xff", true), Err(Error::InvalidUtf8));
-    client.send_fragment(MessageKind::Binary, b"a", false).unwrap();
-    assert!(matches!(client.send(Message::text("x")), Err(Error::FragmentOrder(_))));
-    assert!(matches!(client.send_fragment(MessageKind::Text, b"x", true), Err(Error::FragmentOrder(_))));
-    client.send_fragment(MessageKind::Binary, &[0; 20], true).unwrap();
-    assert_eq!(client.send(Message::text("x")), Err(Error::WriteBufferFull { limit: 10 }));
+    assert_eq!(
+        client.send(Message::Ping(Bytes::from(vec![0; 126]))),
+        Err(Error::ControlPayloadTooLong(126))
+    );
+    assert_eq!(
+        client.close(Some(CloseFrame::new(CloseCode::NO_STATUS, ""))),
+        Err(Error::CloseCodeNotSendable(1005))
+    );
+    assert_eq!(
+        client.send_fragment(MessageKind::Text, b"\xff", true),
+        Err(Error::InvalidUtf8)
+    );
+    client
+        .send_fragment(MessageKind::Binary, b"a", false)
+        .unwrap();
+    assert!(matches!(
+        client.send(Message::text("x")),
+        Err(Error::FragmentOrder(_))
+    ));
+    assert!(matches!(
+        client.send_fragment(MessageKind::Text, b"x", true),
+        Err(Error::FragmentOrder(_))
+    ));
+    client
+        .send_fragment(MessageKind::Binary, &[0; 20], true)
+        .unwrap();
+    assert_eq!(
+        client.send(Message::text("x")),
+        Err(Error::WriteBufferFull { limit: 10 })
+    );
     assert!(client.poll_transmit().is_some());
     client.send(Message::text("x")).unwrap();
     assert_eq!(client.state(), State::Open);

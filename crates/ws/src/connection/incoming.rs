@@ -25,7 +25,11 @@ impl Incoming {
     /// Check a data frame's header as soon as it is read: fragmentation
     /// order (§5.4) and the message size limit, before the payload is
     /// buffered.
-    pub(crate) fn start_frame(&mut self, header: &FrameHeader, max_message: u64) -> Result<(), Error> {
+    pub(crate) fn start_frame(
+        &mut self,
+        header: &FrameHeader,
+        max_message: u64,
+    ) -> Result<(), Error> {
         match (header.opcode, self.kind) {
             (OpCode::Continuation, None) => return Err(Error::UnexpectedContinuation),
             (OpCode::Text | OpCode::Binary, Some(_)) => return Err(Error::ExpectedContinuation),

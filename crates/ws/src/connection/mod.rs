@@ -9,7 +9,9 @@ use bytes::{Bytes, BytesMut};
 
 use crate::frame::{Frame, FrameDecoder, OpCode, Progress};
 use crate::utf8::Utf8Validator;
-use crate::{CloseCode, CloseFrame, Config, Error, Event, Message, MessageKind, RandomSource, Role};
+use crate::{
+    CloseCode, CloseFrame, Config, Error, Event, Message, MessageKind, RandomSource, Role,
+};
 use incoming::{FrameOutput, Incoming};
 use outgoing::Outgoing;
 
@@ -185,9 +187,12 @@ impl Connection {
                 if self.config.auto_pong && self.state == State::Open {
                     self.outgoing.pending_pong = Some(frame.payload.clone());
                 }
-                self.events.push_back(Event::Message(Message::Ping(frame.payload)));
+                self.events
+                    .push_back(Event::Message(Message::Ping(frame.payload)));
             }
-            OpCode::Pong => self.events.push_back(Event::Message(Message::Pong(frame.payload))),
+            OpCode::Pong => self
+                .events
+                .push_back(Event::Message(Message::Pong(frame.payload))),
             OpCode::Close => {
                 let close = CloseFrame::parse(frame.payload)?;
                 if self.state == State::Open {
@@ -279,7 +284,12 @@ impl Connection {
     /// `fin` ends it. Text fragments are checked to add up to valid UTF-8;
     /// each may end inside a code point. Control frames may be sent between
     /// fragments.
-    pub fn send_fragment(&mut self, kind: MessageKind, payload: &[u8], fin: bool) -> Result<(), Error> {
+    pub fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        fin: bool,
+    ) -> Result<(), Error> {
         self.check_can_send()?;
         self.outgoing.flush_pong();
         let opcode = match self.sending {
@@ -291,7 +301,11 @@ impl Connection {
                 }
             }
             Some(open) if open == kind => OpCode::Continuation,
-            Some(_) => return Err(Error::FragmentOrder("fragment of a different kind than its message")),
+            Some(_) => {
+                return Err(Error::FragmentOrder(
+                    "fragment of a different kind than its message",
+                ));
+            }
         };
         if kind == MessageKind::Text {
             let mut check = self.sending_utf8.clone();

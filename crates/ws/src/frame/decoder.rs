@@ -162,7 +162,11 @@ mod tests {
     #[test]
     fn rfc6455_section_5_7_masked_hello() {
         let mut dec = FrameDecoder::new(Role::Server, 1 << 20);
-        let mut src = BytesMut::from(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58][..]);
+        let mut src = BytesMut::from(
+            &[
+                0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+            ][..],
+        );
         let f = dec.decode(&mut src).unwrap().unwrap();
         assert_eq!(f.header.opcode, OpCode::Text);
         assert_eq!(&f.payload[..], b"Hello");
@@ -172,10 +176,15 @@ mod tests {
     #[test]
     fn payload_is_unmasked_as_it_arrives() {
         let mut dec = FrameDecoder::new(Role::Server, 1 << 20);
-        let wire = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+        let wire = [
+            0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+        ];
         let mut src = BytesMut::from(&wire[..8]);
         match dec.advance(&mut src).unwrap() {
-            Progress::Partial { header: Some(_), new } => assert_eq!(&src[new], b"He"),
+            Progress::Partial {
+                header: Some(_),
+                new,
+            } => assert_eq!(&src[new], b"He"),
             other => panic!("{other:?}"),
         }
         src.extend_from_slice(&wire[8..]);
@@ -191,15 +200,26 @@ mod tests {
     #[test]
     fn role_rules_and_limits() {
         let mut server = FrameDecoder::new(Role::Server, 10);
-        assert_eq!(server.decode(&mut BytesMut::from(&[0x81, 0x00][..])), Err(Error::UnmaskedFrame));
+        assert_eq!(
+            server.decode(&mut BytesMut::from(&[0x81, 0x00][..])),
+            Err(Error::UnmaskedFrame)
+        );
         let mut client = FrameDecoder::new(Role::Client, 10);
-        assert_eq!(client.decode(&mut BytesMut::from(&[0x81, 0x80, 1, 2, 3, 4][..])), Err(Error::MaskedFrame));
+        assert_eq!(
+            client.decode(&mut BytesMut::from(&[0x81, 0x80, 1, 2, 3, 4][..])),
+            Err(Error::MaskedFrame)
+        );
         assert_eq!(
             client.decode(&mut BytesMut::from(&[0xC1, 0x00][..])),
             Err(Error::ReservedBits { bits: 0b100 })
         );
         client.set_allowed_rsv(0b100);
-        assert!(client.decode(&mut BytesMut::from(&[0xC1, 0x00][..])).unwrap().is_some());
+        assert!(
+            client
+                .decode(&mut BytesMut::from(&[0xC1, 0x00][..]))
+                .unwrap()
+                .is_some()
+        );
         assert_eq!(
             client.decode(&mut BytesMut::from(&[0x82, 0x0B][..])),
             Err(Error::FrameTooLarge { len: 11, limit: 10 })

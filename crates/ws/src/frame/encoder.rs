@@ -42,18 +42,45 @@ mod tests {
         encode_frame(&mut dst, OpCode::Text, true, 0, None, b"Hello");
         assert_eq!(&dst[..], [0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
         dst.clear();
-        encode_frame(&mut dst, OpCode::Text, true, 0, Some([0x37, 0xfa, 0x21, 0x3d]), b"Hello");
-        assert_eq!(&dst[..], [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+        encode_frame(
+            &mut dst,
+            OpCode::Text,
+            true,
+            0,
+            Some([0x37, 0xfa, 0x21, 0x3d]),
+            b"Hello",
+        );
+        assert_eq!(
+            &dst[..],
+            [
+                0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58
+            ]
+        );
         dst.clear();
         encode_frame(&mut dst, OpCode::Text, false, 0, None, b"Hel");
         encode_frame(&mut dst, OpCode::Continuation, true, 0, None, b"lo");
-        assert_eq!(&dst[..], [0x01, 0x03, 0x48, 0x65, 0x6c, 0x80, 0x02, 0x6c, 0x6f]);
+        assert_eq!(
+            &dst[..],
+            [0x01, 0x03, 0x48, 0x65, 0x6c, 0x80, 0x02, 0x6c, 0x6f]
+        );
         dst.clear();
         encode_frame(&mut dst, OpCode::Ping, true, 0, None, b"Hello");
         assert_eq!(&dst[..], [0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
         dst.clear();
-        encode_frame(&mut dst, OpCode::Pong, true, 0, Some([0x37, 0xfa, 0x21, 0x3d]), b"Hello");
-        assert_eq!(&dst[..], [0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+        encode_frame(
+            &mut dst,
+            OpCode::Pong,
+            true,
+            0,
+            Some([0x37, 0xfa, 0x21, 0x3d]),
+            b"Hello",
+        );
+        assert_eq!(
+            &dst[..],
+            [
+                0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58
+            ]
+        );
         dst.clear();
         encode_frame(&mut dst, OpCode::Binary, true, 0, None, &[0u8; 256]);
         assert_eq!(&dst[..4], [0x82, 0x7E, 0x01, 0x00]);

@@ -149,8 +149,13 @@ mod tests {
     fn rfc6455_section_5_7_examples() {
         // Unmasked "Hello", masked "Hello", unmasked ping "Hello".
         let (h, n) = parse(&[0x81, 0x05]).unwrap().unwrap();
-        assert_eq!((h.fin, h.opcode, h.mask, h.payload_len, n), (true, OpCode::Text, None, 5, 2));
-        let (h, n) = parse(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d]).unwrap().unwrap();
+        assert_eq!(
+            (h.fin, h.opcode, h.mask, h.payload_len, n),
+            (true, OpCode::Text, None, 5, 2)
+        );
+        let (h, n) = parse(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d])
+            .unwrap()
+            .unwrap();
         assert_eq!((h.mask, n), (Some([0x37, 0xfa, 0x21, 0x3d]), 6));
         let (h, _) = parse(&[0x89, 0x05]).unwrap().unwrap();
         assert_eq!(h.opcode, OpCode::Ping);
@@ -163,7 +168,9 @@ mod tests {
         let (h, n) = parse(&[0x82, 0x7E, 0x01, 0x00]).unwrap().unwrap();
         assert_eq!((h.payload_len, n), (256, 4));
         // 64 KiB binary: 0x82 0x7F 0x0000000000010000.
-        let (h, n) = parse(&[0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0]).unwrap().unwrap();
+        let (h, n) = parse(&[0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0])
+            .unwrap()
+            .unwrap();
         assert_eq!((h.payload_len, n), (65536, 10));
     }
 
@@ -181,13 +188,22 @@ mod tests {
         assert_eq!(parse(&[0x83, 0x00]), Err(Error::ReservedOpcode(3)));
         assert_eq!(parse(&[0x8B, 0x00]), Err(Error::ReservedOpcode(0xB)));
         assert_eq!(parse(&[0x09, 0x00]), Err(Error::FragmentedControlFrame));
-        assert_eq!(parse(&[0x89, 0x7E, 0, 126]), Err(Error::ControlFrameTooLong(126)));
-        assert_eq!(parse(&[0x82, 0x7E, 0, 125]), Err(Error::NonMinimalLength(125)));
+        assert_eq!(
+            parse(&[0x89, 0x7E, 0, 126]),
+            Err(Error::ControlFrameTooLong(126))
+        );
+        assert_eq!(
+            parse(&[0x82, 0x7E, 0, 125]),
+            Err(Error::NonMinimalLength(125))
+        );
         assert_eq!(
             parse(&[0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF]),
             Err(Error::NonMinimalLength(0xFFFF))
         );
-        assert_eq!(parse(&[0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0]), Err(Error::LengthMsbSet));
+        assert_eq!(
+            parse(&[0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0]),
+            Err(Error::LengthMsbSet)
+        );
         let (h, _) = parse(&[0xF2, 0x00]).unwrap().unwrap();
         assert_eq!(h.rsv, 0b111);
     }
@@ -196,7 +212,13 @@ mod tests {
     fn write_then_parse() {
         for len in [0, 125, 126, 0xFFFF, 0x10000, u64::MAX >> 1] {
             for mask in [None, Some([9, 8, 7, 6])] {
-                let h = FrameHeader { fin: len % 2 == 0, rsv: 0b100, opcode: OpCode::Binary, mask, payload_len: len };
+                let h = FrameHeader {
+                    fin: len % 2 == 0,
+                    rsv: 0b100,
+                    opcode: OpCode::Binary,
+                    mask,
+                    payload_len: len,
+                };
                 let mut dst = BytesMut::new();
                 h.write(&mut dst);
                 assert_eq!(dst.len(), h.encoded_len());
