@@ -52,6 +52,8 @@ pub struct Decoder {
     trailer: Vec<u8>,
     trailer_fields: usize,
     discarded: Vec<HeaderName>,
+    /// A frame produced by a framing byte, handed out by `decode`.
+    pending: Option<Frame>,
 }
 
 impl Default for Decoder {
@@ -60,12 +62,14 @@ impl Default for Decoder {
     }
 }
 
-/// What one framing byte did.
+/// What one framing byte did. Kept to one byte so the per-byte loop stays
+/// cheap; a frame that is ready waits in [`Decoder::pending`].
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Step {
     /// Keep reading framing bytes.
     Continue,
-    /// A frame is ready.
-    Yield(Frame),
+    /// A frame is ready in `pending`.
+    Yield,
     /// Chunk data begins (or the body ends): leave the byte loop.
     Leave,
 }
@@ -95,6 +99,7 @@ impl Decoder {
             trailer: Vec::new(),
             trailer_fields: 0,
             discarded: Vec::new(),
+            pending: None,
         }
     }
 
@@ -137,6 +142,17 @@ impl Decoder {
                 S::Done => return Ok(None),
                 _ => {}
             }
+            if self.state == S::DataCr && src.starts_with(b"\r\n") {
+                src.advance(2);
+                self.state = S::SizeStart;
+            }
+            if self.state == S::SizeStart {
+                match self.plain_chunk_line(src)? {
+                    Some(Step::Yield) => return Ok(self.pending.take()),
+                    Some(_) => continue,
+                    None => {}
+                }
+            }
             if src.is_empty() {
                 return Ok(None);
             }
@@ -145,17 +161,44 @@ impl Decoder {
             for &b in src.iter() {
                 used += 1;
                 result = self.framing_byte(b);
-                if !matches!(result, Ok(Step::Continue)) {
+                if result != Ok(Step::Continue) {
                     break;
                 }
             }
             src.advance(used);
             match result? {
                 Step::Continue => return Ok(None),
-                Step::Yield(frame) => return Ok(Some(frame)),
+                Step::Yield => return Ok(self.pending.take()),
                 Step::Leave => {}
             }
         }
+    }
+
+    /// Fast path for the most common chunk line, `1*16HEXDIG CRLF` with no
+    /// extensions, when all of it is in `src`. Returns `None`, consuming
+    /// nothing, for anything else: the byte-wise state machine then reads
+    /// the line and reports any error exactly.
+    fn plain_chunk_line(&mut self, src: &mut BytesMut) -> Result<Option<Step>, Error> {
+        let limits = &self.config.limits;
+        let max_digits = limits.max_chunk_size_digits.min(16);
+        let mut size: u64 = 0;
+        let mut digits = 0;
+        for &b in src.iter().take(max_digits) {
+            match hex_value(b) {
+                Some(v) => size = (size << 4) | u64::from(v),
+                None => break,
+            }
+            digits += 1;
+        }
+        let plain = digits > 0
+            && src.get(digits..digits + 2) == Some(&b"\r\n"[..])
+            && limits.max_chunk_size.is_none_or(|l| size <= l);
+        if !plain {
+            return Ok(None);
+        }
+        src.advance(digits + 2);
+        self.size = size;
+        self.chunk_line_done().map(Some)
     }
 
     /// Like [`Decoder::decode`], for when the stream has ended: an
@@ -313,7 +356,8 @@ impl Decoder {
         self.state = if size == 0 { S::TrailerStart } else { S::Data };
         if self.config.report_chunk_headers {
             let extensions = std::mem::take(&mut self.extensions);
-            return Ok(Step::Yield(Frame::Chunk(ChunkHeader { size, extensions })));
+            self.pending = Some(Frame::Chunk(ChunkHeader { size, extensions }));
+            return Ok(Step::Yield);
         }
         Ok(if size == 0 {
             Step::Continue
@@ -478,6 +522,7 @@ impl Decoder {
         if map.is_empty() {
             return Ok(Step::Leave);
         }
-        Ok(Step::Yield(Frame::Trailers(map)))
+        self.pending = Some(Frame::Trailers(map));
+        Ok(Step::Yield)
     }
 }
