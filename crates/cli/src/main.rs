@@ -2,7 +2,7 @@
 //!
 //! `main` only parses the command line and dispatches: each protocol is one
 //! subcommand implemented in its own module (`rtw chunked ...` in
-//! [`chunked`]), so a new protocol adds a module and one variant of
+//! [`chunked`], `rtw ws ...` in [`ws`]), so a new protocol adds a module and one variant of
 //! [`Protocol`].
 //!
 //! Exit status: 0 on success, 1 when the input breaks the protocol or I/O
@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod chunked;
+mod ws;
 
 use std::process::ExitCode;
 
@@ -30,12 +31,16 @@ struct Cli {
 enum Protocol {
     /// HTTP/1.1 chunked transfer coding (RFC 9112 §7.1).
     Chunked(chunked::Args),
+    /// WebSocket (RFC 6455): echo server, Autobahn client, interactive
+    /// client.
+    Ws(ws::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.protocol {
         Protocol::Chunked(args) => chunked::run(args),
+        Protocol::Ws(args) => ws::run(args),
     }
 }
 

@@ -9,6 +9,7 @@
 //! | module | feature | protocol |
 //! |---|---|---|
 //! | [`chunked`] | `chunked` | HTTP/1.1 chunked transfer coding (RFC 9112 §7.1), over [`rtw_chunked`] |
+//! | [`ws`] | `ws` | WebSocket (RFC 6455) streams, sinks and handshakes, over [`rtw_ws`] |
 //!
 //! ```
 //! # #[cfg(feature = "chunked")]
@@ -32,3 +33,5 @@
 
 #[cfg(feature = "chunked")]
 pub mod chunked;
+#[cfg(feature = "ws")]
+pub mod ws;

@@ -321,7 +321,7 @@ fn size_limits_fail_with_1009_before_buffering() {
 }
 
 #[test]
-fn control_frames_between_fragments_and_only_the_latest_ping_answered() {
+fn control_frames_between_fragments_and_every_ping_answered() {
     let mut input = masked(OpCode::Text, false, b"Hel");
     input.extend(masked(OpCode::Ping, true, b"1"));
     input.extend(masked(OpCode::Ping, true, b"2"));
@@ -335,7 +335,50 @@ fn control_frames_between_fragments_and_only_the_latest_ping_answered() {
             Event::Message(Message::text("Hello")),
         ]
     );
-    assert_eq!(out, [0x8a, 0x01, b'2']);
+    assert_eq!(out, [0x8a, 0x01, b'1', 0x8a, 0x01, b'2']);
+}
+
+#[test]
+fn under_backpressure_only_the_latest_ping_is_answered() {
+    let config = Config {
+        max_write_buffer: 4,
+        ..Config::default()
+    };
+    let mut server = Connection::new(Role::Server, config, SeededRandom::new(1));
+    server.send(Message::binary(vec![0u8; 10])).unwrap();
+    let mut input = BytesMut::new();
+    for p in [b"1", b"2", b"3"] {
+        input.extend_from_slice(&masked(OpCode::Ping, true, p));
+    }
+    server.handle_input(&mut input);
+    let mut out = Vec::new();
+    while let Some(b) = server.poll_transmit() {
+        out.extend_from_slice(&b);
+    }
+    assert_eq!(&out[12..], [0x8a, 0x01, b'3']);
+}
+
+#[test]
+fn messages_before_a_bad_frame_can_be_answered() {
+    let mut input = BytesMut::new();
+    input.extend_from_slice(&masked(OpCode::Text, true, b"first"));
+    input.extend_from_slice(&[0xF1, 0x80, 0, 0, 0, 0]);
+    let mut server = Connection::new(Role::Server, Config::default(), SeededRandom::new(1));
+    assert!(server.handle_input_until_event(&mut input));
+    assert_eq!(
+        server.poll_event(),
+        Some(Event::Message(Message::text("first")))
+    );
+    server.send(Message::text("first")).unwrap();
+    assert!(server.handle_input_until_event(&mut input));
+    assert!(matches!(
+        server.poll_event(),
+        Some(Event::Failed(Error::ReservedBits { .. }))
+    ));
+    assert!(!server.handle_input_until_event(&mut input));
+    let out = server.poll_transmit().unwrap();
+    assert_eq!(&out[..7], b"\x81\x05first");
+    assert_eq!(&out[7..], close_frame_bytes(1002));
 }
 
 #[test]

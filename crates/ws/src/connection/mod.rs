@@ -115,22 +115,46 @@ impl Connection {
     }
 
     /// Process received bytes: consumes complete frames from `src` (and the
-    /// header of an incomplete one), leaving the rest for the next call.
-    /// Payloads are split off `src` without copying.
+    /// header and available payload of an incomplete one), leaving the rest
+    /// for the next call. Payloads are split off `src` without copying.
     ///
     /// Events and bytes to send become available through
     /// [`Connection::poll_event`] and [`Connection::poll_transmit`]. Once the
     /// connection is [`State::Closed`], input is discarded.
+    ///
+    /// A driver that answers messages (an echo server, say) should prefer
+    /// [`Connection::handle_input_until_event`]: with this method a bad frame
+    /// later in the same read fails the connection before the application
+    /// could answer the messages in front of it.
     pub fn handle_input(&mut self, src: &mut BytesMut) {
+        while self.handle_input_until_event(src) {}
+    }
+
+    /// Like [`Connection::handle_input`], but returns right after the first
+    /// frame that queued an event (message, fragment, ping, pong, close or
+    /// failure), leaving later bytes in `src`.
+    ///
+    /// Returns `true` if an event was queued: drain
+    /// [`Connection::poll_event`] (and [`Connection::poll_transmit`]) and call
+    /// again. `false` means all of `src` that can be used now was used, and
+    /// more bytes are needed. The application thus sees, and can answer,
+    /// every message before a later frame can fail the connection (RFC 6455
+    /// §7.1.7 fails it at the bad frame, not before).
+    pub fn handle_input_until_event(&mut self, src: &mut BytesMut) -> bool {
+        let before = self.events.len();
         while self.state != State::Closed {
-            if let Err(e) = self.step(src) {
-                match e {
-                    Step::NeedMore => return,
-                    Step::Failed(e) => return self.fail(e),
+            match self.step(src) {
+                Ok(()) if self.events.len() > before => return true,
+                Ok(()) => {}
+                Err(Step::NeedMore) => return false,
+                Err(Step::Failed(e)) => {
+                    self.fail(e);
+                    return true;
                 }
             }
         }
         src.clear();
+        self.events.len() > before
     }
 
     /// Read what `src` holds of the next frame.
@@ -185,7 +209,15 @@ impl Connection {
         match frame.header.opcode {
             OpCode::Ping => {
                 if self.config.auto_pong && self.state == State::Open {
-                    self.outgoing.pending_pong = Some(frame.payload.clone());
+                    // Each ping gets its pong; only while the outgoing buffer
+                    // is over its limit is a newer ping's pong allowed to
+                    // replace an unsent one (RFC 6455 §5.5.3).
+                    if self.outgoing.buffer.len() < self.config.max_write_buffer {
+                        self.outgoing.flush_pong();
+                        self.outgoing.frame(OpCode::Pong, true, &frame.payload);
+                    } else {
+                        self.outgoing.pending_pong = Some(frame.payload.clone());
+                    }
                 }
                 self.events
                     .push_back(Event::Message(Message::Ping(frame.payload)));

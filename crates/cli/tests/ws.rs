@@ -1,0 +1,239 @@
+//! `rtw ws echo-server`, `rtw ws client` and `rtw ws autobahn-client` as a
+//! user runs them, over loopback, each step bounded in time.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use rtw_tokio::ws::{Message, accept, connect};
+use tokio::net::TcpListener;
+
+const RTW: &str = env!("CARGO_BIN_EXE_rtw");
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A running `rtw ws echo-server`, killed on drop.
+struct EchoServer {
+    child: Child,
+    port: u16,
+}
+
+impl EchoServer {
+    fn start() -> EchoServer {
+        let mut child = Command::new(RTW)
+            .args(["ws", "echo-server", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawning rtw ws echo-server");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx
+            .recv_timeout(TIMEOUT)
+            .expect("the bound address on stdout");
+        let port = line
+            .trim()
+            .strip_prefix("listening on 127.0.0.1:")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .parse()
+            .unwrap();
+        EchoServer { child, port }
+    }
+
+    fn url(&self) -> String {
+        format!("ws://127.0.0.1:{}/", self.port)
+    }
+}
+
+impl Drop for EchoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Run `rtw ARGS` with `stdin`, within [`TIMEOUT`].
+fn rtw(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(RTW)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawning rtw");
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
+    let id = child.id();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(TIMEOUT) {
+        Ok(output) => output.expect("waiting for rtw"),
+        Err(_) => {
+            let _ = Command::new("kill").arg(id.to_string()).status();
+            panic!("rtw {args:?} did not finish in {TIMEOUT:?}");
+        }
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_client_sends_lines_and_prints_the_echoes() {
+    let server = EchoServer::start();
+    let out = rtw(
+        &["ws", "client", &server.url()],
+        "hello\nwörld\n\nlast".as_bytes(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hello\nwörld\n\nlast\n");
+    assert_eq!(
+        text(&out.stderr),
+        "closed: 1000\n",
+        "the server's close reply"
+    );
+}
+
+#[test]
+fn the_client_sends_binary_with_the_flag() {
+    let server = EchoServer::start();
+    let out = rtw(
+        &["ws", "client", "--binary", &server.url()],
+        b"\x01\x02 raw\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(out.stdout, b"\x01\x02 raw\n");
+}
+
+#[test]
+fn the_client_refuses_wss_and_unreachable_servers() {
+    let out = rtw(&["ws", "client", "wss://127.0.0.1:1/"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("TLS"), "{}", text(&out.stderr));
+    let out = rtw(&["ws", "client", "ws://127.0.0.1:1/"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("rtw ws client: "),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn the_echo_server_serves_many_connections_at_once() {
+    let server = EchoServer::start();
+    let url = server.url();
+    // An idle connection does not hold up the others.
+    let (mut idle, _) = connect(&url).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..16u32 {
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let (mut ws, _) = connect(&url).await.unwrap();
+            for j in 0..20u32 {
+                let m = if j % 2 == 0 {
+                    Message::text(format!("{i}-{j}"))
+                } else {
+                    Message::binary(vec![i as u8; (j * 1000) as usize])
+                };
+                ws.send(m.clone()).await.unwrap();
+                assert_eq!(ws.next().await.unwrap().unwrap(), m);
+            }
+            ws.close().await.unwrap();
+        }));
+    }
+    for task in tasks {
+        tokio::time::timeout(TIMEOUT, task)
+            .await
+            .expect("a connection hung")
+            .unwrap();
+    }
+    idle.send(Message::text("still here")).await.unwrap();
+    let echo = tokio::time::timeout(TIMEOUT, idle.next()).await.unwrap();
+    assert_eq!(echo.unwrap().unwrap(), Message::text("still here"));
+}
+
+/// A stand-in for Autobahn's fuzzingserver: 3 cases, each sending a text
+/// and a binary message that must come back before it closes. Returns the
+/// request targets it saw.
+async fn fake_fuzzingserver(listener: TcpListener, connections: usize) -> Vec<String> {
+    let mut targets = Vec::new();
+    for _ in 0..connections {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let (mut ws, negotiated) = accept(tcp).await.unwrap();
+        let target = negotiated.request.uri().to_string();
+        if target == "/getCaseCount" {
+            ws.send(Message::text("3")).await.unwrap();
+        } else if target.starts_with("/runCase?case=") {
+            for m in [
+                Message::text(target.clone()),
+                Message::binary(vec![0xAB; 70_000]),
+            ] {
+                ws.send(m.clone()).await.unwrap();
+                assert_eq!(ws.next().await.unwrap().unwrap(), m, "{target}");
+            }
+        }
+        ws.close().await.unwrap();
+        targets.push(target);
+    }
+    targets
+}
+
+#[tokio::test]
+async fn the_autobahn_client_runs_each_case_then_updates_reports() {
+    for (extra, cases) in [(None, 3), (Some("2"), 2)] {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(fake_fuzzingserver(listener, cases + 2));
+        let mut args = vec![
+            "ws",
+            "autobahn-client",
+            "--url",
+            &url,
+            "--agent",
+            "rtw test",
+        ];
+        if let Some(n) = extra {
+            args.extend(["--cases", n]);
+        }
+        let args: Vec<String> = args.into_iter().map(String::from).collect();
+        let out = tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            rtw(&args, b"")
+        })
+        .await
+        .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let targets = tokio::time::timeout(TIMEOUT, server)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut expected = vec!["/getCaseCount".to_owned()];
+        expected.extend((1..=cases).map(|i| format!("/runCase?case={i}&agent=rtw%20test")));
+        expected.push("/updateReports?agent=rtw%20test".to_owned());
+        assert_eq!(targets, expected);
+        let stdout = text(&out.stdout);
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines[0], format!("3 cases, running {cases}"));
+        for (i, line) in (1..=cases).zip(&lines[1..]) {
+            assert!(
+                line.starts_with(&format!("case {i}/{cases}: 2 echoed, closed 1000 in ")),
+                "{stdout}"
+            );
+        }
+        assert_eq!(lines.last(), Some(&"reports updated for agent rtw test"));
+    }
+}

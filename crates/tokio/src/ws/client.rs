@@ -1,0 +1,102 @@
+//! The client: connect to a `ws://` URL (RFC 6455 §3, §4.1), or run the
+//! client handshake over a transport of the caller's.
+
+use bytes::BytesMut;
+use http::Uri;
+use rtw_ws::Role;
+use rtw_ws::handshake::{ClientHandshake, ClientNegotiated, WsUri};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::error::WsError;
+use super::head::{read_head, within};
+use super::options::{ClientOptions, Options};
+use super::random::OsRandom;
+use super::stream::WebSocketStream;
+
+/// Connect to `url` (`ws://host[:port]/path?query`, RFC 6455 §3) over TCP
+/// with default options, returning the stream and what the server agreed
+/// to. `wss://` fails with [`WsError::TlsUnsupported`].
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), rtw_tokio::ws::WsError> {
+/// use futures_util::{SinkExt, StreamExt};
+/// use rtw_ws::Message;
+///
+/// let (mut ws, _) = rtw_tokio::ws::connect("ws://127.0.0.1:9002/").await?;
+/// ws.send(Message::text("hello")).await?;
+/// if let Some(reply) = ws.next().await.transpose()? {
+///     println!("{reply:?}");
+/// }
+/// ws.close().await
+/// # }
+/// ```
+pub async fn connect(url: &str) -> Result<(WebSocketStream<TcpStream>, ClientNegotiated), WsError> {
+    connect_with(url, ClientOptions::new()).await
+}
+
+/// [`connect`] with subprotocols, extra header fields and stream options.
+/// [`Options::handshake_timeout`] covers the TCP connection too.
+pub async fn connect_with(
+    url: &str,
+    options: ClientOptions,
+) -> Result<(WebSocketStream<TcpStream>, ClientNegotiated), WsError> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|e: http::uri::InvalidUri| WsError::InvalidUrl {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?;
+    let target = WsUri::parse(&uri)?;
+    if target.secure {
+        return Err(WsError::TlsUnsupported {
+            url: url.to_owned(),
+        });
+    }
+    let handshake = options
+        .apply(ClientHandshake::builder_from_uri(&uri))
+        .build(&mut OsRandom::new()?)?;
+    let stream_options = options.options.clone();
+    within(stream_options.handshake_timeout, async {
+        let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
+        tcp.set_nodelay(options.wants_nodelay())?;
+        handshake_over(tcp, &handshake, stream_options.clone()).await
+    })
+    .await
+}
+
+/// Run the client's opening handshake (RFC 6455 §4.1) over `io` (a TLS
+/// stream, a proxy tunnel, a Unix socket...): write
+/// [`ClientHandshake::request_bytes`], read and check the response head,
+/// and return the stream with what the server agreed to. Bytes the server
+/// sent right behind its head are kept as its first frames.
+pub async fn client_from_stream<S>(
+    io: S,
+    handshake: &ClientHandshake,
+    options: Options,
+) -> Result<(WebSocketStream<S>, ClientNegotiated), WsError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    within(
+        options.handshake_timeout,
+        handshake_over(io, handshake, options.clone()),
+    )
+    .await
+}
+
+async fn handshake_over<S>(
+    mut io: S,
+    handshake: &ClientHandshake,
+    options: Options,
+) -> Result<(WebSocketStream<S>, ClientNegotiated), WsError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    io.write_all(&handshake.request_bytes()).await?;
+    io.flush().await?;
+    let mut buf = BytesMut::new();
+    let negotiated = read_head(&mut io, &mut buf, |b| handshake.read_response(b)).await?;
+    let stream = WebSocketStream::from_raw_parts(io, Role::Client, options, buf)?;
+    Ok((stream, negotiated))
+}

@@ -1,0 +1,62 @@
+//! The error of the WebSocket adapter.
+
+use std::io;
+
+use rtw_ws::handshake::HandshakeError;
+
+/// Everything that can go wrong on a WebSocket over tokio: the transport,
+/// the opening handshake (RFC 6455 §4) or the connection (RFC 6455 §5-§7).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WsError {
+    /// Reading or writing the transport failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    /// The peer broke RFC 6455 (the connection was failed with
+    /// [`rtw_ws::Error::close_code`], RFC 6455 §7.1.7), or the caller
+    /// misused the connection (sending after close, say).
+    #[error(transparent)]
+    Ws(#[from] rtw_ws::Error),
+    /// The opening handshake failed (RFC 6455 §4). A server has answered
+    /// with [`HandshakeError::rejection_bytes`] and closed the connection.
+    #[error(transparent)]
+    Handshake(#[from] HandshakeError),
+    /// The URL to connect to is not a valid URI.
+    #[error("invalid WebSocket URL {url:?}: {reason}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A `wss://` URL (RFC 6455 §3): this crate speaks plain TCP only. Wrap
+    /// a TLS stream yourself and use
+    /// [`client_from_stream`](super::client_from_stream).
+    #[error("wss:// needs TLS, which rtw-tokio does not provide: {url}")]
+    TlsUnsupported {
+        /// The URL as given.
+        url: String,
+    },
+    /// The peer closed the transport before the opening handshake was
+    /// complete.
+    #[error("connection closed during the opening handshake")]
+    HandshakeClosed,
+    /// The opening handshake took longer than
+    /// [`Options::handshake_timeout`](super::Options::handshake_timeout).
+    #[error("opening handshake timed out")]
+    HandshakeTimeout,
+    /// The transport closed without a closing handshake: RFC 6455 §7.1.5
+    /// reports this as close code 1006.
+    #[error("connection closed without a closing handshake (1006, RFC 6455 §7.1.5)")]
+    AbnormalClosure,
+}
+
+impl WsError {
+    /// The rtw-ws connection error, if that is what this is.
+    pub fn as_ws(&self) -> Option<&rtw_ws::Error> {
+        match self {
+            WsError::Ws(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Options of a WebSocket stream and of a client's connection.
+
+use std::time::Duration;
+
+use rtw_ws::Config;
+use rtw_ws::handshake::{ClientBuilder, HandshakeLimits};
+
+/// How a [`WebSocketStream`](super::WebSocketStream) behaves: the
+/// connection's [`Config`] and the adapter's timeouts.
+///
+/// | setting | default | what it bounds |
+/// |---|---|---|
+/// | `config.max_write_buffer` | 16 MiB | bytes queued but not written; the sink waits above it |
+/// | `handshake_timeout` | 10 s | the opening handshake (RFC 6455 §4) |
+/// | `close_timeout` | 5 s | waiting for the peer's close frame after ours (RFC 6455 §7.1.2) |
+/// | `linger` | 1 s | waiting for the peer to close TCP (RFC 6455 §7.1.1) |
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// Limits and behaviour of the connection. The write buffer bound
+    /// [`Config::max_write_buffer`] covers both what the connection holds
+    /// and what the adapter took from it but has not written yet.
+    /// [`Config::deliver_fragments`] is ignored: the stream yields whole
+    /// messages.
+    pub config: Config,
+    /// Longest the opening handshake may take, from the first byte written
+    /// or read to the end of the peer's head. `None` waits forever.
+    pub handshake_timeout: Option<Duration>,
+    /// After we sent a close frame, how long to wait for the peer's before
+    /// closing the transport anyway (RFC 6455 §7.1.2).
+    pub close_timeout: Duration,
+    /// After the closing handshake or a failure, how long to wait for the
+    /// peer to close TCP. A client waits for the server to close first and
+    /// closes itself when this runs out (RFC 6455 §7.1.1); a server closes
+    /// its write side at once and reads (discarding) until the client's
+    /// FIN for at most this long, so that unread data does not turn its
+    /// close into a reset that could destroy the close frame in flight.
+    pub linger: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            config: Config::default(),
+            handshake_timeout: Some(Duration::from_secs(10)),
+            close_timeout: Duration::from_secs(5),
+            linger: Duration::from_secs(1),
+        }
+    }
+}
+
+impl Options {
+    /// Default options with `config`.
+    pub fn with_config(config: Config) -> Self {
+        Options {
+            config,
+            ..Options::default()
+        }
+    }
+}
+
+/// What [`connect_with`](super::connect_with) sends in the opening
+/// handshake (RFC 6455 §4.1), beside the [`Options`] of the stream.
+///
+/// ```
+/// use rtw_tokio::ws::ClientOptions;
+///
+/// let options = ClientOptions::new()
+///     .protocols(["chat"])
+///     .header("Authorization", "Bearer abc")
+///     .origin("http://localhost");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// Options of the stream once connected.
+    pub options: Options,
+    protocols: Vec<String>,
+    origin: Option<String>,
+    headers: Vec<(String, String)>,
+    limits: Option<HandshakeLimits>,
+    nodelay: Option<bool>,
+}
+
+impl ClientOptions {
+    /// Default options: no subprotocol, no extra fields, `TCP_NODELAY` on.
+    pub fn new() -> Self {
+        ClientOptions::default()
+    }
+
+    /// Options of the stream once connected.
+    pub fn stream_options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Subprotocols to offer, most preferred first (RFC 6455 §4.1 item 10).
+    pub fn protocols<I, S>(mut self, protocols: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.protocols.extend(protocols.into_iter().map(Into::into));
+        self
+    }
+
+    /// An `Origin` to send (RFC 6455 §4.1 item 8).
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// An extra header field (RFC 6455 §4.1 item 12), such as
+    /// `Authorization`; checked when connecting (fields the handshake
+    /// writes itself are refused then).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Bounds on the server's response head.
+    pub fn limits(mut self, limits: HandshakeLimits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
+    /// Whether to set `TCP_NODELAY` (default on: messages go out whole, so
+    /// Nagle's algorithm only delays them).
+    pub fn nodelay(mut self, nodelay: bool) -> Self {
+        self.nodelay = Some(nodelay);
+        self
+    }
+
+    pub(crate) fn wants_nodelay(&self) -> bool {
+        self.nodelay.unwrap_or(true)
+    }
+
+    /// Apply the handshake options to `builder`.
+    pub(crate) fn apply(&self, mut builder: ClientBuilder) -> ClientBuilder {
+        builder = builder.protocols(self.protocols.iter().cloned());
+        if let Some(origin) = &self.origin {
+            builder = builder.origin(origin.clone());
+        }
+        for (name, value) in &self.headers {
+            builder = builder.header(name, value.as_str());
+        }
+        if let Some(limits) = &self.limits {
+            builder = builder.limits(limits.clone());
+        }
+        builder
+    }
+}
