@@ -1,0 +1,167 @@
+//! The interpreter ("Interpreting an event stream").
+
+use bytes::{Bytes, BytesMut};
+
+use crate::lines::Lines;
+use crate::{Config, Error, Event, Item};
+
+/// Incremental parser of `text/event-stream`, exactly as the HTML Living
+/// Standard's "Parsing an event stream" and "Interpreting an event stream"
+/// describe it.
+///
+/// Feed it bytes with [`Parser::decode`]; it consumes complete lines and
+/// yields [`Item`]s. Lines end at CRLF, LF or CR (a CR at the end of one
+/// read and a LF at the start of the next are one line end); one leading
+/// BOM is stripped; each line is decoded as UTF-8 with invalid sequences
+/// replaced by U+FFFD. The cost is linear in the input however it is split.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use rtw_sse::{Event, Item, Parser};
+///
+/// let mut parser = Parser::new();
+/// let mut buf = BytesMut::from("event: add\ndata: 73857293\nid: 7\n\n");
+/// let item = parser.decode(&mut buf)?;
+/// assert_eq!(item, Some(Item::Event(Event {
+///     event_type: "add".into(),
+///     data: "73857293".into(),
+///     last_event_id: "7".into(),
+/// })));
+/// # Ok::<(), rtw_sse::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Parser {
+    config: Config,
+    lines: Lines,
+    event_type: String,
+    data: String,
+    /// The last event ID buffer (set by `id` fields).
+    id_buffer: String,
+    /// The event source's last event ID string (set at each dispatch).
+    last_event_id: String,
+}
+
+impl Parser {
+    /// A parser with the default [`Config`].
+    pub fn new() -> Self {
+        Parser::default()
+    }
+
+    /// A parser with the given limits and options.
+    pub fn with_config(config: Config) -> Self {
+        Parser {
+            config,
+            ..Parser::default()
+        }
+    }
+
+    /// The last event ID string: what a reconnecting EventSource sends as
+    /// `Last-Event-ID`. Set when an event is dispatched, even one with no
+    /// data.
+    pub fn last_event_id(&self) -> &str {
+        &self.last_event_id
+    }
+
+    /// Prepare for a new connection's stream: the line state, BOM check and
+    /// event buffers are reset; the last event ID is kept, as the
+    /// EventSource keeps it across reconnections.
+    pub fn reset_stream(&mut self) {
+        self.lines.reset();
+        self.event_type.clear();
+        self.data.clear();
+        self.id_buffer = self.last_event_id.clone();
+    }
+
+    /// Process complete lines of `src` until one yields an [`Item`];
+    /// `Ok(None)` once every complete line was used.
+    pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Item>, Error> {
+        while let Some(line) = self.lines.next_line(src, self.config.limits.max_line_len)? {
+            if let Some(item) = self.process_line(line)? {
+                return Ok(Some(item));
+            }
+        }
+        Ok(None)
+    }
+
+    /// End of stream: "any pending data must be discarded" — an event
+    /// without its final blank line is not dispatched, nor is an
+    /// unterminated last line processed. Resets the stream state like
+    /// [`Parser::reset_stream`] and returns the items complete lines still
+    /// give.
+    pub fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Item>, Error> {
+        if let Some(item) = self.decode(src)? {
+            return Ok(Some(item));
+        }
+        src.clear();
+        self.reset_stream();
+        Ok(None)
+    }
+
+    fn process_line(&mut self, line: Bytes) -> Result<Option<Item>, Error> {
+        if line.is_empty() {
+            return Ok(self.dispatch());
+        }
+        if line[0] == b':' {
+            if self.config.comments {
+                return Ok(Some(Item::Comment(
+                    String::from_utf8_lossy(&line[1..]).into_owned(),
+                )));
+            }
+            return Ok(None);
+        }
+        let (name, value) = match memchr::memchr(b':', &line) {
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
+            }
+            None => (&line[..], &b""[..]),
+        };
+        match name {
+            b"event" => self.event_type = String::from_utf8_lossy(value).into_owned(),
+            b"data" => {
+                let limit = self.config.limits.max_event_size;
+                if self.data.len() + value.len() + 1 > limit {
+                    return Err(Error::EventTooLarge { limit });
+                }
+                self.data.push_str(&String::from_utf8_lossy(value));
+                self.data.push('\n');
+            }
+            b"id" => {
+                if !value.contains(&0) {
+                    self.id_buffer = String::from_utf8_lossy(value).into_owned();
+                }
+            }
+            b"retry" => {
+                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
+                    let ms = value.iter().fold(0u64, |n, d| {
+                        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+                    });
+                    return Ok(Some(Item::Retry(ms)));
+                }
+            }
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    /// "Dispatch the event", on a blank line.
+    fn dispatch(&mut self) -> Option<Item> {
+        self.last_event_id.clone_from(&self.id_buffer);
+        if self.data.is_empty() {
+            self.event_type.clear();
+            return None;
+        }
+        if self.data.ends_with('\n') {
+            self.data.pop();
+        }
+        let event_type = match std::mem::take(&mut self.event_type) {
+            t if t.is_empty() => "message".to_owned(),
+            t => t,
+        };
+        Some(Item::Event(Event {
+            event_type,
+            data: std::mem::take(&mut self.data),
+            last_event_id: self.last_event_id.clone(),
+        }))
+    }
+}
