@@ -28,6 +28,9 @@ pub(crate) struct Lines {
     /// Bytes at the start of the buffer already searched for a line end,
     /// so that a long line fed in pieces is scanned once (linear time).
     scanned: usize,
+    /// Bytes handed to the line-end search, to prove linear time in tests.
+    #[cfg(test)]
+    pub(crate) examined: usize,
 }
 
 impl Lines {
@@ -56,6 +59,10 @@ impl Lines {
                 src.advance(1);
             }
             self.skip_lf = false;
+        }
+        #[cfg(test)]
+        {
+            self.examined += src.len() - self.scanned;
         }
         let Some(at) = memchr::memchr2(b'\n', b'\r', &src[self.scanned..]) else {
             self.scanned = src.len();
@@ -127,6 +134,23 @@ mod tests {
             [&b"a"[..], b"\xEF\xBB\xBFb"]
         );
         assert_eq!(lines(&[b"\xEF\xBBx\n"]), [b"\xEF\xBBx"]);
+    }
+
+    #[test]
+    fn a_long_line_in_many_pieces_is_searched_once() {
+        let mut l = Lines::default();
+        let mut buf = BytesMut::new();
+        let piece = [b'x'; 8192];
+        for _ in 0..1024 {
+            buf.extend_from_slice(&piece);
+            assert_eq!(l.next_line(&mut buf, usize::MAX).unwrap(), None);
+        }
+        buf.extend_from_slice(b"\n");
+        assert_eq!(
+            l.next_line(&mut buf, usize::MAX).unwrap().unwrap().len(),
+            8 << 20
+        );
+        assert_eq!(l.examined, (8 << 20) + 1, "every byte looked at once");
     }
 
     #[test]
