@@ -54,43 +54,42 @@ pub fn decode_split(config: &Config, input: &[u8], cuts: &[usize]) -> Outcome {
         }
         frames.push(f);
     };
+    let mut drain = |dec: &mut Decoder, buf: &mut BytesMut, eof: bool| -> Result<(), Error> {
+        loop {
+            let next = if eof {
+                dec.decode_eof(buf)?
+            } else {
+                dec.decode(buf)?
+            };
+            match next {
+                Some(f) => push(&mut frames, f),
+                None => return Ok(()),
+            }
+        }
+    };
+    let mut result = Ok(());
     for end in ends {
-        if end < start {
+        if end < start || result.is_err() {
             continue;
         }
         buf.extend_from_slice(&input[start..end]);
         start = end;
-        loop {
-            match dec.decode(&mut buf) {
-                Ok(Some(f)) => push(&mut frames, f),
-                Ok(None) => break,
-                Err(e) => {
-                    return Outcome {
-                        frames,
-                        rest: Vec::new(),
-                        error: Some(e),
-                    };
-                }
-            }
-        }
+        result = drain(&mut dec, &mut buf, false);
     }
-    loop {
-        match dec.decode_eof(&mut buf) {
-            Ok(Some(f)) => push(&mut frames, f),
-            Ok(None) => break,
-            Err(e) => {
-                return Outcome {
-                    frames,
-                    rest: Vec::new(),
-                    error: Some(e),
-                };
-            }
-        }
+    if result.is_ok() {
+        result = drain(&mut dec, &mut buf, true);
     }
-    Outcome {
-        frames,
-        rest: buf.to_vec(),
-        error: None,
+    match result {
+        Ok(()) => Outcome {
+            frames,
+            rest: buf.to_vec(),
+            error: None,
+        },
+        Err(e) => Outcome {
+            frames,
+            rest: Vec::new(),
+            error: Some(e),
+        },
     }
 }
 
