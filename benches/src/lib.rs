@@ -9,6 +9,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod ws;
+
 /// Payload bytes of each chunked-body bench input: 1 MiB, large enough that
 /// per-call overhead is amortised and small enough to stay in the last-level cache,
 /// so the benches compare parsing work rather than DRAM bandwidth.

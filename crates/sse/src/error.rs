@@ -41,4 +41,11 @@ pub enum Error {
     /// EventSource fails without reconnecting.
     #[error("response Content-Type {0:?} is not text/event-stream")]
     BadContentType(String),
+    /// Caller misuse of the [`EventSource`](crate::EventSource): a
+    /// response when no connection attempt awaits one, or body bytes when
+    /// no stream is open (for instance after `close()` or a failure). The
+    /// string names what came unexpectedly; nothing changed, and the driver
+    /// should drop that connection.
+    #[error("the EventSource expects no {0} now")]
+    UnexpectedInput(&'static str),
 }

@@ -4,6 +4,9 @@
 //!   standard's algorithm, incremental and linear-time.
 //! - [`Message`] and [`write_comment`]: the serializer, which never lets
 //!   data inject fields.
+//! - [`EventSource`]: the client's processing model (ready states,
+//!   reconnection time, `Last-Event-ID`) as a sans-IO state machine that
+//!   says when to connect and when to wait, with time passed in.
 //!
 //! ```
 //! use bytes::BytesMut;
@@ -26,6 +29,7 @@
 
 mod error;
 mod event;
+mod eventsource;
 mod limits;
 mod lines;
 mod parser;
@@ -33,6 +37,9 @@ mod serialize;
 
 pub use error::Error;
 pub use event::{Event, Item};
+pub use eventsource::{
+    Action, ConnectRequest, ErrorReason, EventSource, EventSourceConfig, ReadyState, SourceEvent,
+};
 pub use limits::{Config, Limits};
 pub use parser::Parser;
 pub use serialize::{Message, write_comment};

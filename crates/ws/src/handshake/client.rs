@@ -88,6 +88,8 @@ impl ClientBuilder {
     }
 
     /// Sends `Origin` (RFC 6455 §4.1 item 8, RFC 6454 §7), as browsers do.
+    /// It must be ASCII, as a serialized origin is (RFC 6454 §6.2);
+    /// [`ClientBuilder::build`] refuses anything else.
     pub fn origin(mut self, origin: impl Into<String>) -> Self {
         self.origin = Some(origin.into());
         self
@@ -146,9 +148,15 @@ impl ClientBuilder {
             .origin
             .as_deref()
             .map(|o| {
-                HeaderValue::from_str(o).map_err(|_| HandshakeError::InvalidHeader {
+                // A serialized origin is ASCII (RFC 6454 §6.2); servers refuse
+                // anything else.
+                let invalid = || HandshakeError::InvalidHeader {
                     name: "Origin".into(),
-                })
+                };
+                if !o.is_ascii() {
+                    return Err(invalid());
+                }
+                HeaderValue::from_str(o).map_err(|_| invalid())
             })
             .transpose()?;
 

@@ -1,0 +1,307 @@
+//! Fuzz target for the server's side of the rtw-ws opening handshake
+//! (RFC 6455 §4.2), and for a client handshake built from fuzzed options
+//! (RFC 6455 §4.1).
+//!
+//! Input layout: two control bytes, then the bytes a client sent (missing
+//! control bytes count as zero).
+//!
+//! - byte 0, options: bit 0 small [`HandshakeLimits`] (from byte 1); bit 1
+//!   a policy that accepts subprotocols and extensions instead of
+//!   [`DefaultPolicy`]; bit 2 an origin check refusing one origin.
+//! - byte 1: parameter of the small limits, also where prefixes are cut.
+//!
+//! Properties checked for every input; a panic is a bug:
+//!
+//! 1. `read_request` is `parse_request` then `accept`: same errors, same
+//!    `Ok(None)`, same outcome of `accept` on the parsed head.
+//! 2. A complete head of `n` bytes: `n` is within the input and the limit,
+//!    the head alone parses to the same request, and its proper prefixes
+//!    give `Ok(None)`. `Ok(None)` only below the head size limit.
+//! 3. An accepted request: the 101 response bytes parse completely with
+//!    `parse_response`, with status 101, `Sec-WebSocket-Accept` equal to
+//!    `accept_key` of the request's key, and the subprotocol and extensions
+//!    the server negotiated; the negotiated subprotocol and extensions were
+//!    offered.
+//! 4. A refused request: the rejection parses as a response with the
+//!    error's status and its `Content-Length` body.
+//! 5. Round trip of a client: the input also gives the options of a
+//!    `ClientHandshake` (lines: host, resource, subprotocols separated by
+//!    commas, an extensions field value, an origin, an extra header as
+//!    `name: value`). When those options build, the server accepts the
+//!    request in full, and the client validates the server's response with
+//!    the subprotocol and extensions the server picked.
+#![no_main]
+
+use http::header::{SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL};
+use http::{Request, StatusCode};
+use libfuzzer_sys::fuzz_target;
+use rtw_ws::SeededRandom;
+use rtw_ws::handshake::{
+    ClientHandshake, HandshakeError, HandshakeLimits, ServerHandshake, ServerNegotiated,
+    ServerPolicy, accept_key, parse_extensions, parse_request, parse_response,
+};
+
+/// The origin refused when option bit 2 is set.
+const REFUSED_ORIGIN: &str = "http://evil.example";
+
+fuzz_target!(|input: &[u8]| {
+    let (control, wire) = input.split_at(input.len().min(2));
+    let [opts, param] = std::array::from_fn(|i| control.get(i).copied().unwrap_or(0));
+    let limits = if opts & 1 != 0 {
+        HandshakeLimits {
+            max_head_bytes: 16 + usize::from(param) * 4,
+            max_headers: usize::from(param & 0x1f),
+        }
+    } else {
+        HandshakeLimits::default()
+    };
+    let server = ServerHandshake::with_policy(policy(opts)).with_limits(limits.clone());
+
+    check_server(&server, &limits, wire, param);
+    check_client_round_trip(&server, wire);
+});
+
+/// The server's decisions for option bits 1 and 2.
+fn policy(opts: u8) -> ServerPolicy {
+    let mut policy = ServerPolicy::new();
+    if opts & 2 != 0 {
+        // The client's last subprotocol (not its favourite, to tell the two
+        // apart) and its first extension offer echoed as is.
+        policy = policy
+            .protocol_selector(|offered| offered.last().cloned())
+            .extension_negotiator(|offered| offered.iter().take(1).cloned().collect());
+    }
+    if opts & 4 != 0 {
+        policy = policy.origin_check(|origin| origin != Some(REFUSED_ORIGIN));
+    }
+    policy
+}
+
+/// Properties 1 to 4.
+fn check_server(
+    server: &ServerHandshake<ServerPolicy>,
+    limits: &HandshakeLimits,
+    wire: &[u8],
+    param: u8,
+) {
+    let parsed = parse_request(wire, limits);
+    assert_eq!(
+        parsed.as_ref().map(|p| p.as_ref().map(|(n, _)| *n)),
+        server
+            .parse_request(wire)
+            .as_ref()
+            .map(|p| p.as_ref().map(|(n, _)| *n)),
+        "ServerHandshake::parse_request uses other limits"
+    );
+    let read = server.read_request(wire);
+    match (&parsed, &read) {
+        (Err(p), Err(r)) => assert_eq!(p, r, "read_request error"),
+        (Ok(None), Ok(None)) => assert!(
+            wire.len() < limits.max_head_bytes,
+            "Ok(None) for {} bytes, over the limit {}",
+            wire.len(),
+            limits.max_head_bytes
+        ),
+        (Ok(Some((n, request))), read) => {
+            check_complete_head(limits, wire, *n, request, param);
+            let accepted = server.accept(request);
+            match (&accepted, read) {
+                (Ok(a), Ok(Some((m, r)))) => {
+                    assert_eq!(n, m, "head length");
+                    assert_eq!(a.response_bytes(), r.response_bytes(), "response");
+                }
+                (Err(a), Err(r)) => assert_eq!(a, r, "accept error"),
+                _ => panic!("read_request gave {read:?}, accept {accepted:?}"),
+            }
+        }
+        _ => panic!("parse_request gave {parsed:?}, read_request {read:?}"),
+    }
+    match read {
+        Ok(Some((_, negotiated))) => check_accepted(&negotiated),
+        Err(e) => check_rejection(&e),
+        Ok(None) => {}
+    }
+}
+
+/// Property 2.
+fn check_complete_head(
+    limits: &HandshakeLimits,
+    wire: &[u8],
+    n: usize,
+    request: &Request<()>,
+    param: u8,
+) {
+    assert!(
+        n <= wire.len() && n <= limits.max_head_bytes,
+        "head of {n} bytes"
+    );
+    match parse_request(&wire[..n], limits) {
+        Ok(Some((m, alone))) => {
+            assert_eq!(m, n, "head alone, length");
+            assert!(same_request(request, &alone), "head alone, request");
+        }
+        other => panic!("the head alone gave {other:?}"),
+    }
+    // Every prefix of a short head, a sample of a long one.
+    let cuts: Vec<usize> = if n <= 300 {
+        (0..n).collect()
+    } else {
+        let p = usize::from(param);
+        vec![0, 1, n / 2, n - 1, p % n, (p * 61) % n, n - 1 - (p % n)]
+    };
+    for k in cuts {
+        let result = parse_request(&wire[..k], limits);
+        assert!(
+            matches!(result, Ok(None)),
+            "prefix of {k} of a complete head of {n} bytes gave {result:?}"
+        );
+    }
+}
+
+fn same_request(a: &Request<()>, b: &Request<()>) -> bool {
+    a.method() == b.method()
+        && a.uri() == b.uri()
+        && a.version() == b.version()
+        && a.headers() == b.headers()
+}
+
+/// Property 3.
+fn check_accepted(negotiated: &ServerNegotiated) {
+    let bytes = negotiated.response_bytes();
+    let (n, response) = match parse_response(&bytes, &HandshakeLimits::default()) {
+        Ok(Some(parsed)) => parsed,
+        other => panic!("the 101 response does not parse: {other:?}"),
+    };
+    assert_eq!(n, bytes.len(), "response head length");
+    assert_eq!(response.status(), StatusCode::SWITCHING_PROTOCOLS);
+    let key = negotiated
+        .request
+        .headers()
+        .get(SEC_WEBSOCKET_KEY)
+        .expect("an accepted request has a key");
+    let key = key.as_bytes().trim_ascii();
+    assert_eq!(
+        response
+            .headers()
+            .get(SEC_WEBSOCKET_ACCEPT)
+            .map(|v| v.as_bytes()),
+        Some(accept_key(key).as_bytes()),
+        "Sec-WebSocket-Accept"
+    );
+    assert_eq!(
+        response
+            .headers()
+            .get(SEC_WEBSOCKET_PROTOCOL)
+            .map(|v| v.to_str().unwrap()),
+        negotiated.protocol.as_deref(),
+        "Sec-WebSocket-Protocol"
+    );
+    if let Some(p) = &negotiated.protocol {
+        assert!(negotiated.offered_protocols.contains(p), "unoffered {p}");
+    }
+    let extensions = response
+        .headers()
+        .get_all(http::header::SEC_WEBSOCKET_EXTENSIONS);
+    if negotiated.extensions.is_empty() {
+        assert!(extensions.iter().next().is_none(), "extensions field");
+    } else {
+        assert_eq!(
+            parse_extensions(extensions).as_ref(),
+            Ok(&negotiated.extensions),
+            "Sec-WebSocket-Extensions"
+        );
+    }
+    for e in &negotiated.extensions {
+        assert!(
+            negotiated.offered_extensions.iter().any(|o| o.is(&e.name)),
+            "unoffered extension {}",
+            e.name
+        );
+    }
+}
+
+/// Property 4.
+fn check_rejection(error: &HandshakeError) {
+    let _ = error.fault();
+    let bytes = error.rejection_bytes();
+    let (n, response) = match parse_response(&bytes, &HandshakeLimits::default()) {
+        Ok(Some(parsed)) => parsed,
+        other => panic!("the rejection of {error:?} does not parse: {other:?}"),
+    };
+    assert_eq!(response.status(), error.status(), "rejection status");
+    let length: usize = response
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .expect("a rejection has a Content-Length");
+    assert_eq!(bytes.len() - n, length, "rejection body length");
+}
+
+/// Property 5.
+fn check_client_round_trip(server: &ServerHandshake<ServerPolicy>, wire: &[u8]) {
+    let mut lines = wire.split(|&b| b == b'\n').map(String::from_utf8_lossy);
+    let host = lines.next().unwrap_or_default();
+    let resource = lines.next().unwrap_or_default();
+    let mut builder = ClientHandshake::builder(host, resource);
+    if let Some(protocols) = lines.next().filter(|l| !l.is_empty()) {
+        builder = builder.protocols(protocols.split(',').map(str::to_owned));
+    }
+    if let Some(extensions) = lines.next().filter(|l| !l.is_empty()) {
+        let Ok(offers) = parse_extensions([extensions.as_bytes()]) else {
+            return;
+        };
+        builder = builder.extensions(offers);
+    }
+    if let Some(origin) = lines.next().filter(|l| !l.is_empty()) {
+        builder = builder.origin(origin);
+    }
+    if let Some(field) = lines.next()
+        && let Some((name, value)) = field.split_once(':')
+    {
+        builder = builder.header(name, value.trim());
+    }
+    let seed = wire
+        .iter()
+        .fold(0u64, |h, &b| h.rotate_left(5) ^ u64::from(b));
+    let Ok(client) = builder.build(&mut SeededRandom::new(seed)) else {
+        return;
+    };
+    let request = client.request_bytes();
+    let negotiated = match server.read_request(&request) {
+        Ok(Some((n, negotiated))) => {
+            assert_eq!(n, request.len(), "client request head length");
+            negotiated
+        }
+        // The two refusals the policy or the limits may make.
+        Err(HandshakeError::OriginRefused { origin }) => {
+            // Only the policy refuses: the client builds ASCII origins only
+            // (RFC 6454 §6.2), which the server accepts.
+            let origin = origin.expect("an origin was sent");
+            assert_eq!(origin, REFUSED_ORIGIN, "refused origin");
+            return;
+        }
+        Err(
+            HandshakeError::RequestHeadTooLarge { .. }
+            | HandshakeError::TooManyRequestHeaders { .. },
+        ) if server.limits() != &HandshakeLimits::default() => return,
+        other => panic!(
+            "server refused a client request: {other:?}\n{}",
+            String::from_utf8_lossy(&request)
+        ),
+    };
+    assert_eq!(negotiated.offered_protocols, client.offered_protocols());
+    assert_eq!(negotiated.offered_extensions, client.offered_extensions());
+    let mut response = negotiated.response_bytes();
+    response.extend_from_slice(b"\x81\x00");
+    match client.read_response(&response) {
+        Ok(Some((n, accepted))) => {
+            assert_eq!(&response[n..], b"\x81\x00", "bytes after the head");
+            assert_eq!(accepted.protocol, negotiated.protocol, "subprotocol");
+            assert_eq!(accepted.extensions, negotiated.extensions, "extensions");
+        }
+        other => panic!(
+            "client refused the server's response: {other:?}\n{}",
+            String::from_utf8_lossy(&response)
+        ),
+    }
+}
