@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod chunked;
+mod sse;
 mod ws;
 
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ enum Protocol {
     /// WebSocket (RFC 6455): echo server, Autobahn client, interactive
     /// client.
     Ws(ws::Args),
+    /// Server-Sent Events: parse an event stream, serve a demo stream.
+    Sse(sse::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
     match cli.protocol {
         Protocol::Chunked(args) => chunked::run(args),
         Protocol::Ws(args) => ws::run(args),
+        Protocol::Sse(args) => sse::run(args),
     }
 }
 

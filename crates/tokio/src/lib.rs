@@ -10,6 +10,7 @@
 //! |---|---|---|
 //! | [`chunked`] | `chunked` | HTTP/1.1 chunked transfer coding (RFC 9112 §7.1), over [`rtw_chunked`] |
 //! | [`ws`] | `ws` | WebSocket (RFC 6455) streams, sinks and handshakes, over [`rtw_ws`] |
+//! | [`sse`] | `sse` | Server-Sent Events: response bodies with keep-alive, an EventSource client, over [`rtw_sse`] |
 //!
 //! ```
 //! # #[cfg(feature = "chunked")]
@@ -33,5 +34,7 @@
 
 #[cfg(feature = "chunked")]
 pub mod chunked;
+#[cfg(feature = "sse")]
+pub mod sse;
 #[cfg(feature = "ws")]
 pub mod ws;
