@@ -1,0 +1,172 @@
+//! Writing a STUN message.
+
+use bytes::{BufMut, BytesMut};
+
+use crate::attributes::{Attribute, AttributeType};
+use crate::header::{HEADER_LEN, MAGIC_COOKIE};
+use crate::integrity::{fingerprint, hmac_sha1, hmac_sha256};
+use crate::{Error, MessageType, TransactionId};
+
+/// Where the builder is: what may still be added (RFC 8489 §14.5-§14.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Stage {
+    Attributes,
+    AfterIntegrity,
+    AfterIntegritySha256,
+    AfterFingerprint,
+}
+
+/// Builds a message into a [`BytesMut`], keeping the header's length field
+/// up to date as attributes are added.
+///
+/// MESSAGE-INTEGRITY, MESSAGE-INTEGRITY-SHA256 and FINGERPRINT are added
+/// last, in that order, with the methods named after them; the builder
+/// refuses anything that would follow them out of order.
+#[derive(Debug, Clone)]
+pub struct MessageBuilder {
+    buf: BytesMut,
+    tid: TransactionId,
+    stage: Stage,
+    padding: u8,
+}
+
+impl MessageBuilder {
+    /// A message of type `typ` with transaction ID `tid`.
+    pub fn new(typ: MessageType, tid: TransactionId) -> Self {
+        let mut buf = BytesMut::with_capacity(128);
+        buf.put_u16(typ.to_bits());
+        buf.put_u16(0);
+        buf.put_u32(MAGIC_COOKIE);
+        buf.put_slice(&tid.0);
+        MessageBuilder {
+            buf,
+            tid,
+            stage: Stage::Attributes,
+            padding: 0,
+        }
+    }
+
+    /// The byte used to pad values to a multiple of 4 (RFC 8489 §14 lets
+    /// senders use any value; receivers ignore it). Zero by default; the
+    /// samples of RFC 5769 use 0x20.
+    pub fn padding_byte(mut self, byte: u8) -> Self {
+        self.padding = byte;
+        self
+    }
+
+    /// The transaction ID.
+    pub fn transaction_id(&self) -> TransactionId {
+        self.tid
+    }
+
+    /// Add a typed attribute.
+    pub fn add<'a, A: Attribute<'a>>(&mut self, attr: &A) -> Result<&mut Self, Error> {
+        self.check_stage(A::TYPE)?;
+        let len = attr.encoded_len();
+        self.header(A::TYPE, len)?;
+        let start = self.buf.len();
+        attr.encode(&self.tid, &mut self.buf);
+        debug_assert_eq!(self.buf.len() - start, len, "{} encoded_len", A::TYPE);
+        self.pad(len);
+        Ok(self)
+    }
+
+    /// Add an attribute from its type and raw value.
+    pub fn add_raw(&mut self, typ: AttributeType, value: &[u8]) -> Result<&mut Self, Error> {
+        self.check_stage(typ)?;
+        self.header(typ, value.len())?;
+        self.buf.put_slice(value);
+        self.pad(value.len());
+        Ok(self)
+    }
+
+    /// Add MESSAGE-INTEGRITY: HMAC-SHA1 with `key` (RFC 8489 §14.5).
+    pub fn add_message_integrity(&mut self, key: &[u8]) -> Result<&mut Self, Error> {
+        self.check_stage(AttributeType::MESSAGE_INTEGRITY)?;
+        let at = self.buf.len();
+        self.header(AttributeType::MESSAGE_INTEGRITY, 20)?;
+        let mac = hmac_sha1(key, &self.buf, at);
+        self.buf.put_slice(&mac);
+        self.stage = Stage::AfterIntegrity;
+        Ok(self)
+    }
+
+    /// Add MESSAGE-INTEGRITY-SHA256: HMAC-SHA256 with `key`, truncated to
+    /// `len` bytes, 16 to 32 and a multiple of 4 (RFC 8489 §14.6).
+    pub fn add_message_integrity_sha256(
+        &mut self,
+        key: &[u8],
+        len: usize,
+    ) -> Result<&mut Self, Error> {
+        if !(16..=32).contains(&len) || len % 4 != 0 {
+            return Err(Error::ValueTooLong {
+                typ: AttributeType::MESSAGE_INTEGRITY_SHA256,
+                len,
+                max: 32,
+            });
+        }
+        self.check_stage(AttributeType::MESSAGE_INTEGRITY_SHA256)?;
+        let at = self.buf.len();
+        self.header(AttributeType::MESSAGE_INTEGRITY_SHA256, len)?;
+        let mac = hmac_sha256(key, &self.buf, at, len);
+        self.buf.put_slice(&mac[..len]);
+        self.stage = Stage::AfterIntegritySha256;
+        Ok(self)
+    }
+
+    /// Add FINGERPRINT (RFC 8489 §14.7); nothing can follow it.
+    pub fn add_fingerprint(&mut self) -> Result<&mut Self, Error> {
+        self.check_stage(AttributeType::FINGERPRINT)?;
+        let at = self.buf.len();
+        self.header(AttributeType::FINGERPRINT, 4)?;
+        let crc = fingerprint(&self.buf, at);
+        self.buf.put_u32(crc);
+        self.stage = Stage::AfterFingerprint;
+        Ok(self)
+    }
+
+    /// The finished message.
+    pub fn finish(self) -> BytesMut {
+        self.buf
+    }
+
+    fn check_stage(&self, typ: AttributeType) -> Result<(), Error> {
+        let ok = match self.stage {
+            Stage::Attributes => true,
+            Stage::AfterIntegrity => matches!(
+                typ,
+                AttributeType::MESSAGE_INTEGRITY_SHA256 | AttributeType::FINGERPRINT
+            ),
+            Stage::AfterIntegritySha256 => typ == AttributeType::FINGERPRINT,
+            Stage::AfterFingerprint => return Err(Error::AfterFingerprint),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::AfterIntegrity)
+        }
+    }
+
+    /// Write an attribute header and set the message length to include the
+    /// whole (padded) attribute.
+    fn header(&mut self, typ: AttributeType, len: usize) -> Result<(), Error> {
+        let padded = (len + 3) & !3;
+        let total = self.buf.len() - HEADER_LEN + 4 + padded;
+        if len > usize::from(u16::MAX) || total > usize::from(u16::MAX) {
+            return Err(Error::ValueTooLong {
+                typ,
+                len,
+                max: usize::from(u16::MAX),
+            });
+        }
+        self.buf.put_u16(typ.0);
+        self.buf.put_u16(len as u16);
+        self.buf[2..4].copy_from_slice(&(total as u16).to_be_bytes());
+        Ok(())
+    }
+
+    fn pad(&mut self, len: usize) {
+        let pad = ((len + 3) & !3) - len;
+        self.buf.put_bytes(self.padding, pad);
+    }
+}

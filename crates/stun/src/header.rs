@@ -1,0 +1,195 @@
+//! The STUN message header (RFC 8489 §5).
+//!
+//! ```text
+//!  0                   1                   2                   3
+//!  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |0 0|     STUN Message Type     |         Message Length        |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |                         Magic Cookie                          |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |                     Transaction ID (96 bits)                  |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! ```
+
+/// The fixed magic cookie, 0x2112A442 (RFC 8489 §5).
+pub const MAGIC_COOKIE: u32 = 0x2112_A442;
+
+/// Length of the header in bytes.
+pub const HEADER_LEN: usize = 20;
+
+/// The class of a message (RFC 8489 §5): bits C1 and C0 of the type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// 0b00.
+    Request,
+    /// 0b01.
+    Indication,
+    /// 0b10.
+    SuccessResponse,
+    /// 0b11.
+    ErrorResponse,
+}
+
+/// A STUN method (RFC 8489 §18.2, RFC 8656 §17): 12 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Method(pub u16);
+
+impl Method {
+    /// Binding (RFC 8489).
+    pub const BINDING: Method = Method(0x001);
+    /// Allocate (RFC 8656 §7).
+    pub const ALLOCATE: Method = Method(0x003);
+    /// Refresh (RFC 8656 §8).
+    pub const REFRESH: Method = Method(0x004);
+    /// Send (RFC 8656 §11.1), indication only.
+    pub const SEND: Method = Method(0x006);
+    /// Data (RFC 8656 §11.3), indication only.
+    pub const DATA: Method = Method(0x007);
+    /// CreatePermission (RFC 8656 §10).
+    pub const CREATE_PERMISSION: Method = Method(0x008);
+    /// ChannelBind (RFC 8656 §12).
+    pub const CHANNEL_BIND: Method = Method(0x009);
+
+    /// The method's name in the registries, or `None` if unknown.
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self {
+            Method::BINDING => "Binding",
+            Method::ALLOCATE => "Allocate",
+            Method::REFRESH => "Refresh",
+            Method::SEND => "Send",
+            Method::DATA => "Data",
+            Method::CREATE_PERMISSION => "CreatePermission",
+            Method::CHANNEL_BIND => "ChannelBind",
+            _ => return None,
+        })
+    }
+}
+
+/// Method and class, interleaved into the 14-bit message type (RFC 8489 §5):
+///
+/// ```text
+///  0                 1
+///  2  3  4 5 6 7 8 9 0 1 2 3 4 5
+/// +--+--+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |M |M |M|M|M|C|M|M|M|C|M|M|M|M|
+/// |11|10|9|8|7|1|6|5|4|0|3|2|1|0|
+/// +--+--+-+-+-+-+-+-+-+-+-+-+-+-+
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MessageType {
+    /// The method.
+    pub method: Method,
+    /// The class.
+    pub class: Class,
+}
+
+impl MessageType {
+    /// A message type.
+    pub const fn new(method: Method, class: Class) -> Self {
+        MessageType { method, class }
+    }
+
+    /// Decode the 14 type bits (the top two bits of `raw` must already have
+    /// been checked to be zero).
+    pub fn from_bits(raw: u16) -> Self {
+        let m = raw & 0x000F | (raw & 0x00E0) >> 1 | (raw & 0x3E00) >> 2;
+        let class = match (raw >> 7 & 0b10) | (raw >> 4 & 0b01) {
+            0b00 => Class::Request,
+            0b01 => Class::Indication,
+            0b10 => Class::SuccessResponse,
+            _ => Class::ErrorResponse,
+        };
+        MessageType {
+            method: Method(m),
+            class,
+        }
+    }
+
+    /// Encode as the 16-bit field (top two bits zero). Methods wider than
+    /// 12 bits are truncated to 12.
+    pub fn to_bits(self) -> u16 {
+        let m = self.method.0 & 0x0FFF;
+        let c = match self.class {
+            Class::Request => 0b00,
+            Class::Indication => 0b01,
+            Class::SuccessResponse => 0b10,
+            Class::ErrorResponse => 0b11,
+        };
+        (m & 0x000F) | (m & 0x0070) << 1 | (m & 0x0F80) << 2 | (c & 0b01) << 4 | (c & 0b10) << 7
+    }
+}
+
+/// The 96-bit transaction ID (RFC 8489 §5), chosen by the client from a
+/// cryptographically random source the caller supplies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct TransactionId(pub [u8; 12]);
+
+impl TransactionId {
+    /// A transaction ID from random bytes drawn by `fill`.
+    pub fn random(mut fill: impl FnMut(&mut [u8])) -> Self {
+        let mut id = [0u8; 12];
+        fill(&mut id);
+        TransactionId(id)
+    }
+
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8; 12] {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for TransactionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc8489_type_examples() {
+        // Binding request 0x0001, success 0x0101, error 0x0111, indication 0x0011.
+        assert_eq!(
+            MessageType::new(Method::BINDING, Class::Request).to_bits(),
+            0x0001
+        );
+        assert_eq!(
+            MessageType::new(Method::BINDING, Class::SuccessResponse).to_bits(),
+            0x0101
+        );
+        assert_eq!(
+            MessageType::new(Method::BINDING, Class::ErrorResponse).to_bits(),
+            0x0111
+        );
+        assert_eq!(
+            MessageType::new(Method::BINDING, Class::Indication).to_bits(),
+            0x0011
+        );
+        // TURN: Allocate request 0x0003, Send indication 0x0016, Data indication 0x0017.
+        assert_eq!(
+            MessageType::new(Method::ALLOCATE, Class::Request).to_bits(),
+            0x0003
+        );
+        assert_eq!(
+            MessageType::new(Method::SEND, Class::Indication).to_bits(),
+            0x0016
+        );
+        assert_eq!(
+            MessageType::new(Method::DATA, Class::Indication).to_bits(),
+            0x0017
+        );
+    }
+
+    #[test]
+    fn every_type_round_trips() {
+        for raw in 0..0x4000u16 {
+            assert_eq!(MessageType::from_bits(raw).to_bits(), raw, "{raw:#06x}");
+        }
+    }
+}
