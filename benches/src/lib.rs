@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod sse;
 pub mod ws;
 
 /// Payload bytes of each chunked-body bench input: 1 MiB, large enough that

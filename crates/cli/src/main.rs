@@ -2,7 +2,7 @@
 //!
 //! `main` only parses the command line and dispatches: each protocol is one
 //! subcommand implemented in its own module (`rtw chunked ...` in
-//! [`chunked`], `rtw ws ...` in [`ws`]), so a new protocol adds a module and one variant of
+//! [`chunked`], `rtw ws ...` in [`ws`], `rtw stun ...` in [`stun`]), so a new protocol adds a module and one variant of
 //! [`Protocol`].
 //!
 //! Exit status: 0 on success, 1 when the input breaks the protocol or I/O
@@ -12,6 +12,7 @@
 
 mod chunked;
 mod sse;
+mod stun;
 mod ws;
 
 use std::process::ExitCode;
@@ -37,6 +38,9 @@ enum Protocol {
     Ws(ws::Args),
     /// Server-Sent Events: parse an event stream, serve a demo stream.
     Sse(sse::Args),
+    /// STUN (RFC 8489) and TURN (RFC 8656): decode a message, run a Binding
+    /// server, ask a server for the mapped address, allocate a relay.
+    Stun(stun::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
         Protocol::Chunked(args) => chunked::run(args),
         Protocol::Ws(args) => ws::run(args),
         Protocol::Sse(args) => sse::run(args),
+        Protocol::Stun(args) => stun::run(args),
     }
 }
 

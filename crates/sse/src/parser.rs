@@ -1,5 +1,7 @@
 //! The interpreter ("Interpreting an event stream").
 
+use std::borrow::Cow;
+
 use bytes::{Bytes, BytesMut};
 
 use crate::lines::Lines;
@@ -117,17 +119,22 @@ impl Parser {
             None => (&line[..], &b""[..]),
         };
         match name {
-            b"event" => self.event_type = String::from_utf8_lossy(value).into_owned(),
+            b"event" => {
+                self.event_type.clear();
+                self.event_type.push_str(&text(value));
+            }
             b"data" => {
                 let limit = self.config.limits.max_event_size;
                 if self.data.len() + value.len() + 1 > limit {
                     return Err(Error::EventTooLarge { limit });
                 }
-                self.data.push_str(&String::from_utf8_lossy(value));
+                self.data.reserve(value.len() + 1);
+                self.data.push_str(&text(value));
                 self.data.push('\n');
             }
             b"id" if !value.contains(&0) => {
-                self.id_buffer = String::from_utf8_lossy(value).into_owned();
+                self.id_buffer.clear();
+                self.id_buffer.push_str(&text(value));
             }
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
                 let ms = value.iter().fold(0u64, |n, d| {
@@ -159,5 +166,15 @@ impl Parser {
             data: std::mem::take(&mut self.data),
             last_event_id: self.last_event_id.clone(),
         }))
+    }
+}
+
+/// Decode a line's bytes as UTF-8, invalid sequences replaced by U+FFFD
+/// (the standard's "UTF-8 decode"). Valid text, the common case, takes the
+/// standard library's fast validator and is borrowed, not copied.
+fn text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }

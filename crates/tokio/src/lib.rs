@@ -11,6 +11,7 @@
 //! | [`chunked`] | `chunked` | HTTP/1.1 chunked transfer coding (RFC 9112 §7.1), over [`rtw_chunked`] |
 //! | [`ws`] | `ws` | WebSocket (RFC 6455) streams, sinks and handshakes, over [`rtw_ws`] |
 //! | [`sse`] | `sse` | Server-Sent Events: response bodies with keep-alive, an EventSource client, over [`rtw_sse`] |
+//! | [`stun`] | `stun` | STUN (RFC 8489) over UDP: Binding client and server, request transactions, over [`rtw_stun`] |
 //!
 //! ```
 //! # #[cfg(feature = "chunked")]
@@ -36,5 +37,7 @@
 pub mod chunked;
 #[cfg(feature = "sse")]
 pub mod sse;
+#[cfg(feature = "stun")]
+pub mod stun;
 #[cfg(feature = "ws")]
 pub mod ws;
