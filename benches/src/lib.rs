@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 pub mod sse;
+pub mod stun;
 pub mod ws;
 
 /// Payload bytes of each chunked-body bench input: 1 MiB, large enough that
