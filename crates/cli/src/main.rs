@@ -2,7 +2,7 @@
 //!
 //! `main` only parses the command line and dispatches: each protocol is one
 //! subcommand implemented in its own module (`rtw chunked ...` in
-//! [`chunked`], `rtw ws ...` in [`ws`], `rtw stun ...` in [`stun`]), so a new protocol adds a module and one variant of
+//! [`chunked`], `rtw ws ...` in [`ws`], `rtw stun ...` in [`stun`], `rtw sdp ...` in [`sdp`]), so a new protocol adds a module and one variant of
 //! [`Protocol`].
 //!
 //! Exit status: 0 on success, 1 when the input breaks the protocol or I/O
@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod chunked;
+mod sdp;
 mod sse;
 mod stun;
 mod ws;
@@ -41,6 +42,8 @@ enum Protocol {
     /// STUN (RFC 8489) and TURN (RFC 8656): decode a message, run a Binding
     /// server, ask a server for the mapped address, allocate a relay.
     Stun(stun::Args),
+    /// SDP (RFC 8866): re-write a session description.
+    Sdp(sdp::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Protocol::Ws(args) => ws::run(args),
         Protocol::Sse(args) => sse::run(args),
         Protocol::Stun(args) => stun::run(args),
+        Protocol::Sdp(args) => sdp::run(args),
     }
 }
 

@@ -1,0 +1,375 @@
+//! Reading a session description (RFC 8866 §5, §9).
+
+use crate::types::*;
+use crate::{Error, ErrorKind, Limits};
+
+/// Where a line may come in the grammar: its rank in `v o s i u e p c b t r
+/// z k a` (session) or `m i c b k a` (media).
+fn session_rank(t: char) -> Option<u8> {
+    "vosiuepcbtrzka".find(t).map(|i| i as u8)
+}
+
+fn media_rank(t: char) -> Option<u8> {
+    "micbka".find(t).map(|i| i as u8)
+}
+
+/// Line types that may repeat.
+fn repeats(t: char) -> bool {
+    matches!(t, 'e' | 'p' | 'b' | 't' | 'r' | 'a' | 'c')
+}
+
+fn invalid(line: usize, field: &'static str, reason: &'static str) -> Error {
+    Error {
+        line,
+        kind: ErrorKind::Invalid { field, reason },
+    }
+}
+
+/// Split a field list on single spaces; empty fields (two spaces) are an
+/// error.
+fn fields<'a>(value: &'a str, line: usize, field: &'static str) -> Result<Vec<&'a str>, Error> {
+    let parts: Vec<&str> = value.split(' ').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(invalid(
+            line,
+            field,
+            "fields are separated by exactly one space",
+        ));
+    }
+    Ok(parts)
+}
+
+fn number<T: std::str::FromStr>(s: &str, line: usize, field: &'static str) -> Result<T, Error> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(line, field, "expected a decimal number"));
+    }
+    s.parse()
+        .map_err(|_| invalid(line, field, "number out of range"))
+}
+
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| {
+            matches!(b, b'!' | b'#'..=b'\'' | b'*' | b'+' | b'-' | b'.' | b'0'..=b'9' | b'A'..=b'Z' | b'^'..=b'~')
+        })
+}
+
+/// The lines of `text`: CRLF or LF line ends (RFC 8866 §5 asks parsers to
+/// accept LF), no other CR, no NUL.
+fn lines<'a>(text: &'a str, limits: &Limits) -> Result<Vec<&'a str>, Error> {
+    if text.len() > limits.max_size {
+        return Err(Error {
+            line: 0,
+            kind: ErrorKind::TooLarge {
+                what: "description size",
+                limit: limits.max_size,
+            },
+        });
+    }
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let mut out = Vec::new();
+    for (i, raw) in body.split('\n').enumerate() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        if line.contains(['\r', '\0']) {
+            return Err(Error {
+                line: i + 1,
+                kind: ErrorKind::BadCharacter,
+            });
+        }
+        if out.len() == limits.max_lines {
+            return Err(Error {
+                line: i + 1,
+                kind: ErrorKind::TooLarge {
+                    what: "line count",
+                    limit: limits.max_lines,
+                },
+            });
+        }
+        out.push(line);
+    }
+    Ok(out)
+}
+
+fn origin(v: &str, n: usize) -> Result<Origin, Error> {
+    let f = fields(v, n, "o=")?;
+    let [username, id, version, nettype, addrtype, address] = f[..] else {
+        return Err(invalid(n, "o=", "expected 6 fields"));
+    };
+    for (digits, field) in [(id, "o= sess-id"), (version, "o= sess-version")] {
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(n, field, "expected a decimal number"));
+        }
+    }
+    Ok(Origin {
+        username: username.into(),
+        session_id: id.into(),
+        session_version: version.into(),
+        nettype: nettype.into(),
+        addrtype: addrtype.into(),
+        unicast_address: address.into(),
+    })
+}
+
+fn connection(v: &str, n: usize) -> Result<Connection, Error> {
+    let f = fields(v, n, "c=")?;
+    let [nettype, addrtype, address] = f[..] else {
+        return Err(invalid(n, "c=", "expected 3 fields"));
+    };
+    Ok(Connection {
+        nettype: nettype.into(),
+        addrtype: addrtype.into(),
+        address: address.into(),
+    })
+}
+
+fn bandwidth(v: &str, n: usize) -> Result<Bandwidth, Error> {
+    let (modifier, value) = v
+        .split_once(':')
+        .ok_or_else(|| invalid(n, "b=", "expected <bwtype>:<bandwidth>"))?;
+    if !is_token(modifier) {
+        return Err(invalid(n, "b=", "bwtype must be a token"));
+    }
+    Ok(Bandwidth {
+        modifier: modifier.into(),
+        value: number(value, n, "b= bandwidth")?,
+    })
+}
+
+fn timing(v: &str, n: usize) -> Result<Timing, Error> {
+    let f = fields(v, n, "t=")?;
+    let [start, stop] = f[..] else {
+        return Err(invalid(n, "t=", "expected <start-time> <stop-time>"));
+    };
+    Ok(Timing {
+        start: number(start, n, "t= start-time")?,
+        stop: number(stop, n, "t= stop-time")?,
+        repeats: Vec::new(),
+    })
+}
+
+fn media(v: &str, n: usize) -> Result<Media, Error> {
+    let f = fields(v, n, "m=")?;
+    if f.len() < 4 {
+        return Err(invalid(
+            n,
+            "m=",
+            "expected <media> <port> <proto> <fmt> ...",
+        ));
+    }
+    let (port, count) = match f[1].split_once('/') {
+        Some((p, c)) => (p, Some(number(c, n, "m= number of ports")?)),
+        None => (f[1], None),
+    };
+    if !is_token(f[0]) {
+        return Err(invalid(n, "m=", "media must be a token"));
+    }
+    Ok(Media {
+        media: f[0].into(),
+        port: number(port, n, "m= port")?,
+        port_count: count,
+        proto: f[2].into(),
+        formats: f[3..].iter().map(|s| (*s).to_owned()).collect(),
+    })
+}
+
+fn attribute(v: &str, n: usize) -> Result<Attribute, Error> {
+    let (name, value) = match v.split_once(':') {
+        Some((name, value)) => (name, Some(value.to_owned())),
+        None => (v, None),
+    };
+    if !is_token(name) {
+        return Err(invalid(n, "a=", "attribute name must be a token"));
+    }
+    Ok(Attribute {
+        name: name.into(),
+        value,
+    })
+}
+
+impl SessionDescription {
+    /// Parse with the default [`Limits`].
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        SessionDescription::parse_with(text, &Limits::default())
+    }
+
+    /// Parse `text`, following the order and field grammar of RFC 8866 §5
+    /// strictly; errors carry the line number.
+    pub fn parse_with(text: &str, limits: &Limits) -> Result<Self, Error> {
+        let lines = lines(text, limits)?;
+        let mut sd = SessionDescription {
+            version: 0,
+            origin: Origin {
+                username: String::new(),
+                session_id: String::new(),
+                session_version: String::new(),
+                nettype: String::new(),
+                addrtype: String::new(),
+                unicast_address: String::new(),
+            },
+            session_name: String::new(),
+            information: None,
+            uri: None,
+            emails: Vec::new(),
+            phones: Vec::new(),
+            connection: None,
+            bandwidths: Vec::new(),
+            timings: Vec::new(),
+            time_zones: None,
+            key: None,
+            attributes: Vec::new(),
+            media: Vec::new(),
+        };
+        let mut last: Option<(char, u8)> = None;
+        let mut in_media = false;
+        for (i, line) in lines.iter().enumerate() {
+            let n = i + 1;
+            let mut chars = line.chars();
+            let (Some(t), Some('=')) = (chars.next(), chars.next()) else {
+                return Err(Error {
+                    line: n,
+                    kind: ErrorKind::Malformed,
+                });
+            };
+            if !t.is_ascii_lowercase() {
+                return Err(Error {
+                    line: n,
+                    kind: ErrorKind::Malformed,
+                });
+            }
+            let value = &line[2..];
+            if t == 'm' {
+                in_media = true;
+            }
+            let rank = if in_media {
+                media_rank(t)
+            } else {
+                session_rank(t)
+            };
+            let expected = if in_media {
+                "one of m i c b k a"
+            } else {
+                "the order v o s i u e p c b t r z k a"
+            };
+            let unexpected = Err(Error {
+                line: n,
+                kind: ErrorKind::Unexpected { found: t, expected },
+            });
+            let Some(rank) = rank else { return unexpected };
+            if i == 0 && t != 'v' {
+                return Err(Error {
+                    line: n,
+                    kind: ErrorKind::Missing('v'),
+                });
+            }
+            let in_order = match last {
+                None => true,
+                Some((lt, lr)) => {
+                    // Later in the order; or a line type that may repeat
+                    // (a session has at most one `c=`); or a new media
+                    // section; or the next `t=` after `r=` lines.
+                    let repeat = rank == lr && repeats(t) && (in_media || t != 'c');
+                    rank > lr || repeat || t == 'm' || (t == 't' && lt == 'r' && !in_media)
+                }
+            };
+            if !in_order {
+                return unexpected;
+            }
+            if t == 'r' && !matches!(last, Some(('t' | 'r', _))) {
+                return unexpected;
+            }
+            last = Some((t, rank));
+            if in_media {
+                if t == 'm' {
+                    sd.media.push(MediaDescription {
+                        media: media(value, n)?,
+                        title: None,
+                        connections: Vec::new(),
+                        bandwidths: Vec::new(),
+                        key: None,
+                        attributes: Vec::new(),
+                    });
+                    continue;
+                }
+                let m = sd.media.last_mut().expect("a media section is open");
+                match t {
+                    'i' => m.title = Some(value.into()),
+                    'c' => m.connections.push(connection(value, n)?),
+                    'b' => m.bandwidths.push(bandwidth(value, n)?),
+                    'k' => m.key = Some(value.into()),
+                    _ => {
+                        if m.attributes.len() == limits.max_attributes {
+                            return Err(Error {
+                                line: n,
+                                kind: ErrorKind::TooLarge {
+                                    what: "attributes in a section",
+                                    limit: limits.max_attributes,
+                                },
+                            });
+                        }
+                        m.attributes.push(attribute(value, n)?)
+                    }
+                }
+                continue;
+            }
+            match t {
+                'v' => {
+                    if value != "0" {
+                        return Err(invalid(n, "v=", "version must be 0"));
+                    }
+                }
+                'o' => sd.origin = origin(value, n)?,
+                's' => {
+                    if value.is_empty() {
+                        return Err(invalid(
+                            n,
+                            "s=",
+                            "session name must not be empty (use \"-\" or a space)",
+                        ));
+                    }
+                    sd.session_name = value.into()
+                }
+                'i' => sd.information = Some(value.into()),
+                'u' => sd.uri = Some(value.into()),
+                'e' => sd.emails.push(value.into()),
+                'p' => sd.phones.push(value.into()),
+                'c' => sd.connection = Some(connection(value, n)?),
+                'b' => sd.bandwidths.push(bandwidth(value, n)?),
+                't' => sd.timings.push(timing(value, n)?),
+                'r' => sd
+                    .timings
+                    .last_mut()
+                    .expect("r= follows t=")
+                    .repeats
+                    .push(value.into()),
+                'z' => sd.time_zones = Some(value.into()),
+                'k' => sd.key = Some(value.into()),
+                _ => {
+                    if sd.attributes.len() == limits.max_attributes {
+                        return Err(Error {
+                            line: n,
+                            kind: ErrorKind::TooLarge {
+                                what: "attributes in a section",
+                                limit: limits.max_attributes,
+                            },
+                        });
+                    }
+                    sd.attributes.push(attribute(value, n)?)
+                }
+            }
+        }
+        let seen = |t: char| {
+            lines
+                .iter()
+                .any(|l| l.starts_with(t) && l[1..].starts_with('='))
+        };
+        for required in ['v', 'o', 's', 't'] {
+            if !seen(required) {
+                return Err(Error {
+                    line: 0,
+                    kind: ErrorKind::Missing(required),
+                });
+            }
+        }
+        Ok(sd)
+    }
+}
