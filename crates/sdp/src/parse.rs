@@ -1,5 +1,6 @@
 //! Reading a session description (RFC 8866 §5, §9).
 
+use crate::attributes::syntax::is_token;
 use crate::types::*;
 use crate::{Error, ErrorKind, Limits};
 
@@ -45,13 +46,6 @@ fn number<T: std::str::FromStr>(s: &str, line: usize, field: &'static str) -> Re
     }
     s.parse()
         .map_err(|_| invalid(line, field, "number out of range"))
-}
-
-fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes().all(|b| {
-            matches!(b, b'!' | b'#'..=b'\'' | b'*' | b'+' | b'-' | b'.' | b'0'..=b'9' | b'A'..=b'Z' | b'^'..=b'~')
-        })
 }
 
 /// The lines of `text`: CRLF or LF line ends (RFC 8866 §5 asks parsers to

@@ -166,25 +166,3 @@ pub struct SessionDescription {
     /// Media sections, in order.
     pub media: Vec<MediaDescription>,
 }
-
-impl SessionDescription {
-    /// The first session-level attribute called `name`.
-    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
-        self.attributes.iter().find(|a| a.name == name)
-    }
-}
-
-impl MediaDescription {
-    /// The first attribute called `name`.
-    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
-        self.attributes.iter().find(|a| a.name == name)
-    }
-
-    /// All attributes called `name`, in order.
-    pub fn attributes_named<'a>(
-        &'a self,
-        name: &'a str,
-    ) -> impl Iterator<Item = &'a Attribute> + 'a {
-        self.attributes.iter().filter(move |a| a.name == name)
-    }
-}
