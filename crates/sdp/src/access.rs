@@ -141,7 +141,7 @@ impl MediaDescription {
     }
 
     /// Whether the section is rejected or disabled: port 0 (RFC 3264 §6,
-    /// RFC 8829 §5.2.2) without `a=bundle-only` (RFC 9143 §6).
+    /// RFC 8829 §5.2.2) without `a=bundle-only` (RFC 9143).
     pub fn is_rejected(&self) -> bool {
         self.media.port == 0 && self.attribute("bundle-only").is_none()
     }
@@ -243,7 +243,7 @@ impl SessionDescription {
         self.media.iter_mut().find(|m| m.mid() == Some(mid))
     }
 
-    /// The BUNDLE groups (RFC 9143 §7.1) that parse.
+    /// The BUNDLE groups (RFC 9143) that parse.
     pub fn bundle_groups(&self) -> impl Iterator<Item = Group> + '_ {
         self.get_all::<Group>()
             .filter_map(Result::ok)

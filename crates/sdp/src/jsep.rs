@@ -22,7 +22,7 @@ pub enum JsepRule {
     DuplicateMid,
     /// A group names a `mid` no media section has (RFC 5888 §5).
     GroupNamesUnknownMid,
-    /// A media section is in more than one BUNDLE group (RFC 9143 §7.1).
+    /// A media section is in more than one BUNDLE group (RFC 9143).
     MidInTwoBundles,
     /// A media section in use has no `ice-ufrag` and `ice-pwd` at media or
     /// session level, nor a BUNDLE group that carries them (RFC 8839
@@ -57,7 +57,7 @@ impl fmt::Display for JsepRule {
                 "a group may only name mids of media sections (RFC 5888 §5)"
             }
             JsepRule::MidInTwoBundles => {
-                "a media section may be in one BUNDLE group only (RFC 9143 §7.1)"
+                "a media section may be in one BUNDLE group only (RFC 9143)"
             }
             JsepRule::MissingIceCredentials => {
                 "a media section in use needs ice-ufrag and ice-pwd (RFC 8839 §5.4)"

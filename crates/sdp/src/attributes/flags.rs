@@ -42,7 +42,7 @@ property!(
 );
 property!(
     /// `a=bundle-only`: the section is only usable inside a BUNDLE group
-    /// (RFC 9143 §6).
+    /// (RFC 9143).
     BundleOnly = "bundle-only"
 );
 property!(
@@ -50,8 +50,7 @@ property!(
     IceLite = "ice-lite"
 );
 property!(
-    /// `a=end-of-candidates`: no more candidates will be trickled (RFC 8840
-    /// §8.2).
+    /// `a=end-of-candidates`: no more candidates will be trickled (RFC 8840).
     EndOfCandidates = "end-of-candidates"
 );
 

@@ -27,7 +27,7 @@ impl AttributeValue for Mid {
 }
 
 /// `a=group:<semantics> *(SP <identification-tag>)` (RFC 5888 §5), e.g.
-/// `BUNDLE 0 1 2` (RFC 9143 §7.1), `LS` or `FID`.
+/// `BUNDLE 0 1 2` (RFC 9143), `LS` or `FID`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Group {
     /// The semantics: `BUNDLE`, `LS`, `FID`, or another token.
@@ -37,7 +37,7 @@ pub struct Group {
 }
 
 impl Group {
-    /// Whether this is a BUNDLE group (RFC 9143 §7.1).
+    /// Whether this is a BUNDLE group (RFC 9143).
     pub fn is_bundle(&self) -> bool {
         self.semantics == "BUNDLE"
     }

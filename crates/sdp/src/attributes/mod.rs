@@ -21,14 +21,14 @@
 //! | `rtcp-mux`, `rtcp-mux-only`, `rtcp-rsize` | [`RtcpMux`], [`RtcpMuxOnly`], [`RtcpRsize`] | RFC 5761 §5.1.1, RFC 8858 §3, RFC 5506 §5 |
 //! | `rtcp-fb` | [`RtcpFb`] | RFC 4585 §4.2 |
 //! | `rtcp-xr` | [`RtcpXr`] | RFC 3611 §5.1 |
-//! | `extmap`, `extmap-allow-mixed` | [`Extmap`], [`ExtmapAllowMixed`] | RFC 8285 §7, §6 |
-//! | `mid`, `group`, `bundle-only` | [`Mid`], [`Group`], [`BundleOnly`] | RFC 5888 §4, §5; RFC 9143 §6 |
+//! | `extmap`, `extmap-allow-mixed` | [`Extmap`], [`ExtmapAllowMixed`] | RFC 8285 §5, §6 |
+//! | `mid`, `group`, `bundle-only` | [`Mid`], [`Group`], [`BundleOnly`] | RFC 5888 §4, §5; RFC 9143 |
 //! | `msid`, `msid-semantic` | [`Msid`], [`MsidSemantic`] | RFC 8830 §2; draft-ietf-mmusic-msid-00 |
 //! | `ssrc`, `ssrc-group` | [`Ssrc`], [`SsrcGroup`] | RFC 5576 §4.1, §4.2 |
 //! | `setup` | [`Setup`] | RFC 4145 §4 |
 //! | `fingerprint` | [`Fingerprint`] | RFC 8122 §5 |
 //! | `ice-ufrag`, `ice-pwd`, `ice-options`, `ice-lite` | [`IceUfrag`], [`IcePwd`], [`IceOptions`], [`IceLite`] | RFC 8839 §5.4, §5.6, §5.3 |
-//! | `candidate`, `end-of-candidates` | [`Candidate`], [`EndOfCandidates`] | RFC 8839 §5.1, RFC 8840 §8.2 |
+//! | `candidate`, `end-of-candidates` | [`Candidate`], [`EndOfCandidates`] | RFC 8839 §5.1, RFC 8840 |
 //! | `sctp-port`, `max-message-size` | [`SctpPort`], [`MaxMessageSize`] | RFC 8841 §5, §6 |
 //! | `rid` | [`Rid`] | RFC 8851 §10 |
 //! | `simulcast` | [`Simulcast`] | RFC 8853 §5.1 |

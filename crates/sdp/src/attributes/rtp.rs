@@ -140,7 +140,7 @@ impl AttributeValue for Fmtp {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Extmap {
     /// 1-14 for one-byte headers, 1-255 for two-byte headers, 4096-4351
-    /// in an offer for ids the answerer picks (RFC 8285 §5, §6).
+    /// in an offer for ids the answerer picks (RFC 8285 §5).
     pub id: u16,
     /// The direction, if given.
     pub direction: Option<Direction>,
@@ -155,7 +155,7 @@ impl AttributeValue for Extmap {
     const NAME: &'static str = "extmap";
 
     fn parse_value(value: Option<&str>) -> Result<Self, AttributeError> {
-        const RULE: &str = "expected <id>[/<direction>] <URI> [<attributes>] (RFC 8285 §7)";
+        const RULE: &str = "expected <id>[/<direction>] <URI> [<attributes>] (RFC 8285 §5)";
         let v = required(Self::NAME, value, RULE)?;
         let mut parts = v.splitn(3, ' ');
         let entry = parts.next().unwrap_or_default();
@@ -166,7 +166,7 @@ impl AttributeValue for Extmap {
                 id,
                 Some(Direction::from_name(d).ok_or(AttributeError::new(
                     Self::NAME,
-                    "direction must be sendonly, recvonly, sendrecv or inactive (RFC 8285 §7)",
+                    "direction must be sendonly, recvonly, sendrecv or inactive (RFC 8285 §5)",
                 ))?),
             ),
             None => (entry, None),
@@ -175,7 +175,7 @@ impl AttributeValue for Extmap {
         if !matches!(id, 1..=255 | 4096..=4351) {
             return Err(AttributeError::new(
                 Self::NAME,
-                "id must be 1-255, or 4096-4351 in an offer (RFC 8285 §5, §6)",
+                "id must be 1-255, or 4096-4351 in an offer (RFC 8285 §5)",
             ));
         }
         if uri.is_empty() || !uri.bytes().all(|b| b.is_ascii_graphic()) {
