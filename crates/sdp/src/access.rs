@@ -184,6 +184,7 @@ impl Media {
         Media {
             media: media.into(),
             port,
+            port_leading_zeros: 0,
             port_count: None,
             proto: proto.into(),
             formats: formats.into_iter().map(Into::into).collect(),

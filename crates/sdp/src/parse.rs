@@ -84,6 +84,49 @@ fn lines<'a>(text: &'a str, limits: &Limits) -> Result<Vec<&'a str>, Error> {
     Ok(out)
 }
 
+/// `1*DIGIT` (RFC 8866 §9): the value and how many zeros were written
+/// before it, at most 255.
+fn digits<T: std::str::FromStr>(
+    s: &str,
+    line: usize,
+    field: &'static str,
+) -> Result<(T, u8), Error> {
+    let significant = s.trim_start_matches('0');
+    let significant = if significant.is_empty() && !s.is_empty() {
+        "0"
+    } else {
+        significant
+    };
+    let zeros = u8::try_from(s.len() - significant.len())
+        .map_err(|_| invalid(line, field, "more than 255 leading zeros"))?;
+    Ok((number(significant, line, field)?, zeros))
+}
+
+/// `integer = POS-DIGIT *DIGIT` (RFC 8866 §9): no leading zeros, not 0.
+fn integer<T: std::str::FromStr>(s: &str, line: usize, field: &'static str) -> Result<T, Error> {
+    if s.starts_with('0') {
+        return Err(invalid(
+            line,
+            field,
+            "expected a positive integer without leading zeros",
+        ));
+    }
+    number(s, line, field)
+}
+
+/// `start-time` / `stop-time = time / "0"`, `time = POS-DIGIT 9*DIGIT`
+/// (RFC 8866 §9): 0, or an NTP time of at least ten digits.
+fn time(s: &str, line: usize, field: &'static str) -> Result<u64, Error> {
+    if s != "0" && (s.len() < 10 || s.starts_with('0')) {
+        return Err(invalid(
+            line,
+            field,
+            "expected 0 or an NTP time of at least 10 digits",
+        ));
+    }
+    number(s, line, field)
+}
+
 fn origin(v: &str, n: usize) -> Result<Origin, Error> {
     let f = fields(v, n, "o=")?;
     let [username, id, version, nettype, addrtype, address] = f[..] else {
@@ -123,9 +166,11 @@ fn bandwidth(v: &str, n: usize) -> Result<Bandwidth, Error> {
     if !is_token(modifier) {
         return Err(invalid(n, "b=", "bwtype must be a token"));
     }
+    let (value, leading_zeros) = digits(value, n, "b= bandwidth")?;
     Ok(Bandwidth {
         modifier: modifier.into(),
-        value: number(value, n, "b= bandwidth")?,
+        value,
+        leading_zeros,
     })
 }
 
@@ -135,8 +180,8 @@ fn timing(v: &str, n: usize) -> Result<Timing, Error> {
         return Err(invalid(n, "t=", "expected <start-time> <stop-time>"));
     };
     Ok(Timing {
-        start: number(start, n, "t= start-time")?,
-        stop: number(stop, n, "t= stop-time")?,
+        start: time(start, n, "t= start-time")?,
+        stop: time(stop, n, "t= stop-time")?,
         repeats: Vec::new(),
     })
 }
@@ -151,15 +196,17 @@ fn media(v: &str, n: usize) -> Result<Media, Error> {
         ));
     }
     let (port, count) = match f[1].split_once('/') {
-        Some((p, c)) => (p, Some(number(c, n, "m= number of ports")?)),
+        Some((p, c)) => (p, Some(integer(c, n, "m= number of ports")?)),
         None => (f[1], None),
     };
     if !is_token(f[0]) {
         return Err(invalid(n, "m=", "media must be a token"));
     }
+    let (port, port_leading_zeros) = digits(port, n, "m= port")?;
     Ok(Media {
         media: f[0].into(),
-        port: number(port, n, "m= port")?,
+        port,
+        port_leading_zeros,
         port_count: count,
         proto: f[2].into(),
         formats: f[3..].iter().map(|s| (*s).to_owned()).collect(),
@@ -168,6 +215,13 @@ fn media(v: &str, n: usize) -> Result<Media, Error> {
 
 fn attribute(v: &str, n: usize) -> Result<Attribute, Error> {
     let (name, value) = match v.split_once(':') {
+        Some((_, "")) => {
+            return Err(invalid(
+                n,
+                "a=",
+                "an attribute value must not be empty (RFC 8866 §9: att-value = byte-string)",
+            ));
+        }
         Some((name, value)) => (name, Some(value.to_owned())),
         None => (v, None),
     };

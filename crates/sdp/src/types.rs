@@ -57,8 +57,23 @@ impl Connection {
 pub struct Bandwidth {
     /// `CT`, `AS`, `TIAS`, or an extension token.
     pub modifier: String,
-    /// The value.
+    /// The value; values past 2^64 - 1 are refused when parsing.
     pub value: u64,
+    /// Zeros written before the value, which the grammar allows
+    /// (`bandwidth = 1*DIGIT`, RFC 8866 §9); 0 for the usual form. Kept so
+    /// that the text writes back as it was read.
+    pub leading_zeros: u8,
+}
+
+impl Bandwidth {
+    /// `b=<modifier>:<value>`.
+    pub fn new(modifier: impl Into<String>, value: u64) -> Self {
+        Bandwidth {
+            modifier: modifier.into(),
+            value,
+            leading_zeros: 0,
+        }
+    }
 }
 
 /// `t=<start-time> <stop-time>` with its `r=` lines (RFC 8866 §5.9,
@@ -109,6 +124,10 @@ pub struct Media {
     pub media: String,
     /// The transport port (0 rejects the stream).
     pub port: u16,
+    /// Zeros written before the port, which the grammar allows (`port =
+    /// 1*DIGIT`, RFC 8866 §9); 0 for the usual form. Kept so that the text
+    /// writes back as it was read.
+    pub port_leading_zeros: u8,
     /// The number of ports, if given.
     pub port_count: Option<u32>,
     /// The transport protocol, e.g. `UDP/TLS/RTP/SAVPF`.

@@ -9,6 +9,14 @@ fn line(f: &mut impl Write, t: char, value: impl fmt::Display) -> fmt::Result {
     write!(f, "{t}={value}\r\n")
 }
 
+/// The leading zeros a number was written with.
+fn zeros(f: &mut fmt::Formatter<'_>, n: u8) -> fmt::Result {
+    for _ in 0..n {
+        f.write_char('0')?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -32,7 +40,9 @@ impl fmt::Display for Connection {
 
 impl fmt::Display for Bandwidth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.modifier, self.value)
+        write!(f, "{}:", self.modifier)?;
+        zeros(f, self.leading_zeros)?;
+        write!(f, "{}", self.value)
     }
 }
 
@@ -47,7 +57,9 @@ impl fmt::Display for Attribute {
 
 impl fmt::Display for Media {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.media, self.port)?;
+        write!(f, "{} ", self.media)?;
+        zeros(f, self.port_leading_zeros)?;
+        write!(f, "{}", self.port)?;
         if let Some(c) = self.port_count {
             write!(f, "/{c}")?;
         }

@@ -150,6 +150,63 @@ fn errors_name_the_line_and_rule() {
             5,
             |k| matches!(k, ErrorKind::Invalid { .. }),
         ),
+        // time = POS-DIGIT 9*DIGIT, or "0" (RFC 8866 §9).
+        (
+            "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0000000000 0\r\n",
+            4,
+            |k| {
+                matches!(
+                    k,
+                    ErrorKind::Invalid {
+                        field: "t= start-time",
+                        ..
+                    }
+                )
+            },
+        ),
+        ("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 12345\r\n", 4, |k| {
+            matches!(
+                k,
+                ErrorKind::Invalid {
+                    field: "t= stop-time",
+                    ..
+                }
+            )
+        }),
+        // integer = POS-DIGIT *DIGIT for the number of ports.
+        (
+            "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nm=audio 9/0 RTP/AVP 0\r\n",
+            5,
+            |k| {
+                matches!(
+                    k,
+                    ErrorKind::Invalid {
+                        field: "m= number of ports",
+                        ..
+                    }
+                )
+            },
+        ),
+        // att-value = byte-string, at least one byte.
+        (
+            "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\na=x:\r\n",
+            5,
+            |k| matches!(k, ErrorKind::Invalid { field: "a=", .. }),
+        ),
+        // A bandwidth past 2^64 - 1: the documented limit.
+        (
+            "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nb=AS:99999999999999999999\r\nt=0 0\r\n",
+            4,
+            |k| {
+                matches!(
+                    k,
+                    ErrorKind::Invalid {
+                        field: "b= bandwidth",
+                        ..
+                    }
+                )
+            },
+        ),
         (
             "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nm=audio 9 RTP/AVP\r\n",
             5,

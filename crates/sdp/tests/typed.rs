@@ -340,3 +340,21 @@ fn build_edit_and_write_an_offer() {
     assert_eq!(m.remove::<RtcpMux>(), 1);
     assert!(!m.has::<RtcpMux>());
 }
+
+/// The RFC 8829 examples and the Firefox- and Safari-style cases pass the
+/// JSEP checks too, and every attribute rtw-sdp types in them parses.
+#[test]
+fn every_corpus_passes_the_jsep_checks() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
+    let mut files = 0;
+    for dir in ["rfc8829", "firefox", "safari"] {
+        for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+            let path = entry.unwrap().path();
+            let sd = SessionDescription::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let problems = sd.check_jsep();
+            assert!(problems.is_empty(), "{}: {problems:#?}", path.display());
+            files += 1;
+        }
+    }
+    assert!(files >= 14, "{files} files");
+}
