@@ -7,11 +7,35 @@ use crate::{Error, ErrorKind, Limits};
 /// Where a line may come in the grammar: its rank in `v o s i u e p c b t r
 /// z k a` (session) or `m i c b k a` (media).
 fn session_rank(t: char) -> Option<u8> {
-    "vosiuepcbtrzka".find(t).map(|i| i as u8)
+    Some(match t {
+        'v' => 0,
+        'o' => 1,
+        's' => 2,
+        'i' => 3,
+        'u' => 4,
+        'e' => 5,
+        'p' => 6,
+        'c' => 7,
+        'b' => 8,
+        't' => 9,
+        'r' => 10,
+        'z' => 11,
+        'k' => 12,
+        'a' => 13,
+        _ => return None,
+    })
 }
 
 fn media_rank(t: char) -> Option<u8> {
-    "micbka".find(t).map(|i| i as u8)
+    Some(match t {
+        'm' => 0,
+        'i' => 1,
+        'c' => 2,
+        'b' => 3,
+        'k' => 4,
+        'a' => 5,
+        _ => return None,
+    })
 }
 
 /// Line types that may repeat.
@@ -62,9 +86,14 @@ fn lines<'a>(text: &'a str, limits: &Limits) -> Result<Vec<&'a str>, Error> {
     }
     let body = text.strip_suffix('\n').unwrap_or(text);
     let mut out = Vec::new();
-    for (i, raw) in body.split('\n').enumerate() {
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', body.as_bytes()).chain([body.len()]);
+    for (i, end) in ends.enumerate() {
+        // `\n` is ASCII, so both ends are on character boundaries.
+        let raw = &body[start..end];
+        start = end + 1;
         let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.contains(['\r', '\0']) {
+        if memchr::memchr2(b'\r', b'\0', line.as_bytes()).is_some() {
             return Err(Error {
                 line: i + 1,
                 kind: ErrorKind::BadCharacter,
@@ -214,7 +243,8 @@ fn media(v: &str, n: usize) -> Result<Media, Error> {
 }
 
 fn attribute(v: &str, n: usize) -> Result<Attribute, Error> {
-    let (name, value) = match v.split_once(':') {
+    let colon = v.bytes().position(|b| b == b':');
+    let (name, value) = match colon.map(|i| (&v[..i], &v[i + 1..])) {
         Some((_, "")) => {
             return Err(invalid(
                 n,

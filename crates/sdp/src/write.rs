@@ -9,6 +9,24 @@ fn line(f: &mut impl Write, t: char, value: impl fmt::Display) -> fmt::Result {
     write!(f, "{t}={value}\r\n")
 }
 
+/// A line whose value is text: written without the formatting machinery,
+/// which matters for descriptions of hundreds of attribute lines.
+fn text_line(f: &mut impl Write, prefix: &str, value: &str) -> fmt::Result {
+    f.write_str(prefix)?;
+    f.write_str(value)?;
+    f.write_str("\r\n")
+}
+
+fn attribute_line(f: &mut impl Write, a: &Attribute) -> fmt::Result {
+    f.write_str("a=")?;
+    f.write_str(&a.name)?;
+    if let Some(v) = &a.value {
+        f.write_char(':')?;
+        f.write_str(v)?;
+    }
+    f.write_str("\r\n")
+}
+
 /// The leading zeros a number was written with.
 fn zeros(f: &mut fmt::Formatter<'_>, n: u8) -> fmt::Result {
     for _ in 0..n {
@@ -77,18 +95,18 @@ impl fmt::Display for SessionDescription {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         line(f, 'v', self.version)?;
         line(f, 'o', &self.origin)?;
-        line(f, 's', &self.session_name)?;
+        text_line(f, "s=", &self.session_name)?;
         if let Some(i) = &self.information {
-            line(f, 'i', i)?;
+            text_line(f, "i=", i)?;
         }
         if let Some(u) = &self.uri {
-            line(f, 'u', u)?;
+            text_line(f, "u=", u)?;
         }
         for e in &self.emails {
-            line(f, 'e', e)?;
+            text_line(f, "e=", e)?;
         }
         for p in &self.phones {
-            line(f, 'p', p)?;
+            text_line(f, "p=", p)?;
         }
         if let Some(c) = &self.connection {
             line(f, 'c', c)?;
@@ -99,22 +117,22 @@ impl fmt::Display for SessionDescription {
         for t in &self.timings {
             line(f, 't', format_args!("{} {}", t.start, t.stop))?;
             for r in &t.repeats {
-                line(f, 'r', r)?;
+                text_line(f, "r=", r)?;
             }
         }
         if let Some(z) = &self.time_zones {
-            line(f, 'z', z)?;
+            text_line(f, "z=", z)?;
         }
         if let Some(k) = &self.key {
-            line(f, 'k', k)?;
+            text_line(f, "k=", k)?;
         }
         for a in &self.attributes {
-            line(f, 'a', a)?;
+            attribute_line(f, a)?;
         }
         for m in &self.media {
             line(f, 'm', &m.media)?;
             if let Some(i) = &m.title {
-                line(f, 'i', i)?;
+                text_line(f, "i=", i)?;
             }
             for c in &m.connections {
                 line(f, 'c', c)?;
@@ -123,10 +141,10 @@ impl fmt::Display for SessionDescription {
                 line(f, 'b', b)?;
             }
             if let Some(k) = &m.key {
-                line(f, 'k', k)?;
+                text_line(f, "k=", k)?;
             }
             for a in &m.attributes {
-                line(f, 'a', a)?;
+                attribute_line(f, a)?;
             }
         }
         Ok(())

@@ -2,13 +2,21 @@
 
 use super::AttributeError;
 
-/// `token` (RFC 8866 §9, as in RFC 2045): printable ASCII without spaces
-/// and the tspecials `"(),/:;<=>?@[\]{}`.
+/// Which bytes are `token-char`s (RFC 8866 §9, as in RFC 2045): printable
+/// ASCII without spaces and the tspecials `"(),/:;<=>?@[\]{}`.
+const TOKEN_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b as u8, b'!' | b'#'..=b'\'' | b'*' | b'+' | b'-' | b'.' | b'0'..=b'9' | b'A'..=b'Z' | b'^'..=b'~');
+        b += 1;
+    }
+    table
+};
+
+/// `token` (RFC 8866 §9): one or more token characters.
 pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes().all(|b| {
-            matches!(b, b'!' | b'#'..=b'\'' | b'*' | b'+' | b'-' | b'.' | b'0'..=b'9' | b'A'..=b'Z' | b'^'..=b'~')
-        })
+    !s.is_empty() && s.bytes().all(|b| TOKEN_CHARS[usize::from(b)])
 }
 
 /// `ice-char = ALPHA / DIGIT / "+" / "/"` (RFC 8839 §5.1).
