@@ -2,7 +2,7 @@
 //!
 //! `main` only parses the command line and dispatches: each protocol is one
 //! subcommand implemented in its own module (`rtw chunked ...` in
-//! [`chunked`], `rtw ws ...` in [`ws`], `rtw stun ...` in [`stun`], `rtw sdp ...` in [`sdp`]), so a new protocol adds a module and one variant of
+//! [`chunked`], `rtw ws ...` in [`ws`], `rtw stun ...` in [`stun`], `rtw sdp ...` in [`sdp`], `rtw ice ...` in [`ice`]), so a new protocol adds a module and one variant of
 //! [`Protocol`].
 //!
 //! Exit status: 0 on success, 1 when the input breaks the protocol or I/O
@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod chunked;
+mod ice;
 mod sdp;
 mod sse;
 mod stun;
@@ -44,6 +45,8 @@ enum Protocol {
     Stun(stun::Args),
     /// SDP (RFC 8866): re-write a session description.
     Sdp(sdp::Args),
+    /// ICE (RFC 8445, RFC 8839): read candidates.
+    Ice(ice::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Protocol::Sse(args) => sse::run(args),
         Protocol::Stun(args) => stun::run(args),
         Protocol::Sdp(args) => sdp::run(args),
+        Protocol::Ice(args) => ice::run(args),
     }
 }
 

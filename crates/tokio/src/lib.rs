@@ -12,6 +12,7 @@
 //! | [`ws`] | `ws` | WebSocket (RFC 6455) streams, sinks and handshakes, over [`rtw_ws`] |
 //! | [`sse`] | `sse` | Server-Sent Events: response bodies with keep-alive, an EventSource client, over [`rtw_sse`] |
 //! | [`stun`] | `stun` | STUN (RFC 8489) over UDP: Binding client and server, request transactions, over [`rtw_stun`] |
+//! | [`ice`] | `ice` | ICE (RFC 8445) over UDP: an agent on host sockets, data over the selected pair, over [`rtw_ice`] |
 //!
 //! ```
 //! # #[cfg(feature = "chunked")]
@@ -35,6 +36,8 @@
 
 #[cfg(feature = "chunked")]
 pub mod chunked;
+#[cfg(feature = "ice")]
+pub mod ice;
 #[cfg(feature = "sse")]
 pub mod sse;
 #[cfg(feature = "stun")]

@@ -137,6 +137,16 @@ impl Candidate {
     pub fn kind(&self) -> &str {
         self.field(7)
     }
+
+    /// The fully typed candidate of the ICE crate (related address,
+    /// extension attributes, tcptype), which writes back to this value
+    /// byte for byte. Fails where rtw-ice is stricter than the checks
+    /// here: a candidate type or transport it does not know, `raddr`
+    /// without `rport`, an address that is neither IP nor FQDN.
+    #[cfg(feature = "ice")]
+    pub fn typed(&self) -> Result<rtw_ice::Candidate, rtw_ice::CandidateError> {
+        rtw_ice::Candidate::parse(&self.0)
+    }
 }
 
 impl AttributeValue for Candidate {

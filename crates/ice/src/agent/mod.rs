@@ -1,0 +1,863 @@
+//! The ICE agent (RFC 8445 §6-§9, RFC 8838, RFC 7675), sans-IO.
+//!
+//! The agent owns no socket and no clock. The caller hands in what arrives
+//! ([`IceAgent::handle_receive`]) and the time ([`IceAgent::handle_timeout`]),
+//! and after every `handle_*` call drains [`IceAgent::poll_transmit`],
+//! [`IceAgent::poll_event`] and [`IceAgent::poll_timeout`].
+//!
+//! What it does:
+//! - pairs local candidates' bases with remote candidates (RFC 8445
+//!   §6.1.2), orders them by pair priority, prunes duplicates, keeps at
+//!   most [`IceConfig::max_pairs`], and unfreezes them by foundation;
+//! - sends a check every Ta (triggered checks first, RFC 8445 §6.1.4.2),
+//!   authenticated with the peer's password, and answers the peer's
+//!   checks, learning peer-reflexive candidates on both sides (§7.2.5.3.1,
+//!   §7.3.1.3);
+//! - resolves role conflicts with the tie-breaker and 487 (§7.3.1.1);
+//! - nominates (regular nomination, §8.1.1) when controlling, follows
+//!   USE-CANDIDATE when controlled;
+//! - checks consent on the selected pair (RFC 7675): a check every 5 s ±
+//!   20 %, Disconnected after [`IceConfig::disconnected_timeout`] without
+//!   an answer, Failed after 30 s;
+//! - gathers server-reflexive candidates from STUN servers and takes
+//!   trickled remote candidates at any time (RFC 8838).
+//!
+//! Limits, by design: one component (WebRTC multiplexes RTP and RTCP,
+//! RFC 8829 §5.1.1; candidates of other components are kept but not
+//! paired); UDP only (TCP candidates, RFC 6544, are kept but not paired);
+//! FQDN candidates such as mDNS `.local` names must be resolved by the
+//! caller and added again with their address.
+
+mod incoming;
+mod outgoing;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use rtw_stun::{TransactionConfig, TransactionId, Transactions};
+
+use crate::pair::{Pair, PairState, pair_priority};
+use crate::{Candidate, CandidateKind, CandidateTransport};
+
+/// Where the agent gets random bytes (transaction ids, consent jitter):
+/// the caller's source, since sans-IO code has none of its own.
+pub type RandomSource = Box<dyn FnMut(&mut [u8]) + Send>;
+
+/// Which side nominates (RFC 8445 §6.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Nominates the pair to use.
+    Controlling,
+    /// Follows the controlling agent's nomination.
+    Controlled,
+}
+
+/// `ice-ufrag` and `ice-pwd` (RFC 8445 §5.3, RFC 8839 §5.4).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Credentials {
+    /// The username fragment, 4 to 256 ice-chars.
+    pub ufrag: String,
+    /// The password, 22 to 256 ice-chars.
+    pub pwd: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    /// The password is a secret: it is not shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("ufrag", &self.ufrag)
+            .field("pwd", &"<hidden>")
+            .finish()
+    }
+}
+
+/// The state of the agent (RFC 8445 §6.1.3, with the names of the W3C
+/// `RTCIceConnectionState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConnectionState {
+    /// No check sent or received yet.
+    New,
+    /// Checking pairs; none is selected yet.
+    Checking,
+    /// A pair is selected; checks of other pairs may go on.
+    Connected,
+    /// A pair is selected and no more checks run (RFC 8445 §8.1.2).
+    Completed,
+    /// Every pair failed after the peer's end-of-candidates, or consent
+    /// was lost (RFC 7675 §5.1).
+    Failed,
+    /// Consent checks of the selected pair go unanswered; it may recover.
+    Disconnected,
+}
+
+/// What the agent reports, from [`IceAgent::poll_event`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IceEvent {
+    /// The connection state changed.
+    StateChanged(ConnectionState),
+    /// A local candidate was gathered (server-reflexive, from a STUN
+    /// server): signal it to the peer (trickle ICE, RFC 8838 §4).
+    LocalCandidate(Candidate),
+    /// Every gathering asked for has ended: signal end-of-candidates
+    /// (RFC 8838 §8.2).
+    GatheringComplete,
+    /// Data goes over this pair from now on: from the local base `source`
+    /// to the remote `destination`.
+    SelectedPair {
+        /// The local base to send from.
+        source: SocketAddr,
+        /// The remote address to send to.
+        destination: SocketAddr,
+    },
+    /// A role conflict switched this agent's role (RFC 8445 §7.3.1.1,
+    /// §7.2.5.1).
+    RoleChanged(Role),
+}
+
+/// A datagram to send, from [`IceAgent::poll_transmit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    /// The local address (a candidate's base) to send from.
+    pub source: SocketAddr,
+    /// Where to send it.
+    pub destination: SocketAddr,
+    /// The STUN message.
+    pub contents: Bytes,
+}
+
+/// Settings of an agent. `Default` gives the values of RFC 8445 and RFC
+/// 7675.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IceConfig {
+    /// Ta, the pacing of checks: 50 ms (RFC 8445 §14.2).
+    pub ta: Duration,
+    /// The most candidate pairs kept: 100 (RFC 8445 §6.1.2.5).
+    pub max_pairs: usize,
+    /// Retransmission of connectivity checks: RTO 500 ms, Rc 7, Rm 16, so
+    /// an unanswered check fails after 39.5 s (RFC 8445 §14.3, RFC 8489
+    /// §6.2.1).
+    pub check_transaction: TransactionConfig,
+    /// Retransmission of the Binding requests that gather
+    /// server-reflexive candidates: the RFC 8489 §6.2.1 defaults (RTO 500
+    /// ms, Rc 7, Rm 16), so that a lossy path still yields the candidate;
+    /// a silent server is given up after 39.5 s.
+    pub gather_transaction: TransactionConfig,
+    /// How long the controlling agent waits after its first valid pair for
+    /// a better one before it nominates: 200 ms. It nominates sooner when
+    /// no pair of higher priority is left to check (RFC 8445 §8.1.1 leaves
+    /// the choice to the agent).
+    pub nomination_delay: Duration,
+    /// The mean interval of consent checks: 5 s, each one randomised to
+    /// between 0.8 and 1.2 times it (RFC 7675 §5.1). Each check is
+    /// retransmitted within its interval (RTO 500 ms, up to 4 sends), so a
+    /// single lost datagram does not miss a check.
+    pub consent_interval: Duration,
+    /// Consent is lost when no check was answered for this long: 30 s
+    /// (RFC 7675 §5.1).
+    pub consent_timeout: Duration,
+    /// [`ConnectionState::Disconnected`] when no consent check was
+    /// answered for this long: 11 s, two consent intervals and a margin,
+    /// so that one check lost on a lossy path does not disconnect.
+    pub disconnected_timeout: Duration,
+    /// Tr: a Binding indication goes out on the selected pair when nothing
+    /// else was sent on it for this long, to keep NAT bindings open: 15 s
+    /// (RFC 8445 §11). Consent checks count, so a full agent rarely needs
+    /// one; an ICE lite agent, which sends no checks, relies on them.
+    pub keepalive_interval: Duration,
+    /// The local agent is ICE lite (RFC 8445 §2.5): it only answers checks.
+    pub lite: bool,
+    /// SOFTWARE to put in checks and answers, if any.
+    pub software: Option<String>,
+}
+
+impl Default for IceConfig {
+    fn default() -> Self {
+        IceConfig {
+            ta: Duration::from_millis(50),
+            max_pairs: 100,
+            check_transaction: TransactionConfig::default(),
+            gather_transaction: TransactionConfig::default(),
+            nomination_delay: Duration::from_millis(200),
+            consent_interval: Duration::from_secs(5),
+            consent_timeout: Duration::from_secs(30),
+            disconnected_timeout: Duration::from_secs(11),
+            keepalive_interval: Duration::from_secs(15),
+            lite: false,
+            software: None,
+        }
+    }
+}
+
+/// A candidate pair as [`IceAgent::check_list`] shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CandidatePair {
+    /// The local candidate (its base is `source`).
+    pub local: Candidate,
+    /// The remote candidate.
+    pub remote: Candidate,
+    /// The local base checks are sent from (RFC 8445 §6.1.2.4).
+    pub source: SocketAddr,
+    /// The remote address checks are sent to.
+    pub destination: SocketAddr,
+    /// `local foundation ":" remote foundation` (RFC 8445 §6.1.2.6).
+    pub foundation: String,
+    /// The pair priority for the agent's current role (RFC 8445 §6.1.2.3).
+    pub priority: u64,
+    /// Its state (RFC 8445 §6.1.2.6).
+    pub state: PairState,
+    /// In the valid list (RFC 8445 §7.2.5.3.2).
+    pub valid: bool,
+    /// Nominated (RFC 8445 §8.1.1).
+    pub nominated: bool,
+}
+
+/// A local candidate and the base it sends from (RFC 8445 §5.1.1).
+#[derive(Debug, Clone)]
+struct Local {
+    candidate: Candidate,
+    base: SocketAddr,
+}
+
+/// A remote candidate and its address, when it has one (not an FQDN).
+#[derive(Debug, Clone)]
+struct Remote {
+    candidate: Candidate,
+    addr: Option<SocketAddr>,
+}
+
+/// What a STUN transaction of the agent is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// A connectivity check of a pair (RFC 8445 §7.2.4).
+    Check(usize),
+    /// A Binding request to a STUN server from a base (RFC 8445 §5.1.1.2).
+    Gather {
+        base: SocketAddr,
+        server: SocketAddr,
+    },
+    /// A consent check of a pair (RFC 7675 §5.1).
+    Consent(usize),
+}
+
+/// Consent freshness of the selected pair (RFC 7675).
+#[derive(Debug, Clone, Copy)]
+struct Consent {
+    next_check: Instant,
+    last_response: Instant,
+}
+
+/// A sans-IO ICE agent for one component: see the [module](self) docs.
+pub struct IceAgent {
+    config: IceConfig,
+    role: Role,
+    tie_breaker: u64,
+    local_credentials: Credentials,
+    local_key: Vec<u8>,
+    remote_credentials: Option<Credentials>,
+    remote_key: Vec<u8>,
+    remote_lite: bool,
+    remote_end_of_candidates: bool,
+    random: RandomSource,
+    locals: Vec<Local>,
+    remotes: Vec<Remote>,
+    pairs: Vec<Pair>,
+    /// Pairs removed by the pair limit or after nomination; never checked.
+    removed: Vec<bool>,
+    triggered: VecDeque<usize>,
+    transactions: Transactions<Purpose>,
+    purposes: BTreeMap<TransactionId, Purpose>,
+    /// Checks cancelled by a triggered check whose late answers still
+    /// count (RFC 8445 §7.3.1.4): pair, whether it nominated, and when to
+    /// stop waiting.
+    late: BTreeMap<TransactionId, (usize, bool, Instant)>,
+    gathering: usize,
+    gathering_reported: bool,
+    state: ConnectionState,
+    selected: Option<usize>,
+    first_valid: Option<Instant>,
+    next_check: Option<Instant>,
+    consent: Option<Consent>,
+    /// When something last went out on the selected pair (RFC 8445 §11).
+    last_sent_on_selected: Option<Instant>,
+    now: Option<Instant>,
+    events: VecDeque<IceEvent>,
+    transmits: VecDeque<Transmit>,
+}
+
+impl std::fmt::Debug for IceAgent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IceAgent")
+            .field("role", &self.role)
+            .field("state", &self.state)
+            .field("locals", &self.locals.len())
+            .field("remotes", &self.remotes.len())
+            .field("pairs", &self.pairs.len())
+            .field("selected", &self.selected_pair())
+            .finish_non_exhaustive()
+    }
+}
+
+impl IceAgent {
+    /// A new agent with `role`, a random 64-bit `tie_breaker` (RFC 8445
+    /// §7.3.1.1), the local `credentials`, and `random`, which fills bytes
+    /// for transaction ids and consent jitter (the agent has no random
+    /// source of its own).
+    pub fn new(
+        config: IceConfig,
+        role: Role,
+        tie_breaker: u64,
+        credentials: Credentials,
+        random: RandomSource,
+    ) -> Self {
+        let local_key = key(&credentials.pwd);
+        IceAgent {
+            transactions: Transactions::new(config.check_transaction),
+            config,
+            role,
+            tie_breaker,
+            local_credentials: credentials,
+            local_key,
+            remote_credentials: None,
+            remote_key: Vec::new(),
+            remote_lite: false,
+            remote_end_of_candidates: false,
+            random,
+            locals: Vec::new(),
+            remotes: Vec::new(),
+            pairs: Vec::new(),
+            removed: Vec::new(),
+            triggered: VecDeque::new(),
+            purposes: BTreeMap::new(),
+            late: BTreeMap::new(),
+            gathering: 0,
+            gathering_reported: false,
+            state: ConnectionState::New,
+            selected: None,
+            first_valid: None,
+            next_check: None,
+            consent: None,
+            last_sent_on_selected: None,
+            now: None,
+            events: VecDeque::new(),
+            transmits: VecDeque::new(),
+        }
+    }
+
+    /// Add a host candidate on local address `addr` for `component`, with
+    /// `local_preference` (RFC 8445 §5.1.2.1: 65535 on a single-homed
+    /// host; distinct values when multihomed). Returns it, to signal to the
+    /// peer.
+    pub fn add_host_candidate(
+        &mut self,
+        addr: SocketAddr,
+        component: u16,
+        local_preference: u16,
+    ) -> Candidate {
+        let candidate = Candidate::host(addr, component, local_preference, CandidateTransport::Udp);
+        self.add_local(candidate.clone(), addr);
+        candidate
+    }
+
+    /// Add a local candidate gathered elsewhere (a relayed candidate from a
+    /// TURN allocation, RFC 8445 §5.1.1.2) with the `base` it is sent
+    /// from, and pair it with every remote candidate.
+    pub fn add_local_candidate(&mut self, candidate: Candidate, base: SocketAddr) {
+        self.add_local(candidate, base);
+    }
+
+    /// The check list (RFC 8445 §6.1.2) in priority order, highest first,
+    /// without removed pairs: what would be checked, and how far each pair
+    /// got.
+    pub fn check_list(&self) -> Vec<CandidatePair> {
+        let mut list: Vec<CandidatePair> = (0..self.pairs.len())
+            .filter(|&i| !self.removed[i])
+            .map(|i| {
+                let p = &self.pairs[i];
+                CandidatePair {
+                    local: self.locals[p.local].candidate.clone(),
+                    remote: self.remotes[p.remote].candidate.clone(),
+                    source: p.source,
+                    destination: p.destination,
+                    foundation: p.foundation.clone(),
+                    priority: p.priority,
+                    state: p.state,
+                    valid: p.valid,
+                    nominated: p.nominated,
+                }
+            })
+            .collect();
+        list.sort_by_key(|p| std::cmp::Reverse(p.priority));
+        list
+    }
+
+    /// Learn the server-reflexive address of `base` from the STUN server
+    /// `server` (RFC 8445 §5.1.1.2). A Binding request goes out through
+    /// [`IceAgent::poll_transmit`]; the candidate comes as
+    /// [`IceEvent::LocalCandidate`], and [`IceEvent::GatheringComplete`]
+    /// once every gathering has ended.
+    pub fn gather_server_reflexive(&mut self, base: SocketAddr, server: SocketAddr, now: Instant) {
+        self.now = Some(now);
+        let request = self.binding_request();
+        let tid = request.1;
+        let purpose = Purpose::Gather { base, server };
+        let config = self.config.gather_transaction;
+        let started =
+            self.transactions
+                .start_with(request.0, purpose, rtw_stun::Transport::Udp, config, now);
+        if started.is_ok() {
+            self.purposes.insert(tid, purpose);
+            self.gathering += 1;
+            self.gathering_reported = false;
+        }
+        self.drain_transactions(now);
+    }
+
+    /// The peer's ufrag and pwd, from its description.
+    pub fn set_remote_credentials(&mut self, credentials: Credentials) {
+        self.remote_key = key(&credentials.pwd);
+        self.remote_credentials = Some(credentials);
+    }
+
+    /// A remote candidate, at any time (trickle ICE, RFC 8838 §11): it is
+    /// paired with every local base of its address family.
+    pub fn add_remote_candidate(&mut self, candidate: Candidate, now: Instant) {
+        self.now = Some(now);
+        let addr = candidate.socket_addr();
+        if let Some(addr) = addr {
+            // A peer-reflexive candidate learnt from a check is replaced by
+            // the signalled one (RFC 8445 §7.3.1.3).
+            if let Some(i) = self
+                .remotes
+                .iter()
+                .position(|r| r.addr == Some(addr) && r.candidate.component == candidate.component)
+            {
+                if self.remotes[i].candidate.kind == CandidateKind::PeerReflexive {
+                    self.remotes[i].candidate = candidate;
+                    self.reprioritise();
+                }
+                return;
+            }
+        }
+        self.remotes.push(Remote { candidate, addr });
+        let remote = self.remotes.len() - 1;
+        for local in 0..self.locals.len() {
+            self.add_pair(local, remote);
+        }
+    }
+
+    /// The peer signalled end-of-candidates (RFC 8838 §13): once every
+    /// pair has failed, the agent fails.
+    pub fn end_of_remote_candidates(&mut self) {
+        self.remote_end_of_candidates = true;
+        self.update_state();
+    }
+
+    /// The peer is ICE lite (`a=ice-lite`): this agent then must be
+    /// controlling (RFC 8445 §6.1.1).
+    pub fn set_remote_lite(&mut self, lite: bool) {
+        self.remote_lite = lite;
+        if lite && self.role == Role::Controlled && !self.config.lite {
+            self.set_role(Role::Controlling);
+        }
+    }
+
+    /// A datagram `contents` arrived at local address `destination` from
+    /// `source` at `now`. Returns `false` if it is not STUN (media, DTLS),
+    /// which the caller then handles itself; STUN messages are consumed,
+    /// including malformed or unauthenticated ones, which are dropped or
+    /// answered with an error as RFC 8445 §7.3 says.
+    pub fn handle_receive(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        destination: SocketAddr,
+        contents: &[u8],
+    ) -> bool {
+        self.now = Some(now);
+        if rtw_stun::demux(contents) != rtw_stun::PacketKind::Stun {
+            return false;
+        }
+        let Ok(message) = rtw_stun::Message::parse(contents) else {
+            return true;
+        };
+        self.handle_stun(now, source, destination, &message);
+        self.drain_transactions(now);
+        self.update_state();
+        true
+    }
+
+    /// Time has come to `now`: retransmissions, paced checks, nomination,
+    /// consent.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = Some(now);
+        self.late.retain(|_, (_, _, until)| *until > now);
+        self.transactions.handle_timeout(now);
+        self.drain_transactions(now);
+        // Checks and nomination share the pacing of one check per Ta
+        // (RFC 8445 §6.1.4.2); the next slot is kept while there is work,
+        // so that an attempt that fails cannot make the agent spin.
+        if self.next_check.is_none_or(|t| t <= now) {
+            self.next_check = None;
+            let sent = self.maybe_nominate(now) || self.send_next_check(now);
+            if sent || self.has_check_to_send() || self.nomination_due().is_some() {
+                self.next_check = Some(now + self.config.ta);
+            }
+        }
+        self.check_consent(now);
+        self.keepalive(now);
+        self.drain_transactions(now);
+        self.update_state();
+    }
+
+    /// The next datagram to send, or `None`.
+    ///
+    /// Changes after every `handle_*` call and
+    /// [`IceAgent::gather_server_reflexive`].
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// When [`IceAgent::handle_timeout`] is next due, or `None` when
+    /// nothing is scheduled (no time was handed in yet, or the agent
+    /// failed).
+    ///
+    /// Changes after every `handle_*` and `add_*` call.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let now = self.now?;
+        if self.state == ConnectionState::Failed {
+            return None;
+        }
+        let mut due = self.transactions.poll_timeout();
+        let mut at = |t: Instant| due = Some(due.map_or(t, |d| d.min(t)));
+        let slot = self.next_check.unwrap_or(now).max(now);
+        if self.has_check_to_send() {
+            at(slot);
+        }
+        if let Some(t) = self.nomination_due() {
+            at(t.max(slot));
+        }
+        if let Some(t) = self.last_sent_on_selected {
+            at(t + self.config.keepalive_interval);
+        }
+        if let Some(c) = self.consent {
+            at(c.next_check);
+            if self.state != ConnectionState::Disconnected {
+                at(c.last_response + self.config.disconnected_timeout);
+            }
+            at(c.last_response + self.config.consent_timeout);
+        }
+        due
+    }
+
+    /// The next event, or `None`.
+    ///
+    /// Changes after every `handle_*` call.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<IceEvent> {
+        self.events.pop_front()
+    }
+
+    /// The current state.
+    pub fn state(&self) -> ConnectionState {
+        self.state
+    }
+
+    /// The current role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The local credentials.
+    pub fn local_credentials(&self) -> &Credentials {
+        &self.local_credentials
+    }
+
+    /// The selected pair as (local base, remote address).
+    pub fn selected_pair(&self) -> Option<(SocketAddr, SocketAddr)> {
+        let p = &self.pairs[self.selected?];
+        Some((p.source, p.destination))
+    }
+
+    /// ICE restart (RFC 8445 §9) with new local `credentials`: remote
+    /// candidates, pairs and checks are cleared, and the peer's new
+    /// credentials and candidates must be signalled again. The selected
+    /// pair stays in use until a new one is selected.
+    pub fn restart(&mut self, credentials: Credentials, now: Instant) {
+        self.now = Some(now);
+        self.local_key = key(&credentials.pwd);
+        self.local_credentials = credentials;
+        self.remote_credentials = None;
+        self.remote_key.clear();
+        self.remote_end_of_candidates = false;
+        let checks: Vec<TransactionId> = self
+            .purposes
+            .iter()
+            .filter(|(_, p)| !matches!(p, Purpose::Gather { .. }))
+            .map(|(t, _)| *t)
+            .collect();
+        for tid in checks {
+            self.transactions.cancel(tid);
+            self.purposes.remove(&tid);
+        }
+        let selected = self.selected.map(|i| self.pairs[i].clone());
+        self.remotes.clear();
+        self.pairs.clear();
+        self.removed.clear();
+        self.triggered.clear();
+        self.late.clear();
+        self.first_valid = None;
+        self.consent = None;
+        self.selected = None;
+        if let Some(mut pair) = selected {
+            // Keep the old pair usable until a new one is selected; it is
+            // no longer checked.
+            pair.transaction = None;
+            self.pairs.push(pair);
+            self.removed.push(true);
+            self.selected = Some(0);
+        }
+        self.set_state(ConnectionState::Checking);
+    }
+
+    /// Add a local candidate with its base and pair it with every remote.
+    fn add_local(&mut self, candidate: Candidate, base: SocketAddr) {
+        self.locals.push(Local { candidate, base });
+        let local = self.locals.len() - 1;
+        for remote in 0..self.remotes.len() {
+            self.add_pair(local, remote);
+        }
+    }
+
+    /// Form the pair of `local`'s base and `remote` (RFC 8445 §6.1.2.2),
+    /// unless it cannot be (another component, another address family, no
+    /// address, TCP) or it duplicates a pair of higher priority
+    /// (§6.1.2.4). Returns the pair's index.
+    fn add_pair(&mut self, local: usize, remote: usize) -> Option<usize> {
+        let l = &self.locals[local];
+        let r = &self.remotes[remote];
+        let destination = r.addr?;
+        let usable = |c: &Candidate| c.component == 1 && c.transport == CandidateTransport::Udp;
+        if !usable(&l.candidate)
+            || !usable(&r.candidate)
+            || l.base.is_ipv4() != destination.is_ipv4()
+        {
+            return None;
+        }
+        let priority = self.priority_of(&l.candidate, &r.candidate);
+        let source = l.base;
+        if let Some(i) = self
+            .pairs
+            .iter()
+            .position(|p| p.source == source && p.destination == destination)
+        {
+            if self.pairs[i].priority < priority && !self.pairs[i].valid {
+                self.pairs[i].local = local;
+                self.pairs[i].remote = remote;
+                self.pairs[i].priority = priority;
+            }
+            return Some(i);
+        }
+        let foundation = format!("{}:{}", l.candidate.foundation, r.candidate.foundation);
+        let busy = self.pairs.iter().enumerate().any(|(i, p)| {
+            !self.removed[i]
+                && p.foundation == foundation
+                && matches!(p.state, PairState::Waiting | PairState::InProgress)
+        });
+        let checking_done = matches!(
+            self.state,
+            ConnectionState::Completed | ConnectionState::Failed
+        );
+        self.pairs.push(Pair {
+            local,
+            remote,
+            source,
+            destination,
+            foundation,
+            priority,
+            state: if busy {
+                PairState::Frozen
+            } else {
+                PairState::Waiting
+            },
+            transaction: None,
+            nominating: false,
+            valid: false,
+            nominated: false,
+            nominate_on_success: false,
+            check_role: self.role,
+            renominate: false,
+        });
+        self.removed.push(checking_done);
+        self.enforce_pair_limit();
+        Some(self.pairs.len() - 1)
+    }
+
+    /// Keep at most [`IceConfig::max_pairs`] pairs in play, removing the
+    /// lowest-priority ones that are not being checked or valid (RFC 8445
+    /// §6.1.2.5).
+    fn enforce_pair_limit(&mut self) {
+        loop {
+            let live = self.removed.iter().filter(|r| !**r).count();
+            if live <= self.config.max_pairs {
+                return;
+            }
+            let lowest = (0..self.pairs.len())
+                .filter(|&i| {
+                    !self.removed[i]
+                        && matches!(self.pairs[i].state, PairState::Frozen | PairState::Waiting)
+                })
+                .min_by_key(|&i| self.pairs[i].priority);
+            match lowest {
+                Some(i) => self.removed[i] = true,
+                None => return,
+            }
+        }
+    }
+
+    /// The pair priority of `local` and `remote` for the current roles.
+    fn priority_of(&self, local: &Candidate, remote: &Candidate) -> u64 {
+        match self.role {
+            Role::Controlling => pair_priority(local.priority, remote.priority),
+            Role::Controlled => pair_priority(remote.priority, local.priority),
+        }
+    }
+
+    /// Recompute every pair's priority (after a role change or a
+    /// candidate's priority changed).
+    fn reprioritise(&mut self) {
+        for i in 0..self.pairs.len() {
+            let p = &self.pairs[i];
+            let priority = self.priority_of(
+                &self.locals[p.local].candidate,
+                &self.remotes[p.remote].candidate,
+            );
+            self.pairs[i].priority = priority;
+        }
+    }
+
+    fn set_role(&mut self, role: Role) {
+        if self.role != role {
+            self.role = role;
+            self.reprioritise();
+            self.events.push_back(IceEvent::RoleChanged(role));
+        }
+    }
+
+    fn set_state(&mut self, state: ConnectionState) {
+        if self.state != state {
+            self.state = state;
+            self.events.push_back(IceEvent::StateChanged(state));
+        }
+    }
+
+    /// Select pair `p` for data (RFC 8445 §8.1.1, §8.2), and start consent
+    /// freshness on it (RFC 7675 §5.1).
+    fn select(&mut self, p: usize, now: Instant) {
+        self.pairs[p].nominated = true;
+        if self.selected == Some(p) {
+            return;
+        }
+        self.selected = Some(p);
+        let pair = &self.pairs[p];
+        self.events.push_back(IceEvent::SelectedPair {
+            source: pair.source,
+            destination: pair.destination,
+        });
+        self.consent = Some(Consent {
+            next_check: now + self.consent_wait(),
+            last_response: now,
+        });
+        self.last_sent_on_selected = Some(now);
+        // Nomination done (RFC 8445 §8.1.2): Frozen and Waiting pairs are
+        // removed, and checks in progress of lower priority stop.
+        let priority = self.pairs[p].priority;
+        for i in 0..self.pairs.len() {
+            let pair = &mut self.pairs[i];
+            let stop = pair.state == PairState::InProgress && pair.priority < priority;
+            if stop {
+                if let Some(tid) = pair.transaction.take() {
+                    self.transactions.cancel(tid);
+                    self.purposes.remove(&tid);
+                }
+                pair.state = PairState::Failed;
+            }
+            if stop || matches!(pair.state, PairState::Frozen | PairState::Waiting) {
+                self.removed[i] = true;
+            }
+        }
+        self.triggered.clear();
+        self.set_state(ConnectionState::Connected);
+    }
+
+    /// Move the agent's state on from what its pairs say.
+    fn update_state(&mut self) {
+        match self.state {
+            ConnectionState::Failed => {}
+            ConnectionState::Connected => {
+                let checking = (0..self.pairs.len())
+                    .any(|i| !self.removed[i] && self.pairs[i].state == PairState::InProgress);
+                if !checking && self.selected.is_some_and(|p| self.pairs[p].nominated) {
+                    self.set_state(ConnectionState::Completed);
+                }
+            }
+            ConnectionState::New | ConnectionState::Checking => {
+                if self.selected.is_some() {
+                    return;
+                }
+                let started = self
+                    .pairs
+                    .iter()
+                    .any(|p| p.state != PairState::Waiting && p.state != PairState::Frozen);
+                if started || (self.remote_credentials.is_some() && !self.pairs.is_empty()) {
+                    self.set_state(ConnectionState::Checking);
+                }
+                let all_failed = (0..self.pairs.len())
+                    .all(|i| self.removed[i] || self.pairs[i].state == PairState::Failed);
+                if self.remote_end_of_candidates
+                    && self.gathering == 0
+                    && all_failed
+                    && self.state == ConnectionState::Checking
+                {
+                    self.fail();
+                }
+            }
+            ConnectionState::Completed | ConnectionState::Disconnected => {}
+        }
+    }
+
+    /// Give up: every check is stopped.
+    fn fail(&mut self) {
+        for tid in std::mem::take(&mut self.purposes).into_keys() {
+            self.transactions.cancel(tid);
+        }
+        self.consent = None;
+        self.last_sent_on_selected = None;
+        self.next_check = None;
+        self.set_state(ConnectionState::Failed);
+    }
+
+    /// Random bytes from the caller's source.
+    fn random_u64(&mut self) -> u64 {
+        let mut bytes = [0; 8];
+        (self.random)(&mut bytes);
+        u64::from_le_bytes(bytes)
+    }
+
+    /// The wait until the next consent check: the interval times a
+    /// uniform factor in [0.8, 1.2) (RFC 7675 §5.1).
+    fn consent_wait(&mut self) -> Duration {
+        let unit = (self.random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        self.config.consent_interval.mul_f64(0.8 + 0.4 * unit)
+    }
+}
+
+/// The short-term key for an ICE password: the password as is, since
+/// ice-chars are ASCII and OpaqueString leaves them unchanged (RFC 8445
+/// §7.2.2, RFC 8489 §9.1.1).
+fn key(pwd: &str) -> Vec<u8> {
+    rtw_stun::key::short_term_key(pwd).unwrap_or_else(|_| pwd.as_bytes().to_vec())
+}

@@ -1,0 +1,418 @@
+//! Two agents wired back to back with no network in between: the agent's
+//! own rules (checks, nomination, role conflicts, ICE lite, consent,
+//! authentication) in virtual time. The NAT scenarios are in
+//! `simulation.rs`.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use rtw_ice::{ConnectionState, Credentials, IceAgent, IceConfig, IceEvent, Role, Transmit};
+
+/// splitmix64: a fixed, seeded source of bytes.
+fn random(seed: u64) -> rtw_ice::RandomSource {
+    let mut state = seed;
+    Box::new(move |bytes: &mut [u8]| {
+        for chunk in bytes.chunks_mut(8) {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
+        }
+    })
+}
+
+fn credentials(ufrag: &str) -> Credentials {
+    Credentials {
+        ufrag: ufrag.into(),
+        pwd: format!("{ufrag}passwordpasswordpassword"),
+    }
+}
+
+struct Peer {
+    agent: IceAgent,
+    addr: SocketAddr,
+    events: Vec<IceEvent>,
+}
+
+fn agent(role: Role, tie: u64, ufrag: &str, addr: &str, config: IceConfig) -> Peer {
+    let addr: SocketAddr = addr.parse().unwrap();
+    let mut agent = IceAgent::new(config, role, tie, credentials(ufrag), random(tie));
+    agent.add_host_candidate(addr, 1, 65535);
+    Peer {
+        agent,
+        addr,
+        events: Vec::new(),
+    }
+}
+
+/// Exchange credentials and host candidates.
+fn introduce(a: &mut Peer, b: &mut Peer, t0: Instant) {
+    let ca = rtw_ice::Candidate::host(a.addr, 1, 65535, rtw_ice::CandidateTransport::Udp);
+    let cb = rtw_ice::Candidate::host(b.addr, 1, 65535, rtw_ice::CandidateTransport::Udp);
+    a.agent
+        .set_remote_credentials(b.agent.local_credentials().clone());
+    b.agent
+        .set_remote_credentials(a.agent.local_credentials().clone());
+    a.agent.add_remote_candidate(cb, t0);
+    b.agent.add_remote_candidate(ca, t0);
+    a.agent.end_of_remote_candidates();
+    b.agent.end_of_remote_candidates();
+}
+
+/// Run both agents, delivering every datagram after `delay` (unless
+/// `drop` says to lose it), until `until` or `limit` of virtual time.
+fn run(
+    a: &mut Peer,
+    b: &mut Peer,
+    t0: Instant,
+    limit: Duration,
+    delay: Duration,
+    mut drop: impl FnMut(&Transmit) -> bool,
+    until: impl Fn(&Peer, &Peer) -> bool,
+) -> Instant {
+    let mut in_flight: Vec<(Instant, Transmit)> = Vec::new();
+    let mut now = t0;
+    for _ in 0..100_000 {
+        for peer in [&mut *a, &mut *b] {
+            while let Some(t) = peer.agent.poll_transmit() {
+                if !drop(&t) {
+                    in_flight.push((now + delay, t));
+                }
+            }
+            while let Some(e) = peer.agent.poll_event() {
+                peer.events.push(e);
+            }
+        }
+        if until(a, b) || now - t0 >= limit {
+            return now;
+        }
+        let next_packet = in_flight.iter().map(|(t, _)| *t).min();
+        let next = [next_packet, a.agent.poll_timeout(), b.agent.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(t0 + limit);
+        now = next.max(now).min(t0 + limit);
+        let (due, later): (Vec<_>, Vec<_>) = in_flight.into_iter().partition(|(t, _)| *t <= now);
+        in_flight = later;
+        for (_, t) in due {
+            let to = if t.destination == a.addr {
+                &mut *a
+            } else {
+                &mut *b
+            };
+            assert!(
+                to.agent
+                    .handle_receive(now, t.source, t.destination, &t.contents)
+            );
+        }
+        for peer in [&mut *a, &mut *b] {
+            peer.agent.handle_timeout(now);
+            // Handling a timeout moves the next one past it.
+            assert!(peer.agent.poll_timeout().is_none_or(|t| t > now));
+        }
+    }
+    panic!("no progress");
+}
+
+fn selected(p: &Peer) -> bool {
+    p.agent.selected_pair().is_some()
+}
+
+#[test]
+fn two_full_agents_connect_and_complete() {
+    let t0 = Instant::now();
+    let mut a = agent(
+        Role::Controlling,
+        2,
+        "aaaa",
+        "192.0.2.1:1000",
+        IceConfig::default(),
+    );
+    let mut b = agent(
+        Role::Controlled,
+        1,
+        "bbbb",
+        "192.0.2.2:2000",
+        IceConfig::default(),
+    );
+    introduce(&mut a, &mut b, t0);
+    let end = run(
+        &mut a,
+        &mut b,
+        t0,
+        Duration::from_secs(10),
+        Duration::from_millis(10),
+        |_| false,
+        |a, b| {
+            a.agent.state() == ConnectionState::Completed
+                && b.agent.state() == ConnectionState::Completed
+        },
+    );
+    assert_eq!(a.agent.selected_pair(), Some((a.addr, b.addr)));
+    assert_eq!(b.agent.selected_pair(), Some((b.addr, a.addr)));
+    assert!(end - t0 < Duration::from_millis(500), "{:?}", end - t0);
+    for p in [&a, &b] {
+        let states: Vec<_> = p
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                IceEvent::StateChanged(s) => Some(*s),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ConnectionState::Checking,
+                ConnectionState::Connected,
+                ConnectionState::Completed
+            ]
+        );
+    }
+}
+
+#[test]
+fn a_role_conflict_is_resolved_by_the_tie_breaker() {
+    let t0 = Instant::now();
+    // Both start controlling; the larger tie-breaker (a) stays controlling.
+    let mut a = agent(
+        Role::Controlling,
+        9,
+        "aaaa",
+        "192.0.2.1:1000",
+        IceConfig::default(),
+    );
+    let mut b = agent(
+        Role::Controlling,
+        3,
+        "bbbb",
+        "192.0.2.2:2000",
+        IceConfig::default(),
+    );
+    introduce(&mut a, &mut b, t0);
+    run(
+        &mut a,
+        &mut b,
+        t0,
+        Duration::from_secs(10),
+        Duration::from_millis(10),
+        |_| false,
+        |a, b| selected(a) && selected(b),
+    );
+    assert_eq!(a.agent.role(), Role::Controlling);
+    assert_eq!(b.agent.role(), Role::Controlled);
+    assert!(b.events.contains(&IceEvent::RoleChanged(Role::Controlled)));
+    // And both controlled: the larger tie-breaker becomes controlling.
+    let mut a = agent(
+        Role::Controlled,
+        9,
+        "aaaa",
+        "192.0.2.1:1000",
+        IceConfig::default(),
+    );
+    let mut b = agent(
+        Role::Controlled,
+        3,
+        "bbbb",
+        "192.0.2.2:2000",
+        IceConfig::default(),
+    );
+    introduce(&mut a, &mut b, t0);
+    run(
+        &mut a,
+        &mut b,
+        t0,
+        Duration::from_secs(10),
+        Duration::from_millis(10),
+        |_| false,
+        |a, b| selected(a) && selected(b),
+    );
+    assert_eq!(a.agent.role(), Role::Controlling);
+    assert_eq!(b.agent.role(), Role::Controlled);
+}
+
+#[test]
+fn a_full_agent_connects_to_an_ice_lite_peer() {
+    let t0 = Instant::now();
+    let lite = IceConfig {
+        lite: true,
+        ..IceConfig::default()
+    };
+    let mut a = agent(
+        Role::Controlled,
+        2,
+        "aaaa",
+        "192.0.2.1:1000",
+        IceConfig::default(),
+    );
+    let mut b = agent(Role::Controlled, 1, "bbbb", "192.0.2.2:2000", lite);
+    introduce(&mut a, &mut b, t0);
+    a.agent.set_remote_lite(true);
+    assert_eq!(a.agent.role(), Role::Controlling);
+    run(
+        &mut a,
+        &mut b,
+        t0,
+        Duration::from_secs(10),
+        Duration::from_millis(10),
+        |_| false,
+        |a, b| selected(a) && selected(b),
+    );
+    assert_eq!(b.agent.selected_pair(), Some((b.addr, a.addr)));
+}
+
+#[test]
+fn checks_with_the_wrong_password_are_refused_and_the_agent_fails() {
+    let t0 = Instant::now();
+    let mut a = agent(
+        Role::Controlling,
+        2,
+        "aaaa",
+        "192.0.2.1:1000",
+        IceConfig::default(),
+    );
+    let mut b = agent(
+        Role::Controlled,
+        1,
+        "bbbb",
+        "192.0.2.2:2000",
+        IceConfig::default(),
+    );
+    introduce(&mut a, &mut b, t0);
+    a.agent.set_remote_credentials(credentials("wrong"));
+    let end = run(
+        &mut a,
+        &mut b,
+        t0,
+        Duration::from_secs(60),
+        Duration::from_millis(10),
+        |_| false,
+        |a, _| a.agent.state() == ConnectionState::Failed,
+    );
+    assert_eq!(a.agent.state(), ConnectionState::Failed);
+    assert!(!selected(&b));
+    // b answers 401 without integrity, which a must discard as never
+    // received (RFC 8489 §9.1.4): a's checks time out after 39.5 s.
+    let failed_after = end - t0;
+    assert!(
+        failed_after >= Duration::from_millis(39_500) && failed_after < Duration::from_secs(41),
+        "{failed_after:?}"
+    );
+}
+
+#[test]
+fn consent_is_lost_when_the_peer_goes_silent() {
+    let t0 = Instant::now();
+    let mut a = agent(
+        Role::Controlling,
+        2,
+        "aaaa",
+        "192.0.2.1:1000",
+        IceConfig::default(),
+    );
+    let mut b = agent(
+        Role::Controlled,
+        1,
+        "bbbb",
+        "192.0.2.2:2000",
+        IceConfig::default(),
+    );
+    introduce(&mut a, &mut b, t0);
+    let connected = run(
+        &mut a,
+        &mut b,
+        t0,
+        Duration::from_secs(10),
+        Duration::from_millis(10),
+        |_| false,
+        |a, b| {
+            a.agent.state() == ConnectionState::Completed
+                && b.agent.state() == ConnectionState::Completed
+        },
+    );
+    // From now on nothing b sends arrives.
+    let silent_from = connected;
+    let b_addr = b.addr;
+    let end = run(
+        &mut a,
+        &mut b,
+        connected,
+        Duration::from_secs(60),
+        Duration::from_millis(10),
+        |t| t.source == b_addr,
+        |a, _| a.agent.state() == ConnectionState::Failed,
+    );
+    let states: Vec<_> = a
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            IceEvent::StateChanged(s) => Some(*s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        states[states.len() - 2..],
+        [ConnectionState::Disconnected, ConnectionState::Failed]
+    );
+    let lost_after = end - silent_from;
+    assert!(
+        lost_after >= Duration::from_secs(30) && lost_after < Duration::from_secs(31),
+        "{lost_after:?}"
+    );
+}
+
+#[test]
+fn keepalives_go_out_when_the_selected_pair_is_otherwise_idle() {
+    let t0 = Instant::now();
+    // Consent checks rare enough that only keepalives keep the pair busy.
+    let quiet = IceConfig {
+        consent_interval: Duration::from_secs(100),
+        consent_timeout: Duration::from_secs(300),
+        disconnected_timeout: Duration::from_secs(200),
+        ..IceConfig::default()
+    };
+    let mut a = agent(
+        Role::Controlling,
+        2,
+        "aaaa",
+        "192.0.2.1:1000",
+        quiet.clone(),
+    );
+    let mut b = agent(Role::Controlled, 1, "bbbb", "192.0.2.2:2000", quiet);
+    introduce(&mut a, &mut b, t0);
+    let connected = run(
+        &mut a,
+        &mut b,
+        t0,
+        Duration::from_secs(10),
+        Duration::from_millis(10),
+        |_| false,
+        |a, b| {
+            a.agent.state() == ConnectionState::Completed
+                && b.agent.state() == ConnectionState::Completed
+        },
+    );
+    let mut indications = Vec::new();
+    run(
+        &mut a,
+        &mut b,
+        connected,
+        Duration::from_secs(46),
+        Duration::from_millis(10),
+        |t| {
+            let message = rtw_stun::Message::parse(&t.contents).unwrap();
+            if message.class() == rtw_stun::Class::Indication {
+                indications.push(t.source);
+            }
+            false
+        },
+        |_, _| false,
+    );
+    // Every 15 s from each side: at 15, 30 and 45 s.
+    let from_a = indications.iter().filter(|s| **s == a.addr).count();
+    let from_b = indications.iter().filter(|s| **s == b.addr).count();
+    assert_eq!((from_a, from_b), (3, 3), "{indications:?}");
+}

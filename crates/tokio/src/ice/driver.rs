@@ -1,0 +1,213 @@
+//! The task that drives an [`IceAgent`]: datagrams from every socket,
+//! timers, and the caller's commands in; transmits, events, status and
+//! application data out.
+
+use std::future::poll_fn;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use rtw_ice::{Candidate, ConnectionState, Credentials, IceAgent, IceEvent};
+use tokio::io::ReadBuf;
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+/// Largest datagram received: the largest UDP payload over IPv4.
+const MAX_DATAGRAM: usize = 65_535;
+
+/// What the caller asks of the task.
+#[derive(Debug)]
+pub(super) enum Command {
+    SetRemoteCredentials(Credentials),
+    AddRemoteCandidate(Candidate),
+    EndOfRemoteCandidates,
+    GatherServerReflexive {
+        base: SocketAddr,
+        server: SocketAddr,
+    },
+}
+
+/// What the caller can read at any time without asking the task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Status {
+    pub(super) state: ConnectionState,
+    pub(super) selected: Option<(SocketAddr, SocketAddr)>,
+}
+
+impl Status {
+    pub(super) fn of(agent: &IceAgent) -> Self {
+        Status {
+            state: agent.state(),
+            selected: agent.selected_pair(),
+        }
+    }
+}
+
+/// Why the task woke up.
+enum Wake {
+    Command(Option<Command>),
+    Datagram {
+        local: SocketAddr,
+        received: io::Result<(SocketAddr, usize)>,
+    },
+    Timeout,
+}
+
+/// The agent, its sockets and its channels to the caller.
+pub(super) struct Driver {
+    agent: IceAgent,
+    sockets: Arc<[(SocketAddr, Arc<UdpSocket>)]>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    status: watch::Sender<Status>,
+    data: mpsc::Sender<(SocketAddr, Bytes)>,
+    events: mpsc::Sender<IceEvent>,
+    /// The socket polled first next time, so that a busy socket cannot
+    /// starve the others.
+    next_socket: usize,
+}
+
+impl Driver {
+    pub(super) fn new(
+        agent: IceAgent,
+        sockets: Arc<[(SocketAddr, Arc<UdpSocket>)]>,
+        commands: mpsc::UnboundedReceiver<Command>,
+        status: watch::Sender<Status>,
+        data: mpsc::Sender<(SocketAddr, Bytes)>,
+        events: mpsc::Sender<IceEvent>,
+    ) -> Self {
+        Driver {
+            agent,
+            sockets,
+            commands,
+            status,
+            data,
+            events,
+            next_socket: 0,
+        }
+    }
+
+    /// Run until the caller's handle is gone.
+    pub(super) async fn run(mut self) {
+        let mut buf = vec![0u8; MAX_DATAGRAM];
+        // The agent schedules nothing before it is given a time.
+        self.agent.handle_timeout(now());
+        loop {
+            self.flush().await;
+            let deadline = self.agent.poll_timeout().map(Instant::from_std);
+            let wake = {
+                let sockets = &self.sockets;
+                let start = self.next_socket;
+                let buf = &mut buf;
+                tokio::select! {
+                    command = self.commands.recv() => Wake::Command(command),
+                    (index, received) = poll_fn(|cx| poll_recv_any(cx, sockets, start, buf)) => {
+                        self.next_socket = (index + 1) % sockets.len();
+                        Wake::Datagram { local: sockets[index].0, received }
+                    }
+                    () = sleep_until(deadline), if deadline.is_some() => Wake::Timeout,
+                }
+            };
+            match wake {
+                Wake::Command(None) => return,
+                Wake::Command(Some(command)) => self.apply(command),
+                Wake::Datagram {
+                    local,
+                    received: Ok((source, len)),
+                } => {
+                    let contents = &buf[..len];
+                    if !self.agent.handle_receive(now(), source, local, contents) {
+                        // Not STUN: the application's. Dropped when the
+                        // caller does not keep up, as UDP would.
+                        let _ = self
+                            .data
+                            .try_send((source, Bytes::copy_from_slice(contents)));
+                    }
+                }
+                // An error on one datagram (say, an ICMP error reported
+                // on the socket) says nothing about the next one.
+                Wake::Datagram {
+                    received: Err(_), ..
+                } => {}
+                Wake::Timeout => self.agent.handle_timeout(now()),
+            }
+        }
+    }
+
+    fn apply(&mut self, command: Command) {
+        match command {
+            Command::SetRemoteCredentials(credentials) => {
+                self.agent.set_remote_credentials(credentials);
+            }
+            Command::AddRemoteCandidate(candidate) => {
+                self.agent.add_remote_candidate(candidate, now());
+            }
+            Command::EndOfRemoteCandidates => self.agent.end_of_remote_candidates(),
+            Command::GatherServerReflexive { base, server } => {
+                self.agent.gather_server_reflexive(base, server, now());
+            }
+        }
+    }
+
+    /// Send what the agent has to send, forward its events and publish its
+    /// status.
+    async fn flush(&mut self) {
+        while let Some(transmit) = self.agent.poll_transmit() {
+            let socket = self
+                .sockets
+                .iter()
+                .find(|(addr, _)| *addr == transmit.source);
+            // A transmit from an address with no socket of ours (a base the
+            // caller never bound) cannot go out; a failed send is a lost
+            // datagram, which the agent's retransmissions cover.
+            if let Some((_, socket)) = socket {
+                let _ = socket
+                    .send_to(&transmit.contents, transmit.destination)
+                    .await;
+            }
+        }
+        while let Some(event) = self.agent.poll_event() {
+            let _ = self.events.try_send(event);
+        }
+        let status = Status::of(&self.agent);
+        self.status.send_if_modified(|current| {
+            let changed = *current != status;
+            *current = status;
+            changed
+        });
+    }
+}
+
+/// The current time, as the agent takes it.
+fn now() -> std::time::Instant {
+    Instant::now().into_std()
+}
+
+/// Sleep until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Receive one datagram into `buf` from whichever of `sockets` has one,
+/// trying them from `start` on: the index of the socket, and the source
+/// and length of the datagram.
+fn poll_recv_any(
+    cx: &mut Context<'_>,
+    sockets: &[(SocketAddr, Arc<UdpSocket>)],
+    start: usize,
+    buf: &mut [u8],
+) -> Poll<(usize, io::Result<(SocketAddr, usize)>)> {
+    for k in 0..sockets.len() {
+        let index = (start + k) % sockets.len();
+        let mut read = ReadBuf::new(buf);
+        if let Poll::Ready(result) = sockets[index].1.poll_recv_from(cx, &mut read) {
+            return Poll::Ready((index, result.map(|source| (source, read.filled().len()))));
+        }
+    }
+    Poll::Pending
+}
