@@ -1,4 +1,4 @@
-//! ICE (RFC 8445) over tokio's [`UdpSocket`](tokio::net::UdpSocket): an
+//! ICE (RFC 8445) over tokio's [`UdpSocket`]: an
 //! [`rtw_ice::IceAgent`] driven by a task over one socket per host
 //! candidate, with data over the selected pair.
 //!

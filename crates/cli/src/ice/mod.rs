@@ -7,6 +7,10 @@
 //!   Every line is read; each malformed one is reported on stderr as
 //!   `line N: reason` (nothing is printed for it on stdout), and the exit
 //!   status is then 1.
+//! - `rtw ice pair --local C... --remote C...`: the check list those
+//!   candidates make (RFC 8445 §6.1.2), in the order it is checked.
+
+mod pair;
 
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
@@ -41,11 +45,23 @@ enum Command {
     /// reported on stderr with their line number and the rule broken;
     /// the other lines are still printed, and the exit status is 1.
     Candidate,
+    /// Print the check list that local and remote candidates make (RFC 8445
+    /// §6.1.2): pairs of a local base and a remote address, of the same
+    /// component and address family, duplicates pruned (server-reflexive
+    /// candidates pair through their base, §6.1.2.4), in priority order
+    /// (§6.1.2.3) for the role given, with their foundation and initial
+    /// state (§6.1.2.6).
+    ///
+    /// A local candidate's base is its address for host and relayed
+    /// candidates and its related address (`raddr`/`rport`) for
+    /// server-reflexive and peer-reflexive ones.
+    Pair(pair::PairArgs),
 }
 
 pub(crate) fn run(args: Args) -> ExitCode {
     match args.command {
         Command::Candidate => candidates(io::stdin().lock(), &mut io::stdout().lock()),
+        Command::Pair(args) => pair::run(args),
     }
 }
 
