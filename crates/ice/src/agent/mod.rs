@@ -1,32 +1,5 @@
-//! The ICE agent (RFC 8445 §6-§9, RFC 8838, RFC 7675), sans-IO.
-//!
-//! The agent owns no socket and no clock. The caller hands in what arrives
-//! ([`IceAgent::handle_receive`]) and the time ([`IceAgent::handle_timeout`]),
-//! and after every `handle_*` call drains [`IceAgent::poll_transmit`],
-//! [`IceAgent::poll_event`] and [`IceAgent::poll_timeout`].
-//!
-//! What it does:
-//! - pairs local candidates' bases with remote candidates (RFC 8445
-//!   §6.1.2), orders them by pair priority, prunes duplicates, keeps at
-//!   most [`IceConfig::max_pairs`], and unfreezes them by foundation;
-//! - sends a check every Ta (triggered checks first, RFC 8445 §6.1.4.2),
-//!   authenticated with the peer's password, and answers the peer's
-//!   checks, learning peer-reflexive candidates on both sides (§7.2.5.3.1,
-//!   §7.3.1.3);
-//! - resolves role conflicts with the tie-breaker and 487 (§7.3.1.1);
-//! - nominates (regular nomination, §8.1.1) when controlling, follows
-//!   USE-CANDIDATE when controlled;
-//! - checks consent on the selected pair (RFC 7675): a check every 5 s ±
-//!   20 %, Disconnected after [`IceConfig::disconnected_timeout`] without
-//!   an answer, Failed after 30 s;
-//! - gathers server-reflexive candidates from STUN servers and takes
-//!   trickled remote candidates at any time (RFC 8838).
-//!
-//! Limits, by design: one component (WebRTC multiplexes RTP and RTCP,
-//! RFC 8829 §5.1.1; candidates of other components are kept but not
-//! paired); UDP only (TCP candidates, RFC 6544, are kept but not paired);
-//! FQDN candidates such as mDNS `.local` names must be resolved by the
-//! caller and added again with their address.
+//! The ICE agent (RFC 8445 §6-§9, RFC 8838, RFC 7675), sans-IO: see
+//! [`IceAgent`].
 
 mod incoming;
 mod outgoing;
@@ -248,7 +221,35 @@ struct Consent {
     last_response: Instant,
 }
 
-/// A sans-IO ICE agent for one component: see the [module](self) docs.
+/// The ICE agent (RFC 8445 §6-§9, RFC 8838, RFC 7675), sans-IO.
+///
+/// The agent owns no socket and no clock. The caller hands in what arrives
+/// ([`IceAgent::handle_receive`]) and the time ([`IceAgent::handle_timeout`]),
+/// and after every `handle_*` call drains [`IceAgent::poll_transmit`],
+/// [`IceAgent::poll_event`] and [`IceAgent::poll_timeout`].
+///
+/// What it does:
+/// - pairs local candidates' bases with remote candidates (RFC 8445
+///   §6.1.2), orders them by pair priority, prunes duplicates, keeps at
+///   most [`IceConfig::max_pairs`], and unfreezes them by foundation;
+/// - sends a check every Ta (triggered checks first, RFC 8445 §6.1.4.2),
+///   authenticated with the peer's password, and answers the peer's
+///   checks, learning peer-reflexive candidates on both sides (§7.2.5.3.1,
+///   §7.3.1.3);
+/// - resolves role conflicts with the tie-breaker and 487 (§7.3.1.1);
+/// - nominates (regular nomination, §8.1.1) when controlling, follows
+///   USE-CANDIDATE when controlled;
+/// - checks consent on the selected pair (RFC 7675): a check every 5 s ±
+///   20 %, Disconnected after [`IceConfig::disconnected_timeout`] without
+///   an answer, Failed after 30 s;
+/// - gathers server-reflexive candidates from STUN servers and takes
+///   trickled remote candidates at any time (RFC 8838).
+///
+/// Limits, by design: one component (WebRTC multiplexes RTP and RTCP,
+/// RFC 8829 §5.1.1; candidates of other components are kept but not
+/// paired); UDP only (TCP candidates, RFC 6544, are kept but not paired);
+/// FQDN candidates such as mDNS `.local` names must be resolved by the
+/// caller and added again with their address.
 pub struct IceAgent {
     config: IceConfig,
     role: Role,

@@ -1,7 +1,7 @@
 //! Typed views of the attributes WebRTC uses.
 //!
 //! Attributes stay in the description exactly as written
-//! ([`Attribute`](crate::Attribute)), so a description always writes back
+//! ([`Attribute`]), so a description always writes back
 //! byte for byte; a typed value is read from one on demand with
 //! [`get`](crate::MediaDescription::get) /
 //! [`get_all`](crate::MediaDescription::get_all), and written into one with
