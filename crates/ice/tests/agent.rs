@@ -121,48 +121,56 @@ fn selected(p: &Peer) -> bool {
     p.agent.selected_pair().is_some()
 }
 
-#[test]
-fn two_full_agents_connect_and_complete() {
-    let t0 = Instant::now();
-    let mut a = agent(
-        Role::Controlling,
-        2,
-        "aaaa",
-        "192.0.2.1:1000",
-        IceConfig::default(),
-    );
-    let mut b = agent(
-        Role::Controlled,
-        1,
-        "bbbb",
-        "192.0.2.2:2000",
-        IceConfig::default(),
-    );
+/// Agent a at 192.0.2.1:1000 and b at 192.0.2.2:2000, introduced.
+fn pair_up(a: (Role, u64, IceConfig), b: (Role, u64, IceConfig), t0: Instant) -> (Peer, Peer) {
+    let mut a = agent(a.0, a.1, "aaaa", "192.0.2.1:1000", a.2);
+    let mut b = agent(b.0, b.1, "bbbb", "192.0.2.2:2000", b.2);
     introduce(&mut a, &mut b, t0);
-    let end = run(
-        &mut a,
-        &mut b,
+    (a, b)
+}
+
+/// Run with a 10 ms network until both agents complete.
+fn until_completed(a: &mut Peer, b: &mut Peer, t0: Instant) -> Instant {
+    let ms10 = Duration::from_millis(10);
+    run(
+        a,
+        b,
         t0,
         Duration::from_secs(10),
-        Duration::from_millis(10),
+        ms10,
         |_| false,
         |a, b| {
             a.agent.state() == ConnectionState::Completed
                 && b.agent.state() == ConnectionState::Completed
         },
+    )
+}
+
+/// The states an agent went through.
+fn states(p: &Peer) -> Vec<ConnectionState> {
+    p.events
+        .iter()
+        .filter_map(|e| match e {
+            IceEvent::StateChanged(s) => Some(*s),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn two_full_agents_connect_and_complete() {
+    let t0 = Instant::now();
+    let (mut a, mut b) = pair_up(
+        (Role::Controlling, 2, IceConfig::default()),
+        (Role::Controlled, 1, IceConfig::default()),
+        t0,
     );
+    let end = until_completed(&mut a, &mut b, t0);
     assert_eq!(a.agent.selected_pair(), Some((a.addr, b.addr)));
     assert_eq!(b.agent.selected_pair(), Some((b.addr, a.addr)));
     assert!(end - t0 < Duration::from_millis(500), "{:?}", end - t0);
     for p in [&a, &b] {
-        let states: Vec<_> = p
-            .events
-            .iter()
-            .filter_map(|e| match e {
-                IceEvent::StateChanged(s) => Some(*s),
-                _ => None,
-            })
-            .collect();
+        let states = states(p);
         assert_eq!(
             states,
             [
@@ -177,61 +185,38 @@ fn two_full_agents_connect_and_complete() {
 #[test]
 fn a_role_conflict_is_resolved_by_the_tie_breaker() {
     let t0 = Instant::now();
-    // Both start controlling; the larger tie-breaker (a) stays controlling.
-    let mut a = agent(
-        Role::Controlling,
-        9,
-        "aaaa",
-        "192.0.2.1:1000",
-        IceConfig::default(),
-    );
-    let mut b = agent(
-        Role::Controlling,
-        3,
-        "bbbb",
-        "192.0.2.2:2000",
-        IceConfig::default(),
-    );
-    introduce(&mut a, &mut b, t0);
-    run(
-        &mut a,
-        &mut b,
-        t0,
-        Duration::from_secs(10),
-        Duration::from_millis(10),
-        |_| false,
-        |a, b| selected(a) && selected(b),
-    );
-    assert_eq!(a.agent.role(), Role::Controlling);
-    assert_eq!(b.agent.role(), Role::Controlled);
-    assert!(b.events.contains(&IceEvent::RoleChanged(Role::Controlled)));
-    // And both controlled: the larger tie-breaker becomes controlling.
-    let mut a = agent(
-        Role::Controlled,
-        9,
-        "aaaa",
-        "192.0.2.1:1000",
-        IceConfig::default(),
-    );
-    let mut b = agent(
-        Role::Controlled,
-        3,
-        "bbbb",
-        "192.0.2.2:2000",
-        IceConfig::default(),
-    );
-    introduce(&mut a, &mut b, t0);
-    run(
-        &mut a,
-        &mut b,
-        t0,
-        Duration::from_secs(10),
-        Duration::from_millis(10),
-        |_| false,
-        |a, b| selected(a) && selected(b),
-    );
-    assert_eq!(a.agent.role(), Role::Controlling);
-    assert_eq!(b.agent.role(), Role::Controlled);
+    // Both start in one role; the larger tie-breaker (a's) ends up
+    // controlling, and only the other agent switches.
+    for start in [Role::Controlling, Role::Controlled] {
+        let (mut a, mut b) = pair_up(
+            (start, 9, IceConfig::default()),
+            (start, 3, IceConfig::default()),
+            t0,
+        );
+        let ms10 = Duration::from_millis(10);
+        run(
+            &mut a,
+            &mut b,
+            t0,
+            Duration::from_secs(10),
+            ms10,
+            |_| false,
+            |a, b| selected(a) && selected(b),
+        );
+        assert_eq!(a.agent.role(), Role::Controlling);
+        assert_eq!(b.agent.role(), Role::Controlled);
+        let switches = |p: &Peer| {
+            p.events
+                .iter()
+                .filter(|e| matches!(e, IceEvent::RoleChanged(_)))
+                .count()
+        };
+        let (a_switches, b_switches) = (switches(&a), switches(&b));
+        match start {
+            Role::Controlling => assert_eq!((a_switches, b_switches), (0, 1)),
+            Role::Controlled => assert_eq!((a_switches, b_switches), (1, 0)),
+        }
+    }
 }
 
 #[test]
@@ -241,15 +226,11 @@ fn a_full_agent_connects_to_an_ice_lite_peer() {
         lite: true,
         ..IceConfig::default()
     };
-    let mut a = agent(
-        Role::Controlled,
-        2,
-        "aaaa",
-        "192.0.2.1:1000",
-        IceConfig::default(),
+    let (mut a, mut b) = pair_up(
+        (Role::Controlled, 2, IceConfig::default()),
+        (Role::Controlled, 1, lite),
+        t0,
     );
-    let mut b = agent(Role::Controlled, 1, "bbbb", "192.0.2.2:2000", lite);
-    introduce(&mut a, &mut b, t0);
     a.agent.set_remote_lite(true);
     assert_eq!(a.agent.role(), Role::Controlling);
     run(
@@ -267,21 +248,11 @@ fn a_full_agent_connects_to_an_ice_lite_peer() {
 #[test]
 fn checks_with_the_wrong_password_are_refused_and_the_agent_fails() {
     let t0 = Instant::now();
-    let mut a = agent(
-        Role::Controlling,
-        2,
-        "aaaa",
-        "192.0.2.1:1000",
-        IceConfig::default(),
+    let (mut a, mut b) = pair_up(
+        (Role::Controlling, 2, IceConfig::default()),
+        (Role::Controlled, 1, IceConfig::default()),
+        t0,
     );
-    let mut b = agent(
-        Role::Controlled,
-        1,
-        "bbbb",
-        "192.0.2.2:2000",
-        IceConfig::default(),
-    );
-    introduce(&mut a, &mut b, t0);
     a.agent.set_remote_credentials(credentials("wrong"));
     let end = run(
         &mut a,
@@ -306,33 +277,12 @@ fn checks_with_the_wrong_password_are_refused_and_the_agent_fails() {
 #[test]
 fn consent_is_lost_when_the_peer_goes_silent() {
     let t0 = Instant::now();
-    let mut a = agent(
-        Role::Controlling,
-        2,
-        "aaaa",
-        "192.0.2.1:1000",
-        IceConfig::default(),
-    );
-    let mut b = agent(
-        Role::Controlled,
-        1,
-        "bbbb",
-        "192.0.2.2:2000",
-        IceConfig::default(),
-    );
-    introduce(&mut a, &mut b, t0);
-    let connected = run(
-        &mut a,
-        &mut b,
+    let (mut a, mut b) = pair_up(
+        (Role::Controlling, 2, IceConfig::default()),
+        (Role::Controlled, 1, IceConfig::default()),
         t0,
-        Duration::from_secs(10),
-        Duration::from_millis(10),
-        |_| false,
-        |a, b| {
-            a.agent.state() == ConnectionState::Completed
-                && b.agent.state() == ConnectionState::Completed
-        },
     );
+    let connected = until_completed(&mut a, &mut b, t0);
     // From now on nothing b sends arrives.
     let silent_from = connected;
     let b_addr = b.addr;
@@ -345,14 +295,7 @@ fn consent_is_lost_when_the_peer_goes_silent() {
         |t| t.source == b_addr,
         |a, _| a.agent.state() == ConnectionState::Failed,
     );
-    let states: Vec<_> = a
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            IceEvent::StateChanged(s) => Some(*s),
-            _ => None,
-        })
-        .collect();
+    let states = states(&a);
     assert_eq!(
         states[states.len() - 2..],
         [ConnectionState::Disconnected, ConnectionState::Failed]
@@ -374,27 +317,12 @@ fn keepalives_go_out_when_the_selected_pair_is_otherwise_idle() {
         disconnected_timeout: Duration::from_secs(200),
         ..IceConfig::default()
     };
-    let mut a = agent(
-        Role::Controlling,
-        2,
-        "aaaa",
-        "192.0.2.1:1000",
-        quiet.clone(),
-    );
-    let mut b = agent(Role::Controlled, 1, "bbbb", "192.0.2.2:2000", quiet);
-    introduce(&mut a, &mut b, t0);
-    let connected = run(
-        &mut a,
-        &mut b,
+    let (mut a, mut b) = pair_up(
+        (Role::Controlling, 2, quiet.clone()),
+        (Role::Controlled, 1, quiet),
         t0,
-        Duration::from_secs(10),
-        Duration::from_millis(10),
-        |_| false,
-        |a, b| {
-            a.agent.state() == ConnectionState::Completed
-                && b.agent.state() == ConnectionState::Completed
-        },
     );
+    let connected = until_completed(&mut a, &mut b, t0);
     let mut indications = Vec::new();
     run(
         &mut a,

@@ -274,29 +274,18 @@ impl SessionDescription {
     /// strictly; errors carry the line number.
     pub fn parse_with(text: &str, limits: &Limits) -> Result<Self, Error> {
         let lines = lines(text, limits)?;
-        let mut sd = SessionDescription {
-            version: 0,
-            origin: Origin {
-                username: String::new(),
-                session_id: String::new(),
-                session_version: String::new(),
-                nettype: String::new(),
-                addrtype: String::new(),
-                unicast_address: String::new(),
-            },
-            session_name: String::new(),
-            information: None,
-            uri: None,
-            emails: Vec::new(),
-            phones: Vec::new(),
-            connection: None,
-            bandwidths: Vec::new(),
-            timings: Vec::new(),
-            time_zones: None,
-            key: None,
-            attributes: Vec::new(),
-            media: Vec::new(),
-        };
+        let empty = String::new;
+        let mut sd = SessionDescription::new(Origin {
+            username: empty(),
+            session_id: empty(),
+            session_version: empty(),
+            nettype: empty(),
+            addrtype: empty(),
+            unicast_address: empty(),
+        });
+        // Filled from the text: `s=` and `t=` are required there.
+        sd.session_name.clear();
+        sd.timings.clear();
         let mut last: Option<(char, u8)> = None;
         let mut in_media = false;
         for (i, line) in lines.iter().enumerate() {

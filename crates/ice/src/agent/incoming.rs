@@ -229,24 +229,21 @@ impl IceAgent {
         source: SocketAddr,
         destination: SocketAddr,
     ) {
-        let typ = MessageType::new(Method::BINDING, Class::SuccessResponse);
-        let mut b = MessageBuilder::new(typ, request.transaction_id());
-        let built = (|| {
-            b.add(&XorMappedAddress(source))?;
-            if let Some(s) = self.config.software.as_deref() {
-                b.add(&Software::new(s)?)?;
-            }
-            b.add_message_integrity(&self.local_key)?;
-            b.add_fingerprint()?;
-            Ok::<(), rtw_stun::Error>(())
-        })();
-        if built.is_ok() {
-            self.push_transmit(super::Transmit {
-                source: destination,
-                destination: source,
-                contents: b.finish().freeze(),
-            });
-        }
+        let software = self.config.software.clone();
+        self.respond(
+            request,
+            source,
+            destination,
+            Class::SuccessResponse,
+            true,
+            |b| {
+                b.add(&XorMappedAddress(source))?;
+                if let Some(s) = software.as_deref() {
+                    b.add(&Software::new(s)?)?;
+                }
+                Ok(())
+            },
+        );
     }
 
     /// An error response; with integrity only once the request was
@@ -259,20 +256,38 @@ impl IceAgent {
         code: ErrorCode<'static>,
         authenticated: bool,
     ) {
-        let typ = MessageType::new(Method::BINDING, Class::ErrorResponse);
-        let mut b = MessageBuilder::new(typ, request.transaction_id());
         let unknown = request.unknown_attributes();
-        let built = (|| {
+        let class = Class::ErrorResponse;
+        self.respond(request, source, destination, class, authenticated, |b| {
             b.add(&code)?;
             if code == ErrorCode::UNKNOWN_ATTRIBUTE {
                 b.add(&UnknownAttributes::new(&unknown)?)?;
             }
+            Ok(())
+        });
+    }
+
+    /// Answer `request` back to where it came from: `attributes`, then
+    /// MESSAGE-INTEGRITY with our password if `authenticated`, then
+    /// FINGERPRINT. Nothing is sent if an attribute cannot be built.
+    fn respond(
+        &mut self,
+        request: &Message<'_>,
+        source: SocketAddr,
+        destination: SocketAddr,
+        class: Class,
+        authenticated: bool,
+        attributes: impl FnOnce(&mut MessageBuilder) -> Result<(), rtw_stun::Error>,
+    ) {
+        let typ = MessageType::new(Method::BINDING, class);
+        let mut b = MessageBuilder::new(typ, request.transaction_id());
+        let built = attributes(&mut b).and_then(|()| {
             if authenticated {
                 b.add_message_integrity(&self.local_key)?;
             }
             b.add_fingerprint()?;
-            Ok::<(), rtw_stun::Error>(())
-        })();
+            Ok(())
+        });
         if built.is_ok() {
             self.push_transmit(super::Transmit {
                 source: destination,
