@@ -344,3 +344,48 @@ fn keepalives_go_out_when_the_selected_pair_is_otherwise_idle() {
     let from_b = indications.iter().filter(|s| **s == b.addr).count();
     assert_eq!((from_a, from_b), (3, 3), "{indications:?}");
 }
+
+#[test]
+fn an_ice_restart_connects_again_with_new_credentials() {
+    let t0 = Instant::now();
+    let (mut a, mut b) = pair_up(
+        (Role::Controlling, 2, IceConfig::default()),
+        (Role::Controlled, 1, IceConfig::default()),
+        t0,
+    );
+    let first = until_completed(&mut a, &mut b, t0);
+    let old_pwd = a.agent.local_credentials().pwd.clone();
+    a.agent.restart(credentials("aaa2"), first);
+    b.agent.restart(credentials("bbb2"), first);
+    // The old pair stays usable while the new checks run (RFC 8445 §9).
+    assert_eq!(a.agent.selected_pair(), Some((a.addr, b.addr)));
+    assert_eq!(a.agent.state(), ConnectionState::Checking);
+    a.events.clear();
+    b.events.clear();
+    introduce(&mut a, &mut b, first);
+    let second = until_completed(&mut a, &mut b, first);
+    assert!(
+        second - first < Duration::from_millis(500),
+        "{:?}",
+        second - first
+    );
+    assert_ne!(a.agent.local_credentials().pwd, old_pwd);
+    for p in [&a, &b] {
+        assert!(
+            p.events
+                .iter()
+                .any(|e| matches!(e, IceEvent::SelectedPair { .. })),
+            "{:?}",
+            p.events
+        );
+        // Checking from the restart itself, then the new pair.
+        assert_eq!(
+            states(p),
+            [
+                ConnectionState::Checking,
+                ConnectionState::Connected,
+                ConnectionState::Completed
+            ]
+        );
+    }
+}

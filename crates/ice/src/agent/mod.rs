@@ -280,6 +280,9 @@ pub struct IceAgent {
     first_valid: Option<Instant>,
     next_check: Option<Instant>,
     consent: Option<Consent>,
+    /// An ICE restart is under way: the selected pair is the old one, kept
+    /// for data until the new checks select another (RFC 8445 §9).
+    restarting: bool,
     /// When something last went out on the selected pair (RFC 8445 §11).
     last_sent_on_selected: Option<Instant>,
     now: Option<Instant>,
@@ -339,6 +342,7 @@ impl IceAgent {
             first_valid: None,
             next_check: None,
             consent: None,
+            restarting: false,
             last_sent_on_selected: None,
             now: None,
             events: VecDeque::new(),
@@ -621,6 +625,7 @@ impl IceAgent {
             self.removed.push(true);
             self.selected = Some(0);
         }
+        self.restarting = true;
         self.set_state(ConnectionState::Checking);
     }
 
@@ -650,11 +655,11 @@ impl IceAgent {
         }
         let priority = self.priority_of(&l.candidate, &r.candidate);
         let source = l.base;
-        if let Some(i) = self
-            .pairs
-            .iter()
-            .position(|p| p.source == source && p.destination == destination)
-        {
+        if let Some(i) = (0..self.pairs.len()).find(|&i| {
+            !self.removed[i]
+                && self.pairs[i].source == source
+                && self.pairs[i].destination == destination
+        }) {
             if self.pairs[i].priority < priority && !self.pairs[i].valid {
                 self.pairs[i].local = local;
                 self.pairs[i].remote = remote;
@@ -763,6 +768,7 @@ impl IceAgent {
             return;
         }
         self.selected = Some(p);
+        self.restarting = false;
         let pair = &self.pairs[p];
         self.events.push_back(IceEvent::SelectedPair {
             source: pair.source,
@@ -806,7 +812,7 @@ impl IceAgent {
                 }
             }
             ConnectionState::New | ConnectionState::Checking => {
-                if self.selected.is_some() {
+                if self.selected.is_some() && !self.restarting {
                     return;
                 }
                 let started = self

@@ -163,7 +163,8 @@ impl IceAgent {
     /// When the controlling agent should nominate, if it has a valid pair
     /// and has not nominated yet.
     pub(super) fn nomination_due(&self) -> Option<Instant> {
-        if self.role != Role::Controlling || self.config.lite || self.selected.is_some() {
+        let selected = self.selected.is_some() && !self.restarting;
+        if self.role != Role::Controlling || self.config.lite || selected {
             return None;
         }
         if self.pairs.iter().any(|p| p.nominating) {
