@@ -43,6 +43,19 @@
 //!    its timers are not what is measured). Throughput: messages echoed and
 //!    their bytes in one direction.
 //!
+//! 4. `ws_deflate_echo_16KiB`: the echo of (3) with permessage-deflate
+//!    (RFC 7692) negotiated at both rtw ends, for `DEFLATE_MESSAGES`
+//!    JSON-like text messages of 16 KiB each (cycling through
+//!    `DEFLATE_DISTINCT` different ones, `json_messages`), with context
+//!    takeover (`rtw_context_takeover`) and without it both ways
+//!    (`rtw_no_context_takeover`). No Rust peer crate speaks
+//!    permessage-deflate, so the floor is flate2 alone (zlib-rs, raw
+//!    deflate, level 6, 15-bit window): each message compressed with a
+//!    sync flush and inflated again, twice (there and back), with context
+//!    takeover (`flate2_floor`). The compression ratio of each mode is
+//!    printed once before the group runs. Throughput: messages and their
+//!    uncompressed bytes in one direction.
+//!
 //! Run with `cargo bench -p rtw-benches --bench ws`.
 
 use std::hint::black_box;
@@ -333,5 +346,194 @@ fn echo(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, unmask, decode, echo);
+/// (4) Messages per iteration of the deflate echo.
+const DEFLATE_MESSAGES: usize = 256;
+
+/// (4) Distinct messages the echo cycles through, so that context
+/// takeover finds shared structure but never a whole repeated message.
+const DEFLATE_DISTINCT: usize = 8;
+
+/// (4) The `DEFLATE_DISTINCT` messages: 16 KiB texts of JSON records,
+/// compressible as real API traffic is (repeated keys, varying values).
+fn json_messages() -> Vec<String> {
+    (0..DEFLATE_DISTINCT as u64)
+        .map(|k| json_like(16 * 1024, k * 10_000))
+        .collect()
+}
+
+/// (4) `len` bytes of JSON records numbered from `first`.
+fn json_like(len: usize, first: u64) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(len + 128);
+    let mut i: u64 = first;
+    while s.len() < len {
+        let x = i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40;
+        let _ = write!(
+            s,
+            "{{\"id\":{i},\"user\":\"user{}\",\"score\":{},\"active\":{},\"tags\":[\"t{}\",\"t{}\"]}},",
+            x % 1000,
+            x % 100_000,
+            x % 2 == 0,
+            x % 7,
+            x % 13
+        );
+        i += 1;
+    }
+    s.truncate(len);
+    s
+}
+
+/// (4) The negotiated parameters of each mode.
+fn deflate_params(takeover: bool) -> rtw_ws::deflate::DeflateParams {
+    rtw_ws::deflate::DeflateParams {
+        server_no_context_takeover: !takeover,
+        client_no_context_takeover: !takeover,
+        ..Default::default()
+    }
+}
+
+/// (4) rtw with permessage-deflate at both ends.
+async fn echo_rtw_deflate(texts: Vec<String>, takeover: bool) {
+    use rtw_tokio::ws::{Options, WebSocketStream};
+    let options = Options::default().negotiated_deflate(deflate_params(takeover));
+    let (client_io, server_io) = tokio::io::duplex(ECHO_PIPE_LEN);
+    let server_options = options.clone();
+    let server = tokio::spawn(async move {
+        let mut ws = WebSocketStream::from_upgraded(server_io, Role::Server, server_options)
+            .expect("server stream");
+        for _ in 0..DEFLATE_MESSAGES {
+            let message = ws.next().await.expect("a message").expect("no error");
+            ws.send(message).await.expect("echo sent");
+        }
+    });
+    let mut ws =
+        WebSocketStream::from_upgraded(client_io, Role::Client, options).expect("client stream");
+    for _ in 0..DEFLATE_MESSAGES / ECHO_WINDOW {
+        for i in 0..ECHO_WINDOW {
+            let text = &texts[i % texts.len()];
+            ws.feed(Message::text(text.clone())).await.expect("sent");
+        }
+        ws.flush().await.expect("flushed");
+        for i in 0..ECHO_WINDOW {
+            match ws.next().await {
+                Some(Ok(Message::Text(echo))) => assert_eq!(echo.as_str(), texts[i % texts.len()]),
+                other => panic!("rtw deflate echo gave {other:?}"),
+            }
+        }
+    }
+    server.await.expect("server task");
+}
+
+/// (4) The floor: flate2 compressing and inflating each message, `messages`
+/// times over two streams (there and back), with context takeover.
+/// Returns the compressed bytes of all messages, tails removed.
+fn flate2_round_trips(texts: &[String], messages: usize) -> usize {
+    use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
+    let mut compressed_total = 0;
+    let mut ways: Vec<(Compress, Decompress)> = (0..2)
+        .map(|_| {
+            (
+                Compress::new_with_window_bits(Compression::new(6), false, 15),
+                Decompress::new_with_window_bits(false, 15),
+            )
+        })
+        .collect();
+    let mut packed = Vec::new();
+    let mut unpacked = Vec::new();
+    for m in 0..messages {
+        // There and back: each message goes through both streams.
+        let data = texts[(m / 2) % texts.len()].as_bytes();
+        let (c, d) = &mut ways[m % 2];
+        packed.clear();
+        let before = c.total_in();
+        loop {
+            if packed.capacity() - packed.len() < 64 {
+                packed.reserve(4096);
+            }
+            let at = (c.total_in() - before) as usize;
+            c.compress_vec(&data[at..], &mut packed, FlushCompress::Sync)
+                .expect("deflate");
+            if (c.total_in() - before) as usize == data.len() && packed.len() < packed.capacity() {
+                break;
+            }
+        }
+        // The sender strips the 0x00 0x00 0xff 0xff tail, the receiver
+        // appends it again: the same bytes are inflated.
+        compressed_total += packed.len() - 4;
+        unpacked.clear();
+        let before = d.total_in();
+        loop {
+            if unpacked.capacity() - unpacked.len() < 1024 {
+                unpacked.reserve(16 * 1024);
+            }
+            let at = (d.total_in() - before) as usize;
+            d.decompress_vec(&packed[at..], &mut unpacked, FlushDecompress::None)
+                .expect("inflate");
+            if (d.total_in() - before) as usize == packed.len()
+                && unpacked.len() < unpacked.capacity()
+            {
+                break;
+            }
+        }
+        assert_eq!(unpacked.len(), data.len());
+    }
+    compressed_total
+}
+
+/// (4) Uncompressed over wire bytes (headers included) of `text` as rtw
+/// sends it, over 64 messages.
+fn rtw_ratio(texts: &[String], takeover: bool) -> f64 {
+    let params = deflate_params(takeover);
+    let local = rtw_ws::deflate::DeflateConfig::default();
+    let mut client = Connection::new(Role::Client, Config::default(), SeededRandom::new(1))
+        .with_deflate(&params, &local);
+    let (mut wire, mut sent) = (0, 0);
+    for i in 0..64 {
+        let text = &texts[i % texts.len()];
+        sent += text.len();
+        client.send(Message::text(text.clone())).expect("sent");
+        while let Some(b) = client.poll_transmit() {
+            wire += b.len();
+        }
+    }
+    sent as f64 / wire as f64
+}
+
+fn deflate_echo(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let texts = json_messages();
+    let len = texts[0].len();
+    // Each mode runs once, untimed: its asserts check every echo.
+    for takeover in [true, false] {
+        runtime.block_on(echo_rtw_deflate(texts.clone(), takeover));
+    }
+    let floor = flate2_round_trips(&texts, 128);
+    println!(
+        "ws_deflate_echo_16KiB compression ratio: rtw context takeover {:.2}, \
+         rtw no context takeover {:.2}, flate2 floor {:.2}",
+        rtw_ratio(&texts, true),
+        rtw_ratio(&texts, false),
+        (128 * len) as f64 / floor as f64,
+    );
+    let mut group = c.benchmark_group("ws_deflate_echo_16KiB");
+    group.throughput(Throughput::ElementsAndBytes {
+        elements: DEFLATE_MESSAGES as u64,
+        bytes: (DEFLATE_MESSAGES * len) as u64,
+    });
+    group.bench_function("rtw_context_takeover", |b| {
+        b.iter(|| runtime.block_on(echo_rtw_deflate(texts.clone(), true)))
+    });
+    group.bench_function("rtw_no_context_takeover", |b| {
+        b.iter(|| runtime.block_on(echo_rtw_deflate(texts.clone(), false)))
+    });
+    group.bench_function("flate2_floor", |b| {
+        b.iter(|| flate2_round_trips(black_box(&texts), 2 * DEFLATE_MESSAGES))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, unmask, decode, echo, deflate_echo);
 criterion_main!(benches);

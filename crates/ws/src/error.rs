@@ -81,6 +81,19 @@ pub enum Error {
         /// The configured limit.
         limit: u64,
     },
+    /// RSV1 on a continuation frame: only a message's first frame says
+    /// whether it is compressed (RFC 7692 §6.1).
+    #[error("RSV1 set on a continuation frame (RFC 7692 §6.1)")]
+    CompressedContinuation,
+    /// RSV1 on a control frame: control frames are never compressed (RFC
+    /// 7692 §6.1).
+    #[error("RSV1 set on a control frame (RFC 7692 §6.1)")]
+    CompressedControlFrame,
+    /// A compressed message whose payload is not a valid DEFLATE stream
+    /// (RFC 7692 §6.2, RFC 1951); failed with 1007 like other payload
+    /// data inconsistent with the message (RFC 6455 §7.4.1).
+    #[error("compressed message is not valid DEFLATE data (RFC 7692 §6.2)")]
+    InvalidCompressedData,
 
     /// Caller misuse: sending after the connection was closed, or data after
     /// our close frame (RFC 6455 §5.5.1: no data frames after Close).
@@ -125,8 +138,10 @@ impl Error {
             | UnexpectedContinuation
             | ExpectedContinuation
             | CloseFrameTooShort
-            | InvalidCloseCode(_) => CloseCode::PROTOCOL_ERROR,
-            InvalidCloseReason | InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
+            | InvalidCloseCode(_)
+            | CompressedContinuation
+            | CompressedControlFrame => CloseCode::PROTOCOL_ERROR,
+            InvalidCloseReason | InvalidUtf8 | InvalidCompressedData => CloseCode::INVALID_PAYLOAD,
             FrameTooLarge { .. } | MessageTooLarge { .. } => CloseCode::MESSAGE_TOO_BIG,
             _ => return None,
         })

@@ -44,8 +44,15 @@ pub(super) async fn run(
     Ok(())
 }
 
+/// The fuzzingserver accepts permessage-deflate (cases 13.2 to 13.7) only
+/// from a client that offers both `client_no_context_takeover` and
+/// `client_max_window_bits` (RFC 7692 §7.1.1.2, §7.1.2.2): offer them.
 fn client(options: &Options) -> ClientOptions {
-    ClientOptions::new().stream_options(options.clone())
+    let mut options = options.clone();
+    if let Some(deflate) = &mut options.deflate {
+        deflate.client_no_context_takeover = true;
+    }
+    ClientOptions::new().stream_options(options)
 }
 
 /// `/getCaseCount`: one text message holding a number.

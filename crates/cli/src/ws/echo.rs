@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use rtw_tokio::ws::{Message, Options, accept_with};
-use rtw_ws::handshake::ServerHandshake;
+use rtw_ws::handshake::{ExtensionOffer, ServerHandshake, ServerPolicy};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::Failure;
@@ -37,7 +37,15 @@ pub(super) async fn serve(addr: &str, options: Options, verbose: bool) -> Result
 /// One connection: echo text and binary messages until the stream ends.
 async fn echo(tcp: TcpStream, peer: SocketAddr, options: Options, verbose: bool) {
     let _ = tcp.set_nodelay(true);
-    let (mut ws, _) = match accept_with(tcp, &ServerHandshake::new(), options).await {
+    // permessage-deflate (RFC 7692) is accepted unless `--no-deflate`.
+    let deflate = options.deflate.clone();
+    let handshake = ServerHandshake::with_policy(ServerPolicy::new().extension_negotiator(
+        move |offers: &[ExtensionOffer]| {
+            let response = deflate.as_ref().and_then(|d| d.negotiate(offers));
+            response.map(|(r, _)| r).into_iter().collect()
+        },
+    ));
+    let (mut ws, _) = match accept_with(tcp, &handshake, options).await {
         Ok(accepted) => accepted,
         Err(e) => {
             if verbose {

@@ -82,15 +82,23 @@ struct Limits {
     /// Largest frame accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
     max_frame: u64,
+    /// Neither offer nor accept permessage-deflate (RFC 7692), which is
+    /// on by default.
+    #[arg(long)]
+    no_deflate: bool,
 }
 
 impl Limits {
     fn options(&self) -> Options {
-        Options::with_config(Config {
+        let mut options = Options::with_config(Config {
             max_message_size: self.max_message,
             max_frame_size: self.max_frame,
             ..Config::default()
-        })
+        });
+        if self.no_deflate {
+            options.deflate = None;
+        }
+        options
     }
 }
 

@@ -97,6 +97,15 @@ where
     io.flush().await?;
     let mut buf = BytesMut::new();
     let negotiated = read_head(&mut io, &mut buf, |b| handshake.read_response(b)).await?;
+    #[cfg(feature = "deflate")]
+    let options = {
+        let mut options = options;
+        // The handshake may have been built by the caller with its own
+        // offer: check the response against the offer we would make.
+        let config = options.deflate.clone().unwrap_or_default();
+        options.negotiated = config.accept_response(&negotiated.extensions)?;
+        options
+    };
     let stream = WebSocketStream::from_raw_parts(io, Role::Client, options, buf)?;
     Ok((stream, negotiated))
 }

@@ -83,6 +83,11 @@ impl<S> Core<S> {
         // The stream yields whole messages only.
         options.config.deliver_fragments = false;
         let conn = Connection::new(role, options.config.clone(), OsRandom::new()?);
+        #[cfg(feature = "deflate")]
+        let conn = match &options.negotiated {
+            Some(params) => conn.with_deflate(params, &options.deflate.clone().unwrap_or_default()),
+            None => conn,
+        };
         let (wakers, waker) = WakerSet::new();
         Ok(Core {
             io,

@@ -21,6 +21,11 @@ pub enum WsError {
     /// with [`HandshakeError::rejection_bytes`] and closed the connection.
     #[error(transparent)]
     Handshake(#[from] HandshakeError),
+    /// The server's permessage-deflate response breaks RFC 7692 (§5: the
+    /// client fails the connection).
+    #[cfg(feature = "deflate")]
+    #[error(transparent)]
+    Deflate(#[from] rtw_ws::deflate::DeflateError),
     /// The URL to connect to is not a valid URI.
     #[error("invalid WebSocket URL {url:?}: {reason}")]
     InvalidUrl {

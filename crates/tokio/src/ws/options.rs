@@ -3,6 +3,8 @@
 use std::time::Duration;
 
 use rtw_ws::Config;
+#[cfg(feature = "deflate")]
+use rtw_ws::deflate::{DeflateConfig, DeflateParams};
 use rtw_ws::handshake::{ClientBuilder, HandshakeLimits};
 
 /// How a [`WebSocketStream`](super::WebSocketStream) behaves: the
@@ -14,6 +16,7 @@ use rtw_ws::handshake::{ClientBuilder, HandshakeLimits};
 /// | `handshake_timeout` | 10 s | the opening handshake (RFC 6455 §4) |
 /// | `close_timeout` | 5 s | waiting for the peer's close frame after ours (RFC 6455 §7.1.2) |
 /// | `linger` | 1 s | waiting for the peer to close TCP (RFC 6455 §7.1.1) |
+/// | `deflate` | on, [`DeflateConfig::default`] | permessage-deflate (RFC 7692), feature `deflate` |
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Options {
@@ -36,6 +39,18 @@ pub struct Options {
     /// FIN for at most this long, so that unread data does not turn its
     /// close into a reset that could destroy the close frame in flight.
     pub linger: Duration,
+    /// permessage-deflate (RFC 7692): a client offers it with these
+    /// parameters ([`connect_with`](super::connect_with)), a server accepts
+    /// it with them ([`accept`](super::accept)); either compresses at this
+    /// level and threshold once agreed. `None` neither offers nor accepts.
+    /// [`accept_with`](super::accept_with) leaves the choice to its policy
+    /// (see [`rtw_ws::deflate::WithDeflate`]).
+    #[cfg(feature = "deflate")]
+    pub deflate: Option<DeflateConfig>,
+    /// What the opening handshake agreed, set by the handshake functions
+    /// (or [`Options::negotiated_deflate`] for a handshake done elsewhere).
+    #[cfg(feature = "deflate")]
+    pub(crate) negotiated: Option<DeflateParams>,
 }
 
 impl Default for Options {
@@ -45,6 +60,10 @@ impl Default for Options {
             handshake_timeout: Some(Duration::from_secs(10)),
             close_timeout: Duration::from_secs(5),
             linger: Duration::from_secs(1),
+            #[cfg(feature = "deflate")]
+            deflate: Some(DeflateConfig::default()),
+            #[cfg(feature = "deflate")]
+            negotiated: None,
         }
     }
 }
@@ -56,6 +75,16 @@ impl Options {
             config,
             ..Options::default()
         }
+    }
+
+    /// Use permessage-deflate with `params`, agreed in an opening handshake
+    /// done elsewhere (a hyper upgrade, say: read them with
+    /// [`DeflateParams::from_extensions`]), for
+    /// [`WebSocketStream::from_upgraded`](super::WebSocketStream::from_upgraded).
+    #[cfg(feature = "deflate")]
+    pub fn negotiated_deflate(mut self, params: DeflateParams) -> Self {
+        self.negotiated = Some(params);
+        self
     }
 }
 
@@ -145,6 +174,10 @@ impl ClientOptions {
         }
         if let Some(limits) = &self.limits {
             builder = builder.limits(limits.clone());
+        }
+        #[cfg(feature = "deflate")]
+        if let Some(deflate) = &self.options.deflate {
+            builder = builder.extensions(vec![deflate.offer()]);
         }
         builder
     }

@@ -12,7 +12,8 @@ use super::stream::WebSocketStream;
 
 /// Accept a WebSocket on `io` (an accepted `TcpStream`, say) with
 /// [`ServerHandshake::new`] (every origin, no subprotocol) and default
-/// options.
+/// options, which accept permessage-deflate (RFC 7692) when the client
+/// offers it and the `deflate` feature is on.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), rtw_tokio::ws::WsError> {
@@ -34,6 +35,16 @@ pub async fn accept<S>(io: S) -> Result<(WebSocketStream<S>, ServerNegotiated), 
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    #[cfg(feature = "deflate")]
+    {
+        let options = Options::default();
+        let policy = rtw_ws::deflate::WithDeflate::new(
+            DefaultPolicy,
+            options.deflate.clone().unwrap_or_default(),
+        );
+        accept_with(io, &ServerHandshake::with_policy(policy), options).await
+    }
+    #[cfg(not(feature = "deflate"))]
     accept_with::<S, DefaultPolicy>(io, &ServerHandshake::new(), Options::default()).await
 }
 
@@ -47,6 +58,10 @@ where
 /// (400, 403, 405, 426 or 431), the transport's write side is shut down,
 /// and the error is returned. [`Options::handshake_timeout`] bounds the
 /// whole exchange.
+///
+/// permessage-deflate (RFC 7692) is used when the policy accepted it (wrap
+/// it in [`rtw_ws::deflate::WithDeflate`] for that), compressing as
+/// [`Options::deflate`] says.
 pub async fn accept_with<S, P>(
     mut io: S,
     handshake: &ServerHandshake<P>,
@@ -61,6 +76,15 @@ where
         let mut buf = BytesMut::new();
         match read_head(&mut io, &mut buf, |b| handshake.read_request(b)).await {
             Ok(negotiated) => {
+                #[cfg(feature = "deflate")]
+                let options = {
+                    let mut options = options;
+                    // The policy wrote the response: it breaks no rule
+                    // unless the policy is broken, which fails here.
+                    options.negotiated =
+                        rtw_ws::deflate::DeflateParams::from_extensions(&negotiated.extensions)?;
+                    options
+                };
                 io.write_all(&negotiated.response_bytes()).await?;
                 io.flush().await?;
                 let stream = WebSocketStream::from_raw_parts(io, Role::Server, options, buf)?;

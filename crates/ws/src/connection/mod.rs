@@ -1,5 +1,7 @@
 //! The sans-IO connection (RFC 6455 §5-§7).
 
+#[cfg(feature = "deflate")]
+mod compression;
 mod incoming;
 mod outgoing;
 
@@ -68,6 +70,9 @@ pub struct Connection {
     sending: Option<MessageKind>,
     sending_utf8: Utf8Validator,
     events: VecDeque<Event>,
+    /// permessage-deflate, when negotiated (RFC 7692).
+    #[cfg(feature = "deflate")]
+    compression: Option<compression::Compression>,
 }
 
 impl Connection {
@@ -84,7 +89,46 @@ impl Connection {
             sending: None,
             sending_utf8: Utf8Validator::default(),
             events: VecDeque::new(),
+            #[cfg(feature = "deflate")]
+            compression: None,
         }
+    }
+
+    /// Use permessage-deflate as agreed in the opening handshake (RFC 7692
+    /// §6): RSV1 marks compressed messages both ways. `params` is what was
+    /// negotiated (see [`crate::deflate`]), `local` sets the compression
+    /// level and the size under which messages go uncompressed. Call it
+    /// before handling any input.
+    ///
+    /// Received messages are inflated frame by frame, their size counted
+    /// against [`Config::max_message_size`] as they inflate (1009 beyond
+    /// it). Messages sent with [`Connection::send`] are compressed whole;
+    /// those sent with [`Connection::send_fragment`] go uncompressed.
+    #[cfg(feature = "deflate")]
+    pub fn with_deflate(
+        mut self,
+        params: &crate::deflate::DeflateParams,
+        local: &crate::deflate::DeflateConfig,
+    ) -> Self {
+        self.decoder.set_allowed_rsv(compression::RSV1);
+        self.compression = Some(compression::Compression::new(self.role, params, local));
+        self
+    }
+
+    /// `true` when permessage-deflate is in use (RFC 7692).
+    pub fn is_deflate(&self) -> bool {
+        #[cfg(feature = "deflate")]
+        return self.compression.is_some();
+        #[cfg(not(feature = "deflate"))]
+        false
+    }
+
+    /// `true` while the data frames being received are compressed.
+    fn receiving_compressed(&self) -> bool {
+        #[cfg(feature = "deflate")]
+        return self.compression.as_ref().is_some_and(|c| c.receiving());
+        #[cfg(not(feature = "deflate"))]
+        false
     }
 
     /// Our role.
@@ -174,10 +218,14 @@ impl Connection {
                 self.incoming
                     .start_frame(&header, self.config.max_message_size)?;
             }
+            #[cfg(feature = "deflate")]
+            if let Some(c) = &mut self.compression {
+                c.start_frame(&header)?;
+            }
             self.frame_started = true;
         }
         let Progress::Complete { frame, new_from } = progress else {
-            if data {
+            if data && !self.receiving_compressed() {
                 self.incoming.check_payload(fresh)?;
             }
             return Err(Step::NeedMore);
@@ -191,6 +239,18 @@ impl Connection {
     }
 
     fn data_frame(&mut self, frame: Frame, new_from: usize) -> Result<(), Step> {
+        #[cfg(feature = "deflate")]
+        let (frame, new_from) = match &mut self.compression {
+            Some(c) if c.receiving() => {
+                let payload = c.inflate(
+                    &frame.payload,
+                    frame.header.fin,
+                    self.config.max_message_size,
+                )?;
+                (Frame { payload, ..frame }, 0)
+            }
+            _ => (frame, new_from),
+        };
         let out = self.incoming.finish_frame(
             frame.header.fin,
             frame.payload,
@@ -298,8 +358,18 @@ impl Connection {
         if self.sending.is_some() {
             return Err(Error::FragmentOrder("a fragmented message is still open"));
         }
+        #[cfg(feature = "deflate")]
+        if let Some(compressed) = self.compression.as_mut().and_then(|c| c.deflate(payload)) {
+            self.outgoing.message(
+                opcode,
+                compression::RSV1,
+                &compressed,
+                self.config.fragment_size,
+            );
+            return Ok(());
+        }
         self.outgoing
-            .message(opcode, payload, self.config.fragment_size);
+            .message(opcode, 0, payload, self.config.fragment_size);
         Ok(())
     }
 

@@ -37,6 +37,11 @@ impl Outgoing {
     /// Append one frame, masked with a fresh key if we are the client
     /// (RFC 6455 §5.3: a new key for every frame).
     pub(crate) fn frame(&mut self, opcode: OpCode, fin: bool, payload: &[u8]) {
+        self.frame_rsv(opcode, fin, 0, payload);
+    }
+
+    /// [`Outgoing::frame`] with RSV bits (RFC 6455 §5.2).
+    fn frame_rsv(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: &[u8]) {
         let mask = match self.role {
             Role::Client => {
                 let mut key = [0u8; 4];
@@ -45,20 +50,31 @@ impl Outgoing {
             }
             Role::Server => None,
         };
-        encode_frame(&mut self.buffer, opcode, fin, 0, mask, payload);
+        encode_frame(&mut self.buffer, opcode, fin, rsv, mask, payload);
     }
 
-    /// Append a data message, split into frames of at most `fragment_size`.
-    pub(crate) fn message(&mut self, opcode: OpCode, payload: &[u8], fragment_size: Option<usize>) {
+    /// Append a data message, split into frames of at most `fragment_size`;
+    /// `rsv` goes on the first frame only (RFC 7692 §6.1).
+    pub(crate) fn message(
+        &mut self,
+        opcode: OpCode,
+        rsv: u8,
+        payload: &[u8],
+        fragment_size: Option<usize>,
+    ) {
         let size = fragment_size.unwrap_or(usize::MAX).max(1);
         if payload.len() <= size {
-            self.frame(opcode, true, payload);
+            self.frame_rsv(opcode, true, rsv, payload);
             return;
         }
         let count = payload.len().div_ceil(size);
         for (i, piece) in payload.chunks(size).enumerate() {
-            let op = if i == 0 { opcode } else { OpCode::Continuation };
-            self.frame(op, i + 1 == count, piece);
+            let (op, rsv) = if i == 0 {
+                (opcode, rsv)
+            } else {
+                (OpCode::Continuation, 0)
+            };
+            self.frame_rsv(op, i + 1 == count, rsv, piece);
         }
     }
 

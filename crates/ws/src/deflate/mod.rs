@@ -1,0 +1,75 @@
+//! permessage-deflate (RFC 7692): negotiation in the opening handshake and
+//! compression of messages on a [`Connection`](crate::Connection).
+//!
+//! Enabled by the `deflate` feature. The flow:
+//!
+//! - A client offers [`DeflateConfig::offer`] (RFC 7692 §5, §7.1) with its
+//!   handshake, then checks the server's answer with
+//!   [`DeflateConfig::accept_response`], which yields the negotiated
+//!   [`DeflateParams`] (or `None` when the server declined).
+//! - A server answers the client's offers with
+//!   [`DeflateConfig::negotiate`] (the first acceptable offer wins, in the
+//!   client's order of preference), or lets [`WithDeflate`] do it inside
+//!   any [`AcceptPolicy`](crate::handshake::AcceptPolicy); after the
+//!   handshake, [`DeflateParams::from_extensions`] reads what was agreed
+//!   back from the accepted extensions.
+//! - Either side then builds its connection with
+//!   [`Connection::with_deflate`](crate::Connection::with_deflate).
+//!
+//! ```
+//! use rtw_ws::deflate::{DeflateConfig, DeflateParams};
+//! use rtw_ws::{Connection, Config, Event, Message, Role, SeededRandom};
+//!
+//! let config = DeflateConfig::default();
+//! let offers = vec![config.offer()];
+//! // The server picks a response to the offers...
+//! let (response, server_params) = config.negotiate(&offers).expect("acceptable offer");
+//! // ...and the client checks it.
+//! let client_params = config.accept_response(&[response])?.expect("negotiated");
+//! assert_eq!(client_params, server_params);
+//!
+//! let mut client = Connection::new(Role::Client, Config::default(), SeededRandom::new(1))
+//!     .with_deflate(&client_params, &config);
+//! let mut server = Connection::new(Role::Server, Config::default(), SeededRandom::new(2))
+//!     .with_deflate(&server_params, &config);
+//! let text = "{\"hello\": \"world\"} ".repeat(100);
+//! client.send(Message::text(text.clone()))?;
+//! let mut wire = bytes::BytesMut::new();
+//! while let Some(b) = client.poll_transmit() {
+//!     wire.extend_from_slice(&b);
+//! }
+//! assert!(wire.len() < text.len() / 4);
+//! server.handle_input(&mut wire);
+//! assert_eq!(server.poll_event(), Some(Event::Message(Message::text(text))));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Memory
+//!
+//! Per connection, with `w_out` the window of our compressor and `w_in`
+//! that of the peer's (both at most 15 bits): the compressor holds about
+//! `4 * 2^w_out + 128 KiB` (zlib's window, hash chains and a hash table of
+//! 2^16 entries at memory level 8), the decompressor `2^w_in + 7 KiB`: about
+//! 300 KiB at the default 15 bits, about 170 KiB at 9 bits. Both exist for
+//! the life of the connection, with or without context takeover (without
+//! it, they are reset after each message, not freed). Decompressed output is
+//! bounded by [`Config::max_message_size`](crate::Config::max_message_size),
+//! counted as it inflates.
+//!
+//! # Window bits 8
+//!
+//! RFC 7692 §7.1.2 allows window sizes of 8 to 15 bits, but zlib (and so
+//! zlib-rs) cannot produce raw deflate streams with an 8-bit window. rtw
+//! accepts 8 in every position; when *our* compressor is limited to 8 bits,
+//! it sends every message uncompressed (RSV1 clear), which RFC 7692 §6
+//! permits and every peer reads. A peer limited to 8 bits is read with a
+//! 9-bit window, which decodes any 8-bit stream (and also the 9-bit streams
+//! of zlib-based peers that round 8 up).
+
+mod codec;
+mod params;
+mod policy;
+
+pub(crate) use codec::{Deflater, Inflater};
+pub use params::{DeflateConfig, DeflateError, DeflateParams, EXTENSION_NAME};
+pub use policy::WithDeflate;
