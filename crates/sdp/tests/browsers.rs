@@ -13,6 +13,9 @@
 //! `extmap-allow-mixed`, `msid-semantic: WMS <id>`, several H264 profiles,
 //! H265, RED and `ssrc`/`ssrc-group:FID` lines.
 
+mod common;
+use common::{corpus_parse, corpus_text, mids, session_value, value, values};
+
 use rtw_sdp::{MediaDescription, SessionDescription};
 
 const FILES: [&str; 4] = [
@@ -23,38 +26,11 @@ const FILES: [&str; 4] = [
 ];
 
 fn text(name: &str) -> String {
-    let path = format!("{}/tests/corpus/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    corpus_text(name)
 }
 
 fn parse(name: &str) -> SessionDescription {
-    SessionDescription::parse(&text(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn session_value<'a>(sd: &'a SessionDescription, name: &str) -> &'a str {
-    sd.attribute(name)
-        .and_then(|a| a.value.as_deref())
-        .unwrap_or_else(|| panic!("no a={name}: at session level"))
-}
-
-fn value<'a>(m: &'a MediaDescription, name: &str) -> &'a str {
-    m.attribute(name)
-        .and_then(|a| a.value.as_deref())
-        .unwrap_or_else(|| panic!("no a={name}: in m={}", m.media.media))
-}
-
-fn values<'a>(m: &'a MediaDescription, name: &'a str) -> Vec<&'a str> {
-    m.attributes_named(name)
-        .map(|a| {
-            a.value
-                .as_deref()
-                .unwrap_or_else(|| panic!("a={name} has no value"))
-        })
-        .collect()
-}
-
-fn mids(sd: &SessionDescription) -> Vec<&str> {
-    sd.media.iter().map(|m| value(m, "mid")).collect()
+    corpus_parse(name)
 }
 
 /// The payload types that `a=rtpmap` maps to `codec` (e.g. `H264/90000`).

@@ -14,7 +14,10 @@
 //! Each description must parse, be written back byte for byte, and give
 //! the values the RFC shows through the raw attribute API.
 
-use rtw_sdp::{MediaDescription, SessionDescription};
+mod common;
+use common::{corpus_parse, corpus_text, mids, session_value, value, values};
+
+use rtw_sdp::SessionDescription;
 
 const NAMES: [&str; 10] = [
     "offer-A1",
@@ -30,44 +33,11 @@ const NAMES: [&str; 10] = [
 ];
 
 fn text(name: &str) -> String {
-    let path = format!(
-        "{}/tests/corpus/rfc8829/{name}.sdp",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    corpus_text(&format!("rfc8829/{name}.sdp"))
 }
 
 fn parse(name: &str) -> SessionDescription {
-    SessionDescription::parse(&text(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-/// The value of the first session-level attribute `name`.
-fn session_value<'a>(sd: &'a SessionDescription, name: &str) -> &'a str {
-    sd.attribute(name)
-        .and_then(|a| a.value.as_deref())
-        .unwrap_or_else(|| panic!("no a={name}: at session level"))
-}
-
-/// The value of the first attribute `name` in `m`.
-fn value<'a>(m: &'a MediaDescription, name: &str) -> &'a str {
-    m.attribute(name)
-        .and_then(|a| a.value.as_deref())
-        .unwrap_or_else(|| panic!("no a={name}: in m={}", m.media.media))
-}
-
-/// The values of every attribute `name` in `m`, in order.
-fn values<'a>(m: &'a MediaDescription, name: &'a str) -> Vec<&'a str> {
-    m.attributes_named(name)
-        .map(|a| {
-            a.value
-                .as_deref()
-                .unwrap_or_else(|| panic!("a={name} has no value"))
-        })
-        .collect()
-}
-
-fn mids(sd: &SessionDescription) -> Vec<&str> {
-    sd.media.iter().map(|m| value(m, "mid")).collect()
+    corpus_parse(&format!("rfc8829/{name}.sdp"))
 }
 
 /// `sha-256` followed by 32 two-digit upper-case hex bytes joined by `:`.

@@ -127,39 +127,37 @@ impl IceAgent {
         source: SocketAddr,
         destination: SocketAddr,
     ) -> bool {
-        match self.role {
-            Role::Controlling => {
-                if let Some(Ok(IceControlling(theirs))) = request.get::<IceControlling>() {
-                    if self.tie_breaker >= theirs {
-                        self.respond_error(
-                            request,
-                            source,
-                            destination,
-                            ErrorCode::ROLE_CONFLICT,
-                            true,
-                        );
-                        return false;
-                    }
-                    self.set_role(Role::Controlled);
-                }
-            }
-            Role::Controlled => {
-                if let Some(Ok(IceControlled(theirs))) = request.get::<IceControlled>() {
-                    if self.tie_breaker >= theirs {
-                        self.set_role(Role::Controlling);
-                    } else {
-                        self.respond_error(
-                            request,
-                            source,
-                            destination,
-                            ErrorCode::ROLE_CONFLICT,
-                            true,
-                        );
-                        return false;
-                    }
-                }
-            }
+        // Which role wins, if the peer claims ours: the larger
+        // tie-breaker; the loser either switches or is told 487.
+        let conflict = match self.role {
+            Role::Controlling => request
+                .get::<IceControlling>()
+                .and_then(Result::ok)
+                .map(|t| t.0),
+            Role::Controlled => request
+                .get::<IceControlled>()
+                .and_then(Result::ok)
+                .map(|t| t.0),
+        };
+        let Some(theirs) = conflict else {
+            return true;
+        };
+        let we_win = self.tie_breaker >= theirs;
+        // A controlling winner keeps its role and answers 487; a controlled
+        // winner takes the controlling role itself.
+        let answer_487 = match self.role {
+            Role::Controlling => we_win,
+            Role::Controlled => !we_win,
+        };
+        if answer_487 {
+            self.respond_error(request, source, destination, ErrorCode::ROLE_CONFLICT, true);
+            return false;
         }
+        let other = match self.role {
+            Role::Controlling => Role::Controlled,
+            Role::Controlled => Role::Controlling,
+        };
+        self.set_role(other);
         true
     }
 
