@@ -61,6 +61,8 @@
 use std::hint::black_box;
 use std::io::{self, Read, Write};
 
+use std::time::Instant;
+
 use bytes::{Bytes, BytesMut};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures_util::{SinkExt, StreamExt};
@@ -141,7 +143,7 @@ fn rtw_connection(wire: &[u8]) -> (usize, usize) {
     let (mut frames, mut bytes) = (0, 0);
     for read in wire.chunks(READ_LEN) {
         buf.extend_from_slice(read);
-        conn.handle_input(&mut buf);
+        conn.handle_input(Instant::now(), &mut buf);
         while let Some(event) = conn.poll_event() {
             match event {
                 Event::Message(Message::Binary(data)) => {

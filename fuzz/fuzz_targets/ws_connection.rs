@@ -47,6 +47,8 @@
 //!    and the same frames apart from pongs and masking keys.
 #![no_main]
 
+use std::time::Instant;
+
 use bytes::{Bytes, BytesMut};
 use libfuzzer_sys::fuzz_target;
 use rtw_ws::frame::{FrameDecoder, OpCode};
@@ -65,7 +67,7 @@ fuzz_target!(|input: &[u8]| {
     let mut conn = setup.connection();
     let mut a = Run::default();
     let mut buf = BytesMut::from(wire);
-    conn.handle_input(&mut buf);
+    conn.handle_input(Instant::now(), &mut buf);
     a.drain(&mut conn);
     check_events(&setup, &a.events);
     check_state(&setup, &a.events, &mut conn);
@@ -88,11 +90,11 @@ fuzz_target!(|input: &[u8]| {
         buf.extend_from_slice(&wire[fed..cut]);
         fed = cut;
         if split_param.rotate_left(i as u32) & 1 == 0 {
-            conn.handle_input(&mut buf);
+            conn.handle_input(Instant::now(), &mut buf);
             b.drain(&mut conn);
         } else {
             loop {
-                let queued = conn.handle_input_until_event(&mut buf);
+                let queued = conn.handle_input_until_event(Instant::now(), &mut buf);
                 let before = b.events.len();
                 b.drain(&mut conn);
                 assert_eq!(
@@ -481,7 +483,7 @@ fn check_pongs(setup: &Setup, events: &[Event], frames: &[Sent]) {
 fn check_peer(setup: &Setup, output: &[u8], frames: &[Sent]) {
     let mut peer = Connection::new(setup.peer_role(), Config::default(), SeededRandom::new(0));
     let mut buf = BytesMut::from(output);
-    peer.handle_input(&mut buf);
+    peer.handle_input(Instant::now(), &mut buf);
     let mut last = None;
     while let Some(event) = peer.poll_event() {
         assert!(

@@ -20,6 +20,8 @@
 //!    peer connection with the same parameters intact, compressed or not.
 #![no_main]
 
+use std::time::Instant;
+
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use rtw_ws::deflate::{DeflateConfig, DeflateParams};
@@ -28,8 +30,16 @@ use rtw_ws::{Config, Connection, Event, Message, MessageKind, Role, SeededRandom
 fuzz_target!(|input: &[u8]| {
     let (control, wire) = input.split_at(input.len().min(2));
     let [opts, param] = std::array::from_fn(|i| control.get(i).copied().unwrap_or(0));
-    let role = if opts & 1 == 0 { Role::Server } else { Role::Client };
-    let peer_role = if role == Role::Server { Role::Client } else { Role::Server };
+    let role = if opts & 1 == 0 {
+        Role::Server
+    } else {
+        Role::Client
+    };
+    let peer_role = if role == Role::Server {
+        Role::Client
+    } else {
+        Role::Server
+    };
     let bits = 8 + ((opts >> 5) & 7);
     let params = DeflateParams {
         server_no_context_takeover: opts & 4 != 0,
@@ -54,7 +64,7 @@ fuzz_target!(|input: &[u8]| {
 
     // Run A: one shot.
     let mut conn = connection(role, &config);
-    conn.handle_input(&mut BytesMut::from(wire));
+    conn.handle_input(Instant::now(), &mut BytesMut::from(wire));
     let events_a: Vec<Event> = std::iter::from_fn(|| conn.poll_event()).collect();
     check_events(&config, &events_a);
 
@@ -62,10 +72,10 @@ fuzz_target!(|input: &[u8]| {
     let mut conn = connection(role, &config);
     let cut = usize::from(param).min(wire.len());
     let mut buf = BytesMut::from(&wire[..cut]);
-    conn.handle_input(&mut buf);
+    conn.handle_input(Instant::now(), &mut buf);
     let mut events_b: Vec<Event> = std::iter::from_fn(|| conn.poll_event()).collect();
     buf.extend_from_slice(&wire[cut..]);
-    conn.handle_input(&mut buf);
+    conn.handle_input(Instant::now(), &mut buf);
     events_b.extend(std::iter::from_fn(|| conn.poll_event()));
     assert_eq!(events_a, events_b, "one shot and two pieces differ");
 
@@ -86,7 +96,7 @@ fuzz_target!(|input: &[u8]| {
     while let Some(b) = sender.poll_transmit() {
         out.extend_from_slice(&b);
     }
-    receiver.handle_input(&mut out);
+    receiver.handle_input(Instant::now(), &mut out);
     let got: Vec<Event> = std::iter::from_fn(|| receiver.poll_event()).collect();
     let expected: Vec<Event> = messages.into_iter().map(Event::Message).collect();
     assert_eq!(got, expected, "messages sent back arrived otherwise");
@@ -99,22 +109,34 @@ fn check_events(config: &Config, events: &[Event]) {
         match event {
             Event::Failed(e) => {
                 assert!(last, "events after Failed");
-                assert!(e.close_code().is_some(), "failed without a close code: {e:?}");
+                assert!(
+                    e.close_code().is_some(),
+                    "failed without a close code: {e:?}"
+                );
             }
             Event::Message(Message::Close(_)) => assert!(last, "events after Close"),
             Event::Message(Message::Text(t)) => {
                 assert!(std::str::from_utf8(t.as_bytes()).is_ok());
-                assert!(t.len() as u64 <= config.max_message_size, "message too large");
+                assert!(
+                    t.len() as u64 <= config.max_message_size,
+                    "message too large"
+                );
             }
             Event::Message(Message::Binary(b)) => {
-                assert!(b.len() as u64 <= config.max_message_size, "message too large");
+                assert!(
+                    b.len() as u64 <= config.max_message_size,
+                    "message too large"
+                );
             }
             Event::Message(_) => {}
             Event::Fragment(f) => {
                 let (kind, data) = fragments.get_or_insert_with(|| (f.kind, Vec::new()));
                 assert_eq!(*kind, f.kind);
                 data.extend_from_slice(&f.payload);
-                assert!(data.len() as u64 <= config.max_message_size, "fragments too large");
+                assert!(
+                    data.len() as u64 <= config.max_message_size,
+                    "fragments too large"
+                );
                 if f.fin {
                     if f.kind == MessageKind::Text {
                         assert!(std::str::from_utf8(data).is_ok());

@@ -177,7 +177,7 @@ where
 /// Read until the decoding connection yields an event.
 async fn next_event(tcp: &mut TcpStream, conn: &mut Connection, buf: &mut BytesMut) -> Event {
     loop {
-        conn.handle_input(buf);
+        conn.handle_input(Instant::now(), buf);
         if let Some(e) = conn.poll_event() {
             return e;
         }

@@ -1,5 +1,9 @@
 //! Connection limits and options.
 
+use std::time::Duration;
+
+use crate::MemoryBudget;
+
 /// Limits and behaviour of a [`Connection`](crate::Connection).
 ///
 /// Defaults, beside tungstenite's:
@@ -8,8 +12,16 @@
 /// |---|---|---|
 /// | `max_frame_size` | 16 MiB | 16 MiB |
 /// | `max_message_size` | 64 MiB | 64 MiB |
+/// | `max_inflated_message_size` | 16 MiB | (`max_message_size`) |
 /// | `max_write_buffer` | 16 MiB | unbounded |
 /// | `fragment_size` | 1 MiB | none (one frame per message) |
+/// | `message_timeout` | 60 s | none |
+/// | `ping_interval` / `ping_timeout` | 30 s / 30 s | none |
+/// | `message_memory` | none (per-connection limits only) | none |
+///
+/// The timers run only when the connection is told the time
+/// ([`Connection::handle_timeout`](crate::Connection::handle_timeout));
+/// see [`Connection::poll_timeout`](crate::Connection::poll_timeout).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Largest frame payload accepted; a larger frame fails the connection
@@ -18,6 +30,13 @@ pub struct Config {
     /// Largest message accepted, counted across fragments as their headers
     /// arrive; a larger message fails with 1009.
     pub max_message_size: u64,
+    /// Largest message accepted when it arrives compressed
+    /// (permessage-deflate, RFC 7692), counted as it inflates; a larger one
+    /// fails with 1009. Lower than `max_message_size` by default because a
+    /// compressed message costs the peer about a thousandth of what it
+    /// costs us (1 MiB of zeros deflates to about 1 KiB). The smaller of
+    /// the two applies.
+    pub max_inflated_message_size: u64,
     /// [`Connection::send`](crate::Connection::send) refuses new data
     /// while this many bytes wait in the outgoing buffer
     /// ([`Error::WriteBufferFull`](crate::Error::WriteBufferFull)). The buffer
@@ -36,6 +55,25 @@ pub struct Config {
     /// [`Event::Fragment`](crate::Event::Fragment)s as frames arrive instead
     /// of whole messages, for messages too large to hold.
     pub deliver_fragments: bool,
+    /// A received message must be complete this long after its first frame
+    /// header arrived, or the connection fails with
+    /// [`Error::MessageTimeout`](crate::Error::MessageTimeout) (close code
+    /// 1008): a peer cannot hold a half-sent message (and the memory it
+    /// takes) open forever. `None` waits forever.
+    pub message_timeout: Option<Duration>,
+    /// After this long without receiving anything, send a ping (RFC 6455
+    /// §5.5.2: "a means to verify that the remote endpoint is still
+    /// responsive"). `None` sends no pings and never times out.
+    pub ping_interval: Option<Duration>,
+    /// After our keep-alive ping, how long to wait for anything from the
+    /// peer (its pong, or any other frame) before failing the connection
+    /// with [`Error::PingTimeout`](crate::Error::PingTimeout) (close code
+    /// 1011): the peer is gone (a half-open TCP connection) or stuck.
+    pub ping_timeout: Duration,
+    /// A budget shared with other connections for the bytes of incomplete
+    /// received messages; see [`MemoryBudget`]. `None`: only this
+    /// connection's own limits apply.
+    pub message_memory: Option<MemoryBudget>,
 }
 
 impl Default for Config {
@@ -43,10 +81,15 @@ impl Default for Config {
         Config {
             max_frame_size: 16 << 20,
             max_message_size: 64 << 20,
+            max_inflated_message_size: 16 << 20,
             max_write_buffer: 16 << 20,
             fragment_size: Some(1 << 20),
             auto_pong: true,
             deliver_fragments: false,
+            message_timeout: Some(Duration::from_secs(60)),
+            ping_interval: Some(Duration::from_secs(30)),
+            ping_timeout: Duration::from_secs(30),
+            message_memory: None,
         }
     }
 }

@@ -94,6 +94,33 @@ pub enum Error {
     /// data inconsistent with the message (RFC 6455 §7.4.1).
     #[error("compressed message is not valid DEFLATE data (RFC 7692 §6.2)")]
     InvalidCompressedData,
+    /// The incomplete messages of all connections sharing a
+    /// [`MemoryBudget`](crate::MemoryBudget) would pass its limit with this
+    /// connection's input; failed with 1009 (RFC 6455 §7.4.1: "a message
+    /// that is too big for it to process").
+    #[error("incomplete messages would pass the shared budget of {limit} bytes")]
+    MemoryBudgetExceeded {
+        /// The budget's limit.
+        limit: u64,
+    },
+    /// A message was not complete within
+    /// [`Config::message_timeout`](crate::Config::message_timeout) of its
+    /// first frame; failed with 1008 (policy violation, RFC 6455 §7.4.1).
+    #[error("message not complete within {limit:?} of its first frame")]
+    MessageTimeout {
+        /// The configured timeout.
+        limit: std::time::Duration,
+    },
+    /// Nothing arrived within
+    /// [`Config::ping_timeout`](crate::Config::ping_timeout) of our
+    /// keep-alive ping (RFC 6455 §5.5.2): the peer is gone or stuck. The
+    /// close frame sent is 1011; the peer most likely never reads it, so
+    /// for the application the connection closed abnormally (1006).
+    #[error("no answer within {limit:?} of a keep-alive ping")]
+    PingTimeout {
+        /// The configured timeout.
+        limit: std::time::Duration,
+    },
 
     /// Caller misuse: sending after the connection was closed, or data after
     /// our close frame (RFC 6455 §5.5.1: no data frames after Close).
@@ -123,7 +150,8 @@ pub enum Error {
 impl Error {
     /// The close code the connection is failed with for a peer fault
     /// (RFC 6455 §7.4.1): 1002 for protocol errors, 1007 for invalid UTF-8,
-    /// 1009 for limits. `None` for handshake errors and caller misuse.
+    /// 1009 for limits, 1008 for a message timeout, 1011 for a keep-alive
+    /// ping left unanswered. `None` for handshake errors and caller misuse.
     pub fn close_code(&self) -> Option<CloseCode> {
         use Error::*;
         Some(match self {
@@ -142,7 +170,11 @@ impl Error {
             | CompressedContinuation
             | CompressedControlFrame => CloseCode::PROTOCOL_ERROR,
             InvalidCloseReason | InvalidUtf8 | InvalidCompressedData => CloseCode::INVALID_PAYLOAD,
-            FrameTooLarge { .. } | MessageTooLarge { .. } => CloseCode::MESSAGE_TOO_BIG,
+            FrameTooLarge { .. } | MessageTooLarge { .. } | MemoryBudgetExceeded { .. } => {
+                CloseCode::MESSAGE_TOO_BIG
+            }
+            MessageTimeout { .. } => CloseCode::POLICY_VIOLATION,
+            PingTimeout { .. } => CloseCode::INTERNAL_ERROR,
             _ => return None,
         })
     }

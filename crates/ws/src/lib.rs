@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod budget;
 mod close;
 mod config;
 mod connection;
@@ -16,6 +17,7 @@ mod rng;
 mod role;
 mod utf8;
 
+pub use budget::MemoryBudget;
 pub use close::{CloseCode, CloseFrame};
 pub use config::Config;
 pub use connection::{Connection, State};

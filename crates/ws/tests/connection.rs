@@ -2,6 +2,8 @@
 //! each other in memory, and raw frames fed to a server to check every
 //! failure closes with the right code (RFC 6455 §7.4.1).
 
+use std::time::Instant;
+
 use bytes::{Bytes, BytesMut};
 use rtw_ws::frame::{OpCode, encode_frame};
 use rtw_ws::{
@@ -25,7 +27,7 @@ fn deliver(from: &mut Connection, to: &mut Connection, piece: usize) {
     let mut buf = BytesMut::new();
     for chunk in wire.chunks(piece.max(1)) {
         buf.extend_from_slice(chunk);
-        to.handle_input(&mut buf);
+        to.handle_input(Instant::now(), &mut buf);
     }
 }
 
@@ -45,7 +47,7 @@ fn server_gets(input: &[u8], piece: usize) -> (Vec<Event>, Vec<u8>, State) {
     let mut buf = BytesMut::new();
     for chunk in input.chunks(piece.max(1)) {
         buf.extend_from_slice(chunk);
-        server.handle_input(&mut buf);
+        server.handle_input(Instant::now(), &mut buf);
     }
     let mut out = Vec::new();
     while let Some(b) = server.poll_transmit() {
@@ -277,7 +279,7 @@ fn invalid_utf8_fails_before_the_frame_is_complete() {
     let header_len = 8; // 2 + 2 (16-bit length) + 4 (mask)
     for (i, b) in wire.iter().enumerate() {
         buf.extend_from_slice(&[*b]);
-        server.handle_input(&mut buf);
+        server.handle_input(Instant::now(), &mut buf);
         if server.state() == State::Closed {
             assert_eq!(i, header_len + 2, "failed at the bad byte");
             assert_eq!(server.poll_event(), Some(Event::Failed(Error::InvalidUtf8)));
@@ -297,7 +299,7 @@ fn size_limits_fail_with_1009_before_buffering() {
     let mut server = Connection::new(Role::Server, config.clone(), SeededRandom::new(1));
     // Only the header of a 101-byte frame: fails already.
     let wire = masked(OpCode::Binary, true, &[0; 101]);
-    server.handle_input(&mut BytesMut::from(&wire[..6]));
+    server.handle_input(Instant::now(), &mut BytesMut::from(&wire[..6]));
     assert_eq!(
         server.poll_event(),
         Some(Event::Failed(Error::FrameTooLarge {
@@ -308,7 +310,7 @@ fn size_limits_fail_with_1009_before_buffering() {
     let mut server = Connection::new(Role::Server, config, SeededRandom::new(1));
     let mut wire = masked(OpCode::Binary, false, &[0; 100]);
     wire.extend(masked(OpCode::Continuation, true, &[0; 51]));
-    server.handle_input(&mut BytesMut::from(&wire[..]));
+    server.handle_input(Instant::now(), &mut BytesMut::from(&wire[..]));
     assert_eq!(
         server.poll_event(),
         Some(Event::Failed(Error::MessageTooLarge { limit: 150 }))
@@ -350,7 +352,7 @@ fn under_backpressure_only_the_latest_ping_is_answered() {
     for p in [b"1", b"2", b"3"] {
         input.extend_from_slice(&masked(OpCode::Ping, true, p));
     }
-    server.handle_input(&mut input);
+    server.handle_input(Instant::now(), &mut input);
     let mut out = Vec::new();
     while let Some(b) = server.poll_transmit() {
         out.extend_from_slice(&b);
@@ -364,18 +366,18 @@ fn messages_before_a_bad_frame_can_be_answered() {
     input.extend_from_slice(&masked(OpCode::Text, true, b"first"));
     input.extend_from_slice(&[0xF1, 0x80, 0, 0, 0, 0]);
     let mut server = Connection::new(Role::Server, Config::default(), SeededRandom::new(1));
-    assert!(server.handle_input_until_event(&mut input));
+    assert!(server.handle_input_until_event(Instant::now(), &mut input));
     assert_eq!(
         server.poll_event(),
         Some(Event::Message(Message::text("first")))
     );
     server.send(Message::text("first")).unwrap();
-    assert!(server.handle_input_until_event(&mut input));
+    assert!(server.handle_input_until_event(Instant::now(), &mut input));
     assert!(matches!(
         server.poll_event(),
         Some(Event::Failed(Error::ReservedBits { .. }))
     ));
-    assert!(!server.handle_input_until_event(&mut input));
+    assert!(!server.handle_input_until_event(Instant::now(), &mut input));
     let out = server.poll_transmit().unwrap();
     assert_eq!(&out[..7], b"\x81\x05first");
     assert_eq!(&out[7..], close_frame_bytes(1002));

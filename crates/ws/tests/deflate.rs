@@ -1,6 +1,8 @@
 //! permessage-deflate on connections (RFC 7692 §6): both ends in memory.
 #![cfg(feature = "deflate")]
 
+use std::time::Instant;
+
 use bytes::BytesMut;
 use proptest::prelude::*;
 use rtw_ws::deflate::{DeflateConfig, DeflateParams};
@@ -50,7 +52,7 @@ fn close_code(wire: &[u8]) -> u16 {
 fn server_with_input(frames: &[u8], config: Config) -> (Vec<Event>, BytesMut) {
     let mut server = Connection::new(Role::Server, config, SeededRandom::new(2))
         .with_deflate(&DeflateParams::default(), &DeflateConfig::default());
-    server.handle_input(&mut BytesMut::from(frames));
+    server.handle_input(Instant::now(), &mut BytesMut::from(frames));
     (events(&mut server), wire(&mut server))
 }
 
@@ -84,7 +86,7 @@ fn messages_round_trip_compressed_in_both_directions() {
                 assert!(w.len() < text.len() / 3, "{params:?}: {}", w.len());
                 assert_eq!(w[0] & 0x70, 0x40, "RSV1 on the first frame");
             }
-            server.handle_input(&mut w);
+            server.handle_input(Instant::now(), &mut w);
             let got = events(&mut server);
             assert_eq!(got[0], Event::Message(Message::text(text.clone())));
             assert_eq!(got[1], Event::Message(Message::Ping("p".into())));
@@ -93,7 +95,7 @@ fn messages_round_trip_compressed_in_both_directions() {
                 .unwrap();
             let mut w = wire(&mut server);
             let _pong = w.split_to(3);
-            client.handle_input(&mut w);
+            client.handle_input(Instant::now(), &mut w);
             assert_eq!(
                 events(&mut client),
                 [Event::Message(Message::binary(text.into_bytes()))]
@@ -108,7 +110,7 @@ fn short_messages_go_uncompressed_and_are_read_either_way() {
     client.send(Message::text("hi")).unwrap();
     let mut w = wire(&mut client);
     assert_eq!(w[0], 0x81, "no RSV1 under the threshold");
-    server.handle_input(&mut w);
+    server.handle_input(Instant::now(), &mut w);
     assert_eq!(events(&mut server), [Event::Message(Message::text("hi"))]);
     // send_fragment messages go uncompressed too.
     client
@@ -119,7 +121,7 @@ fn short_messages_go_uncompressed_and_are_read_either_way() {
         .unwrap();
     let mut w = wire(&mut client);
     assert_eq!(w[0] & 0x70, 0);
-    server.handle_input(&mut w);
+    server.handle_input(Instant::now(), &mut w);
     let mut expected = vec![7; 100];
     expected.extend([8; 100]);
     assert_eq!(
@@ -195,7 +197,7 @@ fn rsv1_on_continuation_or_control_frames_is_a_protocol_error() {
     let mut plain = Connection::new(Role::Server, Config::default(), SeededRandom::new(3));
     let mut frames = BytesMut::new();
     encode_frame(&mut frames, OpCode::Text, true, 0b100, MASK, &HELLO);
-    plain.handle_input(&mut frames);
+    plain.handle_input(Instant::now(), &mut frames);
     assert_eq!(
         events(&mut plain),
         [Event::Failed(Error::ReservedBits { bits: 0b100 })]
@@ -277,7 +279,7 @@ proptest! {
         for p in points.into_iter().chain([w.len()]) {
             buf.extend_from_slice(&w[last..p]);
             last = p;
-            server.handle_input(&mut buf);
+            server.handle_input(Instant::now(), &mut buf);
             got.extend(events(&mut server));
         }
         prop_assert!(buf.is_empty());

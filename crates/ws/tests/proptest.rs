@@ -2,6 +2,8 @@
 //! the same events however its input is split, for valid and arbitrary
 //! bytes.
 
+use std::time::Instant;
+
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
 use rtw_ws::frame::{FrameDecoder, OpCode, encode_frame};
@@ -44,7 +46,7 @@ fn run(role: Role, input: &[u8], cuts: &[usize]) -> (Vec<Event>, Vec<u8>) {
     for end in cuts.into_iter().chain([input.len()]) {
         buf.extend_from_slice(&input[start..end.max(start)]);
         start = end.max(start);
-        conn.handle_input(&mut buf);
+        conn.handle_input(Instant::now(), &mut buf);
     }
     let events = std::iter::from_fn(|| conn.poll_event()).collect();
     let mut out = Vec::new();
@@ -108,7 +110,7 @@ fn text_payloads_keep_their_bytes() {
     );
     c.send(m.clone()).unwrap();
     let mut buf = BytesMut::from(&c.poll_transmit().unwrap()[..]);
-    s.handle_input(&mut buf);
+    s.handle_input(Instant::now(), &mut buf);
     assert_eq!(s.poll_event(), Some(Event::Message(m)));
     let _ = Bytes::new();
 }

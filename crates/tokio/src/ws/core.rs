@@ -29,6 +29,12 @@ const READ_SIZE: usize = 64 * 1024;
 /// Below this much free room, the read buffer grows by [`READ_SIZE`].
 const MIN_READ_ROOM: usize = 4 * 1024;
 
+/// The time for the connection: tokio's clock, so that tests with paused
+/// time drive its timers too.
+pub(super) fn now() -> std::time::Instant {
+    tokio::time::Instant::now().into_std()
+}
+
 /// A connection and its transport.
 #[derive(Debug)]
 pub(crate) struct Core<S> {

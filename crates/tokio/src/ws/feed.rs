@@ -10,6 +10,8 @@
 
 use rtw_ws::State;
 
+use super::core::now;
+
 use super::core::Core;
 use super::wakers::Side;
 
@@ -23,7 +25,9 @@ impl<S> Core<S> {
             return false;
         }
         let before = self.conn.state();
-        let event = self.conn.handle_input_until_event(&mut self.read_buf);
+        let event = self
+            .conn
+            .handle_input_until_event(now(), &mut self.read_buf);
         if self.conn.state() != before {
             // A writer waiting for the peer's close frame, say.
             self.wakers.notify(Side::Write);

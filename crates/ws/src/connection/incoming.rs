@@ -51,6 +51,17 @@ impl Incoming {
         self.utf8.reset();
     }
 
+    /// Bytes of fragments joined so far.
+    pub(crate) fn buffered(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// Drop the message being received (the connection failed).
+    pub(crate) fn clear(&mut self) {
+        self.buffer = BytesMut::new();
+        self.kind = None;
+    }
+
     /// Look at payload bytes of a data frame as they arrive.
     pub(crate) fn check_payload(&mut self, bytes: &[u8]) -> Result<(), Error> {
         if self.kind == Some(MessageKind::Text) {

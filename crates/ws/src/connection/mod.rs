@@ -4,11 +4,14 @@
 mod compression;
 mod incoming;
 mod outgoing;
+mod timers;
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 
+use crate::budget::Held;
 use crate::frame::{Frame, FrameDecoder, OpCode, Progress};
 use crate::utf8::Utf8Validator;
 use crate::{
@@ -16,6 +19,7 @@ use crate::{
 };
 use incoming::{FrameOutput, Incoming};
 use outgoing::Outgoing;
+use timers::{Due, Timers};
 
 /// Where the connection is in its life (RFC 6455 §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,10 +45,20 @@ pub enum State {
 /// The connection answers pings and close frames itself, and fails itself
 /// with the right close code on any protocol violation (§7.1.7).
 ///
+/// Time comes in as an argument: arm a timer for [`Connection::poll_timeout`]
+/// and call [`Connection::handle_timeout`] when it fires. The connection
+/// then pings a quiet peer and fails one that stays silent
+/// ([`Config::ping_interval`], [`Config::ping_timeout`]), fails a message
+/// that takes too long to arrive ([`Config::message_timeout`]), and frees
+/// idle permessage-deflate state.
+///
 /// ```
+/// use std::time::Instant;
+///
 /// use bytes::BytesMut;
 /// use rtw_ws::{Config, Connection, Event, Message, Role, SeededRandom};
 ///
+/// let now = Instant::now();
 /// let mut client = Connection::new(Role::Client, Config::default(), SeededRandom::new(1));
 /// let mut server = Connection::new(Role::Server, Config::default(), SeededRandom::new(2));
 /// client.send(Message::text("Hello"))?;
@@ -52,7 +66,7 @@ pub enum State {
 /// while let Some(bytes) = client.poll_transmit() {
 ///     wire.extend_from_slice(&bytes);
 /// }
-/// server.handle_input(&mut wire);
+/// server.handle_input(now, &mut wire);
 /// assert_eq!(server.poll_event(), Some(Event::Message(Message::text("Hello"))));
 /// # Ok::<(), rtw_ws::Error>(())
 /// ```
@@ -73,11 +87,18 @@ pub struct Connection {
     /// permessage-deflate, when negotiated (RFC 7692).
     #[cfg(feature = "deflate")]
     compression: Option<compression::Compression>,
+    /// Payload bytes of the data frame being received that arrived so far
+    /// (they wait in the caller's buffer until the frame is complete).
+    partial: u64,
+    /// What the incomplete message holds of [`Config::message_memory`].
+    held: Held,
+    timers: Timers,
 }
 
 impl Connection {
     /// A connection in `role`, with masking keys drawn from `rng`.
     pub fn new(role: Role, config: Config, rng: impl RandomSource + Send + 'static) -> Self {
+        let budget = config.message_memory.clone();
         Connection {
             role,
             decoder: FrameDecoder::new(role, config.max_frame_size),
@@ -91,6 +112,9 @@ impl Connection {
             events: VecDeque::new(),
             #[cfg(feature = "deflate")]
             compression: None,
+            partial: 0,
+            held: Held::new(budget),
+            timers: Timers::default(),
         }
     }
 
@@ -101,9 +125,11 @@ impl Connection {
     /// before handling any input.
     ///
     /// Received messages are inflated frame by frame, their size counted
-    /// against [`Config::max_message_size`] as they inflate (1009 beyond
-    /// it). Messages sent with [`Connection::send`] are compressed whole;
-    /// those sent with [`Connection::send_fragment`] go uncompressed.
+    /// against [`Config::max_inflated_message_size`] (and
+    /// [`Config::max_message_size`]) as they inflate (1009 beyond it).
+    /// Messages sent with [`Connection::send`] are compressed whole; those
+    /// sent with [`Connection::send_fragment`] go uncompressed. zlib's
+    /// state is created by the first compressed message each way.
     #[cfg(feature = "deflate")]
     pub fn with_deflate(
         mut self,
@@ -158,9 +184,11 @@ impl Connection {
         self.state == State::Open && self.outgoing.buffer.len() < self.config.max_write_buffer
     }
 
-    /// Process received bytes: consumes complete frames from `src` (and the
-    /// header and available payload of an incomplete one), leaving the rest
-    /// for the next call. Payloads are split off `src` without copying.
+    /// Process bytes received at `now`: consumes complete frames from `src`
+    /// (and the header of an incomplete one), leaving the rest for the next
+    /// call. Payloads are split off `src` without copying. The payload of
+    /// an incomplete frame stays in `src` and counts as held memory
+    /// ([`Config::message_memory`]).
     ///
     /// Events and bytes to send become available through
     /// [`Connection::poll_event`] and [`Connection::poll_transmit`]. Once the
@@ -170,8 +198,8 @@ impl Connection {
     /// [`Connection::handle_input_until_event`]: with this method a bad frame
     /// later in the same read fails the connection before the application
     /// could answer the messages in front of it.
-    pub fn handle_input(&mut self, src: &mut BytesMut) {
-        while self.handle_input_until_event(src) {}
+    pub fn handle_input(&mut self, now: Instant, src: &mut BytesMut) {
+        while self.handle_input_until_event(now, src) {}
     }
 
     /// Like [`Connection::handle_input`], but returns right after the first
@@ -184,10 +212,13 @@ impl Connection {
     /// more bytes are needed. The application thus sees, and can answer,
     /// every message before a later frame can fail the connection (RFC 6455
     /// §7.1.7 fails it at the bad frame, not before).
-    pub fn handle_input_until_event(&mut self, src: &mut BytesMut) -> bool {
+    pub fn handle_input_until_event(&mut self, now: Instant, src: &mut BytesMut) -> bool {
+        self.timers.tick(now);
         let before = self.events.len();
         while self.state != State::Closed {
-            match self.step(src) {
+            let step = self.step(src);
+            let step = step.and_then(|()| self.hold());
+            match step {
                 Ok(()) if self.events.len() > before => return true,
                 Ok(()) => {}
                 Err(Step::NeedMore) => return false,
@@ -203,6 +234,7 @@ impl Connection {
 
     /// Read what `src` holds of the next frame.
     fn step(&mut self, src: &mut BytesMut) -> Result<(), Step> {
+        let len_before = src.len();
         let progress = self.decoder.advance(src)?;
         let (header, fresh) = match &progress {
             Progress::Partial { header: None, .. } => return Err(Step::NeedMore),
@@ -212,11 +244,18 @@ impl Connection {
             } => (*h, &src[new.clone()]),
             Progress::Complete { frame, new_from } => (frame.header, &frame.payload[*new_from..]),
         };
+        if src.len() != len_before || !fresh.is_empty() {
+            // A header was read or payload arrived: the peer is alive.
+            self.timers.input();
+        }
         let data = !header.opcode.is_control();
         if !self.frame_started {
             if data {
                 self.incoming
                     .start_frame(&header, self.config.max_message_size)?;
+                if header.opcode != OpCode::Continuation {
+                    self.timers.message_started(&self.config);
+                }
             }
             #[cfg(feature = "deflate")]
             if let Some(c) = &mut self.compression {
@@ -225,12 +264,18 @@ impl Connection {
             self.frame_started = true;
         }
         let Progress::Complete { frame, new_from } = progress else {
-            if data && !self.receiving_compressed() {
-                self.incoming.check_payload(fresh)?;
+            if data {
+                self.partial += fresh.len() as u64;
+                if !self.receiving_compressed() {
+                    self.incoming.check_payload(fresh)?;
+                }
             }
+            // Count what the frame holds before waiting for the rest.
+            self.hold()?;
             return Err(Step::NeedMore);
         };
         self.frame_started = false;
+        self.partial = 0;
         if data {
             self.data_frame(frame, new_from)
         } else {
@@ -242,27 +287,42 @@ impl Connection {
         #[cfg(feature = "deflate")]
         let (frame, new_from) = match &mut self.compression {
             Some(c) if c.receiving() => {
-                let payload = c.inflate(
-                    &frame.payload,
-                    frame.header.fin,
-                    self.config.max_message_size,
-                )?;
+                let max = (self.config.max_message_size).min(self.config.max_inflated_message_size);
+                let budget = self.config.message_memory.as_ref();
+                let budget = (self.held.room(), budget.map_or(0, |b| b.limit()));
+                let now = self.timers.now();
+                let payload = c.inflate(&frame.payload, frame.header.fin, max, budget, now)?;
                 (Frame { payload, ..frame }, 0)
             }
             _ => (frame, new_from),
         };
+        let fin = frame.header.fin;
         let out = self.incoming.finish_frame(
-            frame.header.fin,
+            fin,
             frame.payload,
             new_from,
             self.config.deliver_fragments,
         )?;
+        if fin {
+            self.timers.message_finished();
+        }
         match out {
             Some(FrameOutput::Message(m)) => self.events.push_back(Event::Message(m)),
             Some(FrameOutput::Fragment(f)) => self.events.push_back(Event::Fragment(f)),
             None => {}
         }
         Ok(())
+    }
+
+    /// Count what the incomplete message holds against the shared budget
+    /// ([`Config::message_memory`]).
+    fn hold(&mut self) -> Result<(), Step> {
+        let total = self.partial + self.incoming.buffered() as u64;
+        if self.held.set(total) {
+            return Ok(());
+        }
+        let limit = self.config.message_memory.as_ref().map_or(0, |b| b.limit());
+        Err(Step::Failed(Error::MemoryBudgetExceeded { limit }))
     }
 
     fn control_frame(&mut self, frame: Frame) -> Result<(), Step> {
@@ -315,6 +375,11 @@ impl Connection {
             self.outgoing.frame(OpCode::Close, true, &payload);
         }
         self.state = State::Closed;
+        // What the unfinished message held is dropped now, not with the
+        // connection.
+        self.incoming.clear();
+        self.partial = 0;
+        self.held.set(0);
         self.events.push_back(Event::Failed(error));
     }
 
@@ -359,7 +424,9 @@ impl Connection {
             return Err(Error::FragmentOrder("a fragmented message is still open"));
         }
         #[cfg(feature = "deflate")]
-        if let Some(compressed) = self.compression.as_mut().and_then(|c| c.deflate(payload)) {
+        if let Some(compressed) =
+            (self.compression.as_mut()).and_then(|c| c.deflate(payload, self.timers.now()))
+        {
             self.outgoing.message(
                 opcode,
                 compression::RSV1,
@@ -451,6 +518,82 @@ impl Connection {
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
+    }
+
+    /// When [`Connection::handle_timeout`] must next be called, or `None`
+    /// when no timer runs: the keep-alive ping or its timeout
+    /// ([`Config::ping_interval`], [`Config::ping_timeout`]), the deadline
+    /// of the message being received ([`Config::message_timeout`]), the
+    /// release of idle permessage-deflate state.
+    ///
+    /// Changes after every `handle_*` call and [`Connection::send`]. The
+    /// timers start at the first time given (by
+    /// [`Connection::handle_input`] or [`Connection::handle_timeout`]); a
+    /// driver calls `handle_timeout(now)` once when the connection opens.
+    /// `None` once the connection is [`State::Closed`].
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.state == State::Closed {
+            return None;
+        }
+        let mut next = self.timers.next(&self.config);
+        if self.state != State::Open {
+            // No keep-alive pings after our close frame (§5.5.1: nothing
+            // but the close reply is expected); the message deadline stays.
+            next = self.timers.next_message_deadline();
+        }
+        #[cfg(feature = "deflate")]
+        if let Some(c) = &self.compression {
+            next = [next, c.poll_timeout()].into_iter().flatten().min();
+        }
+        next
+    }
+
+    /// The time is `now`: do what is due (send a keep-alive ping, fail the
+    /// connection when the ping went unanswered or a message took too
+    /// long, free idle permessage-deflate state). Then drain
+    /// [`Connection::poll_event`] and [`Connection::poll_transmit`].
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.timers.tick(now);
+        if self.state == State::Closed {
+            return;
+        }
+        match self.timers.due(&self.config) {
+            Due::MessageTimeout => {
+                let limit = self.config.message_timeout.unwrap_or_default();
+                return self.fail(Error::MessageTimeout { limit });
+            }
+            Due::PingTimeout if self.state == State::Open => {
+                let limit = self.config.ping_timeout;
+                return self.fail(Error::PingTimeout { limit });
+            }
+            Due::Ping if self.state == State::Open => {
+                self.outgoing.flush_pong();
+                self.outgoing.frame(OpCode::Ping, true, &[]);
+            }
+            _ => {}
+        }
+        #[cfg(feature = "deflate")]
+        if let Some(c) = &mut self.compression {
+            c.handle_timeout(now);
+        }
+    }
+
+    /// Whether permessage-deflate's zlib state exists now, for sending and
+    /// for receiving: it is created by the first compressed message in
+    /// each direction, and freed after [`DeflateConfig::release_after`]
+    /// without one where there is no context takeover.
+    ///
+    /// [`DeflateConfig::release_after`]: crate::deflate::DeflateConfig::release_after
+    #[cfg(feature = "deflate")]
+    pub fn deflate_state(&self) -> Option<(bool, bool)> {
+        self.compression.as_ref().map(|c| c.allocated())
+    }
+
+    /// Bytes this connection holds now for the message being received
+    /// (fragments, inflated output, the arrived part of a frame).
+    pub fn held_bytes(&self) -> u64 {
+        self.held.bytes()
     }
 
     /// All bytes to write to the transport, in order, or `None` when there

@@ -12,11 +12,16 @@ const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 /// produced past the message size limit before it is noticed.
 const INFLATE_STEP: usize = 16 * 1024;
 
-/// Our compressor (RFC 7692 §7.2.1).
+/// Our compressor (RFC 7692 §7.2.1). zlib's state (about 256 KiB at 15
+/// bits) is created by the first message compressed, not before, and can
+/// be released between messages when there is no context to keep.
 pub(crate) struct Deflater {
-    /// `None` when our window is limited to 8 bits, which zlib cannot
-    /// produce: messages then go uncompressed (RFC 7692 §6 permits it).
     compress: Option<Compress>,
+    /// Our window, 9 to 15 bits; 8 means we cannot compress at all: zlib
+    /// cannot produce 8-bit raw deflate streams, and messages then go
+    /// uncompressed (RFC 7692 §6 permits it).
+    window_bits: u8,
+    level: u32,
     no_context_takeover: bool,
     threshold: usize,
 }
@@ -24,7 +29,8 @@ pub(crate) struct Deflater {
 impl std::fmt::Debug for Deflater {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Deflater")
-            .field("enabled", &self.compress.is_some())
+            .field("window_bits", &self.window_bits)
+            .field("allocated", &self.compress.is_some())
             .field("no_context_takeover", &self.no_context_takeover)
             .field("threshold", &self.threshold)
             .finish()
@@ -38,27 +44,42 @@ impl Deflater {
         level: u32,
         threshold: usize,
     ) -> Self {
-        let compress = (window_bits > 8).then(|| {
-            Compress::new_with_window_bits(
-                Compression::new(level.min(9)),
-                false,
-                window_bits.min(15),
-            )
-        });
         Deflater {
-            compress,
+            compress: None,
+            window_bits: window_bits.min(15),
+            level: level.min(9),
             no_context_takeover,
             threshold,
         }
     }
 
+    /// `true` while zlib's state exists.
+    pub(crate) fn is_allocated(&self) -> bool {
+        self.compress.is_some()
+    }
+
+    /// `true` when there is state to free and no context to keep.
+    pub(crate) fn can_release(&self) -> bool {
+        self.no_context_takeover && self.compress.is_some()
+    }
+
+    /// Free zlib's state; the next message creates it again. Only right
+    /// without context takeover, where each message starts afresh anyway.
+    pub(crate) fn release(&mut self) {
+        debug_assert!(self.no_context_takeover);
+        self.compress = None;
+    }
+
     /// The compressed payload of a message, or `None` to send it as it is
     /// (shorter than the threshold, or compression is off).
     pub(crate) fn compress(&mut self, payload: &[u8]) -> Option<Vec<u8>> {
-        if payload.len() < self.threshold {
+        if payload.len() < self.threshold || self.window_bits < 9 {
             return None;
         }
-        let c = self.compress.as_mut()?;
+        let (level, bits) = (self.level, self.window_bits);
+        let c = self.compress.get_or_insert_with(|| {
+            Compress::new_with_window_bits(Compression::new(level), false, bits)
+        });
         let mut out = Vec::with_capacity(payload.len() / 2 + 64);
         let start_in = c.total_in();
         loop {
@@ -91,9 +112,13 @@ impl Deflater {
     }
 }
 
-/// Our decompressor for the peer's messages (RFC 7692 §7.2.2).
+/// Our decompressor for the peer's messages (RFC 7692 §7.2.2). zlib's
+/// state (about 40 KiB at 15 bits) is created by the first compressed
+/// message received, and can be released between messages when there is
+/// no context to keep.
 pub(crate) struct Inflater {
-    decompress: Decompress,
+    decompress: Option<Decompress>,
+    window_bits: u8,
     no_context_takeover: bool,
     /// Compressed bytes received of the current message.
     received: u64,
@@ -102,6 +127,7 @@ pub(crate) struct Inflater {
 impl std::fmt::Debug for Inflater {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Inflater")
+            .field("allocated", &self.decompress.is_some())
             .field("no_context_takeover", &self.no_context_takeover)
             .finish_non_exhaustive()
     }
@@ -110,11 +136,36 @@ impl std::fmt::Debug for Inflater {
 impl Inflater {
     pub(crate) fn new(window_bits: u8, no_context_takeover: bool) -> Self {
         Inflater {
+            decompress: None,
             // A 9-bit window reads 8-bit streams too (see the module docs).
-            decompress: Decompress::new_with_window_bits(false, window_bits.clamp(9, 15)),
+            window_bits: window_bits.clamp(9, 15),
             no_context_takeover,
             received: 0,
         }
+    }
+
+    /// `true` while zlib's state exists.
+    pub(crate) fn is_allocated(&self) -> bool {
+        self.decompress.is_some()
+    }
+
+    /// `true` when there is state to free, no context to keep, and no
+    /// message half inflated.
+    pub(crate) fn can_release(&self) -> bool {
+        self.no_context_takeover && self.decompress.is_some() && self.received == 0
+    }
+
+    /// Free zlib's state between messages; the next compressed message
+    /// creates it again. Only right without context takeover.
+    pub(crate) fn release(&mut self) {
+        debug_assert!(self.no_context_takeover && self.received == 0);
+        self.decompress = None;
+    }
+
+    fn state(&mut self) -> &mut Decompress {
+        let bits = self.window_bits;
+        self.decompress
+            .get_or_insert_with(|| Decompress::new_with_window_bits(false, bits))
     }
 
     /// Inflate one frame's payload of a compressed message into `out`;
@@ -138,7 +189,7 @@ impl Inflater {
                 self.feed(&TAIL, out, limit)?;
             }
             if self.no_context_takeover {
-                self.decompress.reset(false);
+                self.state().reset(false);
             }
         }
         Ok(())
@@ -156,18 +207,18 @@ impl Inflater {
                 let room = left.min(out.len().max(INFLATE_STEP) as u64) as usize;
                 out.reserve_exact(room);
             }
-            let (in_before, out_before) = (self.decompress.total_in(), self.decompress.total_out());
-            let status = self
-                .decompress
+            let d = self.state();
+            let (in_before, out_before) = (d.total_in(), d.total_out());
+            let status = d
                 .decompress_vec(input, out, FlushDecompress::None)
                 .map_err(|_| Error::InvalidCompressedData)?;
-            let used = (self.decompress.total_in() - in_before) as usize;
-            let produced = self.decompress.total_out() - out_before;
+            let used = (d.total_in() - in_before) as usize;
+            let produced = d.total_out() - out_before;
             input = &input[used..];
             if status == Status::StreamEnd {
                 // A final block (BFINAL): the peer restarts its stream, so
                 // do we (RFC 7692 §7.2.3.4 allows any block types).
-                self.decompress.reset(false);
+                d.reset(false);
                 if input.is_empty() {
                     return Ok(());
                 }
@@ -187,18 +238,18 @@ impl Inflater {
     fn at_limit(&mut self, mut input: &[u8], limit: u64) -> Result<(), Error> {
         let mut probe = Vec::with_capacity(1);
         while !input.is_empty() {
-            let before = self.decompress.total_in();
-            let status = self
-                .decompress
+            let d = self.state();
+            let before = d.total_in();
+            let status = d
                 .decompress_vec(input, &mut probe, FlushDecompress::None)
                 .map_err(|_| Error::InvalidCompressedData)?;
             if !probe.is_empty() {
                 return Err(Error::MessageTooLarge { limit });
             }
-            let used = (self.decompress.total_in() - before) as usize;
+            let used = (d.total_in() - before) as usize;
             input = &input[used..];
             if status == Status::StreamEnd {
-                self.decompress.reset(false);
+                d.reset(false);
             } else if used == 0 {
                 return Err(Error::InvalidCompressedData);
             }

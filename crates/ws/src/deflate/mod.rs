@@ -39,7 +39,7 @@
 //!     wire.extend_from_slice(&b);
 //! }
 //! assert!(wire.len() < text.len() / 4);
-//! server.handle_input(&mut wire);
+//! server.handle_input(std::time::Instant::now(), &mut wire);
 //! assert_eq!(server.poll_event(), Some(Event::Message(Message::text(text))));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -1,5 +1,7 @@
 //! Negotiation of permessage-deflate (RFC 7692 §5, §7.1).
 
+use std::time::Duration;
+
 use crate::handshake::{ExtensionOffer, ExtensionParam};
 
 /// The extension token (RFC 7692 §7).
@@ -61,6 +63,16 @@ pub enum DeflateError {
         /// The value in the response.
         answered: u8,
     },
+    /// An offer that limits the server's window to 8 bits, which zlib
+    /// cannot produce: the server declines it (RFC 7692 §7.1.2.1: "A
+    /// server declines an extension negotiation offer with this parameter
+    /// if the server doesn't support it") rather than accept and send
+    /// every message uncompressed, which would let a client turn a small
+    /// compressed message into a large uncompressed echo.
+    #[error(
+        "server_max_window_bits=8 cannot be honoured: zlib compresses with 9 bits at least (RFC 7692 §7.1.2.1)"
+    )]
+    UnsupportedServerWindow,
     /// The server accepted permessage-deflate more than once (RFC 7692 §5,
     /// RFC 6455 §9.1).
     #[error("permessage-deflate accepted more than once (RFC 7692 §5)")]
@@ -166,7 +178,8 @@ impl DeflateParams {
 /// side, plus local choices no peer sees.
 ///
 /// Defaults: context takeover both ways, 15-bit windows, level 6, messages
-/// under 32 bytes sent uncompressed.
+/// under 32 bytes sent uncompressed, unused (de)compressors without context
+/// takeover freed after 10 s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeflateConfig {
     /// A client asks the server to reset its compressor after each message
@@ -191,6 +204,13 @@ pub struct DeflateConfig {
     /// Messages shorter than this are sent uncompressed (RSV1 clear, RFC
     /// 7692 §6): compressing them costs more than it saves.
     pub compression_threshold: usize,
+    /// zlib's state is created by the first compressed message in each
+    /// direction, not at the handshake; where a direction has no context
+    /// takeover, its state is freed again after this long without a
+    /// compressed message (it would be reset before the next message
+    /// anyway). With context takeover the state is the context and lives
+    /// as long as the connection.
+    pub release_after: Duration,
 }
 
 impl Default for DeflateConfig {
@@ -202,6 +222,7 @@ impl Default for DeflateConfig {
             client_max_window_bits: 15,
             compression_level: 6,
             compression_threshold: 32,
+            release_after: Duration::from_secs(10),
         }
     }
 }
@@ -256,14 +277,18 @@ impl DeflateConfig {
         offer: &ExtensionOffer,
     ) -> Result<(ExtensionOffer, DeflateParams), DeflateError> {
         let p = Parsed::parse(offer)?;
+        if p.server_max_window_bits == Some(8) {
+            return Err(DeflateError::UnsupportedServerWindow);
+        }
         let params = DeflateParams {
             server_no_context_takeover: p.server_no_context_takeover
                 || self.server_no_context_takeover,
             client_no_context_takeover: self.client_no_context_takeover,
+            // Our compressor needs 9 bits at least (see the module docs).
             server_max_window_bits: p
                 .server_max_window_bits
                 .unwrap_or(15)
-                .min(self.server_bits()),
+                .min(self.server_bits().max(9)),
             // Without `client_max_window_bits` in the offer the client may
             // use any window (RFC 7692 §7.1.2.2).
             client_max_window_bits: match p.client_max_window_bits {
@@ -506,18 +531,31 @@ mod tests {
     }
 
     #[test]
-    fn window_bits_8_is_accepted() {
+    fn server_window_8_is_declined_client_window_8_accepted() {
         let c = DeflateConfig::default();
+        assert_eq!(
+            c.respond(&offers("permessage-deflate; server_max_window_bits=8")[0]),
+            Err(DeflateError::UnsupportedServerWindow)
+        );
+        // The next offer in the client's order is taken instead.
         let (r, p) = negotiate(
             &c,
-            "permessage-deflate; server_max_window_bits=8; client_max_window_bits=8",
+            "permessage-deflate; server_max_window_bits=8; client_max_window_bits=8, \
+             permessage-deflate; client_max_window_bits=8",
         )
         .unwrap();
+        assert_eq!(r, "permessage-deflate; client_max_window_bits=8");
         assert_eq!(
-            r,
-            "permessage-deflate; server_max_window_bits=8; client_max_window_bits=8"
+            (p.server_max_window_bits, p.client_max_window_bits),
+            (15, 8)
         );
-        assert_eq!((p.server_max_window_bits, p.client_max_window_bits), (8, 8));
+        // A server configured for 8 bits compresses with 9.
+        let small = DeflateConfig {
+            server_max_window_bits: 8,
+            ..DeflateConfig::default()
+        };
+        let (r, _) = negotiate(&small, "permessage-deflate").unwrap();
+        assert_eq!(r, "permessage-deflate; server_max_window_bits=9");
     }
 
     #[test]
