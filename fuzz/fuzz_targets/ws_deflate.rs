@@ -18,6 +18,9 @@
 //! 2. Split invariance: the bytes fed in two pieces give the same events.
 //! 3. Every received text or binary message, sent back by us, reaches a
 //!    peer connection with the same parameters intact, compressed or not.
+//! 4. With a shared `MemoryBudget` (run C, input in pieces of byte 1's
+//!    size), what incomplete messages hold never passes the budget, however
+//!    much the input inflates, and all of it is given back on drop.
 #![no_main]
 
 use std::time::Instant;
@@ -25,7 +28,7 @@ use std::time::Instant;
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use rtw_ws::deflate::{DeflateConfig, DeflateParams};
-use rtw_ws::{Config, Connection, Event, Message, MessageKind, Role, SeededRandom};
+use rtw_ws::{Config, Connection, Event, MemoryBudget, Message, MessageKind, Role, SeededRandom};
 
 fuzz_target!(|input: &[u8]| {
     let (control, wire) = input.split_at(input.len().min(2));
@@ -78,6 +81,28 @@ fuzz_target!(|input: &[u8]| {
     conn.handle_input(Instant::now(), &mut buf);
     events_b.extend(std::iter::from_fn(|| conn.poll_event()));
     assert_eq!(events_a, events_b, "one shot and two pieces differ");
+
+    // Run C: a shared budget, input in pieces.
+    let budget = MemoryBudget::new(u64::from(param) * 256 + 1);
+    let budgeted = Config {
+        message_memory: Some(budget.clone()),
+        ..config.clone()
+    };
+    let mut conn = connection(role, &budgeted);
+    let mut buf = BytesMut::new();
+    for piece in wire.chunks(usize::from(param).max(1) * 7) {
+        buf.extend_from_slice(piece);
+        conn.handle_input(Instant::now(), &mut buf);
+        while conn.poll_event().is_some() {}
+        assert!(budget.used() <= budget.limit(), "{budget:?}");
+        assert_eq!(conn.held_bytes(), budget.used());
+    }
+    drop(conn);
+    assert_eq!(
+        budget.used(),
+        0,
+        "a dropped connection gives its share back"
+    );
 
     // Property 3: send back what was received, through fresh connections.
     let messages: Vec<Message> = events_a

@@ -11,6 +11,9 @@ use rtw_ws::{
     SeededRandom, State,
 };
 
+mod common;
+use common::events;
+
 fn pair(config: Config) -> (Connection, Connection) {
     (
         Connection::new(Role::Client, config.clone(), SeededRandom::new(7)),
@@ -29,10 +32,6 @@ fn deliver(from: &mut Connection, to: &mut Connection, piece: usize) {
         buf.extend_from_slice(chunk);
         to.handle_input(Instant::now(), &mut buf);
     }
-}
-
-fn events(c: &mut Connection) -> Vec<Event> {
-    std::iter::from_fn(|| c.poll_event()).collect()
 }
 
 fn masked(opcode: OpCode, fin: bool, payload: &[u8]) -> Vec<u8> {

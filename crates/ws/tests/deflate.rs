@@ -11,6 +11,9 @@ use rtw_ws::{
     CloseCode, Config, Connection, Error, Event, Message, MessageKind, Role, SeededRandom,
 };
 
+mod common;
+use common::{close_code, events, wire};
+
 const MASK: Option<[u8; 4]> = Some([1, 2, 3, 4]);
 /// "Hello" compressed (RFC 7692 §7.2.3.1).
 const HELLO: [u8; 7] = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
@@ -24,29 +27,10 @@ fn pair(params: DeflateParams, config: Config) -> (Connection, Connection) {
     (client, server)
 }
 
-fn wire(c: &mut Connection) -> BytesMut {
-    let mut out = BytesMut::new();
-    while let Some(b) = c.poll_transmit() {
-        out.extend_from_slice(&b);
-    }
-    out
-}
-
-fn events(c: &mut Connection) -> Vec<Event> {
-    std::iter::from_fn(|| c.poll_event()).collect()
-}
-
 fn json(n: usize) -> String {
     (0..n)
         .map(|i| format!("{{\"id\":{i},\"name\":\"item {i}\",\"tags\":[\"a\",\"b\"]}},"))
         .collect()
-}
-
-/// The close code of the frame a failed connection queued.
-fn close_code(wire: &[u8]) -> u16 {
-    // An unmasked close frame from a server: 0x88, length, code.
-    assert_eq!(wire[0], 0x88, "{wire:?}");
-    u16::from_be_bytes([wire[2], wire[3]])
 }
 
 fn server_with_input(frames: &[u8], config: Config) -> (Vec<Event>, BytesMut) {

@@ -275,7 +275,10 @@ impl Connection {
             return Err(Step::NeedMore);
         };
         self.frame_started = false;
+        // The frame's bytes leave the caller's buffer: count them again
+        // where they go (the message buffer, or the application).
         self.partial = 0;
+        self.hold()?;
         if data {
             self.data_frame(frame, new_from)
         } else {
