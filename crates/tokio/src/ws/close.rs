@@ -2,6 +2,7 @@
 //! frame, then closing the transport in the order each role must.
 
 use std::future::Future;
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -57,6 +58,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
         }
     }
 
+    /// Write out what is queued, as [`Core::poll_write_out`] does, but for
+    /// at most [`Options::close_timeout`] once the connection is ending: a
+    /// peer that stopped reading cannot hold it open. Past that nothing
+    /// more is written and the transport is closed.
+    ///
+    /// [`Options::close_timeout`]: super::Options::close_timeout
+    pub(super) fn poll_write_out_bounded(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Poll::Ready(done) = self.poll_write_out(cx) {
+            return Poll::Ready(done);
+        }
+        let timeout = self.options.close_timeout;
+        let deadline = self
+            .flush_deadline
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        if deadline.as_mut().poll(cx).is_ready() {
+            self.write_failed = true;
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the peer read nothing of what was left to send",
+            )));
+        }
+        Poll::Pending
+    }
+
     /// Close the transport (RFC 6455 §7.1.1): write out what is queued (the
     /// close frame among it); then a server shuts its write side down at
     /// once and waits for the client's FIN, while a client waits for the
@@ -70,7 +95,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
             return Poll::Ready(());
         }
         if !self.write_shut && !self.write_failed {
-            if let Err(e) = ready!(self.poll_write_out(cx)) {
+            if let Err(e) = ready!(self.poll_write_out_bounded(cx)) {
                 self.close_error.get_or_insert(e);
             } else if let Err(e) = ready!(Pin::new(&mut self.io).poll_flush(cx)) {
                 self.close_error.get_or_insert(e);

@@ -8,6 +8,7 @@
 //! at a time, `read.rs` is the stream side, `write.rs` the sink side,
 //! `close.rs` the end of the connection (RFC 6455 §7).
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -65,6 +66,12 @@ pub(crate) struct Core<S> {
     pub(super) close_timed_out: bool,
     /// Runs while waiting for the peer to close TCP (RFC 6455 §7.1.1).
     pub(super) linger_deadline: Option<Pin<Box<Sleep>>>,
+    /// Bounds the writing of what is left once the connection ends, so
+    /// that a peer that does not read cannot hold it open.
+    pub(super) flush_deadline: Option<Pin<Box<Sleep>>>,
+    /// The connection's own timer ([`Connection::poll_timeout`]):
+    /// keep-alive pings, message deadlines, idle deflate state.
+    timer: Option<Pin<Box<Sleep>>>,
     /// Our write side is shut down.
     pub(super) write_shut: bool,
     /// The connection is over: nothing more is read or written.
@@ -95,6 +102,9 @@ impl<S> Core<S> {
             None => conn,
         };
         let (wakers, waker) = WakerSet::new();
+        // The connection's timers start now.
+        let mut conn = conn;
+        conn.handle_timeout(now());
         Ok(Core {
             io,
             conn,
@@ -109,6 +119,8 @@ impl<S> Core<S> {
             close_deadline: None,
             close_timed_out: false,
             linger_deadline: None,
+            flush_deadline: None,
+            timer: None,
             write_shut: false,
             finished: false,
             stream_ended: false,
@@ -158,6 +170,37 @@ impl<S> Core<S> {
     /// Discard what is left of the input (the connection is over).
     pub(super) fn clear_input(&mut self) {
         self.read_buf.clear();
+    }
+
+    /// Drive the connection's timers: when [`Connection::poll_timeout`]
+    /// is due, call [`Connection::handle_timeout`] (which may queue a
+    /// keep-alive ping or fail the connection) and wake both sides. Every
+    /// poll of the stream and the sink calls it, so one sleep serves them.
+    pub(super) fn poll_timer(&mut self, cx: &mut Context<'_>) {
+        // Each round either arms the sleep or moves the connection past a
+        // deadline; a few rounds are plenty.
+        for _ in 0..4 {
+            let Some(at) = self.conn.poll_timeout() else {
+                self.timer = None;
+                return;
+            };
+            let at = tokio::time::Instant::from_std(at);
+            let sleep = match &mut self.timer {
+                Some(sleep) => {
+                    if sleep.deadline() != at {
+                        sleep.as_mut().reset(at);
+                    }
+                    sleep
+                }
+                None => self.timer.insert(Box::pin(tokio::time::sleep_until(at))),
+            };
+            if sleep.as_mut().poll(cx).is_pending() {
+                return;
+            }
+            self.conn.handle_timeout(now());
+            self.wakers.notify(Side::Read);
+            self.wakers.notify(Side::Write);
+        }
     }
 }
 

@@ -24,6 +24,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
     pub(crate) fn poll_next(&mut self, cx: &Context<'_>) -> Poll<Option<Result<Message, WsError>>> {
         let waker = self.enter(Side::Read, cx);
         let cx = &mut Context::from_waker(&waker);
+        self.poll_timer(cx);
         if self.stream_ended {
             return Poll::Ready(None);
         }

@@ -34,6 +34,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
     pub(crate) fn poll_ready(&mut self, cx: &Context<'_>) -> Poll<Result<(), WsError>> {
         let waker = self.enter(Side::Write, cx);
         let cx = &mut Context::from_waker(&waker);
+        self.poll_timer(cx);
         loop {
             self.check_writable()?;
             if self.buffered() < self.write_limit() {
@@ -60,6 +61,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
     pub(crate) fn poll_flush(&mut self, cx: &Context<'_>) -> Poll<Result<(), WsError>> {
         let waker = self.enter(Side::Write, cx);
         let cx = &mut Context::from_waker(&waker);
+        self.poll_timer(cx);
         if self.write_failed {
             self.check_writable()?;
         }
@@ -80,13 +82,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
     pub(crate) fn poll_close(&mut self, cx: &Context<'_>) -> Poll<Result<(), WsError>> {
         let waker = self.enter(Side::Write, cx);
         let cx = &mut Context::from_waker(&waker);
+        self.poll_timer(cx);
         if self.conn.state() == State::Open {
             self.conn
                 .close(Some(CloseFrame::new(CloseCode::NORMAL, "")))?;
             self.arm_close_timer();
         }
         if !self.write_shut && !self.write_failed {
-            if let Err(e) = ready!(self.poll_write_out(cx)) {
+            if let Err(e) = ready!(self.poll_write_out_bounded(cx)) {
                 self.close_error.get_or_insert(e);
             } else if let Err(e) = ready!(Pin::new(&mut self.io).poll_flush(cx)) {
                 self.close_error.get_or_insert(e);
