@@ -1028,7 +1028,7 @@ async def row_sse_slowloris(rtw, full):
         loop = asyncio.get_running_loop()
         t0 = time.monotonic()
         closed = {}
-        sem = asyncio.Semaphore(200)
+        sem = asyncio.Semaphore(500)
 
         async def connect(i):
             s = socket.socket()
@@ -1046,18 +1046,21 @@ async def row_sse_slowloris(rtw, full):
         socks = await asyncio.gather(*(connect(i) for i in range(n)))
         connected = sum(s is not None for s in socks)
         t1 = time.monotonic()
-        info(f"{connected} of {n} connected from 127.0.0.1 in {t1 - t0:.1f} s, "
-             f"each sending one header byte every {every:g} s")
+        info(f"{connected} of {n} connected from 127.0.0.1 in {t1 - t0:.1f} s (the others found "
+             f"the accept queue full), each sending one header byte every {every:g} s")
 
         async def reader(i, s):
+            first = b""
             try:
                 while True:
                     data = await loop.sock_recv(s, 4096)
                     if not data:
                         break
+                    first = first or data
             except OSError:
                 pass
-            closed.setdefault(i, ("closed", time.monotonic()))
+            m = re.match(rb"HTTP/1\.1 (\d{3})", first)
+            closed.setdefault(i, (m.group(1).decode() if m else "closed", time.monotonic()))
 
         async def trickle():
             k = 1
@@ -1085,9 +1088,14 @@ async def row_sse_slowloris(rtw, full):
             while time.monotonic() < end and any(i not in closed for i in range(n)):
                 await asyncio.sleep(0.2)
             still = sum(1 for i in range(n) if i not in closed)
+            how = {}
+            for why, when in closed.values():
+                how[why] = how.get(why, 0) + 1
+            info(f"how they ended: {how or 'none did'} (a status: the server's answer before closing)")
             since = "the start" if full else "the last connect"
             check(still == 0,
-                  f"{n} trickling connections under --nofile=1024: {still} still open "
+                  f"{n} trickling connections ({connected} connected) under --nofile=1024, "
+                  f"{' '.join(f) or 'default settings'}: {still} still open "
                   f"{time.monotonic() - (t0 if full else t1):.1f} s after {since} "
                   f"(bound: 0 after {bound:g} s)",
                   f"{still} still open")
