@@ -13,6 +13,7 @@
 mod chunked;
 mod ice;
 mod sdp;
+mod serve_limits;
 mod sse;
 mod stun;
 mod ws;
@@ -51,6 +52,8 @@ enum Protocol {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Servers need descriptors; their listeners fit their caps to the limit.
+    let _ = rtw_tokio::listener::raise_nofile_limit();
     match cli.protocol {
         Protocol::Chunked(args) => chunked::run(args),
         Protocol::Ws(args) => ws::run(args),

@@ -13,6 +13,7 @@
 //! | [`sse`] | `sse` | Server-Sent Events: response bodies with keep-alive, an EventSource client, over [`rtw_sse`] |
 //! | [`stun`] | `stun` | STUN (RFC 8489) over UDP: Binding client and server, request transactions, over [`rtw_stun`] |
 //! | [`ice`] | `ice` | ICE (RFC 8445) over UDP: an agent on host sockets, data over the selected pair, over [`rtw_ice`] |
+//! | [`listener`] | `listener` | A TCP listener for servers: connection caps in total and per client address, keepalive, descriptor limits |
 //!
 //! ```
 //! # #[cfg(feature = "chunked")]
@@ -38,6 +39,8 @@
 pub mod chunked;
 #[cfg(feature = "ice")]
 pub mod ice;
+#[cfg(feature = "listener")]
+pub mod listener;
 #[cfg(feature = "sse")]
 pub mod sse;
 #[cfg(feature = "stun")]

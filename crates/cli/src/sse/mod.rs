@@ -10,7 +10,9 @@
 //! - `rtw sse serve ADDR [--interval-ms N] [--count N]`: an HTTP/1.1 server
 //!   of a demo event stream that resumes after the client's
 //!   `Last-Event-ID` ([`serve`]). Prints `listening on IP:PORT` as its
-//!   first line, so port 0 works.
+//!   first line, so port 0 works. Connections are capped in total and per
+//!   client address, and request heads and bodies must arrive in time
+//!   ([`ServerLimits`], `--body-timeout`).
 
 mod client;
 mod parse;
@@ -22,6 +24,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Subcommand;
+
+use crate::serve_limits::{self, ServerLimits};
 
 /// What a subcommand fails with; printed on stderr.
 type Failure = Box<dyn Error + Send + Sync>;
@@ -82,7 +86,17 @@ enum Command {
         /// event N gets 204 No Content, which stops an EventSource.
         #[arg(long, value_name = "N")]
         count: Option<u64>,
-        /// Report each request on stderr.
+        /// Seconds a client has to send a whole request body, from the end
+        /// of its head (fractions allowed). The demo reads and drops
+        /// bodies of up to 64 KiB; a body that is late gets 408 Request
+        /// Timeout, a larger one 413 Content Too Large, and the connection
+        /// is closed.
+        #[arg(long, value_name = "SECS", default_value = "30", value_parser = serve_limits::seconds)]
+        body_timeout: Duration,
+        #[command(flatten)]
+        limits: ServerLimits,
+        /// Report each request on stderr, and the listener's counters
+        /// every 10 seconds when they change.
         #[arg(long, short)]
         verbose: bool,
     },
@@ -117,6 +131,8 @@ pub(crate) fn run(args: Args) -> ExitCode {
             addr,
             interval_ms,
             count,
+            body_timeout,
+            limits,
             verbose,
         } => (
             "serve",
@@ -127,7 +143,11 @@ pub(crate) fn run(args: Args) -> ExitCode {
                         interval: Duration::from_millis(interval_ms),
                         count,
                     },
-                    verbose,
+                    serve::Options {
+                        limits,
+                        body_timeout,
+                        verbose,
+                    },
                 ))
             }),
         ),

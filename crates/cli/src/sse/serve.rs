@@ -1,26 +1,36 @@
 //! `rtw sse serve`: a demo event stream over hyper's HTTP/1.1 server, with
 //! [`rtw_tokio::sse::EventStream`] as the response body.
+//!
+//! Hardened against clients that hold connections without using them: the
+//! listener caps connections in total and per address
+//! ([`rtw_tokio::listener`]); hyper closes a connection whose request head
+//! is not complete within the header timeout, counted from when it starts
+//! waiting for one (on a new connection, and on a kept-alive one after each
+//! response), so a silent or trickling client cannot hold a slot; and a
+//! request body must arrive within the body timeout.
 
 use std::convert::Infallible;
 use std::io::Write;
-use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{Stream, stream};
-use http::header::ALLOW;
+use http::header::{ALLOW, CONNECTION};
+use http::request::Parts;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
-use http_body_util::{Either, Empty};
-use hyper::body::Incoming;
+use http_body_util::{BodyExt, Either, Empty};
+use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use rtw_sse::Message;
+use rtw_tokio::listener::Listener;
 use rtw_tokio::sse::{EventStream, KeepAlive, last_event_id};
-use tokio::net::TcpListener;
 use tokio::time::MissedTickBehavior;
 
 use super::Failure;
+use crate::serve_limits::ServerLimits;
 
 /// What the demo stream sends.
 #[derive(Debug, Clone, Copy)]
@@ -31,38 +41,90 @@ pub(super) struct Demo {
     pub(super) count: Option<u64>,
 }
 
+/// How the server treats its clients.
+#[derive(Debug, Clone)]
+pub(super) struct Options {
+    /// Connection caps and the header timeout.
+    pub(super) limits: ServerLimits,
+    /// Time to receive a request body, from the end of its head.
+    pub(super) body_timeout: Duration,
+    /// Report requests, connection errors and the listener's counters on
+    /// stderr.
+    pub(super) verbose: bool,
+}
+
+/// The largest request body the demo reads (and drops).
+const MAX_BODY: u64 = 64 * 1024;
+
+/// How often `--verbose` reports the listener's counters.
+const STATS_EVERY: Duration = Duration::from_secs(10);
+
 type Body = Either<EventStream<Ticks>, Empty<Bytes>>;
 
 /// The demo's messages.
 type Ticks = std::pin::Pin<Box<dyn Stream<Item = Message> + Send>>;
 
 /// Listen on `addr`, print the bound address, and serve until killed.
-pub(super) async fn run(addr: &str, demo: Demo, verbose: bool) -> Result<(), Failure> {
-    let listener = TcpListener::bind(addr).await?;
+pub(super) async fn run(addr: &str, demo: Demo, options: Options) -> Result<(), Failure> {
+    let Options {
+        limits,
+        body_timeout,
+        verbose,
+    } = options;
+    let listener = Arc::new(Listener::bind(addr, limits.listener_config()).await?);
     let bound = listener.local_addr()?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on {bound}")?;
     stdout.flush()?;
     drop(stdout);
+    if verbose {
+        let config = listener.config();
+        eprintln!(
+            "rtw sse serve: at most {} connections, {} per address; \
+             header timeout {:?}, body timeout {body_timeout:?}",
+            config.max_connections, config.max_connections_per_ip, limits.header_timeout,
+        );
+        tokio::spawn(report(Arc::clone(&listener)));
+    }
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
     loop {
-        let (tcp, peer) = match listener.accept().await {
+        let (tcp, peer, permit) = match listener.accept().await {
             Ok(accepted) => accepted,
-            // Out of file descriptors, say: the next accept may work.
+            // Not for want of descriptors: the listener waits those out.
             Err(e) => {
                 eprintln!("rtw sse serve: accept: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };
-        let _ = tcp.set_nodelay(true);
-        let service = service_fn(move |request| async move {
-            Ok::<_, Infallible>(respond(&request, demo, peer, verbose))
+        let service = service_fn(move |request: Request<Incoming>| async move {
+            let (parts, body) = request.into_parts();
+            if verbose {
+                eprintln!(
+                    "{peer}: {} {} Last-Event-ID: {}",
+                    parts.method,
+                    parts.uri,
+                    last_event_id(&parts.headers).unwrap_or("(none)")
+                );
+            }
+            let response = match drain(body, body_timeout).await {
+                Ok(()) => respond(&parts, demo),
+                Err(status) => {
+                    if verbose {
+                        eprintln!("{peer}: request body: {status}");
+                    }
+                    refuse(status)
+                }
+            };
+            Ok::<_, Infallible>(response)
         });
+        let connection = http.serve_connection(TokioIo::new(tcp), service);
         tokio::spawn(async move {
-            let served = http1::Builder::new()
-                .serve_connection(TokioIo::new(tcp), service)
-                .await;
-            if let Err(e) = served
+            // The connection's slot, until it ends.
+            let _permit = permit;
+            if let Err(e) = connection.await
                 && verbose
             {
                 eprintln!("{peer}: {e}");
@@ -71,25 +133,69 @@ pub(super) async fn run(addr: &str, demo: Demo, verbose: bool) -> Result<(), Fai
     }
 }
 
+/// Print the listener's counters every [`STATS_EVERY`] when they changed.
+async fn report(listener: Arc<Listener>) {
+    let mut last = None;
+    let mut every = tokio::time::interval(STATS_EVERY);
+    loop {
+        every.tick().await;
+        let stats = listener.stats();
+        if last != Some(stats) {
+            eprintln!(
+                "rtw sse serve: {} open, {} accepted, {} rejected as busy, \
+                 {} accepts failed for want of descriptors or memory",
+                stats.open, stats.accepted, stats.rejected, stats.accept_errors
+            );
+            last = Some(stats);
+        }
+    }
+}
+
+/// Read and drop a request body of up to [`MAX_BODY`] bytes within
+/// `timeout`, so that the connection can serve its next request; the
+/// status to refuse the request with otherwise.
+async fn drain(mut body: Incoming, timeout: Duration) -> Result<(), StatusCode> {
+    if body.is_end_stream() {
+        return Ok(());
+    }
+    if body.size_hint().lower() > MAX_BODY {
+        return Err(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    let read = async {
+        let mut len = 0;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| StatusCode::BAD_REQUEST)?;
+            if let Some(data) = frame.data_ref() {
+                len += data.len() as u64;
+                if len > MAX_BODY {
+                    return Err(StatusCode::PAYLOAD_TOO_LARGE);
+                }
+            }
+        }
+        Ok(())
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or(Err(StatusCode::REQUEST_TIMEOUT))
+}
+
+/// An empty response with `status` that closes the connection: the rest
+/// of the request is not read.
+fn refuse(status: StatusCode) -> Response<Body> {
+    let mut response = Response::new(Either::Right(Empty::new()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// The answer to one request: the stream from one past its
 /// `Last-Event-ID` (from 1 if it has none that is a number), 204 when
 /// nothing is left, 405 for methods other than GET and HEAD.
-fn respond(
-    request: &Request<Incoming>,
-    demo: Demo,
-    peer: SocketAddr,
-    verbose: bool,
-) -> Response<Body> {
-    let last = last_event_id(request.headers());
-    if verbose {
-        eprintln!(
-            "{peer}: {} {} Last-Event-ID: {}",
-            request.method(),
-            request.uri(),
-            last.unwrap_or("(none)")
-        );
-    }
-    if request.method() != Method::GET && request.method() != Method::HEAD {
+fn respond(request: &Parts, demo: Demo) -> Response<Body> {
+    let last = last_event_id(&request.headers);
+    if request.method != Method::GET && request.method != Method::HEAD {
         let mut response = Response::new(Either::Right(Empty::new()));
         *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
         response

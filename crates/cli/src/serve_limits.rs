@@ -1,0 +1,66 @@
+//! Limits every `rtw` server shares on the command line: connection caps
+//! for [`rtw_tokio::listener::Listener`] and the time a client gets to send
+//! its request head. Flatten [`ServerLimits`] into a server's arguments.
+
+use std::time::Duration;
+
+use rtw_tokio::listener::ListenerConfig;
+
+/// `--max-connections`, `--max-connections-per-ip`, `--header-timeout`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct ServerLimits {
+    /// Connections open at once; more get 503 Service Unavailable. Lowered
+    /// to fit the file descriptor limit.
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_connections: u64,
+    /// Connections open at once from one client address (IPv6: one /64);
+    /// more get 503 Service Unavailable. Lowered in proportion when
+    /// --max-connections is lowered to fit the file descriptor limit.
+    #[arg(long, value_name = "N", default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_connections_per_ip: u64,
+    /// Seconds a client has to send a whole request head, counted from
+    /// when the server starts waiting for it: on a new connection, and
+    /// on a kept-alive one after each response. Fractions allowed
+    /// (e.g. 0.5). A connection that has not sent its head in time is
+    /// closed, whether it trickles bytes or sends nothing.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
+    pub(crate) header_timeout: Duration,
+}
+
+impl ServerLimits {
+    /// The listener configuration with these caps.
+    pub(crate) fn listener_config(&self) -> ListenerConfig {
+        ListenerConfig::default()
+            .max_connections(usize::try_from(self.max_connections).unwrap_or(usize::MAX))
+            .max_connections_per_ip(
+                usize::try_from(self.max_connections_per_ip).unwrap_or(usize::MAX),
+            )
+    }
+}
+
+/// A positive number of seconds, fractions allowed, as a [`Duration`].
+pub(crate) fn seconds(arg: &str) -> Result<Duration, String> {
+    let secs: f64 = arg
+        .parse()
+        .map_err(|_| format!("{arg:?} is not a number of seconds"))?;
+    if secs.is_nan() || secs <= 0.0 {
+        return Err(format!("{arg:?}: the time must be more than 0"));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("{arg:?}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::seconds;
+
+    #[test]
+    fn seconds_take_fractions_and_refuse_nothing_and_nonsense() {
+        assert_eq!(seconds("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(seconds("0.5"), Ok(Duration::from_millis(500)));
+        for bad in ["0", "-1", "NaN", "inf", "ten", ""] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
+    }
+}
