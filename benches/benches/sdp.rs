@@ -29,6 +29,13 @@
 //! A peer that cannot parse an input is reported once on stderr and left
 //! out of both groups of that input only. Throughput is in bytes of the
 //! input text for both groups, so a figure means the same for every crate.
+//! Group `sdp/check_jsep/1000-bundled-sections`: rtw's JSEP checks
+//! ([`rtw_sdp::SessionDescription::check_jsep`]) of an offer with 1,000
+//! short audio sections in one BUNDLE group, only the last carrying the
+//! ICE credentials, fingerprint and setup role (the generator of
+//! `crates/sdp/tests/common/bundled.rs`, shared with the scaling test
+//! there). The peers have no such check. Throughput is in media sections.
+//!
 //! Run with `cargo bench -p rtw-benches --bench sdp`.
 
 use std::hint::black_box;
@@ -36,6 +43,12 @@ use std::io::Cursor;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rtw_benches::sdp::{CHROMIUM_OFFER, VIDEO_SECTIONS, multi_video_offer};
+
+#[path = "../../crates/sdp/tests/common/bundled.rs"]
+mod bundled;
+
+/// Media sections of the `check_jsep` input.
+const BUNDLED_SECTIONS: usize = 1_000;
 
 /// One bench input: its name in group names and its text.
 struct Input {
@@ -222,5 +235,17 @@ fn sdp(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, sdp);
+fn check_jsep(c: &mut Criterion) {
+    let sd = rtw_sdp::SessionDescription::parse(&bundled::bundled_offer(BUNDLED_SECTIONS))
+        .expect("the bundled offer parses");
+    assert_eq!(sd.check_jsep(), [], "the bundled offer passes");
+    let mut group = c.benchmark_group("sdp/check_jsep");
+    group.throughput(Throughput::Elements(BUNDLED_SECTIONS as u64));
+    group.bench_function("1000-bundled-sections", |b| {
+        b.iter(|| black_box(&sd).check_jsep())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, sdp, check_jsep);
 criterion_main!(benches);

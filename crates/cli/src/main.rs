@@ -12,6 +12,7 @@
 
 mod chunked;
 mod ice;
+mod input;
 mod sdp;
 mod serve_limits;
 mod sse;

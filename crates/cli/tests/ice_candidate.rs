@@ -159,3 +159,21 @@ fn malformed_lines_exit_1_with_their_numbers() {
     assert_eq!(objects(&out).len(), 1);
     assert!(err.contains("line 2: not UTF-8"), "{err}");
 }
+
+#[test]
+fn an_overlong_line_is_reported_and_the_next_lines_read() {
+    let good = "candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host";
+    let input = format!("{good}\n{}\r\n{good}\r\n", "x".repeat(5000));
+    let (ok, out, err) = candidate(input.as_bytes());
+    assert!(!ok);
+    let lines: Vec<u64> = objects(&out)
+        .iter()
+        .map(|o| o["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [1, 3]);
+    assert_eq!(
+        err,
+        "rtw ice candidate: line 2: longer than 1024 bytes, the limit of a candidate \
+         (rtw_ice::CandidateLimits::max_len); skipped to its end\n"
+    );
+}

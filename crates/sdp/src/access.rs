@@ -274,6 +274,26 @@ impl SessionDescription {
         }
     }
 
+    /// Where every level's lines begin, computed in one pass: for callers
+    /// that ask [`first_line`](Self::first_line) or
+    /// [`line_of_attribute`](Self::line_of_attribute) once per section,
+    /// which would each cost a walk over the sections before.
+    pub(crate) fn line_table(&self) -> LineTable {
+        let mut starts = Vec::with_capacity(self.media.len() + 1);
+        let mut next = 1;
+        let levels = std::iter::once(Level::Session).chain((0..self.media.len()).map(Level::Media));
+        for level in levels {
+            let attributes = next + self.header_lines(level);
+            starts.push((next, attributes));
+            next = attributes
+                + match level {
+                    Level::Session => self.attributes.len(),
+                    Level::Media(i) => self.media[i].attributes.len(),
+                };
+        }
+        LineTable { starts }
+    }
+
     /// Lines before the attributes of `level`.
     fn header_lines(&self, level: Level) -> usize {
         match level {
@@ -303,6 +323,33 @@ impl SessionDescription {
     }
 }
 
+/// The line numbers of [`SessionDescription::first_line`] and
+/// [`SessionDescription::line_of_attribute`], looked up in constant time.
+pub(crate) struct LineTable {
+    /// Per level, the session first, then each media section: the line of
+    /// its first line and of its first attribute.
+    starts: Vec<(usize, usize)>,
+}
+
+impl LineTable {
+    fn starts(&self, level: Level) -> (usize, usize) {
+        match level {
+            Level::Session => self.starts[0],
+            Level::Media(i) => self.starts[i + 1],
+        }
+    }
+
+    /// As [`SessionDescription::first_line`].
+    pub(crate) fn first_line(&self, level: Level) -> usize {
+        self.starts(level).0
+    }
+
+    /// As [`SessionDescription::line_of_attribute`].
+    pub(crate) fn line_of_attribute(&self, level: Level, index: usize) -> usize {
+        self.starts(level).1 + index
+    }
+}
+
 /// Where an attribute is: the session level or a media section (by
 /// index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -311,4 +358,38 @@ pub enum Level {
     Session,
     /// Media section `n` (0-based).
     Media(usize),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_table_agrees_with_the_walks() {
+        let text = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\ni=x\r\nc=IN IP4 0.0.0.0\r\n\
+                    t=0 0\r\nr=7d 1h 0 25h\r\na=a\r\na=b\r\n\
+                    m=audio 9 RTP/AVP 0\r\ni=t\r\nb=AS:1\r\na=c\r\n\
+                    m=video 9 RTP/AVP 96\r\n\
+                    m=video 9 RTP/AVP 96\r\nc=IN IP4 0.0.0.0\r\na=d\r\na=e\r\n";
+        let sd = SessionDescription::parse(text).unwrap();
+        let table = sd.line_table();
+        let levels = [
+            Level::Session,
+            Level::Media(0),
+            Level::Media(1),
+            Level::Media(2),
+        ];
+        for level in levels {
+            assert_eq!(table.first_line(level), sd.first_line(level), "{level:?}");
+            for i in 0..3 {
+                assert_eq!(
+                    table.line_of_attribute(level, i),
+                    sd.line_of_attribute(level, i),
+                    "{level:?} {i}"
+                );
+            }
+        }
+        assert_eq!(table.first_line(Level::Media(2)), 15);
+        assert_eq!(table.line_of_attribute(Level::Media(2), 1), 18);
+    }
 }

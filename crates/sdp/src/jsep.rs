@@ -1,9 +1,10 @@
 //! The JSEP rules a WebRTC offer or answer must follow (RFC 8829 §5), as
 //! a validator that reports every problem with its line.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
+use crate::access::LineTable;
 use crate::attributes::{
     AttributeValue, Direction, Extmap, Fingerprint, Fmtp, Group, IcePwd, IceUfrag, RtcpMux,
     RtcpMuxOnly, RtpMap, Setup, check_known,
@@ -107,12 +108,76 @@ fn uses_dtls(proto: &str) -> bool {
     proto.split('/').any(|p| p == "TLS" || p == "DTLS")
 }
 
+/// What the sections of a BUNDLE group carry between them: each rule of
+/// [`Checker::transport`] is met by a section that carries its attribute
+/// itself or shares a BUNDLE group with one that does (RFC 9143 §7.1: the
+/// group's transport is negotiated once).
+#[derive(Debug, Clone, Copy, Default)]
+struct Carried {
+    /// `ice-ufrag` and `ice-pwd` (RFC 8839 §5.4).
+    ice: bool,
+    /// `fingerprint` (RFC 8122 §5).
+    fingerprint: bool,
+    /// `setup` (RFC 5763 §5).
+    setup: bool,
+}
+
+impl Carried {
+    fn of(m: &MediaDescription) -> Self {
+        Carried {
+            ice: m.has::<IceUfrag>() && m.has::<IcePwd>(),
+            fingerprint: m.has::<Fingerprint>(),
+            setup: m.has::<Setup>(),
+        }
+    }
+
+    fn or(self, other: Carried) -> Self {
+        Carried {
+            ice: self.ice || other.ice,
+            fingerprint: self.fingerprint || other.fingerprint,
+            setup: self.setup || other.setup,
+        }
+    }
+}
+
+/// The checks of [`SessionDescription::check_jsep`]. Everything one section
+/// needs from the others (the mids, the BUNDLE groups, the line numbers)
+/// is computed once, so the whole check is linear in the size of the
+/// description.
 struct Checker<'a> {
     sd: &'a SessionDescription,
+    lines: LineTable,
+    /// The session-level `a=group` attributes that parse, with their index.
+    groups: Vec<(usize, Group)>,
+    /// For each mid, the first section that has it (as
+    /// [`SessionDescription::media_by_mid`] finds it).
+    mids: HashMap<&'a str, usize>,
     problems: Vec<JsepProblem>,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    fn new(sd: &'a SessionDescription) -> Self {
+        let groups = sd
+            .attributes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| Group::from_attribute(a).ok().map(|g| (i, g)))
+            .collect();
+        let mut mids = HashMap::with_capacity(sd.media.len());
+        for (i, m) in sd.media.iter().enumerate() {
+            if let Some(mid) = m.mid() {
+                mids.entry(mid).or_insert(i);
+            }
+        }
+        Checker {
+            sd,
+            lines: sd.line_table(),
+            groups,
+            mids,
+            problems: Vec::new(),
+        }
+    }
+
     fn report(&mut self, line: usize, rule: JsepRule, detail: impl Into<String>) {
         self.problems.push(JsepProblem {
             line,
@@ -124,7 +189,7 @@ impl Checker<'_> {
     fn malformed(&mut self, level: Level, attributes: &[crate::Attribute]) {
         for (i, a) in attributes.iter().enumerate() {
             if let Some(Err(e)) = check_known(a) {
-                let line = self.sd.line_of_attribute(level, i);
+                let line = self.lines.line_of_attribute(level, i);
                 self.report(line, JsepRule::MalformedAttribute, e.to_string());
             }
         }
@@ -132,83 +197,95 @@ impl Checker<'_> {
 
     fn mids_and_groups(&mut self) {
         let sd = self.sd;
-        let mut mids: HashMap<&str, usize> = HashMap::new();
         for (i, m) in sd.media.iter().enumerate() {
-            let m_line = sd.first_line(Level::Media(i));
+            let m_line = self.lines.first_line(Level::Media(i));
             match m.mid() {
                 None => self.report(m_line, JsepRule::MissingMid, format!("m={}", m.media.media)),
-                Some(mid) => {
-                    if mids.insert(mid, i).is_some() {
-                        let at = m.attributes.iter().position(|a| a.name == "mid");
-                        let line = sd.line_of_attribute(Level::Media(i), at.unwrap_or_default());
-                        self.report(line, JsepRule::DuplicateMid, format!("mid {mid:?}"));
-                    }
+                Some(mid) if self.mids[mid] != i => {
+                    let at = m.attributes.iter().position(|a| a.name == "mid");
+                    let line = self
+                        .lines
+                        .line_of_attribute(Level::Media(i), at.unwrap_or_default());
+                    self.report(line, JsepRule::DuplicateMid, format!("mid {mid:?}"));
                 }
+                Some(_) => {}
             }
         }
-        let mut bundled: HashMap<String, usize> = HashMap::new();
-        for (i, a) in sd.attributes.iter().enumerate() {
-            let Ok(group) = Group::from_attribute(a) else {
-                continue;
-            };
-            let line = sd.line_of_attribute(Level::Session, i);
+        let groups = std::mem::take(&mut self.groups);
+        let mut bundled: HashSet<&str> = HashSet::new();
+        for (i, group) in &groups {
+            let line = self.lines.line_of_attribute(Level::Session, *i);
             for mid in &group.mids {
-                if !mids.contains_key(mid.as_str()) {
+                if !self.mids.contains_key(mid.as_str()) {
                     let detail = format!("group {} names mid {mid:?}", group.semantics);
                     self.report(line, JsepRule::GroupNamesUnknownMid, detail);
                 }
-                if group.is_bundle() && bundled.insert(mid.clone(), i).is_some() {
+                if group.is_bundle() && !bundled.insert(mid) {
                     self.report(line, JsepRule::MidInTwoBundles, format!("mid {mid:?}"));
                 }
             }
         }
+        self.groups = groups;
     }
 
-    /// Whether `present` holds for the section, the session level, or a
-    /// section in the same BUNDLE group.
-    fn provided(&self, index: usize, present: impl Fn(&MediaDescription) -> bool) -> bool {
-        let sd = self.sd;
-        if present(&sd.media[index]) {
-            return true;
+    /// For each mid named by a BUNDLE group, what the sections of the
+    /// groups naming it carry (a mid in two groups, which
+    /// [`JsepRule::MidInTwoBundles`] reports, gets what both carry).
+    fn bundled(&self) -> HashMap<&str, Carried> {
+        let mut bundled: HashMap<&str, Carried> = HashMap::new();
+        for (_, group) in self.groups.iter().filter(|(_, g)| g.is_bundle()) {
+            let carried = group
+                .mids
+                .iter()
+                .filter_map(|mid| self.mids.get(mid.as_str()))
+                .map(|&i| Carried::of(&self.sd.media[i]))
+                .fold(Carried::default(), Carried::or);
+            for mid in &group.mids {
+                let entry = bundled.entry(mid).or_default();
+                *entry = entry.or(carried);
+            }
         }
-        let Some(mid) = sd.media[index].mid() else {
-            return false;
-        };
-        sd.bundle_groups()
-            .filter(|g| g.mids.iter().any(|m| m == mid))
-            .flat_map(|g| g.mids)
-            .filter_map(|m| sd.media_by_mid(&m))
-            .any(present)
+        bundled
     }
 
     fn transport(&mut self) {
         let sd = self.sd;
-        let session_ice = sd.has::<IceUfrag>() && sd.has::<IcePwd>();
-        let session_fingerprint = sd.has::<Fingerprint>();
-        let session_setup = sd.has::<Setup>();
+        let session = Carried {
+            ice: sd.has::<IceUfrag>() && sd.has::<IcePwd>(),
+            fingerprint: sd.has::<Fingerprint>(),
+            setup: sd.has::<Setup>(),
+        };
+        let bundled = self.bundled();
+        let mut problems = Vec::new();
         for (i, m) in sd.media.iter().enumerate() {
             if m.is_rejected() {
                 continue;
             }
-            let line = sd.first_line(Level::Media(i));
-            let what = format!("m={}", m.media.media);
-            if !session_ice && !self.provided(i, |m| m.has::<IceUfrag>() && m.has::<IcePwd>()) {
-                self.report(line, JsepRule::MissingIceCredentials, what.clone());
+            let from_group = m.mid().and_then(|mid| bundled.get(mid)).copied();
+            let has = session
+                .or(Carried::of(m))
+                .or(from_group.unwrap_or_default());
+            let line = self.lines.first_line(Level::Media(i));
+            let what = || format!("m={}", m.media.media);
+            if !has.ice {
+                problems.push((line, JsepRule::MissingIceCredentials, what()));
             }
             if !uses_dtls(&m.media.proto) {
                 continue;
             }
-            if !session_fingerprint && !self.provided(i, |m| m.has::<Fingerprint>()) {
-                self.report(line, JsepRule::MissingFingerprint, what.clone());
+            if !has.fingerprint {
+                problems.push((line, JsepRule::MissingFingerprint, what()));
             }
-            if !session_setup && !self.provided(i, |m| m.has::<Setup>()) {
-                self.report(line, JsepRule::MissingSetup, what);
+            if !has.setup {
+                problems.push((line, JsepRule::MissingSetup, what()));
             }
+        }
+        for (line, rule, detail) in problems {
+            self.report(line, rule, detail);
         }
     }
 
     fn section(&mut self, level: Level, attributes: &[crate::Attribute]) {
-        let sd = self.sd;
         let directions: Vec<usize> = attributes
             .iter()
             .enumerate()
@@ -216,7 +293,7 @@ impl Checker<'_> {
             .map(|(i, _)| i)
             .collect();
         if let [_, second, ..] = directions[..] {
-            let line = sd.line_of_attribute(level, second);
+            let line = self.lines.line_of_attribute(level, second);
             let detail = format!("a={}", attributes[second].name);
             self.report(line, JsepRule::MultipleDirections, detail);
         }
@@ -224,7 +301,7 @@ impl Checker<'_> {
         for (i, a) in attributes.iter().enumerate() {
             if let Ok(e) = Extmap::from_attribute(a) {
                 if ids.insert(e.id, i).is_some() {
-                    let line = sd.line_of_attribute(level, i);
+                    let line = self.lines.line_of_attribute(level, i);
                     self.report(line, JsepRule::DuplicateExtmapId, format!("id {}", e.id));
                 }
             }
@@ -235,7 +312,7 @@ impl Checker<'_> {
                 .iter()
                 .position(|a| a.name == RtcpMuxOnly::NAME)
                 .unwrap_or_default();
-            let line = sd.line_of_attribute(level, i);
+            let line = self.lines.line_of_attribute(level, i);
             self.report(line, JsepRule::RtcpMuxOnlyWithoutRtcpMux, "a=rtcp-mux-only");
         }
     }
@@ -246,25 +323,31 @@ impl Checker<'_> {
         if !m.media.proto.contains("RTP") {
             return;
         }
-        let listed = |f: &str| m.media.formats.iter().any(|x| x == f);
+        let listed: HashSet<&str> = m.media.formats.iter().map(String::as_str).collect();
+        // The payload types an rtpmap is written for, as
+        // `MediaDescription::rtpmap` looks them up: the value's first word.
+        let mut mapped: HashSet<&str> = HashSet::new();
         for (i, a) in m.attributes.iter().enumerate() {
             let format = match a.name.as_str() {
-                RtpMap::NAME => RtpMap::from_attribute(a)
-                    .ok()
-                    .map(|r| r.payload_type.to_string()),
+                RtpMap::NAME => {
+                    mapped.extend(a.value.as_deref().and_then(|v| v.split(' ').next()));
+                    RtpMap::from_attribute(a)
+                        .ok()
+                        .map(|r| r.payload_type.to_string())
+                }
                 Fmtp::NAME => Fmtp::from_attribute(a).ok().map(|f| f.format),
                 _ => None,
             };
-            if let Some(format) = format.filter(|f| !listed(f)) {
-                let line = sd.line_of_attribute(Level::Media(index), i);
+            if let Some(format) = format.filter(|f| !listed.contains(f.as_str())) {
+                let line = self.lines.line_of_attribute(Level::Media(index), i);
                 let detail = format!("a={} for format {format}", a.name);
                 self.report(line, JsepRule::AttributeForUnlistedFormat, detail);
             }
         }
         for f in &m.media.formats {
-            let dynamic = f.parse::<u8>().is_ok_and(|pt| (96..=127).contains(&pt));
-            if dynamic && m.rtpmap(f.parse().unwrap_or_default()).is_none() {
-                let line = sd.first_line(Level::Media(index));
+            let dynamic = f.parse::<u8>().ok().filter(|pt| (96..=127).contains(pt));
+            if dynamic.is_some_and(|pt| !mapped.contains(pt.to_string().as_str())) {
+                let line = self.lines.first_line(Level::Media(index));
                 let detail = format!("payload type {f}");
                 self.report(line, JsepRule::DynamicPayloadTypeWithoutRtpmap, detail);
             }
@@ -286,10 +369,7 @@ impl SessionDescription {
     /// Returns every problem found, in line order; empty when the
     /// description passes.
     pub fn check_jsep(&self) -> Vec<JsepProblem> {
-        let mut c = Checker {
-            sd: self,
-            problems: Vec::new(),
-        };
+        let mut c = Checker::new(self);
         c.malformed(Level::Session, &self.attributes);
         c.section(Level::Session, &self.attributes);
         for (i, m) in self.media.iter().enumerate() {

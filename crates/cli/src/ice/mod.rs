@@ -6,7 +6,9 @@
 //!   a check of its priority against the RFC 8445 §5.1.2.1 formula.
 //!   Every line is read; each malformed one is reported on stderr as
 //!   `line N: reason` (nothing is printed for it on stdout), and the exit
-//!   status is then 1.
+//!   status is then 1. A line longer than a candidate may be
+//!   ([`CandidateLimits::max_len`] and a CR) is read to its end without
+//!   being kept, so memory stays bounded whatever the input.
 //! - `rtw ice pair --local C... --remote C...`: the check list those
 //!   candidates make (RFC 8445 §6.1.2), in the order it is checked.
 
@@ -17,9 +19,12 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use rtw_ice::{
-    Candidate, CandidateTransport, ConnectionAddress, PriorityParts, priority, type_preference,
+    Candidate, CandidateLimits, CandidateTransport, ConnectionAddress, PriorityParts, priority,
+    type_preference,
 };
 use serde_json::{Value, json};
+
+use crate::input::{self, Line};
 
 /// `rtw ice`.
 #[derive(Debug, clap::Args)]
@@ -65,18 +70,30 @@ pub(crate) fn run(args: Args) -> ExitCode {
     }
 }
 
-fn candidates(input: impl BufRead, out: &mut impl Write) -> ExitCode {
+fn candidates(mut input: impl BufRead, out: &mut impl Write) -> ExitCode {
+    // A line holds a candidate of at most max_len bytes (its prefix
+    // included) and a CR: a longer line is read to its end but not kept.
+    let max_len = CandidateLimits::default().max_len;
     let mut failed = false;
-    for (i, line) in input.split(b'\n').enumerate() {
-        let n = i + 1;
-        let line = match line {
-            Ok(line) => line,
+    let mut buf = Vec::new();
+    for n in 1.. {
+        let read = match input::read_line(&mut input, &mut buf, max_len + 1) {
+            Ok(Some(read)) => read,
+            Ok(None) => break,
             Err(e) => {
                 eprintln!("rtw ice candidate: reading stdin: {e}");
                 return ExitCode::FAILURE;
             }
         };
-        let line = line.strip_suffix(b"\r").unwrap_or(&line);
+        if read == Line::TooLong {
+            eprintln!(
+                "rtw ice candidate: line {n}: longer than {max_len} bytes, the limit of a \
+                 candidate (rtw_ice::CandidateLimits::max_len); skipped to its end"
+            );
+            failed = true;
+            continue;
+        }
+        let line = buf.strip_suffix(b"\r").unwrap_or(&buf);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }

@@ -1,12 +1,18 @@
 //! `rtw sdp`: session descriptions (RFC 8866): `fmt`, `json`, `check`.
+//!
+//! Each reads one description on stdin, at most the size limit of
+//! [`rtw_sdp::Limits`] (1 MiB) plus one byte: longer input is refused,
+//! with exit status 1, without reading the rest.
 
 mod json;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use rtw_sdp::SessionDescription;
+use rtw_sdp::{Limits, SessionDescription};
+
+use crate::input;
 
 /// `rtw sdp` arguments.
 #[derive(Debug, clap::Args)]
@@ -40,11 +46,21 @@ pub(crate) fn run(args: Args) -> ExitCode {
         Command::Json => "json",
         Command::Check => "check",
     };
-    let mut text = String::new();
-    if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-        eprintln!("rtw sdp {name}: reading stdin: {e}");
+    // At most the size limit plus one byte is read (RFC 8866 sets no
+    // bound; rtw_sdp's default limit is far above any browser's offer).
+    let max_size = Limits::default().max_size;
+    let of = "an SDP (rtw_sdp::Limits::max_size)";
+    let text = match input::read_all(std::io::stdin().lock(), max_size, of) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            eprintln!("rtw sdp {name}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Ok(text) = String::from_utf8(text) else {
+        eprintln!("rtw sdp {name}: reading stdin: not UTF-8 text");
         return ExitCode::FAILURE;
-    }
+    };
     let sd = match SessionDescription::parse(&text) {
         Ok(sd) => sd,
         Err(e) => {

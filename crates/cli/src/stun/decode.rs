@@ -17,7 +17,7 @@
 //! MESSAGE-INTEGRITY. Each failure is also said on stderr.
 
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use rtw_stun::key::{PasswordAlgorithm, long_term_key, short_term_key};
@@ -26,10 +26,11 @@ use rtw_stun::{
 };
 
 use super::describe;
+use crate::input;
 
 /// Largest input read: a STUN message is at most 20 + 65,535 bytes, which
 /// in hex with a separator after each byte is under 200 KB.
-const MAX_INPUT: u64 = 256 * 1024;
+const MAX_INPUT: usize = 256 * 1024;
 
 /// The credentials to check MESSAGE-INTEGRITY with.
 #[derive(Debug, Clone, clap::Args)]
@@ -69,14 +70,10 @@ fn parse_long_term(s: &str) -> Result<LongTerm, String> {
 
 /// Run `rtw stun decode`.
 pub(super) fn run(credentials: &Credentials) -> ExitCode {
-    let mut input = Vec::new();
-    let read = io::stdin()
-        .lock()
-        .take(MAX_INPUT + 1)
-        .read_to_end(&mut input);
-    let result = match read {
-        Ok(_) => decode(&input, credentials, &mut io::stdout().lock()),
-        Err(e) => Err(Fault::Input(format!("reading stdin: {e}"))),
+    let of = "one STUN message in hex or binary (rtw stun decode)";
+    let result = match input::read_all(io::stdin().lock(), MAX_INPUT, of) {
+        Ok(input) => decode(&input, credentials, &mut io::stdout().lock()),
+        Err(e) => Err(Fault::Input(e.to_string())),
     };
     match result {
         Ok(Checked { failures }) if failures.is_empty() => ExitCode::SUCCESS,
@@ -119,13 +116,9 @@ pub(super) struct Checked {
 }
 
 /// The message bytes: `input` decoded from hex if it holds only hex digits
-/// and whitespace, else `input` itself.
+/// and whitespace, else `input` itself. The length of `input` is bounded
+/// by [`run`], which reads at most [`MAX_INPUT`] bytes.
 fn message_bytes(input: &[u8]) -> Result<Vec<u8>, Fault> {
-    if input.len() as u64 > MAX_INPUT {
-        return Err(Fault::Input(format!(
-            "input longer than {MAX_INPUT} bytes: not one STUN message"
-        )));
-    }
     if input.iter().all(u8::is_ascii_whitespace) {
         return Err(Fault::Input(
             "no input: expected a STUN message, hex or binary".into(),
@@ -384,8 +377,6 @@ mod tests {
         assert_eq!(message_bytes(b"0\x21").unwrap(), b"0\x21");
         assert!(matches!(message_bytes(b"abc"), Err(Fault::Input(_))));
         assert!(matches!(message_bytes(b" \r\n"), Err(Fault::Input(_))));
-        let long = vec![b'0'; MAX_INPUT as usize + 1];
-        assert!(matches!(message_bytes(&long), Err(Fault::Input(_))));
     }
 
     #[test]
