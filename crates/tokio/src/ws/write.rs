@@ -65,7 +65,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
         if self.write_failed {
             self.check_writable()?;
         }
-        ready!(self.poll_write_out(cx))?;
+        if self.conn.state() == State::Open {
+            ready!(self.poll_write_out(cx))?;
+        } else {
+            // The connection is ending (a failure, say a peer that stopped
+            // answering): what is left gets a bounded time to go.
+            ready!(self.poll_write_out_bounded(cx))?;
+        }
         if !self.write_shut {
             ready!(Pin::new(&mut self.io).poll_flush(cx))?;
         }
