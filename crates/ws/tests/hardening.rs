@@ -197,7 +197,7 @@ mod deflate {
     ) -> (Connection, Connection) {
         let client = Connection::new(Role::Client, config.clone(), SeededRandom::new(1))
             .with_deflate(params, local);
-        let server = super::server(config).with_deflate(params, local);
+        let server = server(config).with_deflate(params, local);
         (client, server)
     }
 

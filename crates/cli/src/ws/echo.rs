@@ -2,41 +2,46 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use rtw_tokio::listener::{Listener, ListenerConfig, Permit};
 use rtw_tokio::ws::{Message, Options, accept_with};
 use rtw_ws::handshake::{ExtensionOffer, ServerHandshake, ServerPolicy};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 use super::Failure;
 
-/// Listen on `addr`, print the bound address, and echo on every connection
-/// until killed.
-pub(super) async fn serve(addr: &str, options: Options, verbose: bool) -> Result<(), Failure> {
-    let listener = TcpListener::bind(addr).await?;
+/// Listen on `addr` with the caps of `listener` (connections over a cap
+/// get 503 before any upgrade; TCP keepalive on every socket), print the
+/// bound address, and echo on every connection until killed.
+pub(super) async fn serve(
+    addr: &str,
+    listener: ListenerConfig,
+    options: Options,
+    verbose: bool,
+) -> Result<(), Failure> {
+    let listener = Listener::bind(addr, listener).await?;
     let bound = listener.local_addr()?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on {bound}")?;
     stdout.flush()?;
     drop(stdout);
+    if verbose {
+        let c = listener.config();
+        eprintln!(
+            "caps: {} connections, {} per address",
+            c.max_connections, c.max_connections_per_ip
+        );
+    }
     loop {
-        match listener.accept().await {
-            Ok((tcp, peer)) => {
-                tokio::spawn(echo(tcp, peer, options.clone(), verbose));
-            }
-            // Out of file descriptors, say: the next accept may work.
-            Err(e) => {
-                eprintln!("rtw ws echo-server: accept: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
+        let (tcp, peer, permit) = listener.accept().await?;
+        tokio::spawn(echo(tcp, peer, permit, options.clone(), verbose));
     }
 }
 
 /// One connection: echo text and binary messages until the stream ends.
-async fn echo(tcp: TcpStream, peer: SocketAddr, options: Options, verbose: bool) {
-    let _ = tcp.set_nodelay(true);
+/// The permit holds its place under the listener's caps until then.
+async fn echo(tcp: TcpStream, peer: SocketAddr, _permit: Permit, options: Options, verbose: bool) {
     // permessage-deflate (RFC 7692) is accepted unless `--no-deflate`.
     let deflate = options.deflate.clone();
     let handshake = ServerHandshake::with_policy(ServerPolicy::new().extension_negotiator(

@@ -15,8 +15,13 @@ mod echo;
 use std::error::Error;
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use clap::Subcommand;
 use rtw_tokio::ws::{Config, Options};
+use rtw_ws::MemoryBudget;
+
+use crate::serve_limits::{self, ServerLimits};
 
 /// What a subcommand fails with; printed on stderr.
 type Failure = Box<dyn Error + Send + Sync>;
@@ -33,11 +38,22 @@ enum Command {
     /// Accept WebSocket connections on ADDR (many at once) and send back
     /// every text and binary message; pings and closes are answered as RFC
     /// 6455 says. Prints `listening on IP:PORT` first. Runs until killed.
+    ///
+    /// A connection over a cap gets 503 before any upgrade; a handshake
+    /// not done within --header-timeout is dropped; a quiet peer is pinged
+    /// and dropped when it stays silent; a message not finished in time, or
+    /// past the memory that all unfinished messages may hold together, ends
+    /// its connection (1008, 1009); a peer that stops reading makes its
+    /// echo wait (16 MiB write buffer), and is dropped by the ping timeout.
     EchoServer {
         /// Address to listen on, e.g. 127.0.0.1:9002 (port 0 picks one).
         addr: String,
         #[command(flatten)]
         limits: Limits,
+        #[command(flatten)]
+        server: ServerLimits,
+        #[command(flatten)]
+        liveness: Liveness,
         /// Report each connection's handshake failure or protocol error on
         /// stderr.
         #[arg(long, short)]
@@ -82,6 +98,10 @@ struct Limits {
     /// Largest frame accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
     max_frame: u64,
+    /// Largest message accepted when it arrives compressed
+    /// (permessage-deflate), in bytes after inflation.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+    max_inflated_message: u64,
     /// Neither offer nor accept permessage-deflate (RFC 7692), which is
     /// on by default.
     #[arg(long)]
@@ -93,11 +113,47 @@ impl Limits {
         let mut options = Options::with_config(Config {
             max_message_size: self.max_message,
             max_frame_size: self.max_frame,
+            max_inflated_message_size: self.max_inflated_message,
             ..Config::default()
         });
         if self.no_deflate {
             options.deflate = None;
         }
+        options
+    }
+}
+
+/// How a server finds dead peers and bounds unfinished messages.
+#[derive(Debug, clap::Args)]
+struct Liveness {
+    /// Ping a peer after this many seconds without anything from it (RFC
+    /// 6455 §5.5.2).
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = serve_limits::seconds)]
+    ping_interval: Duration,
+    /// Close a connection (1011) when nothing comes back this many seconds
+    /// after the ping: the peer vanished or stopped reading.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = serve_limits::seconds)]
+    ping_timeout: Duration,
+    /// Seconds a message may take from its first frame to its last; a
+    /// slower one closes its connection (1008).
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = serve_limits::seconds)]
+    message_timeout: Duration,
+    /// Bytes that unfinished received messages may hold across all
+    /// connections together (fragments, inflated data, partial frames);
+    /// the connection that would pass it is closed (1009), the others go
+    /// on.
+    #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+    message_memory: u64,
+}
+
+impl Liveness {
+    /// `options` with these timers and one budget for every connection.
+    fn apply(&self, mut options: Options, server: &ServerLimits) -> Options {
+        options.config.ping_interval = Some(self.ping_interval);
+        options.config.ping_timeout = self.ping_timeout;
+        options.config.message_timeout = Some(self.message_timeout);
+        options.config.message_memory = Some(MemoryBudget::new(self.message_memory));
+        options.handshake_timeout = Some(server.header_timeout);
         options
     }
 }
@@ -118,11 +174,17 @@ pub(crate) fn run(args: Args) -> ExitCode {
         Command::EchoServer {
             addr,
             limits,
+            server,
+            liveness,
             verbose,
-        } => (
-            "echo-server",
-            runtime.block_on(echo::serve(&addr, limits.options(), verbose)),
-        ),
+        } => {
+            let options = liveness.apply(limits.options(), &server);
+            let listener = server.listener_config();
+            (
+                "echo-server",
+                runtime.block_on(echo::serve(&addr, listener, options, verbose)),
+            )
+        }
         Command::AutobahnClient {
             url,
             agent,
