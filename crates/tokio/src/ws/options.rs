@@ -13,10 +13,24 @@ use rtw_ws::handshake::{ClientBuilder, HandshakeLimits};
 /// | setting | default | what it bounds |
 /// |---|---|---|
 /// | `config.max_write_buffer` | 16 MiB | bytes queued but not written; the sink waits above it |
+/// | `config.ping_interval` | 30 s | quiet time before a keep-alive ping (RFC 6455 §5.5.2) |
+/// | `config.ping_timeout` | 30 s | time for anything to come back after the ping; then the stream yields [`rtw_ws::Error::PingTimeout`] and closes |
+/// | `config.message_timeout` | 60 s | a received message from its first frame to its last (1008 after) |
+/// | `config.max_inflated_message_size` | 16 MiB | a compressed message after inflation (1009 beyond) |
+/// | `config.message_memory` | none | bytes of unfinished messages across the connections sharing one [`rtw_ws::MemoryBudget`] |
 /// | `handshake_timeout` | 10 s | the opening handshake (RFC 6455 §4) |
-/// | `close_timeout` | 5 s | waiting for the peer's close frame after ours (RFC 6455 §7.1.2) |
+/// | `close_timeout` | 5 s | waiting for the peer's close frame after ours (RFC 6455 §7.1.2), and writing what is left once the connection ends |
 /// | `linger` | 1 s | waiting for the peer to close TCP (RFC 6455 §7.1.1) |
-/// | `deflate` | on, [`DeflateConfig::default`] | permessage-deflate (RFC 7692), feature `deflate` |
+/// | `deflate` | on, [`DeflateConfig::default`] | permessage-deflate (RFC 7692), feature `deflate`; zlib state made on first use |
+///
+/// The connection's timers run on one tokio sleep, polled by the stream
+/// and the sink alike: a peer that vanished (half-open TCP) is found
+/// whether the application is reading or blocked sending to it. A slow
+/// reader makes the sink wait once `max_write_buffer` bytes are queued;
+/// if it reads nothing at all, its pong does not come either, and the
+/// ping timeout ends the connection. A server should also cap its
+/// connections and set TCP keepalive: see
+/// [`Listener`](crate::listener::Listener) (feature `listener`).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Options {

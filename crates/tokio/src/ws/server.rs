@@ -15,6 +15,12 @@ use super::stream::WebSocketStream;
 /// options, which accept permessage-deflate (RFC 7692) when the client
 /// offers it and the `deflate` feature is on.
 ///
+/// A server open to untrusted clients takes its sockets from
+/// `rtw_tokio::listener::Listener` (feature `listener`), which caps
+/// connections in total and per address (503 before any upgrade) and sets
+/// TCP keepalive, and shares one [`rtw_ws::MemoryBudget`] among its
+/// connections through [`Options::config`]; see `rtw ws echo-server`.
+///
 /// ```no_run
 /// # async fn demo() -> Result<(), rtw_tokio::ws::WsError> {
 /// use futures_util::{SinkExt, StreamExt};
