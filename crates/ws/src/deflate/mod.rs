@@ -49,22 +49,38 @@
 //! Per connection, with `w_out` the window of our compressor and `w_in`
 //! that of the peer's (both at most 15 bits): the compressor holds about
 //! `4 * 2^w_out + 128 KiB` (zlib's window, hash chains and a hash table of
-//! 2^16 entries at memory level 8), the decompressor `2^w_in + 7 KiB`: about
-//! 300 KiB at the default 15 bits, about 170 KiB at 9 bits. Both exist for
-//! the life of the connection, with or without context takeover (without
-//! it, they are reset after each message, not freed). Decompressed output is
-//! bounded by [`Config::max_message_size`](crate::Config::max_message_size),
-//! counted as it inflates.
+//! 2^16 entries at memory level 8), the decompressor `2^w_in + 7 KiB`:
+//! about 300 KiB at the default 15 bits, about 170 KiB at 9 bits.
+//!
+//! Neither exists until the first compressed message in its direction: a
+//! connection that negotiated permessage-deflate and sent nothing costs
+//! what one without it does. Where a direction has no context takeover
+//! (`*_no_context_takeover`), its state is freed again after
+//! [`DeflateConfig::release_after`] without a compressed message; with
+//! context takeover the state is the context and lives as long as the
+//! connection. A server that holds many mostly idle connections can ask
+//! for `client_no_context_takeover` and use `server_no_context_takeover`.
+//!
+//! Decompressed output is bounded by
+//! [`Config::max_inflated_message_size`](crate::Config::max_inflated_message_size)
+//! (16 MiB by default, below the 64 MiB of uncompressed messages), counted
+//! as it inflates, and by the [`MemoryBudget`](crate::MemoryBudget) that
+//! connections may share.
 //!
 //! # Window bits 8
 //!
 //! RFC 7692 §7.1.2 allows window sizes of 8 to 15 bits, but zlib (and so
-//! zlib-rs) cannot produce raw deflate streams with an 8-bit window. rtw
-//! accepts 8 in every position; when *our* compressor is limited to 8 bits,
-//! it sends every message uncompressed (RSV1 clear), which RFC 7692 §6
-//! permits and every peer reads. A peer limited to 8 bits is read with a
-//! 9-bit window, which decodes any 8-bit stream (and also the 9-bit streams
-//! of zlib-based peers that round 8 up).
+//! zlib-rs) cannot produce raw deflate streams with an 8-bit window. A
+//! server therefore declines an offer with `server_max_window_bits=8`
+//! (§7.1.2.1: "A server declines an extension negotiation offer with this
+//! parameter if the server doesn't support it"), and compresses with 9
+//! bits at least when its own configuration says 8. Accepting such an
+//! offer and answering uncompressed would let a client turn a 65 KB
+//! compressed message into a 64 MiB echo. A client limited by the server
+//! to `client_max_window_bits=8` sends every message uncompressed (RSV1
+//! clear), which §6 permits. A peer limited to 8 bits is read with a 9-bit
+//! window, which decodes any 8-bit stream (and also the 9-bit streams of
+//! zlib-based peers that round 8 up).
 
 mod codec;
 mod params;
