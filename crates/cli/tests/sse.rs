@@ -2,8 +2,8 @@
 //! stdin, serve is read by curl and by parse, over loopback, each step
 //! bounded in time.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Output, Stdio};
+use std::io::{Read, Write};
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -92,49 +92,21 @@ fn parse_fails_on_an_overlong_line() {
     );
 }
 
+mod common;
+use common::Running;
+
 /// A running `rtw sse serve`, killed on drop.
-struct Server {
-    child: Child,
-    addr: String,
-}
+struct Server(Running);
 
 impl Server {
     fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(RTW)
-            .args(["sse", "serve", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawning rtw sse serve");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(TIMEOUT)
-            .expect("the bound address on stdout");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        assert!(addr.starts_with("127.0.0.1:"), "{addr}");
-        Server { child, addr }
+        let mut all = vec!["sse", "serve", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        Server(Running::start(&all))
     }
 
     fn url(&self) -> String {
-        format!("http://{}/events", self.addr)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        format!("http://{}/events", self.0.addr)
     }
 }
 

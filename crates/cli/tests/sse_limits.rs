@@ -3,48 +3,25 @@
 //! late bodies, too many connections from one address. Clients connect
 //! from 127.0.0.1 and 127.0.0.2, both loopback on Linux.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, SocketAddrV4, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::io::{self, Read, Write};
+use std::net::{Ipv4Addr, Shutdown, SocketAddrV4, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const RTW: &str = env!("CARGO_BIN_EXE_rtw");
 /// Longer than any timeout the tests set, far shorter than one that is off.
 const PATIENCE: Duration = Duration::from_secs(5);
 
+mod common;
+use common::Running;
+
 /// `rtw sse serve 127.0.0.1:0 ARGS`, killed on drop.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
+struct Server(Running);
 
 impl Server {
     fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(RTW)
-            .args(["sse", "serve", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawning rtw sse serve");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("`listening on` in time");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .and_then(|addr| addr.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        Server { child, addr }
+        let mut all = vec!["sse", "serve", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        Server(Running::start(&all))
     }
 
     /// A connection from 127.0.0.`last`.
@@ -54,18 +31,11 @@ impl Server {
         let local = SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, last), 0);
         socket.bind(&local.into()).expect("binding the client");
         socket
-            .connect_timeout(&self.addr.into(), PATIENCE)
+            .connect_timeout(&self.0.addr.into(), PATIENCE)
             .expect("connecting");
         let tcp = TcpStream::from(socket);
         tcp.set_read_timeout(Some(PATIENCE)).unwrap();
         tcp
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -1,8 +1,8 @@
 //! `rtw ws echo-server`, `rtw ws client` and `rtw ws autobahn-client` as a
 //! user runs them, over loopback, each step bounded in time.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Output, Stdio};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -14,48 +14,19 @@ use tokio::net::TcpListener;
 const RTW: &str = env!("CARGO_BIN_EXE_rtw");
 const TIMEOUT: Duration = Duration::from_secs(20);
 
+mod common;
+use common::Running;
+
 /// A running `rtw ws echo-server`, killed on drop.
-struct EchoServer {
-    child: Child,
-    port: u16,
-}
+struct EchoServer(Running);
 
 impl EchoServer {
     fn start() -> EchoServer {
-        let mut child = Command::new(RTW)
-            .args(["ws", "echo-server", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawning rtw ws echo-server");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(TIMEOUT)
-            .expect("the bound address on stdout");
-        let port = line
-            .trim()
-            .strip_prefix("listening on 127.0.0.1:")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .parse()
-            .unwrap();
-        EchoServer { child, port }
+        EchoServer(Running::start(&["ws", "echo-server", "127.0.0.1:0"]))
     }
 
     fn url(&self) -> String {
-        format!("ws://127.0.0.1:{}/", self.port)
-    }
-}
-
-impl Drop for EchoServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        format!("ws://{}/", self.0.addr)
     }
 }
 

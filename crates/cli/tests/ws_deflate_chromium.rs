@@ -4,17 +4,13 @@
 //! HTTP server in the test serves the page and takes its report (a POST of
 //! JSON). Loopback only, bounded in time.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::thread;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-const RTW: &str = env!("CARGO_BIN_EXE_rtw");
 /// How long Chromium gets to start, load the page, echo and report.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -66,31 +62,8 @@ impl Drop for Cleanup {
     }
 }
 
-fn echo_server() -> (Child, u16) {
-    let mut child = Command::new(RTW)
-        .args(["ws", "echo-server", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawning rtw ws echo-server");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("bound address");
-    let port = line
-        .trim()
-        .strip_prefix("listening on 127.0.0.1:")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .parse()
-        .unwrap();
-    (child, port)
-}
+mod common;
+use common::Running;
 
 /// One HTTP/1.1 exchange on `tcp`: `Some(body)` for a POST, `None` after
 /// serving the page (or a 404).
@@ -146,11 +119,12 @@ async fn http_exchange(mut tcp: tokio::net::TcpStream) -> Option<Vec<u8>> {
 
 #[tokio::test]
 async fn chromium_negotiates_permessage_deflate_with_the_echo_server() {
-    if Command::new("chromium").arg("--version").output().is_err() {
-        eprintln!("SKIPPED: chromium is not installed (Debian package `chromium`)");
-        return;
+    // A missing peer fails the test (the CI installs Debian's `chromium`).
+    if let Err(e) = Command::new("chromium").arg("--version").output() {
+        panic!("chromium is required by this test and could not be run: {e}");
     }
-    let (server, ws_port) = echo_server();
+    let server = Running::start(&["ws", "echo-server", "127.0.0.1:0"]);
+    let ws_port = server.port();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let http = listener.local_addr().unwrap();
     let profile = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -174,7 +148,7 @@ async fn chromium_negotiates_permessage_deflate_with_the_echo_server() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawning chromium");
-    let _cleanup = Cleanup(vec![server, browser], profile);
+    let _cleanup = Cleanup(vec![browser], profile);
 
     let report = tokio::time::timeout(BROWSER_TIMEOUT, async {
         loop {
