@@ -208,3 +208,70 @@ async fn the_autobahn_client_runs_each_case_then_updates_reports() {
         assert_eq!(lines.last(), Some(&"reports updated for agent rtw test"));
     }
 }
+
+/// A handshake that trickles in a byte at a time is cut off at
+/// `--header-timeout`, and a connection over the per-address cap gets 503
+/// before any upgrade.
+#[test]
+fn echo_server_bounds_slow_handshakes_and_connections_per_address() {
+    use std::io::Read;
+    use std::net::TcpStream;
+    use std::time::Instant;
+
+    let server = Running::start(&[
+        "ws",
+        "echo-server",
+        "127.0.0.1:0",
+        "--header-timeout",
+        "1",
+        "--max-connections-per-ip",
+        "2",
+    ]);
+    let mut slow = TcpStream::connect(server.addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let start = Instant::now();
+    let mut closed = None;
+    for byte in b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+        .iter()
+        .cycle()
+    {
+        if start.elapsed() > Duration::from_secs(5) {
+            break;
+        }
+        if slow.write_all(&[*byte]).is_err() {
+            closed = Some(start.elapsed());
+            break;
+        }
+        let mut buf = [0; 512];
+        match slow.read(&mut buf) {
+            Ok(_) => {
+                // The 400 of a timed-out handshake, or end of file.
+                closed = Some(start.elapsed());
+                break;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => {
+                closed = Some(start.elapsed());
+                break;
+            }
+        }
+    }
+    let closed = closed.expect("a trickling handshake still open after 5 s");
+    assert!(closed >= Duration::from_millis(900), "{closed:?}");
+
+    // Two connections from 127.0.0.1 are held; the third gets 503.
+    let _held: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(server.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut third = TcpStream::connect(server.addr).unwrap();
+    third.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let mut answer = Vec::new();
+    let _ = third.read_to_end(&mut answer);
+    assert!(
+        answer.starts_with(b"HTTP/1.1 503"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+}
