@@ -264,7 +264,7 @@ fn echo_server_bounds_slow_handshakes_and_connections_per_address() {
     let _held: Vec<TcpStream> = (0..2)
         .map(|_| TcpStream::connect(server.addr).unwrap())
         .collect();
-    std::thread::sleep(Duration::from_millis(200));
+    thread::sleep(Duration::from_millis(200));
     let mut third = TcpStream::connect(server.addr).unwrap();
     third.set_read_timeout(Some(TIMEOUT)).unwrap();
     let mut answer = Vec::new();
