@@ -121,3 +121,43 @@ async fn a_peer_that_answers_pings_stays_connected() {
     server.close().await.unwrap();
     assert!(reader.await.unwrap() >= 9);
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_unfinished_message_ends_the_connection_at_its_deadline() {
+    let options = Options::with_config(Config {
+        message_timeout: Some(Duration::from_secs(2)),
+        ..Config::default()
+    });
+    let (mut server, client) = connected(64 * 1024, options).await;
+    // The client's first fragment arrives with the server already waiting
+    // for input: the deadline it starts must re-arm the server's timer.
+    let reading = tokio::spawn(async move {
+        let start = Instant::now();
+        (server.next().await, start.elapsed())
+    });
+    tokio::task::yield_now().await;
+    let mut client = client;
+    let frame = {
+        let mut b = bytes::BytesMut::new();
+        rtw_ws::frame::encode_frame(
+            &mut b,
+            rtw_ws::frame::OpCode::Binary,
+            false,
+            0,
+            Some([1, 2, 3, 4]),
+            &[0; 100],
+        );
+        b
+    };
+    use tokio::io::AsyncWriteExt;
+    client.get_mut().write_all(&frame).await.unwrap();
+    let (item, elapsed) = reading.await.unwrap();
+    assert!(
+        matches!(
+            item,
+            Some(Err(WsError::Ws(rtw_ws::Error::MessageTimeout { .. })))
+        ),
+        "{item:?}"
+    );
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+}

@@ -51,6 +51,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
             if self.conn.state() != State::Closing || self.read_eof || self.poll_close_timer(cx) {
                 return Poll::Ready(());
             }
+            self.poll_timer(cx);
             ready!(self.poll_read_more(cx));
             if self.read_eof {
                 self.wakers.notify(Side::Read);

@@ -175,7 +175,9 @@ impl<S> Core<S> {
     /// Drive the connection's timers: when [`Connection::poll_timeout`]
     /// is due, call [`Connection::handle_timeout`] (which may queue a
     /// keep-alive ping or fail the connection) and wake both sides. Every
-    /// poll of the stream and the sink calls it, so one sleep serves them.
+    /// poll of the stream and the sink calls it, so one sleep serves them,
+    /// and so does every wait for input, after the input before it moved
+    /// the deadlines (a message's first frame starts its deadline).
     pub(super) fn poll_timer(&mut self, cx: &mut Context<'_>) {
         // Each round either arms the sleep or moves the connection past a
         // deadline; a few rounds are plenty.
@@ -185,6 +187,13 @@ impl<S> Core<S> {
                 return;
             };
             let at = tokio::time::Instant::from_std(at);
+            if let Some(sleep) = &self.timer
+                && sleep.deadline() == at
+                && !sleep.is_elapsed()
+            {
+                // Armed for this deadline, with our (stable) waker.
+                return;
+            }
             let sleep = match &mut self.timer {
                 Some(sleep) => {
                     if sleep.deadline() != at {

@@ -57,6 +57,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
                 return Poll::Ready(None);
             }
             self.nudge_write(cx);
+            self.poll_timer(cx);
             ready!(self.poll_read_more(cx));
             if self.read_eof {
                 // The writing side may wait for exactly this.
