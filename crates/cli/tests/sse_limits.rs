@@ -19,9 +19,7 @@ struct Server(Running);
 
 impl Server {
     fn start(args: &[&str]) -> Server {
-        let mut all = vec!["sse", "serve", "127.0.0.1:0"];
-        all.extend_from_slice(args);
-        Server(Running::start(&all))
+        Server(Running::serve(&["sse", "serve"], args))
     }
 
     /// A connection from 127.0.0.`last`.

@@ -4,8 +4,8 @@
 //! client against the Binding server over loopback, each step bounded in
 //! time.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Output, Stdio};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -346,53 +346,18 @@ fn decode_refuses_two_kinds_of_credentials() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+mod common;
+use common::Running;
+
 /// A running `rtw stun server`, killed when dropped.
-struct ServerProcess {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server() -> ServerProcess {
-    let mut child = Command::new(RTW)
-        .args(["stun", "server", "127.0.0.1:0", "--verbose"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawning rtw stun server");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = match rx.recv_timeout(TIMEOUT) {
-        Ok(line) => line,
-        Err(_) => {
-            let _ = child.kill();
-            panic!("rtw stun server printed nothing in {TIMEOUT:?}");
-        }
-    };
-    let port = line
-        .trim()
-        .strip_prefix("listening on 127.0.0.1:")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .parse()
-        .unwrap();
-    ServerProcess { child, port }
+fn start_server() -> Running {
+    Running::serve(&["stun", "server"], &["--verbose"])
 }
 
 #[test]
 fn binding_against_our_server_prints_the_mapped_address() {
     let server = start_server();
-    let target = format!("127.0.0.1:{}", server.port);
+    let target = format!("127.0.0.1:{}", server.port());
     let out = rtw(&["stun", "binding", &target, "--verbose"], b"");
     assert!(out.status.success(), "{}", text(&out.stderr));
     // stderr: `local 0.0.0.0:PORT -> server ...`; stdout: 127.0.0.1:PORT.

@@ -48,6 +48,14 @@ impl Running {
         Running { child, addr }
     }
 
+    /// Start `rtw COMMAND... 127.0.0.1:0 ARGS...`.
+    pub fn serve(command: &[&str], args: &[&str]) -> Running {
+        let mut all = command.to_vec();
+        all.push("127.0.0.1:0");
+        all.extend_from_slice(args);
+        Running::start(&all)
+    }
+
     /// The port.
     pub fn port(&self) -> u16 {
         self.addr.port()
