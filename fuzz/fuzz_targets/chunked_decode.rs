@@ -33,6 +33,7 @@
 use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
 use libfuzzer_sys::fuzz_target;
+use rtw_fuzz::cut_points;
 use rtw_chunked::{
     ChunkExtension, ChunkHeader, Config, Decoder, Encoder, Error, Frame, Limits, TrailerPolicy,
     is_prohibited_trailer,
@@ -184,46 +185,6 @@ fn lenient(report_chunk_headers: bool) -> Config {
         },
         report_chunk_headers,
         trailer_policy: TrailerPolicy::Reject,
-    }
-}
-
-/// Where to cut a body of `len` bytes for the incremental decode: the end
-/// of each piece, increasing, the last one `len` (none for an empty body).
-fn cut_points(len: usize, pattern: u8, param: u8) -> Vec<usize> {
-    match pattern {
-        // Byte by byte: every state boundary falls between two calls.
-        0 => (1..=len).collect(),
-        // A fixed stride of 1 to 256 bytes.
-        1 => {
-            let stride = 1 + usize::from(param);
-            let mut cuts: Vec<usize> = (stride..len).step_by(stride).collect();
-            cuts.push(len);
-            cuts
-        }
-        // Pseudo-random pieces of 0 to 15 bytes, seeded by `param`; an
-        // empty piece is a decode call with no new bytes.
-        2 => {
-            let mut state = 0x9E37_79B9_u32 ^ u32::from(param);
-            let mut cuts = Vec::new();
-            let mut pos = 0;
-            while pos < len {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                pos = (pos + (state % 16) as usize).min(len);
-                cuts.push(pos);
-            }
-            cuts
-        }
-        // Two pieces, cut at `param` (one piece when `param >= len`).
-        _ => {
-            let cut = usize::from(param).min(len);
-            if cut == len {
-                vec![len]
-            } else {
-                vec![cut, len]
-            }
-        }
     }
 }
 

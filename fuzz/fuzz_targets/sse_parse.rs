@@ -34,6 +34,7 @@
 
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
+use rtw_fuzz::cut_points;
 use rtw_sse::{Config, Error, Event, Item, Limits, Message, Parser, write_comment};
 
 fuzz_target!(|input: &[u8]| {
@@ -89,45 +90,6 @@ fn small(p: u8) -> Limits {
     Limits {
         max_line_len: usize::from(p & 0x0f) * 3,
         max_event_size: usize::from(p >> 4) * 5,
-    }
-}
-
-/// Where to cut a stream of `len` bytes: the end of each piece,
-/// increasing, the last one `len`.
-fn cut_points(len: usize, pattern: u8, param: u8) -> Vec<usize> {
-    match pattern {
-        // Byte by byte: a CR and its LF, a BOM, a line end and the line
-        // all fall across calls.
-        0 => (1..=len).collect(),
-        // A fixed stride of 1 to 256 bytes.
-        1 => {
-            let stride = 1 + usize::from(param);
-            let mut cuts: Vec<usize> = (stride..len).step_by(stride).collect();
-            cuts.push(len);
-            cuts
-        }
-        // Pseudo-random pieces of 0 to 7 bytes, seeded by `param`; an
-        // empty piece is a decode call with no new bytes.
-        2 => {
-            let mut state = 0x2545_F491_u32 | u32::from(param) << 8 | 1;
-            let mut cuts = Vec::new();
-            let mut at = 0;
-            loop {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                at = (at + (state & 7) as usize).min(len);
-                cuts.push(at);
-                if at == len {
-                    return cuts;
-                }
-            }
-        }
-        // Two pieces cut at `param`.
-        _ => {
-            let cut = usize::from(param).min(len);
-            vec![cut, len]
-        }
     }
 }
 

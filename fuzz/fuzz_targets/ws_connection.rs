@@ -51,6 +51,7 @@ use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use libfuzzer_sys::fuzz_target;
+use rtw_fuzz::cut_points;
 use rtw_ws::frame::{FrameDecoder, OpCode};
 use rtw_ws::{
     CloseCode, CloseFrame, Config, Connection, Error, Event, Message, MessageKind, Role,
@@ -284,37 +285,6 @@ impl Run {
             self.output.len() - before
         );
         assert_eq!(conn.buffered_amount(), 0, "bytes left after poll_transmit");
-    }
-}
-
-/// Where to cut `len` bytes for run B: the end of each piece, increasing,
-/// the last one `len`.
-fn cut_points(len: usize, pattern: u8, param: u8) -> Vec<usize> {
-    match pattern {
-        0 => (1..=len).collect(),
-        1 => {
-            let stride = 1 + usize::from(param);
-            let mut cuts: Vec<usize> = (stride..len).step_by(stride).collect();
-            cuts.push(len);
-            cuts
-        }
-        2 => {
-            let mut state = 0x9E37_79B9_u32 ^ u32::from(param);
-            let mut cuts = Vec::new();
-            let mut pos = 0;
-            while pos < len {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                pos = (pos + (state % 16) as usize).min(len);
-                cuts.push(pos);
-            }
-            cuts
-        }
-        _ => {
-            let cut = usize::from(param).min(len);
-            vec![cut, len]
-        }
     }
 }
 
