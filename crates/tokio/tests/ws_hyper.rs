@@ -1,6 +1,7 @@
 //! A hyper 1.x server upgrades a request after `ServerHandshake::accept`
-//! checked it (RFC 6455 §4.2), and `WebSocketStream::from_upgraded` speaks
-//! WebSocket on the upgraded connection with our client.
+//! checked it (RFC 6455 §4.2) and agreed to permessage-deflate (RFC 7692),
+//! and `WebSocketStream::from_negotiated` speaks WebSocket on the upgraded
+//! connection with our client, compressed messages included.
 #![cfg(feature = "ws")]
 
 mod ws_support;
@@ -15,8 +16,11 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use rtw_tokio::ws::{CloseCode, CloseFrame, Message, Options, Role, WebSocketStream, connect};
-use rtw_ws::handshake::ServerHandshake;
+use rtw_tokio::ws::deflate::{DeflateConfig, WithDeflate};
+use rtw_tokio::ws::{
+    CloseCode, CloseFrame, Message, Options, ServerHandshake, WebSocketStream, connect,
+};
+use rtw_ws::handshake::DefaultPolicy;
 use tokio::sync::mpsc;
 use ws_support::{listener, url, within};
 
@@ -26,7 +30,9 @@ async fn handle(
     mut request: Request<Incoming>,
     seen: mpsc::UnboundedSender<Message>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    let negotiated = match ServerHandshake::new().accept(&request) {
+    let handshake =
+        ServerHandshake::with_policy(WithDeflate::new(DefaultPolicy, DeflateConfig::default()));
+    let negotiated = match handshake.accept(&request) {
         Ok(n) => n,
         Err(e) => {
             let mut response = Response::new(Full::from(e.to_string()));
@@ -34,12 +40,13 @@ async fn handle(
             return Ok(response);
         }
     };
+    let response = negotiated.response.clone();
     let upgrade = hyper::upgrade::on(&mut request);
     tokio::spawn(async move {
         let upgraded = within("hyper upgrade", upgrade).await.unwrap();
-        let mut ws = WebSocketStream::from_upgraded(
+        let mut ws = WebSocketStream::from_negotiated(
             TokioIo::new(upgraded),
-            Role::Server,
+            &negotiated,
             Options::default(),
         )
         .unwrap();
@@ -51,7 +58,7 @@ async fn handle(
             seen.send(m).unwrap();
         }
     });
-    let (parts, ()) = negotiated.response.into_parts();
+    let (parts, ()) = response.into_parts();
     Ok(Response::from_parts(parts, Full::default()))
 }
 
@@ -98,6 +105,10 @@ async fn a_hyper_upgrade_speaks_websocket_with_our_client() {
         negotiated.response.status(),
         StatusCode::SWITCHING_PROTOCOLS
     );
+    let extensions = negotiated.response.headers()["sec-websocket-extensions"]
+        .to_str()
+        .unwrap();
+    assert!(extensions.starts_with("permessage-deflate"), "{extensions}");
     ws.send(Message::text("through hyper")).await.unwrap();
     assert_eq!(
         within("echo", ws.next()).await.unwrap().unwrap(),
@@ -135,4 +146,30 @@ async fn a_hyper_upgrade_speaks_websocket_with_our_client() {
         seen[2],
         Message::Close(Some(CloseFrame::new(CloseCode(4321), "bye")))
     );
+}
+
+/// A handshake that accepted an extension the stream cannot run is refused
+/// when the stream is built, not on the first frame that uses it.
+#[test]
+fn an_extension_the_stream_cannot_run_is_refused_up_front() {
+    let handshake = ServerHandshake::with_policy(
+        rtw_tokio::ws::ServerPolicy::new()
+            .extension_negotiator(|offers: &[rtw_ws::handshake::ExtensionOffer]| offers.to_vec()),
+    );
+    let request = Request::get("/")
+        .header("host", "example.com")
+        .header("upgrade", "websocket")
+        .header("connection", "Upgrade")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-extensions", "x-custom")
+        .body(())
+        .unwrap();
+    let negotiated = handshake.accept(&request).unwrap();
+    assert_eq!(negotiated.extensions.len(), 1);
+    let (io, _peer) = tokio::io::duplex(64);
+    match WebSocketStream::from_negotiated(io, &negotiated, Options::default()) {
+        Err(rtw_tokio::ws::WsError::UnsupportedExtension { name }) => assert_eq!(name, "x-custom"),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
 }

@@ -2,6 +2,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+/// The `http` crate, whose types this crate's API uses (header maps,
+/// requests and responses).
+pub use http;
+
 mod budget;
 mod close;
 mod config;

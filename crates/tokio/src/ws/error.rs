@@ -26,6 +26,15 @@ pub enum WsError {
     #[cfg(feature = "deflate")]
     #[error(transparent)]
     Deflate(#[from] rtw_ws::deflate::DeflateError),
+    /// The opening handshake accepted an extension this stream cannot run
+    /// ([`WebSocketStream::from_negotiated`](super::WebSocketStream::from_negotiated)):
+    /// any but permessage-deflate, or that one without the `deflate`
+    /// feature. Frames with its reserved bits would fail the connection.
+    #[error("the handshake accepted extension {name:?}, which this stream cannot run")]
+    UnsupportedExtension {
+        /// The extension's name as accepted.
+        name: String,
+    },
     /// The URL to connect to is not a valid URI.
     #[error("invalid WebSocket URL {url:?}: {reason}")]
     InvalidUrl {

@@ -5,8 +5,12 @@
 //!   TCP, or [`client_from_stream`] over a transport of its own (TLS, say).
 //! - A server calls [`accept`] / [`accept_with`] on an accepted transport,
 //!   or, when an HTTP server (hyper) did the handshake with
-//!   [`ServerHandshake::accept`](rtw_ws::handshake::ServerHandshake::accept),
-//!   [`WebSocketStream::from_upgraded`] on the upgraded connection.
+//!   [`ServerHandshake::accept`] (its rejection for a bad request is
+//!   [`HandshakeError::rejection`](rtw_ws::handshake::HandshakeError::rejection)),
+//!   [`WebSocketStream::from_negotiated`] on the upgraded connection, which
+//!   uses what the handshake agreed (permessage-deflate included). The
+//!   handshake types and [`deflate`] are re-exported here, so a hyper
+//!   server needs no direct dependency on rtw-ws.
 //!
 //! Each gives a [`WebSocketStream`]: a `Stream` of received [`Message`]s
 //! and a `Sink` of messages to send with a bounded write buffer. It answers
@@ -67,7 +71,12 @@ pub use client::{client_from_stream, connect, connect_with};
 pub use error::WsError;
 pub use options::{ClientOptions, Options};
 pub use random::OsRandom;
-pub use rtw_ws::{CloseCode, CloseFrame, Config, Message, Role, State};
+#[cfg(feature = "deflate")]
+pub use rtw_ws::deflate;
+pub use rtw_ws::handshake::{
+    ClientHandshake, HandshakeError, ServerHandshake, ServerNegotiated, ServerPolicy,
+};
+pub use rtw_ws::{CloseCode, CloseFrame, Config, MemoryBudget, Message, Role, State};
 pub use server::{accept, accept_with};
 pub use split::{WsReader, WsWriter};
 pub use stream::WebSocketStream;

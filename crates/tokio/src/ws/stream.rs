@@ -48,12 +48,49 @@ pub struct WebSocketStream<S> {
 
 impl<S> WebSocketStream<S> {
     /// A stream over `io`, which already completed the opening handshake in
-    /// `role`: a hyper upgrade (`hyper::upgrade::on` wrapped in
+    /// `role`, with no extension in use unless [`Options`] says so
+    /// ([`Options::negotiated_deflate`]); a server upgraded by hyper should
+    /// use [`from_negotiated`](Self::from_negotiated) instead. Transports: a hyper upgrade (`hyper::upgrade::on` wrapped in
     /// `hyper_util::rt::TokioIo`), or a transport whose handshake was done
     /// by hand. Fails only if the operating system has no entropy for
     /// masking keys.
     pub fn from_upgraded(io: S, role: Role, options: Options) -> Result<Self, WsError> {
         Self::from_raw_parts(io, role, options, BytesMut::new())
+    }
+
+    /// A server stream over `io`, upgraded after `negotiated` was answered
+    /// (by hyper, say: `hyper::upgrade::on` wrapped in
+    /// `hyper_util::rt::TokioIo`). What the handshake agreed is taken from
+    /// `negotiated`, so permessage-deflate, when the policy accepted it
+    /// (RFC 7692), is used as agreed: prefer this to
+    /// [`from_upgraded`](Self::from_upgraded), which cannot know.
+    ///
+    /// Fails with [`WsError::UnsupportedExtension`] when the handshake
+    /// accepted an extension this stream cannot run (any but
+    /// permessage-deflate, or that one without the `deflate` feature), and
+    /// with [`WsError::Deflate`] when its parameters break RFC 7692.
+    pub fn from_negotiated(
+        io: S,
+        negotiated: &rtw_ws::handshake::ServerNegotiated,
+        options: Options,
+    ) -> Result<Self, WsError> {
+        #[cfg(feature = "deflate")]
+        let deflate = rtw_ws::deflate::EXTENSION_NAME;
+        #[cfg(not(feature = "deflate"))]
+        let deflate = "";
+        if let Some(other) = negotiated.extensions.iter().find(|e| !e.is(deflate)) {
+            return Err(WsError::UnsupportedExtension {
+                name: other.name.clone(),
+            });
+        }
+        #[cfg(feature = "deflate")]
+        let options = {
+            let mut options = options;
+            options.negotiated =
+                rtw_ws::deflate::DeflateParams::from_extensions(&negotiated.extensions)?;
+            options
+        };
+        Self::from_upgraded(io, Role::Server, options)
     }
 
     /// Like [`from_upgraded`](Self::from_upgraded), with `already_read`:
