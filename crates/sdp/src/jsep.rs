@@ -6,8 +6,8 @@ use std::fmt;
 
 use crate::access::LineTable;
 use crate::attributes::{
-    AttributeValue, Direction, Extmap, Fingerprint, Fmtp, Group, IcePwd, IceUfrag, RtcpMux,
-    RtcpMuxOnly, RtpMap, Setup, check_known,
+    AttributeValue, Direction, EndOfCandidates, Extmap, Fingerprint, Fmtp, Group, IcePwd, IceUfrag,
+    RtcpMux, RtcpMuxOnly, RtpMap, Setup, check_known,
 };
 use crate::{Level, MediaDescription, SessionDescription};
 
@@ -46,6 +46,12 @@ pub enum JsepRule {
     DuplicateExtmapId,
     /// `rtcp-mux-only` without `rtcp-mux` (RFC 8858 §3).
     RtcpMuxOnlyWithoutRtcpMux,
+    /// A second `a=end-of-candidates` in one media section (or at session
+    /// level): the indication that gathering is complete is a property
+    /// attribute given at most once per section (RFC 8840, RFC 8838
+    /// §8.2; RFC 8839 §5 for the ICE attributes it ends). The problem is
+    /// reported at the second one.
+    RepeatedEndOfCandidates,
 }
 
 impl fmt::Display for JsepRule {
@@ -81,6 +87,9 @@ impl fmt::Display for JsepRule {
             }
             JsepRule::RtcpMuxOnlyWithoutRtcpMux => {
                 "rtcp-mux-only needs rtcp-mux beside it (RFC 8858 §3)"
+            }
+            JsepRule::RepeatedEndOfCandidates => {
+                "a=end-of-candidates at most once per section (RFC 8840, RFC 8838 §8.2)"
             }
         })
     }
@@ -306,6 +315,19 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        let mut ends = attributes
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.name == EndOfCandidates::NAME)
+            .map(|(i, _)| i);
+        if let (Some(_), Some(second)) = (ends.next(), ends.next()) {
+            let line = self.lines.line_of_attribute(level, second);
+            self.report(
+                line,
+                JsepRule::RepeatedEndOfCandidates,
+                "a=end-of-candidates",
+            );
+        }
         let has = |name: &str| attributes.iter().any(|a| a.name == name);
         if has(RtcpMuxOnly::NAME) && !has(RtcpMux::NAME) {
             let i = attributes
@@ -363,8 +385,9 @@ impl SessionDescription {
     /// credentials, and DTLS sections a fingerprint and a setup role (at
     /// their own level, the session level, or in a section of their BUNDLE
     /// group); rtpmap and fmtp describe listed formats and every dynamic
-    /// payload type has an rtpmap; at most one direction and unique
-    /// extmap ids per section; rtcp-mux-only comes with rtcp-mux.
+    /// payload type has an rtpmap; at most one direction, at most one
+    /// end-of-candidates and unique extmap ids per section; rtcp-mux-only
+    /// comes with rtcp-mux.
     ///
     /// Returns every problem found, in line order; empty when the
     /// description passes.

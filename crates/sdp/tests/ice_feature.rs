@@ -33,8 +33,8 @@ fn every_chromium_candidate_is_typed() {
     assert_eq!(all.len(), 8);
     let mut mdns = 0;
     for c in &all {
-        let t = c.typed().unwrap_or_else(|e| panic!("{}: {e}", c.0));
-        assert_eq!(t.to_string(), c.0);
+        let t = c.typed().unwrap_or_else(|e| panic!("{}: {e}", c.value()));
+        assert_eq!(t.to_string(), c.value());
         assert_eq!(t.foundation, c.foundation());
         assert_eq!(
             (t.component, t.priority, t.port),
@@ -62,8 +62,10 @@ fn every_chromium_candidate_is_typed() {
 fn other_browsers_and_rfc_examples_are_typed() {
     for dir in ["firefox", "safari", "rfc8829"] {
         for c in candidates(dir) {
-            let t = c.typed().unwrap_or_else(|e| panic!("{dir}: {}: {e}", c.0));
-            assert_eq!(t.to_string(), c.0, "{dir}");
+            let t = c
+                .typed()
+                .unwrap_or_else(|e| panic!("{dir}: {}: {e}", c.value()));
+            assert_eq!(t.to_string(), c.value(), "{dir}");
         }
     }
 }

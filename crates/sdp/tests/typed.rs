@@ -92,7 +92,7 @@ fn chromium_offer_typed() {
     let candidates: Vec<Candidate> = audio.get_all::<Candidate>().map(Result::unwrap).collect();
     assert!(!candidates.is_empty());
     for c in &candidates {
-        assert!(c.address().ends_with(".local"), "{}", c.0);
+        assert!(c.address().ends_with(".local"), "{}", c.value());
         assert_eq!(c.kind(), "host");
     }
     let feedback: Vec<RtcpFb> = audio.get_all::<RtcpFb>().map(Result::unwrap).collect();
@@ -216,6 +216,46 @@ fn broken_offers_are_reported_at_their_line() {
 }
 
 #[test]
+fn a_second_end_of_candidates_in_a_section_is_reported_at_its_line() {
+    let last_audio_candidate = "a=candidate:2357875166 1 udp 2113942271 38b9f68d-6b43-40b3-b36b-a4a56b5af4eb.local 42389 typ host generation 0 network-cost 999";
+    let rule = JsepRule::RepeatedEndOfCandidates;
+    // Once in each section passes.
+    let mut sd = corpus("offer.sdp");
+    for m in &mut sd.media {
+        m.push(&EndOfCandidates);
+    }
+    assert!(sd.check_jsep().is_empty(), "{:#?}", sd.check_jsep());
+    // Twice in the audio section: reported at the second, once.
+    let twice = format!("{last_audio_candidate}\r\na=end-of-candidates\r\na=end-of-candidates");
+    let (line, problems) = broken(last_audio_candidate, &twice);
+    let hits: Vec<_> = problems.iter().filter(|p| p.rule == rule).collect();
+    assert_eq!(hits.len(), 1, "{problems:#?}");
+    assert_eq!(hits[0].line, line + 2, "{}", hits[0]);
+    assert!(hits[0].to_string().contains("end-of-candidates"));
+    // Apart, with the candidate between them, it is still the same section.
+    let apart = format!("a=end-of-candidates\r\n{last_audio_candidate}\r\na=end-of-candidates");
+    let (line, problems) = broken(last_audio_candidate, &apart);
+    let hits: Vec<_> = problems
+        .iter()
+        .filter(|p| p.rule == rule)
+        .map(|p| p.line)
+        .collect();
+    assert_eq!(hits, [line + 2], "{problems:#?}");
+    // At session level too.
+    let mut sd = corpus("offer.sdp");
+    sd.attributes.push(EndOfCandidates.to_attribute());
+    sd.attributes.push(EndOfCandidates.to_attribute());
+    let last = sd.line_of_attribute(Level::Session, sd.attributes.len() - 1);
+    let hits: Vec<_> = sd
+        .check_jsep()
+        .into_iter()
+        .filter(|p| p.rule == rule)
+        .map(|p| p.line)
+        .collect();
+    assert_eq!(hits, [last]);
+}
+
+#[test]
 fn missing_transport_attributes_are_reported_at_the_m_line() {
     let sd = corpus("offer.sdp");
     for (name, rule) in [
@@ -315,7 +355,7 @@ fn build_edit_and_write_an_offer() {
     });
     audio.push(&EndOfCandidates);
     audio.add_candidate(
-        &Candidate::parse_value(Some("1 1 udp 2122260223 192.0.2.1 54400 typ host")).unwrap(),
+        &Candidate::parse("candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host").unwrap(),
     );
     sd.media.push(audio);
     assert!(sd.check_jsep().is_empty(), "{:#?}", sd.check_jsep());

@@ -3,16 +3,19 @@
 //! - [`Parser`]: the event-stream parser and interpreter, exactly to the
 //!   standard's algorithm, incremental and linear-time.
 //! - [`Message`] and [`write_comment`]: the serializer, which never lets
-//!   data inject fields.
+//!   data inject fields. An [`EventName`] or [`EventId`] is checked once,
+//!   and [`Message::with_event`] / [`Message::with_id`] then cannot fail.
 //! - [`EventSource`]: the client's processing model (ready states,
 //!   reconnection time, `Last-Event-ID`) as a sans-IO state machine that
 //!   says when to connect and when to wait, with time passed in.
 //!
 //! ```
 //! use bytes::BytesMut;
-//! use rtw_sse::{Item, Message, Parser};
+//! use rtw_sse::{EventId, Item, Message, Parser};
 //!
-//! let mut wire = Message::new("line one\nline two").id("42")?.to_bytes();
+//! let mut wire = Message::new("line one\nline two")
+//!     .with_id(EventId::from_static("42"))
+//!     .to_bytes();
 //! let mut parser = Parser::new();
 //! match parser.decode(&mut wire)? {
 //!     Some(Item::Event(e)) => {
@@ -42,4 +45,4 @@ pub use eventsource::{
 };
 pub use limits::{Config, Limits};
 pub use parser::Parser;
-pub use serialize::{Message, write_comment};
+pub use serialize::{EventId, EventName, Message, write_comment};

@@ -92,11 +92,68 @@ impl AttributeValue for IceOptions {
 ///
 /// The value is kept as written, after its fixed fields are checked
 /// against the grammar; the fully typed candidate (related address,
-/// extension attributes, priority formula) is the ICE crate's.
+/// extension attributes, priority formula) is the ICE crate's. The value is
+/// private, so a `Candidate` always holds a checked value: build one with
+/// [`Candidate::parse`] (or [`AttributeValue::parse_value`]) and read it
+/// back with [`Candidate::value`].
+///
+/// A candidate trickled by a browser (`RTCIceCandidate.candidate` of W3C
+/// WebRTC 1.0) is the whole `candidate-attribute` of RFC 8839 §5.1, with
+/// its `candidate:` prefix, which [`Candidate::parse`] takes as it is:
+///
+/// ```
+/// use rtw_sdp::attributes::Candidate;
+///
+/// let from_browser = "candidate:842163049 1 udp 1677729535 198.51.100.7 46154 typ srflx raddr 0.0.0.0 rport 0";
+/// let c = Candidate::parse(from_browser)?;
+/// assert_eq!((c.kind(), c.port()), ("srflx", 46154));
+/// assert!(c.value().starts_with("842163049 1 udp"));
+/// // The same candidate as an SDP line, or as the bare attribute value:
+/// assert_eq!(Candidate::parse(&format!("a={from_browser}"))?, c);
+/// assert_eq!(Candidate::parse(c.value())?, c);
+/// # Ok::<(), rtw_sdp::attributes::AttributeError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Candidate(pub String);
+pub struct Candidate(String);
+
+/// The rule broken by a text given to [`Candidate::parse`] that starts with
+/// a prefix other than `candidate:` or `a=candidate:`.
+const PREFIX_RULE: &str =
+    "expected the prefix candidate: or a=candidate: or none before the foundation (RFC 8839 §5.1)";
+
+/// The rule broken by an attribute value that starts with a prefix (such
+/// as `candidate:` given twice): the value begins with the foundation.
+const VALUE_PREFIX_RULE: &str = "the value must begin with the foundation, without a candidate: prefix (RFC 8839 §5.1); Candidate::parse takes the prefix";
 
 impl Candidate {
+    /// Read a candidate from the attribute value
+    /// (`842163049 1 udp ...`), from the `candidate:...` string a browser
+    /// gives as `RTCIceCandidate.candidate` (the `candidate-attribute` of
+    /// RFC 8839 §5.1), or from a whole `a=candidate:...` line without its
+    /// line end.
+    ///
+    /// A text with another prefix (`a=ice-ufrag:...`, `cand:...`) fails
+    /// with an error that names the expected prefixes, not the foundation.
+    pub fn parse(text: &str) -> Result<Self, AttributeError> {
+        let value = match text.strip_prefix("a=") {
+            Some(line) => line
+                .strip_prefix("candidate:")
+                .ok_or(AttributeError::new(Self::NAME, PREFIX_RULE))?,
+            None => text.strip_prefix("candidate:").unwrap_or(text),
+        };
+        let first = value.split(' ').next().unwrap_or_default();
+        if first.contains(['=', ':']) {
+            return Err(AttributeError::new(Self::NAME, PREFIX_RULE));
+        }
+        Self::parse_value(Some(value))
+    }
+
+    /// The attribute value as written (without `candidate:`), e.g.
+    /// `842163049 1 udp 1677729535 198.51.100.7 46154 typ srflx ...`.
+    pub fn value(&self) -> &str {
+        &self.0
+    }
+
     fn field(&self, i: usize) -> &str {
         self.0.split(' ').nth(i).unwrap_or_default()
     }
@@ -171,6 +228,11 @@ impl AttributeValue for Candidate {
         else {
             return Err(err(RULE));
         };
+        if foundation.contains(':') {
+            // `candidate:1 1 udp ...` passed as the value: say so rather
+            // than blame the foundation.
+            return Err(err(VALUE_PREFIX_RULE));
+        }
         if foundation.len() > 32 || !is_ice_chars(foundation) {
             return Err(err("foundation must be 1 to 32 ice-chars (RFC 8839 §5.1)"));
         }
@@ -256,6 +318,42 @@ mod tests {
             "f-1 1 udp 1 1.2.3.4 9 typ host",
         ] {
             assert!(Candidate::parse_value(Some(bad)).is_err(), "{bad}");
+            assert!(Candidate::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn parse_takes_the_browser_and_line_prefixes() {
+        let value = "1467250027 1 udp 2122260223 192.168.0.196 46243 typ host generation 0";
+        let bare = Candidate::parse(value).unwrap();
+        assert_eq!(bare.value(), value);
+        for text in [format!("candidate:{value}"), format!("a=candidate:{value}")] {
+            let c = Candidate::parse(&text).unwrap();
+            assert_eq!(c, bare, "{text}");
+            assert_eq!(c.value(), value);
+            assert_eq!(c.to_value().as_deref(), Some(value));
+        }
+    }
+
+    #[test]
+    fn a_wrong_prefix_is_named_as_such() {
+        let value = "1 1 udp 1 192.0.2.1 9 typ host";
+        for text in [
+            format!("cand:{value}"),
+            format!("a=cand:{value}"),
+            format!("a={value}"),
+            format!("candidate:candidate:{value}"),
+            format!("a=candidate:a=candidate:{value}"),
+            format!("ice-ufrag:{value}"),
+        ] {
+            let e = Candidate::parse(&text).unwrap_err();
+            assert_eq!(e.reason, PREFIX_RULE, "{text}");
+            assert!(e.to_string().contains("prefix"), "{e}");
+        }
+        // The trait reads the attribute value, which has no prefix: given
+        // one, it says so instead of blaming the foundation.
+        let e = Candidate::parse_value(Some(&format!("candidate:{value}"))).unwrap_err();
+        assert_eq!(e.reason, VALUE_PREFIX_RULE);
+        assert!(!e.reason.starts_with("foundation"));
     }
 }
