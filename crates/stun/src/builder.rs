@@ -16,12 +16,52 @@ enum Stage {
     AfterFingerprint,
 }
 
-/// Builds a message into a [`BytesMut`], keeping the header's length field
-/// up to date as attributes are added.
+/// Builds a message (RFC 8489 §5, §14) into a [`BytesMut`], keeping the
+/// header's length field up to date as attributes are added.
 ///
-/// MESSAGE-INTEGRITY, MESSAGE-INTEGRITY-SHA256 and FINGERPRINT are added
-/// last, in that order, with the methods named after them; the builder
-/// refuses anything that would follow them out of order.
+/// MESSAGE-INTEGRITY (§14.5), MESSAGE-INTEGRITY-SHA256 (§14.6) and
+/// FINGERPRINT (§14.7) are added last, in that order, with the methods
+/// named after them; the builder refuses anything that would follow them
+/// out of order.
+///
+/// Every adding method comes in two forms:
+///
+/// - `with`, `with_raw`, `with_message_integrity`,
+///   `with_message_integrity_sha256`, `with_fingerprint` take the builder
+///   by value and give it back, so a whole message is one expression ending
+///   in [`MessageBuilder::finish`];
+/// - `add`, `add_raw`, `add_message_integrity`,
+///   `add_message_integrity_sha256`, `add_fingerprint` take `&mut self`,
+///   for a builder kept in a variable and filled by conditions or helper
+///   functions.
+///
+/// A Binding request with USERNAME, MESSAGE-INTEGRITY and FINGERPRINT
+/// (RFC 8489 §9.1.2, short-term credentials), in one chain, then read back:
+///
+/// ```
+/// use rtw_stun::attributes::Username;
+/// use rtw_stun::key::short_term_key;
+/// use rtw_stun::{
+///     Class, IntegrityAlgorithm, Message, MessageBuilder, MessageType, Method, TransactionId,
+/// };
+///
+/// let key = short_term_key("the password")?;
+/// let tid = TransactionId([7; 12]);
+/// let request = MessageBuilder::new(MessageType::new(Method::BINDING, Class::Request), tid)
+///     .with(&Username::new("alice")?)?
+///     .with_message_integrity(&key)?
+///     .with_fingerprint()?
+///     .finish();
+///
+/// let msg = Message::parse(&request)?;
+/// assert_eq!(msg.method(), Method::BINDING);
+/// assert_eq!(msg.get::<Username>().unwrap()?.as_str(), "alice");
+/// assert_eq!(msg.verify_integrity(&key), Ok(IntegrityAlgorithm::HmacSha1));
+/// assert!(msg.verify_fingerprint()?);
+/// // Another key does not verify.
+/// assert!(msg.verify_integrity(&short_term_key("not it")?).is_err());
+/// # Ok::<(), rtw_stun::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct MessageBuilder {
     buf: BytesMut,
@@ -59,7 +99,8 @@ impl MessageBuilder {
         self.tid
     }
 
-    /// Add a typed attribute.
+    /// Add a typed attribute (RFC 8489 §14), padded to a multiple of 4.
+    /// [`MessageBuilder::with`] is the same by value.
     pub fn add<'a, A: Attribute<'a>>(&mut self, attr: &A) -> Result<&mut Self, Error> {
         self.check_stage(A::TYPE)?;
         let len = attr.encoded_len();
@@ -71,7 +112,8 @@ impl MessageBuilder {
         Ok(self)
     }
 
-    /// Add an attribute from its type and raw value.
+    /// Add an attribute from its type and raw value (RFC 8489 §14), padded
+    /// to a multiple of 4. [`MessageBuilder::with_raw`] is the same by value.
     pub fn add_raw(&mut self, typ: AttributeType, value: &[u8]) -> Result<&mut Self, Error> {
         self.check_stage(typ)?;
         self.header(typ, value.len())?;
@@ -81,6 +123,7 @@ impl MessageBuilder {
     }
 
     /// Add MESSAGE-INTEGRITY: HMAC-SHA1 with `key` (RFC 8489 §14.5).
+    /// [`MessageBuilder::with_message_integrity`] is the same by value.
     pub fn add_message_integrity(&mut self, key: &[u8]) -> Result<&mut Self, Error> {
         self.check_stage(AttributeType::MESSAGE_INTEGRITY)?;
         let at = self.buf.len();
@@ -93,6 +136,8 @@ impl MessageBuilder {
 
     /// Add MESSAGE-INTEGRITY-SHA256: HMAC-SHA256 with `key`, truncated to
     /// `len` bytes, 16 to 32 and a multiple of 4 (RFC 8489 §14.6).
+    /// [`MessageBuilder::with_message_integrity_sha256`] is the same by
+    /// value.
     pub fn add_message_integrity_sha256(
         &mut self,
         key: &[u8],
@@ -115,6 +160,7 @@ impl MessageBuilder {
     }
 
     /// Add FINGERPRINT (RFC 8489 §14.7); nothing can follow it.
+    /// [`MessageBuilder::with_fingerprint`] is the same by value.
     pub fn add_fingerprint(&mut self) -> Result<&mut Self, Error> {
         self.check_stage(AttributeType::FINGERPRINT)?;
         let at = self.buf.len();
@@ -125,7 +171,47 @@ impl MessageBuilder {
         Ok(self)
     }
 
-    /// The finished message.
+    /// [`MessageBuilder::add`] by value: add a typed attribute and give the
+    /// builder back, for one-expression chains. On error the builder is
+    /// dropped.
+    pub fn with<'a, A: Attribute<'a>>(mut self, attr: &A) -> Result<Self, Error> {
+        self.add(attr)?;
+        Ok(self)
+    }
+
+    /// [`MessageBuilder::add_raw`] by value: add an attribute from its type
+    /// and raw value (RFC 8489 §14) and give the builder back.
+    pub fn with_raw(mut self, typ: AttributeType, value: &[u8]) -> Result<Self, Error> {
+        self.add_raw(typ, value)?;
+        Ok(self)
+    }
+
+    /// [`MessageBuilder::add_message_integrity`] by value: add
+    /// MESSAGE-INTEGRITY, HMAC-SHA1 with `key` (RFC 8489 §14.5), and give
+    /// the builder back.
+    pub fn with_message_integrity(mut self, key: &[u8]) -> Result<Self, Error> {
+        self.add_message_integrity(key)?;
+        Ok(self)
+    }
+
+    /// [`MessageBuilder::add_message_integrity_sha256`] by value: add
+    /// MESSAGE-INTEGRITY-SHA256, HMAC-SHA256 with `key` truncated to `len`
+    /// bytes (RFC 8489 §14.6), and give the builder back.
+    pub fn with_message_integrity_sha256(mut self, key: &[u8], len: usize) -> Result<Self, Error> {
+        self.add_message_integrity_sha256(key, len)?;
+        Ok(self)
+    }
+
+    /// [`MessageBuilder::add_fingerprint`] by value: add FINGERPRINT
+    /// (RFC 8489 §14.7) and give the builder back; only
+    /// [`MessageBuilder::finish`] can follow.
+    pub fn with_fingerprint(mut self) -> Result<Self, Error> {
+        self.add_fingerprint()?;
+        Ok(self)
+    }
+
+    /// The finished message (RFC 8489 §5: the header's length field already
+    /// counts every attribute added).
     pub fn finish(self) -> BytesMut {
         self.buf
     }

@@ -53,6 +53,13 @@ pub enum Error {
     /// The FINGERPRINT does not match (RFC 8489 §14.7).
     #[error("FINGERPRINT mismatch (RFC 8489 §14.7)")]
     FingerprintMismatch,
+    /// No FINGERPRINT (RFC 8489 §14.7), from
+    /// [`Message::verify_fingerprint`](crate::Message::verify_fingerprint).
+    /// FINGERPRINT is optional unless the usage requires it (RFC 8489 §7,
+    /// e.g. ICE connectivity checks, RFC 8445); where it is required, a
+    /// server answers 400 (RFC 8489 §6.3).
+    #[error("no FINGERPRINT attribute (RFC 8489 §14.7)")]
+    MissingFingerprint,
     /// MESSAGE-INTEGRITY or MESSAGE-INTEGRITY-SHA256 does not verify with
     /// the key (RFC 8489 §14.5, §14.6): answered with 401.
     #[error("message integrity check failed (RFC 8489 §14.5, §14.6)")]

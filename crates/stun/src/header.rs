@@ -19,6 +19,10 @@ pub const MAGIC_COOKIE: u32 = 0x2112_A442;
 pub const HEADER_LEN: usize = 20;
 
 /// The class of a message (RFC 8489 §5): bits C1 and C0 of the type.
+///
+/// Debug prints the variant's name (`Request`, `SuccessResponse`, ...);
+/// Display prints it in words as RFC 8489 §5 does (`request`,
+/// `success response`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Class {
     /// 0b00.
@@ -32,8 +36,39 @@ pub enum Class {
 }
 
 /// A STUN method (RFC 8489 §18.2, RFC 8656 §17): 12 bits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Debug and Display print the registered name (RFC 8489 §18.2,
+/// RFC 8656 §17) of a known method and the number of an unknown one, in
+/// hex, as the registry writes it:
+///
+/// ```
+/// use rtw_stun::Method;
+///
+/// assert_eq!(format!("{:?}", Method::BINDING), "Binding");
+/// assert_eq!(Method(1).to_string(), "Binding");
+/// assert_eq!(format!("{:?}", Method(0x00A)), "Method(0x00A)");
+/// assert_eq!(Method(0x00A).to_string(), "0x00A");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Method(pub u16);
+
+impl std::fmt::Debug for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.name() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "Method(0x{:03X})", self.0),
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.name() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "0x{:03X}", self.0),
+        }
+    }
+}
 
 impl Method {
     /// Binding (RFC 8489).
@@ -62,6 +97,17 @@ impl Method {
             Method::CREATE_PERMISSION => "CreatePermission",
             Method::CHANNEL_BIND => "ChannelBind",
             _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Class {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Class::Request => "request",
+            Class::Indication => "indication",
+            Class::SuccessResponse => "success response",
+            Class::ErrorResponse => "error response",
         })
     }
 }
@@ -184,6 +230,53 @@ mod tests {
             MessageType::new(Method::DATA, Class::Indication).to_bits(),
             0x0017
         );
+    }
+
+    #[test]
+    fn methods_print_their_registered_names() {
+        let named = [
+            (Method::BINDING, "Binding"),
+            (Method::ALLOCATE, "Allocate"),
+            (Method::REFRESH, "Refresh"),
+            (Method::SEND, "Send"),
+            (Method::DATA, "Data"),
+            (Method::CREATE_PERMISSION, "CreatePermission"),
+            (Method::CHANNEL_BIND, "ChannelBind"),
+        ];
+        for (method, name) in named {
+            assert_eq!(format!("{method:?}"), name);
+            assert_eq!(method.to_string(), name);
+            assert_eq!(method.name(), Some(name));
+        }
+        assert_eq!(format!("{:?}", Method(1)), "Binding");
+        assert_eq!(
+            format!("{:?}", MessageType::from_bits(0x0101)),
+            "MessageType { method: Binding, class: SuccessResponse }"
+        );
+    }
+
+    #[test]
+    fn unknown_methods_print_their_number() {
+        for (method, debug, display) in [
+            (Method(0x000), "Method(0x000)", "0x000"),
+            (Method(0x002), "Method(0x002)", "0x002"),
+            (Method(0x005), "Method(0x005)", "0x005"),
+            (Method(0x00A), "Method(0x00A)", "0x00A"),
+            (Method(0xFFF), "Method(0xFFF)", "0xFFF"),
+        ] {
+            assert_eq!(method.name(), None);
+            assert_eq!(format!("{method:?}"), debug);
+            assert_eq!(method.to_string(), display);
+        }
+    }
+
+    #[test]
+    fn classes_print_in_words() {
+        assert_eq!(format!("{:?}", Class::SuccessResponse), "SuccessResponse");
+        assert_eq!(Class::Request.to_string(), "request");
+        assert_eq!(Class::Indication.to_string(), "indication");
+        assert_eq!(Class::SuccessResponse.to_string(), "success response");
+        assert_eq!(Class::ErrorResponse.to_string(), "error response");
     }
 
     #[test]

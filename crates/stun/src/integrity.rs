@@ -66,6 +66,11 @@ impl Message<'_> {
     ///
     /// RFC 8489 §9.1.4, §9.2.4: when both are present, MESSAGE-INTEGRITY-SHA256
     /// is the one that counts.
+    ///
+    /// Neither present: [`Error::MissingIntegrity`]; wrong:
+    /// [`Error::IntegrityMismatch`]; a value of the wrong length:
+    /// [`Error::InvalidAttribute`] (the same shape as
+    /// [`Message::verify_fingerprint`]).
     pub fn verify_integrity(&self, key: &[u8]) -> Result<IntegrityAlgorithm, Error> {
         let bytes = self.as_bytes();
         if let Some(at) = self.integrity_sha256_offset() {
@@ -100,11 +105,39 @@ impl Message<'_> {
         }
     }
 
-    /// Check FINGERPRINT: `Ok(true)` if present and right, `Ok(false)` if
-    /// absent, [`Error::FingerprintMismatch`] if wrong.
+    /// Check FINGERPRINT (RFC 8489 §14.7), with the same shape as
+    /// [`Message::verify_integrity`]:
+    ///
+    /// - present and right: `Ok(true)` (never `Ok(false)`; the `bool` is
+    ///   kept so that `assert!(msg.verify_fingerprint()?)` still reads);
+    /// - absent: [`Error::MissingFingerprint`], as a missing
+    ///   MESSAGE-INTEGRITY is [`Error::MissingIntegrity`];
+    /// - wrong: [`Error::FingerprintMismatch`], as a wrong
+    ///   MESSAGE-INTEGRITY is [`Error::IntegrityMismatch`];
+    /// - not 4 bytes long: [`Error::InvalidAttribute`].
+    ///
+    /// FINGERPRINT is optional unless a usage requires it (RFC 8489 §7);
+    /// an agent that accepts messages without it but discards those with a
+    /// wrong one (§7.3) accepts `Ok(_) | Err(Error::MissingFingerprint)`:
+    ///
+    /// ```
+    /// use rtw_stun::{Class, Error, Message, MessageBuilder, MessageType, Method, TransactionId};
+    ///
+    /// let typ = MessageType::new(Method::BINDING, Class::Request);
+    /// let plain = MessageBuilder::new(typ, TransactionId([1; 12])).finish();
+    /// let plain = Message::parse(&plain)?;
+    /// assert_eq!(plain.verify_fingerprint(), Err(Error::MissingFingerprint));
+    /// assert!(matches!(plain.verify_fingerprint(), Ok(_) | Err(Error::MissingFingerprint)));
+    ///
+    /// let signed = MessageBuilder::new(typ, TransactionId([1; 12]))
+    ///     .with_fingerprint()?
+    ///     .finish();
+    /// assert_eq!(Message::parse(&signed)?.verify_fingerprint(), Ok(true));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn verify_fingerprint(&self) -> Result<bool, Error> {
         let Some(at) = self.fingerprint_offset() else {
-            return Ok(false);
+            return Err(Error::MissingFingerprint);
         };
         let bytes = self.as_bytes();
         let value = &bytes[at + 4..][..attr_len(bytes, at)];

@@ -119,7 +119,14 @@ impl BindingServer {
     ///
     /// Every response carries SOFTWARE and FINGERPRINT as configured.
     pub fn handle_message(&self, request: &Message<'_>, source: SocketAddr) -> Option<BytesMut> {
-        if request.class() != Class::Request || request.verify_fingerprint().is_err() {
+        if request.class() != Class::Request {
+            return None;
+        }
+        // No FINGERPRINT is fine; a wrong one is discarded (RFC 8489 §7.3).
+        if !matches!(
+            request.verify_fingerprint(),
+            Ok(_) | Err(Error::MissingFingerprint)
+        ) {
             return None;
         }
         let (method, tid) = (request.method(), request.transaction_id());

@@ -366,7 +366,12 @@ impl ClientTransaction {
                 Class::SuccessResponse | Class::ErrorResponse
             )
             && response.method() == self.method
-            && response.verify_fingerprint().is_ok()
+            // FINGERPRINT is optional, but a wrong one means the datagram
+            // is not this response (RFC 8489 §7.3).
+            && matches!(
+                response.verify_fingerprint(),
+                Ok(_) | Err(Error::MissingFingerprint)
+            )
     }
 
     fn send(&mut self, now: Instant) {

@@ -73,7 +73,14 @@ fn check(vector: &str, key: &[u8], padding: u8, fingerprinted: bool) {
     let bytes = hex(vector);
     let msg = Message::parse(&bytes).unwrap();
     assert_eq!(msg.verify_integrity(key), Ok(IntegrityAlgorithm::HmacSha1));
-    assert_eq!(msg.verify_fingerprint(), Ok(fingerprinted));
+    if fingerprinted {
+        assert_eq!(msg.verify_fingerprint(), Ok(true));
+    } else {
+        assert_eq!(
+            msg.verify_fingerprint(),
+            Err(rtw_stun::Error::MissingFingerprint)
+        );
+    }
     assert_eq!(msg.check_unknown_attributes(), Ok(()));
     assert_eq!(
         rebuild(&msg, key, padding),
@@ -130,4 +137,28 @@ fn wrong_password_fails() {
         msg.verify_integrity(&key),
         Err(rtw_stun::Error::IntegrityMismatch)
     );
+}
+
+#[test]
+fn sample_request_is_one_builder_chain() {
+    use rtw_stun::attributes::{IceControlled, Priority, Software, Username};
+    use rtw_stun::{Class, MessageType, Method, TransactionId};
+
+    let key = short_term_key(SHORT_TERM_PASSWORD).unwrap();
+    let tid = TransactionId(
+        hex("b7 e7 a7 01 bc 34 d6 86 fa 87 df ae")
+            .try_into()
+            .unwrap(),
+    );
+    let built = MessageBuilder::new(MessageType::new(Method::BINDING, Class::Request), tid)
+        .padding_byte(0x20)
+        .with(&Software::new("STUN test client").unwrap())
+        .and_then(|b| b.with(&Priority(0x6e00_01ff)))
+        .and_then(|b| b.with(&IceControlled(0x932f_f9b1_5126_3b36)))
+        .and_then(|b| b.with(&Username::new("evtj:h6vY").unwrap()))
+        .and_then(|b| b.with_message_integrity(&key))
+        .and_then(|b| b.with_fingerprint())
+        .unwrap()
+        .finish();
+    assert_eq!(built.to_vec(), hex(REQUEST));
 }

@@ -103,7 +103,7 @@ fn software_and_fingerprint_follow_the_config() {
     let msg = Message::parse(&resp).unwrap();
     let types: Vec<AttributeType> = msg.attributes().map(|a| a.typ).collect();
     assert_eq!(types, [AttributeType::XOR_MAPPED_ADDRESS]);
-    assert_eq!(msg.verify_fingerprint(), Ok(false));
+    assert_eq!(msg.verify_fingerprint(), Err(Error::MissingFingerprint));
 
     assert!(BindingServerConfig::default().fingerprint);
     let too_long = "x".repeat(128);

@@ -25,8 +25,12 @@ impl IceAgent {
         destination: SocketAddr,
         message: &Message<'_>,
     ) {
-        // A wrong FINGERPRINT means it is not STUN for us (RFC 8489 §7.3).
-        if message.verify_fingerprint().is_err() {
+        // A wrong FINGERPRINT means it is not STUN for us (RFC 8489 §7.3);
+        // a missing one is let through, as before.
+        if !matches!(
+            message.verify_fingerprint(),
+            Ok(_) | Err(rtw_stun::Error::MissingFingerprint)
+        ) {
             return;
         }
         if message.method() != Method::BINDING {
