@@ -2,7 +2,7 @@
 //! checked it (RFC 6455 §4.2) and agreed to permessage-deflate (RFC 7692),
 //! and `WebSocketStream::from_negotiated` speaks WebSocket on the upgraded
 //! connection with our client, compressed messages included.
-#![cfg(feature = "ws")]
+#![cfg(feature = "deflate")]
 
 mod ws_support;
 

@@ -125,6 +125,7 @@ impl Held {
     }
 
     /// Room left in the shared budget (unbounded without one).
+    #[cfg_attr(not(feature = "deflate"), allow(dead_code))]
     pub(crate) fn room(&self) -> u64 {
         self.budget
             .as_ref()

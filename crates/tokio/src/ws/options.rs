@@ -102,6 +102,36 @@ impl Options {
     }
 }
 
+impl Options {
+    /// These options with what a server's handshake accepted: the
+    /// permessage-deflate parameters, read from `extensions`. Fails for an
+    /// extension the stream cannot run (any other, or deflate without the
+    /// `deflate` feature) and for deflate parameters that break RFC 7692.
+    pub(crate) fn agreed(
+        self,
+        extensions: &[rtw_ws::handshake::ExtensionOffer],
+    ) -> Result<Self, super::WsError> {
+        #[cfg(feature = "deflate")]
+        let deflate = rtw_ws::deflate::EXTENSION_NAME;
+        #[cfg(not(feature = "deflate"))]
+        let deflate = "";
+        if let Some(other) = extensions.iter().find(|e| !e.is(deflate)) {
+            return Err(super::WsError::UnsupportedExtension {
+                name: other.name.clone(),
+            });
+        }
+        #[cfg(feature = "deflate")]
+        let options = {
+            let mut options = self;
+            options.negotiated = DeflateParams::from_extensions(extensions)?;
+            options
+        };
+        #[cfg(not(feature = "deflate"))]
+        let options = self;
+        Ok(options)
+    }
+}
+
 /// What [`connect_with`](super::connect_with) sends in the opening
 /// handshake (RFC 6455 §4.1), beside the [`Options`] of the stream.
 ///

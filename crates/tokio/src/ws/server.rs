@@ -82,15 +82,9 @@ where
         let mut buf = BytesMut::new();
         match read_head(&mut io, &mut buf, |b| handshake.read_request(b)).await {
             Ok(negotiated) => {
-                #[cfg(feature = "deflate")]
-                let options = {
-                    let mut options = options;
-                    // The policy wrote the response: it breaks no rule
-                    // unless the policy is broken, which fails here.
-                    options.negotiated =
-                        rtw_ws::deflate::DeflateParams::from_extensions(&negotiated.extensions)?;
-                    options
-                };
+                // The policy wrote the response: it breaks no rule unless
+                // the policy is broken, which fails here.
+                let options = options.agreed(&negotiated.extensions)?;
                 io.write_all(&negotiated.response_bytes()).await?;
                 io.flush().await?;
                 let stream = WebSocketStream::from_raw_parts(io, Role::Server, options, buf)?;

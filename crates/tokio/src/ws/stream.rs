@@ -74,22 +74,7 @@ impl<S> WebSocketStream<S> {
         negotiated: &rtw_ws::handshake::ServerNegotiated,
         options: Options,
     ) -> Result<Self, WsError> {
-        #[cfg(feature = "deflate")]
-        let deflate = rtw_ws::deflate::EXTENSION_NAME;
-        #[cfg(not(feature = "deflate"))]
-        let deflate = "";
-        if let Some(other) = negotiated.extensions.iter().find(|e| !e.is(deflate)) {
-            return Err(WsError::UnsupportedExtension {
-                name: other.name.clone(),
-            });
-        }
-        #[cfg(feature = "deflate")]
-        let options = {
-            let mut options = options;
-            options.negotiated =
-                rtw_ws::deflate::DeflateParams::from_extensions(&negotiated.extensions)?;
-            options
-        };
+        let options = options.agreed(&negotiated.extensions)?;
         Self::from_upgraded(io, Role::Server, options)
     }
 

@@ -561,20 +561,23 @@ impl Connection {
         if self.state == State::Closed {
             return;
         }
-        match self.timers.due(&self.config) {
-            Due::MessageTimeout => {
-                let limit = self.config.message_timeout.unwrap_or_default();
-                return self.fail(Error::MessageTimeout { limit });
-            }
-            Due::PingTimeout if self.state == State::Open => {
-                let limit = self.config.ping_timeout;
-                return self.fail(Error::PingTimeout { limit });
-            }
-            Due::Ping if self.state == State::Open => {
+        let open = self.state == State::Open;
+        let failure = match self.timers.due(&self.config) {
+            Due::MessageTimeout => Some(Error::MessageTimeout {
+                limit: self.config.message_timeout.unwrap_or_default(),
+            }),
+            Due::PingTimeout if open => Some(Error::PingTimeout {
+                limit: self.config.ping_timeout,
+            }),
+            Due::Ping if open => {
                 self.outgoing.flush_pong();
                 self.outgoing.frame(OpCode::Ping, true, &[]);
+                None
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some(error) = failure {
+            self.fail(error);
         }
         #[cfg(feature = "deflate")]
         if let Some(c) = &mut self.compression {

@@ -41,6 +41,7 @@ impl Timers {
     }
 
     /// The latest time given.
+    #[cfg_attr(not(feature = "deflate"), allow(dead_code))]
     pub(crate) fn now(&self) -> Option<Instant> {
         self.now
     }
