@@ -19,20 +19,22 @@ enum Fault {
     Nul,
 }
 
-/// The first fault of `text`; NUL counts only when `nul` is set (it is
+/// The fault of `text`: a line break anywhere wins over a NUL (it is the
+/// worse one: it injects fields); NUL counts only when `nul` is set (it is
 /// harmless in an event type).
 const fn fault(text: &str, nul: bool) -> Option<Fault> {
     let bytes = text.as_bytes();
     let mut i = 0;
+    let mut nul_seen = false;
     while i < bytes.len() {
         match bytes[i] {
             b'\r' | b'\n' => return Some(Fault::Newline),
-            0 if nul => return Some(Fault::Nul),
+            0 if nul => nul_seen = true,
             _ => {}
         }
         i += 1;
     }
-    None
+    if nul_seen { Some(Fault::Nul) } else { None }
 }
 
 /// An event type checked once: it holds no CR or LF, so it cannot inject
@@ -370,6 +372,8 @@ mod tests {
         );
         assert_eq!(Message::new("x").id("1\rretry: 1"), Err(Error::NewlineInId));
         assert_eq!(Message::new("x").id("a\0"), Err(Error::NulInId));
+        // A line break is reported wherever it stands, also after a NUL.
+        assert_eq!(Message::new("x").id("\0\n"), Err(Error::NewlineInId));
     }
 
     #[test]
