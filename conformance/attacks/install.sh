@@ -11,9 +11,5 @@ if [ -x /usr/bin/time ]; then
     exit 0
 fi
 
-export DEBIAN_FRONTEND=noninteractive
-if ! apt-cache policy time 2>/dev/null | grep -q 'Candidate: [0-9]'; then
-    apt-get update
-fi
-apt-get install -y --no-install-recommends time
+bash "$(dirname "$0")/../../scripts/need-apt" time
 test -x /usr/bin/time && echo "GNU time installed: /usr/bin/time"

@@ -10,10 +10,6 @@ if command -v turnserver >/dev/null 2>&1 && command -v turnutils_stunclient >/de
     exit 0
 fi
 
-export DEBIAN_FRONTEND=noninteractive
-if ! apt-cache policy coturn 2>/dev/null | grep -q 'Candidate: [0-9]'; then
-    apt-get update
-fi
-apt-get install -y --no-install-recommends coturn
+bash "$(dirname "$0")/../../scripts/need-apt" coturn
 command -v turnserver
 command -v turnutils_stunclient
