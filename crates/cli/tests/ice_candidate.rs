@@ -1,19 +1,10 @@
 //! `rtw ice candidate` on the candidates of the browser corpora and on
 //! malformed lines.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 fn candidate(input: &[u8]) -> (bool, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rtw"))
-        .args(["ice", "candidate"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::rtw(&["ice", "candidate"], input);
     (
         out.status.success(),
         String::from_utf8(out.stdout).unwrap(),

@@ -1,23 +1,14 @@
 //! `rtw sdp fmt`, `json` and `check` on the Chromium corpus and on
 //! malformed input.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 fn fmt(input: &[u8]) -> (bool, Vec<u8>, String) {
     rtw("fmt", input)
 }
 
 fn rtw(command: &str, input: &[u8]) -> (bool, Vec<u8>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rtw"))
-        .args(["sdp", command])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::rtw(&["sdp", command], input);
     (
         out.status.success(),
         out.stdout,

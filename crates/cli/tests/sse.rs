@@ -2,54 +2,17 @@
 //! stdin, serve is read by curl and by parse, over loopback, each step
 //! bounded in time.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-const RTW: &str = env!("CARGO_BIN_EXE_rtw");
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Run `program ARGS` with `stdin`, within [`TIMEOUT`].
-fn run(program: &str, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawning {program}: {e}"));
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    thread::spawn(move || {
-        let _ = input.write_all(&stdin);
-    });
-    let id = child.id();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(TIMEOUT) {
-        Ok(output) => output.expect("waiting for the child"),
-        Err(_) => {
-            let _ = Command::new("kill").arg(id.to_string()).status();
-            panic!("{program} {args:?} did not finish in {TIMEOUT:?}");
-        }
-    }
-}
+mod common;
+use common::{RTW, Running, TIMEOUT, require_tool, run};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Panic unless curl runs: a missing peer must fail the test, not skip it.
-fn require_curl() {
-    let ok = Command::new("curl")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(ok, "curl is required by this test: install it");
 }
 
 #[test]
@@ -92,8 +55,6 @@ fn parse_fails_on_an_overlong_line() {
     );
 }
 
-mod common;
-use common::Running;
 
 /// A running `rtw sse serve`, killed on drop.
 struct Server(Running);
@@ -122,7 +83,7 @@ fn tick(n: u64) -> String {
 
 #[test]
 fn serve_streams_counted_events_and_resumes_after_last_event_id() {
-    require_curl();
+    require_tool("curl");
     let server = Server::start(&["--interval-ms", "100", "--count", "4"]);
     let started = Instant::now();
     let out = curl(&["-i", &server.url()]);
@@ -176,7 +137,7 @@ fn serve_streams_counted_events_and_resumes_after_last_event_id() {
 
 #[test]
 fn serve_without_count_streams_until_the_client_leaves() {
-    require_curl();
+    require_tool("curl");
     let server = Server::start(&["--interval-ms", "20"]);
     // Read 50 events' lines from a live stream, then hang up.
     let mut child = Command::new("curl")

@@ -4,42 +4,8 @@
 //! client against the Binding server over loopback, each step bounded in
 //! time.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
-use std::thread;
-use std::time::Duration;
-
-const RTW: &str = env!("CARGO_BIN_EXE_rtw");
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Run `rtw ARGS` with `stdin`, within [`TIMEOUT`].
-fn rtw(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(RTW)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawning rtw");
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    thread::spawn(move || {
-        let _ = input.write_all(&stdin);
-    });
-    let id = child.id();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(TIMEOUT) {
-        Ok(output) => output.expect("waiting for rtw"),
-        Err(_) => {
-            let _ = Command::new("kill").arg(id.to_string()).status();
-            panic!("rtw {args:?} did not finish in {TIMEOUT:?}");
-        }
-    }
-}
+mod common;
+use common::{Running, rtw};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -346,8 +312,6 @@ fn decode_refuses_two_kinds_of_credentials() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-mod common;
-use common::Running;
 
 /// A running `rtw stun server`, killed when dropped.
 fn start_server() -> Running {

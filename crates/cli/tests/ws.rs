@@ -2,8 +2,6 @@
 //! user runs them, over loopback, each step bounded in time.
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
@@ -11,11 +9,8 @@ use futures_util::{SinkExt, StreamExt};
 use rtw_tokio::ws::{Message, accept, connect};
 use tokio::net::TcpListener;
 
-const RTW: &str = env!("CARGO_BIN_EXE_rtw");
-const TIMEOUT: Duration = Duration::from_secs(20);
-
 mod common;
-use common::Running;
+use common::{Running, TIMEOUT, rtw};
 
 /// A running `rtw ws echo-server`, killed on drop.
 struct EchoServer(Running);
@@ -27,34 +22,6 @@ impl EchoServer {
 
     fn url(&self) -> String {
         format!("ws://{}/", self.0.addr)
-    }
-}
-
-/// Run `rtw ARGS` with `stdin`, within [`TIMEOUT`].
-fn rtw(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(RTW)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawning rtw");
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    thread::spawn(move || {
-        let _ = input.write_all(&stdin);
-    });
-    let id = child.id();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(TIMEOUT) {
-        Ok(output) => output.expect("waiting for rtw"),
-        Err(_) => {
-            let _ = Command::new("kill").arg(id.to_string()).status();
-            panic!("rtw {args:?} did not finish in {TIMEOUT:?}");
-        }
     }
 }
 
