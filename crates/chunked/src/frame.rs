@@ -6,7 +6,11 @@ use http::HeaderMap;
 use crate::ChunkExtension;
 
 /// One item of a decoded chunked body, in stream order.
+///
+/// `#[non_exhaustive]`: a `match` needs a `_` arm, so a later kind of
+/// item is not a breaking change.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Frame {
     /// The line that opens a chunk: its size and extensions (RFC 9112 §7.1,
     /// §7.1.1). Yielded only with
@@ -26,6 +30,7 @@ pub enum Frame {
 
 /// A parsed `chunk-size [ chunk-ext ]` line.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ChunkHeader {
     /// The chunk size in bytes; 0 for the last-chunk.
     pub size: u64,
@@ -34,6 +39,11 @@ pub struct ChunkHeader {
 }
 
 impl ChunkHeader {
+    /// A chunk line with this size and these extensions.
+    pub fn new(size: u64, extensions: Vec<ChunkExtension>) -> Self {
+        ChunkHeader { size, extensions }
+    }
+
     /// The first extension called `name` (ASCII case-insensitive, as token
     /// comparison is), if any.
     pub fn extension(&self, name: &str) -> Option<&ChunkExtension> {

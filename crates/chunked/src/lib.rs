@@ -13,7 +13,7 @@
 //!
 //! ```
 //! use bytes::BytesMut;
-//! use rtw_chunked::{Decoder, Encoder, Frame};
+//! use rtw_chunked::{Decoder, Encoder, Frame, http};
 //!
 //! // Encode two chunks and a trailer section.
 //! let mut enc = Encoder::new();
@@ -33,7 +33,9 @@
 //!         Frame::Data(bytes) => body.extend_from_slice(&bytes),
 //!         Frame::Trailers(t) => assert_eq!(t["server-timing"], "total;dur=12"),
 //!         Frame::End => break,
-//!         Frame::Chunk(_) => unreachable!("only with Config::report_chunk_headers"),
+//!         // Frame::Chunk comes only with Config::report_chunk_headers;
+//!         // Frame is #[non_exhaustive], so a match needs this arm.
+//!         _ => {}
 //!     }
 //! }
 //! assert_eq!(body, b"Hello, world");

@@ -15,7 +15,20 @@
 /// | chunk-size digits | 32 | (16 hex digits fill a u64; the rest can only be leading zeros) |
 /// | chunk size | none | |
 /// | body size | none | |
+///
+/// Built from the defaults with one setter per field:
+///
+/// ```
+/// use rtw_chunked::{Config, Decoder, Limits};
+///
+/// let limits = Limits::default()
+///     .max_trailer_bytes(4 * 1024)
+///     .max_body_size(Some(1 << 20));
+/// let decoder = Decoder::with_config(Config::default().limits(limits));
+/// # let _ = decoder;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Bytes of `chunk-ext` (everything between the size and the CRLF) in
     /// one chunk line.
@@ -51,6 +64,7 @@ impl Default for Limits {
 /// What the decoder does with trailer fields that RFC 9110 §6.5.1 says must
 /// not be trailers (see [`is_prohibited_trailer`](crate::is_prohibited_trailer)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum TrailerPolicy {
     /// Fail with [`Error::ProhibitedTrailer`](crate::Error::ProhibitedTrailer). The default.
     #[default]
@@ -63,8 +77,21 @@ pub enum TrailerPolicy {
     Allow,
 }
 
-/// Decoder configuration: limits and options.
+/// Decoder configuration: limits and options, passed to
+/// [`Decoder::with_config`](crate::Decoder::with_config).
+///
+/// ```
+/// use rtw_chunked::{Config, Decoder, Limits, TrailerPolicy};
+///
+/// let config = Config::default()
+///     .limits(Limits::default().max_trailer_fields(16))
+///     .report_chunk_headers(true)
+///     .trailer_policy(TrailerPolicy::Discard);
+/// let decoder = Decoder::with_config(config);
+/// # let _ = decoder;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct Config {
     /// Resource limits.
     pub limits: Limits,
@@ -74,4 +101,80 @@ pub struct Config {
     pub report_chunk_headers: bool,
     /// Handling of prohibited trailer fields.
     pub trailer_policy: TrailerPolicy,
+}
+
+/// By-value setters, one per field.
+impl Limits {
+    /// Sets [`max_extension_bytes_per_chunk`](Limits::max_extension_bytes_per_chunk).
+    #[must_use]
+    pub fn max_extension_bytes_per_chunk(mut self, bytes: usize) -> Self {
+        self.max_extension_bytes_per_chunk = bytes;
+        self
+    }
+
+    /// Sets [`max_extension_bytes_per_body`](Limits::max_extension_bytes_per_body).
+    #[must_use]
+    pub fn max_extension_bytes_per_body(mut self, bytes: usize) -> Self {
+        self.max_extension_bytes_per_body = bytes;
+        self
+    }
+
+    /// Sets [`max_trailer_bytes`](Limits::max_trailer_bytes).
+    #[must_use]
+    pub fn max_trailer_bytes(mut self, bytes: usize) -> Self {
+        self.max_trailer_bytes = bytes;
+        self
+    }
+
+    /// Sets [`max_trailer_fields`](Limits::max_trailer_fields).
+    #[must_use]
+    pub fn max_trailer_fields(mut self, fields: usize) -> Self {
+        self.max_trailer_fields = fields;
+        self
+    }
+
+    /// Sets [`max_chunk_size_digits`](Limits::max_chunk_size_digits).
+    #[must_use]
+    pub fn max_chunk_size_digits(mut self, digits: usize) -> Self {
+        self.max_chunk_size_digits = digits;
+        self
+    }
+
+    /// Sets [`max_chunk_size`](Limits::max_chunk_size); `None` for no cap.
+    #[must_use]
+    pub fn max_chunk_size(mut self, bytes: Option<u64>) -> Self {
+        self.max_chunk_size = bytes;
+        self
+    }
+
+    /// Sets [`max_body_size`](Limits::max_body_size); `None` for no cap.
+    #[must_use]
+    pub fn max_body_size(mut self, bytes: Option<u64>) -> Self {
+        self.max_body_size = bytes;
+        self
+    }
+}
+
+/// By-value setters, one per field.
+impl Config {
+    /// Sets [`limits`](Config::limits).
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets [`report_chunk_headers`](Config::report_chunk_headers).
+    #[must_use]
+    pub fn report_chunk_headers(mut self, report: bool) -> Self {
+        self.report_chunk_headers = report;
+        self
+    }
+
+    /// Sets [`trailer_policy`](Config::trailer_policy).
+    #[must_use]
+    pub fn trailer_policy(mut self, policy: TrailerPolicy) -> Self {
+        self.trailer_policy = policy;
+        self
+    }
 }

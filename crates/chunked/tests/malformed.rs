@@ -371,14 +371,11 @@ fn malformed_trailer_fields() {
 
 #[test]
 fn caller_limits_on_chunk_and_body_size() {
-    let config = Config {
-        limits: Limits {
-            max_chunk_size: Some(255),
-            max_body_size: Some(8),
-            ..Limits::default()
-        },
-        ..Config::default()
-    };
+    let config = Config::default().limits(
+        Limits::default()
+            .max_chunk_size(Some(255))
+            .max_body_size(Some(8)),
+    );
     let out = decode_whole(&config, b"100\r\n");
     assert_eq!(
         out.error,

@@ -71,10 +71,7 @@ fn encode(chunks: &[Chunk], last: &[ChunkExtension], trailers: &HeaderMap) -> Ve
 }
 
 fn reporting() -> Config {
-    Config {
-        report_chunk_headers: true,
-        ..Config::default()
-    }
+    Config::default().report_chunk_headers(true)
 }
 
 /// Sorted cut points inside `len`.
@@ -92,10 +89,10 @@ proptest! {
         let wire = encode(&chunks, &last, &trailers);
         let mut expected = Vec::new();
         for (data, ext) in &chunks {
-            expected.push(Frame::Chunk(ChunkHeader { size: data.len() as u64, extensions: ext.clone() }));
+            expected.push(Frame::Chunk(ChunkHeader::new(data.len() as u64, ext.clone())));
             expected.push(Frame::Data(Bytes::from(data.clone())));
         }
-        expected.push(Frame::Chunk(ChunkHeader { size: 0, extensions: last.clone() }));
+        expected.push(Frame::Chunk(ChunkHeader::new(0, last.clone())));
         if !trailers.is_empty() {
             expected.push(Frame::Trailers(trailers.clone()));
         }

@@ -112,10 +112,7 @@ fn valid_bodies_agree_with_the_rfc_algorithm() {
 
 #[test]
 fn extensions_are_reported_in_order() {
-    let config = Config {
-        report_chunk_headers: true,
-        ..Config::default()
-    };
+    let config = Config::default().report_chunk_headers(true);
     let input = b"5 ; a = b ; c ; d=\"x\\\"y\"\r\nhello\r\n0;last\r\n\r\n";
     for out in [
         decode_whole(&config, input),
@@ -195,10 +192,7 @@ fn a_chunk_arriving_in_pieces_is_yielded_as_it_comes() {
 
 #[test]
 fn discarded_trailers_are_named() {
-    let config = Config {
-        trailer_policy: rtw_chunked::TrailerPolicy::Discard,
-        ..Config::default()
-    };
+    let config = Config::default().trailer_policy(rtw_chunked::TrailerPolicy::Discard);
     let mut dec = Decoder::with_config(config);
     let mut buf = BytesMut::from(&b"0\r\nContent-Length: 9\r\nX-Sum: 1\r\n\r\n"[..]);
     match dec.decode(&mut buf).unwrap() {

@@ -14,11 +14,7 @@ fn ms(n: u64) -> Duration {
 }
 
 fn message(event_type: &str, data: &str, id: &str) -> SourceEvent {
-    SourceEvent::Message(Event {
-        event_type: event_type.into(),
-        data: data.into(),
-        last_event_id: id.into(),
-    })
+    SourceEvent::Message(Event::new(data).event_type(event_type).last_event_id(id))
 }
 
 fn reconnecting(delay: Duration) -> SourceEvent {
@@ -85,9 +81,9 @@ fn full_lifecycle() {
     assert_eq!(request.last_event_id(), None);
     assert_eq!(s.poll_action(), None);
     assert_eq!(s.poll_timeout(), None);
-    s.handle_response(200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
     assert_eq!(s.ready_state(), ReadyState::Open);
-    s.handle_data(&mut BytesMut::from(
+    s.handle_data(t0, &mut BytesMut::from(
         "data: one\nid: 1\n\nevent: add\ndata: 2\ndata: two\nid: 2\n\ndata: cut off",
     ))
     .unwrap();
@@ -115,8 +111,8 @@ fn full_lifecycle() {
     );
 
     // Second connection: `retry: 500` changes the wait.
-    s.handle_response(200, Some("text/event-stream")).unwrap();
-    s.handle_data(&mut BytesMut::from("retry: 500\ndata: three\nid: 3\n\n"))
+    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_data(t0, &mut BytesMut::from("retry: 500\ndata: three\nid: 3\n\n"))
         .unwrap();
     assert_eq!(s.reconnection_time(), ms(500));
     assert_eq!(
@@ -130,7 +126,7 @@ fn full_lifecycle() {
     assert_eq!(request.last_event_id(), Some("3"));
 
     // 204 No Content: no more reconnections.
-    assert_eq!(s.handle_response(204, None), Err(Error::BadStatus(204)));
+    assert_eq!(s.handle_response(t0, 204, None), Err(Error::BadStatus(204)));
     assert_eq!(drain(&mut s), [failed(Error::BadStatus(204))]);
     assert_finished(&mut s, t2 + ms(500));
 }
@@ -144,7 +140,7 @@ fn statuses_other_than_200_fail_without_reconnecting() {
         let mut s = EventSource::default();
         take_connect(&mut s);
         assert_eq!(
-            s.handle_response(status, Some("text/event-stream")),
+            s.handle_response(t0, status, Some("text/event-stream")),
             Err(Error::BadStatus(status))
         );
         assert_eq!(
@@ -174,7 +170,7 @@ fn wrong_content_types_fail_without_reconnecting() {
         let mut s = EventSource::default();
         take_connect(&mut s);
         let error = Error::BadContentType(content_type.unwrap_or("").to_owned());
-        assert_eq!(s.handle_response(200, content_type), Err(error.clone()));
+        assert_eq!(s.handle_response(t0, 200, content_type), Err(error.clone()));
         assert_eq!(s.ready_state(), ReadyState::Closed, "{content_type:?}");
         assert_eq!(drain(&mut s), [failed(error)]);
         assert_finished(&mut s, t0);
@@ -183,16 +179,18 @@ fn wrong_content_types_fail_without_reconnecting() {
 
 #[test]
 fn the_status_is_checked_before_the_content_type() {
+    let t0 = Instant::now();
     let mut s = EventSource::default();
     take_connect(&mut s);
     assert_eq!(
-        s.handle_response(404, Some("text/html")),
+        s.handle_response(t0, 404, Some("text/html")),
         Err(Error::BadStatus(404))
     );
 }
 
 #[test]
 fn content_type_case_parameters_and_whitespace() {
+    let t0 = Instant::now();
     for content_type in [
         "text/event-stream",
         "Text/Event-Stream",
@@ -210,7 +208,7 @@ fn content_type_case_parameters_and_whitespace() {
         let mut s = EventSource::default();
         take_connect(&mut s);
         assert_eq!(
-            s.handle_response(200, Some(content_type)),
+            s.handle_response(t0, 200, Some(content_type)),
             Ok(()),
             "{content_type:?}"
         );
@@ -231,8 +229,8 @@ fn a_disconnect_while_connecting_also_reconnects() {
     assert_eq!(wait_out(&mut s, t0, ms(3000)).last_event_id(), None);
 
     // Once an event with an id was seen, failed attempts keep sending it.
-    s.handle_response(200, Some("text/event-stream")).unwrap();
-    s.handle_data(&mut BytesMut::from("id: a\ndata: x\n\n"))
+    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_data(t0, &mut BytesMut::from("id: a\ndata: x\n\n"))
         .unwrap();
     let t1 = t0 + ms(5000);
     s.handle_disconnect(t1);
@@ -269,7 +267,7 @@ fn close_stops_everything_in_every_state() {
     take_connect(&mut s);
     s.close();
     assert_eq!(
-        s.handle_response(200, Some("text/event-stream")),
+        s.handle_response(t0, 200, Some("text/event-stream")),
         Err(Error::UnexpectedInput("response"))
     );
     assert_finished(&mut s, t0);
@@ -277,11 +275,11 @@ fn close_stops_everything_in_every_state() {
     // While open, with events not yet polled: they are not fired.
     let mut s = EventSource::default();
     take_connect(&mut s);
-    s.handle_response(200, Some("text/event-stream")).unwrap();
-    s.handle_data(&mut BytesMut::from("data: x\n\n")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_data(t0, &mut BytesMut::from("data: x\n\n")).unwrap();
     s.close();
     assert_eq!(
-        s.handle_data(&mut BytesMut::from("data: y\n\n")),
+        s.handle_data(t0, &mut BytesMut::from("data: y\n\n")),
         Err(Error::UnexpectedInput("body data"))
     );
     assert_finished(&mut s, t0);
@@ -300,13 +298,13 @@ fn last_event_id_follows_dispatch() {
     let t0 = Instant::now();
     let mut s = EventSource::default();
     take_connect(&mut s);
-    s.handle_response(200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
 
     // An id with no data still sets the last event ID at its blank line.
-    s.handle_data(&mut BytesMut::from("id: quiet\n\n")).unwrap();
+    s.handle_data(t0, &mut BytesMut::from("id: quiet\n\n")).unwrap();
     assert_eq!(s.last_event_id(), "quiet");
     // An id whose event never completes does not.
-    s.handle_data(&mut BytesMut::from("id: never\ndata: x\n"))
+    s.handle_data(t0, &mut BytesMut::from("id: never\ndata: x\n"))
         .unwrap();
     assert_eq!(s.last_event_id(), "quiet");
     s.handle_disconnect(t0);
@@ -316,8 +314,8 @@ fn last_event_id_follows_dispatch() {
     );
 
     // An empty id field resets it: no header at all.
-    s.handle_response(200, Some("text/event-stream")).unwrap();
-    s.handle_data(&mut BytesMut::from("id\ndata: x\n\n"))
+    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_data(t0, &mut BytesMut::from("id\ndata: x\n\n"))
         .unwrap();
     assert_eq!(s.last_event_id(), "");
     s.handle_disconnect(t0);
@@ -326,8 +324,8 @@ fn last_event_id_follows_dispatch() {
     assert!(request.headers().all(|(name, _)| name != "Last-Event-ID"));
 
     // Non-ASCII ids go out as they are.
-    s.handle_response(200, Some("text/event-stream")).unwrap();
-    s.handle_data(&mut BytesMut::from("id: é✓\n\n")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_data(t0, &mut BytesMut::from("id: é✓\n\n")).unwrap();
     s.handle_disconnect(t0);
     assert_eq!(wait_out(&mut s, t0, ms(3000)).last_event_id(), Some("é✓"));
 }
@@ -335,28 +333,25 @@ fn last_event_id_follows_dispatch() {
 #[test]
 fn retry_rules() {
     let t0 = Instant::now();
-    let mut s = EventSource::new(EventSourceConfig {
-        reconnection_time: ms(1234),
-        ..EventSourceConfig::default()
-    });
+    let mut s = EventSource::new(EventSourceConfig::default().reconnection_time(ms(1234)));
     take_connect(&mut s);
     s.handle_disconnect(t0);
     wait_out(&mut s, t0, ms(1234));
-    s.handle_response(200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
     // Invalid values are ignored; a valid one applies at once, even in an
     // event that is never dispatched; the last one wins.
-    s.handle_data(&mut BytesMut::from(
+    s.handle_data(t0, &mut BytesMut::from(
         "retry: 5x\nretry: -1\nretry:\nretry: 1.5\n",
     ))
     .unwrap();
     assert_eq!(s.reconnection_time(), ms(1234));
-    s.handle_data(&mut BytesMut::from("retry: 100\nretry: 250\ndata: cut"))
+    s.handle_data(t0, &mut BytesMut::from("retry: 100\nretry: 250\ndata: cut"))
         .unwrap();
     assert_eq!(s.reconnection_time(), ms(250));
     s.handle_disconnect(t0);
     wait_out(&mut s, t0, ms(250));
     // It lasts across connections until changed again.
-    s.handle_response(200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
     s.handle_disconnect(t0);
     wait_out(&mut s, t0, ms(250));
     assert_eq!(
@@ -373,18 +368,19 @@ fn retry_rules() {
 
 #[test]
 fn any_split_of_the_body_gives_the_same_events() {
+    let t0 = Instant::now();
     let body: &[u8] = b"\xEF\xBB\xBFretry: 700\r\nid: 1\r\ndata: a\r\n\r\nevent: b\rdata: \xC3\xA9\r\rdata: c\n\n";
     let run = |sizes: &mut dyn Iterator<Item = usize>| {
         let mut s = EventSource::default();
         take_connect(&mut s);
-        s.handle_response(200, Some("text/event-stream")).unwrap();
+        s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
         let mut buf = BytesMut::new();
         let mut rest = body;
         while !rest.is_empty() {
             let n = sizes.next().unwrap().clamp(1, rest.len());
             buf.extend_from_slice(&rest[..n]);
             rest = &rest[n..];
-            s.handle_data(&mut buf).unwrap();
+            s.handle_data(t0, &mut buf).unwrap();
         }
         (
             drain(&mut s),
@@ -445,8 +441,8 @@ fn a_driver_loop_against_a_scripted_server() {
             let (status, content_type, body) = server(connects.len() - 1, request.last_event_id());
             if status == 0 {
                 s.handle_disconnect(now);
-            } else if s.handle_response(status, content_type).is_ok() {
-                s.handle_data(&mut BytesMut::from(body.as_str())).unwrap();
+            } else if s.handle_response(t0, status, content_type).is_ok() {
+                s.handle_data(t0, &mut BytesMut::from(body.as_str())).unwrap();
                 now += ms(1);
                 s.handle_disconnect(now);
             }
@@ -490,12 +486,12 @@ fn a_driver_loop_against_a_scripted_server() {
 #[test]
 fn backoff_and_max_retries_in_virtual_time() {
     let t0 = Instant::now();
-    let mut s = EventSource::new(EventSourceConfig {
-        reconnection_time: ms(500),
-        max_backoff: Some(ms(3000)),
-        max_retries: Some(4),
-        ..EventSourceConfig::default()
-    });
+    let mut s = EventSource::new(
+        EventSourceConfig::default()
+            .reconnection_time(ms(500))
+            .max_backoff(Some(ms(3000)))
+            .max_retries(Some(4)),
+    );
     take_connect(&mut s);
     let mut now = t0;
     let mut waits = Vec::new();
@@ -516,4 +512,58 @@ fn backoff_and_max_retries_in_virtual_time() {
         })
     );
     assert_finished(&mut s, now);
+}
+
+/// The answer each error carries is what the EventSource did: a refused
+/// response or a broken limit fails the connection (a peer fault, no
+/// reconnection); misuse leaves the connection alone.
+#[test]
+fn errors_carry_what_the_event_source_did() {
+    use rtw_sse::ConnectionAnswer;
+    let t0 = Instant::now();
+    let limits = rtw_sse::Limits::default().max_line_len(4);
+    let config = EventSourceConfig::default().decoder(rtw_sse::Config::default().limits(limits));
+    let refusals: [(u16, Option<&str>, &[u8]); 3] = [
+        (204, None, b""),
+        (200, Some("text/html"), b""),
+        (200, Some("text/event-stream"), b"data: too long\n\n"),
+    ];
+    for (status, content_type, body) in refusals {
+        let mut s = EventSource::new(config.clone());
+        take_connect(&mut s);
+        let error = match s.handle_response(t0, status, content_type) {
+            Err(error) => error,
+            Ok(()) => s
+                .handle_data(t0, &mut BytesMut::from(body))
+                .expect_err("the line passes the limit"),
+        };
+        assert!(error.is_peer_fault(), "{error}");
+        assert_eq!(error.connection_answer(), Some(ConnectionAnswer::Fail));
+        assert!(!error.reconnects());
+        assert_eq!(s.ready_state(), ReadyState::Closed, "{error}");
+        assert_eq!(drain(&mut s).last(), Some(&failed(error)));
+        assert_finished(&mut s, t0);
+    }
+
+    // Misuse: a second response, data before a response. Nothing changes.
+    let mut s = EventSource::default();
+    let misuse = s
+        .handle_data(t0, &mut BytesMut::from("data: x\n\n"))
+        .unwrap_err();
+    assert!(!misuse.is_peer_fault());
+    assert_eq!(misuse.connection_answer(), None);
+    assert_eq!(s.ready_state(), ReadyState::Connecting);
+    take_connect(&mut s);
+    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    let misuse = s.handle_response(t0, 200, Some("text/event-stream")).unwrap_err();
+    assert!(!misuse.is_peer_fault());
+    assert_eq!(s.ready_state(), ReadyState::Open);
+    for misuse in [
+        rtw_sse::EventName::new("a\nb").unwrap_err(),
+        rtw_sse::EventId::new("a\rb").unwrap_err(),
+        rtw_sse::EventId::new("a\0b").unwrap_err(),
+    ] {
+        assert!(!misuse.is_peer_fault(), "{misuse}");
+        assert_eq!(misuse.connection_answer(), None);
+    }
 }

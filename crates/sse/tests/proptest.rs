@@ -3,12 +3,12 @@
 
 use bytes::BytesMut;
 use proptest::prelude::*;
-use rtw_sse::{Event, Item, Message, Parser};
+use rtw_sse::{Event, Item, Message, Decoder};
 
 fn run(input: &[u8], cuts: &[usize]) -> (Vec<Item>, String) {
     let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
     cuts.sort_unstable();
-    let mut p = Parser::new();
+    let mut p = Decoder::new();
     let mut buf = BytesMut::new();
     let mut out = Vec::new();
     let mut start = 0;
@@ -92,11 +92,11 @@ proptest! {
             if let Some(r) = m.retry_ms() {
                 expected.push(Item::Retry(r));
             }
-            expected.push(Item::Event(Event {
-                event_type: m.event_type().unwrap_or("message").to_owned(),
-                data: m.data().to_owned(),
-                last_event_id: last_id.clone(),
-            }));
+            expected.push(Item::Event(
+                Event::new(m.data())
+                    .event_type(m.event_type().unwrap_or("message"))
+                    .last_event_id(last_id.clone()),
+            ));
         }
         let (items, id) = run(&wire, &cuts);
         prop_assert_eq!(items, expected);

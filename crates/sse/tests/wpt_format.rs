@@ -4,7 +4,7 @@
 //! state machine and are tested there.)
 
 use bytes::BytesMut;
-use rtw_sse::{Event, Item, Parser};
+use rtw_sse::{Event, Item, Decoder};
 
 /// Parse `stream` in one piece and byte by byte; both must agree.
 fn parse(stream: &[u8]) -> Vec<Item> {
@@ -14,7 +14,7 @@ fn parse(stream: &[u8]) -> Vec<Item> {
 }
 
 fn parse_in(stream: &[u8], piece: usize) -> Vec<Item> {
-    let mut p = Parser::new();
+    let mut p = Decoder::new();
     let mut buf = BytesMut::new();
     let mut out = Vec::new();
     for chunk in stream.chunks(piece) {
@@ -50,11 +50,7 @@ fn events(items: Vec<Item>) -> Vec<Event> {
 }
 
 fn ev(t: &str, d: &str, id: &str) -> Event {
-    Event {
-        event_type: t.into(),
-        data: d.into(),
-        last_event_id: id.into(),
-    }
+    Event::new(d).event_type(t).last_event_id(id)
 }
 
 #[test]
@@ -127,7 +123,7 @@ fn format_field_id() {
 #[test]
 fn format_field_id_2() {
     // An id set by an event without data still becomes the last event ID.
-    let mut p = Parser::new();
+    let mut p = Decoder::new();
     let mut buf = BytesMut::from(&b"id: 7\n\n"[..]);
     assert_eq!(p.decode(&mut buf).unwrap(), None);
     assert_eq!(p.last_event_id(), "7");
@@ -208,10 +204,7 @@ fn invalid_utf8_becomes_replacement_characters_also_when_split() {
 
 #[test]
 fn comments_are_available_when_asked() {
-    let mut p = Parser::with_config(rtw_sse::Config {
-        comments: true,
-        ..Default::default()
-    });
+    let mut p = Decoder::with_config(rtw_sse::Config::default().comments(true));
     let mut buf = BytesMut::from(&b": heartbeat\n:\ndata:x\n\n"[..]);
     assert_eq!(
         p.decode(&mut buf).unwrap(),
@@ -230,17 +223,12 @@ fn comments_are_available_when_asked() {
 #[test]
 fn limits() {
     use rtw_sse::{Config, Error, Limits};
-    let config = Config {
-        limits: Limits {
-            max_line_len: 10,
-            max_event_size: 8,
-        },
-        ..Config::default()
-    };
-    let mut p = Parser::with_config(config.clone());
+    let config =
+        Config::default().limits(Limits::default().max_line_len(10).max_event_size(8));
+    let mut p = Decoder::with_config(config.clone());
     let mut buf = BytesMut::from(&b"data: 0123456789\n"[..]);
     assert_eq!(p.decode(&mut buf), Err(Error::LineTooLong { limit: 10 }));
-    let mut p = Parser::with_config(config);
+    let mut p = Decoder::with_config(config);
     let mut buf = BytesMut::from(&b"data:1234\ndata:1234\n\n"[..]);
     assert_eq!(p.decode(&mut buf), Err(Error::EventTooLarge { limit: 8 }));
 }

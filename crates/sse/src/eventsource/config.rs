@@ -7,7 +7,21 @@ use crate::Config;
 /// EventSource options. The defaults behave as the standard describes;
 /// the two reconnection options are the latitude "9.2.3 Processing model"
 /// leaves to user agents, and are off by default.
+///
+/// ```
+/// use std::time::Duration;
+/// use rtw_sse::{Config, EventSource, EventSourceConfig, Limits};
+///
+/// let config = EventSourceConfig::default()
+///     .reconnection_time(Duration::from_secs(1))
+///     .max_backoff(Some(Duration::from_secs(30)))
+///     .max_retries(Some(10))
+///     .decoder(Config::default().limits(Limits::default().max_event_size(1 << 20)));
+/// let source = EventSource::new(config);
+/// # let _ = source;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EventSourceConfig {
     /// The initial reconnection time: how long to wait before each
     /// reconnection until a `retry` field changes it. The standard leaves
@@ -30,8 +44,8 @@ pub struct EventSourceConfig {
     /// connection"). `Some(0)` never reconnects. Default `None`: reconnect
     /// for ever, as browsers do.
     pub max_retries: Option<u32>,
-    /// The event-stream parser's limits and options.
-    pub parser: Config,
+    /// The event-stream decoder's limits and options.
+    pub decoder: Config,
 }
 
 impl Default for EventSourceConfig {
@@ -40,7 +54,37 @@ impl Default for EventSourceConfig {
             reconnection_time: Duration::from_millis(3000),
             max_backoff: None,
             max_retries: None,
-            parser: Config::default(),
+            decoder: Config::default(),
         }
+    }
+}
+
+impl EventSourceConfig {
+    /// Sets [`reconnection_time`](EventSourceConfig::reconnection_time).
+    #[must_use]
+    pub fn reconnection_time(mut self, time: Duration) -> Self {
+        self.reconnection_time = time;
+        self
+    }
+
+    /// Sets [`max_backoff`](EventSourceConfig::max_backoff).
+    #[must_use]
+    pub fn max_backoff(mut self, cap: Option<Duration>) -> Self {
+        self.max_backoff = cap;
+        self
+    }
+
+    /// Sets [`max_retries`](EventSourceConfig::max_retries).
+    #[must_use]
+    pub fn max_retries(mut self, retries: Option<u32>) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Sets [`decoder`](EventSourceConfig::decoder).
+    #[must_use]
+    pub fn decoder(mut self, config: Config) -> Self {
+        self.decoder = config;
+        self
     }
 }

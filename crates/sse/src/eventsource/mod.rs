@@ -14,7 +14,7 @@ use bytes::BytesMut;
 pub use config::EventSourceConfig;
 pub use types::{Action, ConnectRequest, ErrorReason, ReadyState, SourceEvent};
 
-use crate::{Error, Item, Parser};
+use crate::{Error, Item, Decoder};
 
 /// Where the EventSource is; finer than [`ReadyState`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,9 +68,9 @@ enum Phase {
 /// assert_eq!(request.last_event_id(), None);
 ///
 /// // The driver sent the GET; the response head arrives.
-/// source.handle_response(200, Some("text/event-stream; charset=utf-8"))?;
+/// source.handle_response(t0, 200, Some("text/event-stream; charset=utf-8"))?;
 /// assert_eq!(source.poll_event(), Some(SourceEvent::Open));
-/// source.handle_data(&mut BytesMut::from("id: 7\ndata: hello\n\n"))?;
+/// source.handle_data(t0, &mut BytesMut::from("id: 7\ndata: hello\n\n"))?;
 /// let Some(SourceEvent::Message(event)) = source.poll_event() else { panic!() };
 /// assert_eq!((event.event_type.as_str(), event.data.as_str()), ("message", "hello"));
 ///
@@ -85,13 +85,16 @@ enum Phase {
 /// assert_eq!(request.last_event_id(), Some("7"));
 ///
 /// // The server says "no more" with 204 No Content.
-/// assert!(source.handle_response(204, None).is_err());
+/// let t1 = t0 + Duration::from_secs(3);
+/// let refused = source.handle_response(t1, 204, None).unwrap_err();
+/// assert!(refused.is_peer_fault());
+/// assert!(!refused.reconnects()); // the standard's "fail the connection"
 /// assert_eq!(source.ready_state(), ReadyState::Closed);
 /// # Ok::<(), rtw_sse::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct EventSource {
-    parser: Parser,
+    decoder: Decoder,
     phase: Phase,
     /// The event source's reconnection time.
     reconnection_time: Duration,
@@ -114,7 +117,7 @@ impl EventSource {
     /// first [`Action::Connect`] due at once.
     pub fn new(config: EventSourceConfig) -> Self {
         EventSource {
-            parser: Parser::with_config(config.parser),
+            decoder: Decoder::with_config(config.decoder),
             phase: Phase::Due,
             reconnection_time: config.reconnection_time,
             max_backoff: config.max_backoff,
@@ -152,7 +155,7 @@ impl EventSource {
     /// reconnections and sent as `Last-Event-ID` ("9.2.4 The Last-Event-ID
     /// header").
     pub fn last_event_id(&self) -> &str {
-        self.parser.last_event_id()
+        self.decoder.last_event_id()
     }
 
     /// The next thing the driver must do, or `None` when there is nothing
@@ -168,7 +171,7 @@ impl EventSource {
             return None;
         }
         self.phase = Phase::Fetching;
-        let id = self.parser.last_event_id();
+        let id = self.decoder.last_event_id();
         Some(Action::Connect(ConnectRequest {
             last_event_id: (!id.is_empty()).then(|| id.to_owned()),
         }))
@@ -223,11 +226,18 @@ impl EventSource {
     /// An `Err` always means: drop this connection. Without an outstanding
     /// Connect (after [`EventSource::close`], or a response given twice)
     /// nothing changes and [`Error::UnexpectedInput`] is returned.
+    ///
+    /// `now` is when the head arrived. Nothing in the processing model
+    /// depends on it yet; it is taken, first like in every `handle_*`
+    /// method of the workspace, so that a later timer is not a breaking
+    /// change.
     pub fn handle_response(
         &mut self,
+        now: Instant,
         status: u16,
         content_type: Option<&str>,
     ) -> Result<(), Error> {
+        let _ = now;
         if self.phase != Phase::Fetching {
             return Err(Error::UnexpectedInput("response"));
         }
@@ -244,7 +254,7 @@ impl EventSource {
             self.fail(ErrorReason::Rejected(error.clone()));
             return Err(error);
         }
-        self.parser.reset_stream();
+        self.decoder.reset_stream();
         self.retries = 0;
         self.phase = Phase::Open;
         self.events.push_back(SourceEvent::Open);
@@ -256,7 +266,7 @@ impl EventSource {
     /// call (keep one buffer per connection).
     ///
     /// Dispatched events queue [`SourceEvent::Message`]; a `retry` field
-    /// sets the reconnection time. A line or event past the parser's
+    /// sets the reconnection time. A line or event past the decoder's
     /// [`Limits`](crate::Limits) makes it "fail the connection": ready
     /// state [`ReadyState::Closed`], a [`SourceEvent::Error`], and the
     /// limit's error returned. Events dispatched before that stay queued
@@ -266,12 +276,16 @@ impl EventSource {
     /// (before [`EventSource::handle_response`] accepted one, after a
     /// disconnect, a failure or [`EventSource::close`]) nothing is consumed
     /// and [`Error::UnexpectedInput`] is returned.
-    pub fn handle_data(&mut self, src: &mut BytesMut) -> Result<(), Error> {
+    ///
+    /// `now` is when the bytes arrived; like in
+    /// [`EventSource::handle_response`], nothing depends on it yet.
+    pub fn handle_data(&mut self, now: Instant, src: &mut BytesMut) -> Result<(), Error> {
+        let _ = now;
         if self.phase != Phase::Open {
             return Err(Error::UnexpectedInput("body data"));
         }
         loop {
-            match self.parser.decode(src) {
+            match self.decoder.decode(src) {
                 Ok(Some(Item::Event(event))) => self.events.push_back(SourceEvent::Message(event)),
                 Ok(Some(Item::Retry(ms))) => self.reconnection_time = Duration::from_millis(ms),
                 Ok(Some(Item::Comment(text))) => self.events.push_back(SourceEvent::Comment(text)),
@@ -305,7 +319,7 @@ impl EventSource {
         if !matches!(self.phase, Phase::Fetching | Phase::Open) {
             return;
         }
-        self.parser.reset_stream();
+        self.decoder.reset_stream();
         if self.max_retries.is_some_and(|max| self.retries >= max) {
             self.fail(ErrorReason::Disconnected);
             return;

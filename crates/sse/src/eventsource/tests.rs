@@ -14,9 +14,10 @@ fn connect(source: &mut EventSource) -> Option<String> {
 }
 
 fn open(source: &mut EventSource) {
+    let t0 = Instant::now();
     connect(source);
     source
-        .handle_response(200, Some("text/event-stream"))
+        .handle_response(t0, 200, Some("text/event-stream"))
         .unwrap();
     assert_eq!(source.poll_event(), Some(SourceEvent::Open));
 }
@@ -46,7 +47,7 @@ fn phases_and_ready_states() {
         (Phase::Fetching, ReadyState::Connecting)
     );
     assert_eq!(s.poll_action(), None, "a Connect is handed out once");
-    s.handle_response(200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
     assert_eq!((s.phase, s.ready_state()), (Phase::Open, ReadyState::Open));
     s.handle_disconnect(t0);
     assert_eq!(s.phase, Phase::Waiting(Some(t0 + ms(3000))));
@@ -85,7 +86,7 @@ fn backoff_doubles_after_failed_attempts_up_to_the_cap_and_resets_on_open() {
         waits,
         [ms(1000), ms(2000), ms(4000), ms(5000), ms(5000), ms(5000)]
     );
-    s.handle_response(200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
     s.handle_disconnect(t0);
     assert_eq!(
         s.poll_timeout(),
@@ -174,7 +175,7 @@ fn the_longest_retry_does_not_panic() {
     let t0 = Instant::now();
     let mut s = EventSource::default();
     open(&mut s);
-    s.handle_data(&mut BytesMut::from("retry: 99999999999999999999999\n"))
+    s.handle_data(t0, &mut BytesMut::from("retry: 99999999999999999999999\n"))
         .unwrap();
     assert_eq!(s.reconnection_time(), ms(u64::MAX), "the parser saturates");
     s.handle_disconnect(t0);
@@ -205,7 +206,7 @@ fn zero_retry_reconnects_at_the_disconnect_instant() {
     let t0 = Instant::now();
     let mut s = EventSource::default();
     open(&mut s);
-    s.handle_data(&mut BytesMut::from("retry: 0\n")).unwrap();
+    s.handle_data(t0, &mut BytesMut::from("retry: 0\n")).unwrap();
     s.handle_disconnect(t0);
     assert_eq!(s.poll_timeout(), Some(t0));
     s.handle_timeout(t0);
@@ -221,27 +222,27 @@ fn inputs_for_no_connection_change_nothing() {
     let mut data = BytesMut::from("data: x\n\n");
     // Due: nothing handed out yet.
     assert_eq!(
-        s.handle_response(200, Some("text/event-stream")),
+        s.handle_response(t0, 200, Some("text/event-stream")),
         unexpected_response
     );
     s.handle_disconnect(t0);
     assert_eq!(s.phase, Phase::Due);
     // Fetching: no body before the head.
     connect(&mut s);
-    assert_eq!(s.handle_data(&mut data), unexpected_data);
+    assert_eq!(s.handle_data(t0, &mut data), unexpected_data);
     assert_eq!(&data[..], b"data: x\n\n", "nothing consumed");
-    s.handle_response(200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
     // Open: no second head.
     assert_eq!(
-        s.handle_response(200, Some("text/event-stream")),
+        s.handle_response(t0, 200, Some("text/event-stream")),
         unexpected_response
     );
     s.handle_disconnect(t0);
     events(&mut s);
     // Waiting: stale data, responses and disconnects.
-    assert_eq!(s.handle_data(&mut data), unexpected_data);
+    assert_eq!(s.handle_data(t0, &mut data), unexpected_data);
     assert_eq!(
-        s.handle_response(200, Some("text/event-stream")),
+        s.handle_response(t0, 200, Some("text/event-stream")),
         unexpected_response
     );
     s.handle_disconnect(t0 + ms(1000));
@@ -253,9 +254,9 @@ fn inputs_for_no_connection_change_nothing() {
     assert_eq!(s.poll_event(), None);
     // Closed.
     s.close();
-    assert_eq!(s.handle_data(&mut data), unexpected_data);
+    assert_eq!(s.handle_data(t0, &mut data), unexpected_data);
     assert_eq!(
-        s.handle_response(200, Some("text/event-stream")),
+        s.handle_response(t0, 200, Some("text/event-stream")),
         unexpected_response
     );
     s.handle_disconnect(t0);
@@ -268,9 +269,10 @@ fn inputs_for_no_connection_change_nothing() {
 
 #[test]
 fn close_drops_queued_events() {
+    let t0 = Instant::now();
     let mut s = EventSource::default();
     open(&mut s);
-    s.handle_data(&mut BytesMut::from("data: a\n\ndata: b\n\n"))
+    s.handle_data(t0, &mut BytesMut::from("data: a\n\ndata: b\n\n"))
         .unwrap();
     s.close();
     assert_eq!(s.poll_event(), None);
@@ -280,7 +282,7 @@ fn close_drops_queued_events() {
 fn a_limit_fails_the_connection_after_the_events_before_it() {
     let t0 = Instant::now();
     let mut s = EventSource::new(EventSourceConfig {
-        parser: Config {
+        decoder: Config {
             limits: Limits {
                 max_line_len: 16,
                 ..Limits::default()
@@ -292,7 +294,7 @@ fn a_limit_fails_the_connection_after_the_events_before_it() {
     open(&mut s);
     let mut data = BytesMut::from("data: short\n\ndata: far too long a line\n\n");
     let error = Error::LineTooLong { limit: 16 };
-    assert_eq!(s.handle_data(&mut data), Err(error.clone()));
+    assert_eq!(s.handle_data(t0, &mut data), Err(error.clone()));
     assert_eq!(s.ready_state(), ReadyState::Closed);
     assert_eq!(
         events(&mut s),
@@ -314,20 +316,21 @@ fn a_limit_fails_the_connection_after_the_events_before_it() {
 
 #[test]
 fn comments_only_when_configured() {
+    let t0 = Instant::now();
     let mut plain = EventSource::default();
     open(&mut plain);
-    plain.handle_data(&mut BytesMut::from(": ping\n")).unwrap();
+    plain.handle_data(t0, &mut BytesMut::from(": ping\n")).unwrap();
     assert_eq!(plain.poll_event(), None);
 
     let mut with = EventSource::new(EventSourceConfig {
-        parser: Config {
+        decoder: Config {
             comments: true,
             ..Config::default()
         },
         ..EventSourceConfig::default()
     });
     open(&mut with);
-    with.handle_data(&mut BytesMut::from(": ping\n")).unwrap();
+    with.handle_data(t0, &mut BytesMut::from(": ping\n")).unwrap();
     assert_eq!(
         with.poll_event(),
         Some(SourceEvent::Comment(" ping".into()))
@@ -341,14 +344,14 @@ fn a_cut_event_is_discarded_and_the_next_stream_starts_clean() {
     open(&mut s);
     // An event without its blank line, with an id that was never
     // committed, and a BOM state already past.
-    s.handle_data(&mut BytesMut::from("data: cut\nid: 9\n"))
+    s.handle_data(t0, &mut BytesMut::from("data: cut\nid: 9\n"))
         .unwrap();
     s.handle_disconnect(t0);
     assert_eq!(events(&mut s), [reconnecting(ms(3000))]);
     s.handle_timeout(t0 + ms(3000));
     assert_eq!(connect(&mut s), None, "the uncommitted id is not sent");
-    s.handle_response(200, Some("text/event-stream")).unwrap();
-    s.handle_data(&mut BytesMut::from("\u{feff}data: new\n\n"))
+    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_data(t0, &mut BytesMut::from("\u{feff}data: new\n\n"))
         .unwrap();
     assert_eq!(
         events(&mut s),

@@ -102,7 +102,7 @@ pub enum SourceEvent {
     Message(Event),
     /// A comment line, only with
     /// [`Config::comments`](crate::Config::comments) in
-    /// [`EventSourceConfig::parser`](crate::EventSourceConfig::parser).
+    /// [`EventSourceConfig::decoder`](crate::EventSourceConfig::decoder).
     /// The standard fires nothing for comments; they are often keep-alives.
     Comment(String),
     /// `error`: the connection was lost or refused.
@@ -131,6 +131,6 @@ pub enum ErrorReason {
     /// The response or its body was refused, and the connection failed:
     /// [`Error::BadStatus`] (including 204 No Content, the standard's way
     /// for a server to stop reconnection), [`Error::BadContentType`], or a
-    /// parser limit ([`Error::LineTooLong`], [`Error::EventTooLarge`]).
+    /// decoder limit ([`Error::LineTooLong`], [`Error::EventTooLarge`]).
     Rejected(Error),
 }

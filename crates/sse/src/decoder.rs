@@ -7,11 +7,11 @@ use bytes::{Bytes, BytesMut};
 use crate::lines::Lines;
 use crate::{Config, Error, Event, Item};
 
-/// Incremental parser of `text/event-stream`, exactly as the HTML Living
+/// Incremental decoder of `text/event-stream`, exactly as the HTML Living
 /// Standard's "Parsing an event stream" and "Interpreting an event stream"
 /// describe it.
 ///
-/// Feed it bytes with [`Parser::decode`]; it consumes complete lines and
+/// Feed it bytes with [`Decoder::decode`]; it consumes complete lines and
 /// yields [`Item`]s. Lines end at CRLF, LF or CR (a CR at the end of one
 /// read and a LF at the start of the next are one line end); one leading
 /// BOM is stripped; each line is decoded as UTF-8 with invalid sequences
@@ -19,20 +19,19 @@ use crate::{Config, Error, Event, Item};
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use rtw_sse::{Event, Item, Parser};
+/// use rtw_sse::{Decoder, Event, Item};
 ///
-/// let mut parser = Parser::new();
+/// let mut decoder = Decoder::new();
 /// let mut buf = BytesMut::from("event: add\ndata: 73857293\nid: 7\n\n");
-/// let item = parser.decode(&mut buf)?;
-/// assert_eq!(item, Some(Item::Event(Event {
-///     event_type: "add".into(),
-///     data: "73857293".into(),
-///     last_event_id: "7".into(),
-/// })));
+/// let item = decoder.decode(&mut buf)?;
+/// assert_eq!(
+///     item,
+///     Some(Item::Event(Event::new("73857293").event_type("add").last_event_id("7")))
+/// );
 /// # Ok::<(), rtw_sse::Error>(())
 /// ```
 #[derive(Debug, Clone, Default)]
-pub struct Parser {
+pub struct Decoder {
     config: Config,
     lines: Lines,
     event_type: String,
@@ -43,17 +42,17 @@ pub struct Parser {
     last_event_id: String,
 }
 
-impl Parser {
-    /// A parser with the default [`Config`].
+impl Decoder {
+    /// A decoder with the default [`Config`].
     pub fn new() -> Self {
-        Parser::default()
+        Decoder::default()
     }
 
-    /// A parser with the given limits and options.
+    /// A decoder with the given limits and options.
     pub fn with_config(config: Config) -> Self {
-        Parser {
+        Decoder {
             config,
-            ..Parser::default()
+            ..Decoder::default()
         }
     }
 
@@ -88,7 +87,7 @@ impl Parser {
     /// End of stream: "any pending data must be discarded" — an event
     /// without its final blank line is not dispatched, nor is an
     /// unterminated last line processed. Resets the stream state like
-    /// [`Parser::reset_stream`] and returns the items complete lines still
+    /// [`Decoder::reset_stream`] and returns the items complete lines still
     /// give.
     pub fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Item>, Error> {
         if let Some(item) = self.decode(src)? {
