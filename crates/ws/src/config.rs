@@ -18,6 +18,8 @@ use crate::MemoryBudget;
 /// | `message_timeout` | 60 s | none |
 /// | `ping_interval` / `ping_timeout` | 30 s / 30 s | none |
 /// | `message_memory` | none (per-connection limits only) | none |
+/// | `close_timeout` | 5 s | none |
+/// | `linger` | 1 s | none |
 ///
 /// The timers run only when the connection is told the time
 /// ([`Connection::handle_timeout`](crate::Connection::handle_timeout));
@@ -74,6 +76,19 @@ pub struct Config {
     /// received messages; see [`MemoryBudget`]. `None`: only this
     /// connection's own limits apply.
     pub message_memory: Option<MemoryBudget>,
+    /// After our close frame, how long to wait for the peer's (RFC 6455
+    /// §7.1.2) before giving up the closing handshake with
+    /// [`Error::CloseTimeout`](crate::Error::CloseTimeout); the connection
+    /// is then closed and the transport closed as
+    /// [`Connection::transport`](crate::Connection::transport) says.
+    pub close_timeout: Duration,
+    /// Once the connection is closed, how long to wait for the peer to
+    /// close the transport (RFC 6455 §7.1.1): a client waits this long for
+    /// the server to close TCP first and then closes it itself; a server
+    /// shuts its write side down at once and reads (discarding) until the
+    /// client's end of file for at most this long. See
+    /// [`Transport`](crate::Transport).
+    pub linger: Duration,
 }
 
 impl Default for Config {
@@ -90,6 +105,8 @@ impl Default for Config {
             ping_interval: Some(Duration::from_secs(30)),
             ping_timeout: Duration::from_secs(30),
             message_memory: None,
+            close_timeout: Duration::from_secs(5),
+            linger: Duration::from_secs(1),
         }
     }
 }

@@ -121,6 +121,23 @@ pub enum Error {
         /// The configured timeout.
         limit: std::time::Duration,
     },
+    /// Our close frame went out but the peer's did not come within
+    /// [`Config::close_timeout`](crate::Config::close_timeout) (RFC 6455
+    /// §7.1.2); the closing handshake is given up. No close frame is sent
+    /// (ours already was), so [`Error::close_code`] is `None`; for the
+    /// application the connection closed abnormally (1006, §7.1.5).
+    #[error("no close frame from the peer within {limit:?} of ours (RFC 6455 §7.1.2)")]
+    CloseTimeout {
+        /// The configured timeout.
+        limit: std::time::Duration,
+    },
+    /// The peer closed the transport before the closing handshake
+    /// completed (RFC 6455 §7.1.5: "the WebSocket Connection Close Code is
+    /// considered to be 1006"). Reported by
+    /// [`Connection::handle_eof`](crate::Connection::handle_eof); 1006 is
+    /// never sent, so [`Error::close_code`] is `None`.
+    #[error("the transport closed before the closing handshake (RFC 6455 §7.1.5, 1006)")]
+    AbnormalClosure,
 
     /// Caller misuse: sending after the connection was closed, or data after
     /// our close frame (RFC 6455 §5.5.1: no data frames after Close).
@@ -151,7 +168,9 @@ impl Error {
     /// The close code the connection is failed with for a peer fault
     /// (RFC 6455 §7.4.1): 1002 for protocol errors, 1007 for invalid UTF-8,
     /// 1009 for limits, 1008 for a message timeout, 1011 for a keep-alive
-    /// ping left unanswered. `None` for handshake errors and caller misuse.
+    /// ping left unanswered. `None` for handshake errors, caller misuse and
+    /// the ends that send no close frame ([`Error::CloseTimeout`],
+    /// [`Error::AbnormalClosure`]).
     pub fn close_code(&self) -> Option<CloseCode> {
         use Error::*;
         Some(match self {
@@ -181,6 +200,10 @@ impl Error {
 
     /// `true` for faults of the peer, `false` for caller misuse.
     pub fn is_peer_fault(&self) -> bool {
-        self.close_code().is_some() || matches!(self, Error::Handshake(_))
+        self.close_code().is_some()
+            || matches!(
+                self,
+                Error::Handshake(_) | Error::CloseTimeout { .. } | Error::AbnormalClosure
+            )
     }
 }

@@ -24,7 +24,7 @@ mod utf8;
 pub use budget::MemoryBudget;
 pub use close::{CloseCode, CloseFrame};
 pub use config::Config;
-pub use connection::{Connection, State};
+pub use connection::{Connection, State, Transport};
 pub use error::Error;
 pub use mask::apply_mask;
 pub use message::{Event, Fragment, Message, MessageKind};

@@ -66,7 +66,9 @@ pub enum Event {
     Message(Message),
     /// A fragment, when fragments are delivered as they arrive.
     Fragment(Fragment),
-    /// The peer broke a rule: the connection was failed, a close frame with
-    /// [`Error::close_code`] is queued, and no more input is read.
+    /// The peer broke a rule, went silent or went away: the connection was
+    /// failed, a close frame with [`Error::close_code`] is queued when
+    /// there is one to send (not after our own close frame, not for
+    /// [`Error::AbnormalClosure`]), and no more input is read.
     Failed(Error),
 }

@@ -127,7 +127,8 @@ fn a_message_must_finish_within_the_message_timeout() {
     );
     assert_eq!(close_code(&wire(&mut c)), 1008);
     assert_eq!(c.held_bytes(), 0);
-    assert_eq!(c.poll_timeout(), None);
+    // Only the linger is left (RFC 6455 §7.1.1).
+    assert_eq!(c.poll_timeout(), Some(deadline + Duration::from_secs(1)));
 
     // A message that finishes in time clears its deadline.
     let mut c = server(Config {
@@ -169,7 +170,8 @@ fn a_quiet_peer_is_pinged_and_a_silent_one_is_failed() {
     assert_eq!(failure(&mut c), Some(Error::PingTimeout { limit: s(30) }));
     assert_eq!(close_code(&wire(&mut c)), 1011);
     assert_eq!(c.state(), State::Closed);
-    assert_eq!(c.poll_timeout(), None);
+    // Only the linger is left (RFC 6455 §7.1.1).
+    assert_eq!(c.poll_timeout(), Some(t0 + s(106)));
 }
 
 #[test]
@@ -179,7 +181,11 @@ fn no_pings_after_our_close_frame() {
     c.handle_timeout(t0);
     c.close(None).unwrap();
     let _ = wire(&mut c);
-    assert_eq!(c.poll_timeout(), None);
+    c.handle_timeout(t0);
+    // Only the close timeout runs (RFC 6455 §7.1.2), no keep-alive.
+    assert_eq!(c.poll_timeout(), Some(t0 + Duration::from_secs(5)));
+    c.handle_timeout(t0 + Duration::from_secs(4));
+    assert_eq!(c.poll_transmit(), None);
     c.handle_timeout(t0 + Duration::from_secs(300));
     assert_eq!(c.poll_transmit(), None);
 }

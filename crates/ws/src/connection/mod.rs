@@ -2,6 +2,7 @@
 
 #[cfg(feature = "deflate")]
 mod compression;
+mod ending;
 mod incoming;
 mod outgoing;
 mod timers;
@@ -15,8 +16,10 @@ use crate::budget::Held;
 use crate::frame::{Frame, FrameDecoder, OpCode, Progress};
 use crate::utf8::Utf8Validator;
 use crate::{
-    CloseCode, CloseFrame, Config, Error, Event, Message, MessageKind, RandomSource, Role,
+    CloseFrame, Config, Error, Event, Message, MessageKind, RandomSource, Role,
 };
+use ending::{EndDue, Ending};
+pub use ending::Transport;
 use incoming::{FrameOutput, Incoming};
 use outgoing::Outgoing;
 use timers::{Due, Timers};
@@ -29,10 +32,12 @@ pub enum State {
     /// We sent a close frame and wait for the peer's (§7.1.2); received
     /// messages are still delivered, nothing more can be sent.
     Closing,
-    /// The closing handshake is complete, or the connection was failed.
+    /// The closing handshake is complete, the connection was failed, or
+    /// the peer's close frame did not come within [`Config::close_timeout`].
     /// Write out what [`Connection::poll_transmit`] still gives, then close
-    /// the transport: a server at once, a client after waiting briefly for
-    /// the server to close it first (§7.1.1).
+    /// the transport as [`Connection::transport`] says: a server at once, a
+    /// client after waiting up to [`Config::linger`] for the server to
+    /// close it first (§7.1.1).
     Closed,
 }
 
@@ -93,6 +98,8 @@ pub struct Connection {
     /// What the incomplete message holds of [`Config::message_memory`].
     held: Held,
     timers: Timers,
+    /// The close timeout and the linger (§7.1).
+    ending: Ending,
 }
 
 impl Connection {
@@ -115,7 +122,22 @@ impl Connection {
             partial: 0,
             held: Held::new(budget),
             timers: Timers::default(),
+            ending: Ending::default(),
         }
+    }
+
+    /// The time is `now`, for every timer.
+    fn tick(&mut self, now: Instant) {
+        self.timers.tick(now);
+        if let Some(now) = self.timers.now() {
+            self.ending.tick(now);
+        }
+    }
+
+    /// The connection is closed: the transport is closed next.
+    fn set_closed(&mut self) {
+        self.state = State::Closed;
+        self.ending.closed(self.role, self.timers.now());
     }
 
     /// Use permessage-deflate as agreed in the opening handshake (RFC 7692
@@ -213,7 +235,7 @@ impl Connection {
     /// every message before a later frame can fail the connection (RFC 6455
     /// §7.1.7 fails it at the bad frame, not before).
     pub fn handle_input_until_event(&mut self, now: Instant, src: &mut BytesMut) -> bool {
-        self.timers.tick(now);
+        self.tick(now);
         let before = self.events.len();
         while self.state != State::Closed {
             let step = self.step(src);
@@ -359,7 +381,7 @@ impl Connection {
                     }
                     self.outgoing.frame(OpCode::Close, true, &payload);
                 }
-                self.state = State::Closed;
+                self.set_closed();
                 self.events.push_back(Event::Message(Message::Close(close)));
             }
             _ => unreachable!("data opcodes are handled by data_frame"),
@@ -368,16 +390,16 @@ impl Connection {
     }
 
     /// Fail the connection (§7.1.7): send a close frame with the error's
-    /// code unless we sent one already, and stop reading.
+    /// code unless we sent one already (or the error has none to send),
+    /// and stop reading.
     fn fail(&mut self, error: Error) {
-        if self.state == State::Open {
-            let code = error.close_code().unwrap_or(CloseCode::PROTOCOL_ERROR);
+        if let (State::Open, Some(code)) = (self.state, error.close_code()) {
             let mut payload = BytesMut::new();
             CloseFrame::new(code, "").write_payload(&mut payload);
             self.outgoing.pending_pong = None;
             self.outgoing.frame(OpCode::Close, true, &payload);
         }
-        self.state = State::Closed;
+        self.set_closed();
         // What the unfinished message held is dropped now, not with the
         // connection.
         self.incoming.clear();
@@ -512,12 +534,46 @@ impl Connection {
         self.outgoing.flush_pong();
         self.outgoing.frame(OpCode::Close, true, &payload);
         self.state = State::Closing;
+        // The close timeout starts at the next time given: this call takes
+        // none, and the latest one known may be long past.
+        self.ending.close_sent(None);
         Ok(())
+    }
+
+    /// The peer closed its side of the transport (end of file on reading)
+    /// at `now`. Before the closing handshake completed this is an abnormal
+    /// closure (RFC 6455 §7.1.5, code 1006): the connection is failed with
+    /// [`Error::AbnormalClosure`] and no close frame is sent. Either way
+    /// [`Connection::transport`] becomes [`Transport::Close`]: nothing more
+    /// will arrive, so nothing more is waited for.
+    pub fn handle_eof(&mut self, now: Instant) {
+        self.tick(now);
+        if self.state != State::Closed {
+            self.fail(Error::AbnormalClosure);
+        }
+        self.ending.eof();
+    }
+
+    /// What the driver does with the transport now (RFC 6455 §7.1.1): keep
+    /// it open, wait for the peer to close it, shut down its write side,
+    /// or close it. See [`Transport`] for each step and the order of each
+    /// role.
+    ///
+    /// Changes after [`Connection::handle_input`] (the peer's close frame,
+    /// a failure), [`Connection::handle_timeout`] (the close timeout, the
+    /// end of [`Config::linger`], a timer failing the connection) and
+    /// [`Connection::handle_eof`].
+    #[must_use]
+    pub fn transport(&self) -> Transport {
+        self.ending.transport()
     }
 
     /// The next event, or `None` until more input is handled.
     ///
-    /// Changes after [`Connection::handle_input`].
+    /// Changes after [`Connection::handle_input`],
+    /// [`Connection::handle_input_until_event`],
+    /// [`Connection::handle_timeout`] (a timer failing the connection) and
+    /// [`Connection::handle_eof`].
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
@@ -527,38 +583,49 @@ impl Connection {
     /// when no timer runs: the keep-alive ping or its timeout
     /// ([`Config::ping_interval`], [`Config::ping_timeout`]), the deadline
     /// of the message being received ([`Config::message_timeout`]), the
-    /// release of idle permessage-deflate state.
+    /// release of idle permessage-deflate state, the wait for the peer's
+    /// close frame after ours ([`Config::close_timeout`], RFC 6455 §7.1.2)
+    /// and the wait for the peer to close the transport
+    /// ([`Config::linger`], §7.1.1). A driver arms one timer for it.
     ///
-    /// Changes after every `handle_*` call and [`Connection::send`]. The
-    /// timers start at the first time given (by
-    /// [`Connection::handle_input`] or [`Connection::handle_timeout`]); a
-    /// driver calls `handle_timeout(now)` once when the connection opens.
-    /// `None` once the connection is [`State::Closed`].
+    /// Changes after every `handle_*` call, [`Connection::send`],
+    /// [`Connection::send_fragment`] and [`Connection::close`]. The timers
+    /// start at the first time given (by [`Connection::handle_input`] or
+    /// [`Connection::handle_timeout`]); a driver calls
+    /// `handle_timeout(now)` once when the connection opens. The close
+    /// timeout starts at the first time given after [`Connection::close`]
+    /// (which takes none): until then this returns the latest time given,
+    /// already past, so that the driver calls `handle_timeout(now)` at
+    /// once. `None` once [`Connection::transport`] is [`Transport::Close`].
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.state == State::Closed {
-            return None;
-        }
-        let mut next = self.timers.next(&self.config);
-        if self.state != State::Open {
+        let ending = self.ending.next(&self.config, self.timers.now());
+        let mut next = match self.state {
+            State::Closed => return ending,
+            State::Open => self.timers.next(&self.config),
             // No keep-alive pings after our close frame (§5.5.1: nothing
             // but the close reply is expected); the message deadline stays.
-            next = self.timers.next_message_deadline();
-        }
+            State::Closing => self.timers.next_message_deadline(),
+        };
         #[cfg(feature = "deflate")]
         if let Some(c) = &self.compression {
             next = [next, c.poll_timeout()].into_iter().flatten().min();
         }
-        next
+        [next, ending].into_iter().flatten().min()
     }
 
     /// The time is `now`: do what is due (send a keep-alive ping, fail the
-    /// connection when the ping went unanswered or a message took too
-    /// long, free idle permessage-deflate state). Then drain
-    /// [`Connection::poll_event`] and [`Connection::poll_transmit`].
+    /// connection when the ping went unanswered, a message took too long
+    /// or the peer's close frame did not come within
+    /// [`Config::close_timeout`], free idle permessage-deflate state, end
+    /// the wait of [`Config::linger`]). Then drain
+    /// [`Connection::poll_event`] and [`Connection::poll_transmit`], and
+    /// read [`Connection::transport`].
     pub fn handle_timeout(&mut self, now: Instant) {
-        self.timers.tick(now);
+        self.tick(now);
+        let now = self.timers.now().unwrap_or(now);
         if self.state == State::Closed {
+            let _ = self.ending.due(&self.config, now);
             return;
         }
         let open = self.state == State::Open;
@@ -576,6 +643,12 @@ impl Connection {
             }
             _ => None,
         };
+        let failure = failure.or_else(|| match self.ending.due(&self.config, now) {
+            EndDue::CloseTimeout => Some(Error::CloseTimeout {
+                limit: self.config.close_timeout,
+            }),
+            EndDue::Nothing => None,
+        });
         if let Some(error) = failure {
             self.fail(error);
         }
@@ -606,8 +679,10 @@ impl Connection {
     /// are none.
     ///
     /// Changes after [`Connection::send`], [`Connection::send_fragment`],
-    /// [`Connection::close`] and [`Connection::handle_input`] (which queues
-    /// pongs, close replies and the close frame of a failure).
+    /// [`Connection::close`], [`Connection::handle_input`] (which queues
+    /// pongs, close replies and the close frame of a failure) and
+    /// [`Connection::handle_timeout`] (keep-alive pings, the close frame
+    /// of a failure).
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
         self.outgoing.flush_pong();
