@@ -7,8 +7,6 @@
 
 mod sse_support;
 
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,8 +15,8 @@ use http::{Method, StatusCode};
 use http_body_util::BodyExt;
 use rtw_tokio::sse::{EventStream, KeepAlive, Message, last_event_id};
 use serde_json::{Value, json};
-use sse_support::{events, plain, require_tool, serve, within};
-use tokio::process::Command;
+use rtw_testkit::Chromium;
+use sse_support::{events, plain, serve};
 use tokio::sync::mpsc;
 
 /// How long Chromium gets to start, load the page, reconnect and report.
@@ -79,18 +77,8 @@ fn second_part() -> Vec<Message> {
     ]
 }
 
-/// A fresh Chromium profile directory, removed on drop.
-struct Profile(PathBuf);
-
-impl Drop for Profile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[tokio::test]
 async fn chromium_event_source_reads_our_stream_and_resumes_after_the_last_id() {
-    require_tool("chromium");
     let requests = Arc::new(Mutex::new(Vec::<Option<String>>::new()));
     let (report_tx, mut report_rx) = mpsc::unbounded_channel::<Vec<u8>>();
     let seen = requests.clone();
@@ -126,43 +114,15 @@ async fn chromium_event_source_reads_our_stream_and_resumes_after_the_last_id() 
     })
     .await;
 
-    let profile = Profile(
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("rtw-sse-chromium-{}", std::process::id())),
-    );
-    std::fs::create_dir_all(&profile.0).unwrap();
-    let log = std::fs::File::create(profile.0.join("chromium.log")).unwrap();
-    let mut browser = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.0.display()))
-        .arg(format!("http://{addr}/"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawning chromium");
-
+    let mut browser = Chromium::launch(&format!("http://{addr}/"));
     let report = tokio::time::timeout(BROWSER_TIMEOUT, report_rx.recv()).await;
-    let _ = browser.kill().await;
-    let report = match report {
-        Ok(Some(report)) => report,
-        _ => {
-            let log = std::fs::read_to_string(profile.0.join("chromium.log")).unwrap_or_default();
-            panic!(
-                "no report from the page within {BROWSER_TIMEOUT:?}; /events requests: {:?}; chromium's log:\n{log}",
-                requests.lock().unwrap()
-            );
-        }
+    browser.kill();
+    let Ok(Some(report)) = report else {
+        panic!(
+            "no report from the page within {BROWSER_TIMEOUT:?}; /events requests: {:?}; chromium's log:\n{}",
+            requests.lock().unwrap(),
+            browser.log()
+        );
     };
     let report: Value = serde_json::from_slice(&report).expect("the report is JSON");
 
@@ -184,5 +144,4 @@ async fn chromium_event_source_reads_our_stream_and_resumes_after_the_last_id() 
     assert_eq!(report["readyState"], 2, "CLOSED after close(): {report:#}");
     // The reconnection carried the last event id.
     assert_eq!(*requests.lock().unwrap(), [None, Some("2".to_owned())]);
-    within("chromium's exit", browser.wait()).await.unwrap();
 }

@@ -11,24 +11,12 @@ use tokio::net::TcpStream;
 use tokio::process::Command;
 use tokio::time::timeout;
 
-/// Upper bound for any one step of a test (accept, a peer's whole run).
-pub(crate) const TIMEOUT: Duration = Duration::from_secs(20);
+/// Bounded waits and required tools come from `rtw_testkit`.
+#[allow(unused_imports)]
+pub(crate) use rtw_testkit::{TIMEOUT, require_tool};
 
 /// Largest request head the test servers accept.
 const MAX_HEAD: usize = 16 * 1024;
-
-/// Panic unless `tool --version` runs: a missing peer must fail the test,
-/// not skip it.
-pub(crate) fn require_tool(tool: &str) {
-    match std::process::Command::new(tool).arg("--version").output() {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => panic!(
-            "`{tool} --version` failed ({}): is {tool} installed?",
-            out.status
-        ),
-        Err(e) => panic!("{tool} is required by this test and could not be run: {e}"),
-    }
-}
 
 /// A parsed request head (RFC 9112 §3).
 #[derive(Debug)]

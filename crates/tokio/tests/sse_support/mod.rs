@@ -6,7 +6,6 @@ use std::convert::Infallible;
 use std::error::Error;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::Stream;
@@ -20,8 +19,9 @@ use hyper_util::rt::TokioIo;
 use rtw_tokio::sse::{EventStream, Message};
 use tokio::net::TcpListener;
 
-/// Upper bound for any one step of a test.
-pub(crate) const TIMEOUT: Duration = Duration::from_secs(20);
+/// Bounded waits and required tools come from `rtw_testkit`.
+#[allow(unused_imports)]
+pub(crate) use rtw_testkit::{TIMEOUT, require_tool, within};
 
 /// What a handler's body may fail with: a failure makes hyper abort the
 /// connection mid-body.
@@ -29,26 +29,6 @@ pub(crate) type BoxError = Box<dyn Error + Send + Sync>;
 
 /// The response body of the test servers.
 pub(crate) type Body = UnsyncBoxBody<Bytes, BoxError>;
-
-/// `fut`, or a panic naming `what` after [`TIMEOUT`].
-pub(crate) async fn within<F: Future>(what: &str, fut: F) -> F::Output {
-    tokio::time::timeout(TIMEOUT, fut)
-        .await
-        .unwrap_or_else(|_| panic!("timed out: {what}"))
-}
-
-/// Panic unless `tool --version` runs: a missing peer must fail the test,
-/// not skip it.
-pub(crate) fn require_tool(tool: &str) {
-    match std::process::Command::new(tool).arg("--version").output() {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => panic!(
-            "`{tool} --version` failed ({}): is {tool} installed?",
-            out.status
-        ),
-        Err(e) => panic!("{tool} is required by this test and could not be run: {e}"),
-    }
-}
 
 /// Serve HTTP/1.1 with `handler` on 127.0.0.1 (an ephemeral port) until
 /// the test's runtime ends.

@@ -4,7 +4,6 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
 use rtw_tokio::ws::{Options, OsRandom, WebSocketStream, WsError, accept_with};
@@ -14,15 +13,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-/// Upper bound for any one step of a test.
-pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// `fut`, or a panic naming `what` after [`TIMEOUT`].
-pub(crate) async fn within<F: Future>(what: &str, fut: F) -> F::Output {
-    tokio::time::timeout(TIMEOUT, fut)
-        .await
-        .unwrap_or_else(|_| panic!("timed out: {what}"))
-}
+/// Every step is bounded by `rtw_testkit`'s [`TIMEOUT`].
+#[allow(unused_imports)]
+pub(crate) use rtw_testkit::{TIMEOUT, within};
 
 /// A listener on an ephemeral loopback port.
 pub(crate) async fn listener() -> (TcpListener, SocketAddr) {
