@@ -39,8 +39,14 @@ fn failure(c: &mut Connection) -> Option<Error> {
 fn the_close_timeout_ends_a_closing_handshake_the_peer_never_answers() {
     let t0 = Instant::now();
     let mut client = conn(Role::Client, t0);
-    assert_eq!(client.poll_timeout(), None, "no pings, no message: no timer");
-    client.close(Some(CloseFrame::new(CloseCode::NORMAL, ""))).unwrap();
+    assert_eq!(
+        client.poll_timeout(),
+        None,
+        "no pings, no message: no timer"
+    );
+    client
+        .close(Some(CloseFrame::new(CloseCode::NORMAL, "")))
+        .unwrap();
     assert!(!wire(&mut client).is_empty(), "our close frame");
     assert_eq!(client.state(), State::Closing);
     assert_eq!(client.transport(), Transport::Open);
@@ -49,7 +55,11 @@ fn the_close_timeout_ends_a_closing_handshake_the_peer_never_answers() {
     assert_eq!(client.poll_timeout(), Some(t0));
     let t1 = t0 + s(20);
     client.handle_timeout(t1);
-    assert_eq!(client.poll_timeout(), Some(t1 + s(5)), "5 s from t1, not t0");
+    assert_eq!(
+        client.poll_timeout(),
+        Some(t1 + s(5)),
+        "5 s from t1, not t0"
+    );
 
     client.handle_timeout(t1 + s(5) - Duration::from_millis(1));
     assert_eq!(client.state(), State::Closing);
@@ -75,7 +85,9 @@ fn a_close_reply_in_time_completes_the_handshake_and_the_server_closes_first() {
     let t0 = Instant::now();
     let mut server = conn(Role::Server, t0);
     let mut client = conn(Role::Client, t0);
-    server.close(Some(CloseFrame::new(CloseCode::NORMAL, "bye"))).unwrap();
+    server
+        .close(Some(CloseFrame::new(CloseCode::NORMAL, "bye")))
+        .unwrap();
     server.handle_timeout(t0);
     assert_eq!(server.poll_timeout(), Some(t0 + s(5)));
 

@@ -433,22 +433,22 @@ fn caller_misuse_is_refused_without_closing() {
         Err(Error::CloseCodeNotSendable(1005))
     );
     assert_eq!(
-        client.send_fragment(MessageKind::Text, b"\xff", true),
+        client.send_fragment(MessageKind::Text, &b"\xff"[..], true),
         Err(Error::InvalidUtf8)
     );
     client
-        .send_fragment(MessageKind::Binary, b"a", false)
+        .send_fragment(MessageKind::Binary, &b"a"[..], false)
         .unwrap();
     assert!(matches!(
         client.send(Message::text("x")),
         Err(Error::FragmentOrder(_))
     ));
     assert!(matches!(
-        client.send_fragment(MessageKind::Text, b"x", true),
+        client.send_fragment(MessageKind::Text, &b"x"[..], true),
         Err(Error::FragmentOrder(_))
     ));
     client
-        .send_fragment(MessageKind::Binary, &[0; 20], true)
+        .send_fragment(MessageKind::Binary, vec![0; 20], true)
         .unwrap();
     assert_eq!(
         client.send(Message::text("x")),

@@ -98,10 +98,10 @@ fn short_messages_go_uncompressed_and_are_read_either_way() {
     assert_eq!(events(&mut server), [Event::Message(Message::text("hi"))]);
     // send_fragment messages go uncompressed too.
     client
-        .send_fragment(MessageKind::Binary, &[7; 100], false)
+        .send_fragment(MessageKind::Binary, vec![7; 100], false)
         .unwrap();
     client
-        .send_fragment(MessageKind::Binary, &[8; 100], true)
+        .send_fragment(MessageKind::Binary, vec![8; 100], true)
         .unwrap();
     let mut w = wire(&mut client);
     assert_eq!(w[0] & 0x70, 0);

@@ -130,10 +130,9 @@ impl Ending {
     /// one at once).
     pub(crate) fn next(&self, config: &Config, now: Option<Instant>) -> Option<Instant> {
         match self.transport {
-            Transport::Open if self.closing => self
-                .closing_since
-                .map(|t| t + config.close_timeout)
-                .or(now),
+            Transport::Open if self.closing => {
+                self.closing_since.map(|t| t + config.close_timeout).or(now)
+            }
             Transport::Open | Transport::Close => None,
             Transport::AwaitPeerClose | Transport::Shutdown => {
                 self.closed_at.map(|t| t + config.linger).or(now)

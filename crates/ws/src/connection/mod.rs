@@ -16,10 +16,10 @@ use crate::budget::Held;
 use crate::frame::{Frame, FrameDecoder, OpCode, Progress};
 use crate::utf8::Utf8Validator;
 use crate::{
-    CloseFrame, Config, Error, Event, Message, MessageKind, RandomSource, Role,
+    CloseFrame, Config, Error, Event, Message, MessageKind, RandomSource, Role, Utf8Bytes,
 };
-use ending::{EndDue, Ending};
 pub use ending::Transport;
+use ending::{EndDue, Ending};
 use incoming::{FrameOutput, Incoming};
 use outgoing::Outgoing;
 use timers::{Due, Timers};
@@ -203,7 +203,7 @@ impl Connection {
     /// connection is open and the outgoing buffer is under
     /// [`Config::max_write_buffer`].
     pub fn can_send(&self) -> bool {
-        self.state == State::Open && self.outgoing.buffer.len() < self.config.max_write_buffer
+        self.state == State::Open && self.outgoing.bytes() < self.config.max_write_buffer
     }
 
     /// Process bytes received at `now`: consumes complete frames from `src`
@@ -357,7 +357,7 @@ impl Connection {
                     // Each ping gets its pong; only while the outgoing buffer
                     // is over its limit is a newer ping's pong allowed to
                     // replace an unsent one (RFC 6455 §5.5.3).
-                    if self.outgoing.buffer.len() < self.config.max_write_buffer {
+                    if self.outgoing.bytes() < self.config.max_write_buffer {
                         self.outgoing.flush_pong();
                         self.outgoing.frame(OpCode::Pong, true, &frame.payload);
                     } else {
@@ -417,6 +417,13 @@ impl Connection {
     /// (take [`Connection::poll_transmit`] and write it first), and with
     /// [`Error::FragmentOrder`] while a [`Connection::send_fragment`]
     /// message is open.
+    ///
+    /// The payload is not copied on the server's path: a message's
+    /// `Bytes` (or each fragment's slice of it) is handed back by
+    /// [`Connection::poll_transmit`] as it is, behind its frame header,
+    /// when it is not compressed and has at least 512 bytes. A client
+    /// copies it once, masking it (RFC 6455 §5.3); a compressed message is
+    /// masked where zlib wrote it.
     pub fn send(&mut self, message: Message) -> Result<(), Error> {
         if let Message::Close(frame) = message {
             return self.close(frame);
@@ -424,19 +431,31 @@ impl Connection {
         self.check_can_send()?;
         self.outgoing.flush_pong();
         match message {
-            Message::Text(t) => self.send_message(OpCode::Text, t.as_bytes()),
-            Message::Binary(b) => self.send_message(OpCode::Binary, &b),
+            Message::Text(t) => self.send_message(OpCode::Text, t.into_bytes()),
+            Message::Binary(b) => self.send_message(OpCode::Binary, b),
             Message::Ping(p) => self.send_control(OpCode::Ping, &p),
             Message::Pong(p) => self.send_control(OpCode::Pong, &p),
             Message::Close(_) => unreachable!("handled above"),
         }
     }
 
+    /// Queue a binary message: [`Connection::send`] with
+    /// [`Message::Binary`]. Pass a `Bytes` (or a `Vec<u8>`, which becomes
+    /// one without a copy) to send it without a copy.
+    pub fn send_binary(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
+        self.send(Message::Binary(payload.into()))
+    }
+
+    /// Queue a text message: [`Connection::send`] with [`Message::Text`].
+    pub fn send_text(&mut self, text: impl Into<Utf8Bytes>) -> Result<(), Error> {
+        self.send(Message::Text(text.into()))
+    }
+
     fn check_can_send(&self) -> Result<(), Error> {
         if self.state != State::Open {
             return Err(Error::Closed);
         }
-        if self.outgoing.buffer.len() >= self.config.max_write_buffer {
+        if self.outgoing.bytes() >= self.config.max_write_buffer {
             return Err(Error::WriteBufferFull {
                 limit: self.config.max_write_buffer,
             });
@@ -444,18 +463,18 @@ impl Connection {
         Ok(())
     }
 
-    fn send_message(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), Error> {
+    fn send_message(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), Error> {
         if self.sending.is_some() {
             return Err(Error::FragmentOrder("a fragmented message is still open"));
         }
         #[cfg(feature = "deflate")]
         if let Some(compressed) =
-            (self.compression.as_mut()).and_then(|c| c.deflate(payload, self.timers.now()))
+            (self.compression.as_mut()).and_then(|c| c.deflate(&payload, self.timers.now()))
         {
-            self.outgoing.message(
+            self.outgoing.message_owned(
                 opcode,
                 compression::RSV1,
-                &compressed,
+                compressed,
                 self.config.fragment_size,
             );
             return Ok(());
@@ -478,12 +497,17 @@ impl Connection {
     /// `fin` ends it. Text fragments are checked to add up to valid UTF-8;
     /// each may end inside a code point. Control frames may be sent between
     /// fragments.
+    ///
+    /// The payload is sent as [`Connection::send`] sends it: a server
+    /// queues the same `Bytes` (from 512 bytes on), a client copies it once
+    /// to mask it. Fragments are never compressed.
     pub fn send_fragment(
         &mut self,
         kind: MessageKind,
-        payload: &[u8],
+        payload: impl Into<Bytes>,
         fin: bool,
     ) -> Result<(), Error> {
+        let payload = payload.into();
         self.check_can_send()?;
         self.outgoing.flush_pong();
         let opcode = match self.sending {
@@ -503,13 +527,13 @@ impl Connection {
         };
         if kind == MessageKind::Text {
             let mut check = self.sending_utf8.clone();
-            check.feed(payload).map_err(|_| Error::InvalidUtf8)?;
+            check.feed(&payload).map_err(|_| Error::InvalidUtf8)?;
             if fin && !check.is_complete() {
                 return Err(Error::InvalidUtf8);
             }
             self.sending_utf8 = check;
         }
-        self.outgoing.frame(opcode, fin, payload);
+        self.outgoing.frame_bytes(opcode, fin, 0, payload);
         self.sending = if fin { None } else { Some(kind) };
         Ok(())
     }
@@ -600,6 +624,7 @@ impl Connection {
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let ending = self.ending.next(&self.config, self.timers.now());
+        #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
         let mut next = match self.state {
             State::Closed => return ending,
             State::Open => self.timers.next(&self.config),
@@ -675,8 +700,20 @@ impl Connection {
         self.held.bytes()
     }
 
-    /// All bytes to write to the transport, in order, or `None` when there
-    /// are none.
+    /// The next bytes to write to the transport, in order, or `None` when
+    /// there are none. Call it until `None`: the bytes may come in several
+    /// chunks, so a driver gathers the successive chunks into one
+    /// vectored write (`AsyncWrite::poll_write_vectored`, or a
+    /// [`bytes::Buf`] chain) rather than writing each on its own.
+    ///
+    /// Zero copy (the server's path): the payload of a message sent with
+    /// [`Connection::send`] or [`Connection::send_fragment`] is returned
+    /// as the very `Bytes` given, after a chunk holding its frame header,
+    /// when no mask (the server role) and no compression applies and the
+    /// payload (or fragment) has at least 512 bytes; smaller payloads are
+    /// copied beside their header. A client copies each payload once,
+    /// masking it (RFC 6455 §5.3); a compressed payload is masked where
+    /// zlib wrote it.
     ///
     /// Changes after [`Connection::send`], [`Connection::send_fragment`],
     /// [`Connection::close`], [`Connection::handle_input`] (which queues
@@ -686,10 +723,7 @@ impl Connection {
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
         self.outgoing.flush_pong();
-        if self.outgoing.buffer.is_empty() {
-            return None;
-        }
-        Some(self.outgoing.buffer.split().freeze())
+        self.outgoing.pop()
     }
 }
 
