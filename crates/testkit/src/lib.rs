@@ -1,6 +1,6 @@
 //! The helpers the rtw tests share, written once (`docs/ARCHITECTURE.md`
 //! §2.11): bounded waits, required outside tools, child processes and
-//! servers, headless Chromium.
+//! servers, headless Chromium, and RFC test vectors.
 //!
 //! ```
 //! use std::time::Duration;
@@ -22,9 +22,11 @@
 pub mod chromium;
 pub mod process;
 pub mod tool;
+pub mod vectors;
 pub mod wait;
 
 pub use chromium::{Chromium, ReportPage};
 pub use process::{Server, run, run_for};
 pub use tool::{install_hint, require_tool};
+pub use vectors::{hex, rfc5769};
 pub use wait::{TIMEOUT, poll_until, within, within_for};
