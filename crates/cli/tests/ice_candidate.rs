@@ -165,6 +165,6 @@ fn an_overlong_line_is_reported_and_the_next_lines_read() {
     assert_eq!(
         err,
         "rtw ice candidate: line 2: longer than 1024 bytes, the limit of a candidate \
-         (rtw_ice::CandidateLimits::max_len); skipped to its end\n"
+         (rtw_ice::Limits::max_candidate_len); skipped to its end\n"
     );
 }

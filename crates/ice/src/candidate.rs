@@ -17,9 +17,9 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, SocketAddr};
 
-pub use error::{CandidateError, CandidateLimits};
+pub use error::CandidateError;
 
-use crate::{foundation, priority};
+use crate::{Limits, foundation, priority};
 
 /// The type of a candidate (RFC 8445 §5.1.1, `cand-type` of RFC 8839 §5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -394,13 +394,13 @@ impl Candidate {
 
     /// Read a candidate: `a=candidate:<value>`, `candidate:<value>` (the
     /// form of `RTCIceCandidate.candidate`) or the bare value, with the
-    /// default [`CandidateLimits`]. No line ending is allowed.
+    /// default [`Limits`]. No line ending is allowed.
     pub fn parse(s: &str) -> Result<Self, CandidateError> {
-        parse::parse(s, &CandidateLimits::default())
+        parse::parse(s, &Limits::default())
     }
 
     /// [`Candidate::parse`] with explicit limits.
-    pub fn parse_with_limits(s: &str, limits: &CandidateLimits) -> Result<Self, CandidateError> {
+    pub fn parse_with_limits(s: &str, limits: &Limits) -> Result<Self, CandidateError> {
         parse::parse(s, limits)
     }
 

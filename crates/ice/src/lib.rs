@@ -31,17 +31,20 @@ mod candidate;
 pub use candidate::{Candidate, CandidateKind, CandidateTransport, ConnectionAddress, TcpType};
 mod agent;
 
-pub use agent::{
-    CandidatePair, ConnectionState, Credentials, IceAgent, IceConfig, IceEvent, RandomSource, Role,
-    Transmit,
-};
+pub use agent::{CandidatePair, ConnectionState, Credentials, IceAgent, IceConfig, IceEvent, Role};
+mod error;
+mod limits;
+
+pub use error::Error;
+pub use limits::Limits;
+pub use rtw_core::{Random, SeededRandom, Transmit};
 mod pair;
 
 pub use pair::{PairState, pair_priority};
 mod foundation;
 mod priority;
 
-pub use candidate::{CandidateError, CandidateLimits};
+pub use candidate::CandidateError;
 pub use foundation::{eliminate_redundant, foundation};
 pub use priority::{
     PriorityParts, SINGLE_HOMED_LOCAL_PREFERENCE, multihomed_local_preference, priority,

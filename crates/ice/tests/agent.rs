@@ -6,21 +6,14 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use rtw_ice::{ConnectionState, Credentials, IceAgent, IceConfig, IceEvent, Role, Transmit};
+use rtw_ice::{
+    ConnectionState, Credentials, IceAgent, IceConfig, IceEvent, Random, Role, SeededRandom,
+    Transmit,
+};
 
-/// splitmix64: a fixed, seeded source of bytes.
-fn random(seed: u64) -> rtw_ice::RandomSource {
-    let mut state = seed;
-    Box::new(move |bytes: &mut [u8]| {
-        for chunk in bytes.chunks_mut(8) {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
-        }
-    })
+/// A fixed, seeded source of bytes.
+fn random(seed: u64) -> Box<dyn Random + Send> {
+    Box::new(SeededRandom::new(seed))
 }
 
 fn credentials(ufrag: &str) -> Credentials {
@@ -55,8 +48,8 @@ fn introduce(a: &mut Peer, b: &mut Peer, t0: Instant) {
         .set_remote_credentials(b.agent.local_credentials().clone());
     b.agent
         .set_remote_credentials(a.agent.local_credentials().clone());
-    a.agent.add_remote_candidate(cb, t0);
-    b.agent.add_remote_candidate(ca, t0);
+    a.agent.add_remote_candidate(t0, cb).unwrap();
+    b.agent.add_remote_candidate(t0, ca).unwrap();
     a.agent.end_of_remote_candidates();
     b.agent.end_of_remote_candidates();
 }
@@ -105,7 +98,7 @@ fn run(
             };
             assert!(
                 to.agent
-                    .handle_receive(now, t.source, t.destination, &t.contents)
+                    .handle_receive(now, t.source.unwrap(), t.destination, &t.contents)
             );
         }
         for peer in [&mut *a, &mut *b] {
@@ -222,10 +215,7 @@ fn a_role_conflict_is_resolved_by_the_tie_breaker() {
 #[test]
 fn a_full_agent_connects_to_an_ice_lite_peer() {
     let t0 = Instant::now();
-    let lite = IceConfig {
-        lite: true,
-        ..IceConfig::default()
-    };
+    let lite = IceConfig::default().lite(true);
     let (mut a, mut b) = pair_up(
         (Role::Controlled, 2, IceConfig::default()),
         (Role::Controlled, 1, lite),
@@ -292,7 +282,7 @@ fn consent_is_lost_when_the_peer_goes_silent() {
         connected,
         Duration::from_secs(60),
         Duration::from_millis(10),
-        |t| t.source == b_addr,
+        |t| t.source == Some(b_addr),
         |a, _| a.agent.state() == ConnectionState::Failed,
     );
     let states = states(&a);
@@ -311,12 +301,10 @@ fn consent_is_lost_when_the_peer_goes_silent() {
 fn keepalives_go_out_when_the_selected_pair_is_otherwise_idle() {
     let t0 = Instant::now();
     // Consent checks rare enough that only keepalives keep the pair busy.
-    let quiet = IceConfig {
-        consent_interval: Duration::from_secs(100),
-        consent_timeout: Duration::from_secs(300),
-        disconnected_timeout: Duration::from_secs(200),
-        ..IceConfig::default()
-    };
+    let quiet = IceConfig::default()
+        .consent_interval(Duration::from_secs(100))
+        .consent_timeout(Duration::from_secs(300))
+        .disconnected_timeout(Duration::from_secs(200));
     let (mut a, mut b) = pair_up(
         (Role::Controlling, 2, quiet.clone()),
         (Role::Controlled, 1, quiet),
@@ -333,7 +321,7 @@ fn keepalives_go_out_when_the_selected_pair_is_otherwise_idle() {
         |t| {
             let message = rtw_stun::Message::parse(&t.contents).unwrap();
             if message.class() == rtw_stun::Class::Indication {
-                indications.push(t.source);
+                indications.push(t.source.unwrap());
             }
             false
         },
@@ -355,8 +343,8 @@ fn an_ice_restart_connects_again_with_new_credentials() {
     );
     let first = until_completed(&mut a, &mut b, t0);
     let old_pwd = a.agent.local_credentials().pwd.clone();
-    a.agent.restart(credentials("aaa2"), first);
-    b.agent.restart(credentials("bbb2"), first);
+    a.agent.restart(first, credentials("aaa2"));
+    b.agent.restart(first, credentials("bbb2"));
     // The old pair stays usable while the new checks run (RFC 8445 §9).
     assert_eq!(a.agent.selected_pair(), Some((a.addr, b.addr)));
     assert_eq!(a.agent.state(), ConnectionState::Checking);

@@ -17,9 +17,9 @@ mod sim;
 use std::time::Duration;
 
 use rtw_ice::Role;
+use rtw_netsim::LinkConfig;
+use rtw_netsim::NatKind;
 use sim::driver::{Outcome, Report, Scenario, Site, run};
-use sim::nat::NatKind;
-use sim::net::LinkConfig;
 
 /// Whether ICE without a relay can connect A behind `a` to B behind `b`.
 ///

@@ -71,19 +71,21 @@ impl<'a> ChannelData<'a> {
     }
 
     /// Read one ChannelData message from the start of `bytes`, which came
-    /// over `transport`; returns it and the number of bytes it took.
+    /// over `transport`: `Ok(Some((message, used)))`, value first, then
+    /// the bytes it took; `Ok(None)` when `bytes` is too short to hold it
+    /// (`docs/ARCHITECTURE.md` §2.1).
     ///
     /// - The channel number must be in 0x4000-0x4FFF (RFC 8656 §12.4),
     ///   else [`Error::InvalidChannelData`].
-    /// - `bytes` must hold at least `4 + length` bytes, else
-    ///   [`Error::Truncated`]; over UDP the message is then silently
-    ///   discarded (RFC 8656 §12.6).
+    /// - `bytes` must hold at least `4 + length` bytes, else `Ok(None)`:
+    ///   on a stream, wait for more; over UDP a datagram that short is
+    ///   silently discarded (RFC 8656 §12.6).
     /// - Over UDP and DTLS, `bytes` is one datagram: padding may be there
     ///   or not, and the whole datagram is consumed.
     /// - Over TCP and TLS the message is padded to a multiple of 4: the
-    ///   padding must be there (else [`Error::Truncated`]: wait for more
-    ///   bytes) and is consumed; bytes after it are the next message. Use
-    ///   [`frame_len`] to know when a whole frame has arrived.
+    ///   padding must be there (else `Ok(None)`: wait for more bytes) and
+    ///   is consumed; bytes after it are the next message. The stream
+    ///   [`Decoder`](crate::Decoder) frames STUN and ChannelData for you.
     ///
     /// The data is exactly `length` bytes: padding is never part of it.
     ///
@@ -92,42 +94,46 @@ impl<'a> ChannelData<'a> {
     ///
     /// // Channel 0x4001, 5 bytes of data, 3 bytes of padding, then more.
     /// let stream = b"\x40\x01\x00\x05hello\x00\x00\x00\x40\x02";
-    /// let (msg, used) = ChannelData::parse(stream, Transport::Tcp).unwrap();
+    /// let (msg, used) = ChannelData::parse(stream, Transport::Tcp)?.unwrap();
     /// assert_eq!((msg.channel(), msg.data(), used), (0x4001, &b"hello"[..], 12));
     ///
     /// // Over UDP the padding is optional.
-    /// let (msg, used) = ChannelData::parse(b"\x40\x01\x00\x05hello", Transport::Udp).unwrap();
+    /// let (msg, used) = ChannelData::parse(b"\x40\x01\x00\x05hello", Transport::Udp)?.unwrap();
     /// assert_eq!((msg.data(), used), (&b"hello"[..], 9));
+    ///
+    /// // Too short: more bytes are needed (or, over UDP, the datagram is dropped).
+    /// assert_eq!(ChannelData::parse(b"\x40\x01\x00\x05hel", Transport::Tcp)?, None);
+    /// # Ok::<(), rtw_stun::Error>(())
     /// ```
-    pub fn parse(bytes: &'a [u8], transport: Transport) -> Result<(Self, usize), Error> {
-        let Some(h) = bytes.get(..CHANNEL_DATA_HEADER_LEN) else {
-            return Err(Error::Truncated("ChannelData header is 4 bytes"));
+    pub fn parse(bytes: &'a [u8], transport: Transport) -> Result<Option<(Self, usize)>, Error> {
+        let Some(&first) = bytes.first() else {
+            return Ok(None);
         };
-        let channel = u16::from_be_bytes([h[0], h[1]]);
-        if !CHANNEL_NUMBERS.contains(&channel) {
+        // The first byte alone rules out channels outside 0x4000-0x4FFF.
+        if !(0x40..=0x4F).contains(&first) {
             return Err(Error::InvalidChannelData(
                 "channel number outside 0x4000-0x4FFF",
             ));
         }
+        let Some(h) = bytes.get(..CHANNEL_DATA_HEADER_LEN) else {
+            return Ok(None);
+        };
+        let channel = u16::from_be_bytes([h[0], h[1]]);
         let len = usize::from(u16::from_be_bytes([h[2], h[3]]));
         let end = CHANNEL_DATA_HEADER_LEN + len;
         let Some(data) = bytes.get(CHANNEL_DATA_HEADER_LEN..end) else {
-            return Err(Error::Truncated(
-                "ChannelData shorter than its length field",
-            ));
+            return Ok(None);
         };
         let used = if transport.is_reliable() {
             let with_padding = padded(end);
             if bytes.len() < with_padding {
-                return Err(Error::Truncated(
-                    "ChannelData padding missing on a stream (RFC 8656 §12.5)",
-                ));
+                return Ok(None);
             }
             with_padding
         } else {
             bytes.len()
         };
-        Ok((ChannelData { channel, data }, used))
+        Ok(Some((ChannelData { channel, data }, used)))
     }
 
     /// The channel number, in 0x4000-0x4FFF.

@@ -2,10 +2,21 @@
 
 use crate::AttributeType;
 
-/// Everything that can go wrong with a STUN message.
+/// Everything that can go wrong with a STUN message, the one error type of
+/// the crate.
 ///
-/// Peer faults come with the error code a server answers a request with
-/// ([`Error::error_code`]); caller misuse is separate.
+/// [`Error::is_peer_fault`] tells what the peer sent wrong from what the
+/// caller misused; peer faults come with the ERROR-CODE a server answers
+/// a request with ([`Error::error_code`]), caller misuse has none.
+///
+/// ```
+/// use rtw_stun::{Error, Message};
+///
+/// let err = Message::parse(&[0xff; 20]).unwrap_err();
+/// assert_eq!(err, Error::NotStun);
+/// assert!(err.is_peer_fault());
+/// assert_eq!(err.error_code(), Some(400));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -76,6 +87,25 @@ pub enum Error {
     /// A ChannelData message that breaks RFC 8656 §12.4.
     #[error("invalid ChannelData: {0} (RFC 8656 §12.4)")]
     InvalidChannelData(&'static str),
+    /// More attributes than [`Limits::max_attributes`](crate::Limits::max_attributes)
+    /// (RFC 8489 §14 sets no bound; this crate does).
+    #[error("more than {0} attributes in one message (Limits::max_attributes, RFC 8489 §14)")]
+    TooManyAttributes(usize),
+    /// A message or ChannelData frame longer than
+    /// [`Limits::max_message_size`](crate::Limits::max_message_size).
+    #[error(
+        "message of {len} bytes exceeds the limit of {limit} (Limits::max_message_size, RFC 8489 §5)"
+    )]
+    MessageTooLarge {
+        /// Bytes the message has, or its header announces.
+        len: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A stream ended in the middle of a frame (RFC 8489 §6.2.2,
+    /// RFC 8656 §12.5), from [`Decoder::decode_eof`](crate::Decoder::decode_eof).
+    #[error("the stream ended {0} bytes into a frame (RFC 8489 §6.2.2)")]
+    TruncatedFrame(usize),
 
     /// Caller misuse: an attribute other than MESSAGE-INTEGRITY-SHA256 or
     /// FINGERPRINT added after MESSAGE-INTEGRITY (receivers ignore it,
@@ -126,6 +156,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// `true` if the peer broke the protocol (a malformed or refused
+    /// message), `false` for caller misuse (an attribute added in the wrong
+    /// place, a value too long, a transaction started twice). Exactly the
+    /// errors with an [`Error::error_code`].
+    pub fn is_peer_fault(&self) -> bool {
+        self.error_code().is_some()
+    }
+
     /// The ERROR-CODE a server answers a request with this fault with
     /// (RFC 8489 §14.8): 420 for unknown attributes, 401 for failed
     /// integrity, 400 for the rest; `None` for caller misuse.

@@ -172,11 +172,41 @@ impl MessageType {
 pub struct TransactionId(pub [u8; 12]);
 
 impl TransactionId {
-    /// A transaction ID from random bytes drawn by `fill`.
-    pub fn random(mut fill: impl FnMut(&mut [u8])) -> Self {
+    /// A transaction ID of 96 random bits drawn from `random` (RFC 8489
+    /// §5: "uniformly and randomly chosen from the interval 0 .. 2**96-1,
+    /// and MUST be cryptographically random"). Any
+    /// [`Random`](crate::Random) works: an OS-seeded source in production
+    /// (`rtw_tokio::OsRandom`), [`SeededRandom`](crate::SeededRandom) in
+    /// tests, a closure, or `&mut *boxed` for a `Box<dyn Random + Send>`.
+    ///
+    /// ```
+    /// use rtw_stun::{SeededRandom, TransactionId};
+    ///
+    /// let mut random = SeededRandom::new(1);
+    /// let (a, b) = (TransactionId::random(&mut random), TransactionId::random(&mut random));
+    /// assert_ne!(a, b);
+    /// assert_eq!(TransactionId::random(&mut |b: &mut [u8]| b.fill(7)), TransactionId([7; 12]));
+    /// ```
+    pub fn random(random: &mut (impl crate::Random + ?Sized)) -> Self {
         let mut id = [0u8; 12];
-        fill(&mut id);
+        random.fill_bytes(&mut id);
         TransactionId(id)
+    }
+
+    /// The transaction ID of the STUN message at the start of `bytes`
+    /// (bytes 8 to 20 of the header, RFC 8489 §5), without validating the
+    /// rest; `None` if fewer than 20 bytes or the first two bits are not
+    /// zero. A [`Transmit`](crate::Transmit) from
+    /// [`Transactions::poll_transmit`](crate::Transactions::poll_transmit)
+    /// is matched to its transaction this way.
+    pub fn of_message(bytes: &[u8]) -> Option<Self> {
+        let h = bytes.get(..HEADER_LEN)?;
+        if h[0] & 0xC0 != 0 {
+            return None;
+        }
+        let mut id = [0u8; 12];
+        id.copy_from_slice(&h[8..20]);
+        Some(TransactionId(id))
     }
 
     /// The bytes.

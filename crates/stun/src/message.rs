@@ -2,7 +2,7 @@
 
 use crate::attributes::{Attribute, AttributeType, RawAttribute};
 use crate::header::{HEADER_LEN, MAGIC_COOKIE};
-use crate::{Class, Error, MessageType, Method, TransactionId};
+use crate::{Class, Error, Limits, MessageType, Method, TransactionId};
 
 /// A validated STUN message borrowed from the bytes it was read from.
 ///
@@ -32,8 +32,48 @@ pub fn message_len(bytes: &[u8]) -> Option<usize> {
 }
 
 impl<'a> Message<'a> {
-    /// Validate `bytes` as exactly one STUN message.
+    /// Validate `bytes` as exactly one STUN message, with the default
+    /// [`Limits`].
+    ///
+    /// ```
+    /// use rtw_stun::{Class, Message, MessageBuilder, MessageType, Method, TransactionId};
+    ///
+    /// let typ = MessageType::new(Method::BINDING, Class::Request);
+    /// let bytes = MessageBuilder::new(typ, TransactionId([1; 12])).finish();
+    /// let msg = Message::parse(&bytes)?;
+    /// assert_eq!((msg.method(), msg.class()), (Method::BINDING, Class::Request));
+    /// # Ok::<(), rtw_stun::Error>(())
+    /// ```
     pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
+        Self::parse_with_limits(bytes, &Limits::default())
+    }
+
+    /// Validate `bytes` as exactly one STUN message within `limits`:
+    /// [`Error::MessageTooLarge`] beyond [`Limits::max_message_size`]
+    /// (checked first), [`Error::TooManyAttributes`] beyond
+    /// [`Limits::max_attributes`] (checked as the attributes are walked,
+    /// so no more than the limit is looked at).
+    ///
+    /// ```
+    /// use rtw_stun::attributes::Software;
+    /// use rtw_stun::{Class, Error, Limits, Message, MessageBuilder, MessageType, Method, TransactionId};
+    ///
+    /// let typ = MessageType::new(Method::BINDING, Class::Request);
+    /// let bytes = MessageBuilder::new(typ, TransactionId([1; 12]))
+    ///     .with(&Software::new("a")?)?
+    ///     .with(&Software::new("b")?)?
+    ///     .finish();
+    /// let tight = Limits::default().max_attributes(1);
+    /// assert_eq!(Message::parse_with_limits(&bytes, &tight), Err(Error::TooManyAttributes(1)));
+    /// # Ok::<(), rtw_stun::Error>(())
+    /// ```
+    pub fn parse_with_limits(bytes: &'a [u8], limits: &Limits) -> Result<Self, Error> {
+        if bytes.len() > limits.max_message_size {
+            return Err(Error::MessageTooLarge {
+                len: bytes.len(),
+                limit: limits.max_message_size,
+            });
+        }
         if bytes.len() < HEADER_LEN {
             return Err(Error::Truncated("shorter than the 20-byte header"));
         }
@@ -66,7 +106,10 @@ impl<'a> Message<'a> {
             integrity_sha256: None,
             fingerprint: None,
         };
-        for attr in RawIter::new(bytes) {
+        for (count, attr) in RawIter::new(bytes).enumerate() {
+            if count >= limits.max_attributes {
+                return Err(Error::TooManyAttributes(limits.max_attributes));
+            }
             let attr = attr?;
             if msg.fingerprint.is_some() {
                 return Err(Error::FingerprintNotLast);

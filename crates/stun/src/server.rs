@@ -12,7 +12,15 @@ use crate::{
 };
 
 /// What a [`BindingServer`] adds to its answers.
+///
+/// ```
+/// use rtw_stun::BindingServerConfig;
+///
+/// let config = BindingServerConfig::default().software("example 1.0").fingerprint(false);
+/// assert_eq!(config.software.as_deref(), Some("example 1.0"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BindingServerConfig {
     /// SOFTWARE to send in every response (RFC 8489 §14.14), fewer than
     /// 128 characters; `None` by default.
@@ -29,6 +37,23 @@ impl Default for BindingServerConfig {
             software: None,
             fingerprint: true,
         }
+    }
+}
+
+impl BindingServerConfig {
+    /// Set [`BindingServerConfig::software`] (checked by
+    /// [`BindingServer::new`]).
+    #[must_use]
+    pub fn software(mut self, software: impl Into<String>) -> Self {
+        self.software = Some(software.into());
+        self
+    }
+
+    /// Set [`BindingServerConfig::fingerprint`].
+    #[must_use]
+    pub fn fingerprint(mut self, fingerprint: bool) -> Self {
+        self.fingerprint = fingerprint;
+        self
     }
 }
 

@@ -2,14 +2,21 @@
 //! retransmitting it over UDP, matching the response by transaction ID,
 //! and giving up.
 //!
-//! Sans-IO: time comes in as an argument, bytes go out through
-//! `poll_transmit`, outcomes come out of `poll_event`. Over UDP and DTLS the
+//! Sans-IO: time comes in as the first argument, datagrams go out through
+//! `poll_transmit` as [`Transmit`]s (destination and bytes), outcomes come
+//! out of `poll_event`. Over UDP and DTLS the
 //! request is sent at 0, then after RTO, 2·RTO, 4·RTO, ... until Rc requests
 //! have gone out, and the transaction times out Rm·RTO after the last one
 //! (RFC 8489 §6.2.1). With the defaults (RTO 500 ms, Rc 7, Rm 16) requests
 //! go out at 0, 500, 1500, 3500, 7500, 15500 and 31500 ms, and the
 //! transaction times out at 39500 ms. Over TCP and TLS the request is sent
 //! once and times out after Ti, 39.5 s (RFC 8489 §6.2.2).
+//!
+//! Over TCP and TLS the [`Transmit::destination`] is the server address
+//! of the connection the request goes on: the caller keeps one connection
+//! per server and writes the contents to it (a stream has no other
+//! address to name). Responses read from the stream with the
+//! [`Decoder`](crate::Decoder) are handed in as over UDP.
 //!
 //! Message integrity of responses is the caller's to check (it holds the
 //! key): a response that fails it is not handed in, which is how RFC 8489
@@ -21,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::{AttributeType, Class, Error, Message, Method, TransactionId};
+use crate::{AttributeType, Class, Error, Message, Method, TransactionId, Transmit};
 
 /// The transport a message travels over, which decides retransmission
 /// (RFC 8489 §6.2) and ChannelData padding (RFC 8656 §12.5).
@@ -46,7 +53,23 @@ impl Transport {
 }
 
 /// Retransmission and timeout parameters (RFC 8489 §6.2.1, §6.2.2).
+///
+/// | field | default | RFC 8489 |
+/// |---|---|---|
+/// | [`rto`](TransactionConfig::rto) | 500 ms | §6.2.1 |
+/// | [`rc`](TransactionConfig::rc) | 7 | §6.2.1 |
+/// | [`rm`](TransactionConfig::rm) | 16 | §6.2.1 |
+/// | [`ti`](TransactionConfig::ti) | 39.5 s | §6.2.2 |
+///
+/// ```
+/// use std::time::Duration;
+/// use rtw_stun::TransactionConfig;
+///
+/// let config = TransactionConfig::default().rto(Duration::from_millis(250)).rc(3);
+/// assert_eq!((config.rto, config.rc, config.rm), (Duration::from_millis(250), 3, 16));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TransactionConfig {
     /// The initial retransmission timeout, doubled after each
     /// retransmission: 500 ms by default (§6.2.1).
@@ -72,8 +95,39 @@ impl Default for TransactionConfig {
     }
 }
 
+impl TransactionConfig {
+    /// Set [`TransactionConfig::rto`].
+    #[must_use]
+    pub fn rto(mut self, rto: Duration) -> Self {
+        self.rto = rto;
+        self
+    }
+
+    /// Set [`TransactionConfig::rc`].
+    #[must_use]
+    pub fn rc(mut self, rc: u32) -> Self {
+        self.rc = rc;
+        self
+    }
+
+    /// Set [`TransactionConfig::rm`].
+    #[must_use]
+    pub fn rm(mut self, rm: u32) -> Self {
+        self.rm = rm;
+        self
+    }
+
+    /// Set [`TransactionConfig::ti`].
+    #[must_use]
+    pub fn ti(mut self, ti: Duration) -> Self {
+        self.ti = ti;
+        self
+    }
+}
+
 /// How a transaction ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TransactionEvent {
     /// A success response (RFC 8489 §6.3.3): the whole message, to be read
     /// with [`Message::parse`].
@@ -167,11 +221,14 @@ fn outcome(response: &Message<'_>) -> TransactionEvent {
 /// };
 ///
 /// let t0 = Instant::now(); // any origin: the transaction never reads the clock
+/// let server = "192.0.2.1:3478".parse().unwrap();
 /// let tid = TransactionId([7; 12]);
 /// let request = MessageBuilder::new(MessageType::new(Method::BINDING, Class::Request), tid).finish();
-/// let mut tx = ClientTransaction::new(request, Transport::Udp, TransactionConfig::default(), t0)?;
+/// let mut tx =
+///     ClientTransaction::new(t0, request, server, Transport::Udp, TransactionConfig::default())?;
 ///
 /// let first = tx.poll_transmit().expect("sent at once");
+/// assert_eq!(first.destination, server);
 /// assert_eq!(tx.poll_timeout(), Some(t0 + Duration::from_millis(500)));
 ///
 /// // Nothing came back: the retransmission is due at 500 ms.
@@ -191,6 +248,7 @@ fn outcome(response: &Message<'_>) -> TransactionEvent {
 #[derive(Debug, Clone)]
 pub struct ClientTransaction {
     request: Bytes,
+    destination: SocketAddr,
     tid: TransactionId,
     method: Method,
     transport: Transport,
@@ -211,18 +269,19 @@ pub struct ClientTransaction {
 }
 
 impl ClientTransaction {
-    /// Start a transaction for `request` (a whole STUN request, e.g. from
-    /// [`crate::MessageBuilder::finish`]) over `transport` at `now`. The
-    /// first request is ready at once from
+    /// Start a transaction at `now` for `request` (a whole STUN request,
+    /// e.g. from [`crate::MessageBuilder::finish`]) to `destination` over
+    /// `transport`. The first request is ready at once from
     /// [`ClientTransaction::poll_transmit`].
     ///
     /// Fails if `request` does not parse ([`Message::parse`]) or is not a
     /// request ([`Error::NotARequest`]).
     pub fn new(
+        now: Instant,
         request: impl Into<Bytes>,
+        destination: SocketAddr,
         transport: Transport,
         config: TransactionConfig,
-        now: Instant,
     ) -> Result<Self, Error> {
         let request = request.into();
         let msg = Message::parse(&request)?;
@@ -232,6 +291,7 @@ impl ClientTransaction {
         let (tid, method) = (msg.transaction_id(), msg.method());
         let mut tx = ClientTransaction {
             request,
+            destination,
             tid,
             method,
             transport,
@@ -257,6 +317,11 @@ impl ClientTransaction {
     /// The request's method.
     pub fn method(&self) -> Method {
         self.method
+    }
+
+    /// Where the request goes.
+    pub fn destination(&self) -> SocketAddr {
+        self.destination
     }
 
     /// The transport.
@@ -287,14 +352,17 @@ impl ClientTransaction {
         self.rtt
     }
 
-    /// The request to send now, or `None`.
+    /// The request to send now, to [`ClientTransaction::destination`]
+    /// from the caller's one socket, or `None`.
     ///
     /// Changes after [`ClientTransaction::new`] (the first request) and
-    /// [`ClientTransaction::handle_timeout`] (retransmissions over UDP).
+    /// [`ClientTransaction::handle_timeout`] (retransmissions over UDP);
+    /// [`ClientTransaction::handle_response`] drops a request not yet
+    /// taken.
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
         if std::mem::take(&mut self.transmit) {
-            Some(self.request.clone())
+            Some(Transmit::new(self.destination, self.request.clone()))
         } else {
             None
         }
@@ -395,24 +463,14 @@ impl ClientTransaction {
     }
 }
 
-/// A request to send, from [`Transactions::poll_transmit`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transmit<D> {
-    /// Where to send it: what was given to [`Transactions::start`].
-    pub destination: D,
-    /// The transaction it belongs to.
-    pub transaction_id: TransactionId,
-    /// The request.
-    pub contents: Bytes,
-}
-
 /// How one of many transactions ended, from [`Transactions::poll_event`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TransactionOutcome<D> {
+#[non_exhaustive]
+pub struct TransactionOutcome {
     /// The transaction.
     pub transaction_id: TransactionId,
-    /// What was given to [`Transactions::start`].
-    pub destination: D,
+    /// Where its requests went: what was given to [`Transactions::start`].
+    pub destination: SocketAddr,
     /// How it ended.
     pub event: TransactionEvent,
     /// [`ClientTransaction::rtt`].
@@ -421,8 +479,11 @@ pub struct TransactionOutcome<D> {
 
 /// Many client transactions at once, keyed by transaction ID.
 ///
-/// `D` is where each request goes: a [`SocketAddr`] by default, or
-/// anything the caller uses to route (a connection ID, a candidate pair).
+/// Each request goes to the [`SocketAddr`] it was started with, as a
+/// [`Transmit`]. A caller that routes by more than the address (which
+/// local socket, which candidate pair) keeps its own map from
+/// [`TransactionId`] (returned by [`Transactions::start`], and read back
+/// from a transmit with [`TransactionId::of_message`]) to its route.
 /// Iteration order is by transaction ID, so runs are deterministic.
 ///
 /// ```
@@ -433,12 +494,12 @@ pub struct TransactionOutcome<D> {
 /// };
 ///
 /// let t0 = Instant::now();
-/// let mut txs: Transactions = Transactions::new(TransactionConfig::default());
+/// let mut txs = Transactions::new(TransactionConfig::default());
 /// let server = "192.0.2.1:3478".parse().unwrap();
-/// // Transaction IDs come from the caller's random source; a fixed one here.
-/// let tid = TransactionId::random(|bytes: &mut [u8]| bytes.fill(0x42));
+/// // Transaction IDs come from the caller's random source; a seeded one here.
+/// let tid = TransactionId::random(&mut rtw_stun::SeededRandom::new(1));
 /// let request = MessageBuilder::new(MessageType::new(Method::BINDING, Class::Request), tid).finish();
-/// txs.start(request, server, Transport::Udp, t0)?;
+/// txs.start(t0, request, server, Transport::Udp)?;
 ///
 /// // Nobody answers: 7 requests, then the timeout at 39.5 s.
 /// let mut sent = Vec::new();
@@ -446,6 +507,7 @@ pub struct TransactionOutcome<D> {
 /// loop {
 ///     while let Some(t) = txs.poll_transmit() {
 ///         assert_eq!(t.destination, server);
+///         assert_eq!(TransactionId::of_message(&t.contents), Some(tid));
 ///         sent.push((now - t0).as_millis());
 ///     }
 ///     let Some(next) = txs.poll_timeout() else { break };
@@ -459,14 +521,14 @@ pub struct TransactionOutcome<D> {
 /// # Ok::<(), rtw_stun::Error>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct Transactions<D = SocketAddr> {
+pub struct Transactions {
     config: TransactionConfig,
-    running: BTreeMap<TransactionId, (ClientTransaction, D)>,
-    transmits: VecDeque<Transmit<D>>,
-    events: VecDeque<TransactionOutcome<D>>,
+    running: BTreeMap<TransactionId, ClientTransaction>,
+    transmits: VecDeque<(TransactionId, Transmit)>,
+    events: VecDeque<TransactionOutcome>,
 }
 
-impl<D: Clone> Transactions<D> {
+impl Transactions {
     /// No transactions yet; new ones use `config`.
     pub fn new(config: TransactionConfig) -> Self {
         Transactions {
@@ -482,7 +544,7 @@ impl<D: Clone> Transactions<D> {
         &self.config
     }
 
-    /// Start a transaction for `request` to `destination` at `now`, with
+    /// Start a transaction at `now` for `request` to `destination`, with
     /// the manager's configuration; its first request is queued for
     /// [`Transactions::poll_transmit`].
     ///
@@ -490,31 +552,31 @@ impl<D: Clone> Transactions<D> {
     /// [`Error::DuplicateTransaction`] if one with the same ID is running.
     pub fn start(
         &mut self,
-        request: impl Into<Bytes>,
-        destination: D,
-        transport: Transport,
         now: Instant,
+        request: impl Into<Bytes>,
+        destination: SocketAddr,
+        transport: Transport,
     ) -> Result<TransactionId, Error> {
         let config = self.config;
-        self.start_with(request, destination, transport, config, now)
+        self.start_with(now, request, destination, transport, config)
     }
 
     /// [`Transactions::start`] with its own configuration, e.g. an RTO
     /// learnt from earlier transactions to the same server.
     pub fn start_with(
         &mut self,
+        now: Instant,
         request: impl Into<Bytes>,
-        destination: D,
+        destination: SocketAddr,
         transport: Transport,
         config: TransactionConfig,
-        now: Instant,
     ) -> Result<TransactionId, Error> {
-        let tx = ClientTransaction::new(request, transport, config, now)?;
+        let tx = ClientTransaction::new(now, request, destination, transport, config)?;
         let tid = tx.transaction_id();
         if self.running.contains_key(&tid) {
             return Err(Error::DuplicateTransaction(tid));
         }
-        self.running.insert(tid, (tx, destination));
+        self.running.insert(tid, tx);
         self.collect(tid);
         Ok(tid)
     }
@@ -522,7 +584,7 @@ impl<D: Clone> Transactions<D> {
     /// Stop a transaction without an event; `false` if it was not running.
     /// Queued retransmissions of it are dropped.
     pub fn cancel(&mut self, tid: TransactionId) -> bool {
-        self.transmits.retain(|t| t.transaction_id != tid);
+        self.transmits.retain(|(t, _)| *t != tid);
         self.running.remove(&tid).is_some()
     }
 
@@ -546,13 +608,13 @@ impl<D: Clone> Transactions<D> {
     /// a response to no running transaction is `false`, to be dropped.
     pub fn handle_response(&mut self, now: Instant, response: &Message<'_>) -> bool {
         let tid = response.transaction_id();
-        let Some((tx, _)) = self.running.get_mut(&tid) else {
+        let Some(tx) = self.running.get_mut(&tid) else {
             return false;
         };
         if !tx.handle_response(now, response) {
             return false;
         }
-        self.transmits.retain(|t| t.transaction_id != tid);
+        self.transmits.retain(|(t, _)| *t != tid);
         self.collect(tid);
         true
     }
@@ -563,26 +625,27 @@ impl<D: Clone> Transactions<D> {
         let due: Vec<TransactionId> = self
             .running
             .iter()
-            .filter(|(_, (tx, _))| tx.poll_timeout().is_some_and(|t| t <= now))
+            .filter(|(_, tx)| tx.poll_timeout().is_some_and(|t| t <= now))
             .map(|(tid, _)| *tid)
             .collect();
         for tid in due {
-            if let Some((tx, _)) = self.running.get_mut(&tid) {
+            if let Some(tx) = self.running.get_mut(&tid) {
                 tx.handle_timeout(now);
             }
             self.collect(tid);
         }
     }
 
-    /// The next request to send, or `None`.
+    /// The next request to send, or `None`. Its transaction is
+    /// [`TransactionId::of_message`] of its contents.
     ///
-    /// Changes after [`Transactions::start`] and
-    /// [`Transactions::handle_timeout`]; [`Transactions::cancel`] and
+    /// Changes after [`Transactions::start`], [`Transactions::start_with`]
+    /// and [`Transactions::handle_timeout`]; [`Transactions::cancel`] and
     /// [`Transactions::handle_response`] drop what a finished transaction
     /// had queued.
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit<D>> {
-        self.transmits.pop_front()
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front().map(|(_, t)| t)
     }
 
     /// The earliest instant [`Transactions::handle_timeout`] is due, or
@@ -595,7 +658,7 @@ impl<D: Clone> Transactions<D> {
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.running
             .values()
-            .filter_map(|(tx, _)| tx.poll_timeout())
+            .filter_map(ClientTransaction::poll_timeout)
             .min()
     }
 
@@ -604,33 +667,28 @@ impl<D: Clone> Transactions<D> {
     /// Changes after [`Transactions::handle_response`] and
     /// [`Transactions::handle_timeout`].
     #[must_use]
-    pub fn poll_event(&mut self) -> Option<TransactionOutcome<D>> {
+    pub fn poll_event(&mut self) -> Option<TransactionOutcome> {
         self.events.pop_front()
     }
 
     /// Move what transaction `tid` has to say into the queues, and drop it
     /// if it ended.
     fn collect(&mut self, tid: TransactionId) {
-        let Some((tx, destination)) = self.running.get_mut(&tid) else {
+        let Some(tx) = self.running.get_mut(&tid) else {
             return;
         };
-        if let Some(contents) = tx.poll_transmit() {
-            self.transmits.push_back(Transmit {
-                destination: destination.clone(),
-                transaction_id: tid,
-                contents,
-            });
+        if let Some(transmit) = tx.poll_transmit() {
+            self.transmits.push_back((tid, transmit));
         }
         if let Some(event) = tx.poll_event() {
-            let rtt = tx.rtt();
-            if let Some((_, destination)) = self.running.remove(&tid) {
-                self.events.push_back(TransactionOutcome {
-                    transaction_id: tid,
-                    destination,
-                    event,
-                    rtt,
-                });
-            }
+            let (rtt, destination) = (tx.rtt(), tx.destination());
+            self.running.remove(&tid);
+            self.events.push_back(TransactionOutcome {
+                transaction_id: tid,
+                destination,
+                event,
+                rtt,
+            });
         }
     }
 }

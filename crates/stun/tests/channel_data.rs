@@ -4,8 +4,8 @@
 use bytes::BytesMut;
 use proptest::prelude::*;
 use rtw_stun::{
-    CHANNEL_NUMBERS, ChannelData, Class, Error, MessageBuilder, MessageType, Method, PacketKind,
-    TransactionId, Transport, demux, frame_len,
+    CHANNEL_NUMBERS, ChannelData, Class, Decoder, Error, Frame as DecodedFrame, MessageBuilder,
+    MessageType, Method, PacketKind, TransactionId, Transport, demux, frame_len,
 };
 
 const ALL: [Transport; 4] = [
@@ -40,7 +40,7 @@ fn round_trips_on_every_transport_and_padding_length() {
                 &(len as u16).to_be_bytes(),
                 "length excludes padding"
             );
-            let (msg, used) = ChannelData::parse(&wire, transport).unwrap();
+            let (msg, used) = ChannelData::parse(&wire, transport).unwrap().unwrap();
             assert_eq!(
                 (msg.channel(), msg.data(), used),
                 (0x4abc, &data[..], wire.len())
@@ -61,7 +61,7 @@ fn udp_accepts_padding_or_none_and_data_never_includes_it() {
         (&unpadded[..], Transport::Dtls),
         (&padded[..], Transport::Dtls),
     ] {
-        let (msg, used) = ChannelData::parse(wire, transport).unwrap();
+        let (msg, used) = ChannelData::parse(wire, transport).unwrap().unwrap();
         assert_eq!(msg.data(), b"hello");
         assert_eq!(used, wire.len(), "a datagram is consumed whole");
     }
@@ -76,14 +76,13 @@ fn udp_accepts_padding_or_none_and_data_never_includes_it() {
 fn streams_require_and_consume_the_padding() {
     // 5 bytes of data: the padding is required before the next message.
     let wire = b"\x40\x01\x00\x05hello\x00\x00";
-    assert!(matches!(
-        ChannelData::parse(wire, Transport::Tcp),
-        Err(Error::Truncated(_))
-    ));
+    assert_eq!(ChannelData::parse(wire, Transport::Tcp), Ok(None));
     let wire = b"\x40\x01\x00\x05hello\x00\x00\x00\x40\x02\x00\x00";
-    let (msg, used) = ChannelData::parse(wire, Transport::Tls).unwrap();
+    let (msg, used) = ChannelData::parse(wire, Transport::Tls).unwrap().unwrap();
     assert_eq!((msg.data(), used), (&b"hello"[..], 12));
-    let (next, used) = ChannelData::parse(&wire[12..], Transport::Tls).unwrap();
+    let (next, used) = ChannelData::parse(&wire[12..], Transport::Tls)
+        .unwrap()
+        .unwrap();
     assert_eq!((next.channel(), next.data(), used), (0x4002, &b""[..], 4));
 }
 
@@ -123,6 +122,7 @@ fn channel_numbers_outside_the_range_are_refused() {
         assert_eq!(
             ChannelData::parse(&wire, Transport::Udp)
                 .unwrap()
+                .unwrap()
                 .0
                 .channel(),
             channel
@@ -133,21 +133,21 @@ fn channel_numbers_outside_the_range_are_refused() {
 
 #[test]
 fn length_must_fit_in_what_arrived() {
-    // RFC 8656 §12.6: a datagram shorter than 4 + length is discarded.
+    // RFC 8656 §12.6: a datagram shorter than 4 + length is discarded;
+    // on a stream, more bytes are needed. Either way: Ok(None).
     let wire = b"\x40\x00\x00\x08abcd";
     for transport in ALL {
-        assert!(matches!(
-            ChannelData::parse(wire, transport),
-            Err(Error::Truncated(_))
-        ));
+        assert_eq!(ChannelData::parse(wire, transport), Ok(None));
     }
-    assert!(matches!(
+    assert_eq!(
         ChannelData::parse(b"\x40\x00\x00", Transport::Udp),
-        Err(Error::Truncated(_))
-    ));
+        Ok(None)
+    );
+    assert_eq!(ChannelData::parse(b"", Transport::Udp), Ok(None));
+    // The first byte alone is enough to refuse a channel outside the range.
     assert!(matches!(
-        ChannelData::parse(b"", Transport::Udp),
-        Err(Error::Truncated(_))
+        ChannelData::parse(b"\x50", Transport::Tcp),
+        Err(Error::InvalidChannelData(_))
     ));
 }
 
@@ -161,7 +161,7 @@ fn data_length_limit() {
     let wire = encode(0x4000, &big[..65_535], Transport::Tcp);
     assert_eq!(wire.len(), 4 + 65_536);
     assert_eq!(frame_len(&wire), Ok(Some(wire.len())));
-    let (msg, used) = ChannelData::parse(&wire, Transport::Tcp).unwrap();
+    let (msg, used) = ChannelData::parse(&wire, Transport::Tcp).unwrap().unwrap();
     assert_eq!((msg.data().len(), used), (65_535, wire.len()));
 }
 
@@ -228,11 +228,38 @@ fn read_frames(chunks: &[&[u8]]) -> Vec<Frame> {
                 let software = msg.raw(rtw_stun::AttributeType::SOFTWARE).unwrap();
                 frames.push(Frame::Stun(software.value.to_vec()));
             } else {
-                let (cd, used) = ChannelData::parse(&frame, Transport::Tcp).unwrap();
+                let (cd, used) = ChannelData::parse(&frame, Transport::Tcp).unwrap().unwrap();
                 assert_eq!(used, len);
                 frames.push(Frame::Channel(cd.channel(), cd.data().to_vec()));
             }
         }
+    }
+    assert!(buf.is_empty(), "bytes left over");
+    frames
+}
+
+/// The same with the stream [`Decoder`], ending with `decode_eof`.
+fn decode_frames(chunks: &[&[u8]]) -> Vec<Frame> {
+    let mut buf = BytesMut::new();
+    let mut frames = Vec::new();
+    let mut decoder = Decoder::default();
+    let take = |frame| match frame {
+        DecodedFrame::Stun(bytes) => {
+            let msg = rtw_stun::Message::parse(&bytes).unwrap();
+            let software = msg.raw(rtw_stun::AttributeType::SOFTWARE).unwrap();
+            Frame::Stun(software.value.to_vec())
+        }
+        DecodedFrame::ChannelData { channel, data } => Frame::Channel(channel, data.to_vec()),
+        other => panic!("unexpected {other:?}"),
+    };
+    for chunk in chunks {
+        buf.extend_from_slice(chunk);
+        while let Some(frame) = decoder.decode(&mut buf).unwrap() {
+            frames.push(take(frame));
+        }
+    }
+    while let Some(frame) = decoder.decode_eof(&mut buf).unwrap() {
+        frames.push(take(frame));
     }
     assert!(buf.is_empty(), "bytes left over");
     frames
@@ -258,9 +285,11 @@ proptest! {
         let wire = encode_frames(&frames);
         // One shot.
         prop_assert_eq!(&read_frames(&[&wire]), &frames);
+        prop_assert_eq!(&decode_frames(&[&wire]), &frames);
         // Byte by byte.
         let bytes: Vec<&[u8]> = wire.chunks(1).collect();
         prop_assert_eq!(&read_frames(&bytes), &frames);
+        prop_assert_eq!(&decode_frames(&bytes), &frames);
         // Random splits.
         let mut at: Vec<usize> = cuts.iter().map(|i| i.index(wire.len() + 1)).collect();
         at.sort_unstable();
@@ -272,12 +301,13 @@ proptest! {
         }
         pieces.push(&wire[from..]);
         prop_assert_eq!(&read_frames(&pieces), &frames);
+        prop_assert_eq!(&decode_frames(&pieces), &frames);
     }
 
     #[test]
     fn parse_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
         for transport in ALL {
-            if let Ok((msg, used)) = ChannelData::parse(&bytes, transport) {
+            if let Ok(Some((msg, used))) = ChannelData::parse(&bytes, transport) {
                 prop_assert!(CHANNEL_NUMBERS.contains(&msg.channel()));
                 prop_assert!(used <= bytes.len());
                 prop_assert!(4 + msg.data().len() <= used);

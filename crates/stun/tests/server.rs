@@ -12,10 +12,13 @@ use rtw_stun::{
 const TID: TransactionId = TransactionId([0xA5; 12]);
 
 fn server(software: Option<&str>, fingerprint: bool) -> BindingServer {
-    BindingServer::new(BindingServerConfig {
-        software: software.map(String::from),
-        fingerprint,
-    })
+    BindingServer::new(
+        match software {
+            Some(s) => BindingServerConfig::default().software(s),
+            None => BindingServerConfig::default(),
+        }
+        .fingerprint(fingerprint),
+    )
     .unwrap()
 }
 
@@ -108,10 +111,7 @@ fn software_and_fingerprint_follow_the_config() {
     assert!(BindingServerConfig::default().fingerprint);
     let too_long = "x".repeat(128);
     assert!(matches!(
-        BindingServer::new(BindingServerConfig {
-            software: Some(too_long),
-            fingerprint: true,
-        }),
+        BindingServer::new(BindingServerConfig::default().software(too_long)),
         Err(Error::ValueTooLong { .. })
     ));
 }

@@ -18,6 +18,10 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
+fn server() -> SocketAddr {
+    "192.0.2.1:3478".parse().unwrap()
+}
+
 fn tid(n: u8) -> TransactionId {
     TransactionId([n; 12])
 }
@@ -45,8 +49,13 @@ fn run_unanswered(
     let mut sent = Vec::new();
     let mut now = t0;
     loop {
-        while let Some(bytes) = tx.poll_transmit() {
-            assert_eq!(&bytes, tx.request(), "retransmissions are the same bytes");
+        while let Some(t) = tx.poll_transmit() {
+            assert_eq!(
+                &t.contents,
+                tx.request(),
+                "retransmissions are the same bytes"
+            );
+            assert_eq!(t.destination, server());
             sent.push((now - t0).as_millis());
         }
         assert_eq!(tx.poll_event(), None, "no event before the end");
@@ -71,9 +80,14 @@ fn run_unanswered(
 fn udp_retransmits_at_the_rfc_8489_instants_and_times_out_at_39500_ms() {
     for transport in [Transport::Udp, Transport::Dtls] {
         let t0 = Instant::now();
-        let mut tx =
-            ClientTransaction::new(request(tid(1)), transport, TransactionConfig::default(), t0)
-                .unwrap();
+        let mut tx = ClientTransaction::new(
+            t0,
+            request(tid(1)),
+            server(),
+            transport,
+            TransactionConfig::default(),
+        )
+        .unwrap();
         let (sent, end, event) = run_unanswered(&mut tx, t0);
         assert_eq!(sent, [0, 500, 1500, 3500, 7500, 15500, 31500]);
         assert_eq!(end, 39_500);
@@ -86,21 +100,18 @@ fn udp_retransmits_at_the_rfc_8489_instants_and_times_out_at_39500_ms() {
 #[test]
 fn rto_rc_and_rm_are_configurable() {
     let t0 = Instant::now();
-    let config = TransactionConfig {
-        rto: ms(100),
-        rc: 3,
-        rm: 4,
-        ..TransactionConfig::default()
-    };
-    let mut tx = ClientTransaction::new(request(tid(1)), Transport::Udp, config, t0).unwrap();
+    let config = TransactionConfig::default().rto(ms(100)).rc(3).rm(4);
+    let mut tx =
+        ClientTransaction::new(t0, request(tid(1)), server(), Transport::Udp, config).unwrap();
     let (sent, end, event) = run_unanswered(&mut tx, t0);
     assert_eq!(sent, [0, 100, 300]);
     assert_eq!(end, 300 + 400);
     assert_eq!(event, Some(TransactionEvent::Timeout));
 
     // Rc = 0 still sends the request once.
-    let config = TransactionConfig { rc: 0, ..config };
-    let mut tx = ClientTransaction::new(request(tid(1)), Transport::Udp, config, t0).unwrap();
+    let config = config.rc(0);
+    let mut tx =
+        ClientTransaction::new(t0, request(tid(1)), server(), Transport::Udp, config).unwrap();
     let (sent, end, _) = run_unanswered(&mut tx, t0);
     assert_eq!((sent, end), (vec![0], 400));
 }
@@ -109,20 +120,23 @@ fn rto_rc_and_rm_are_configurable() {
 fn tcp_and_tls_send_once_and_time_out_after_ti() {
     for transport in [Transport::Tcp, Transport::Tls] {
         let t0 = Instant::now();
-        let mut tx =
-            ClientTransaction::new(request(tid(2)), transport, TransactionConfig::default(), t0)
-                .unwrap();
+        let mut tx = ClientTransaction::new(
+            t0,
+            request(tid(2)),
+            server(),
+            transport,
+            TransactionConfig::default(),
+        )
+        .unwrap();
         let (sent, end, event) = run_unanswered(&mut tx, t0);
         assert_eq!(sent, [0]);
         assert_eq!(end, 39_500);
         assert_eq!(event, Some(TransactionEvent::Timeout));
     }
     let t0 = Instant::now();
-    let config = TransactionConfig {
-        ti: ms(5000),
-        ..TransactionConfig::default()
-    };
-    let mut tx = ClientTransaction::new(request(tid(2)), Transport::Tcp, config, t0).unwrap();
+    let config = TransactionConfig::default().ti(ms(5000));
+    let mut tx =
+        ClientTransaction::new(t0, request(tid(2)), server(), Transport::Tcp, config).unwrap();
     assert_eq!(run_unanswered(&mut tx, t0).1, 5000);
 }
 
@@ -130,10 +144,11 @@ fn tcp_and_tls_send_once_and_time_out_after_ti() {
 fn a_late_timer_counts_the_next_interval_from_the_actual_send() {
     let t0 = Instant::now();
     let mut tx = ClientTransaction::new(
+        t0,
         request(tid(1)),
+        server(),
         Transport::Udp,
         TransactionConfig::default(),
-        t0,
     )
     .unwrap();
     let _ = tx.poll_transmit();
@@ -149,10 +164,11 @@ fn a_late_timer_counts_the_next_interval_from_the_actual_send() {
 fn only_a_response_with_the_transaction_id_and_method_matches() {
     let t0 = Instant::now();
     let mut tx = ClientTransaction::new(
+        t0,
         request(tid(5)),
+        server(),
         Transport::Udp,
         TransactionConfig::default(),
-        t0,
     )
     .unwrap();
     let _ = tx.poll_transmit();
@@ -219,10 +235,11 @@ fn only_a_response_with_the_transaction_id_and_method_matches() {
 fn the_rtt_of_a_request_sent_once() {
     let t0 = Instant::now();
     let mut tx = ClientTransaction::new(
+        t0,
         request(tid(5)),
+        server(),
         Transport::Udp,
         TransactionConfig::default(),
-        t0,
     )
     .unwrap();
     let _ = tx.poll_transmit();
@@ -236,10 +253,11 @@ fn error_responses_surface_their_code() {
     for (code, reason) in [(400, "Bad Request"), (438, "Stale Nonce"), (599, "")] {
         let t0 = Instant::now();
         let mut tx = ClientTransaction::new(
+            t0,
             request(tid(7)),
+            server(),
             Transport::Tcp,
             TransactionConfig::default(),
-            t0,
         )
         .unwrap();
         let r = error_response(tid(7), code, reason);
@@ -265,10 +283,11 @@ fn responses_that_break_the_rules_fail_the_transaction() {
     let t0 = Instant::now();
     let new = || {
         ClientTransaction::new(
+            t0,
             request(tid(8)),
+            server(),
             Transport::Udp,
             TransactionConfig::default(),
-            t0,
         )
         .unwrap()
     };
@@ -340,16 +359,19 @@ fn only_requests_start_transactions() {
     let config = TransactionConfig::default();
     assert_eq!(
         ClientTransaction::new(
+            t0,
             response(tid(1), Class::Indication),
+            server(),
             Transport::Udp,
-            config,
-            t0
+            config
         )
         .unwrap_err(),
         Error::NotARequest(Class::Indication)
     );
-    assert!(ClientTransaction::new(&b"not stun"[..], Transport::Udp, config, t0).is_err());
-    let tx = ClientTransaction::new(request(tid(9)), Transport::Udp, config, t0).unwrap();
+    assert!(
+        ClientTransaction::new(t0, &b"not stun"[..], server(), Transport::Udp, config).is_err()
+    );
+    let tx = ClientTransaction::new(t0, request(tid(9)), server(), Transport::Udp, config).unwrap();
     assert_eq!(
         (tx.transaction_id(), tx.method(), tx.transport()),
         (tid(9), Method::BINDING, Transport::Udp)
@@ -363,19 +385,23 @@ fn many_transactions_are_kept_apart() {
     let b: SocketAddr = "[2001:db8::1]:3478".parse().unwrap();
     let mut txs: Transactions = Transactions::new(TransactionConfig::default());
     assert_eq!(txs.poll_timeout(), None);
-    txs.start(request(tid(1)), a, Transport::Udp, t0).unwrap();
-    txs.start(request(tid(2)), b, Transport::Tcp, t0 + ms(100))
+    txs.start(t0, request(tid(1)), a, Transport::Udp).unwrap();
+    txs.start(t0 + ms(100), request(tid(2)), b, Transport::Tcp)
         .unwrap();
     assert_eq!(
-        txs.start(request(tid(1)), b, Transport::Udp, t0),
+        txs.start(t0, request(tid(1)), b, Transport::Udp),
         Err(Error::DuplicateTransaction(tid(1)))
     );
     assert_eq!(txs.len(), 2);
 
     let first = txs.poll_transmit().unwrap();
-    assert_eq!((first.destination, first.transaction_id), (a, tid(1)));
+    let id = |t: &rtw_stun::Transmit| TransactionId::of_message(&t.contents).unwrap();
+    assert_eq!(
+        (first.destination, id(&first), first.source),
+        (a, tid(1), None)
+    );
     let second = txs.poll_transmit().unwrap();
-    assert_eq!((second.destination, second.transaction_id), (b, tid(2)));
+    assert_eq!((second.destination, id(&second)), (b, tid(2)));
     assert_eq!(txs.poll_transmit(), None);
     assert_eq!(txs.poll_timeout(), Some(t0 + ms(500)));
 
@@ -386,7 +412,7 @@ fn many_transactions_are_kept_apart() {
     // The UDP one retransmits; the TCP one does not.
     txs.handle_timeout(t0 + ms(500));
     let again = txs.poll_transmit().unwrap();
-    assert_eq!(again.transaction_id, tid(1));
+    assert_eq!(id(&again), tid(1));
     assert_eq!(txs.poll_transmit(), None);
     assert_eq!(txs.poll_timeout(), Some(t0 + ms(1500)));
 
@@ -415,8 +441,9 @@ fn many_transactions_are_kept_apart() {
 #[test]
 fn a_response_drops_a_retransmission_still_queued() {
     let t0 = Instant::now();
-    let mut txs: Transactions<u32> = Transactions::new(TransactionConfig::default());
-    txs.start(request(tid(1)), 7, Transport::Udp, t0).unwrap();
+    let mut txs = Transactions::new(TransactionConfig::default());
+    txs.start(t0, request(tid(1)), server(), Transport::Udp)
+        .unwrap();
     let _ = txs.poll_transmit();
     txs.handle_timeout(t0 + ms(500));
     // The response arrives before the caller drained the retransmission.
@@ -424,7 +451,7 @@ fn a_response_drops_a_retransmission_still_queued() {
     assert!(txs.handle_response(t0 + ms(501), &Message::parse(&r).unwrap()));
     assert_eq!(txs.poll_transmit(), None);
     let done = txs.poll_event().unwrap();
-    assert_eq!(done.destination, 7);
+    assert_eq!(done.destination, server());
     assert_eq!(done.rtt, None);
 }
 
@@ -453,11 +480,8 @@ impl Pair {
             delay,
             client: Transactions::new(TransactionConfig::default()),
             client_addr: "203.0.113.9:50000".parse().unwrap(),
-            server: BindingServer::new(BindingServerConfig {
-                software: Some("rtw test".into()),
-                fingerprint: true,
-            })
-            .unwrap(),
+            server: BindingServer::new(BindingServerConfig::default().software("rtw test"))
+                .unwrap(),
             server_addr: "192.0.2.1:3478".parse().unwrap(),
             in_flight: Vec::new(),
             sent_to_server: 0,
@@ -521,7 +545,7 @@ fn a_client_learns_its_address_through_a_lossy_network() {
     let mut pair = Pair::new(|n| n < 2, ms(20));
     let t0 = pair.t0;
     pair.client
-        .start(request(tid(0x33)), pair.server_addr, Transport::Udp, t0)
+        .start(t0, request(tid(0x33)), pair.server_addr, Transport::Udp)
         .unwrap();
     while pair.step() {}
     assert_eq!(
@@ -556,7 +580,7 @@ fn a_slow_server_answers_every_retransmission_and_the_first_answer_wins() {
     let mut pair = Pair::new(|_| false, ms(600));
     let t0 = pair.t0;
     pair.client
-        .start(request(tid(0x44)), pair.server_addr, Transport::Udp, t0)
+        .start(t0, request(tid(0x44)), pair.server_addr, Transport::Udp)
         .unwrap();
     // Step until the transaction ends, then let the late answer come in.
     while pair.client.poll_event().is_none() {
@@ -576,7 +600,7 @@ fn nobody_answers_and_all_is_lost() {
     let mut pair = Pair::new(|_| true, ms(20));
     let t0 = pair.t0;
     pair.client
-        .start(request(tid(0x55)), pair.server_addr, Transport::Udp, t0)
+        .start(t0, request(tid(0x55)), pair.server_addr, Transport::Udp)
         .unwrap();
     while pair.step() {}
     let times: Vec<u128> = pair.log.iter().map(|l| l.0).collect();

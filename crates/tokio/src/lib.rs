@@ -41,6 +41,10 @@ pub mod chunked;
 pub mod ice;
 #[cfg(feature = "listener")]
 pub mod listener;
+#[cfg(any(feature = "stun", feature = "ice"))]
+mod random;
+#[cfg(any(feature = "stun", feature = "ice"))]
+pub use random::OsRandom;
 #[cfg(feature = "sse")]
 pub mod sse;
 #[cfg(feature = "stun")]

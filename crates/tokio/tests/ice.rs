@@ -124,13 +124,8 @@ async fn data_before_a_pair_is_selected_is_refused() {
 #[tokio::test]
 async fn a_wrong_remote_password_keeps_its_holder_from_connecting() {
     // Checks fail fast: 7 requests over about 1.3 s, then failure at 1.6 s.
-    let config = IceConfig {
-        check_transaction: TransactionConfig {
-            rto: Duration::from_millis(20),
-            ..TransactionConfig::default()
-        },
-        ..IceConfig::default()
-    };
+    let config = IceConfig::default()
+        .check_transaction(TransactionConfig::default().rto(Duration::from_millis(20)));
     let a = IceConnection::bind_with(
         &[loopback()],
         Role::Controlling,

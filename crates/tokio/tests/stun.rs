@@ -24,10 +24,7 @@ const STEP: Duration = Duration::from_secs(10);
 /// Retransmissions fast enough for tests in real time: 7 requests over
 /// about 1.3 s, then failure at 1.6 s.
 fn fast() -> TransactionConfig {
-    TransactionConfig {
-        rto: Duration::from_millis(20),
-        ..TransactionConfig::default()
-    }
+    TransactionConfig::default().rto(Duration::from_millis(20))
 }
 
 async fn server_on(addr: &str) -> (SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>) {

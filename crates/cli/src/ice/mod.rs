@@ -7,7 +7,7 @@
 //!   Every line is read; each malformed one is reported on stderr as
 //!   `line N: reason` (nothing is printed for it on stdout), and the exit
 //!   status is then 1. A line longer than a candidate may be
-//!   ([`CandidateLimits::max_len`] and a CR) is read to its end without
+//!   ([`Limits::max_candidate_len`](rtw_ice::Limits::max_candidate_len) and a CR) is read to its end without
 //!   being kept, so memory stays bounded whatever the input.
 //! - `rtw ice pair --local C... --remote C...`: the check list those
 //!   candidates make (RFC 8445 §6.1.2), in the order it is checked.
@@ -19,8 +19,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use rtw_ice::{
-    Candidate, CandidateLimits, CandidateTransport, ConnectionAddress, PriorityParts, priority,
-    type_preference,
+    Candidate, CandidateTransport, ConnectionAddress, PriorityParts, priority, type_preference,
 };
 use serde_json::{Value, json};
 
@@ -73,7 +72,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
 fn candidates(mut input: impl BufRead, out: &mut impl Write) -> ExitCode {
     // A line holds a candidate of at most max_len bytes (its prefix
     // included) and a CR: a longer line is read to its end but not kept.
-    let max_len = CandidateLimits::default().max_len;
+    let max_len = rtw_ice::Limits::default().max_candidate_len;
     let mut failed = false;
     let mut buf = Vec::new();
     for n in 1.. {
@@ -88,7 +87,7 @@ fn candidates(mut input: impl BufRead, out: &mut impl Write) -> ExitCode {
         if read == Line::TooLong {
             eprintln!(
                 "rtw ice candidate: line {n}: longer than {max_len} bytes, the limit of a \
-                 candidate (rtw_ice::CandidateLimits::max_len); skipped to its end"
+                 candidate (rtw_ice::Limits::max_candidate_len); skipped to its end"
             );
             failed = true;
             continue;

@@ -74,7 +74,8 @@ pub(crate) fn run(args: PairArgs) -> ExitCode {
         role,
         0,
         credentials,
-        Box::new(|b: &mut [u8]| b.fill(0)),
+        // No check goes out, so no randomness is needed: a fixed seed.
+        Box::new(rtw_ice::SeededRandom::new(0)),
     );
     let now = Instant::now();
     for (i, c) in locals.into_iter().enumerate() {
@@ -87,8 +88,11 @@ pub(crate) fn run(args: PairArgs) -> ExitCode {
         };
         agent.add_local_candidate(c, b);
     }
-    for c in remotes {
-        agent.add_remote_candidate(c, now);
+    for (i, c) in remotes.into_iter().enumerate() {
+        if let Err(e) = agent.add_remote_candidate(now, c) {
+            eprintln!("rtw ice pair: --remote #{}: {e}", i + 1);
+            return ExitCode::FAILURE;
+        }
     }
     let list = agent.check_list();
     let mut out = std::io::stdout().lock();

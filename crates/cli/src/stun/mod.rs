@@ -136,11 +136,9 @@ struct Timing {
 
 impl Timing {
     fn config(self) -> TransactionConfig {
-        TransactionConfig {
-            rto: Duration::from_millis(self.rto_ms),
-            rc: self.requests,
-            ..TransactionConfig::default()
-        }
+        TransactionConfig::default()
+            .rto(Duration::from_millis(self.rto_ms))
+            .rc(self.requests)
     }
 }
 

@@ -4,13 +4,12 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use rtw_core::Transmit;
 use rtw_stun::attributes::{
     ErrorCode, IceControlled, IceControlling, Priority, Software, UnknownAttributes, UseCandidate,
     Username, XorMappedAddress,
 };
-use rtw_stun::{
-    Class, Message, MessageBuilder, MessageType, Method, TransactionEvent, TransactionOutcome,
-};
+use rtw_stun::{Class, Message, MessageBuilder, MessageType, Method, TransactionEvent};
 
 use super::{IceAgent, IceEvent, Local, Purpose, Remote, Role};
 use crate::pair::PairState;
@@ -99,7 +98,11 @@ impl IceAgent {
         let Some(local) = self.local_for_base(destination) else {
             return;
         };
-        let remote = self.remote_for(source, priority);
+        // Beyond Limits::max_remote_candidates the check is answered but
+        // its source is not kept.
+        let Some(remote) = self.remote_for(source, priority) else {
+            return;
+        };
         let Some(p) = self.add_pair(local, remote) else {
             return;
         };
@@ -176,21 +179,26 @@ impl IceAgent {
     }
 
     /// The remote candidate at `addr`, or a new peer-reflexive one with
-    /// the PRIORITY of the request (RFC 8445 §7.3.1.3).
-    fn remote_for(&mut self, addr: SocketAddr, priority: u32) -> usize {
+    /// the PRIORITY of the request (RFC 8445 §7.3.1.3); `None` when
+    /// [`Limits::max_remote_candidates`](crate::Limits::max_remote_candidates)
+    /// are kept already.
+    fn remote_for(&mut self, addr: SocketAddr, priority: u32) -> Option<usize> {
         if let Some(i) = self
             .remotes
             .iter()
             .position(|r| r.addr == Some(addr) && r.candidate.component == 1)
         {
-            return i;
+            return Some(i);
+        }
+        if self.remotes.len() >= self.config.limits.max_remote_candidates {
+            return None;
         }
         let candidate = Candidate::peer_reflexive(addr, addr, 1, priority);
         self.remotes.push(Remote {
             candidate,
             addr: Some(addr),
         });
-        self.remotes.len() - 1
+        Some(self.remotes.len() - 1)
     }
 
     /// A triggered check of pair `p` (RFC 8445 §7.3.1.4). A check in
@@ -291,11 +299,7 @@ impl IceAgent {
             Ok(())
         });
         if built.is_ok() {
-            self.push_transmit(super::Transmit {
-                source: destination,
-                destination: source,
-                contents: b.finish().freeze(),
-            });
+            self.push_transmit(Transmit::new(source, b.finish().freeze()).with_source(destination));
         }
     }
 
@@ -380,8 +384,13 @@ impl IceAgent {
     }
 
     /// How one of our transactions ended.
-    pub(super) fn handle_outcome(&mut self, now: Instant, outcome: TransactionOutcome<Purpose>) {
-        match (outcome.destination, outcome.event) {
+    pub(super) fn handle_outcome(
+        &mut self,
+        now: Instant,
+        purpose: Purpose,
+        event: TransactionEvent,
+    ) {
+        match (purpose, event) {
             (Purpose::Check(p), TransactionEvent::Success { response }) => {
                 let Ok(message) = Message::parse(&response) else {
                     return self.pair_failed(p);
@@ -462,11 +471,13 @@ impl IceAgent {
     fn check_succeeded(&mut self, p: usize, mapped: SocketAddr, now: Instant) {
         let base = self.pairs[p].source;
         // A mapped address no local candidate has is a new peer-reflexive
-        // local candidate (RFC 8445 §7.2.5.3.1); it is not signalled.
-        if !self
-            .locals
-            .iter()
-            .any(|l| l.candidate.socket_addr() == Some(mapped) && l.base == base)
+        // local candidate (RFC 8445 §7.2.5.3.1); it is not signalled, and
+        // not kept beyond Limits::max_local_candidates.
+        if self.locals.len() < self.config.limits.max_local_candidates
+            && !self
+                .locals
+                .iter()
+                .any(|l| l.candidate.socket_addr() == Some(mapped) && l.base == base)
         {
             let local = &self.locals[self.pairs[p].local].candidate;
             let local_preference = ((local.priority >> 8) & 0xffff) as u16;

@@ -8,15 +8,11 @@ use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use rtw_core::{Random, Transmit};
 use rtw_stun::{TransactionConfig, TransactionId, Transactions};
 
 use crate::pair::{Pair, PairState, pair_priority};
-use crate::{Candidate, CandidateKind, CandidateTransport};
-
-/// Where the agent gets random bytes (transaction ids, consent jitter):
-/// the caller's source, since sans-IO code has none of its own.
-pub type RandomSource = Box<dyn FnMut(&mut [u8]) + Send>;
+use crate::{Candidate, CandidateKind, CandidateTransport, Error, Limits};
 
 /// Which side nominates (RFC 8445 §6.1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,6 +63,7 @@ pub enum ConnectionState {
 
 /// What the agent reports, from [`IceAgent::poll_event`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum IceEvent {
     /// The connection state changed.
     StateChanged(ConnectionState),
@@ -89,25 +86,27 @@ pub enum IceEvent {
     RoleChanged(Role),
 }
 
-/// A datagram to send, from [`IceAgent::poll_transmit`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transmit {
-    /// The local address (a candidate's base) to send from.
-    pub source: SocketAddr,
-    /// Where to send it.
-    pub destination: SocketAddr,
-    /// The STUN message.
-    pub contents: Bytes,
-}
-
 /// Settings of an agent. `Default` gives the values of RFC 8445 and RFC
-/// 7675.
+/// 7675; each field has a setter of the same name.
+///
+/// ```
+/// use std::time::Duration;
+/// use rtw_ice::{IceConfig, Limits};
+///
+/// let config = IceConfig::default()
+///     .ta(Duration::from_millis(20))
+///     .software("example 1.0")
+///     .limits(Limits::default().max_pairs(50));
+/// assert_eq!(config.limits.max_pairs, 50);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct IceConfig {
     /// Ta, the pacing of checks: 50 ms (RFC 8445 §14.2).
     pub ta: Duration,
-    /// The most candidate pairs kept: 100 (RFC 8445 §6.1.2.5).
-    pub max_pairs: usize,
+    /// What the agent keeps for a peer, and candidate parsing bounds: see
+    /// [`Limits`] (100 pairs, 100 remote candidates, 100 local ones).
+    pub limits: Limits,
     /// Retransmission of connectivity checks: RTO 500 ms, Rc 7, Rm 16, so
     /// an unanswered check fails after 39.5 s (RFC 8445 §14.3, RFC 8489
     /// §6.2.1).
@@ -149,7 +148,7 @@ impl Default for IceConfig {
     fn default() -> Self {
         IceConfig {
             ta: Duration::from_millis(50),
-            max_pairs: 100,
+            limits: Limits::default(),
             check_transaction: TransactionConfig::default(),
             gather_transaction: TransactionConfig::default(),
             nomination_delay: Duration::from_millis(200),
@@ -163,8 +162,88 @@ impl Default for IceConfig {
     }
 }
 
+impl IceConfig {
+    /// Set [`IceConfig::ta`].
+    #[must_use]
+    pub fn ta(mut self, ta: Duration) -> Self {
+        self.ta = ta;
+        self
+    }
+
+    /// Set [`IceConfig::limits`].
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Set [`IceConfig::check_transaction`].
+    #[must_use]
+    pub fn check_transaction(mut self, config: TransactionConfig) -> Self {
+        self.check_transaction = config;
+        self
+    }
+
+    /// Set [`IceConfig::gather_transaction`].
+    #[must_use]
+    pub fn gather_transaction(mut self, config: TransactionConfig) -> Self {
+        self.gather_transaction = config;
+        self
+    }
+
+    /// Set [`IceConfig::nomination_delay`].
+    #[must_use]
+    pub fn nomination_delay(mut self, delay: Duration) -> Self {
+        self.nomination_delay = delay;
+        self
+    }
+
+    /// Set [`IceConfig::consent_interval`].
+    #[must_use]
+    pub fn consent_interval(mut self, interval: Duration) -> Self {
+        self.consent_interval = interval;
+        self
+    }
+
+    /// Set [`IceConfig::consent_timeout`].
+    #[must_use]
+    pub fn consent_timeout(mut self, timeout: Duration) -> Self {
+        self.consent_timeout = timeout;
+        self
+    }
+
+    /// Set [`IceConfig::disconnected_timeout`].
+    #[must_use]
+    pub fn disconnected_timeout(mut self, timeout: Duration) -> Self {
+        self.disconnected_timeout = timeout;
+        self
+    }
+
+    /// Set [`IceConfig::keepalive_interval`].
+    #[must_use]
+    pub fn keepalive_interval(mut self, interval: Duration) -> Self {
+        self.keepalive_interval = interval;
+        self
+    }
+
+    /// Set [`IceConfig::lite`].
+    #[must_use]
+    pub fn lite(mut self, lite: bool) -> Self {
+        self.lite = lite;
+        self
+    }
+
+    /// Set [`IceConfig::software`].
+    #[must_use]
+    pub fn software(mut self, software: impl Into<String>) -> Self {
+        self.software = Some(software.into());
+        self
+    }
+}
+
 /// A candidate pair as [`IceAgent::check_list`] shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CandidatePair {
     /// The local candidate (its base is `source`).
     pub local: Candidate,
@@ -200,7 +279,8 @@ struct Remote {
     addr: Option<SocketAddr>,
 }
 
-/// What a STUN transaction of the agent is for.
+/// What a STUN transaction of the agent is for; the agent maps each
+/// transaction ID to one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Purpose {
     /// A connectivity check of a pair (RFC 8445 §7.2.4).
@@ -231,7 +311,7 @@ struct Consent {
 /// What it does:
 /// - pairs local candidates' bases with remote candidates (RFC 8445
 ///   §6.1.2), orders them by pair priority, prunes duplicates, keeps at
-///   most [`IceConfig::max_pairs`], and unfreezes them by foundation;
+///   most [`Limits::max_pairs`], and unfreezes them by foundation;
 /// - sends a check every Ta (triggered checks first, RFC 8445 §6.1.4.2),
 ///   authenticated with the peer's password, and answers the peer's
 ///   checks, learning peer-reflexive candidates on both sides (§7.2.5.3.1,
@@ -244,6 +324,10 @@ struct Consent {
 ///   an answer, Failed after 30 s;
 /// - gathers server-reflexive candidates from STUN servers and takes
 ///   trickled remote candidates at any time (RFC 8838).
+///
+/// What it keeps for a peer is bounded by [`IceConfig::limits`]: pairs,
+/// remote candidates (signalled and peer-reflexive) and local candidates
+/// learnt from checks (see [`Limits`]).
 ///
 /// Limits, by design: one component (WebRTC multiplexes RTP and RTCP,
 /// RFC 8829 §5.1.1; candidates of other components are kept but not
@@ -260,14 +344,14 @@ pub struct IceAgent {
     remote_key: Vec<u8>,
     remote_lite: bool,
     remote_end_of_candidates: bool,
-    random: RandomSource,
+    random: Box<dyn Random + Send>,
     locals: Vec<Local>,
     remotes: Vec<Remote>,
     pairs: Vec<Pair>,
     /// Pairs removed by the pair limit or after nomination; never checked.
     removed: Vec<bool>,
     triggered: VecDeque<usize>,
-    transactions: Transactions<Purpose>,
+    transactions: Transactions,
     purposes: BTreeMap<TransactionId, Purpose>,
     /// Checks cancelled by a triggered check whose late answers still
     /// count (RFC 8445 §7.3.1.4): pair, whether it nominated, and when to
@@ -307,13 +391,14 @@ impl IceAgent {
     /// A new agent with `role`, a random 64-bit `tie_breaker` (RFC 8445
     /// §7.3.1.1), the local `credentials`, and `random`, which fills bytes
     /// for transaction ids and consent jitter (the agent has no random
-    /// source of its own).
+    /// source of its own): `rtw_tokio::OsRandom` over real sockets,
+    /// [`SeededRandom`](crate::SeededRandom) in virtual time.
     pub fn new(
         config: IceConfig,
         role: Role,
         tie_breaker: u64,
         credentials: Credentials,
-        random: RandomSource,
+        random: Box<dyn Random + Send>,
     ) -> Self {
         let local_key = key(&credentials.pwd);
         IceAgent {
@@ -397,12 +482,23 @@ impl IceAgent {
         list
     }
 
-    /// Learn the server-reflexive address of `base` from the STUN server
-    /// `server` (RFC 8445 §5.1.1.2). A Binding request goes out through
-    /// [`IceAgent::poll_transmit`]; the candidate comes as
+    /// Learn at `now` the server-reflexive address of `base` from the STUN
+    /// server `server` (RFC 8445 §5.1.1.2). A Binding request goes out
+    /// through [`IceAgent::poll_transmit`]; the candidate comes as
     /// [`IceEvent::LocalCandidate`], and [`IceEvent::GatheringComplete`]
     /// once every gathering has ended.
-    pub fn gather_server_reflexive(&mut self, base: SocketAddr, server: SocketAddr, now: Instant) {
+    ///
+    /// [`Error::UnknownBase`] if `base` is the base of no local candidate
+    /// (add the host candidate first).
+    pub fn gather_server_reflexive(
+        &mut self,
+        now: Instant,
+        base: SocketAddr,
+        server: SocketAddr,
+    ) -> Result<(), Error> {
+        if !self.locals.iter().any(|l| l.base == base) {
+            return Err(Error::UnknownBase(base));
+        }
         self.now = Some(now);
         let request = self.binding_request();
         let tid = request.1;
@@ -410,13 +506,14 @@ impl IceAgent {
         let config = self.config.gather_transaction;
         let started =
             self.transactions
-                .start_with(request.0, purpose, rtw_stun::Transport::Udp, config, now);
+                .start_with(now, request.0, server, rtw_stun::Transport::Udp, config);
         if started.is_ok() {
             self.purposes.insert(tid, purpose);
             self.gathering += 1;
             self.gathering_reported = false;
         }
         self.drain_transactions(now);
+        Ok(())
     }
 
     /// The peer's ufrag and pwd, from its description.
@@ -425,9 +522,18 @@ impl IceAgent {
         self.remote_credentials = Some(credentials);
     }
 
-    /// A remote candidate, at any time (trickle ICE, RFC 8838 §11): it is
-    /// paired with every local base of its address family.
-    pub fn add_remote_candidate(&mut self, candidate: Candidate, now: Instant) {
+    /// A remote candidate at `now`, at any time (trickle ICE, RFC 8838
+    /// §11): it is paired with every local base of its address family.
+    ///
+    /// [`Error::TooManyRemoteCandidates`] once
+    /// [`Limits::max_remote_candidates`] are kept (peer-reflexive ones
+    /// learnt from checks count; one at the same address is replaced, not
+    /// added).
+    pub fn add_remote_candidate(
+        &mut self,
+        now: Instant,
+        candidate: Candidate,
+    ) -> Result<(), Error> {
         self.now = Some(now);
         let addr = candidate.socket_addr();
         if let Some(addr) = addr {
@@ -442,14 +548,19 @@ impl IceAgent {
                     self.remotes[i].candidate = candidate;
                     self.reprioritise();
                 }
-                return;
+                return Ok(());
             }
+        }
+        let limit = self.config.limits.max_remote_candidates;
+        if self.remotes.len() >= limit {
+            return Err(Error::TooManyRemoteCandidates { limit });
         }
         self.remotes.push(Remote { candidate, addr });
         let remote = self.remotes.len() - 1;
         for local in 0..self.locals.len() {
             self.add_pair(local, remote);
         }
+        Ok(())
     }
 
     /// The peer signalled end-of-candidates (RFC 8838 §13): once every
@@ -516,7 +627,8 @@ impl IceAgent {
         self.update_state();
     }
 
-    /// The next datagram to send, or `None`.
+    /// The next datagram to send, or `None`: a [`Transmit`] whose
+    /// `source` is always `Some(base)`, the local address to send it from.
     ///
     /// Changes after every `handle_*` call and
     /// [`IceAgent::gather_server_reflexive`].
@@ -587,11 +699,11 @@ impl IceAgent {
         Some((p.source, p.destination))
     }
 
-    /// ICE restart (RFC 8445 §9) with new local `credentials`: remote
-    /// candidates, pairs and checks are cleared, and the peer's new
+    /// ICE restart (RFC 8445 §9) at `now` with new local `credentials`:
+    /// remote candidates, pairs and checks are cleared, and the peer's new
     /// credentials and candidates must be signalled again. The selected
     /// pair stays in use until a new one is selected.
-    pub fn restart(&mut self, credentials: Credentials, now: Instant) {
+    pub fn restart(&mut self, now: Instant, credentials: Credentials) {
         self.now = Some(now);
         self.local_key = key(&credentials.pwd);
         self.local_credentials = credentials;
@@ -677,7 +789,13 @@ impl IceAgent {
             self.state,
             ConnectionState::Completed | ConnectionState::Failed
         );
-        self.pairs.push(Pair {
+        let slot = match self.reusable_slot() {
+            Some(i) => i,
+            None if self.pairs.len() < self.pair_capacity() => self.pairs.len(),
+            // Full of pairs still referenced: this one is not formed.
+            None => return None,
+        };
+        let pair = Pair {
             local,
             remote,
             source,
@@ -696,19 +814,50 @@ impl IceAgent {
             nominate_on_success: false,
             check_role: self.role,
             renominate: false,
-        });
-        self.removed.push(checking_done);
+        };
+        if slot == self.pairs.len() {
+            self.pairs.push(pair);
+            self.removed.push(checking_done);
+        } else {
+            self.pairs[slot] = pair;
+            self.removed[slot] = checking_done;
+        }
         self.enforce_pair_limit();
-        Some(self.pairs.len() - 1)
+        Some(slot)
     }
 
-    /// Keep at most [`IceConfig::max_pairs`] pairs in play, removing the
+    /// The most entries the pair list holds, live and removed: twice
+    /// [`Limits::max_pairs`] (see [`Limits`]).
+    fn pair_capacity(&self) -> usize {
+        self.config.limits.max_pairs.saturating_mul(2)
+    }
+
+    /// A removed pair that nothing refers to any more (not selected, no
+    /// transaction, no late answer awaited, not queued, not valid), whose
+    /// entry a new pair may take, so that removed pairs do not pile up
+    /// (`docs/ARCHITECTURE.md` §2.8).
+    fn reusable_slot(&self) -> Option<usize> {
+        (0..self.pairs.len()).find(|&i| {
+            let p = &self.pairs[i];
+            self.removed[i]
+                && self.selected != Some(i)
+                && p.transaction.is_none()
+                && !p.valid
+                && !self.triggered.contains(&i)
+                && !self.late.values().any(|(q, _, _)| *q == i)
+                && !self.purposes.values().any(
+                    |purpose| matches!(purpose, Purpose::Check(q) | Purpose::Consent(q) if *q == i),
+                )
+        })
+    }
+
+    /// Keep at most [`Limits::max_pairs`] pairs in play, removing the
     /// lowest-priority ones that are not being checked or valid (RFC 8445
     /// §6.1.2.5).
     fn enforce_pair_limit(&mut self) {
         loop {
             let live = self.removed.iter().filter(|r| !**r).count();
-            if live <= self.config.max_pairs {
+            if live <= self.config.limits.max_pairs {
                 return;
             }
             let lowest = (0..self.pairs.len())
@@ -732,10 +881,15 @@ impl IceAgent {
         }
     }
 
-    /// Recompute every pair's priority (after a role change or a
-    /// candidate's priority changed).
+    /// Recompute the priority of every pair in play (after a role change
+    /// or a candidate's priority changed). Removed pairs keep theirs: the
+    /// pair kept across a restart refers to a remote candidate that is
+    /// gone.
     fn reprioritise(&mut self) {
         for i in 0..self.pairs.len() {
+            if self.removed[i] {
+                continue;
+            }
             let p = &self.pairs[i];
             let priority = self.priority_of(
                 &self.locals[p.local].candidate,
@@ -850,7 +1004,7 @@ impl IceAgent {
     /// Random bytes from the caller's source.
     fn random_u64(&mut self) -> u64 {
         let mut bytes = [0; 8];
-        (self.random)(&mut bytes);
+        self.random.fill_bytes(&mut bytes);
         u64::from_le_bytes(bytes)
     }
 

@@ -10,14 +10,16 @@ use rtw_stun::attributes::{
 };
 use rtw_stun::{Class, MessageBuilder, MessageType, Method, TransactionId, Transport};
 
-use super::{ConnectionState, IceAgent, Purpose, Role, Transmit};
+use rtw_core::Transmit;
+
+use super::{ConnectionState, IceAgent, Purpose, Role};
 use crate::CandidateKind;
 use crate::pair::PairState;
 
 impl IceAgent {
     /// A Binding request without authentication, for a STUN server.
     pub(super) fn binding_request(&mut self) -> (BytesMut, TransactionId) {
-        let tid = TransactionId::random(&mut self.random);
+        let tid = TransactionId::random(&mut *self.random);
         let mut builder =
             MessageBuilder::new(MessageType::new(Method::BINDING, Class::Request), tid);
         if let Some(s) = self.config.software.as_deref() {
@@ -48,7 +50,7 @@ impl IceAgent {
             local_preference,
             local.component,
         );
-        let tid = TransactionId::random(&mut self.random);
+        let tid = TransactionId::random(&mut *self.random);
         let mut b = MessageBuilder::new(MessageType::new(Method::BINDING, Class::Request), tid);
         b.add(&Username::new(&username).ok()?).ok()?;
         b.add(&Priority(priority)).ok()?;
@@ -76,9 +78,10 @@ impl IceAgent {
         };
         let config = self.config.check_transaction;
         let purpose = Purpose::Check(p);
+        let destination = self.pairs[p].destination;
         if self
             .transactions
-            .start_with(request, purpose, Transport::Udp, config, now)
+            .start_with(now, request, destination, Transport::Udp, config)
             .is_err()
         {
             return false;
@@ -225,16 +228,17 @@ impl IceAgent {
                 c.next_check = now + wait;
             }
             if let Some((request, tid)) = self.check_request(p, false) {
-                let config = rtw_stun::TransactionConfig {
-                    rto: std::time::Duration::from_millis(500),
-                    rc: 4,
-                    rm: 2,
-                    ..self.config.check_transaction
-                };
+                let config = self
+                    .config
+                    .check_transaction
+                    .rto(std::time::Duration::from_millis(500))
+                    .rc(4)
+                    .rm(2);
                 let purpose = Purpose::Consent(p);
+                let destination = self.pairs[p].destination;
                 if self
                     .transactions
-                    .start_with(request, purpose, Transport::Udp, config, now)
+                    .start_with(now, request, destination, Transport::Udp, config)
                     .is_ok()
                 {
                     self.purposes.insert(tid, purpose);
@@ -254,20 +258,18 @@ impl IceAgent {
         if now < last + self.config.keepalive_interval {
             return;
         }
-        let tid = TransactionId::random(&mut self.random);
+        let tid = TransactionId::random(&mut *self.random);
         let typ = MessageType::new(Method::BINDING, Class::Indication);
         let mut b = MessageBuilder::new(typ, tid);
         let _ = b.add_fingerprint();
-        self.push_transmit(Transmit {
-            source,
-            destination,
-            contents: b.finish().freeze(),
-        });
+        self.push_transmit(Transmit::new(destination, b.finish().freeze()).with_source(source));
     }
 
-    /// Queue a datagram, noting traffic on the selected pair.
+    /// Queue a datagram (its `source` always set), noting traffic on the
+    /// selected pair.
     pub(super) fn push_transmit(&mut self, transmit: Transmit) {
-        if self.selected_pair() == Some((transmit.source, transmit.destination)) {
+        let route = transmit.source.map(|s| (s, transmit.destination));
+        if route.is_some() && self.selected_pair() == route {
             if let Some(now) = self.now {
                 self.last_sent_on_selected = Some(now);
             }
@@ -279,21 +281,20 @@ impl IceAgent {
     /// datagrams, routed by purpose, and their outcomes.
     pub(super) fn drain_transactions(&mut self, now: Instant) {
         while let Some(t) = self.transactions.poll_transmit() {
-            let (source, destination) = match t.destination {
-                Purpose::Check(p) | Purpose::Consent(p) => {
-                    (self.pairs[p].source, self.pairs[p].destination)
-                }
-                Purpose::Gather { base, server } => (base, server),
+            // The transaction's purpose says which base sends it.
+            let purpose = TransactionId::of_message(&t.contents)
+                .and_then(|tid| self.purposes.get(&tid).copied());
+            let source = match purpose {
+                Some(Purpose::Check(p) | Purpose::Consent(p)) => self.pairs[p].source,
+                Some(Purpose::Gather { base, .. }) => base,
+                None => continue,
             };
-            self.push_transmit(Transmit {
-                source,
-                destination,
-                contents: t.contents,
-            });
+            self.push_transmit(t.with_source(source));
         }
         while let Some(outcome) = self.transactions.poll_event() {
-            self.purposes.remove(&outcome.transaction_id);
-            self.handle_outcome(now, outcome);
+            if let Some(purpose) = self.purposes.remove(&outcome.transaction_id) {
+                self.handle_outcome(now, purpose, outcome.event);
+            }
         }
     }
 }

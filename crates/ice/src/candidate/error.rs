@@ -1,24 +1,4 @@
-//! Why a candidate could not be read, and the limits on what is read.
-
-/// Bounds on a candidate being read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CandidateLimits {
-    /// Bytes of input, prefix included. Default 1024: browsers write
-    /// about 100 to 250 (RFC 8839 sets no bound).
-    pub max_len: usize,
-    /// Extension attribute pairs. Default 64: libwebrtc writes at most 4
-    /// or 5.
-    pub max_extensions: usize,
-}
-
-impl Default for CandidateLimits {
-    fn default() -> Self {
-        CandidateLimits {
-            max_len: 1024,
-            max_extensions: 64,
-        }
-    }
-}
+//! Why a candidate could not be read.
 
 /// Why a candidate could not be read: each variant names the rule of RFC
 /// 8839 §5.1 (or the RFC it points to) that was broken.
@@ -30,10 +10,14 @@ impl Default for CandidateLimits {
 /// [`UnsupportedType`](CandidateError::UnsupportedType) rather than kept,
 /// so that [`CandidateKind`](crate::CandidateKind) stays exhaustive. The
 /// same holds for transports other than UDP and TCP.
+///
+/// Nested under the crate's [`Error`](crate::Error) as
+/// [`Error::Candidate`](crate::Error::Candidate); the parsers return it
+/// directly.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CandidateError {
-    /// The input is longer than [`CandidateLimits::max_len`].
+    /// The input is longer than [`Limits::max_candidate_len`](crate::Limits::max_candidate_len).
     #[error("candidate of {len} bytes exceeds the limit of {limit}")]
     TooLong {
         /// Bytes given.
@@ -41,7 +25,7 @@ pub enum CandidateError {
         /// The limit.
         limit: usize,
     },
-    /// More extension attributes than [`CandidateLimits::max_extensions`].
+    /// More extension attributes than [`Limits::max_extensions`](crate::Limits::max_extensions).
     #[error("more than {limit} extension attributes")]
     TooManyExtensions {
         /// The limit.

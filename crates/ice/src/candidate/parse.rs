@@ -14,9 +14,10 @@
 use std::net::IpAddr;
 
 use super::{
-    Candidate, CandidateError, CandidateKind, CandidateLimits, CandidateTransport,
-    ConnectionAddress, Slot, Spelling, TcpType,
+    Candidate, CandidateError, CandidateKind, CandidateTransport, ConnectionAddress, Slot,
+    Spelling, TcpType,
 };
+use crate::Limits;
 
 /// The names of the fixed fields, for [`CandidateError::Missing`].
 const FIELDS: [&str; 8] = [
@@ -30,11 +31,11 @@ const FIELDS: [&str; 8] = [
     "cand-type",
 ];
 
-pub(super) fn parse(s: &str, limits: &CandidateLimits) -> Result<Candidate, CandidateError> {
-    if s.len() > limits.max_len {
+pub(super) fn parse(s: &str, limits: &Limits) -> Result<Candidate, CandidateError> {
+    if s.len() > limits.max_candidate_len {
         return Err(CandidateError::TooLong {
             len: s.len(),
-            limit: limits.max_len,
+            limit: limits.max_candidate_len,
         });
     }
     let start = if s.starts_with("a=candidate:") {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::{CandidateError as E, type_preference};
+use crate::{CandidateError as E, Limits, type_preference};
 
 /// Every `a=candidate` line of crates/sdp/tests/corpus (Chromium 156,
 /// Firefox, Safari and RFC 8829 examples).
@@ -342,10 +342,7 @@ fn limits() {
             limit: 1024
         })
     );
-    let roomy = CandidateLimits {
-        max_len: 4096,
-        max_extensions: 2,
-    };
+    let roomy = Limits::default().max_candidate_len(4096).max_extensions(2);
     assert_eq!(
         Candidate::parse_with_limits(&long, &roomy)
             .unwrap()
@@ -362,10 +359,9 @@ fn limits() {
     assert!(matches!(
         Candidate::parse_with_limits(
             &flood,
-            &CandidateLimits {
-                max_len: 10_000,
-                max_extensions: 4
-            }
+            &Limits::default()
+                .max_candidate_len(10_000)
+                .max_extensions(4)
         ),
         Err(E::TooManyExtensions { limit: 4 })
     ));
@@ -390,10 +386,9 @@ fn addresses() {
 
 #[test]
 fn huge_limits_do_not_overflow() {
-    let limits = CandidateLimits {
-        max_len: usize::MAX,
-        max_extensions: usize::MAX,
-    };
+    let limits = Limits::default()
+        .max_candidate_len(usize::MAX)
+        .max_extensions(usize::MAX);
     let c = Candidate::parse_with_limits("1 1 udp 1 1.2.3.4 9 typ host a b", &limits).unwrap();
     assert_eq!(c.extensions.len(), 1);
 }

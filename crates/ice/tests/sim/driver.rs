@@ -16,9 +16,8 @@ use rtw_ice::{
 };
 use rtw_stun::Message;
 
-use super::nat::{NatConfig, NatKind};
-use super::net::{Datagram, Delivery, LinkConfig, NetStats, Network};
-use super::rng::Rng;
+use rtw_ice::SeededRandom;
+use rtw_netsim::{Datagram, Delivery, LinkConfig, NatConfig, NatKind, NetStats, Network};
 
 /// The public STUN server both agents use.
 pub(crate) const STUN_SERVER: &str = "192.0.2.10:3478";
@@ -307,8 +306,8 @@ struct Sim<'a> {
 /// Run `scenario` to its end.
 pub(crate) fn run(scenario: &Scenario) -> Report {
     let t0 = Instant::now();
-    let mut rng = Rng::new(scenario.seed);
-    let mut net = Network::new(scenario.link, rng.fork());
+    let mut rng = SeededRandom::new(scenario.seed);
+    let mut net = Network::new(scenario.link, SeededRandom::new(rng.next_u64()));
     let stun: SocketAddr = STUN_SERVER.parse().expect("a socket address");
     net.add_stun_server(stun);
     let hosts = [
@@ -326,14 +325,14 @@ pub(crate) fn run(scenario: &Scenario) -> Report {
         },
     ];
     let mut agent = |role: Role, lite: bool, local: &Credentials, remote: &Credentials| {
-        let mut random = rng.fork();
+        let random = SeededRandom::new(rng.next_u64());
         let tie_breaker = rng.next_u64();
         let mut agent = IceAgent::new(
             config(lite),
             role,
             tie_breaker,
             local.clone(),
-            Box::new(move |buf: &mut [u8]| random.fill(buf)),
+            Box::new(random),
         );
         agent.set_remote_credentials(remote.clone());
         agent
@@ -386,7 +385,10 @@ pub(crate) fn run(scenario: &Scenario) -> Report {
             sim.sides[i].end_signalled = true;
             sim.signal(t0, 0, Signal::EndOfCandidates);
         } else {
-            sim.sides[i].agent.gather_server_reflexive(host, stun, t0);
+            sim.sides[i]
+                .agent
+                .gather_server_reflexive(t0, host, stun)
+                .expect("the host candidate's base");
         }
         sim.drain(i, t0);
     }
@@ -396,10 +398,7 @@ pub(crate) fn run(scenario: &Scenario) -> Report {
 
 /// The agents' settings: the defaults (RFC values), lite as asked.
 fn config(lite: bool) -> IceConfig {
-    IceConfig {
-        lite,
-        ..IceConfig::default()
-    }
+    IceConfig::default().lite(lite)
 }
 
 /// Put a host at `site`: on `private` behind a new NAT on `public_ip`, or
@@ -472,15 +471,14 @@ impl Sim<'_> {
     fn drain(&mut self, i: usize, now: Instant) {
         while let Some(t) = self.sides[i].agent.poll_transmit() {
             let what = describe_datagram(&t.contents);
-            self.trace(
-                now,
-                i,
-                format!("send {} -> {} {what}", t.source, t.destination),
-            );
+            let source = t
+                .source
+                .expect("the agent names the base of every transmit");
+            self.trace(now, i, format!("send {source} -> {} {what}", t.destination));
             self.net.send(
                 now,
                 Datagram {
-                    source: t.source,
+                    source,
                     destination: t.destination,
                     contents: t.contents,
                 },
@@ -518,7 +516,10 @@ impl Sim<'_> {
             match signal {
                 Signal::Candidate(candidate) => {
                     self.note(now, to, format!("gets remote {}", describe(&candidate)));
-                    self.sides[to].agent.add_remote_candidate(candidate, now);
+                    self.sides[to]
+                        .agent
+                        .add_remote_candidate(now, candidate)
+                        .expect("within the limits");
                 }
                 Signal::EndOfCandidates => {
                     self.note(now, to, "gets end-of-candidates".into());

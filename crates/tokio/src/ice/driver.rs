@@ -142,11 +142,15 @@ impl Driver {
                 self.agent.set_remote_credentials(credentials);
             }
             Command::AddRemoteCandidate(candidate) => {
-                self.agent.add_remote_candidate(candidate, now());
+                // Beyond rtw_ice::Limits::max_remote_candidates the
+                // candidate is dropped (IceConnection::add_remote_candidate
+                // says so).
+                let _ = self.agent.add_remote_candidate(now(), candidate);
             }
             Command::EndOfRemoteCandidates => self.agent.end_of_remote_candidates(),
             Command::GatherServerReflexive { base, server } => {
-                self.agent.gather_server_reflexive(base, server, now());
+                // IceConnection::gather_server_reflexive checked the base.
+                let _ = self.agent.gather_server_reflexive(now(), base, server);
             }
         }
     }
@@ -158,7 +162,7 @@ impl Driver {
             let socket = self
                 .sockets
                 .iter()
-                .find(|(addr, _)| *addr == transmit.source);
+                .find(|(addr, _)| Some(*addr) == transmit.source);
             // A transmit from an address with no socket of ours (a base the
             // caller never bound) cannot go out; a failed send is a lost
             // datagram, which the agent's retransmissions cover.

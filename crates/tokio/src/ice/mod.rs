@@ -71,8 +71,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use rand::rngs::{StdRng, SysRng};
-use rand::{Rng, SeedableRng};
+use rtw_core::Random;
 use rtw_ice::{IceAgent, multihomed_local_preference};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
@@ -116,6 +115,10 @@ pub enum Error {
     /// The task that drives the agent has ended.
     #[error("the ICE task has ended")]
     Closed,
+    /// The agent refused a call, e.g. [`rtw_ice::Error::UnknownBase`]
+    /// from [`IceConnection::gather_server_reflexive`].
+    #[error(transparent)]
+    Ice(#[from] rtw_ice::Error),
 }
 
 /// An ICE agent on UDP sockets of its own: see the [module](self) docs.
@@ -158,10 +161,15 @@ impl IceConnection {
         if let Some(addr) = addrs.iter().find(|a| a.ip().is_unspecified()) {
             return Err(Error::UnspecifiedAddress(*addr));
         }
-        let mut rng = os_rng()?;
-        let tie_breaker = rng.next_u64();
-        let random: rtw_ice::RandomSource = Box::new(move |dst: &mut [u8]| rng.fill_bytes(dst));
-        let mut agent = IceAgent::new(config, role, tie_breaker, credentials.clone(), random);
+        let mut random = crate::OsRandom::new()?;
+        let tie_breaker = random.u64();
+        let mut agent = IceAgent::new(
+            config,
+            role,
+            tie_breaker,
+            credentials.clone(),
+            Box::new(random),
+        );
         let mut sockets = Vec::with_capacity(addrs.len());
         let mut candidates = Vec::with_capacity(addrs.len());
         for (rank, addr) in addrs.iter().enumerate() {
@@ -222,6 +230,8 @@ impl IceConnection {
     }
 
     /// A remote candidate, at any time (trickle ICE, RFC 8838 §11).
+    /// Beyond [`rtw_ice::Limits::max_remote_candidates`] (of
+    /// [`IceConfig::limits`]) a candidate is dropped.
     pub fn add_remote_candidate(&self, candidate: Candidate) -> Result<(), Error> {
         self.command(Command::AddRemoteCandidate(candidate))
     }
@@ -235,11 +245,16 @@ impl IceConnection {
     /// Gather a server-reflexive candidate for the socket bound at `base`
     /// from the STUN server `server` (RFC 8445 §5.1.1.2): it comes as
     /// [`IceEvent::LocalCandidate`], then [`IceEvent::GatheringComplete`].
+    /// [`Error::Ice`] with [`rtw_ice::Error::UnknownBase`] if no socket is
+    /// bound at `base`.
     pub fn gather_server_reflexive(
         &self,
         base: SocketAddr,
         server: SocketAddr,
     ) -> Result<(), Error> {
+        if !self.sockets.iter().any(|(addr, _)| *addr == base) {
+            return Err(rtw_ice::Error::UnknownBase(base).into());
+        }
         self.command(Command::GatherServerReflexive { base, server })
     }
 
@@ -334,7 +349,7 @@ impl Drop for IceConnection {
 pub fn random_credentials() -> Result<Credentials, Error> {
     const ICE_CHARS: &[u8; 64] =
         b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut rng = os_rng()?;
+    let mut rng = crate::OsRandom::new()?;
     let mut chars = |n: usize| -> String {
         let mut bytes = vec![0u8; n];
         rng.fill_bytes(&mut bytes);
@@ -346,15 +361,6 @@ pub fn random_credentials() -> Result<Credentials, Error> {
     Ok(Credentials {
         ufrag: chars(8),
         pwd: chars(24),
-    })
-}
-
-/// A CSPRNG seeded from the operating system.
-fn os_rng() -> Result<StdRng, Error> {
-    StdRng::try_from_rng(&mut SysRng).map_err(|e| {
-        Error::Io(io::Error::other(format!(
-            "no entropy from the operating system: {e}"
-        )))
     })
 }
 

@@ -4,8 +4,6 @@
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use rand::TryRng;
-use rand::rngs::SysRng;
 use rtw_stun::attributes::{ErrorCode, MappedAddress, XorMappedAddress};
 use rtw_stun::{
     Class, ClientTransaction, Message, MessageBuilder, MessageType, Method, TransactionConfig,
@@ -70,16 +68,12 @@ impl Response {
     }
 }
 
-/// A new transaction ID from the operating system's random source (RFC
+/// A new transaction ID from a fresh [`OsRandom`](crate::OsRandom) (RFC
 /// 8489 §5: "uniformly and randomly chosen", "cryptographically random").
+/// To draw many, keep one `OsRandom` and call
+/// [`TransactionId::random`] with it.
 pub fn random_transaction_id() -> Result<TransactionId, Error> {
-    let mut id = [0u8; 12];
-    SysRng.try_fill_bytes(&mut id).map_err(|e| {
-        Error::Io(std::io::Error::other(format!(
-            "no randomness from the operating system: {e}"
-        )))
-    })?;
-    Ok(TransactionId(id))
+    Ok(TransactionId::random(&mut crate::OsRandom::new()?))
 }
 
 /// One Binding transaction with `server` from `socket`, with the default
@@ -154,12 +148,13 @@ pub async fn transaction(
     config: TransactionConfig,
 ) -> Result<Response, Error> {
     let started = Instant::now();
-    let mut tx = ClientTransaction::new(request, Transport::Udp, config, started.into_std())
-        .map_err(Error::InvalidRequest)?;
+    let mut tx =
+        ClientTransaction::new(started.into_std(), request, server, Transport::Udp, config)
+            .map_err(Error::InvalidRequest)?;
     let mut buf = vec![0u8; MAX_DATAGRAM];
     loop {
-        while let Some(datagram) = tx.poll_transmit() {
-            socket.send_to(&datagram, server).await?;
+        while let Some(t) = tx.poll_transmit() {
+            socket.send_to(&t.contents, t.destination).await?;
         }
         if let Some(event) = tx.poll_event() {
             return match event {
@@ -176,6 +171,11 @@ pub async fn transaction(
                     elapsed: started.elapsed(),
                 }),
                 TransactionEvent::Failed { error, .. } => Err(Error::InvalidResponse(error)),
+                // TransactionEvent is non-exhaustive: an outcome this
+                // version does not know ends the wait as an I/O error.
+                other => Err(Error::Io(std::io::Error::other(format!(
+                    "unexpected transaction outcome {other:?}"
+                )))),
             };
         }
         let Some(deadline) = tx.poll_timeout() else {

@@ -8,7 +8,7 @@ use rtw_stun::{BindingServer, BindingServerConfig};
 
 /// A Binding responder at `addr` (RFC 8489 §6.3.1).
 #[derive(Debug)]
-pub(crate) struct StunServer {
+pub struct StunServer {
     addr: SocketAddr,
     server: BindingServer,
     answered: u64,
@@ -16,7 +16,7 @@ pub(crate) struct StunServer {
 
 impl StunServer {
     /// A server listening on `addr`.
-    pub(crate) fn new(addr: SocketAddr) -> Self {
+    pub fn new(addr: SocketAddr) -> Self {
         let server = BindingServer::new(BindingServerConfig::default())
             .expect("the default configuration is valid");
         StunServer {
@@ -27,20 +27,20 @@ impl StunServer {
     }
 
     /// Where it listens.
-    pub(crate) fn addr(&self) -> SocketAddr {
+    pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// The answer to `request` from `source` (as the server sees it, i.e.
     /// after any NAT), if one is owed.
-    pub(crate) fn answer(&mut self, source: SocketAddr, request: &[u8]) -> Option<Bytes> {
+    pub fn answer(&mut self, source: SocketAddr, request: &[u8]) -> Option<Bytes> {
         let response = self.server.handle(request, source)?;
         self.answered += 1;
         Some(response.freeze())
     }
 
     /// How many requests it answered.
-    pub(crate) fn answered(&self) -> u64 {
+    pub fn answered(&self) -> u64 {
         self.answered
     }
 }

@@ -13,21 +13,22 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::nat::{Inbound, Nat, NatConfig};
-use super::rng::Rng;
-use super::stun_server::StunServer;
+use rtw_core::SeededRandom;
+
+use crate::nat::{Inbound, Nat, NatConfig};
+use crate::stun_server::StunServer;
 
 /// How every path behaves: one-way delay `latency` plus a uniform random
 /// extra in `0..jitter`, and independent loss with probability `loss`.
 /// A jitter larger than the gap between two datagrams reorders them.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct LinkConfig {
+pub struct LinkConfig {
     /// Fixed one-way delay.
-    pub(crate) latency: Duration,
+    pub latency: Duration,
     /// Largest random extra delay (exclusive); zero for none.
-    pub(crate) jitter: Duration,
+    pub jitter: Duration,
     /// Probability in 0.0..=1.0 that a datagram is lost.
-    pub(crate) loss: f64,
+    pub loss: f64,
 }
 
 impl Default for LinkConfig {
@@ -43,57 +44,57 @@ impl Default for LinkConfig {
 
 /// Which NAT of the network, from [`Network::add_nat`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct NatId(usize);
+pub struct NatId(usize);
 
 /// A datagram as a host hands it to the network, or as it travels.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Datagram {
+pub struct Datagram {
     /// Sender's address (a host's local address before its NAT).
-    pub(crate) source: SocketAddr,
+    pub source: SocketAddr,
     /// Receiver's address.
-    pub(crate) destination: SocketAddr,
+    pub destination: SocketAddr,
     /// Payload.
-    pub(crate) contents: Bytes,
+    pub contents: Bytes,
 }
 
 /// A datagram arriving at a host.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Delivery {
+pub struct Delivery {
     /// When it arrived.
-    pub(crate) at: Instant,
+    pub at: Instant,
     /// The source as the receiver sees it (after the sender's NAT).
-    pub(crate) source: SocketAddr,
+    pub source: SocketAddr,
     /// The host's local address it arrived on (after the receiver's NAT).
-    pub(crate) destination: SocketAddr,
+    pub destination: SocketAddr,
     /// Payload.
-    pub(crate) contents: Bytes,
+    pub contents: Bytes,
 }
 
 /// Counters of what the network did, for reports and assertions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct NetStats {
+pub struct NetStats {
     /// Datagrams handed to the network (hosts and the STUN server).
-    pub(crate) sent: u64,
+    pub sent: u64,
     /// Lost on a link.
-    pub(crate) lost: u64,
+    pub lost: u64,
     /// Dropped by a NAT filter.
-    pub(crate) filtered: u64,
+    pub filtered: u64,
     /// Dropped at a NAT for want of a mapping on that port.
-    pub(crate) no_mapping: u64,
+    pub no_mapping: u64,
     /// Dropped by a NAT because it was sent to the NAT's own public
     /// address (no hairpinning).
-    pub(crate) hairpin: u64,
+    pub hairpin: u64,
     /// No host or NAT has the destination address (e.g. a peer's private
     /// host candidate).
-    pub(crate) unroutable: u64,
+    pub unroutable: u64,
     /// The sender's address is not a host of this network.
-    pub(crate) unknown_source: u64,
+    pub unknown_source: u64,
     /// Handed to a host.
-    pub(crate) delivered: u64,
+    pub delivered: u64,
     /// Delivered after a later-sent datagram of the same flow.
-    pub(crate) reordered: u64,
+    pub reordered: u64,
     /// Requests the STUN server answered.
-    pub(crate) stun_answered: u64,
+    pub stun_answered: u64,
 }
 
 /// A host: its local address, and the NAT in front of it if any.
@@ -120,9 +121,9 @@ struct Flow {
 
 /// The simulated network.
 #[derive(Debug)]
-pub(crate) struct Network {
+pub struct Network {
     link: LinkConfig,
-    rng: Rng,
+    rng: SeededRandom,
     queue: BTreeMap<(Instant, u64), InFlight>,
     seq: u64,
     hosts: Vec<Host>,
@@ -140,7 +141,7 @@ const DROP_LOG_LIMIT: usize = 400;
 impl Network {
     /// An empty network whose links behave as `link`, with randomness
     /// from `rng`.
-    pub(crate) fn new(link: LinkConfig, rng: Rng) -> Self {
+    pub fn new(link: LinkConfig, rng: SeededRandom) -> Self {
         Network {
             link,
             rng,
@@ -156,31 +157,31 @@ impl Network {
     }
 
     /// A NAT on `public_ip`.
-    pub(crate) fn add_nat(&mut self, public_ip: std::net::IpAddr, config: NatConfig) -> NatId {
+    pub fn add_nat(&mut self, public_ip: std::net::IpAddr, config: NatConfig) -> NatId {
         self.nats.push(Nat::new(public_ip, config));
         NatId(self.nats.len() - 1)
     }
 
     /// A host on local address `addr`, behind `nat` or on the public
     /// Internet.
-    pub(crate) fn add_host(&mut self, addr: SocketAddr, nat: Option<NatId>) {
+    pub fn add_host(&mut self, addr: SocketAddr, nat: Option<NatId>) {
         self.hosts.push(Host { addr, nat });
     }
 
     /// A STUN server on public address `addr`.
-    pub(crate) fn add_stun_server(&mut self, addr: SocketAddr) {
+    pub fn add_stun_server(&mut self, addr: SocketAddr) {
         self.stun = Some(StunServer::new(addr));
     }
 
     /// What the network has done so far.
-    pub(crate) fn stats(&self) -> NetStats {
+    pub fn stats(&self) -> NetStats {
         let mut stats = self.stats;
         stats.stun_answered = self.stun.as_ref().map_or(0, StunServer::answered);
         stats
     }
 
     /// The first drops, with their time and reason, for failure reports.
-    pub(crate) fn drops(&self) -> &[(Instant, String)] {
+    pub fn drops(&self) -> &[(Instant, String)] {
         &self.drops
     }
 
@@ -193,14 +194,14 @@ impl Network {
     }
 
     /// The NAT `id`, to look at its state.
-    pub(crate) fn nat_mut(&mut self, id: NatId) -> &mut Nat {
+    pub fn nat_mut(&mut self, id: NatId) -> &mut Nat {
         &mut self.nats[id.0]
     }
 
     /// A host sends `datagram` at `now` from its local address: it goes
     /// through the host's NAT (which may create a mapping or drop it),
     /// then onto the link.
-    pub(crate) fn send(&mut self, now: Instant, datagram: Datagram) {
+    pub fn send(&mut self, now: Instant, datagram: Datagram) {
         self.stats.sent += 1;
         let Some(host) = self
             .hosts
@@ -228,7 +229,7 @@ impl Network {
 
     /// Put a datagram with a public source on the link: loss, then delay.
     fn transmit(&mut self, now: Instant, datagram: Datagram) {
-        if self.rng.chance(self.link.loss) {
+        if chance(&mut self.rng, self.link.loss) {
             self.stats.lost += 1;
             self.note_drop(now, "lost", datagram.source, datagram.destination);
             return;
@@ -250,7 +251,7 @@ impl Network {
     }
 
     /// When the next datagram in flight arrives somewhere, if any is.
-    pub(crate) fn next_arrival(&self) -> Option<Instant> {
+    pub fn next_arrival(&self) -> Option<Instant> {
         self.queue.keys().next().map(|(at, _)| *at)
     }
 
@@ -258,7 +259,7 @@ impl Network {
     /// Datagrams that arrive by then at the STUN server are answered (the
     /// answer goes on the link), and those a NAT drops or nobody owns are
     /// counted and dropped, on the way.
-    pub(crate) fn poll_delivery(&mut self, now: Instant) -> Option<Delivery> {
+    pub fn poll_delivery(&mut self, now: Instant) -> Option<Delivery> {
         loop {
             let (&(at, seq), _) = self.queue.iter().next()?;
             if at > now {
@@ -344,10 +345,17 @@ impl Network {
     }
 }
 
+/// `true` with probability `p` (0.0 never, 1.0 always), from 53 random
+/// bits made into a uniform float in [0, 1).
+fn chance(rng: &mut SeededRandom, p: f64) -> bool {
+    let unit = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    unit < p
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::nat::NatKind;
+    use crate::nat::NatKind;
     use rtw_stun::attributes::XorMappedAddress;
     use rtw_stun::{Class, Message, MessageBuilder, MessageType, Method, TransactionId};
 
@@ -374,7 +382,7 @@ mod tests {
 
     /// A behind `a`, B behind `b`, a STUN server, link `link`.
     fn two_nats(a: NatKind, b: NatKind, link: LinkConfig, seed: u64) -> (Network, NatId, NatId) {
-        let mut net = Network::new(link, Rng::new(seed));
+        let mut net = Network::new(link, SeededRandom::new(seed));
         let na = net.add_nat("203.0.113.1".parse().unwrap(), NatConfig::of(a));
         let nb = net.add_nat("198.51.100.1".parse().unwrap(), NatConfig::of(b));
         net.add_host(addr(A), Some(na));
@@ -385,7 +393,7 @@ mod tests {
 
     #[test]
     fn public_hosts_reach_each_other_after_the_latency() {
-        let mut net = Network::new(LinkConfig::default(), Rng::new(1));
+        let mut net = Network::new(LinkConfig::default(), SeededRandom::new(1));
         net.add_host(addr("203.0.113.1:5000"), None);
         net.add_host(addr("198.51.100.1:6000"), None);
         let t0 = Instant::now();
@@ -538,7 +546,7 @@ mod tests {
             loss: 0.1,
         };
         let run = |seed: u64| {
-            let mut net = Network::new(link, Rng::new(seed));
+            let mut net = Network::new(link, SeededRandom::new(seed));
             net.add_host(addr("203.0.113.1:5000"), None);
             net.add_host(addr("198.51.100.1:6000"), None);
             let t0 = Instant::now();

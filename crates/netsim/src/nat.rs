@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 /// Which external address an internal endpoint gets (RFC 4787 §4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum MappingBehaviour {
+pub enum MappingBehaviour {
     /// One mapping per internal address and port, whatever the destination
     /// (RFC 4787 §4.1, "Endpoint-Independent Mapping").
     EndpointIndependent,
@@ -26,7 +26,7 @@ pub(crate) enum MappingBehaviour {
 
 /// Which inbound packets a mapping lets in (RFC 4787 §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FilteringBehaviour {
+pub enum FilteringBehaviour {
     /// Any source ("Endpoint-Independent Filtering").
     EndpointIndependent,
     /// A source whose IP address the mapping has sent to
@@ -39,7 +39,7 @@ pub(crate) enum FilteringBehaviour {
 
 /// The four NAT types of RFC 3489 §5, as RFC 4787 behaviours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum NatKind {
+pub enum NatKind {
     /// Endpoint-independent mapping and filtering.
     FullCone,
     /// Endpoint-independent mapping, address-dependent filtering.
@@ -52,7 +52,7 @@ pub(crate) enum NatKind {
 
 impl NatKind {
     /// Every kind, from the most open to the most closed.
-    pub(crate) const ALL: [NatKind; 4] = [
+    pub const ALL: [NatKind; 4] = [
         NatKind::FullCone,
         NatKind::AddressRestricted,
         NatKind::PortRestricted,
@@ -60,7 +60,7 @@ impl NatKind {
     ];
 
     /// A short name for scenario lines.
-    pub(crate) fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             NatKind::FullCone => "full-cone",
             NatKind::AddressRestricted => "address-restricted",
@@ -70,7 +70,7 @@ impl NatKind {
     }
 
     /// The mapping behaviour of this kind.
-    pub(crate) fn mapping(self) -> MappingBehaviour {
+    pub fn mapping(self) -> MappingBehaviour {
         match self {
             NatKind::Symmetric => MappingBehaviour::AddressAndPortDependent,
             _ => MappingBehaviour::EndpointIndependent,
@@ -78,7 +78,7 @@ impl NatKind {
     }
 
     /// The filtering behaviour of this kind.
-    pub(crate) fn filtering(self) -> FilteringBehaviour {
+    pub fn filtering(self) -> FilteringBehaviour {
         match self {
             NatKind::FullCone => FilteringBehaviour::EndpointIndependent,
             NatKind::AddressRestricted => FilteringBehaviour::AddressDependent,
@@ -91,23 +91,23 @@ impl NatKind {
 
 /// How a [`Nat`] behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct NatConfig {
+pub struct NatConfig {
     /// RFC 4787 §4.1.
-    pub(crate) mapping: MappingBehaviour,
+    pub mapping: MappingBehaviour,
     /// RFC 4787 §5.
-    pub(crate) filtering: FilteringBehaviour,
+    pub filtering: FilteringBehaviour,
     /// A mapping is dropped after this long without outbound traffic
     /// (RFC 4787 §4.3: at least 2 minutes is REQ-5; shorter NATs exist,
     /// and a short one makes keepalives matter in a test).
-    pub(crate) mapping_timeout: Duration,
+    pub mapping_timeout: Duration,
     /// The first external port handed out; each new mapping takes the
     /// next one, and a port is never reused.
-    pub(crate) first_port: u16,
+    pub first_port: u16,
 }
 
 impl NatConfig {
     /// The behaviours of `kind`, a 30 s idle timeout and ports from 40000.
-    pub(crate) fn of(kind: NatKind) -> Self {
+    pub fn of(kind: NatKind) -> Self {
         NatConfig {
             mapping: kind.mapping(),
             filtering: kind.filtering(),
@@ -139,7 +139,7 @@ struct Mapping {
 
 /// What happened to an inbound packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Inbound {
+pub enum Inbound {
     /// Let in, to this internal endpoint.
     Forward(SocketAddr),
     /// No live mapping on that external port: dropped.
@@ -150,7 +150,7 @@ pub(crate) enum Inbound {
 
 /// A NAT with one public IP address.
 #[derive(Debug, Clone)]
-pub(crate) struct Nat {
+pub struct Nat {
     public_ip: IpAddr,
     config: NatConfig,
     /// Live mappings by external port.
@@ -160,7 +160,7 @@ pub(crate) struct Nat {
 
 impl Nat {
     /// A NAT on `public_ip` with no mappings yet.
-    pub(crate) fn new(public_ip: IpAddr, config: NatConfig) -> Self {
+    pub fn new(public_ip: IpAddr, config: NatConfig) -> Self {
         Nat {
             public_ip,
             config,
@@ -170,7 +170,7 @@ impl Nat {
     }
 
     /// The public address.
-    pub(crate) fn public_ip(&self) -> IpAddr {
+    pub fn public_ip(&self) -> IpAddr {
         self.public_ip
     }
 
@@ -178,7 +178,7 @@ impl Nat {
     /// external source address it gets, creating or refreshing the
     /// mapping, or `None` if it is dropped (a destination on the NAT's own
     /// public address: no hairpinning, RFC 4787 §6).
-    pub(crate) fn outbound(
+    pub fn outbound(
         &mut self,
         now: Instant,
         internal: SocketAddr,
@@ -228,12 +228,7 @@ impl Nat {
     /// A packet from `source` reaches the public address at
     /// `external_port` at `now`. Inbound traffic does not refresh a
     /// mapping (RFC 4787 §4.3 leaves it optional).
-    pub(crate) fn inbound(
-        &mut self,
-        now: Instant,
-        source: SocketAddr,
-        external_port: u16,
-    ) -> Inbound {
+    pub fn inbound(&mut self, now: Instant, source: SocketAddr, external_port: u16) -> Inbound {
         self.expire(now);
         let Some(mapping) = self.mappings.get(&external_port) else {
             return Inbound::NoMapping;
@@ -253,7 +248,7 @@ impl Nat {
     }
 
     /// The number of live mappings at `now`.
-    pub(crate) fn live_mappings(&mut self, now: Instant) -> usize {
+    pub fn live_mappings(&mut self, now: Instant) -> usize {
         self.expire(now);
         self.mappings.len()
     }
