@@ -43,7 +43,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures_codec::Decoder as _;
 use futures_util::Stream;
 use rtw_benches::sse::{READ_LEN, SseInput};
-use rtw_sse::{Item, Parser};
+use rtw_sse::{Decoder, Item};
 
 /// What a parse produced: events and their total data bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +67,7 @@ impl Tally {
 /// Panics on an error or on any item but an event, which the inputs never
 /// contain.
 fn rtw_parse(wire: &[u8]) -> Tally {
-    let mut parser = Parser::new();
+    let mut decoder = Decoder::new();
     let mut buf = BytesMut::with_capacity(READ_LEN);
     let mut tally = Tally {
         events: 0,
@@ -83,11 +83,11 @@ fn rtw_parse(wire: &[u8]) -> Tally {
     };
     for piece in wire.chunks(READ_LEN) {
         buf.extend_from_slice(piece);
-        while let Some(item) = parser.decode(&mut buf).expect("bench input") {
+        while let Some(item) = decoder.decode(&mut buf).expect("bench input") {
             take(item);
         }
     }
-    while let Some(item) = parser.decode_eof(&mut buf).expect("bench input") {
+    while let Some(item) = decoder.decode_eof(&mut buf).expect("bench input") {
         take(item);
     }
     tally

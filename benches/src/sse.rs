@@ -185,7 +185,7 @@ pub fn large(count: usize, line_len: Option<usize>) -> SseInput {
 #[cfg(test)]
 mod tests {
     use bytes::BytesMut;
-    use rtw_sse::{Item, Parser};
+    use rtw_sse::{Decoder, Item};
 
     use super::*;
 
@@ -229,12 +229,12 @@ mod tests {
     #[test]
     fn inputs_parse_with_rtw() {
         for input in SseInput::all() {
-            let mut parser = Parser::new();
+            let mut decoder = Decoder::new();
             let mut buf = BytesMut::new();
             let mut events = Vec::new();
             for piece in input.wire.chunks(READ_LEN) {
                 buf.extend_from_slice(piece);
-                while let Some(item) = parser.decode(&mut buf).unwrap() {
+                while let Some(item) = decoder.decode(&mut buf).unwrap() {
                     let Item::Event(e) = item else {
                         panic!("{item:?} in {}", input.label)
                     };

@@ -33,11 +33,11 @@
 use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
 use libfuzzer_sys::fuzz_target;
-use rtw_fuzz::cut_points;
 use rtw_chunked::{
     ChunkExtension, ChunkHeader, Config, Decoder, Encoder, Error, Frame, Limits, TrailerPolicy,
     is_prohibited_trailer,
 };
+use rtw_fuzz::cut_points;
 
 fuzz_target!(|input: &[u8]| {
     let (control, body) = input.split_at(input.len().min(3));
@@ -56,10 +56,9 @@ fuzz_target!(|input: &[u8]| {
     );
 
     // 4. The same body with chunk headers reported the other way.
-    let flipped = Config {
-        report_chunk_headers: !config.report_chunk_headers,
-        ..config.clone()
-    };
+    let flipped = config
+        .clone()
+        .report_chunk_headers(!config.report_chunk_headers);
     let other = decode_whole(&flipped, body);
     check_structure(&other, &flipped);
     let (with_headers, without_headers) = if config.report_chunk_headers {
@@ -116,6 +115,7 @@ impl Outcome {
             Frame::Chunk(header) => Item::Chunk(header),
             Frame::Trailers(trailers) => Item::Trailers(trailers),
             Frame::End => Item::End,
+            other => panic!("a frame this target does not know: {other:?}"),
         });
     }
 
@@ -151,41 +151,38 @@ fn config(opts: u8, limit_param: u8) -> Config {
     } else {
         Limits::default()
     };
-    Config {
-        limits,
-        report_chunk_headers: opts & 1 != 0,
-        trailer_policy,
-    }
+    Config::default()
+        .limits(limits)
+        .report_chunk_headers(opts & 1 != 0)
+        .trailer_policy(trailer_policy)
 }
 
 /// Limits small enough that short inputs reach every one of them,
 /// zero included for most.
 fn small_limits(p: u8) -> Limits {
     let p = usize::from(p);
-    Limits {
-        max_extension_bytes_per_chunk: p & 0x1f,
-        max_extension_bytes_per_body: p,
-        max_trailer_bytes: p / 2,
-        max_trailer_fields: p & 3,
-        max_chunk_size_digits: 1 + (p & 7),
-        max_chunk_size: (p & 0x80 == 0).then_some(p as u64 * 8),
-        max_body_size: (p & 0x40 == 0).then_some(p as u64 * 32),
-    }
+    Limits::default()
+        .max_extension_bytes_per_chunk(p & 0x1f)
+        .max_extension_bytes_per_body(p)
+        .max_trailer_bytes(p / 2)
+        .max_trailer_fields(p & 3)
+        .max_chunk_size_digits(1 + (p & 7))
+        .max_chunk_size((p & 0x80 == 0).then_some(p as u64 * 8))
+        .max_body_size((p & 0x40 == 0).then_some(p as u64 * 32))
 }
 
 /// Limits that any body the encoder writes from a decoded body passes.
 fn lenient(report_chunk_headers: bool) -> Config {
-    Config {
-        limits: Limits {
-            max_extension_bytes_per_chunk: usize::MAX,
-            max_extension_bytes_per_body: usize::MAX,
-            max_trailer_bytes: usize::MAX,
-            max_trailer_fields: usize::MAX,
-            ..Limits::default()
-        },
-        report_chunk_headers,
-        trailer_policy: TrailerPolicy::Reject,
-    }
+    Config::default()
+        .limits(
+            Limits::default()
+                .max_extension_bytes_per_chunk(usize::MAX)
+                .max_extension_bytes_per_body(usize::MAX)
+                .max_trailer_bytes(usize::MAX)
+                .max_trailer_fields(usize::MAX),
+        )
+        .report_chunk_headers(report_chunk_headers)
+        .trailer_policy(TrailerPolicy::Reject)
 }
 
 /// Decode `body` given all at once, ending with `decode_eof`.

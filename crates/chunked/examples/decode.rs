@@ -60,7 +60,10 @@ fn main() -> Result<(), rtw_chunked::Error> {
     assert_eq!(body, b"Hello, world!");
     assert!(decoder.is_done());
     // Bytes after the body belong to the next message and stay in `buf`.
-    println!("left for the next message: {:?}", String::from_utf8_lossy(&buf));
+    println!(
+        "left for the next message: {:?}",
+        String::from_utf8_lossy(&buf)
+    );
     assert_eq!(&buf[..], b"GET /next HTTP/1.1\r\n");
     Ok(())
 }

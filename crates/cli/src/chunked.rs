@@ -181,8 +181,9 @@ fn decode_available(
             Some(Frame::Trailers(trailers)) => write_trailers(&trailers, trailers_out)
                 .map_err(|e| Failure::Io("writing stderr", e))?,
             Some(Frame::End) => return Ok(true),
-            // Only yielded with Config::report_chunk_headers, which is off.
-            Some(Frame::Chunk(_)) => {}
+            // Frame::Chunk comes only with Config::report_chunk_headers,
+            // which is off; Frame is #[non_exhaustive].
+            Some(_) => {}
         }
     }
 }
@@ -353,10 +354,8 @@ mod tests {
         let data: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
         for (step, size) in [(1000, 100), (1000, 333), (7, 5), (1000, 16384), (1, 1)] {
             let wire = run_encode(&data, step, size, &HeaderMap::new());
-            let mut dec = Decoder::with_config(rtw_chunked::Config {
-                report_chunk_headers: true,
-                ..Default::default()
-            });
+            let mut dec =
+                Decoder::with_config(rtw_chunked::Config::default().report_chunk_headers(true));
             let mut src = BytesMut::from(&wire[..]);
             let mut body = Vec::new();
             while let Some(frame) = dec.decode_eof(&mut src).unwrap() {
@@ -365,6 +364,7 @@ mod tests {
                     Frame::Data(d) => body.extend_from_slice(&d),
                     Frame::Trailers(_) => panic!("no trailers were given"),
                     Frame::End => break,
+                    other => panic!("unexpected {other:?}"),
                 }
             }
             assert_eq!(body, data, "step {step} size {size}");

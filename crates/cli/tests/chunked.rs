@@ -145,10 +145,9 @@ fn encode_decode_round_trip_with_various_sizes() {
         assert!(encoded.status.success(), "{}", stderr(&encoded));
         // Chunk sizes, read back by the library with chunk headers on.
         let max: u64 = size.parse().unwrap();
-        let mut dec = rtw_chunked::Decoder::with_config(rtw_chunked::Config {
-            report_chunk_headers: true,
-            ..Default::default()
-        });
+        let mut dec = rtw_chunked::Decoder::with_config(
+            rtw_chunked::Config::default().report_chunk_headers(true),
+        );
         let mut src = bytes::BytesMut::from(&encoded.stdout[..]);
         while let Some(frame) = dec.decode_eof(&mut src).unwrap() {
             match frame {

@@ -95,8 +95,10 @@ impl fmt::Display for JsepRule {
     }
 }
 
-/// One broken rule, where it was found.
+/// One broken rule, where it was found, from
+/// [`SessionDescription::check_jsep`](crate::SessionDescription::check_jsep).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct JsepProblem {
     /// The 1-based line of the written (and parsed) description.
     pub line: usize,

@@ -2,8 +2,9 @@
 //! byte for byte.
 //!
 //! - The full RFC 8866 line grammar in its strict order, with typed
-//!   origin, connection, bandwidth, timing and media lines; errors carry
-//!   the line number and what was expected.
+//!   origin, connection, bandwidth, timing and media lines; one [`Error`]
+//!   enum whose variants carry the line number ([`Error::line`]) and what
+//!   was expected, with [`AttributeError`] nested under it.
 //! - Attributes kept in order with their values exactly as written, so
 //!   `parse(x).to_string() == x` for any grammatical CRLF text; LF-only
 //!   text is read too (RFC 8866 §5) and written with CRLF.
@@ -13,8 +14,9 @@
 //! - Building and editing sessions, and the JSEP checks of RFC 8829
 //!   ([`SessionDescription::check_jsep`]).
 //!
-//! Limits ([`Limits`]) bound the size, line count and attributes per
-//! section of what is parsed.
+//! Limits ([`Limits`], passed to
+//! [`SessionDescription::parse_with_limits`]) bound the size, line count
+//! and attributes per section of what is parsed.
 //!
 //! ```
 //! use rtw_sdp::{SessionDescription, attributes::RtpMap};
@@ -25,7 +27,7 @@
 //! let opus = sd.media[0].get::<RtpMap>().unwrap()?;
 //! assert_eq!((opus.encoding_name.as_str(), opus.clock_rate), ("opus", 48000));
 //! assert_eq!(sd.to_string(), text);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), rtw_sdp::Error>(())
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -34,35 +36,16 @@ mod access;
 pub mod attributes;
 mod error;
 mod jsep;
+mod limits;
 mod parse;
 mod types;
 mod write;
 
 pub use access::Level;
 pub use attributes::{AttributeError, AttributeValue};
-pub use error::{Error, ErrorKind};
+pub use error::Error;
 pub use jsep::{JsepProblem, JsepRule};
+pub use limits::Limits;
 pub use types::{
     Attribute, Bandwidth, Connection, Media, MediaDescription, Origin, SessionDescription, Timing,
 };
-
-/// Bounds on what a description may make the parser hold.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limits {
-    /// Bytes of text. Default 1 MiB (Chrome offers are about 6-20 KiB).
-    pub max_size: usize,
-    /// Lines. Default 20,000.
-    pub max_lines: usize,
-    /// Attributes in one section. Default 4,096.
-    pub max_attributes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_size: 1 << 20,
-            max_lines: 20_000,
-            max_attributes: 4_096,
-        }
-    }
-}

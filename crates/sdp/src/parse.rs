@@ -2,7 +2,7 @@
 
 use crate::attributes::syntax::is_token;
 use crate::types::*;
-use crate::{Error, ErrorKind, Limits};
+use crate::{Error, Limits};
 
 /// Where a line may come in the grammar: its rank in `v o s i u e p c b t r
 /// z k a` (session) or `m i c b k a` (media).
@@ -44,9 +44,10 @@ fn repeats(t: char) -> bool {
 }
 
 fn invalid(line: usize, field: &'static str, reason: &'static str) -> Error {
-    Error {
+    Error::Invalid {
         line,
-        kind: ErrorKind::Invalid { field, reason },
+        field,
+        reason,
     }
 }
 
@@ -76,12 +77,10 @@ fn number<T: std::str::FromStr>(s: &str, line: usize, field: &'static str) -> Re
 /// accept LF), no other CR, no NUL.
 fn lines<'a>(text: &'a str, limits: &Limits) -> Result<Vec<&'a str>, Error> {
     if text.len() > limits.max_size {
-        return Err(Error {
+        return Err(Error::TooLarge {
             line: 0,
-            kind: ErrorKind::TooLarge {
-                what: "description size",
-                limit: limits.max_size,
-            },
+            what: "description size",
+            limit: limits.max_size,
         });
     }
     let body = text.strip_suffix('\n').unwrap_or(text);
@@ -94,18 +93,13 @@ fn lines<'a>(text: &'a str, limits: &Limits) -> Result<Vec<&'a str>, Error> {
         start = end + 1;
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         if memchr::memchr2(b'\r', b'\0', line.as_bytes()).is_some() {
-            return Err(Error {
-                line: i + 1,
-                kind: ErrorKind::BadCharacter,
-            });
+            return Err(Error::BadCharacter { line: i + 1 });
         }
         if out.len() == limits.max_lines {
-            return Err(Error {
+            return Err(Error::TooLarge {
                 line: i + 1,
-                kind: ErrorKind::TooLarge {
-                    what: "line count",
-                    limit: limits.max_lines,
-                },
+                what: "line count",
+                limit: limits.max_lines,
             });
         }
         out.push(line);
@@ -265,14 +259,26 @@ fn attribute(v: &str, n: usize) -> Result<Attribute, Error> {
 }
 
 impl SessionDescription {
-    /// Parse with the default [`Limits`].
+    /// Parse with the default [`Limits`]; see
+    /// [`SessionDescription::parse_with_limits`].
     pub fn parse(text: &str) -> Result<Self, Error> {
-        SessionDescription::parse_with(text, &Limits::default())
+        SessionDescription::parse_with_limits(text, &Limits::default())
     }
 
     /// Parse `text`, following the order and field grammar of RFC 8866 §5
-    /// strictly; errors carry the line number.
-    pub fn parse_with(text: &str, limits: &Limits) -> Result<Self, Error> {
+    /// strictly; errors carry the line number. `limits` bound the size,
+    /// the line count and the attributes per section; the size is checked
+    /// before the text is split into lines.
+    ///
+    /// ```
+    /// use rtw_sdp::{Error, Limits, SessionDescription};
+    ///
+    /// let text = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
+    /// let error = SessionDescription::parse_with_limits(text, &Limits::default().max_lines(3))
+    ///     .unwrap_err();
+    /// assert!(matches!(error, Error::TooLarge { line: 4, .. }));
+    /// ```
+    pub fn parse_with_limits(text: &str, limits: &Limits) -> Result<Self, Error> {
         let lines = lines(text, limits)?;
         let empty = String::new;
         let mut sd = SessionDescription::new(Origin {
@@ -292,16 +298,10 @@ impl SessionDescription {
             let n = i + 1;
             let mut chars = line.chars();
             let (Some(t), Some('=')) = (chars.next(), chars.next()) else {
-                return Err(Error {
-                    line: n,
-                    kind: ErrorKind::Malformed,
-                });
+                return Err(Error::Malformed { line: n });
             };
             if !t.is_ascii_lowercase() {
-                return Err(Error {
-                    line: n,
-                    kind: ErrorKind::Malformed,
-                });
+                return Err(Error::Malformed { line: n });
             }
             let value = &line[2..];
             if t == 'm' {
@@ -317,15 +317,16 @@ impl SessionDescription {
             } else {
                 "the order v o s i u e p c b t r z k a"
             };
-            let unexpected = Err(Error {
+            let unexpected = Err(Error::Unexpected {
                 line: n,
-                kind: ErrorKind::Unexpected { found: t, expected },
+                found: t,
+                expected,
             });
             let Some(rank) = rank else { return unexpected };
             if i == 0 && t != 'v' {
-                return Err(Error {
+                return Err(Error::Missing {
                     line: n,
-                    kind: ErrorKind::Missing('v'),
+                    line_type: 'v',
                 });
             }
             let in_order = match last {
@@ -365,12 +366,10 @@ impl SessionDescription {
                     'k' => m.key = Some(value.into()),
                     _ => {
                         if m.attributes.len() == limits.max_attributes {
-                            return Err(Error {
+                            return Err(Error::TooLarge {
                                 line: n,
-                                kind: ErrorKind::TooLarge {
-                                    what: "attributes in a section",
-                                    limit: limits.max_attributes,
-                                },
+                                what: "attributes in a section",
+                                limit: limits.max_attributes,
                             });
                         }
                         m.attributes.push(attribute(value, n)?)
@@ -412,12 +411,10 @@ impl SessionDescription {
                 'k' => sd.key = Some(value.into()),
                 _ => {
                     if sd.attributes.len() == limits.max_attributes {
-                        return Err(Error {
+                        return Err(Error::TooLarge {
                             line: n,
-                            kind: ErrorKind::TooLarge {
-                                what: "attributes in a section",
-                                limit: limits.max_attributes,
-                            },
+                            what: "attributes in a section",
+                            limit: limits.max_attributes,
                         });
                     }
                     sd.attributes.push(attribute(value, n)?)
@@ -431,9 +428,9 @@ impl SessionDescription {
         };
         for required in ['v', 'o', 's', 't'] {
             if !seen(required) {
-                return Err(Error {
+                return Err(Error::Missing {
                     line: 0,
-                    kind: ErrorKind::Missing(required),
+                    line_type: required,
                 });
             }
         }

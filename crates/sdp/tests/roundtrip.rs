@@ -1,7 +1,7 @@
 //! Byte-exact round trips of real and RFC descriptions, and the errors of
 //! malformed ones with their line numbers.
 
-use rtw_sdp::{ErrorKind, SessionDescription};
+use rtw_sdp::{Error, SessionDescription};
 
 fn corpus(name: &str) -> String {
     let path = format!(
@@ -110,45 +110,45 @@ fn lf_only_input_is_accepted_and_written_with_crlf() {
 }
 
 /// Input, line of the error, check of its kind.
-type Case = (&'static str, usize, fn(&ErrorKind) -> bool);
+type Case = (&'static str, usize, fn(&Error) -> bool);
 
 #[test]
 fn errors_name_the_line_and_rule() {
     let head = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
     let cases: &[Case] = &[
         ("o=- 1 1 IN IP4 127.0.0.1\r\n", 1, |k| {
-            matches!(k, ErrorKind::Missing('v'))
+            matches!(k, Error::Missing { line_type: 'v', .. })
         }),
-        ("v=1\r\n", 1, |k| matches!(k, ErrorKind::Invalid { .. })),
+        ("v=1\r\n", 1, |k| matches!(k, Error::Invalid { .. })),
         ("v=0\r\ns=-\r\no=- 1 1 IN IP4 h\r\n", 3, |k| {
-            matches!(k, ErrorKind::Unexpected { found: 'o', .. })
+            matches!(k, Error::Unexpected { found: 'o', .. })
         }),
         (
             "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nc=IN IP4 h\r\n",
             5,
-            |k| matches!(k, ErrorKind::Unexpected { found: 'c', .. }),
+            |k| matches!(k, Error::Unexpected { found: 'c', .. }),
         ),
         ("v=0\r\no=- x 1 IN IP4 h\r\n", 2, |k| {
-            matches!(k, ErrorKind::Invalid { .. })
+            matches!(k, Error::Invalid { .. })
         }),
         ("v=0\r\no=-  1 1 IN IP4 h\r\n", 2, |k| {
-            matches!(k, ErrorKind::Invalid { .. })
+            matches!(k, Error::Invalid { .. })
         }),
         ("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\n", 0, |k| {
-            matches!(k, ErrorKind::Missing('t'))
+            matches!(k, Error::Missing { line_type: 't', .. })
         }),
         ("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nr=1 1 0\r\n", 4, |k| {
-            matches!(k, ErrorKind::Unexpected { found: 'r', .. })
+            matches!(k, Error::Unexpected { found: 'r', .. })
         }),
         (
             "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nx=1\r\n",
             5,
-            |k| matches!(k, ErrorKind::Unexpected { found: 'x', .. }),
+            |k| matches!(k, Error::Unexpected { found: 'x', .. }),
         ),
         (
             "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nm=audio 70000 RTP/AVP 0\r\n",
             5,
-            |k| matches!(k, ErrorKind::Invalid { .. }),
+            |k| matches!(k, Error::Invalid { .. }),
         ),
         // time = POS-DIGIT 9*DIGIT, or "0" (RFC 8866 §9).
         (
@@ -157,7 +157,7 @@ fn errors_name_the_line_and_rule() {
             |k| {
                 matches!(
                     k,
-                    ErrorKind::Invalid {
+                    Error::Invalid {
                         field: "t= start-time",
                         ..
                     }
@@ -167,7 +167,7 @@ fn errors_name_the_line_and_rule() {
         ("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 12345\r\n", 4, |k| {
             matches!(
                 k,
-                ErrorKind::Invalid {
+                Error::Invalid {
                     field: "t= stop-time",
                     ..
                 }
@@ -180,7 +180,7 @@ fn errors_name_the_line_and_rule() {
             |k| {
                 matches!(
                     k,
-                    ErrorKind::Invalid {
+                    Error::Invalid {
                         field: "m= number of ports",
                         ..
                     }
@@ -191,7 +191,7 @@ fn errors_name_the_line_and_rule() {
         (
             "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\na=x:\r\n",
             5,
-            |k| matches!(k, ErrorKind::Invalid { field: "a=", .. }),
+            |k| matches!(k, Error::Invalid { field: "a=", .. }),
         ),
         // A bandwidth past 2^64 - 1: the documented limit.
         (
@@ -200,7 +200,7 @@ fn errors_name_the_line_and_rule() {
             |k| {
                 matches!(
                     k,
-                    ErrorKind::Invalid {
+                    Error::Invalid {
                         field: "b= bandwidth",
                         ..
                     }
@@ -210,43 +210,86 @@ fn errors_name_the_line_and_rule() {
         (
             "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nm=audio 9 RTP/AVP\r\n",
             5,
-            |k| matches!(k, ErrorKind::Invalid { .. }),
+            |k| matches!(k, Error::Invalid { .. }),
         ),
         (
             "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\na=bad name\r\n",
             5,
-            |k| matches!(k, ErrorKind::Invalid { .. }),
+            |k| matches!(k, Error::Invalid { .. }),
         ),
         (
             "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nbogus\r\n",
             5,
-            |k| matches!(k, ErrorKind::Malformed),
+            |k| matches!(k, Error::Malformed { .. }),
         ),
         (
             "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\na=x\ry\r\n",
             5,
-            |k| matches!(k, ErrorKind::BadCharacter),
+            |k| matches!(k, Error::BadCharacter { .. }),
         ),
         ("v=0\r\no=- 1 1 IN IP4 h\r\ns=\r\n", 3, |k| {
-            matches!(k, ErrorKind::Invalid { .. })
+            matches!(k, Error::Invalid { .. })
         }),
     ];
     for (text, line, check) in cases {
         let e = SessionDescription::parse(text).unwrap_err();
-        assert_eq!(e.line, *line, "{text:?}: {e}");
-        assert!(check(&e.kind), "{text:?}: {e}");
+        assert_eq!(e.line(), (*line != 0).then_some(*line), "{text:?}: {e}");
+        assert!(check(&e), "{text:?}: {e}");
+        assert!(e.is_peer_fault(), "{text:?}: {e}");
     }
     assert!(SessionDescription::parse(head).is_ok());
 }
 
 #[test]
 fn limits() {
-    let limits = rtw_sdp::Limits {
-        max_attributes: 2,
-        ..Default::default()
-    };
+    let limits = rtw_sdp::Limits::default().max_attributes(2);
     let text = "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\na=a\r\na=b\r\na=c\r\n";
-    let e = SessionDescription::parse_with(text, &limits).unwrap_err();
-    assert_eq!(e.line, 7);
-    assert!(matches!(e.kind, ErrorKind::TooLarge { .. }));
+    let e = SessionDescription::parse_with_limits(text, &limits).unwrap_err();
+    assert_eq!(e.line(), Some(7));
+    assert!(matches!(e, Error::TooLarge { line: 7, .. }));
+    assert!(SessionDescription::parse_with_limits(text, &limits.max_attributes(3)).is_ok());
+    let e = SessionDescription::parse_with_limits(text, &rtw_sdp::Limits::default().max_size(10))
+        .unwrap_err();
+    assert!(matches!(
+        e,
+        Error::TooLarge {
+            line: 0,
+            limit: 10,
+            ..
+        }
+    ));
+    assert_eq!(e.line(), None);
+    let e = SessionDescription::parse_with_limits(text, &rtw_sdp::Limits::default().max_lines(6))
+        .unwrap_err();
+    assert!(matches!(
+        e,
+        Error::TooLarge {
+            line: 7,
+            limit: 6,
+            ..
+        }
+    ));
+}
+
+/// A typed read's `AttributeError` becomes `Error::Attribute` with `?`,
+/// without a line, and is the peer's fault like every parse error.
+#[test]
+fn attribute_errors_nest_under_error() {
+    fn first_rtpmap(text: &str) -> Result<rtw_sdp::attributes::RtpMap, Error> {
+        let sd = SessionDescription::parse(text)?;
+        let found = sd.media[0].get::<rtw_sdp::attributes::RtpMap>();
+        Ok(found.expect("an rtpmap line")?)
+    }
+    let head = "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nm=audio 9 RTP/AVP 111\r\n";
+    let good = first_rtpmap(&format!("{head}a=rtpmap:111 opus/48000/2\r\n")).unwrap();
+    assert_eq!(good.payload_type, 111);
+    let e = first_rtpmap(&format!("{head}a=rtpmap:111 opus\r\n")).unwrap_err();
+    let Error::Attribute(inner) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(inner.attribute, "rtpmap");
+    assert!(inner.is_peer_fault());
+    assert!(e.is_peer_fault());
+    assert_eq!(e.line(), None);
+    assert_eq!(e.to_string(), inner.to_string());
 }

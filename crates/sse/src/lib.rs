@@ -37,19 +37,19 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod decoder;
 mod error;
 mod event;
 mod eventsource;
 mod limits;
 mod lines;
-mod decoder;
 mod serialize;
 
+pub use decoder::Decoder;
 pub use error::{ConnectionAnswer, Error};
 pub use event::{Event, Item};
 pub use eventsource::{
     Action, ConnectRequest, ErrorReason, EventSource, EventSourceConfig, ReadyState, SourceEvent,
 };
 pub use limits::{Config, Limits};
-pub use decoder::Decoder;
 pub use serialize::{EventId, EventName, Message, write_comment};

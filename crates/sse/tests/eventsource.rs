@@ -81,11 +81,15 @@ fn full_lifecycle() {
     assert_eq!(request.last_event_id(), None);
     assert_eq!(s.poll_action(), None);
     assert_eq!(s.poll_timeout(), None);
-    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream"))
+        .unwrap();
     assert_eq!(s.ready_state(), ReadyState::Open);
-    s.handle_data(t0, &mut BytesMut::from(
-        "data: one\nid: 1\n\nevent: add\ndata: 2\ndata: two\nid: 2\n\ndata: cut off",
-    ))
+    s.handle_data(
+        t0,
+        &mut BytesMut::from(
+            "data: one\nid: 1\n\nevent: add\ndata: 2\ndata: two\nid: 2\n\ndata: cut off",
+        ),
+    )
     .unwrap();
     assert_eq!(
         drain(&mut s),
@@ -111,9 +115,13 @@ fn full_lifecycle() {
     );
 
     // Second connection: `retry: 500` changes the wait.
-    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
-    s.handle_data(t0, &mut BytesMut::from("retry: 500\ndata: three\nid: 3\n\n"))
+    s.handle_response(t0, 200, Some("text/event-stream"))
         .unwrap();
+    s.handle_data(
+        t0,
+        &mut BytesMut::from("retry: 500\ndata: three\nid: 3\n\n"),
+    )
+    .unwrap();
     assert_eq!(s.reconnection_time(), ms(500));
     assert_eq!(
         drain(&mut s),
@@ -229,7 +237,8 @@ fn a_disconnect_while_connecting_also_reconnects() {
     assert_eq!(wait_out(&mut s, t0, ms(3000)).last_event_id(), None);
 
     // Once an event with an id was seen, failed attempts keep sending it.
-    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream"))
+        .unwrap();
     s.handle_data(t0, &mut BytesMut::from("id: a\ndata: x\n\n"))
         .unwrap();
     let t1 = t0 + ms(5000);
@@ -275,8 +284,10 @@ fn close_stops_everything_in_every_state() {
     // While open, with events not yet polled: they are not fired.
     let mut s = EventSource::default();
     take_connect(&mut s);
-    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
-    s.handle_data(t0, &mut BytesMut::from("data: x\n\n")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream"))
+        .unwrap();
+    s.handle_data(t0, &mut BytesMut::from("data: x\n\n"))
+        .unwrap();
     s.close();
     assert_eq!(
         s.handle_data(t0, &mut BytesMut::from("data: y\n\n")),
@@ -298,10 +309,12 @@ fn last_event_id_follows_dispatch() {
     let t0 = Instant::now();
     let mut s = EventSource::default();
     take_connect(&mut s);
-    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream"))
+        .unwrap();
 
     // An id with no data still sets the last event ID at its blank line.
-    s.handle_data(t0, &mut BytesMut::from("id: quiet\n\n")).unwrap();
+    s.handle_data(t0, &mut BytesMut::from("id: quiet\n\n"))
+        .unwrap();
     assert_eq!(s.last_event_id(), "quiet");
     // An id whose event never completes does not.
     s.handle_data(t0, &mut BytesMut::from("id: never\ndata: x\n"))
@@ -314,7 +327,8 @@ fn last_event_id_follows_dispatch() {
     );
 
     // An empty id field resets it: no header at all.
-    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream"))
+        .unwrap();
     s.handle_data(t0, &mut BytesMut::from("id\ndata: x\n\n"))
         .unwrap();
     assert_eq!(s.last_event_id(), "");
@@ -324,8 +338,10 @@ fn last_event_id_follows_dispatch() {
     assert!(request.headers().all(|(name, _)| name != "Last-Event-ID"));
 
     // Non-ASCII ids go out as they are.
-    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
-    s.handle_data(t0, &mut BytesMut::from("id: é✓\n\n")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream"))
+        .unwrap();
+    s.handle_data(t0, &mut BytesMut::from("id: é✓\n\n"))
+        .unwrap();
     s.handle_disconnect(t0);
     assert_eq!(wait_out(&mut s, t0, ms(3000)).last_event_id(), Some("é✓"));
 }
@@ -337,12 +353,14 @@ fn retry_rules() {
     take_connect(&mut s);
     s.handle_disconnect(t0);
     wait_out(&mut s, t0, ms(1234));
-    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream"))
+        .unwrap();
     // Invalid values are ignored; a valid one applies at once, even in an
     // event that is never dispatched; the last one wins.
-    s.handle_data(t0, &mut BytesMut::from(
-        "retry: 5x\nretry: -1\nretry:\nretry: 1.5\n",
-    ))
+    s.handle_data(
+        t0,
+        &mut BytesMut::from("retry: 5x\nretry: -1\nretry:\nretry: 1.5\n"),
+    )
     .unwrap();
     assert_eq!(s.reconnection_time(), ms(1234));
     s.handle_data(t0, &mut BytesMut::from("retry: 100\nretry: 250\ndata: cut"))
@@ -351,7 +369,8 @@ fn retry_rules() {
     s.handle_disconnect(t0);
     wait_out(&mut s, t0, ms(250));
     // It lasts across connections until changed again.
-    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream"))
+        .unwrap();
     s.handle_disconnect(t0);
     wait_out(&mut s, t0, ms(250));
     assert_eq!(
@@ -373,7 +392,8 @@ fn any_split_of_the_body_gives_the_same_events() {
     let run = |sizes: &mut dyn Iterator<Item = usize>| {
         let mut s = EventSource::default();
         take_connect(&mut s);
-        s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+        s.handle_response(t0, 200, Some("text/event-stream"))
+            .unwrap();
         let mut buf = BytesMut::new();
         let mut rest = body;
         while !rest.is_empty() {
@@ -442,7 +462,8 @@ fn a_driver_loop_against_a_scripted_server() {
             if status == 0 {
                 s.handle_disconnect(now);
             } else if s.handle_response(t0, status, content_type).is_ok() {
-                s.handle_data(t0, &mut BytesMut::from(body.as_str())).unwrap();
+                s.handle_data(t0, &mut BytesMut::from(body.as_str()))
+                    .unwrap();
                 now += ms(1);
                 s.handle_disconnect(now);
             }
@@ -554,8 +575,11 @@ fn errors_carry_what_the_event_source_did() {
     assert_eq!(misuse.connection_answer(), None);
     assert_eq!(s.ready_state(), ReadyState::Connecting);
     take_connect(&mut s);
-    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
-    let misuse = s.handle_response(t0, 200, Some("text/event-stream")).unwrap_err();
+    s.handle_response(t0, 200, Some("text/event-stream"))
+        .unwrap();
+    let misuse = s
+        .handle_response(t0, 200, Some("text/event-stream"))
+        .unwrap_err();
     assert!(!misuse.is_peer_fault());
     assert_eq!(s.ready_state(), ReadyState::Open);
     for misuse in [

@@ -3,7 +3,7 @@
 
 use bytes::BytesMut;
 use proptest::prelude::*;
-use rtw_sse::{Event, Item, Message, Decoder};
+use rtw_sse::{Decoder, Event, Item, Message};
 
 fn run(input: &[u8], cuts: &[usize]) -> (Vec<Item>, String) {
     let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();

@@ -4,7 +4,7 @@
 //! state machine and are tested there.)
 
 use bytes::BytesMut;
-use rtw_sse::{Event, Item, Decoder};
+use rtw_sse::{Decoder, Event, Item};
 
 /// Parse `stream` in one piece and byte by byte; both must agree.
 fn parse(stream: &[u8]) -> Vec<Item> {
@@ -223,8 +223,7 @@ fn comments_are_available_when_asked() {
 #[test]
 fn limits() {
     use rtw_sse::{Config, Error, Limits};
-    let config =
-        Config::default().limits(Limits::default().max_line_len(10).max_event_size(8));
+    let config = Config::default().limits(Limits::default().max_line_len(10).max_event_size(8));
     let mut p = Decoder::with_config(config.clone());
     let mut buf = BytesMut::from(&b"data: 0123456789\n"[..]);
     assert_eq!(p.decode(&mut buf), Err(Error::LineTooLong { limit: 10 }));

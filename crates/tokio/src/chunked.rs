@@ -381,7 +381,7 @@ mod tests {
                 Some(Ok(Frame::Data(d))) => body.extend_from_slice(&d),
                 Some(Ok(Frame::Trailers(t))) => trailers.push(t),
                 Some(Ok(Frame::End)) => return (body, trailers, Ok(())),
-                Some(Ok(Frame::Chunk(_))) => panic!("chunk headers were not asked for"),
+                Some(Ok(other)) => panic!("{other:?}: chunk headers were not asked for"),
                 Some(Err(e)) => return (body, trailers, Err(e)),
                 None => panic!("stream ended without Frame::End or an error"),
             }
@@ -456,7 +456,7 @@ mod tests {
                 Frame::Data(d) => body.extend_from_slice(&d),
                 Frame::Trailers(t) => assert_eq!(t["x-sum"], "42"),
                 Frame::End => break,
-                Frame::Chunk(_) => unreachable!(),
+                other => unreachable!("{other:?}"),
             }
         }
         assert_eq!(body, b"hello, world!!!");

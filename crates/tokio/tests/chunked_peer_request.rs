@@ -67,7 +67,7 @@ async fn serve_once() -> (u16, JoinHandle<Result<Received, CodecError>>) {
                 }
                 Frame::Trailers(t) => trailers = t,
                 Frame::End => break,
-                Frame::Chunk(_) => unreachable!("chunk headers not requested"),
+                other => unreachable!("{other:?}: chunk headers not requested"),
             }
         }
         assert!(frames.read_buffer().is_empty(), "bytes after the body");

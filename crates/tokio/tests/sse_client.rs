@@ -25,11 +25,7 @@ use sse_support::{BoxError, events, plain, serve, within};
 use tokio::time::Instant;
 
 fn message(t: &str, data: &str, id: &str) -> SourceEvent {
-    SourceEvent::Message(Event {
-        event_type: t.into(),
-        data: data.into(),
-        last_event_id: id.into(),
-    })
+    SourceEvent::Message(Event::new(data).event_type(t).last_event_id(id))
 }
 
 fn disconnected(wait_ms: u64) -> SourceEvent {
@@ -191,11 +187,9 @@ async fn refused_connections_are_retried_until_the_limit() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let config = EventSourceConfig {
-        reconnection_time: Duration::from_millis(10),
-        max_retries: Some(2),
-        ..EventSourceConfig::default()
-    };
+    let config = EventSourceConfig::default()
+        .reconnection_time(Duration::from_millis(10))
+        .max_retries(Some(2));
     let mut source = connect_with(&format!("http://{addr}/"), config).unwrap();
     let mut got = Vec::new();
     while let Some(event) = within("the next event", source.next()).await {

@@ -23,11 +23,9 @@ pub(super) struct Options {
 /// the EventSource fails. Events and reconnection-time changes go to
 /// stdout as JSON lines, connection news to stderr.
 pub(super) async fn run(url: &str, options: Options) -> Result<(), Failure> {
-    let config = EventSourceConfig {
-        reconnection_time: options.reconnection_time,
-        max_retries: options.max_retries,
-        ..EventSourceConfig::default()
-    };
+    let config = EventSourceConfig::default()
+        .reconnection_time(options.reconnection_time)
+        .max_retries(options.max_retries);
     let mut source = connect_with(url, config)?;
     let mut reconnection_time = source.reconnection_time();
     let mut events = 0u64;

@@ -3,7 +3,7 @@
 use std::io::{self, Read, Write};
 
 use bytes::BytesMut;
-use rtw_sse::{Config, Item, Parser};
+use rtw_sse::{Config, Decoder, Item};
 
 use super::{Failure, event_json, json};
 
@@ -18,10 +18,7 @@ pub(super) fn run(
     out: &mut impl Write,
     comments: bool,
 ) -> Result<(), Failure> {
-    let mut parser = Parser::with_config(Config {
-        comments,
-        ..Config::default()
-    });
+    let mut decoder = Decoder::with_config(Config::default().comments(comments));
     let mut retry = None;
     let mut src = BytesMut::with_capacity(READ_SIZE);
     let mut buf = vec![0; READ_SIZE];
@@ -32,7 +29,7 @@ pub(super) fn run(
             Err(e) => return Err(format!("reading stdin: {e}").into()),
         };
         src.extend_from_slice(&buf[..n]);
-        let parsed = write_items(&mut parser, &mut src, n == 0, &mut retry, out);
+        let parsed = write_items(&mut decoder, &mut src, n == 0, &mut retry, out);
         out.flush().map_err(|e| format!("writing stdout: {e}"))?;
         parsed?;
         if n == 0 {
@@ -43,7 +40,7 @@ pub(super) fn run(
 
 /// Write every item `src` holds (at the end of input if `eof`).
 fn write_items(
-    parser: &mut Parser,
+    decoder: &mut Decoder,
     src: &mut BytesMut,
     eof: bool,
     retry: &mut Option<u64>,
@@ -51,9 +48,9 @@ fn write_items(
 ) -> Result<(), Failure> {
     loop {
         let item = if eof {
-            parser.decode_eof(src)?
+            decoder.decode_eof(src)?
         } else {
-            parser.decode(src)?
+            decoder.decode(src)?
         };
         let line = match item {
             None => return Ok(()),
@@ -64,6 +61,8 @@ fn write_items(
             }
             Some(Item::Retry(_)) => continue,
             Some(Item::Comment(text)) => format!("{{\"comment\":{}}}", json(&text)),
+            // A kind of item this version does not print.
+            Some(_) => continue,
         };
         writeln!(out, "{line}").map_err(|e| format!("writing stdout: {e}"))?;
     }

@@ -96,9 +96,14 @@ pub trait AttributeValue: Sized {
     }
 }
 
-/// A known attribute whose value breaks its grammar.
+/// A known attribute whose value breaks its grammar: the error nested
+/// under [`Error::Attribute`](crate::Error::Attribute), returned directly
+/// by the typed accessors
+/// ([`MediaDescription::get`](crate::MediaDescription::get),
+/// [`AttributeValue::parse_value`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a={attribute}: {reason}")]
+#[non_exhaustive]
 pub struct AttributeError {
     /// The attribute's name.
     pub attribute: &'static str,
@@ -109,6 +114,13 @@ pub struct AttributeError {
 impl AttributeError {
     pub(crate) fn new(attribute: &'static str, reason: &'static str) -> Self {
         AttributeError { attribute, reason }
+    }
+
+    /// `true`: the value was read from text, which breaks the attribute's
+    /// grammar; the text is normally the peer's (see
+    /// [`Error::is_peer_fault`](crate::Error::is_peer_fault)).
+    pub fn is_peer_fault(&self) -> bool {
+        true
     }
 }
 

@@ -14,7 +14,7 @@ use bytes::BytesMut;
 pub use config::EventSourceConfig;
 pub use types::{Action, ConnectRequest, ErrorReason, ReadyState, SourceEvent};
 
-use crate::{Error, Item, Decoder};
+use crate::{Decoder, Error, Item};
 
 /// Where the EventSource is; finer than [`ReadyState`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

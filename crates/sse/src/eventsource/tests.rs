@@ -47,7 +47,8 @@ fn phases_and_ready_states() {
         (Phase::Fetching, ReadyState::Connecting)
     );
     assert_eq!(s.poll_action(), None, "a Connect is handed out once");
-    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream"))
+        .unwrap();
     assert_eq!((s.phase, s.ready_state()), (Phase::Open, ReadyState::Open));
     s.handle_disconnect(t0);
     assert_eq!(s.phase, Phase::Waiting(Some(t0 + ms(3000))));
@@ -86,7 +87,8 @@ fn backoff_doubles_after_failed_attempts_up_to_the_cap_and_resets_on_open() {
         waits,
         [ms(1000), ms(2000), ms(4000), ms(5000), ms(5000), ms(5000)]
     );
-    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream"))
+        .unwrap();
     s.handle_disconnect(t0);
     assert_eq!(
         s.poll_timeout(),
@@ -206,7 +208,8 @@ fn zero_retry_reconnects_at_the_disconnect_instant() {
     let t0 = Instant::now();
     let mut s = EventSource::default();
     open(&mut s);
-    s.handle_data(t0, &mut BytesMut::from("retry: 0\n")).unwrap();
+    s.handle_data(t0, &mut BytesMut::from("retry: 0\n"))
+        .unwrap();
     s.handle_disconnect(t0);
     assert_eq!(s.poll_timeout(), Some(t0));
     s.handle_timeout(t0);
@@ -231,7 +234,8 @@ fn inputs_for_no_connection_change_nothing() {
     connect(&mut s);
     assert_eq!(s.handle_data(t0, &mut data), unexpected_data);
     assert_eq!(&data[..], b"data: x\n\n", "nothing consumed");
-    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream"))
+        .unwrap();
     // Open: no second head.
     assert_eq!(
         s.handle_response(t0, 200, Some("text/event-stream")),
@@ -319,7 +323,9 @@ fn comments_only_when_configured() {
     let t0 = Instant::now();
     let mut plain = EventSource::default();
     open(&mut plain);
-    plain.handle_data(t0, &mut BytesMut::from(": ping\n")).unwrap();
+    plain
+        .handle_data(t0, &mut BytesMut::from(": ping\n"))
+        .unwrap();
     assert_eq!(plain.poll_event(), None);
 
     let mut with = EventSource::new(EventSourceConfig {
@@ -330,7 +336,8 @@ fn comments_only_when_configured() {
         ..EventSourceConfig::default()
     });
     open(&mut with);
-    with.handle_data(t0, &mut BytesMut::from(": ping\n")).unwrap();
+    with.handle_data(t0, &mut BytesMut::from(": ping\n"))
+        .unwrap();
     assert_eq!(
         with.poll_event(),
         Some(SourceEvent::Comment(" ping".into()))
@@ -350,7 +357,8 @@ fn a_cut_event_is_discarded_and_the_next_stream_starts_clean() {
     assert_eq!(events(&mut s), [reconnecting(ms(3000))]);
     s.handle_timeout(t0 + ms(3000));
     assert_eq!(connect(&mut s), None, "the uncommitted id is not sent");
-    s.handle_response(t0, 200, Some("text/event-stream")).unwrap();
+    s.handle_response(t0, 200, Some("text/event-stream"))
+        .unwrap();
     s.handle_data(t0, &mut BytesMut::from("\u{feff}data: new\n\n"))
         .unwrap();
     assert_eq!(

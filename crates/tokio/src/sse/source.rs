@@ -153,7 +153,7 @@ impl<C: Connector> EventSource<C> {
                         } else {
                             self.buf.extend_from_slice(&chunk);
                         }
-                        if self.machine.handle_data(&mut self.buf).is_err() {
+                        if self.machine.handle_data(now(), &mut self.buf).is_err() {
                             // The connection failed; the error is queued.
                             self.body = None;
                         }
@@ -186,9 +186,11 @@ impl<C: Connector> EventSource<C> {
         self.connecting = false;
         match connected {
             Ok(connection) => {
-                let accepted = self
-                    .machine
-                    .handle_response(connection.status, connection.content_type.as_deref());
+                let accepted = self.machine.handle_response(
+                    now(),
+                    connection.status,
+                    connection.content_type.as_deref(),
+                );
                 if accepted.is_ok() {
                     self.body = Some(Box::pin(connection.body));
                     self.buf.clear();
