@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use rtw_ice::{Candidate, CandidateTransport, Credentials, IceAgent, IceConfig, Role};
+use rtw_ice::{Candidate, CandidateTransport, Credentials, IceAgent, IceConfig, Role, SeededRandom};
 use rtw_stun::attributes::{IceControlled, IceControlling, Priority, UseCandidate, Username};
 use rtw_stun::{Class, Message, MessageBuilder, MessageType, Method, TransactionId};
 
@@ -68,18 +68,8 @@ fuzz_target!(|data: &[u8]| {
         ufrag: "local".into(),
         pwd: LOCAL_PWD.into(),
     };
-    // splitmix64, seeded: deterministic runs.
-    let mut state = 0u64;
-    let random = Box::new(move |bytes: &mut [u8]| {
-        for chunk in bytes.chunks_mut(8) {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
-        }
-    });
+    // Seeded: deterministic runs.
+    let random = Box::new(SeededRandom::new(0));
     let role = if data.first().is_some_and(|b| b & 1 == 1) { Role::Controlling } else { Role::Controlled };
     let mut agent = IceAgent::new(IceConfig::default(), role, 7, credentials, random);
     agent.add_host_candidate(local, 1, 65535);
@@ -88,8 +78,8 @@ fuzz_target!(|data: &[u8]| {
         pwd: "remotepasswordremotepassword".into(),
     });
     let remote = Candidate::host(sources()[0], 1, 65535, CandidateTransport::Udp);
-    agent.add_remote_candidate(remote, t0);
-    agent.gather_server_reflexive(local, sources()[2], t0);
+    agent.add_remote_candidate(t0, remote).expect("one candidate is within the limits");
+    agent.gather_server_reflexive(t0, local, sources()[2]).expect("local is a host base");
 
     let mut now = t0;
     let mut rest = data.get(1..).unwrap_or_default();
@@ -118,6 +108,7 @@ fuzz_target!(|data: &[u8]| {
         }
         while let Some(t) = agent.poll_transmit() {
             assert!(Message::parse(&t.contents).is_ok(), "the agent sends STUN");
+            assert_eq!(t.source, Some(local), "every transmit names its base");
         }
         while agent.poll_event().is_some() {}
     }

@@ -15,13 +15,17 @@
 //!    `encoded_len` and parses again to the same channel and data.
 //! 3. [`frame_len`] never panics, and agrees with `parse` on streams: a
 //!    ChannelData message parsed over TCP has the frame length `parse`
-//!    used; a STUN frame length is 20 plus a multiple of 4.
+//!    used; a STUN frame length is 20 plus a multiple of 4. `parse`
+//!    answers `Ok(None)` (need more) only when the frame is not whole.
+//! 4. The stream [`Decoder`] cuts exactly the frame `frame_len` measures,
+//!    and waits when it is not whole.
 #![no_main]
 
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use rtw_stun::{
-    CHANNEL_DATA_HEADER_LEN, CHANNEL_NUMBERS, ChannelData, Transport, frame_len, message_len,
+    CHANNEL_DATA_HEADER_LEN, CHANNEL_NUMBERS, ChannelData, Decoder, Transport, frame_len,
+    message_len,
 };
 
 const TRANSPORTS: [Transport; 4] = [
@@ -52,9 +56,36 @@ fuzz_target!(|input: &[u8]| {
         Err(_) => {}
     }
 
+    // 4. The stream decoder.
+    let mut stream = BytesMut::from(input);
+    match Decoder::default().decode(&mut stream) {
+        Ok(Some(_)) => assert_eq!(frame, Ok(Some(input.len() - stream.len())), "decoder cut"),
+        Ok(None) => {
+            assert!(
+                matches!(frame, Ok(None)) || matches!(frame, Ok(Some(len)) if len > input.len()),
+                "decoder waits on {frame:?} with {} bytes",
+                input.len()
+            );
+            assert_eq!(stream.len(), input.len(), "nothing consumed while waiting");
+        }
+        Err(_) => {}
+    }
+
     for transport in TRANSPORTS {
-        let Ok((msg, used)) = ChannelData::parse(input, transport) else {
-            continue;
+        let (msg, used) = match ChannelData::parse(input, transport) {
+            Ok(Some(parsed)) => parsed,
+            // Too short: never when a whole frame is there.
+            Ok(None) => {
+                if let Ok(Some(len)) = frame {
+                    assert!(
+                        input.len() < len,
+                        "Ok(None) with a whole {len}-byte frame of {} bytes",
+                        input.len()
+                    );
+                }
+                continue;
+            }
+            Err(_) => continue,
         };
         // 1. Shape.
         assert!(CHANNEL_NUMBERS.contains(&msg.channel()));
@@ -106,7 +137,8 @@ fuzz_target!(|input: &[u8]| {
 
 fn check_reparse(msg: &ChannelData<'_>, buf: &[u8], transport: Transport) {
     let (again, used) = ChannelData::parse(buf, transport)
-        .unwrap_or_else(|e| panic!("re-encoded ChannelData for {transport:?}: {e:?}"));
+        .unwrap_or_else(|e| panic!("re-encoded ChannelData for {transport:?}: {e:?}"))
+        .unwrap_or_else(|| panic!("re-encoded ChannelData for {transport:?} is whole"));
     assert_eq!(used, buf.len());
     assert_eq!(again.channel(), msg.channel());
     assert_eq!(again.data(), msg.data());

@@ -49,10 +49,7 @@ static KEY: LazyLock<Vec<u8>> =
 static SERVERS: LazyLock<[BindingServer; 2]> = LazyLock::new(|| {
     [
         BindingServer::new(BindingServerConfig::default()).expect("default config"),
-        BindingServer::new(BindingServerConfig {
-            software: Some("rtw fuzz".to_owned()),
-            fingerprint: false,
-        })
+        BindingServer::new(BindingServerConfig::default().software("rtw fuzz").fingerprint(false))
         .expect("short SOFTWARE"),
     ]
 });
