@@ -121,7 +121,7 @@ async fn client_closes_with_a_code_and_the_server_closes_tcp_first() {
     // A long linger: if the client had to wait for it, the server did not
     // close TCP first (RFC 6455 §7.1.1).
     let mut options = Options::default();
-    options.linger = Duration::from_secs(8);
+    options.config.linger = Duration::from_secs(8);
     let (addr, server) = serve_one(Options::default(), echo).await;
     let (mut ws, _) = within(
         "connect",
@@ -184,7 +184,7 @@ async fn server_closes_with_a_code_and_both_streams_end() {
     .await;
     // As above: a long linger the client must not need.
     let mut options = Options::default();
-    options.linger = Duration::from_secs(8);
+    options.config.linger = Duration::from_secs(8);
     let (mut ws, _) = within(
         "connect",
         rtw_tokio::ws::connect_with(

@@ -135,7 +135,7 @@ async fn tcp_closed_without_a_close_frame_is_abnormal() {
     raw.eof().await;
     let seen = within("server end", server).await.unwrap();
     assert!(
-        matches!(&seen[..], [Ok(Message::Binary(b)), Err(WsError::AbnormalClosure)] if b == "last words"),
+        matches!(&seen[..], [Ok(Message::Binary(b)), Err(WsError::Ws(rtw_ws::Error::AbnormalClosure))] if b == "last words"),
         "{seen:?}"
     );
 }
@@ -153,7 +153,7 @@ where
         let mut buf = BytesMut::new();
         let hs = ServerHandshake::new();
         let negotiated = loop {
-            if let Some((n, neg)) = hs.read_request(&buf).unwrap() {
+            if let Some((neg, n)) = hs.read_request(&buf).unwrap() {
                 buf.advance(n);
                 break neg;
             }
@@ -240,8 +240,8 @@ async fn a_peer_that_never_answers_our_close_is_given_up_on() {
     })
     .await;
     let mut options = Options::default();
-    options.close_timeout = Duration::from_millis(300);
-    options.linger = Duration::from_millis(300);
+    options.config.close_timeout = Duration::from_millis(300);
+    options.config.linger = Duration::from_millis(300);
     let (mut ws, _) = within(
         "connect",
         connect_with(&url(addr), ClientOptions::new().stream_options(options)),
@@ -254,6 +254,15 @@ async fn a_peer_that_never_answers_our_close_is_given_up_on() {
     assert!(
         took >= Duration::from_millis(250) && took < Duration::from_secs(3),
         "{took:?}"
+    );
+    // The stream reports why the closing handshake did not complete.
+    let reported = within("report", ws.next()).await;
+    assert!(
+        matches!(
+            reported,
+            Some(Err(WsError::Ws(rtw_ws::Error::CloseTimeout { .. })))
+        ),
+        "{reported:?}"
     );
     assert!(within("end", ws.next()).await.is_none());
     within("server", server).await.unwrap();

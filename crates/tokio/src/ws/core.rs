@@ -1,25 +1,35 @@
-//! The state that a whole [`WebSocketStream`](super::WebSocketStream) and
-//! its split halves drive: the sans-IO [`Connection`], the transport, and
+//! The driver that a whole [`WebSocketStream`](super::WebSocketStream) and
+//! its split halves share: the sans-IO [`Connection`], the transport, and
 //! the bytes between them.
 //!
-//! The logic is spread by concern: this file holds the state and the two
-//! transport primitives (write what the connection gives, read what the
-//! peer sends); `feed.rs` hands received bytes to the connection a frame
-//! at a time, `read.rs` is the stream side, `write.rs` the sink side,
-//! `close.rs` the end of the connection (RFC 6455 §7).
+//! The connection decides everything (frames, pongs, close replies, every
+//! timer of RFC 6455 §7 and what to do with the transport,
+//! [`Connection::transport`]); the driver moves bytes and time:
+//!
+//! - input: reads go into a buffer shared by the connections of the thread
+//!   ([`scratch`]); only the bytes read are kept, and only while a frame is
+//!   incomplete does a connection own a buffer, so an idle connection holds
+//!   none;
+//! - output: the chunks of [`Connection::poll_transmit`] (a frame header,
+//!   then the very `Bytes` of the payload on the server's path) are
+//!   gathered into one vectored write;
+//! - time: one sleep, armed for [`Connection::poll_timeout`].
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::future::Future;
-use std::io;
+use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker, ready};
 
 use bytes::{Buf, Bytes, BytesMut};
-use rtw_ws::{Connection, Role, State};
+use rtw_ws::{CloseCode, CloseFrame, Connection, Event, Message, Role, State, Transport};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
 use tokio_util::io::poll_read_buf;
 
+use super::error::WsError;
 use super::options::Options;
 use super::random::OsRandom;
 use super::wakers::{Side, WakerSet};
@@ -27,58 +37,100 @@ use super::wakers::{Side, WakerSet};
 /// How much room a read gets at least.
 const READ_SIZE: usize = 64 * 1024;
 
-/// Below this much free room, the read buffer grows by [`READ_SIZE`].
+/// Below this much free room, a read buffer grows by [`READ_SIZE`].
 const MIN_READ_ROOM: usize = 4 * 1024;
+
+/// Chunks of one vectored write at most.
+const MAX_IOVECS: usize = 64;
 
 /// The time for the connection: tokio's clock, so that tests with paused
 /// time drive its timers too.
-pub(super) fn now() -> std::time::Instant {
+fn now() -> std::time::Instant {
     tokio::time::Instant::now().into_std()
+}
+
+thread_local! {
+    /// The read buffer of the connections polled on this thread while they
+    /// are between frames. What a read brings is split off and handed to
+    /// the connection (payloads stay slices of it, without a copy); the
+    /// rest of the room serves the next read, of any connection.
+    static SCRATCH: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+}
+
+/// Run `read` on the thread's scratch buffer, with at least
+/// [`MIN_READ_ROOM`] free room.
+fn scratch<T>(read: impl FnOnce(&mut BytesMut) -> T) -> T {
+    SCRATCH.with(|buf| {
+        let mut buf = buf.borrow_mut();
+        if buf.capacity() - buf.len() < MIN_READ_ROOM {
+            // Takes the old room back if nothing points into it any more.
+            buf.reserve(READ_SIZE);
+        }
+        read(&mut buf)
+    })
+}
+
+/// The reading direction of the transport.
+#[derive(Debug)]
+enum Input {
+    /// Reading.
+    Open,
+    /// Reading failed; the error is reported once, in place of the
+    /// connection's [`rtw_ws::Error::AbnormalClosure`].
+    Failed(Option<io::Error>),
+    /// End of file (or an error) was read and reported to the connection.
+    Ended,
+}
+
+/// The writing direction of the transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Output {
+    /// Writing.
+    Open,
+    /// A write failed: nothing more is written, what is queued is dropped.
+    Failed,
+    /// We shut our write side down (RFC 6455 §7.1.1).
+    Shut,
+}
+
+/// How far the end of the driver is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Messages flow (or the connection is ending as
+    /// [`Connection::transport`] says).
+    Running,
+    /// The transport is closed: nothing more is read or written.
+    Finished,
+    /// ... and the stream returned `None`.
+    Ended,
 }
 
 /// A connection and its transport.
 #[derive(Debug)]
 pub(crate) struct Core<S> {
-    pub(super) io: S,
-    pub(super) conn: Connection,
-    pub(super) options: Options,
-    /// Received bytes not yet consumed by the connection.
-    pub(super) read_buf: BytesMut,
-    /// Bytes taken from [`Connection::poll_transmit`] and not written yet.
+    io: S,
+    conn: Connection,
+    options: Options,
+    /// Received bytes the connection has not consumed: the rest of an
+    /// incomplete frame. Empty (no allocation of its own) between frames.
+    input: BytesMut,
+    /// Chunks taken from [`Connection::poll_transmit`], not written yet.
     /// Refilled only once empty, so that what waits stays in the
     /// connection, where a newer ping's pong replaces an older one
     /// (RFC 6455 §5.5.3) instead of queueing without bound.
-    out: Bytes,
-    /// The transport returned end of file (or failed) on reading.
-    pub(super) read_eof: bool,
-    /// The stream reported how the transport ended (an error, or end of
-    /// file before the closing handshake).
-    pub(super) end_reported: bool,
-    /// A read error met by the writing side, for the reading side to report.
-    pub(super) read_error: Option<io::Error>,
-    /// A write failed: nothing more is written.
-    pub(super) write_failed: bool,
+    out: VecDeque<Bytes>,
+    /// Bytes in `out`.
+    out_len: usize,
+    reading: Input,
+    writing: Output,
+    phase: Phase,
     /// A write error met while closing, returned by `poll_close`.
-    pub(super) close_error: Option<io::Error>,
-    /// Runs from our close frame to the peer's (RFC 6455 §7.1.2).
-    pub(super) close_deadline: Option<Pin<Box<Sleep>>>,
-    /// The peer's close frame did not come in time.
-    pub(super) close_timed_out: bool,
-    /// Runs while waiting for the peer to close TCP (RFC 6455 §7.1.1).
-    pub(super) linger_deadline: Option<Pin<Box<Sleep>>>,
-    /// Bounds the writing of what is left once the connection ends, so
-    /// that a peer that does not read cannot hold it open.
-    pub(super) flush_deadline: Option<Pin<Box<Sleep>>>,
-    /// The connection's own timer ([`Connection::poll_timeout`]):
-    /// keep-alive pings, message deadlines, idle deflate state.
+    close_error: Option<io::Error>,
+    /// The one sleep, armed for [`Connection::poll_timeout`]: keep-alive
+    /// pings, message deadlines, the close timeout, the linger, idle
+    /// deflate state.
     timer: Option<Pin<Box<Sleep>>>,
-    /// Our write side is shut down.
-    pub(super) write_shut: bool,
-    /// The connection is over: nothing more is read or written.
-    pub(super) finished: bool,
-    /// The stream returned `None`.
-    pub(super) stream_ended: bool,
-    pub(super) wakers: Arc<WakerSet>,
+    wakers: Arc<WakerSet>,
     /// Wakes both sides; every poll of the transport uses it.
     waker: Waker,
 }
@@ -95,35 +147,34 @@ impl<S> Core<S> {
     ) -> io::Result<Self> {
         // The stream yields whole messages only.
         options.config.deliver_fragments = false;
-        let conn = Connection::new(role, options.config.clone(), OsRandom::new()?);
+        let config = options.config.clone();
+        let conn = match role {
+            Role::Client => Connection::new(role, config, OsRandom::new()?),
+            // A server never masks (RFC 6455 §5.1): it draws no randomness,
+            // so it needs no generator (nor its state, nor the entropy).
+            Role::Server => Connection::new(role, config, |dst: &mut [u8]| dst.fill(0)),
+        };
         #[cfg(feature = "deflate")]
         let conn = match &options.negotiated {
             Some(params) => conn.with_deflate(params, &options.deflate.clone().unwrap_or_default()),
             None => conn,
         };
         let (wakers, waker) = WakerSet::new();
-        // The connection's timers start now.
         let mut conn = conn;
+        // The connection's timers start now.
         conn.handle_timeout(now());
         Ok(Core {
             io,
             conn,
             options,
-            read_buf: already_read,
-            out: Bytes::new(),
-            read_eof: false,
-            end_reported: false,
-            read_error: None,
-            write_failed: false,
+            input: already_read,
+            out: VecDeque::new(),
+            out_len: 0,
+            reading: Input::Open,
+            writing: Output::Open,
+            phase: Phase::Running,
             close_error: None,
-            close_deadline: None,
-            close_timed_out: false,
-            linger_deadline: None,
-            flush_deadline: None,
             timer: None,
-            write_shut: false,
-            finished: false,
-            stream_ended: false,
             wakers,
             waker,
         })
@@ -131,19 +182,23 @@ impl<S> Core<S> {
 
     /// Remember the task polling `side`, and return the waker to poll the
     /// transport with (see [`WakerSet`]).
-    pub(super) fn enter(&self, side: Side, cx: &Context<'_>) -> Waker {
+    fn enter(&self, side: Side, cx: &Context<'_>) -> Waker {
         self.wakers.register(side, cx.waker());
         self.waker.clone()
     }
 
     /// Bytes accepted but not yet written.
     pub(crate) fn buffered(&self) -> usize {
-        self.out.len() + self.conn.buffered_amount()
+        self.out_len + self.conn.buffered_amount()
     }
 
     /// The write buffer bound (never zero, so a message can always go).
-    pub(super) fn write_limit(&self) -> usize {
+    fn write_limit(&self) -> usize {
         self.options.config.max_write_buffer.max(1)
+    }
+
+    pub(crate) fn options(&self) -> &Options {
+        &self.options
     }
 
     /// The connection's state.
@@ -154,6 +209,11 @@ impl<S> Core<S> {
     /// Our role.
     pub(crate) fn role(&self) -> Role {
         self.conn.role()
+    }
+
+    /// The stream returned `None`.
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.phase == Phase::Ended
     }
 
     /// The transport.
@@ -167,18 +227,13 @@ impl<S> Core<S> {
         &mut self.io
     }
 
-    /// Discard what is left of the input (the connection is over).
-    pub(super) fn clear_input(&mut self) {
-        self.read_buf.clear();
-    }
-
     /// Drive the connection's timers: when [`Connection::poll_timeout`]
     /// is due, call [`Connection::handle_timeout`] (which may queue a
-    /// keep-alive ping or fail the connection) and wake both sides. Every
-    /// poll of the stream and the sink calls it, so one sleep serves them,
-    /// and so does every wait for input, after the input before it moved
-    /// the deadlines (a message's first frame starts its deadline).
-    pub(super) fn poll_timer(&mut self, cx: &mut Context<'_>) {
+    /// keep-alive ping, fail the connection, or end a wait of the closing
+    /// handshake) and wake both sides. Every poll of the stream and the
+    /// sink calls it, and so does every wait, after the work before it
+    /// moved the deadlines (a message's first frame starts its deadline).
+    fn poll_timer(&mut self, cx: &mut Context<'_>) {
         // Each round either arms the sleep or moves the connection past a
         // deadline; a few rounds are plenty.
         for _ in 0..4 {
@@ -211,60 +266,451 @@ impl<S> Core<S> {
             self.wakers.notify(Side::Write);
         }
     }
+
+    /// Hand the connection what was read, up to its next event (so the
+    /// application sees, and the pong goes out for, every message and ping
+    /// before a later frame of the same read can fail the connection:
+    /// RFC 6455 §7.1.7). `false` when no event came of it.
+    fn feed(&mut self) -> bool {
+        if self.input.is_empty() {
+            return false;
+        }
+        let before = self.conn.state();
+        let event = self.conn.handle_input_until_event(now(), &mut self.input);
+        if self.input.is_empty() {
+            // Between frames: give the buffer back (the payloads handed
+            // out keep what they need of it).
+            self.input = BytesMut::new();
+        }
+        if self.conn.state() != before {
+            // A writer waiting for the peer's close frame, say.
+            self.wakers.notify(Side::Write);
+        }
+        event
+    }
+
+    /// Why nothing can be sent, if so.
+    fn check_writable(&self) -> Result<(), WsError> {
+        if self.writing == Output::Failed {
+            return Err(
+                io::Error::new(io::ErrorKind::BrokenPipe, "an earlier write failed").into(),
+            );
+        }
+        if self.conn.state() != State::Open {
+            return Err(rtw_ws::Error::Closed.into());
+        }
+        Ok(())
+    }
+
+    /// Queue `message`: data is framed (and masked, for a client) by the
+    /// connection; `Message::Close` starts the closing handshake (RFC 6455
+    /// §7.1.2) and its timeout.
+    pub(crate) fn start_send(&mut self, message: Message) -> Result<(), WsError> {
+        self.check_writable()?;
+        let close = matches!(message, Message::Close(_));
+        self.conn.send(message)?;
+        if close {
+            // The close timeout runs from now.
+            self.conn.handle_timeout(now());
+        }
+        Ok(())
+    }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
-    /// Write one piece of what the connection has to send. `Ok(false)`
-    /// when nothing is left. After a failed write everything is dropped.
-    pub(super) fn poll_write_some(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
-        if self.write_failed || self.write_shut {
+    /// Write some of what the connection has to send, as one vectored
+    /// write. `Ok(false)` when nothing is left. After a failed write (or
+    /// once our side is shut down) everything is dropped.
+    fn poll_write_some(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        if self.writing != Output::Open {
             self.out.clear();
+            self.out_len = 0;
             while self.conn.poll_transmit().is_some() {}
             return Poll::Ready(Ok(false));
         }
         if self.out.is_empty() {
-            match self.conn.poll_transmit() {
-                Some(bytes) => self.out = bytes,
-                None => return Poll::Ready(Ok(false)),
+            while let Some(chunk) = self.conn.poll_transmit() {
+                self.out_len += chunk.len();
+                self.out.push_back(chunk);
+            }
+            if self.out.is_empty() {
+                return Poll::Ready(Ok(false));
             }
         }
-        let result = match ready!(Pin::new(&mut self.io).poll_write(cx, &self.out)) {
-            Ok(0) => Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => {
-                self.out.advance(n);
+        let io = Pin::new(&mut self.io);
+        let written = if self.out.len() > 1 && io.is_write_vectored() {
+            let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+            let mut count = 0;
+            for (slot, chunk) in slices.iter_mut().zip(&self.out) {
+                *slot = IoSlice::new(chunk);
+                count += 1;
+            }
+            ready!(io.poll_write_vectored(cx, &slices[..count]))
+        } else {
+            ready!(io.poll_write(cx, &self.out[0]))
+        };
+        match written {
+            Ok(0) => {}
+            Ok(mut n) => {
+                self.out_len -= n;
+                while n > 0 {
+                    let Some(front) = self.out.front_mut() else {
+                        break;
+                    };
+                    if n < front.len() {
+                        front.advance(n);
+                        break;
+                    }
+                    n -= front.len();
+                    self.out.pop_front();
+                }
                 return Poll::Ready(Ok(true));
             }
-            Err(e) => Err(e),
-        };
-        self.write_failed = true;
-        Poll::Ready(result)
+            Err(e) => {
+                self.writing = Output::Failed;
+                return Poll::Ready(Err(e));
+            }
+        }
+        self.writing = Output::Failed;
+        Poll::Ready(Err(io::ErrorKind::WriteZero.into()))
     }
 
     /// Write everything the connection has to send.
-    pub(super) fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while ready!(self.poll_write_some(cx))? {}
         Poll::Ready(Ok(()))
     }
 
-    /// Read what the peer sent into the read buffer; `Ok(0)` at end of file.
-    pub(super) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if self.read_buf.capacity() - self.read_buf.len() < MIN_READ_ROOM {
-            self.read_buf.reserve(READ_SIZE);
+    /// Write what the transport takes now. Errors are kept for the writing
+    /// side (the reading side goes on to read what the peer already sent);
+    /// a writer waiting for room is woken when some was made.
+    fn nudge_write(&mut self, cx: &mut Context<'_>) {
+        let before = self.buffered();
+        let _ = self.poll_write_out(cx);
+        if self.buffered() < before && before >= self.write_limit() {
+            self.wakers.notify(Side::Write);
         }
-        poll_read_buf(Pin::new(&mut self.io), cx, &mut self.read_buf)
     }
 
-    /// Read more, for [`Core::feed_frame`]. At end of file or on an
-    /// error, `read_eof` is set and the error kept for the stream.
-    pub(super) fn poll_read_more(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        match ready!(self.poll_fill(cx)) {
-            Ok(0) => self.read_eof = true,
-            Ok(_) => {}
-            Err(e) => {
-                self.read_eof = true;
-                self.read_error = Some(e);
+    /// Read what the peer sent. Between frames the read goes into the
+    /// thread's [`scratch`] buffer and only the bytes that came are kept;
+    /// while a frame is incomplete, into the connection's own buffer. At
+    /// end of file, or on an error, the connection is told
+    /// ([`Connection::handle_eof`]) and the error kept for the stream.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let io = Pin::new(&mut self.io);
+        let read = if self.input.is_empty() {
+            let read = scratch(|buf| {
+                let read = poll_read_buf(io, cx, buf);
+                if !buf.is_empty() {
+                    self.input = buf.split();
+                }
+                read
+            });
+            ready!(read)
+        } else {
+            if self.input.capacity() - self.input.len() < MIN_READ_ROOM {
+                self.input.reserve(READ_SIZE);
             }
+            ready!(poll_read_buf(io, cx, &mut self.input))
+        };
+        match read {
+            Ok(0) => self.end_input(None),
+            Ok(_) => {}
+            Err(e) => self.end_input(Some(e)),
         }
         Poll::Ready(())
+    }
+
+    /// The transport's input ended (`error`: by failing).
+    fn end_input(&mut self, error: Option<io::Error>) {
+        self.reading = match error {
+            Some(e) => Input::Failed(Some(e)),
+            None => Input::Ended,
+        };
+        self.conn.handle_eof(now());
+        // The writing side may wait for exactly this.
+        self.wakers.notify(Side::Read);
+        self.wakers.notify(Side::Write);
+    }
+
+    /// Read and discard (the connection is over) until end of file.
+    fn poll_discard(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        while matches!(self.reading, Input::Open) {
+            self.input = BytesMut::new();
+            ready!(self.poll_read(cx));
+        }
+        Poll::Ready(())
+    }
+
+    /// The next message (pings, pongs and the peer's close frame included),
+    /// an error, or `None` once the connection is over.
+    ///
+    /// Between reads it writes what the connection queued (automatic pongs,
+    /// RFC 6455 §5.5.2; the close reply, §5.5.1; the close frame of a
+    /// failure, §7.1.7) as far as the transport takes it without waiting,
+    /// so an idle writer does not leave pings unanswered and a peer that
+    /// does not read cannot stop us from reading.
+    ///
+    /// Once the connection is closed it closes the transport as
+    /// [`Core::poll_finish`] says, then ends.
+    pub(crate) fn poll_next(&mut self, cx: &Context<'_>) -> Poll<Option<Result<Message, WsError>>> {
+        let waker = self.enter(Side::Read, cx);
+        let cx = &mut Context::from_waker(&waker);
+        self.poll_timer(cx);
+        if self.phase == Phase::Ended {
+            return Poll::Ready(None);
+        }
+        loop {
+            if let Some(event) = self.conn.poll_event() {
+                self.nudge_write(cx);
+                match event {
+                    Event::Message(m) => return Poll::Ready(Some(Ok(m))),
+                    Event::Failed(rtw_ws::Error::AbnormalClosure)
+                        if matches!(self.reading, Input::Failed(Some(_))) =>
+                    {
+                        // The read error says more than 1006 does.
+                        if let Input::Failed(e) = &mut self.reading
+                            && let Some(e) = e.take()
+                        {
+                            return Poll::Ready(Some(Err(e.into())));
+                        }
+                    }
+                    Event::Failed(e) => return Poll::Ready(Some(Err(e.into()))),
+                    // Never: `Core::new` turns `deliver_fragments` off.
+                    _ => continue,
+                }
+            }
+            if self.feed() {
+                continue;
+            }
+            if self.conn.state() == State::Closed {
+                ready!(self.poll_finish(cx));
+                self.phase = Phase::Ended;
+                return Poll::Ready(None);
+            }
+            self.nudge_write(cx);
+            self.poll_timer(cx);
+            ready!(self.poll_read(cx));
+        }
+    }
+
+    /// Ready while fewer than [`Config::max_write_buffer`] bytes wait;
+    /// otherwise writes until that is so. Nothing is written while there
+    /// is room: [`Core::poll_flush`] does that.
+    ///
+    /// [`Config::max_write_buffer`]: rtw_ws::Config::max_write_buffer
+    pub(crate) fn poll_ready(&mut self, cx: &Context<'_>) -> Poll<Result<(), WsError>> {
+        let waker = self.enter(Side::Write, cx);
+        let cx = &mut Context::from_waker(&waker);
+        self.poll_timer(cx);
+        loop {
+            self.check_writable()?;
+            if self.buffered() < self.write_limit() {
+                return Poll::Ready(Ok(()));
+            }
+            ready!(self.poll_write_some(cx))?;
+        }
+    }
+
+    /// Write everything queued and flush the transport.
+    pub(crate) fn poll_flush(&mut self, cx: &Context<'_>) -> Poll<Result<(), WsError>> {
+        let waker = self.enter(Side::Write, cx);
+        let cx = &mut Context::from_waker(&waker);
+        self.poll_timer(cx);
+        if self.writing == Output::Failed {
+            self.check_writable()?;
+        }
+        // Once the connection is ending, what is left gets the time the
+        // connection gives it (the close timeout, then the linger): the
+        // timer fails the connection, and the transport is closed.
+        let written = self.poll_write_out(cx);
+        if written.is_pending() && self.conn.transport() == Transport::Close {
+            self.writing = Output::Failed;
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the peer read nothing of what was left to send",
+            )
+            .into()));
+        }
+        ready!(written)?;
+        if self.writing == Output::Open {
+            ready!(Pin::new(&mut self.io).poll_flush(cx))?;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// The closing handshake (RFC 6455 §7.1.2): send a close frame (1000)
+    /// unless one was sent, write it out, wait for the peer's close frame
+    /// (at most [`Config::close_timeout`]), then close the transport as
+    /// [`Core::poll_finish`] says. Messages that arrive meanwhile stay
+    /// queued for the stream.
+    ///
+    /// [`Config::close_timeout`]: rtw_ws::Config::close_timeout
+    pub(crate) fn poll_close(&mut self, cx: &Context<'_>) -> Poll<Result<(), WsError>> {
+        let waker = self.enter(Side::Write, cx);
+        let cx = &mut Context::from_waker(&waker);
+        if self.conn.state() == State::Open {
+            self.conn
+                .close(Some(CloseFrame::new(CloseCode::NORMAL, "")))?;
+            // The close timeout runs from now.
+            self.conn.handle_timeout(now());
+        }
+        self.poll_timer(cx);
+        if self.writing == Output::Open && self.conn.state() == State::Closing {
+            if let Err(e) = ready!(self.poll_write_out(cx)) {
+                self.close_error.get_or_insert(e);
+            } else if let Err(e) = ready!(Pin::new(&mut self.io).poll_flush(cx)) {
+                self.close_error.get_or_insert(e);
+            }
+        }
+        ready!(self.poll_peer_close(cx));
+        ready!(self.poll_finish(cx));
+        match self.close_error.take() {
+            Some(e) => Poll::Ready(Err(e.into())),
+            None => Poll::Ready(Ok(())),
+        }
+    }
+
+    /// Read until the connection is closed: the peer's close frame came,
+    /// the close timeout ran out, or the transport ended. What arrives
+    /// meanwhile stays queued in the connection for the reading side,
+    /// which is woken.
+    fn poll_peer_close(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            let mut fed = false;
+            while self.conn.state() == State::Closing && self.feed() {
+                fed = true;
+            }
+            if fed {
+                self.wakers.notify(Side::Read);
+            }
+            if self.conn.state() != State::Closing {
+                return Poll::Ready(());
+            }
+            self.poll_timer(cx);
+            if self.conn.state() != State::Closing {
+                return Poll::Ready(());
+            }
+            ready!(self.poll_read(cx));
+            self.wakers.notify(Side::Read);
+        }
+    }
+
+    /// Close the transport (RFC 6455 §7.1.1) as [`Connection::transport`]
+    /// says, once the connection is closed: write out what is queued (the
+    /// close frame among it); then a server shuts its write side down at
+    /// once and reads (discarding) until the client's end of file, while a
+    /// client waits for the server's end of file and shuts down after.
+    /// Either wait lasts at most [`Config::linger`], after which the
+    /// connection says [`Transport::Close`]. Write errors are kept for
+    /// `poll_close`: the connection is over either way.
+    ///
+    /// [`Config::linger`]: rtw_ws::Config::linger
+    fn poll_finish(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            if self.phase != Phase::Running {
+                return Poll::Ready(());
+            }
+            self.poll_timer(cx);
+            let transport = self.conn.transport();
+            if transport == Transport::Close {
+                // Only what the transport takes at once.
+                if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
+                    self.close_error.get_or_insert(e);
+                }
+                if self.writing != Output::Shut {
+                    let _ = ready!(Pin::new(&mut self.io).poll_shutdown(cx));
+                    self.writing = Output::Shut;
+                }
+                self.input = BytesMut::new();
+                self.phase = Phase::Finished;
+                self.wakers.notify(Side::Read);
+                self.wakers.notify(Side::Write);
+                return Poll::Ready(());
+            }
+            if self.writing == Output::Open {
+                match ready!(self.poll_write_out(cx)) {
+                    Err(e) => {
+                        self.close_error.get_or_insert(e);
+                    }
+                    Ok(()) => {
+                        if let Err(e) = ready!(Pin::new(&mut self.io).poll_flush(cx)) {
+                            self.close_error.get_or_insert(e);
+                            self.writing = Output::Failed;
+                        }
+                    }
+                }
+            }
+            if transport == Transport::Shutdown && self.writing != Output::Shut {
+                let _ = ready!(Pin::new(&mut self.io).poll_shutdown(cx));
+                self.writing = Output::Shut;
+            }
+            // Until end of file (which makes it `Transport::Close`) or the
+            // end of the linger.
+            ready!(self.poll_discard(cx));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::BytesMut;
+    use rtw_ws::frame::{OpCode, encode_frame};
+    use rtw_ws::{Event, Message, Role};
+
+    use super::*;
+
+    fn frame(opcode: OpCode, payload: &[u8]) -> BytesMut {
+        let mut out = BytesMut::new();
+        encode_frame(&mut out, opcode, true, 0, Some([1, 2, 3, 4]), payload);
+        out
+    }
+
+    fn events(core: &mut Core<()>) -> Vec<Event> {
+        std::iter::from_fn(|| core.conn.poll_event()).collect()
+    }
+
+    #[test]
+    fn one_frame_per_call_even_when_many_arrived_together() {
+        let mut wire = frame(OpCode::Text, b"first");
+        wire.extend_from_slice(&frame(OpCode::Ping, b"p"));
+        wire.extend_from_slice(&[0xF1, 0x80, 0, 0, 0, 0]); // reserved bits
+        let mut core = Core::new((), Role::Server, Options::default(), wire).unwrap();
+        assert!(core.feed());
+        assert_eq!(events(&mut core), [Event::Message(Message::text("first"))]);
+        assert_eq!(
+            core.conn.state(),
+            State::Open,
+            "the bad frame is not read yet"
+        );
+        assert!(core.feed());
+        assert_eq!(
+            events(&mut core),
+            [Event::Message(Message::Ping(Bytes::from_static(b"p")))]
+        );
+        assert!(core.feed());
+        assert!(matches!(events(&mut core)[..], [Event::Failed(_)]));
+        assert!(!core.feed());
+    }
+
+    #[test]
+    fn a_frame_split_across_reads_is_fed_as_it_arrives_and_the_buffer_released() {
+        let wire = frame(OpCode::Binary, &[7; 300]);
+        let mut core = Core::new((), Role::Server, Options::default(), BytesMut::new()).unwrap();
+        for piece in wire.chunks(7) {
+            core.input.extend_from_slice(piece);
+            while core.feed() {}
+        }
+        assert_eq!(
+            events(&mut core),
+            [Event::Message(Message::binary(vec![7; 300]))]
+        );
+        assert!(core.input.is_empty());
+        assert_eq!(
+            core.input.capacity(),
+            0,
+            "an idle connection holds no buffer"
+        );
     }
 }

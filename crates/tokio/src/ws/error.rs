@@ -59,18 +59,41 @@ pub enum WsError {
     /// [`Options::handshake_timeout`](super::Options::handshake_timeout).
     #[error("opening handshake timed out")]
     HandshakeTimeout,
-    /// The transport closed without a closing handshake: RFC 6455 §7.1.5
-    /// reports this as close code 1006.
-    #[error("connection closed without a closing handshake (1006, RFC 6455 §7.1.5)")]
-    AbnormalClosure,
 }
 
 impl WsError {
-    /// The rtw-ws connection error, if that is what this is.
+    /// The rtw-ws connection error, if that is what this is. The end of
+    /// the transport without a closing handshake is
+    /// [`rtw_ws::Error::AbnormalClosure`] (1006, RFC 6455 §7.1.5), a peer
+    /// that did not answer our close frame in time
+    /// [`rtw_ws::Error::CloseTimeout`].
     pub fn as_ws(&self) -> Option<&rtw_ws::Error> {
         match self {
             WsError::Ws(e) => Some(e),
             _ => None,
         }
+    }
+
+    /// `true` when the peer broke the protocol (RFC 6455 or its opening
+    /// handshake, §4) or vanished; `false` when we were misused (sending
+    /// after the close, a `wss://` URL) or the transport failed.
+    pub fn is_peer_fault(&self) -> bool {
+        match self {
+            WsError::Ws(e) => e.is_peer_fault(),
+            WsError::Handshake(e) => e.fault() != rtw_ws::handshake::Fault::Local,
+            #[cfg(feature = "deflate")]
+            WsError::Deflate(_) => true,
+            WsError::HandshakeClosed | WsError::HandshakeTimeout => true,
+            WsError::Io(_)
+            | WsError::UnsupportedExtension { .. }
+            | WsError::InvalidUrl { .. }
+            | WsError::TlsUnsupported { .. } => false,
+        }
+    }
+
+    /// The close code the connection was failed with (RFC 6455 §7.1.7,
+    /// §7.4), when it was.
+    pub fn close_code(&self) -> Option<rtw_ws::CloseCode> {
+        self.as_ws().and_then(rtw_ws::Error::close_code)
     }
 }

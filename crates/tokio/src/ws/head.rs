@@ -25,11 +25,11 @@ pub(super) async fn read_head<S, T, P>(
 ) -> Result<T, WsError>
 where
     S: AsyncRead + Unpin,
-    P: Fn(&[u8]) -> Result<Option<(usize, T)>, HandshakeError>,
+    P: Fn(&[u8]) -> Result<Option<(T, usize)>, HandshakeError>,
 {
     loop {
         if !buf.is_empty() {
-            if let Some((used, head)) = parse(buf)? {
+            if let Some((head, used)) = parse(buf)? {
                 buf.advance(used);
                 return Ok(head);
             }

@@ -53,19 +53,15 @@
 //! [`AsyncWrite`]: tokio::io::AsyncWrite
 
 mod client;
-mod close;
 mod core;
 mod error;
-mod feed;
 mod head;
 mod options;
 mod random;
-mod read;
 mod server;
 mod split;
 mod stream;
 mod wakers;
-mod write;
 
 pub use client::{client_from_stream, connect, connect_with};
 pub use error::WsError;
@@ -76,7 +72,7 @@ pub use rtw_ws::deflate;
 pub use rtw_ws::handshake::{
     ClientHandshake, HandshakeError, ServerHandshake, ServerNegotiated, ServerPolicy,
 };
-pub use rtw_ws::{CloseCode, CloseFrame, Config, MemoryBudget, Message, Role, State};
+pub use rtw_ws::{CloseCode, CloseFrame, Config, MemoryBudget, Message, Role, State, Transport};
 pub use server::{accept, accept_with};
 pub use split::{WsReader, WsWriter};
 pub use stream::WebSocketStream;

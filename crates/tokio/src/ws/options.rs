@@ -8,7 +8,8 @@ use rtw_ws::deflate::{DeflateConfig, DeflateParams};
 use rtw_ws::handshake::{ClientBuilder, HandshakeLimits};
 
 /// How a [`WebSocketStream`](super::WebSocketStream) behaves: the
-/// connection's [`Config`] and the adapter's timeouts.
+/// connection's [`Config`] (its timers included) and the opening
+/// handshake's timeout.
 ///
 /// | setting | default | what it bounds |
 /// |---|---|---|
@@ -19,8 +20,8 @@ use rtw_ws::handshake::{ClientBuilder, HandshakeLimits};
 /// | `config.max_inflated_message_size` | 16 MiB | a compressed message after inflation (1009 beyond) |
 /// | `config.message_memory` | none | bytes of unfinished messages across the connections sharing one [`rtw_ws::MemoryBudget`] |
 /// | `handshake_timeout` | 10 s | the opening handshake (RFC 6455 §4) |
-/// | `close_timeout` | 5 s | waiting for the peer's close frame after ours (RFC 6455 §7.1.2), and writing what is left once the connection ends |
-/// | `linger` | 1 s | waiting for the peer to close TCP (RFC 6455 §7.1.1) |
+/// | `config.close_timeout` | 5 s | waiting for the peer's close frame after ours (RFC 6455 §7.1.2) |
+/// | `config.linger` | 1 s | once closed, waiting for the peer to close TCP (RFC 6455 §7.1.1), and writing what is left |
 /// | `deflate` | on, [`DeflateConfig::default`] | permessage-deflate (RFC 7692), feature `deflate`; zlib state made on first use |
 ///
 /// The connection's timers run on one tokio sleep, polled by the stream
@@ -43,16 +44,6 @@ pub struct Options {
     /// Longest the opening handshake may take, from the first byte written
     /// or read to the end of the peer's head. `None` waits forever.
     pub handshake_timeout: Option<Duration>,
-    /// After we sent a close frame, how long to wait for the peer's before
-    /// closing the transport anyway (RFC 6455 §7.1.2).
-    pub close_timeout: Duration,
-    /// After the closing handshake or a failure, how long to wait for the
-    /// peer to close TCP. A client waits for the server to close first and
-    /// closes itself when this runs out (RFC 6455 §7.1.1); a server closes
-    /// its write side at once and reads (discarding) until the client's
-    /// FIN for at most this long, so that unread data does not turn its
-    /// close into a reset that could destroy the close frame in flight.
-    pub linger: Duration,
     /// permessage-deflate (RFC 7692): a client offers it with these
     /// parameters ([`connect_with`](super::connect_with)), a server accepts
     /// it with them ([`accept`](super::accept)); either compresses at this
@@ -72,8 +63,6 @@ impl Default for Options {
         Options {
             config: Config::default(),
             handshake_timeout: Some(Duration::from_secs(10)),
-            close_timeout: Duration::from_secs(5),
-            linger: Duration::from_secs(1),
             #[cfg(feature = "deflate")]
             deflate: Some(DeflateConfig::default()),
             #[cfg(feature = "deflate")]

@@ -16,7 +16,6 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::core::Core;
 use super::error::WsError;
-use super::stream::WebSocketStream;
 
 type Shared<S> = Arc<Mutex<Core<S>>>;
 
@@ -56,22 +55,23 @@ pub struct WsWriter<S> {
     shared: Shared<S>,
 }
 
-impl<S> WsReader<S> {
-    /// The two halves as one stream again, or both back if they come from
-    /// different streams.
-    pub fn reunite(self, writer: WsWriter<S>) -> Result<WebSocketStream<S>, (Self, WsWriter<S>)> {
-        if !Arc::ptr_eq(&self.shared, &writer.shared) {
-            return Err((self, writer));
-        }
-        drop(writer);
-        match Arc::try_unwrap(self.shared) {
-            Ok(mutex) => Ok(WebSocketStream::from_core(
-                mutex.into_inner().unwrap_or_else(PoisonError::into_inner),
-            )),
-            Err(_) => unreachable!("the two halves held the only references"),
-        }
+/// The connection of two halves of one stream, or both back if they come
+/// from different streams (`WsReader::reunite`).
+pub(super) fn join<S>(
+    reader: WsReader<S>,
+    writer: WsWriter<S>,
+) -> Result<Core<S>, (WsReader<S>, WsWriter<S>)> {
+    if !Arc::ptr_eq(&reader.shared, &writer.shared) {
+        return Err((reader, writer));
     }
+    drop(writer);
+    match Arc::try_unwrap(reader.shared) {
+        Ok(mutex) => Ok(mutex.into_inner().unwrap_or_else(PoisonError::into_inner)),
+        Err(_) => unreachable!("the two halves held the only references"),
+    }
+}
 
+impl<S> WsReader<S> {
     /// Where the connection is (RFC 6455 §7).
     pub fn state(&self) -> State {
         lock(&self.shared).state()
@@ -110,7 +110,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WsReader<S> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> FusedStream for WsReader<S> {
     fn is_terminated(&self) -> bool {
-        lock(&self.shared).stream_ended
+        lock(&self.shared).is_terminated()
     }
 }
 

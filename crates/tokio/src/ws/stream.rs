@@ -13,7 +13,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::core::Core;
 use super::error::WsError;
 use super::options::Options;
-use super::split::{WsReader, WsWriter, split};
+use super::split::{WsReader, WsWriter, join, split};
 
 /// A WebSocket connection (RFC 6455) over `S`, after the opening handshake.
 ///
@@ -24,7 +24,7 @@ use super::split::{WsReader, WsWriter, split};
 /// ([`WsError::Ws`]): the connection was failed with the matching close
 /// code (§7.1.7). After the close, a failure or the end of the transport,
 /// the stream closes the transport (§7.1.1: a server at once, a client after
-/// the server did or [`Options::linger`] ran out) and ends.
+/// the server did or [`Config::linger`] ran out) and ends.
 ///
 /// As a [`Sink`] it takes messages, with backpressure: `poll_ready` waits
 /// while [`Config::max_write_buffer`] bytes are queued, so memory stays
@@ -41,6 +41,7 @@ use super::split::{WsReader, WsWriter, split};
 /// The timers need a tokio runtime with time enabled.
 ///
 /// [`Config::max_write_buffer`]: rtw_ws::Config::max_write_buffer
+/// [`Config::linger`]: rtw_ws::Config::linger
 #[derive(Debug)]
 pub struct WebSocketStream<S> {
     core: Core<S>,
@@ -109,7 +110,7 @@ impl<S> WebSocketStream<S> {
 
     /// The options.
     pub fn options(&self) -> &Options {
-        &self.core.options
+        self.core.options()
     }
 
     /// The transport.
@@ -130,9 +131,13 @@ impl<S> WebSocketStream<S> {
     pub fn split(self) -> (WsReader<S>, WsWriter<S>) {
         split(self.core)
     }
+}
 
-    pub(crate) fn from_core(core: Core<S>) -> Self {
-        WebSocketStream { core }
+impl<S> WsReader<S> {
+    /// The two halves as one stream again, or both back if they come from
+    /// different streams.
+    pub fn reunite(self, writer: WsWriter<S>) -> Result<WebSocketStream<S>, (Self, WsWriter<S>)> {
+        join(self, writer).map(|core| WebSocketStream { core })
     }
 }
 
@@ -146,7 +151,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketStream<S> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> FusedStream for WebSocketStream<S> {
     fn is_terminated(&self) -> bool {
-        self.core.stream_ended
+        self.core.is_terminated()
     }
 }
 

@@ -88,7 +88,7 @@ impl RawClient {
         tcp.write_all(&hs.request_bytes()).await.unwrap();
         let mut buf = BytesMut::new();
         loop {
-            if let Some((n, _)) = hs.read_response(&buf).unwrap() {
+            if let Some((_, n)) = hs.read_response(&buf).unwrap() {
                 buf.advance(n);
                 return RawClient { tcp, buf };
             }
