@@ -46,6 +46,12 @@ pub enum Error {
     /// "the minimal number of bytes MUST be used to encode the length").
     #[error("payload length {0} not encoded in the minimal number of bytes (RFC 6455 §5.2)")]
     NonMinimalLength(u64),
+    /// The stream ended inside a frame
+    /// ([`FrameDecoder::decode_eof`](crate::frame::FrameDecoder::decode_eof);
+    /// RFC 6455 §5.2: a frame is its header and all of its payload). The
+    /// transport is gone, so no close frame can be sent (§7.1.5: 1006).
+    #[error("the stream ended inside a frame (RFC 6455 §5.2, §7.1.5)")]
+    TruncatedFrame,
     /// A continuation frame with no fragmented message in progress
     /// (RFC 6455 §5.4).
     #[error("continuation frame without a message to continue (RFC 6455 §5.4)")]
@@ -203,7 +209,10 @@ impl Error {
         self.close_code().is_some()
             || matches!(
                 self,
-                Error::Handshake(_) | Error::CloseTimeout { .. } | Error::AbnormalClosure
+                Error::Handshake(_)
+                    | Error::CloseTimeout { .. }
+                    | Error::AbnormalClosure
+                    | Error::TruncatedFrame
             )
     }
 }

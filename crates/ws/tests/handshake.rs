@@ -46,7 +46,7 @@ fn rfc6455_section_1_3_accept_value() {
 
 #[test]
 fn rfc6455_example_request_is_accepted_with_the_example_response() {
-    let (n, accepted) = chat_server()
+    let (accepted, n) = chat_server()
         .read_request(RFC_REQUEST.as_bytes())
         .unwrap()
         .unwrap();
@@ -71,7 +71,7 @@ fn rfc6455_example_is_what_our_client_sends_and_accepts() {
         String::from_utf8(client.request_bytes()).unwrap(),
         RFC_REQUEST
     );
-    let (n, negotiated) = client
+    let (negotiated, n) = client
         .read_response(RFC_RESPONSE.as_bytes())
         .unwrap()
         .unwrap();
@@ -116,7 +116,7 @@ fn round_trip_with_a_subprotocol_and_an_extension() {
     // The client's first frame may arrive right behind its head.
     let mut wire = client.request_bytes();
     wire.extend_from_slice(b"\x81\x85\x00\x00\x00\x00hello");
-    let (n, accepted) = server.read_request(&wire).unwrap().unwrap();
+    let (accepted, n) = server.read_request(&wire).unwrap().unwrap();
     assert_eq!(&wire[n..], b"\x81\x85\x00\x00\x00\x00hello");
     assert_eq!(accepted.request.uri(), "/echo?room=7");
     assert_eq!(accepted.request.headers()["host"], "127.0.0.1:9001");
@@ -127,7 +127,7 @@ fn round_trip_with_a_subprotocol_and_an_extension() {
 
     let mut wire = accepted.response_bytes();
     wire.extend_from_slice(b"\x81\x02hi");
-    let (n, negotiated) = client.read_response(&wire).unwrap().unwrap();
+    let (negotiated, n) = client.read_response(&wire).unwrap().unwrap();
     assert_eq!(&wire[n..], b"\x81\x02hi");
     assert_eq!(negotiated.protocol, accepted.protocol);
     assert_eq!(negotiated.extensions, accepted.extensions);
@@ -163,7 +163,7 @@ fn browser_shaped_requests_are_accepted() {
                    Connection: keep-alive, Upgrade\r\nSec-Fetch-Mode: websocket\r\nPragma: no-cache\r\n\
                    Upgrade: websocket\r\n\r\n";
     for request in [chromium, firefox] {
-        let (_, accepted) = ServerHandshake::new()
+        let (accepted, _) = ServerHandshake::new()
             .read_request(request.as_bytes())
             .unwrap()
             .unwrap();
@@ -204,7 +204,7 @@ fn incomplete_heads_wait_at_every_split_point() {
     for &b in RFC_REQUEST.as_bytes().iter().chain(b"\x88\x80") {
         buf.push(b);
         if done.is_none() {
-            done = server.read_request(&buf).unwrap().map(|(n, _)| n);
+            done = server.read_request(&buf).unwrap().map(|(_, n)| n);
         }
     }
     assert_eq!(done, Some(RFC_REQUEST.len()));
@@ -289,7 +289,7 @@ fn every_rejection_rule_with_its_status_and_reply() {
         assert_eq!(err.fault(), Fault::Request, "{what}");
         // The reply is a well-formed response that our client refuses.
         let reply = err.rejection_bytes();
-        let (n, response) = parse_response(&reply, &HandshakeLimits::default())
+        let (response, n) = parse_response(&reply, &HandshakeLimits::default())
             .unwrap()
             .unwrap();
         assert_eq!(response.status().as_u16(), status, "{what}");
@@ -388,7 +388,7 @@ fn a_long_protocol_list_is_parsed_in_linear_time() {
         max_head_bytes: 64 * 1024,
         ..HandshakeLimits::default()
     });
-    let (_, accepted) = server.read_request(request.as_bytes()).unwrap().unwrap();
+    let (accepted, _) = server.read_request(request.as_bytes()).unwrap().unwrap();
     assert_eq!(accepted.offered_protocols.len(), 2_001);
     assert_eq!(accepted.protocol.as_deref(), Some("chat"));
     let spaces = rfc_request_with("chat, superchat", &format!("chat{}x", " ".repeat(30_000)));

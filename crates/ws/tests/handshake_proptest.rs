@@ -140,7 +140,7 @@ proptest! {
         let request = client.request_bytes();
         let k = split.index(request.len());
         prop_assert!(server.read_request(&request[..k]).unwrap().is_none());
-        let (n, accepted) = server.read_request(&request).unwrap().unwrap();
+        let (accepted, n) = server.read_request(&request).unwrap().unwrap();
         prop_assert_eq!(n, request.len());
         prop_assert_eq!(&accepted.offered_extensions, &extensions);
         let expected = offered.iter().find(|p| supported.contains(p)).cloned();
@@ -149,7 +149,7 @@ proptest! {
         let response = accepted.response_bytes();
         let k = split.index(response.len());
         prop_assert!(client.read_response(&response[..k]).unwrap().is_none());
-        let (n, negotiated) = client.read_response(&response).unwrap().unwrap();
+        let (negotiated, n) = client.read_response(&response).unwrap().unwrap();
         prop_assert_eq!(n, response.len());
         prop_assert_eq!(negotiated.protocol, expected);
         prop_assert_eq!(negotiated.extensions, extensions.into_iter().take(1).collect::<Vec<_>>());

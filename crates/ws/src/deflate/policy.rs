@@ -73,14 +73,14 @@ mod tests {
             .unwrap();
         let server =
             ServerHandshake::with_policy(WithDeflate::new(DefaultPolicy, DeflateConfig::default()));
-        let (_, accepted) = server
+        let (accepted, _) = server
             .read_request(&client.request_bytes())
             .unwrap()
             .unwrap();
         let server_params = DeflateParams::from_extensions(&accepted.extensions)
             .unwrap()
             .unwrap();
-        let (_, negotiated) = client
+        let (negotiated, _) = client
             .read_response(&accepted.response_bytes())
             .unwrap()
             .unwrap();
@@ -92,7 +92,7 @@ mod tests {
 
         // A client that offers nothing gets nothing.
         let plain = ClientHandshake::new("a", "/", &mut SeededRandom::new(2)).unwrap();
-        let (_, accepted) = server
+        let (accepted, _) = server
             .read_request(&plain.request_bytes())
             .unwrap()
             .unwrap();

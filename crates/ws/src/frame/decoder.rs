@@ -10,7 +10,7 @@ use crate::{Error, Role};
 
 /// What one call of [`FrameDecoder::advance`] achieved.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Progress {
+pub(crate) enum Progress {
     /// No frame is complete. If a frame's header has been read, the part of
     /// its payload that arrived with this call was unmasked in place and lies
     /// at `new` in the buffer (still unconsumed); it is empty when nothing
@@ -31,7 +31,8 @@ pub enum Progress {
     },
 }
 
-/// Incremental, zero-copy frame decoder.
+/// Incremental, zero-copy frame decoder: [`FrameDecoder::decode`] while
+/// the stream runs, [`FrameDecoder::decode_eof`] at its end.
 ///
 /// The payload of a frame is unmasked in place as it arrives, so a caller
 /// can look at it (e.g. to validate UTF-8) before the frame is complete;
@@ -81,8 +82,9 @@ impl FrameDecoder {
         self.current.as_ref()
     }
 
-    /// Read as much of the next frame as `src` holds.
-    pub fn advance(&mut self, src: &mut BytesMut) -> Result<Progress, Error> {
+    /// Read as much of the next frame as `src` holds (the connection looks
+    /// at payload as it arrives).
+    pub(crate) fn advance(&mut self, src: &mut BytesMut) -> Result<Progress, Error> {
         let header = match self.current {
             Some(h) => h,
             None => match FrameHeader::parse(src)? {
@@ -127,11 +129,24 @@ impl FrameDecoder {
     }
 
     /// Decode the next complete frame, or `Ok(None)` when `src` holds none
-    /// yet.
+    /// yet. The frame is split off `src`; the bytes of an incomplete frame
+    /// stay in `src` (its header is consumed and remembered, its payload
+    /// unmasked in place) for the next call.
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, Error> {
         match self.advance(src)? {
             Progress::Complete { frame, .. } => Ok(Some(frame)),
             Progress::Partial { .. } => Ok(None),
+        }
+    }
+
+    /// [`FrameDecoder::decode`] at the end of the stream: the next complete
+    /// frame, `Ok(None)` once `src` is used up at a frame boundary, or
+    /// [`Error::TruncatedFrame`] when the stream ended inside a frame.
+    pub fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, Error> {
+        match self.decode(src)? {
+            Some(frame) => Ok(Some(frame)),
+            None if src.is_empty() && self.current.is_none() => Ok(None),
+            None => Err(Error::TruncatedFrame),
         }
     }
 
@@ -195,6 +210,23 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_stream_may_end_only_between_frames() {
+        let wire = [0x82, 0x02, b'o', b'k', 0x82, 0x03, b'a'];
+        let mut dec = FrameDecoder::new(Role::Client, 1 << 20);
+        let mut src = BytesMut::from(&wire[..]);
+        let f = dec.decode_eof(&mut src).unwrap().unwrap();
+        assert_eq!(&f.payload[..], b"ok");
+        assert_eq!(dec.decode_eof(&mut src), Err(Error::TruncatedFrame));
+        // Half a header is truncated too; nothing left is the clean end.
+        let mut dec = FrameDecoder::new(Role::Client, 1 << 20);
+        assert_eq!(
+            dec.decode_eof(&mut BytesMut::from(&[0x82][..])),
+            Err(Error::TruncatedFrame)
+        );
+        assert_eq!(dec.decode_eof(&mut BytesMut::new()), Ok(None));
     }
 
     #[test]

@@ -5,7 +5,8 @@ mod encoder;
 mod header;
 mod opcode;
 
-pub use decoder::{FrameDecoder, Progress};
+pub use decoder::FrameDecoder;
+pub(crate) use decoder::Progress;
 pub use encoder::encode_frame;
 pub use header::FrameHeader;
 pub use opcode::OpCode;

@@ -313,21 +313,22 @@ impl ClientHandshake {
     pub fn parse_response(
         &self,
         buf: &[u8],
-    ) -> Result<Option<(usize, Response<()>)>, HandshakeError> {
+    ) -> Result<Option<(Response<()>, usize)>, HandshakeError> {
         parse_response(buf, &self.limits)
     }
 
     /// [`parse_response`](Self::parse_response), then
     /// [`validate_response`](Self::validate_response): `Ok(None)` while the
-    /// head is incomplete, else the negotiated result and the length of the
-    /// head (bytes after it are WebSocket frames for the caller).
+    /// head is incomplete, else `(negotiated, n)`: the negotiated result and
+    /// the length of the head (bytes after it are WebSocket frames for the
+    /// caller).
     pub fn read_response(
         &self,
         buf: &[u8],
-    ) -> Result<Option<(usize, ClientNegotiated)>, HandshakeError> {
+    ) -> Result<Option<(ClientNegotiated, usize)>, HandshakeError> {
         match self.parse_response(buf)? {
             None => Ok(None),
-            Some((n, response)) => self.validate_response(&response).map(|neg| Some((n, neg))),
+            Some((response, n)) => self.validate_response(&response).map(|neg| Some((neg, n))),
         }
     }
 

@@ -37,7 +37,7 @@ fn response_with(changes: &[(&str, Option<&str>)]) -> String {
 fn validate(client: &ClientHandshake, response: &str) -> Result<ClientNegotiated, HandshakeError> {
     client
         .read_response(response.as_bytes())
-        .map(|r| r.expect("complete head").1)
+        .map(|r| r.expect("complete head").0)
 }
 
 #[test]
@@ -285,7 +285,7 @@ fn incomplete_responses_wait_and_frames_after_the_head_are_left() {
     }
     let mut wire = RFC_RESPONSE.as_bytes().to_vec();
     wire.extend_from_slice(b"\x81\x05hello");
-    let (n, _) = c.read_response(&wire).unwrap().unwrap();
+    let (_, n) = c.read_response(&wire).unwrap().unwrap();
     assert_eq!(&wire[n..], b"\x81\x05hello");
 }
 

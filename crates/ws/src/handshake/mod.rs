@@ -33,12 +33,12 @@
 //!     .build(&mut rng)?;
 //!
 //! let server = ServerHandshake::with_policy(ServerPolicy::new().supported_protocols(["chat"]));
-//! let (_, accepted) = server.read_request(&client.request_bytes())?.expect("complete head");
+//! let (accepted, _) = server.read_request(&client.request_bytes())?.expect("complete head");
 //! assert_eq!(accepted.protocol.as_deref(), Some("chat"));
 //!
 //! let mut wire = accepted.response_bytes();
 //! wire.extend_from_slice(b"\x81\x02hi"); // a first frame right behind the head
-//! let (used, negotiated) = client.read_response(&wire)?.expect("complete head");
+//! let (negotiated, used) = client.read_response(&wire)?.expect("complete head");
 //! assert_eq!(negotiated.protocol.as_deref(), Some("chat"));
 //! assert_eq!(&wire[used..], b"\x81\x02hi");
 //! # Ok(())

@@ -15,7 +15,7 @@ const STACK_HEADERS: usize = 64;
 /// Parses a request head from the start of `buf` (RFC 9112 §2, §3).
 ///
 /// Returns `Ok(None)` while the head is incomplete and shorter than
-/// [`HandshakeLimits::max_head_bytes`], and `Ok(Some((n, request)))` once it
+/// [`HandshakeLimits::max_head_bytes`], and `Ok(Some((request, n)))` once it
 /// is complete: `n` is the length of the head, and bytes after it belong to
 /// the caller. Leading empty lines are skipped (RFC 9112 §2.2).
 ///
@@ -26,7 +26,7 @@ const STACK_HEADERS: usize = 64;
 pub fn parse_request(
     buf: &[u8],
     limits: &HandshakeLimits,
-) -> Result<Option<(usize, Request<()>)>, HandshakeError> {
+) -> Result<Option<(Request<()>, usize)>, HandshakeError> {
     let window = &buf[..buf.len().min(limits.max_head_bytes)];
     let mut stack = [EMPTY_HEADER; STACK_HEADERS];
     let mut heap = Vec::new();
@@ -62,7 +62,7 @@ pub fn parse_request(
             })?;
     *request.version_mut() = version(req.version);
     *request.headers_mut() = header_map(req.headers).map_err(malformed)?;
-    Ok(Some((n, request)))
+    Ok(Some((request, n)))
 }
 
 /// Parses a response head from the start of `buf` (RFC 9112 §4), like
@@ -77,7 +77,7 @@ pub fn parse_request(
 pub fn parse_response(
     buf: &[u8],
     limits: &HandshakeLimits,
-) -> Result<Option<(usize, Response<()>)>, HandshakeError> {
+) -> Result<Option<(Response<()>, usize)>, HandshakeError> {
     let window = &buf[..buf.len().min(limits.max_head_bytes)];
     let mut stack = [EMPTY_HEADER; STACK_HEADERS];
     let mut heap = Vec::new();
@@ -104,7 +104,7 @@ pub fn parse_response(
         .map_err(|_| malformed("invalid status code"))?;
     *response.version_mut() = version(res.version);
     *response.headers_mut() = header_map(res.headers).map_err(malformed)?;
-    Ok(Some((n, response)))
+    Ok(Some((response, n)))
 }
 
 /// `limit` empty header slots, from `stack` when they fit.
@@ -161,7 +161,7 @@ mod tests {
     fn request_head_and_leftover() {
         let mut buf = REQUEST.to_vec();
         buf.extend_from_slice(b"\x81\x00rest");
-        let (n, req) = parse_request(&buf, &HandshakeLimits::default())
+        let (req, n) = parse_request(&buf, &HandshakeLimits::default())
             .unwrap()
             .unwrap();
         assert_eq!(n, REQUEST.len());
@@ -227,7 +227,7 @@ mod tests {
                 parse_request(&ok, &limits)
                     .unwrap()
                     .unwrap()
-                    .1
+                    .0
                     .headers()
                     .len(),
                 limit
@@ -270,7 +270,7 @@ mod tests {
         let head = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n";
         let mut buf = head.to_vec();
         buf.push(0x88);
-        let (n, res) = parse_response(&buf, &l).unwrap().unwrap();
+        let (res, n) = parse_response(&buf, &l).unwrap().unwrap();
         assert_eq!((n, res.status().as_u16()), (head.len(), 101));
         assert_eq!(res.headers()["upgrade"], "websocket");
         for i in 0..head.len() {

@@ -35,7 +35,7 @@ use super::write::write_response_head;
 /// let request = b"GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
 ///     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n";
 /// let reply = match server.read_request(request) {
-///     Ok(Some((_, accepted))) => accepted.response_bytes(),
+///     Ok(Some((accepted, _))) => accepted.response_bytes(),
 ///     Ok(None) => unreachable!("the head is complete"),
 ///     Err(e) => {
 ///         assert_eq!(e, HandshakeError::UnsupportedVersion { found: "8".into() });
@@ -104,21 +104,21 @@ impl<P: AcceptPolicy> ServerHandshake<P> {
     pub fn parse_request(
         &self,
         buf: &[u8],
-    ) -> Result<Option<(usize, Request<()>)>, HandshakeError> {
+    ) -> Result<Option<(Request<()>, usize)>, HandshakeError> {
         parse_request(buf, &self.limits)
     }
 
     /// [`parse_request`](Self::parse_request), then
     /// [`accept`](Self::accept): `Ok(None)` while the head is incomplete,
-    /// else the accepted handshake and the length of the head (bytes after
-    /// it are the client's first frames, for the caller).
+    /// else `(accepted, n)`: the accepted handshake and the length of the
+    /// head (bytes after it are the client's first frames, for the caller).
     pub fn read_request(
         &self,
         buf: &[u8],
-    ) -> Result<Option<(usize, ServerNegotiated)>, HandshakeError> {
+    ) -> Result<Option<(ServerNegotiated, usize)>, HandshakeError> {
         match self.parse_request(buf)? {
             None => Ok(None),
-            Some((n, request)) => self.accept(&request).map(|neg| Some((n, neg))),
+            Some((request, n)) => self.accept(&request).map(|neg| Some((neg, n))),
         }
     }
 

@@ -41,7 +41,7 @@ fn accept<P: AcceptPolicy>(
 ) -> Result<ServerNegotiated, HandshakeError> {
     server
         .read_request(request.as_bytes())
-        .map(|r| r.expect("complete head").1)
+        .map(|r| r.expect("complete head").0)
 }
 
 #[test]
