@@ -53,6 +53,7 @@ pub use body::{
 pub use client::{HyperBody, HyperConnector, HyperError, connect, connect_with};
 pub use connector::{Connection, Connector, FnConnector, from_fn};
 pub use rtw_sse::{
-    ConnectRequest, ErrorReason, Event, EventSourceConfig, Message, ReadyState, SourceEvent,
+    Config, ConnectRequest, ConnectionAnswer, ErrorReason, Event, EventSourceConfig, Limits,
+    Message, ReadyState, SourceEvent,
 };
 pub use source::EventSource;

@@ -22,7 +22,7 @@ use super::connector::Connector;
 /// disconnect (with the wait before the next attempt) or for the failure
 /// that ends it all (a status other than 200 — a server stops its clients
 /// with 204 No Content —, a `Content-Type` other than `text/event-stream`,
-/// or a stream past the parser's limits). After a failure or
+/// or a stream past the decoder's [`Limits`](crate::sse::Limits)). After a failure or
 /// [`EventSource::close`] it gives `None`.
 ///
 /// Timers are tokio's: run it inside a runtime with the time driver.
@@ -71,7 +71,8 @@ impl<C: Connector> EventSource<C> {
     }
 
     /// An EventSource with `config` (initial reconnection time, backoff,
-    /// retry limit, parser limits).
+    /// retry limit, and [`EventSourceConfig::decoder`] with the decoder's
+    /// limits).
     pub fn with_config(connector: C, config: EventSourceConfig) -> Self {
         EventSource {
             machine: rtw_sse::EventSource::new(config),
