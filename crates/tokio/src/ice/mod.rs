@@ -27,7 +27,8 @@
 //! Time is tokio's ([`tokio::time::Instant`], turned into the
 //! [`std::time::Instant`] the agent takes), so the agent and its timers
 //! agree. Randomness (credentials, the tie-breaker, transaction ids and
-//! consent jitter) comes from a CSPRNG seeded from the operating system.
+//! consent jitter) comes from [`OsRandom`](crate::OsRandom), a CSPRNG
+//! seeded from the operating system.
 //!
 //! ```
 //! # async fn demo() -> Result<(), rtw_tokio::ice::Error> {
