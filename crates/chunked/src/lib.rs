@@ -66,3 +66,9 @@ pub use extension::{ChunkExtension, ExtensionValue};
 pub use frame::{ChunkHeader, Frame};
 pub use limits::{Config, Limits, TrailerPolicy};
 pub use trailers::{PROHIBITED_TRAILERS, is_prohibited_trailer};
+
+/// The README's example, compiled and run as a doc test so that it stays
+/// true (it is the same as the one above).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;

@@ -49,3 +49,9 @@ pub use limits::Limits;
 pub use types::{
     Attribute, Bandwidth, Connection, Media, MediaDescription, Origin, SessionDescription, Timing,
 };
+
+/// The README's example, compiled and run as a doc test so that it stays
+/// true (it is the same as the one above).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;

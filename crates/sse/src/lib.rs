@@ -53,3 +53,9 @@ pub use eventsource::{
 };
 pub use limits::{Config, Limits};
 pub use serialize::{EventId, EventName, Message, write_comment};
+
+/// The README's example, compiled and run as a doc test so that it stays
+/// true (it is the same as the one above).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
