@@ -3,12 +3,20 @@
 use crate::CloseCode;
 use crate::handshake::HandshakeError;
 
-/// Everything that can go wrong on a WebSocket connection.
+/// Everything that can go wrong in rtw-ws: the one error type of the
+/// crate, with the opening handshake's errors under [`Error::Handshake`]
+/// and permessage-deflate negotiation's under `Error::Deflate` (feature
+/// `deflate`). Functions of those parts return the nested enum directly
+/// ([`HandshakeError`], [`DeflateError`](crate::deflate::DeflateError));
+/// `?` turns it into this one.
 ///
-/// Peer faults carry the close code the connection is failed with
-/// ([`Error::close_code`]); the [`Connection`](crate::Connection) sends that
-/// close frame itself. Caller misuse ([`Error::is_peer_fault`] is `false`)
-/// leaves the connection as it was.
+/// [`Error::is_peer_fault`] tells the peer breaking the protocol from the
+/// caller misusing the API. Peer faults on an open connection carry the
+/// close code the connection is failed with ([`Error::close_code`]); the
+/// [`Connection`](crate::Connection) sends that close frame itself. The
+/// handshake's answer is [`HandshakeError::status`] (and
+/// [`HandshakeError::rejection`]). Caller misuse leaves the connection as
+/// it was.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -16,6 +24,11 @@ pub enum Error {
     /// [`HandshakeError::rejection_bytes`].
     #[error(transparent)]
     Handshake(#[from] HandshakeError),
+    /// A permessage-deflate offer or response that breaks RFC 7692 (§5,
+    /// §7): a server declines the offer, a client fails the connection.
+    #[cfg(feature = "deflate")]
+    #[error(transparent)]
+    Deflate(#[from] crate::deflate::DeflateError),
     /// RSV1, RSV2 or RSV3 is set without an extension that defines it
     /// (RFC 6455 §5.2).
     #[error("reserved bits 0b{bits:03b} set without a negotiated extension (RFC 6455 §5.2)")]
@@ -204,15 +217,17 @@ impl Error {
         })
     }
 
-    /// `true` for faults of the peer, `false` for caller misuse.
+    /// `true` for faults of the peer (it broke the protocol, went silent or
+    /// went away), `false` for caller misuse. For the nested enums this is
+    /// their own [`HandshakeError::is_peer_fault`] (and
+    /// `DeflateError::is_peer_fault`).
     pub fn is_peer_fault(&self) -> bool {
-        self.close_code().is_some()
-            || matches!(
-                self,
-                Error::Handshake(_)
-                    | Error::CloseTimeout { .. }
-                    | Error::AbnormalClosure
-                    | Error::TruncatedFrame
-            )
+        match self {
+            Error::Handshake(e) => e.is_peer_fault(),
+            #[cfg(feature = "deflate")]
+            Error::Deflate(e) => e.is_peer_fault(),
+            Error::CloseTimeout { .. } | Error::AbnormalClosure | Error::TruncatedFrame => true,
+            _ => self.close_code().is_some(),
+        }
     }
 }

@@ -14,7 +14,7 @@ const CLIENT_MAX_WINDOW_BITS: &str = "client_max_window_bits";
 
 /// A permessage-deflate offer or response that breaks RFC 7692: a server
 /// declines such an offer (§5), a client fails the connection on such a
-/// response (§5).
+/// response (§5). It sits under [`crate::Error::Deflate`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeflateError {
@@ -77,6 +77,16 @@ pub enum DeflateError {
     /// RFC 6455 §9.1).
     #[error("permessage-deflate accepted more than once (RFC 7692 §5)")]
     MultipleResponses,
+}
+
+impl DeflateError {
+    /// `true`: every variant describes parameters that came from the peer
+    /// (an offer a server reads, a response a client reads, or what
+    /// [`DeflateParams::from_extensions`] finds in the extensions a
+    /// handshake agreed to).
+    pub fn is_peer_fault(&self) -> bool {
+        true
+    }
 }
 
 /// What was agreed for a connection (RFC 7692 §7.1): the parameters of the

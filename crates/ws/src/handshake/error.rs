@@ -5,7 +5,7 @@ use http::StatusCode;
 
 /// Whose fault a [`HandshakeError`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Fault {
+pub(crate) enum Fault {
     /// The peer's request, found by a server: answer with
     /// [`HandshakeError::rejection_bytes`] and close (RFC 6455 §4.2.1).
     Request,
@@ -357,6 +357,20 @@ pub enum HandshakeError {
     },
 }
 
+impl ExtensionError {
+    /// `true` when the error was found parsing a header field the peer
+    /// sent ([`parse_extensions`](super::parse_extensions)); `false` for an
+    /// offer the caller built that cannot be written
+    /// ([`format_extensions`](super::format_extensions):
+    /// [`ExtensionError::InvalidName`], [`ExtensionError::InvalidValue`]).
+    pub fn is_peer_fault(&self) -> bool {
+        !matches!(
+            self,
+            ExtensionError::InvalidName { .. } | ExtensionError::InvalidValue { .. }
+        )
+    }
+}
+
 fn display_opt(origin: &Option<String>) -> String {
     match origin {
         Some(o) => format!("{o:?}"),
@@ -365,8 +379,26 @@ fn display_opt(origin: &Option<String>) -> String {
 }
 
 impl HandshakeError {
+    /// `true` when the peer broke the protocol: a server found this in the
+    /// client's request (answer with
+    /// [`HandshakeError::rejection_bytes`] and close, RFC 6455 §4.2.1), or
+    /// a client found it in the server's response (_Fail the WebSocket
+    /// Connection_, §4.1, §7.1.7). `false` when the caller of this crate
+    /// made the mistake: an invalid builder argument, extra header or
+    /// policy answer.
+    pub fn is_peer_fault(&self) -> bool {
+        self.fault() != Fault::Local
+    }
+
+    /// `true` for a fault of the client's request (a server answers it
+    /// with [`HandshakeError::status`]), `false` for a fault of a server's
+    /// response or of the caller.
+    pub fn is_request_fault(&self) -> bool {
+        self.fault() == Fault::Request
+    }
+
     /// Whose fault this is.
-    pub fn fault(&self) -> Fault {
+    pub(crate) fn fault(&self) -> Fault {
         use HandshakeError as E;
         match self {
             E::RequestHeadTooLarge { .. }
@@ -484,6 +516,20 @@ mod tests {
         for (err, status) in cases {
             assert_eq!(err.status().as_u16(), status, "{err}");
         }
+    }
+
+    #[test]
+    fn peer_faults_are_told_from_the_callers() {
+        assert!(HandshakeError::MissingKey.is_peer_fault());
+        assert!(HandshakeError::MissingKey.is_request_fault());
+        let response = HandshakeError::UnexpectedStatus { status: 404 };
+        assert!(response.is_peer_fault() && !response.is_request_fault());
+        let local = HandshakeError::ReservedHeader {
+            name: "upgrade".into(),
+        };
+        assert!(!local.is_peer_fault() && !local.is_request_fault());
+        assert!(ExtensionError::Empty.is_peer_fault());
+        assert!(!ExtensionError::InvalidName { name: "a b".into() }.is_peer_fault());
     }
 
     #[test]

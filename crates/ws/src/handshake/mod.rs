@@ -61,7 +61,7 @@ mod write;
 
 pub use accept::{ACCEPT_GUID, WEBSOCKET_VERSION, accept_key};
 pub use client::{ClientBuilder, ClientHandshake, ClientNegotiated};
-pub use error::{ExtensionError, Fault, HandshakeError};
+pub use error::{ExtensionError, HandshakeError};
 pub use extension_parse::{format_extensions, parse_extensions};
 pub use extensions::{ExtensionOffer, ExtensionParam};
 pub use limits::HandshakeLimits;
