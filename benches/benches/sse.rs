@@ -15,7 +15,7 @@
 //! copies each piece once into the buffer it owns; each yields every event
 //! with its type, data and id as owned strings:
 //!
-//! - `rtw`: [`rtw_sse::Parser`] over a `BytesMut`, each piece appended,
+//! - `rtw`: [`rtw_sse::Decoder`] over a `BytesMut`, each piece appended,
 //!   then `decode` until `Ok(None)`, then `decode_eof`.
 //! - `eventsource_stream`: `eventsource_stream::EventStream` over a
 //!   `futures_util::stream::iter` of the pieces (borrowed slices), polled
