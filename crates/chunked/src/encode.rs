@@ -152,8 +152,10 @@ fn write_chunk_line(size: u64, extensions: &[ChunkExtension], dst: &mut BytesMut
 /// One encoded chunk as three buffers: chunk line, data, CRLF.
 ///
 /// Implements [`Buf`], with [`Buf::chunks_vectored`] giving all three at
-/// once for a vectored write.
+/// once for a vectored write. Built by the [`Encoder`]; its fields are
+/// public for reading.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EncodedChunk {
     /// `chunk-size [ chunk-ext ] CRLF`.
     pub head: Bytes,

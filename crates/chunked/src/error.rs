@@ -8,6 +8,7 @@ use http::StatusCode;
 /// (CVE-2025-22871, CVE-2025-55315): two parsers that disagree about
 /// where a line ends disagree about where a chunk ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LineContext {
     /// The `chunk-size [ chunk-ext ] CRLF` line.
     ChunkLine,
