@@ -48,8 +48,12 @@ static KEY: LazyLock<Vec<u8>> =
 
 static SERVERS: LazyLock<[BindingServer; 2]> = LazyLock::new(|| {
     [
-        BindingServer::new(BindingServerConfig::default()).expect("default config"),
-        BindingServer::new(BindingServerConfig::default().software("rtw fuzz").fingerprint(false))
+        BindingServer::with_config(BindingServerConfig::default()).expect("default config"),
+        BindingServer::with_config(
+            BindingServerConfig::default()
+                .software("rtw fuzz")
+                .fingerprint(false),
+        )
         .expect("short SOFTWARE"),
     ]
 });

@@ -17,7 +17,7 @@ pub struct StunServer {
 impl StunServer {
     /// A server listening on `addr`.
     pub fn new(addr: SocketAddr) -> Self {
-        let server = BindingServer::new(BindingServerConfig::default())
+        let server = BindingServer::with_config(BindingServerConfig::default())
             .expect("the default configuration is valid");
         StunServer {
             addr,

@@ -21,7 +21,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server_socket = UdpSocket::bind("127.0.0.1:0")?;
     let server_addr = server_socket.local_addr()?;
     server_socket.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let server = BindingServer::new(BindingServerConfig::default().software("rtw example"))?;
+    let server =
+        BindingServer::with_config(BindingServerConfig::default().software("rtw example"))?;
     let serving = std::thread::spawn(move || -> std::io::Result<()> {
         let mut buf = [0u8; 1500];
         let (n, from) = server_socket.recv_from(&mut buf)?;

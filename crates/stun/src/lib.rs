@@ -34,7 +34,7 @@
 //! let server_addr = "192.0.2.1:3478".parse().unwrap();
 //! let mut client =
 //!     ClientTransaction::new(t0, request, server_addr, Transport::Udp, TransactionConfig::default())?;
-//! let server = BindingServer::new(BindingServerConfig::default())?;
+//! let server = BindingServer::with_config(BindingServerConfig::default())?;
 //! let client_addr = "203.0.113.9:50000".parse().unwrap();
 //!
 //! // The first request is lost; the retransmission at 500 ms gets through.

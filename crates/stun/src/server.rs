@@ -42,7 +42,7 @@ impl Default for BindingServerConfig {
 
 impl BindingServerConfig {
     /// Set [`BindingServerConfig::software`] (checked by
-    /// [`BindingServer::new`]).
+    /// [`BindingServer::with_config`]).
     #[must_use]
     pub fn software(mut self, software: impl Into<String>) -> Self {
         self.software = Some(software.into());
@@ -72,7 +72,7 @@ impl BindingServerConfig {
 ///     TransactionId,
 /// };
 ///
-/// let server = BindingServer::new(BindingServerConfig::default())?;
+/// let server = BindingServer::with_config(BindingServerConfig::default())?;
 /// let tid = TransactionId([1; 12]);
 /// let request = MessageBuilder::new(MessageType::new(Method::BINDING, Class::Request), tid).finish();
 /// let source = "198.51.100.7:40000".parse().unwrap();
@@ -93,7 +93,7 @@ impl BindingServer {
     /// A responder with `config`: [`Error::ValueTooLong`] if the SOFTWARE
     /// text is 128 characters or more, or longer than 509 bytes
     /// (RFC 8489 §14.14).
-    pub fn new(config: BindingServerConfig) -> Result<Self, Error> {
+    pub fn with_config(config: BindingServerConfig) -> Result<Self, Error> {
         if let Some(software) = &config.software {
             Software::new(software)?;
         }

@@ -494,7 +494,7 @@ pub struct TransactionOutcome {
 /// };
 ///
 /// let t0 = Instant::now();
-/// let mut txs = Transactions::new(TransactionConfig::default());
+/// let mut txs = Transactions::with_config(TransactionConfig::default());
 /// let server = "192.0.2.1:3478".parse().unwrap();
 /// // Transaction IDs come from the caller's random source; a seeded one here.
 /// let tid = TransactionId::random(&mut rtw_stun::SeededRandom::new(1));
@@ -530,7 +530,7 @@ pub struct Transactions {
 
 impl Transactions {
     /// No transactions yet; new ones use `config`.
-    pub fn new(config: TransactionConfig) -> Self {
+    pub fn with_config(config: TransactionConfig) -> Self {
         Transactions {
             config,
             running: BTreeMap::new(),
@@ -651,8 +651,8 @@ impl Transactions {
     /// The earliest instant [`Transactions::handle_timeout`] is due, or
     /// `None` when no transaction runs.
     ///
-    /// Changes after [`Transactions::start`], [`Transactions::cancel`],
-    /// [`Transactions::handle_timeout`] and
+    /// Changes after [`Transactions::start`], [`Transactions::start_with`],
+    /// [`Transactions::cancel`], [`Transactions::handle_timeout`] and
     /// [`Transactions::handle_response`].
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {

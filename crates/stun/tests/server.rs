@@ -12,7 +12,7 @@ use rtw_stun::{
 const TID: TransactionId = TransactionId([0xA5; 12]);
 
 fn server(software: Option<&str>, fingerprint: bool) -> BindingServer {
-    BindingServer::new(
+    BindingServer::with_config(
         match software {
             Some(s) => BindingServerConfig::default().software(s),
             None => BindingServerConfig::default(),
@@ -111,7 +111,7 @@ fn software_and_fingerprint_follow_the_config() {
     assert!(BindingServerConfig::default().fingerprint);
     let too_long = "x".repeat(128);
     assert!(matches!(
-        BindingServer::new(BindingServerConfig::default().software(too_long)),
+        BindingServer::with_config(BindingServerConfig::default().software(too_long)),
         Err(Error::ValueTooLong { .. })
     ));
 }

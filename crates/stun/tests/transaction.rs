@@ -383,7 +383,7 @@ fn many_transactions_are_kept_apart() {
     let t0 = Instant::now();
     let a: SocketAddr = "192.0.2.1:3478".parse().unwrap();
     let b: SocketAddr = "[2001:db8::1]:3478".parse().unwrap();
-    let mut txs: Transactions = Transactions::new(TransactionConfig::default());
+    let mut txs: Transactions = Transactions::with_config(TransactionConfig::default());
     assert_eq!(txs.poll_timeout(), None);
     txs.start(t0, request(tid(1)), a, Transport::Udp).unwrap();
     txs.start(t0 + ms(100), request(tid(2)), b, Transport::Tcp)
@@ -441,7 +441,7 @@ fn many_transactions_are_kept_apart() {
 #[test]
 fn a_response_drops_a_retransmission_still_queued() {
     let t0 = Instant::now();
-    let mut txs = Transactions::new(TransactionConfig::default());
+    let mut txs = Transactions::with_config(TransactionConfig::default());
     txs.start(t0, request(tid(1)), server(), Transport::Udp)
         .unwrap();
     let _ = txs.poll_transmit();
@@ -478,9 +478,9 @@ impl Pair {
         Pair {
             now: t0,
             delay,
-            client: Transactions::new(TransactionConfig::default()),
+            client: Transactions::with_config(TransactionConfig::default()),
             client_addr: "203.0.113.9:50000".parse().unwrap(),
-            server: BindingServer::new(BindingServerConfig::default().software("rtw test"))
+            server: BindingServer::with_config(BindingServerConfig::default().software("rtw test"))
                 .unwrap(),
             server_addr: "192.0.2.1:3478".parse().unwrap(),
             in_flight: Vec::new(),

@@ -78,7 +78,7 @@ async fn binding_returns_the_address_the_server_saw_ipv6() {
 /// A server that drops the first `drop` requests it gets and answers the
 /// rest with a [`BindingServer`]; returns how many requests it saw.
 async fn lossy_server(socket: UdpSocket, drop: usize, answer: usize) -> usize {
-    let responder = BindingServer::new(BindingServerConfig::default()).unwrap();
+    let responder = BindingServer::with_config(BindingServerConfig::default()).unwrap();
     let mut buf = vec![0u8; 2048];
     let mut seen = 0;
     while seen < drop + answer {

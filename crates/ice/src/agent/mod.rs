@@ -402,7 +402,7 @@ impl IceAgent {
     ) -> Self {
         let local_key = key(&credentials.pwd);
         IceAgent {
-            transactions: Transactions::new(config.check_transaction),
+            transactions: Transactions::with_config(config.check_transaction),
             config,
             role,
             tie_breaker,
@@ -630,8 +630,10 @@ impl IceAgent {
     /// The next datagram to send, or `None`: a [`Transmit`] whose
     /// `source` is always `Some(base)`, the local address to send it from.
     ///
-    /// Changes after every `handle_*` call and
-    /// [`IceAgent::gather_server_reflexive`].
+    /// Changes after [`IceAgent::handle_receive`] (answers, triggered
+    /// checks), [`IceAgent::handle_timeout`] (checks, retransmissions,
+    /// consent checks, keepalives) and [`IceAgent::gather_server_reflexive`]
+    /// (the Binding request).
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
@@ -641,7 +643,13 @@ impl IceAgent {
     /// nothing is scheduled (no time was handed in yet, or the agent
     /// failed).
     ///
-    /// Changes after every `handle_*` and `add_*` call.
+    /// Changes after [`IceAgent::handle_receive`],
+    /// [`IceAgent::handle_timeout`], [`IceAgent::gather_server_reflexive`],
+    /// [`IceAgent::add_remote_candidate`], [`IceAgent::add_host_candidate`],
+    /// [`IceAgent::add_local_candidate`],
+    /// [`IceAgent::set_remote_credentials`],
+    /// [`IceAgent::end_of_remote_candidates`],
+    /// [`IceAgent::set_remote_lite`] and [`IceAgent::restart`].
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let now = self.now?;
@@ -672,7 +680,10 @@ impl IceAgent {
 
     /// The next event, or `None`.
     ///
-    /// Changes after every `handle_*` call.
+    /// Changes after [`IceAgent::handle_receive`],
+    /// [`IceAgent::handle_timeout`], [`IceAgent::end_of_remote_candidates`]
+    /// (the agent may fail), [`IceAgent::set_remote_lite`] (a role change)
+    /// and [`IceAgent::restart`] (back to checking).
     #[must_use]
     pub fn poll_event(&mut self) -> Option<IceEvent> {
         self.events.pop_front()

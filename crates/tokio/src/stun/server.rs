@@ -43,20 +43,20 @@ impl Server {
 
     /// A server with the default [`BindingServerConfig`] on `socket`.
     pub fn new(socket: UdpSocket) -> Self {
-        let responder = BindingServer::new(BindingServerConfig::default())
+        let responder = BindingServer::with_config(BindingServerConfig::default())
             .expect("the default config is valid");
         Server { socket, responder }
     }
 
     /// A server with `config` on `socket`; fails if `config` does
-    /// ([`BindingServer::new`]: a SOFTWARE text that is too long).
+    /// ([`BindingServer::with_config`]: a SOFTWARE text that is too long).
     pub fn with_config(
         socket: UdpSocket,
         config: BindingServerConfig,
     ) -> Result<Self, rtw_stun::Error> {
         Ok(Server {
             socket,
-            responder: BindingServer::new(config)?,
+            responder: BindingServer::with_config(config)?,
         })
     }
 
