@@ -1,6 +1,7 @@
 //! Helpers the fuzz targets share, written once: where to cut an input
-//! into pieces, so that every target checks split invariance the same way,
-//! and the one seeded generator (`rtw_core::SeededRandom`, re-exported
+//! into pieces, so that every target checks split invariance the same way;
+//! which prefixes of a complete head a head parser must wait on; and the
+//! one seeded generator (`rtw_core::SeededRandom`, re-exported
 //! here) for masking keys, transaction IDs and anything else a target
 //! needs random.
 #![forbid(unsafe_code)]
@@ -48,6 +49,35 @@ pub fn cut_points(len: usize, pattern: u8, param: u8) -> Vec<usize> {
     }
 }
 
+/// The proper prefixes of a complete head of `n` bytes worth trying: every
+/// one of a short head (up to 300 bytes), a sample of a long one (both
+/// ends, the middle and three placed by `param`). Empty for `n == 0`.
+pub fn prefix_cuts(n: usize, param: u8) -> Vec<usize> {
+    if n <= 300 {
+        return (0..n).collect();
+    }
+    let p = usize::from(param);
+    vec![0, 1, n / 2, n - 1, p % n, (p * 61) % n, n - 1 - (p % n)]
+}
+
+/// Panics unless `parse` answers `Ok(None)` (wait for more bytes) for each
+/// prefix of `wire[..n]` that [`prefix_cuts`] picks: a head parser must
+/// not decide before the head is whole.
+pub fn assert_prefixes_incomplete<T: std::fmt::Debug, E: std::fmt::Debug>(
+    wire: &[u8],
+    n: usize,
+    param: u8,
+    parse: impl Fn(&[u8]) -> Result<Option<T>, E>,
+) {
+    for k in prefix_cuts(n, param) {
+        let result = parse(&wire[..k]);
+        assert!(
+            matches!(result, Ok(None)),
+            "prefix of {k} of a complete head of {n} bytes gave {result:?}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +102,32 @@ mod tests {
         assert!(cuts.windows(2).any(|w| w[1] - w[0] > 1), "{cuts:?}");
         assert_eq!(cuts, cut_points(1000, 2, 9));
         assert_ne!(cuts, cut_points(1000, 2, 10));
+    }
+
+    #[test]
+    fn prefix_cuts_are_proper_prefixes() {
+        assert!(prefix_cuts(0, 9).is_empty());
+        assert_eq!(prefix_cuts(3, 9), [0, 1, 2]);
+        for param in [0, 7, 255] {
+            let cuts = prefix_cuts(5000, param);
+            assert_eq!(cuts.len(), 7);
+            assert!(cuts.iter().all(|&k| k < 5000), "{cuts:?}");
+        }
+    }
+
+    #[test]
+    fn prefixes_of_a_line_are_incomplete() {
+        let parse = |b: &[u8]| -> Result<Option<usize>, ()> {
+            Ok(b.iter().position(|&c| c == b'\n').map(|i| i + 1))
+        };
+        assert_prefixes_incomplete(b"GET /\n", 6, 0, parse);
+    }
+
+    #[test]
+    #[should_panic(expected = "prefix of 1 of a complete head of 3 bytes")]
+    fn a_parser_deciding_early_is_caught() {
+        let parse = |b: &[u8]| -> Result<Option<usize>, ()> { Ok((b.len() == 1).then_some(1)) };
+        assert_prefixes_incomplete(b"abc", 3, 0, parse);
     }
 
     #[test]
