@@ -172,3 +172,20 @@ async fn a_wrong_remote_password_keeps_its_holder_from_connecting() {
     // nothing, so `b`, controlled, selects nothing either.
     assert_eq!(b.selected_pair(), None);
 }
+
+#[tokio::test]
+async fn gathering_from_an_address_with_no_socket_is_refused_as_misuse() {
+    let c = IceConnection::bind(&[loopback()], Role::Controlling)
+        .await
+        .unwrap();
+    let elsewhere: SocketAddr = "127.0.0.1:9".parse().unwrap();
+    let server: SocketAddr = "127.0.0.1:3478".parse().unwrap();
+    let err = c.gather_server_reflexive(elsewhere, server).unwrap_err();
+    assert!(
+        matches!(err, Error::Ice(rtw_ice::Error::UnknownBase(a)) if a == elsewhere),
+        "{err:?}"
+    );
+    assert!(!err.is_peer_fault());
+    let base = c.local_addrs()[0];
+    assert!(c.gather_server_reflexive(base, server).is_ok());
+}

@@ -273,3 +273,17 @@ async fn transaction_ids_are_fresh() {
     let b = random_transaction_id().unwrap();
     assert_ne!(a, b);
 }
+
+#[test]
+fn errors_say_whose_fault_and_carry_the_answer() {
+    let answer = Error::ErrorResponse {
+        code: 401,
+        reason: "Unauthorized".into(),
+    };
+    assert_eq!(answer.error_code(), Some(401));
+    assert!(!answer.is_peer_fault());
+    assert!(Error::NoMappedAddress.is_peer_fault());
+    assert_eq!(Error::NoMappedAddress.error_code(), None);
+    let misuse = Error::InvalidRequest(rtw_stun::Error::NotARequest(rtw_stun::Class::Indication));
+    assert!(!misuse.is_peer_fault());
+}

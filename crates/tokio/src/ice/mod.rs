@@ -122,6 +122,19 @@ pub enum Error {
     Ice(#[from] rtw_ice::Error),
 }
 
+impl Error {
+    /// `true` if the peer broke the protocol or its limits
+    /// ([`Error::Ice`] with [`rtw_ice::Error::is_peer_fault`]); `false`
+    /// for I/O, caller misuse and a failed connectivity check list
+    /// ([`Error::Failed`] is no one's breach of RFC 8445).
+    pub fn is_peer_fault(&self) -> bool {
+        match self {
+            Error::Ice(e) => e.is_peer_fault(),
+            _ => false,
+        }
+    }
+}
+
 /// An ICE agent on UDP sockets of its own: see the [module](self) docs.
 ///
 /// Dropping it stops the task and closes the sockets.

@@ -94,6 +94,26 @@ pub enum Error {
     InvalidRequest(rtw_stun::Error),
 }
 
+impl Error {
+    /// `true` if the server broke the protocol (a response with unknown
+    /// comprehension-required attributes, a malformed or missing address).
+    /// `false` for caller misuse ([`Error::InvalidRequest`]) and for what
+    /// is nobody's fault under the protocol: I/O, no answer, an error
+    /// response.
+    pub fn is_peer_fault(&self) -> bool {
+        matches!(self, Error::InvalidResponse(_) | Error::NoMappedAddress)
+    }
+
+    /// The ERROR-CODE of an error response (RFC 8489 §14.8), the server's
+    /// answer; `None` for every other error.
+    pub fn error_code(&self) -> Option<u16> {
+        match self {
+            Error::ErrorResponse { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
 /// The unspecified address of `peer`'s family with port 0: where to bind a
 /// socket that talks to `peer`.
 pub fn unspecified_for(peer: SocketAddr) -> SocketAddr {
