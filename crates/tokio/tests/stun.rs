@@ -284,6 +284,6 @@ fn errors_say_whose_fault_and_carry_the_answer() {
     assert!(!answer.is_peer_fault());
     assert!(Error::NoMappedAddress.is_peer_fault());
     assert_eq!(Error::NoMappedAddress.error_code(), None);
-    let misuse = Error::InvalidRequest(rtw_stun::Error::NotARequest(rtw_stun::Class::Indication));
+    let misuse = Error::InvalidRequest(rtw_stun::Error::NotARequest(Class::Indication));
     assert!(!misuse.is_peer_fault());
 }
