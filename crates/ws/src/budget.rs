@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// the part of a frame that has arrived.
 ///
 /// One connection's messages are bounded by
-/// [`Config::max_message_size`](crate::Config::max_message_size), but a
+/// [`Limits::max_message_size`](crate::Limits::max_message_size), but a
 /// thousand connections that each leave a message unfinished hold a
 /// thousand times that. Give every connection of a server a clone of one
 /// budget ([`Config::message_memory`](crate::Config::message_memory)):
@@ -28,10 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// use rtw_ws::{Config, MemoryBudget};
 ///
 /// let budget = MemoryBudget::new(256 << 20);
-/// let config = Config {
-///     message_memory: Some(budget.clone()),
-///     ..Config::default()
-/// };
+/// let config = Config::default().message_memory(Some(budget.clone()));
 /// assert_eq!(budget.used(), 0);
 /// # let _ = config;
 /// ```

@@ -1,20 +1,22 @@
-//! Connection limits and options.
+//! Connection options, with the size [`Limits`] beside them.
 
 use std::time::Duration;
 
-use crate::MemoryBudget;
+use crate::setters::setters;
+use crate::{Limits, MemoryBudget};
 
-/// Limits and behaviour of a [`Connection`](crate::Connection).
+/// Limits and behaviour of a [`Connection`](crate::Connection): the size
+/// [`Limits`] under `limits`, the options beside them.
 ///
-/// Defaults, beside tungstenite's:
+/// Defaults, beside tungstenite's (the size limits' table is on
+/// [`Limits`]):
 ///
-/// | setting | rtw default | tungstenite |
+/// | option | rtw default | tungstenite |
 /// |---|---|---|
-/// | `max_frame_size` | 16 MiB | 16 MiB |
-/// | `max_message_size` | 64 MiB | 64 MiB |
-/// | `max_inflated_message_size` | 16 MiB | (`max_message_size`) |
-/// | `max_write_buffer` | 16 MiB | unbounded |
+/// | `limits` | [`Limits::default`] | |
 /// | `fragment_size` | 1 MiB | none (one frame per message) |
+/// | `auto_pong` | on | on |
+/// | `deliver_fragments` | off | off |
 /// | `message_timeout` | 60 s | none |
 /// | `ping_interval` / `ping_timeout` | 30 s / 30 s | none |
 /// | `message_memory` | none (per-connection limits only) | none |
@@ -24,27 +26,23 @@ use crate::MemoryBudget;
 /// The timers run only when the connection is told the time
 /// ([`Connection::handle_timeout`](crate::Connection::handle_timeout));
 /// see [`Connection::poll_timeout`](crate::Connection::poll_timeout).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use rtw_ws::{Config, Limits};
+///
+/// let config = Config::default()
+///     .limits(Limits::default().max_message_size(1 << 20))
+///     .ping_interval(Some(Duration::from_secs(10)))
+///     .close_timeout(Duration::from_secs(2));
+/// assert_eq!(config.limits.max_message_size, 1 << 20);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Config {
-    /// Largest frame payload accepted; a larger frame fails the connection
-    /// with 1009 as soon as its header arrives, before any of it is buffered.
-    pub max_frame_size: u64,
-    /// Largest message accepted, counted across fragments as their headers
-    /// arrive; a larger message fails with 1009.
-    pub max_message_size: u64,
-    /// Largest message accepted when it arrives compressed
-    /// (permessage-deflate, RFC 7692), counted as it inflates; a larger one
-    /// fails with 1009. Lower than `max_message_size` by default because a
-    /// compressed message costs the peer about a thousandth of what it
-    /// costs us (1 MiB of zeros deflates to about 1 KiB). The smaller of
-    /// the two applies.
-    pub max_inflated_message_size: u64,
-    /// [`Connection::send`](crate::Connection::send) refuses new data
-    /// while this many bytes wait in the outgoing buffer
-    /// ([`Error::WriteBufferFull`](crate::Error::WriteBufferFull)). The buffer
-    /// can thus hold at most this plus one message; automatic pongs and the
-    /// close frame are exempt (each is bounded by 127 bytes).
-    pub max_write_buffer: usize,
+    /// How much the peer can make the connection hold.
+    pub limits: Limits,
     /// Outgoing messages larger than this are sent as several fragments of
     /// at most this size (RFC 6455 §5.4); `None` sends each message as one
     /// frame.
@@ -94,10 +92,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            max_frame_size: 16 << 20,
-            max_message_size: 64 << 20,
-            max_inflated_message_size: 16 << 20,
-            max_write_buffer: 16 << 20,
+            limits: Limits::default(),
             fragment_size: Some(1 << 20),
             auto_pong: true,
             deliver_fragments: false,
@@ -110,3 +105,16 @@ impl Default for Config {
         }
     }
 }
+
+setters!(Config {
+    limits: Limits,
+    fragment_size: Option<usize>,
+    auto_pong: bool,
+    deliver_fragments: bool,
+    message_timeout: Option<Duration>,
+    ping_interval: Option<Duration>,
+    ping_timeout: Duration,
+    message_memory: Option<MemoryBudget>,
+    close_timeout: Duration,
+    linger: Duration,
+});

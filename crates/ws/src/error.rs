@@ -85,7 +85,7 @@ pub enum Error {
     /// A text message that is not UTF-8 (RFC 6455 §5.6, §8.1).
     #[error("text message is not valid UTF-8 (RFC 6455 §8.1)")]
     InvalidUtf8,
-    /// A frame larger than [`Config::max_frame_size`](crate::Config::max_frame_size).
+    /// A frame larger than [`Limits::max_frame_size`](crate::Limits::max_frame_size).
     #[error("frame of {len} bytes exceeds the limit of {limit}")]
     FrameTooLarge {
         /// The declared payload length.
@@ -93,7 +93,7 @@ pub enum Error {
         /// The configured limit.
         limit: u64,
     },
-    /// A message larger than [`Config::max_message_size`](crate::Config::max_message_size),
+    /// A message larger than [`Limits::max_message_size`](crate::Limits::max_message_size),
     /// counted across its fragments.
     #[error("message exceeds the limit of {limit} bytes")]
     MessageTooLarge {
@@ -163,7 +163,7 @@ pub enum Error {
     #[error("the connection is closing or closed")]
     Closed,
     /// Caller misuse: the outgoing buffer holds more than
-    /// [`Config::max_write_buffer`](crate::Config::max_write_buffer); write
+    /// [`Limits::max_write_buffer`](crate::Limits::max_write_buffer); write
     /// out [`Connection::poll_transmit`](crate::Connection::poll_transmit) first.
     #[error("outgoing buffer is full ({limit} bytes); flush before sending more")]
     WriteBufferFull {

@@ -59,6 +59,7 @@ pub struct Fragment {
 
 /// What a [`Connection`](crate::Connection) reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// A complete message, or a ping, pong or close frame from the peer.
     /// `Message::Close` means the peer started or finished the closing

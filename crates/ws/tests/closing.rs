@@ -19,11 +19,8 @@ fn s(n: u64) -> Duration {
 
 /// A connection in `role` without keep-alive pings, told the time `t0`.
 fn conn(role: Role, t0: Instant) -> Connection {
-    let config = Config {
-        ping_interval: None,
-        ..Config::default()
-    };
-    let mut c = Connection::new(role, config, SeededRandom::new(9));
+    let config = Config::default().ping_interval(None);
+    let mut c = Connection::with_config(role, config, SeededRandom::new(9));
     c.handle_timeout(t0);
     c
 }
@@ -194,13 +191,11 @@ fn end_of_file_before_the_closing_handshake_is_an_abnormal_closure() {
 #[test]
 fn the_close_timeout_and_linger_come_from_the_config() {
     let t0 = Instant::now();
-    let config = Config {
-        ping_interval: None,
-        close_timeout: s(30),
-        linger: s(7),
-        ..Config::default()
-    };
-    let mut c = Connection::new(Role::Server, config, SeededRandom::new(1));
+    let config = Config::default()
+        .ping_interval(None)
+        .close_timeout(s(30))
+        .linger(s(7));
+    let mut c = Connection::with_config(Role::Server, config, SeededRandom::new(1));
     c.handle_timeout(t0);
     c.close(None).unwrap();
     c.handle_timeout(t0);

@@ -7,8 +7,8 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 use rtw_ws::frame::{OpCode, encode_frame};
 use rtw_ws::{
-    CloseCode, CloseFrame, Config, Connection, Error, Event, Fragment, Message, MessageKind, Role,
-    SeededRandom, State,
+    CloseCode, CloseFrame, Config, Connection, Error, Event, Fragment, Limits, Message,
+    MessageKind, Role, SeededRandom, State,
 };
 
 mod common;
@@ -16,8 +16,8 @@ use common::events;
 
 fn pair(config: Config) -> (Connection, Connection) {
     (
-        Connection::new(Role::Client, config.clone(), SeededRandom::new(7)),
-        Connection::new(Role::Server, config, SeededRandom::new(8)),
+        Connection::with_config(Role::Client, config.clone(), SeededRandom::new(7)),
+        Connection::with_config(Role::Server, config, SeededRandom::new(8)),
     )
 }
 
@@ -42,7 +42,7 @@ fn masked(opcode: OpCode, fin: bool, payload: &[u8]) -> Vec<u8> {
 
 /// Feed raw client bytes to a server; return its events and what it sent.
 fn server_gets(input: &[u8], piece: usize) -> (Vec<Event>, Vec<u8>, State) {
-    let mut server = Connection::new(Role::Server, Config::default(), SeededRandom::new(1));
+    let mut server = Connection::new(Role::Server, SeededRandom::new(1));
     let mut buf = BytesMut::new();
     for chunk in input.chunks(piece.max(1)) {
         buf.extend_from_slice(chunk);
@@ -64,10 +64,7 @@ fn close_frame_bytes(code: u16) -> Vec<u8> {
 #[test]
 fn messages_cross_in_both_directions_at_any_split() {
     for piece in [1, 2, 3, 7, 64, 100_000] {
-        let config = Config {
-            fragment_size: Some(10),
-            ..Config::default()
-        };
+        let config = Config::default().fragment_size(Some(10));
         let (mut client, mut server) = pair(config);
         let text = "Hello κόσμε €𝄞 ".repeat(5);
         client.send(Message::text(text.as_str())).unwrap();
@@ -273,7 +270,7 @@ fn invalid_utf8_fails_before_the_frame_is_complete() {
     let mut payload = vec![b'a'; 1000];
     payload[2] = 0xff;
     let wire = masked(OpCode::Text, true, &payload);
-    let mut server = Connection::new(Role::Server, Config::default(), SeededRandom::new(1));
+    let mut server = Connection::new(Role::Server, SeededRandom::new(1));
     let mut buf = BytesMut::new();
     let header_len = 8; // 2 + 2 (16-bit length) + 4 (mask)
     for (i, b) in wire.iter().enumerate() {
@@ -290,12 +287,9 @@ fn invalid_utf8_fails_before_the_frame_is_complete() {
 
 #[test]
 fn size_limits_fail_with_1009_before_buffering() {
-    let config = Config {
-        max_frame_size: 100,
-        max_message_size: 150,
-        ..Config::default()
-    };
-    let mut server = Connection::new(Role::Server, config.clone(), SeededRandom::new(1));
+    let config =
+        Config::default().limits(Limits::default().max_frame_size(100).max_message_size(150));
+    let mut server = Connection::with_config(Role::Server, config.clone(), SeededRandom::new(1));
     // Only the header of a 101-byte frame: fails already.
     let wire = masked(OpCode::Binary, true, &[0; 101]);
     server.handle_input(Instant::now(), &mut BytesMut::from(&wire[..6]));
@@ -306,7 +300,7 @@ fn size_limits_fail_with_1009_before_buffering() {
             limit: 100
         }))
     );
-    let mut server = Connection::new(Role::Server, config, SeededRandom::new(1));
+    let mut server = Connection::with_config(Role::Server, config, SeededRandom::new(1));
     let mut wire = masked(OpCode::Binary, false, &[0; 100]);
     wire.extend(masked(OpCode::Continuation, true, &[0; 51]));
     server.handle_input(Instant::now(), &mut BytesMut::from(&wire[..]));
@@ -341,11 +335,8 @@ fn control_frames_between_fragments_and_every_ping_answered() {
 
 #[test]
 fn under_backpressure_only_the_latest_ping_is_answered() {
-    let config = Config {
-        max_write_buffer: 4,
-        ..Config::default()
-    };
-    let mut server = Connection::new(Role::Server, config, SeededRandom::new(1));
+    let config = Config::default().limits(Limits::default().max_write_buffer(4));
+    let mut server = Connection::with_config(Role::Server, config, SeededRandom::new(1));
     server.send(Message::binary(vec![0u8; 10])).unwrap();
     let mut input = BytesMut::new();
     for p in [b"1", b"2", b"3"] {
@@ -364,7 +355,7 @@ fn messages_before_a_bad_frame_can_be_answered() {
     let mut input = BytesMut::new();
     input.extend_from_slice(&masked(OpCode::Text, true, b"first"));
     input.extend_from_slice(&[0xF1, 0x80, 0, 0, 0, 0]);
-    let mut server = Connection::new(Role::Server, Config::default(), SeededRandom::new(1));
+    let mut server = Connection::new(Role::Server, SeededRandom::new(1));
     assert!(server.handle_input_until_event(Instant::now(), &mut input));
     assert_eq!(
         server.poll_event(),
@@ -384,10 +375,7 @@ fn messages_before_a_bad_frame_can_be_answered() {
 
 #[test]
 fn fragments_are_delivered_as_they_come_when_asked() {
-    let config = Config {
-        deliver_fragments: true,
-        ..Config::default()
-    };
+    let config = Config::default().deliver_fragments(true);
     let (mut client, mut server) = pair(config);
     client
         .send_fragment(MessageKind::Text, "€".as_bytes()[..1].as_ref(), false)
@@ -419,10 +407,7 @@ fn fragments_are_delivered_as_they_come_when_asked() {
 
 #[test]
 fn caller_misuse_is_refused_without_closing() {
-    let config = Config {
-        max_write_buffer: 10,
-        ..Config::default()
-    };
+    let config = Config::default().limits(Limits::default().max_write_buffer(10));
     let (mut client, _) = pair(config);
     assert_eq!(
         client.send(Message::Ping(Bytes::from(vec![0; 126]))),

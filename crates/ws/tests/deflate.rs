@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use rtw_ws::deflate::{DeflateConfig, DeflateParams};
 use rtw_ws::frame::{OpCode, encode_frame};
 use rtw_ws::{
-    CloseCode, Config, Connection, Error, Event, Message, MessageKind, Role, SeededRandom,
+    CloseCode, Config, Connection, Error, Event, Limits, Message, MessageKind, Role, SeededRandom,
 };
 
 mod common;
@@ -20,10 +20,10 @@ const HELLO: [u8; 7] = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
 
 fn pair(params: DeflateParams, config: Config) -> (Connection, Connection) {
     let local = DeflateConfig::default();
-    let client = Connection::new(Role::Client, config.clone(), SeededRandom::new(1))
+    let client = Connection::with_config(Role::Client, config.clone(), SeededRandom::new(1))
         .with_deflate(&params, &local);
-    let server =
-        Connection::new(Role::Server, config, SeededRandom::new(2)).with_deflate(&params, &local);
+    let server = Connection::with_config(Role::Server, config, SeededRandom::new(2))
+        .with_deflate(&params, &local);
     (client, server)
 }
 
@@ -34,7 +34,7 @@ fn json(n: usize) -> String {
 }
 
 fn server_with_input(frames: &[u8], config: Config) -> (Vec<Event>, BytesMut) {
-    let mut server = Connection::new(Role::Server, config, SeededRandom::new(2))
+    let mut server = Connection::with_config(Role::Server, config, SeededRandom::new(2))
         .with_deflate(&DeflateParams::default(), &DeflateConfig::default());
     server.handle_input(Instant::now(), &mut BytesMut::from(frames));
     (events(&mut server), wire(&mut server))
@@ -56,10 +56,7 @@ fn messages_round_trip_compressed_in_both_directions() {
             ..DeflateParams::default()
         },
     ] {
-        let config = Config {
-            fragment_size: Some(1000),
-            ..Config::default()
-        };
+        let config = Config::default().fragment_size(Some(1000));
         let (mut client, mut server) = pair(params, config);
         for round in 0..3 {
             let text = json(200 + round);
@@ -136,10 +133,7 @@ fn rfc7692_hello_fragmented_with_a_ping_between() {
         ]
     );
     // Fragments are delivered inflated.
-    let config = Config {
-        deliver_fragments: true,
-        ..Config::default()
-    };
+    let config = Config::default().deliver_fragments(true);
     let (got, _) = server_with_input(&frames, config);
     let payloads: Vec<_> = got
         .iter()
@@ -178,7 +172,7 @@ fn rsv1_on_continuation_or_control_frames_is_a_protocol_error() {
     encode_frame(&mut frames, OpCode::Text, true, 0b010, MASK, b"");
     let (got, _) = server_with_input(&frames, Config::default());
     assert_eq!(got, [Event::Failed(Error::ReservedBits { bits: 0b010 })]);
-    let mut plain = Connection::new(Role::Server, Config::default(), SeededRandom::new(3));
+    let mut plain = Connection::new(Role::Server, SeededRandom::new(3));
     let mut frames = BytesMut::new();
     encode_frame(&mut frames, OpCode::Text, true, 0b100, MASK, &HELLO);
     plain.handle_input(Instant::now(), &mut frames);
@@ -197,7 +191,7 @@ fn invalid_data_after_inflating_fails_with_1007() {
     assert_eq!(close_code(&w), 1007);
 
     // Invalid UTF-8, compressed by a peer.
-    let mut client = Connection::new(Role::Client, Config::default(), SeededRandom::new(1))
+    let mut client = Connection::new(Role::Client, SeededRandom::new(1))
         .with_deflate(&DeflateParams::default(), &DeflateConfig::default());
     client.send(Message::binary(vec![0xc0; 200])).unwrap();
     let mut w = wire(&mut client);
@@ -209,22 +203,16 @@ fn invalid_data_after_inflating_fails_with_1007() {
 
 #[test]
 fn decompression_bombs_fail_with_1009() {
-    let mut client = Connection::new(
+    let mut client = Connection::with_config(
         Role::Client,
-        Config {
-            fragment_size: Some(4096),
-            ..Config::default()
-        },
+        Config::default().fragment_size(Some(4096)),
         SeededRandom::new(1),
     )
     .with_deflate(&DeflateParams::default(), &DeflateConfig::default());
     client.send(Message::binary(vec![0u8; 8 << 20])).unwrap();
     let w = wire(&mut client);
     assert!(w.len() < 64 << 10, "{}", w.len());
-    let config = Config {
-        max_message_size: 1 << 20,
-        ..Config::default()
-    };
+    let config = Config::default().limits(Limits::default().max_message_size(1 << 20));
     let (got, out) = server_with_input(&w, config);
     assert_eq!(
         got,
@@ -247,7 +235,7 @@ proptest! {
             client_no_context_takeover: !takeover,
             ..DeflateParams::default()
         };
-        let config = Config { fragment_size: Some(500), ..Config::default() };
+        let config = Config::default().fragment_size(Some(500));
         let (mut client, _) = pair(params, config.clone());
         let texts: Vec<String> = sizes.iter().map(|&n| json(n / 40 + 1)[..n].to_owned()).collect();
         for t in &texts {

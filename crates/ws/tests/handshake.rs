@@ -2,11 +2,11 @@
 //! example, our client against our server, every rejection with its status,
 //! incomplete heads, leftover bytes and limits.
 
-use rtw_ws::SeededRandom;
 use rtw_ws::handshake::{
-    ClientHandshake, ExtensionOffer, HandshakeError, HandshakeLimits, ServerHandshake,
-    ServerPolicy, accept_key, parse_response,
+    ClientHandshake, ExtensionOffer, HandshakeError, ServerHandshake, ServerPolicy, accept_key,
+    parse_response,
 };
+use rtw_ws::{Limits, SeededRandom};
 
 /// RFC 6455 §1.2, the client's handshake.
 const RFC_REQUEST: &str = "GET /chat HTTP/1.1\r\n\
@@ -289,9 +289,7 @@ fn every_rejection_rule_with_its_status_and_reply() {
         assert!(err.is_request_fault(), "{what}");
         // The reply is a well-formed response that our client refuses.
         let reply = err.rejection_bytes();
-        let (response, n) = parse_response(&reply, &HandshakeLimits::default())
-            .unwrap()
-            .unwrap();
+        let (response, n) = parse_response(&reply).unwrap().unwrap();
         assert_eq!(response.status().as_u16(), status, "{what}");
         let connection = response.headers()["connection"].to_str().unwrap();
         assert!(connection.contains("close"), "{what}: {connection}");
@@ -351,7 +349,7 @@ fn header_count_and_head_size_are_bounded() {
 
     // A head that never ends: refused once the limit is buffered, never
     // "incomplete" beyond it.
-    let limit = HandshakeLimits::default().max_head_bytes;
+    let limit = Limits::default().max_head_bytes;
     let mut endless = String::from("GET / HTTP/1.1\r\nX-Long: ");
     while endless.len() < limit - 1 {
         endless.push('a');
@@ -368,10 +366,8 @@ fn header_count_and_head_size_are_bounded() {
     );
 
     // Raised limits let the same head through to the WebSocket checks.
-    let roomy = ServerHandshake::new().with_limits(HandshakeLimits {
-        max_head_bytes: 1 << 20,
-        max_headers: 100,
-    });
+    let roomy = ServerHandshake::new()
+        .with_limits(Limits::default().max_head_bytes(1 << 20).max_headers(100));
     assert_eq!(
         roomy.read_request(flood.as_bytes()).unwrap_err(),
         HandshakeError::NotWebSocketUpgrade
@@ -384,10 +380,7 @@ fn a_long_protocol_list_is_parsed_in_linear_time() {
     let protocols: Vec<String> = (0..2_000).map(|i| format!("p{i}")).collect();
     let value = format!("{}, {}", protocols.join(",  \t"), "chat");
     let request = rfc_request_with("chat, superchat", &value);
-    let server = chat_server().with_limits(HandshakeLimits {
-        max_head_bytes: 64 * 1024,
-        ..HandshakeLimits::default()
-    });
+    let server = chat_server().with_limits(Limits::default().max_head_bytes(64 * 1024));
     let (accepted, _) = server.read_request(request.as_bytes()).unwrap().unwrap();
     assert_eq!(accepted.offered_protocols.len(), 2_001);
     assert_eq!(accepted.protocol.as_deref(), Some("chat"));

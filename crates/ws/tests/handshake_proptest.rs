@@ -1,11 +1,11 @@
 //! Properties of the opening handshake (RFC 6455 §4, §9.1).
 
 use proptest::prelude::*;
-use rtw_ws::SeededRandom;
 use rtw_ws::handshake::{
-    ClientHandshake, ExtensionOffer, ExtensionParam, HandshakeLimits, ServerHandshake,
-    ServerPolicy, format_extensions, parse_extensions, parse_request, parse_response,
+    ClientHandshake, ExtensionOffer, ExtensionParam, ServerHandshake, ServerPolicy,
+    format_extensions, parse_extensions, parse_request_with_limits, parse_response_with_limits,
 };
+use rtw_ws::{Limits, SeededRandom};
 
 /// `token` of RFC 9110 §5.6.2.
 fn token() -> impl Strategy<Value = String> {
@@ -110,9 +110,9 @@ proptest! {
 
     #[test]
     fn head_parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-        let limits = HandshakeLimits { max_head_bytes: 300, max_headers: 8 };
-        let _ = parse_request(&bytes, &limits);
-        let _ = parse_response(&bytes, &limits);
+        let limits = Limits::default().max_head_bytes(300).max_headers(8);
+        let _ = parse_request_with_limits(&bytes, &limits);
+        let _ = parse_response_with_limits(&bytes, &limits);
         let _ = ServerHandshake::new().read_request(&bytes);
         let mut with_prefix = b"GET / HTTP/1.1\r\n".to_vec();
         with_prefix.extend_from_slice(&bytes);

@@ -13,7 +13,7 @@ mod common;
 use common::{client_frame, close_code, events, wire};
 
 fn server(config: Config) -> Connection {
-    Connection::new(Role::Server, config, SeededRandom::new(2))
+    Connection::with_config(Role::Server, config, SeededRandom::new(2))
 }
 
 fn failure(c: &mut Connection) -> Option<Error> {
@@ -41,10 +41,7 @@ fn unfinished(count: usize, size: usize) -> BytesMut {
 #[test]
 fn a_shared_budget_fails_the_connection_that_passes_it_and_only_that_one() {
     let budget = MemoryBudget::new(3 << 20);
-    let config = Config {
-        message_memory: Some(budget.clone()),
-        ..Config::default()
-    };
+    let config = Config::default().message_memory(Some(budget.clone()));
     let t0 = Instant::now();
     let (mut a, mut b) = (server(config.clone()), server(config));
     a.handle_input(t0, &mut unfinished(2, 1 << 20));
@@ -72,10 +69,7 @@ fn a_shared_budget_fails_the_connection_that_passes_it_and_only_that_one() {
 #[test]
 fn a_frame_that_trickles_in_counts_as_it_arrives_and_is_given_back_on_drop() {
     let budget = MemoryBudget::new(1 << 20);
-    let mut c = server(Config {
-        message_memory: Some(budget.clone()),
-        ..Config::default()
-    });
+    let mut c = server(Config::default().message_memory(Some(budget.clone())));
     let frame = client_frame(OpCode::Binary, true, 0, &vec![7; 2 << 20]);
     let mut buf = BytesMut::from(&frame[..(512 << 10)]);
     c.handle_input(Instant::now(), &mut buf);
@@ -88,10 +82,7 @@ fn a_frame_that_trickles_in_counts_as_it_arrives_and_is_given_back_on_drop() {
         Some(Error::MemoryBudgetExceeded { .. })
     ));
     assert_eq!(budget.used(), 0);
-    let mut d = server(Config {
-        message_memory: Some(budget.clone()),
-        ..Config::default()
-    });
+    let mut d = server(Config::default().message_memory(Some(budget.clone())));
     d.handle_input(Instant::now(), &mut BytesMut::from(&frame[..1000]));
     assert!(budget.used() > 0);
     drop(d);
@@ -101,10 +92,7 @@ fn a_frame_that_trickles_in_counts_as_it_arrives_and_is_given_back_on_drop() {
 #[test]
 fn a_message_must_finish_within_the_message_timeout() {
     let t0 = Instant::now();
-    let mut c = server(Config {
-        ping_interval: None,
-        ..Config::default()
-    });
+    let mut c = server(Config::default().ping_interval(None));
     c.handle_timeout(t0);
     assert_eq!(c.poll_timeout(), None, "no message, no ping: no timer");
     c.handle_input(t0, &mut unfinished(1, 1000));
@@ -131,10 +119,7 @@ fn a_message_must_finish_within_the_message_timeout() {
     assert_eq!(c.poll_timeout(), Some(deadline + Duration::from_secs(1)));
 
     // A message that finishes in time clears its deadline.
-    let mut c = server(Config {
-        ping_interval: None,
-        ..Config::default()
-    });
+    let mut c = server(Config::default().ping_interval(None));
     c.handle_input(t0, &mut unfinished(1, 10));
     c.handle_input(t0, &mut client_frame(OpCode::Continuation, true, 0, b"."));
     assert_eq!(c.poll_timeout(), None);
@@ -201,7 +186,7 @@ mod deflate {
         config: Config,
         local: &DeflateConfig,
     ) -> (Connection, Connection) {
-        let client = Connection::new(Role::Client, config.clone(), SeededRandom::new(1))
+        let client = Connection::with_config(Role::Client, config.clone(), SeededRandom::new(1))
             .with_deflate(params, local);
         let server = server(config).with_deflate(params, local);
         (client, server)
@@ -255,10 +240,7 @@ mod deflate {
     #[test]
     fn inflated_bytes_count_against_the_shared_budget() {
         let budget = MemoryBudget::new(4 << 20);
-        let config = Config {
-            message_memory: Some(budget.clone()),
-            ..Config::default()
-        };
+        let config = Config::default().message_memory(Some(budget.clone()));
         let pieces = compressed_fragments(&vec![0; 1 << 20], 3);
         let first = client_frame(OpCode::Binary, false, 0b100, &pieces[0]);
         let rest = |i: usize| client_frame(OpCode::Continuation, false, 0, &pieces[i]);

@@ -31,12 +31,9 @@ fn message() -> impl Strategy<Value = Message> {
 
 /// Feed `input` in pieces ending at `cuts`; collect events and output.
 fn run(role: Role, input: &[u8], cuts: &[usize]) -> (Vec<Event>, Vec<u8>) {
-    let mut conn = Connection::new(
+    let mut conn = Connection::with_config(
         role,
-        Config {
-            fragment_size: Some(64),
-            ..Config::default()
-        },
+        Config::default().fragment_size(Some(64)),
         SeededRandom::new(3),
     );
     let mut buf = BytesMut::new();
@@ -75,7 +72,7 @@ proptest! {
 
     #[test]
     fn messages_arrive_intact_at_any_split(messages in proptest::collection::vec(message(), 1..6), cuts in proptest::collection::vec(any::<usize>(), 0..20)) {
-        let mut client = Connection::new(Role::Client, Config { fragment_size: Some(64), ..Config::default() }, SeededRandom::new(9));
+        let mut client = Connection::with_config(Role::Client, Config::default().fragment_size(Some(64)), SeededRandom::new(9));
         for m in &messages {
             client.send(m.clone()).unwrap();
         }
@@ -105,8 +102,8 @@ proptest! {
 fn text_payloads_keep_their_bytes() {
     let m = Message::text("κόσμε");
     let (mut c, mut s) = (
-        Connection::new(Role::Client, Config::default(), SeededRandom::new(1)),
-        Connection::new(Role::Server, Config::default(), SeededRandom::new(2)),
+        Connection::new(Role::Client, SeededRandom::new(1)),
+        Connection::new(Role::Server, SeededRandom::new(2)),
     );
     c.send(m.clone()).unwrap();
     let mut buf = BytesMut::from(&c.poll_transmit().unwrap()[..]);

@@ -9,10 +9,10 @@ use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use common::{events, wire};
-use rtw_ws::{Config, Connection, Error, Event, Message, MessageKind, Role, SeededRandom};
+use rtw_ws::{Config, Connection, Error, Event, Limits, Message, MessageKind, Role, SeededRandom};
 
 fn conn(role: Role, config: Config) -> Connection {
-    Connection::new(role, config, SeededRandom::new(5))
+    Connection::with_config(role, config, SeededRandom::new(5))
 }
 
 fn chunks(c: &mut Connection) -> Vec<Bytes> {
@@ -38,13 +38,7 @@ fn a_server_sends_the_payload_it_was_given_without_a_copy() {
     assert_eq!(out[1].len(), payload.len());
 
     // Text too, and fragments are slices of the same memory.
-    let mut server = conn(
-        Role::Server,
-        Config {
-            fragment_size: Some(1000),
-            ..Config::default()
-        },
-    );
+    let mut server = conn(Role::Server, Config::default().fragment_size(Some(1000)));
     let text = Bytes::from("é".repeat(1500));
     let utf8 = rtw_ws::Utf8Bytes::try_from(text.clone()).unwrap();
     server.send(Message::Text(utf8)).unwrap();
@@ -90,10 +84,7 @@ fn small_payloads_and_what_follows_gather_into_one_chunk() {
 fn the_write_buffer_limit_counts_zero_copy_payloads() {
     let mut server = conn(
         Role::Server,
-        Config {
-            max_write_buffer: 1000,
-            ..Config::default()
-        },
+        Config::default().limits(Limits::default().max_write_buffer(1000)),
     );
     server.send_binary(vec![0u8; 4000]).unwrap();
     assert_eq!(server.buffered_amount(), 4 + 4000);
@@ -111,13 +102,7 @@ fn the_write_buffer_limit_counts_zero_copy_payloads() {
 
 #[test]
 fn a_client_copies_once_to_mask_and_the_peer_reads_the_same_message() {
-    let mut client = conn(
-        Role::Client,
-        Config {
-            fragment_size: Some(700),
-            ..Config::default()
-        },
-    );
+    let mut client = conn(Role::Client, Config::default().fragment_size(Some(700)));
     let mut server = conn(Role::Server, Config::default());
     let payload = Bytes::from((0..3000u32).map(|i| i as u8).collect::<Vec<u8>>());
     client.send_binary(payload.clone()).unwrap();
@@ -145,22 +130,10 @@ fn compressed_messages_arrive_intact_from_either_role() {
     use rtw_ws::deflate::{DeflateConfig, DeflateParams};
     let params = DeflateParams::default();
     let local = DeflateConfig::default();
-    let mut client = conn(
-        Role::Client,
-        Config {
-            fragment_size: Some(100),
-            ..Config::default()
-        },
-    )
-    .with_deflate(&params, &local);
-    let mut server = conn(
-        Role::Server,
-        Config {
-            fragment_size: Some(100),
-            ..Config::default()
-        },
-    )
-    .with_deflate(&params, &local);
+    let mut client = conn(Role::Client, Config::default().fragment_size(Some(100)))
+        .with_deflate(&params, &local);
+    let mut server = conn(Role::Server, Config::default().fragment_size(Some(100)))
+        .with_deflate(&params, &local);
     let text: String = (0..2000).map(|i| format!("{i} ")).collect();
     client.send_text(text.as_str()).unwrap();
     server.handle_input(Instant::now(), &mut wire(&mut client));

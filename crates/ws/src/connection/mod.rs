@@ -64,8 +64,8 @@ pub enum State {
 /// use rtw_ws::{Config, Connection, Event, Message, Role, SeededRandom};
 ///
 /// let now = Instant::now();
-/// let mut client = Connection::new(Role::Client, Config::default(), SeededRandom::new(1));
-/// let mut server = Connection::new(Role::Server, Config::default(), SeededRandom::new(2));
+/// let mut client = Connection::new(Role::Client, SeededRandom::new(1));
+/// let mut server = Connection::new(Role::Server, SeededRandom::new(2));
 /// client.send(Message::text("Hello"))?;
 /// let mut wire = BytesMut::new();
 /// while let Some(bytes) = client.poll_transmit() {
@@ -103,12 +103,22 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// A connection in `role`, with masking keys drawn from `rng`.
-    pub fn new(role: Role, config: Config, rng: impl RandomSource + Send + 'static) -> Self {
+    /// A connection in `role` with the default [`Config`], masking keys
+    /// drawn from `rng` (a client's, RFC 6455 §5.3).
+    pub fn new(role: Role, rng: impl RandomSource + Send + 'static) -> Self {
+        Connection::with_config(role, Config::default(), rng)
+    }
+
+    /// A connection in `role` with `config`, masking keys drawn from `rng`.
+    pub fn with_config(
+        role: Role,
+        config: Config,
+        rng: impl RandomSource + Send + 'static,
+    ) -> Self {
         let budget = config.message_memory.clone();
         Connection {
             role,
-            decoder: FrameDecoder::new(role, config.max_frame_size),
+            decoder: FrameDecoder::new(role, config.limits.max_frame_size),
             config,
             state: State::Open,
             frame_started: false,
@@ -147,8 +157,8 @@ impl Connection {
     /// before handling any input.
     ///
     /// Received messages are inflated frame by frame, their size counted
-    /// against [`Config::max_inflated_message_size`] (and
-    /// [`Config::max_message_size`]) as they inflate (1009 beyond it).
+    /// against [`Limits::max_inflated_message_size`](crate::Limits::max_inflated_message_size) (and
+    /// [`Limits::max_message_size`](crate::Limits::max_message_size)) as they inflate (1009 beyond it).
     /// Messages sent with [`Connection::send`] are compressed whole; those
     /// sent with [`Connection::send_fragment`] go uncompressed. zlib's
     /// state is created by the first compressed message each way.
@@ -201,9 +211,9 @@ impl Connection {
 
     /// `true` while [`Connection::send`] would accept a message: the
     /// connection is open and the outgoing buffer is under
-    /// [`Config::max_write_buffer`].
+    /// [`Limits::max_write_buffer`](crate::Limits::max_write_buffer).
     pub fn can_send(&self) -> bool {
-        self.state == State::Open && self.outgoing.bytes() < self.config.max_write_buffer
+        self.state == State::Open && self.outgoing.bytes() < self.config.limits.max_write_buffer
     }
 
     /// Process bytes received at `now`: consumes complete frames from `src`
@@ -274,7 +284,7 @@ impl Connection {
         if !self.frame_started {
             if data {
                 self.incoming
-                    .start_frame(&header, self.config.max_message_size)?;
+                    .start_frame(&header, self.config.limits.max_message_size)?;
                 if header.opcode != OpCode::Continuation {
                     self.timers.message_started(&self.config);
                 }
@@ -312,7 +322,8 @@ impl Connection {
         #[cfg(feature = "deflate")]
         let (frame, new_from) = match &mut self.compression {
             Some(c) if c.receiving() => {
-                let max = (self.config.max_message_size).min(self.config.max_inflated_message_size);
+                let max = (self.config.limits.max_message_size)
+                    .min(self.config.limits.max_inflated_message_size);
                 let budget = self.config.message_memory.as_ref();
                 let budget = (self.held.room(), budget.map_or(0, |b| b.limit()));
                 let now = self.timers.now();
@@ -357,7 +368,7 @@ impl Connection {
                     // Each ping gets its pong; only while the outgoing buffer
                     // is over its limit is a newer ping's pong allowed to
                     // replace an unsent one (RFC 6455 §5.5.3).
-                    if self.outgoing.bytes() < self.config.max_write_buffer {
+                    if self.outgoing.bytes() < self.config.limits.max_write_buffer {
                         self.outgoing.flush_pong();
                         self.outgoing.frame(OpCode::Pong, true, &frame.payload);
                     } else {
@@ -455,9 +466,9 @@ impl Connection {
         if self.state != State::Open {
             return Err(Error::Closed);
         }
-        if self.outgoing.bytes() >= self.config.max_write_buffer {
+        if self.outgoing.bytes() >= self.config.limits.max_write_buffer {
             return Err(Error::WriteBufferFull {
-                limit: self.config.max_write_buffer,
+                limit: self.config.limits.max_write_buffer,
             });
         }
         Ok(())

@@ -28,9 +28,9 @@
 //! let client_params = config.accept_response(&[response])?.expect("negotiated");
 //! assert_eq!(client_params, server_params);
 //!
-//! let mut client = Connection::new(Role::Client, Config::default(), SeededRandom::new(1))
+//! let mut client = Connection::new(Role::Client, SeededRandom::new(1))
 //!     .with_deflate(&client_params, &config);
-//! let mut server = Connection::new(Role::Server, Config::default(), SeededRandom::new(2))
+//! let mut server = Connection::new(Role::Server, SeededRandom::new(2))
 //!     .with_deflate(&server_params, &config);
 //! let text = "{\"hello\": \"world\"} ".repeat(100);
 //! client.send(Message::text(text.clone()))?;
@@ -62,7 +62,7 @@
 //! for `client_no_context_takeover` and use `server_no_context_takeover`.
 //!
 //! Decompressed output is bounded by
-//! [`Config::max_inflated_message_size`](crate::Config::max_inflated_message_size)
+//! [`Limits::max_inflated_message_size`](crate::Limits::max_inflated_message_size)
 //! (16 MiB by default, below the 64 MiB of uncompressed messages), counted
 //! as it inflates, and by the [`MemoryBudget`](crate::MemoryBudget) that
 //! connections may share.

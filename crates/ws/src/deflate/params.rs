@@ -190,7 +190,17 @@ impl DeflateParams {
 /// Defaults: context takeover both ways, 15-bit windows, level 6, messages
 /// under 32 bytes sent uncompressed, unused (de)compressors without context
 /// takeover freed after 10 s.
+///
+/// ```
+/// use rtw_ws::deflate::DeflateConfig;
+///
+/// let config = DeflateConfig::default()
+///     .client_max_window_bits(12)
+///     .compression_level(1);
+/// assert_eq!(config.client_max_window_bits, 12);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeflateConfig {
     /// A client asks the server to reset its compressor after each message
     /// (RFC 7692 §7.1.1.1); a server always does so and says it in its
@@ -236,6 +246,16 @@ impl Default for DeflateConfig {
         }
     }
 }
+
+crate::setters::setters!(DeflateConfig {
+    server_no_context_takeover: bool,
+    client_no_context_takeover: bool,
+    server_max_window_bits: u8,
+    client_max_window_bits: u8,
+    compression_level: u32,
+    compression_threshold: usize,
+    release_after: Duration,
+});
 
 impl DeflateConfig {
     fn server_bits(&self) -> u8 {
@@ -467,13 +487,11 @@ mod tests {
             }
         );
         // The server's own limits.
-        let strict = DeflateConfig {
-            server_no_context_takeover: true,
-            client_no_context_takeover: true,
-            server_max_window_bits: 9,
-            client_max_window_bits: 11,
-            ..DeflateConfig::default()
-        };
+        let strict = DeflateConfig::default()
+            .server_no_context_takeover(true)
+            .client_no_context_takeover(true)
+            .server_max_window_bits(9)
+            .client_max_window_bits(11);
         let (r, p) = negotiate(&strict, "permessage-deflate; client_max_window_bits").unwrap();
         assert_eq!(
             r,
@@ -560,21 +578,16 @@ mod tests {
             (15, 8)
         );
         // A server configured for 8 bits compresses with 9.
-        let small = DeflateConfig {
-            server_max_window_bits: 8,
-            ..DeflateConfig::default()
-        };
+        let small = DeflateConfig::default().server_max_window_bits(8);
         let (r, _) = negotiate(&small, "permessage-deflate").unwrap();
         assert_eq!(r, "permessage-deflate; server_max_window_bits=9");
     }
 
     #[test]
     fn client_checks_the_response() {
-        let c = DeflateConfig {
-            server_max_window_bits: 10,
-            client_max_window_bits: 12,
-            ..DeflateConfig::default()
-        };
+        let c = DeflateConfig::default()
+            .server_max_window_bits(10)
+            .client_max_window_bits(12);
         let check = |s: &str| c.accept_response(&offers(s));
         assert_eq!(
             check("permessage-deflate; server_max_window_bits=9; client_max_window_bits=12"),
@@ -631,10 +644,7 @@ mod tests {
         ));
         // A client that promised no context takeover keeps its promise even
         // if the server's response leaves it out (RFC 7692 §7.1.1.2).
-        let hint = DeflateConfig {
-            client_no_context_takeover: true,
-            ..DeflateConfig::default()
-        };
+        let hint = DeflateConfig::default().client_no_context_takeover(true);
         let p = hint
             .accept_response(&offers("permessage-deflate"))
             .unwrap()

@@ -17,10 +17,10 @@ use super::extensions::ExtensionOffer;
 use super::headers::{
     ExtraHeaders, Single, combined, has_token, is_token, list_elements, single, trim_ows,
 };
-use super::limits::HandshakeLimits;
-use super::parse::parse_response;
+use super::parse::parse_response_with_limits;
 use super::uri::WsUri;
 use super::write::write_request_head;
+use crate::Limits;
 use crate::RandomSource;
 
 /// Options of a client handshake, checked by [`ClientBuilder::build`].
@@ -50,7 +50,7 @@ pub struct ClientBuilder {
     extensions: Vec<ExtensionOffer>,
     origin: Option<String>,
     extra: ExtraHeaders,
-    limits: HandshakeLimits,
+    limits: Limits,
     error: Option<HandshakeError>,
 }
 
@@ -63,7 +63,7 @@ impl ClientBuilder {
             extensions: Vec::new(),
             origin: None,
             extra: ExtraHeaders::default(),
-            limits: HandshakeLimits::default(),
+            limits: Limits::default(),
             error,
         }
     }
@@ -110,7 +110,7 @@ impl ClientBuilder {
     }
 
     /// Bounds on the server's response head.
-    pub fn limits(mut self, limits: HandshakeLimits) -> Self {
+    pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
@@ -238,7 +238,7 @@ pub struct ClientHandshake {
     accept: String,
     protocols: Vec<String>,
     extensions: Vec<ExtensionOffer>,
-    limits: HandshakeLimits,
+    limits: Limits,
 }
 
 impl ClientHandshake {
@@ -309,12 +309,12 @@ impl ClientHandshake {
     }
 
     /// Parses the response head from the start of `buf`, within the builder's
-    /// [`HandshakeLimits`]; see [`parse_response`](super::parse_response).
+    /// [`Limits`]; see [`parse_response`](super::parse_response).
     pub fn parse_response(
         &self,
         buf: &[u8],
     ) -> Result<Option<(Response<()>, usize)>, HandshakeError> {
-        parse_response(buf, &self.limits)
+        parse_response_with_limits(buf, &self.limits)
     }
 
     /// [`parse_response`](Self::parse_response), then

@@ -293,10 +293,7 @@ fn incomplete_responses_wait_and_frames_after_the_head_are_left() {
 fn response_limits_apply() {
     let c = ClientHandshake::builder("h", "/")
         .protocols(["chat"])
-        .limits(HandshakeLimits {
-            max_head_bytes: 64,
-            max_headers: 64,
-        })
+        .limits(Limits::default().max_head_bytes(64).max_headers(64))
         .build(&mut sample_nonce)
         .unwrap();
     assert_eq!(

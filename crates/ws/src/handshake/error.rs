@@ -78,23 +78,25 @@ pub enum ExtensionError {
 
 /// Everything that can go wrong in the opening handshake (RFC 6455 §4).
 ///
-/// [`HandshakeError::fault`] tells whose fault it is: a client's request
-/// (found by a server, answered with [`HandshakeError::status`]), a server's
-/// response (found by a client, which fails the connection) or the caller's
-/// own arguments.
+/// [`HandshakeError::is_peer_fault`] and
+/// [`HandshakeError::is_request_fault`] tell whose fault it is: a client's
+/// request (found by a server, answered with [`HandshakeError::status`]
+/// and [`HandshakeError::rejection`]), a server's response (found by a
+/// client, which fails the connection) or the caller's own arguments. It
+/// sits under [`crate::Error::Handshake`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum HandshakeError {
     // ---- Faults in a client's request, found by a server ----
     /// The request head did not end within
-    /// [`HandshakeLimits::max_head_bytes`](super::HandshakeLimits::max_head_bytes).
+    /// [`Limits::max_head_bytes`](crate::Limits::max_head_bytes).
     #[error("request head exceeds {limit} bytes (RFC 6585 §5)")]
     RequestHeadTooLarge {
         /// The configured limit.
         limit: usize,
     },
     /// The request has more header field lines than
-    /// [`HandshakeLimits::max_headers`](super::HandshakeLimits::max_headers).
+    /// [`Limits::max_headers`](crate::Limits::max_headers).
     #[error("request has more than {limit} header fields (RFC 6585 §5)")]
     TooManyRequestHeaders {
         /// The configured limit.
@@ -202,14 +204,14 @@ pub enum HandshakeError {
 
     // ---- Faults in a server's response, found by a client ----
     /// The response head did not end within
-    /// [`HandshakeLimits::max_head_bytes`](super::HandshakeLimits::max_head_bytes).
+    /// [`Limits::max_head_bytes`](crate::Limits::max_head_bytes).
     #[error("response head exceeds {limit} bytes")]
     ResponseHeadTooLarge {
         /// The configured limit.
         limit: usize,
     },
     /// The response has more header field lines than
-    /// [`HandshakeLimits::max_headers`](super::HandshakeLimits::max_headers).
+    /// [`Limits::max_headers`](crate::Limits::max_headers).
     #[error("response has more than {limit} header fields")]
     TooManyResponseHeaders {
         /// The configured limit.

@@ -20,7 +20,8 @@
 //! from closures, [`DefaultPolicy`] accepts every origin and no subprotocol or
 //! extension.
 //!
-//! Both sides bound what they buffer with [`HandshakeLimits`].
+//! Both sides bound what they buffer with [`Limits`](crate::Limits)
+//! (`max_head_bytes`, `max_headers`).
 //!
 //! ```
 //! use rtw_ws::SeededRandom;
@@ -51,7 +52,6 @@ mod error;
 mod extension_parse;
 mod extensions;
 mod headers;
-mod limits;
 mod parse;
 mod policy;
 mod reject;
@@ -64,8 +64,9 @@ pub use client::{ClientBuilder, ClientHandshake, ClientNegotiated};
 pub use error::{ExtensionError, HandshakeError};
 pub use extension_parse::{format_extensions, parse_extensions};
 pub use extensions::{ExtensionOffer, ExtensionParam};
-pub use limits::HandshakeLimits;
-pub use parse::{parse_request, parse_response};
+pub use parse::{
+    parse_request, parse_request_with_limits, parse_response, parse_response_with_limits,
+};
 pub use policy::{AcceptPolicy, DefaultPolicy, ServerPolicy};
 pub use server::{ServerHandshake, ServerNegotiated};
 pub use uri::WsUri;

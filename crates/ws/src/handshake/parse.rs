@@ -1,5 +1,5 @@
 //! Reading a request or response head from bytes (RFC 9112 §2-§5), with
-//! httparse and [`HandshakeLimits`].
+//! httparse and [`Limits`].
 
 use http::{
     HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, Uri, Version,
@@ -7,15 +7,28 @@ use http::{
 use httparse::{EMPTY_HEADER, Header, Status};
 
 use super::error::HandshakeError;
-use super::limits::HandshakeLimits;
+use crate::Limits;
 
 /// Header slots kept on the stack; larger limits use the heap.
 const STACK_HEADERS: usize = 64;
 
-/// Parses a request head from the start of `buf` (RFC 9112 §2, §3).
+/// Parses a request head from the start of `buf` (RFC 9112 §2, §3), within
+/// the default [`Limits`]; see [`parse_request_with_limits`].
+pub fn parse_request(buf: &[u8]) -> Result<Option<(Request<()>, usize)>, HandshakeError> {
+    parse_request_with_limits(buf, &Limits::default())
+}
+
+/// Parses a response head from the start of `buf` (RFC 9112 §4), within
+/// the default [`Limits`]; see [`parse_response_with_limits`].
+pub fn parse_response(buf: &[u8]) -> Result<Option<(Response<()>, usize)>, HandshakeError> {
+    parse_response_with_limits(buf, &Limits::default())
+}
+
+/// Parses a request head from the start of `buf` (RFC 9112 §2, §3) within
+/// `limits` ([`Limits::max_head_bytes`], [`Limits::max_headers`]).
 ///
 /// Returns `Ok(None)` while the head is incomplete and shorter than
-/// [`HandshakeLimits::max_head_bytes`], and `Ok(Some((request, n)))` once it
+/// [`Limits::max_head_bytes`], and `Ok(Some((request, n)))` once it
 /// is complete: `n` is the length of the head, and bytes after it belong to
 /// the caller. Leading empty lines are skipped (RFC 9112 §2.2).
 ///
@@ -23,9 +36,9 @@ const STACK_HEADERS: usize = 64;
 /// WebSocket rules.
 ///
 /// [`ServerHandshake::accept`]: super::ServerHandshake::accept
-pub fn parse_request(
+pub fn parse_request_with_limits(
     buf: &[u8],
-    limits: &HandshakeLimits,
+    limits: &Limits,
 ) -> Result<Option<(Request<()>, usize)>, HandshakeError> {
     let window = &buf[..buf.len().min(limits.max_head_bytes)];
     let mut stack = [EMPTY_HEADER; STACK_HEADERS];
@@ -65,8 +78,8 @@ pub fn parse_request(
     Ok(Some((request, n)))
 }
 
-/// Parses a response head from the start of `buf` (RFC 9112 §4), like
-/// [`parse_request`].
+/// Parses a response head from the start of `buf` (RFC 9112 §4) within
+/// `limits`, like [`parse_request_with_limits`].
 ///
 /// A 101 response has no body, so the bytes after the head are the server's
 /// first WebSocket frames. Any other status is returned too (`Ok(Some)`):
@@ -74,9 +87,9 @@ pub fn parse_request(
 /// [`HandshakeError::UnexpectedStatus`], and the caller may read its body.
 ///
 /// [`ClientHandshake::validate_response`]: super::ClientHandshake::validate_response
-pub fn parse_response(
+pub fn parse_response_with_limits(
     buf: &[u8],
-    limits: &HandshakeLimits,
+    limits: &Limits,
 ) -> Result<Option<(Response<()>, usize)>, HandshakeError> {
     let window = &buf[..buf.len().min(limits.max_head_bytes)];
     let mut stack = [EMPTY_HEADER; STACK_HEADERS];
@@ -161,9 +174,7 @@ mod tests {
     fn request_head_and_leftover() {
         let mut buf = REQUEST.to_vec();
         buf.extend_from_slice(b"\x81\x00rest");
-        let (req, n) = parse_request(&buf, &HandshakeLimits::default())
-            .unwrap()
-            .unwrap();
+        let (req, n) = parse_request(&buf).unwrap().unwrap();
         assert_eq!(n, REQUEST.len());
         assert_eq!(&buf[n..], b"\x81\x00rest");
         assert_eq!(req.method(), Method::GET);
@@ -177,35 +188,23 @@ mod tests {
     #[test]
     fn every_prefix_is_incomplete() {
         for i in 0..REQUEST.len() {
-            assert!(
-                matches!(
-                    parse_request(&REQUEST[..i], &HandshakeLimits::default()),
-                    Ok(None)
-                ),
-                "{i}"
-            );
+            assert!(matches!(parse_request(&REQUEST[..i]), Ok(None)), "{i}");
         }
     }
 
     #[test]
     fn head_size_limit_is_exact() {
-        let fits = HandshakeLimits {
-            max_head_bytes: REQUEST.len(),
-            ..HandshakeLimits::default()
-        };
-        assert!(parse_request(REQUEST, &fits).unwrap().is_some());
-        let short = HandshakeLimits {
-            max_head_bytes: REQUEST.len() - 1,
-            ..HandshakeLimits::default()
-        };
+        let fits = Limits::default().max_head_bytes(REQUEST.len());
+        assert!(parse_request_with_limits(REQUEST, &fits).unwrap().is_some());
+        let short = Limits::default().max_head_bytes(REQUEST.len() - 1);
         assert_eq!(
-            parse_request(REQUEST, &short).unwrap_err(),
+            parse_request_with_limits(REQUEST, &short).unwrap_err(),
             HandshakeError::RequestHeadTooLarge {
                 limit: REQUEST.len() - 1
             }
         );
         assert!(matches!(
-            parse_request(&REQUEST[..REQUEST.len() - 2], &short),
+            parse_request_with_limits(&REQUEST[..REQUEST.len() - 2], &short),
             Ok(None)
         ));
     }
@@ -213,10 +212,7 @@ mod tests {
     #[test]
     fn header_count_limit_on_stack_and_heap() {
         for limit in [3, 100] {
-            let limits = HandshakeLimits {
-                max_headers: limit,
-                ..HandshakeLimits::default()
-            };
+            let limits = Limits::default().max_headers(limit);
             let mut head = b"GET / HTTP/1.1\r\n".to_vec();
             for i in 0..limit {
                 head.extend_from_slice(format!("h{i}: v\r\n").as_bytes());
@@ -224,7 +220,7 @@ mod tests {
             let mut ok = head.clone();
             ok.extend_from_slice(b"\r\n");
             assert_eq!(
-                parse_request(&ok, &limits)
+                parse_request_with_limits(&ok, &limits)
                     .unwrap()
                     .unwrap()
                     .0
@@ -234,7 +230,7 @@ mod tests {
             );
             head.extend_from_slice(b"one-more: v\r\n\r\n");
             assert_eq!(
-                parse_request(&head, &limits).unwrap_err(),
+                parse_request_with_limits(&head, &limits).unwrap_err(),
                 HandshakeError::TooManyRequestHeaders { limit }
             );
         }
@@ -242,7 +238,7 @@ mod tests {
 
     #[test]
     fn malformed_heads() {
-        let l = HandshakeLimits::default();
+        let l = Limits::default();
         for bad in [
             &b"GET / HTTP/1.1\r\nHost : a\r\n\r\n"[..],
             b"GET / HTTP/1.1\r\nHo st: a\r\n\r\n",
@@ -254,46 +250,43 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    parse_request(bad, &l),
+                    parse_request_with_limits(bad, &l),
                     Err(HandshakeError::MalformedRequest { .. })
                 ),
                 "{:?}: {:?}",
                 String::from_utf8_lossy(bad),
-                parse_request(bad, &l)
+                parse_request_with_limits(bad, &l)
             );
         }
     }
 
     #[test]
     fn responses() {
-        let l = HandshakeLimits::default();
+        let l = Limits::default();
         let head = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n";
         let mut buf = head.to_vec();
         buf.push(0x88);
-        let (res, n) = parse_response(&buf, &l).unwrap().unwrap();
+        let (res, n) = parse_response_with_limits(&buf, &l).unwrap().unwrap();
         assert_eq!((n, res.status().as_u16()), (head.len(), 101));
         assert_eq!(res.headers()["upgrade"], "websocket");
         for i in 0..head.len() {
-            assert!(matches!(parse_response(&head[..i], &l), Ok(None)), "{i}");
+            assert!(
+                matches!(parse_response_with_limits(&head[..i], &l), Ok(None)),
+                "{i}"
+            );
         }
-        let small = HandshakeLimits {
-            max_head_bytes: 10,
-            max_headers: 0,
-        };
+        let small = Limits::default().max_head_bytes(10).max_headers(0);
         assert_eq!(
-            parse_response(head, &small).unwrap_err(),
+            parse_response_with_limits(head, &small).unwrap_err(),
             HandshakeError::ResponseHeadTooLarge { limit: 10 }
         );
-        let few = HandshakeLimits {
-            max_headers: 0,
-            ..l.clone()
-        };
+        let few = l.clone().max_headers(0);
         assert_eq!(
-            parse_response(head, &few).unwrap_err(),
+            parse_response_with_limits(head, &few).unwrap_err(),
             HandshakeError::TooManyResponseHeaders { limit: 0 }
         );
         assert!(matches!(
-            parse_response(b"HTTP/1.1 1O1 X\r\n\r\n", &l),
+            parse_response_with_limits(b"HTTP/1.1 1O1 X\r\n\r\n", &l),
             Err(HandshakeError::MalformedResponse { .. })
         ));
     }

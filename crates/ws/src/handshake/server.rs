@@ -17,13 +17,13 @@ use super::extensions::ExtensionOffer;
 use super::headers::{
     ExtraHeaders, Single, combined, has_token, single, token_list, trim_ows, upgrade_lists,
 };
-use super::limits::HandshakeLimits;
-use super::parse::parse_request;
+use super::parse::parse_request_with_limits;
 use super::policy::{AcceptPolicy, DefaultPolicy};
 use super::write::write_response_head;
+use crate::Limits;
 
 /// A server's side of the opening handshake (RFC 6455 §4.2): the fixed
-/// rules, a [`HandshakeLimits`], an [`AcceptPolicy`] for the decisions, and
+/// rules, a [`Limits`], an [`AcceptPolicy`] for the decisions, and
 /// extra fields for every 101 response.
 ///
 /// Methods take `&self`: share one `ServerHandshake` between connections.
@@ -47,12 +47,12 @@ use super::write::write_response_head;
 #[derive(Debug, Clone, Default)]
 pub struct ServerHandshake<P = DefaultPolicy> {
     policy: P,
-    limits: HandshakeLimits,
+    limits: Limits,
     extra: ExtraHeaders,
 }
 
 impl ServerHandshake<DefaultPolicy> {
-    /// A server with [`DefaultPolicy`] and default [`HandshakeLimits`].
+    /// A server with [`DefaultPolicy`] and default [`Limits`].
     pub fn new() -> Self {
         Self::default()
     }
@@ -63,13 +63,13 @@ impl<P: AcceptPolicy> ServerHandshake<P> {
     pub fn with_policy(policy: P) -> Self {
         ServerHandshake {
             policy,
-            limits: HandshakeLimits::default(),
+            limits: Limits::default(),
             extra: ExtraHeaders::default(),
         }
     }
 
     /// Bounds on the request head.
-    pub fn with_limits(mut self, limits: HandshakeLimits) -> Self {
+    pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
@@ -95,7 +95,7 @@ impl<P: AcceptPolicy> ServerHandshake<P> {
     }
 
     /// The limits.
-    pub fn limits(&self) -> &HandshakeLimits {
+    pub fn limits(&self) -> &Limits {
         &self.limits
     }
 
@@ -105,7 +105,7 @@ impl<P: AcceptPolicy> ServerHandshake<P> {
         &self,
         buf: &[u8],
     ) -> Result<Option<(Request<()>, usize)>, HandshakeError> {
-        parse_request(buf, &self.limits)
+        parse_request_with_limits(buf, &self.limits)
     }
 
     /// [`parse_request`](Self::parse_request), then

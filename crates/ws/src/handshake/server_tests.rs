@@ -430,17 +430,11 @@ fn http_requests_with_any_body_type_are_accepted_in_place() {
 
 #[test]
 fn limits_bound_the_request_head() {
-    let few = ServerHandshake::new().with_limits(HandshakeLimits {
-        max_headers: 6,
-        ..HandshakeLimits::default()
-    });
+    let few = ServerHandshake::new().with_limits(Limits::default().max_headers(6));
     let e = few.read_request(RFC_REQUEST.as_bytes()).unwrap_err();
     assert_eq!(e, HandshakeError::TooManyRequestHeaders { limit: 6 });
     assert_eq!(e.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
-    let small = ServerHandshake::new().with_limits(HandshakeLimits {
-        max_head_bytes: 100,
-        ..HandshakeLimits::default()
-    });
+    let small = ServerHandshake::new().with_limits(Limits::default().max_head_bytes(100));
     let e = small.read_request(RFC_REQUEST.as_bytes()).unwrap_err();
     assert_eq!(e, HandshakeError::RequestHeadTooLarge { limit: 100 });
     assert_eq!(e.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
