@@ -109,11 +109,9 @@ fn loss_30_percent() -> Scenario {
 fn jitter_and_reordering() -> Scenario {
     let mut s = nat_pair(NatKind::AddressRestricted, NatKind::Symmetric);
     s.name = format!("{} with 20 ms + 0..80 ms jitter", s.name);
-    s.link = LinkConfig {
-        latency: Duration::from_millis(20),
-        jitter: Duration::from_millis(80),
-        loss: 0.0,
-    };
+    s.link = LinkConfig::default()
+        .latency(Duration::from_millis(20))
+        .jitter(Duration::from_millis(80));
     s
 }
 

@@ -9,12 +9,11 @@
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use bytes::Bytes;
 //! use rtw_core::SeededRandom;
 //! use rtw_netsim::{Datagram, LinkConfig, NatConfig, NatKind, Network};
 //!
 //! let t0 = Instant::now();
-//! let link = LinkConfig { latency: Duration::from_millis(20), jitter: Duration::ZERO, loss: 0.0 };
+//! let link = LinkConfig::default().latency(Duration::from_millis(20)).loss(0.0);
 //! let mut net = Network::new(link, SeededRandom::new(1));
 //! let stun = "192.0.2.10:3478".parse().unwrap();
 //! net.add_stun_server(stun);

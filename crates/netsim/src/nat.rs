@@ -89,8 +89,10 @@ impl NatKind {
     }
 }
 
-/// How a [`Nat`] behaves.
+/// How a [`Nat`] behaves: [`NatConfig::of`] a [`NatKind`], then a setter
+/// per field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NatConfig {
     /// RFC 4787 §4.1.
     pub mapping: MappingBehaviour,
@@ -114,6 +116,34 @@ impl NatConfig {
             mapping_timeout: Duration::from_secs(30),
             first_port: 40_000,
         }
+    }
+
+    /// Set [`NatConfig::mapping`].
+    #[must_use]
+    pub fn mapping(mut self, mapping: MappingBehaviour) -> Self {
+        self.mapping = mapping;
+        self
+    }
+
+    /// Set [`NatConfig::filtering`].
+    #[must_use]
+    pub fn filtering(mut self, filtering: FilteringBehaviour) -> Self {
+        self.filtering = filtering;
+        self
+    }
+
+    /// Set [`NatConfig::mapping_timeout`].
+    #[must_use]
+    pub fn mapping_timeout(mut self, timeout: Duration) -> Self {
+        self.mapping_timeout = timeout;
+        self
+    }
+
+    /// Set [`NatConfig::first_port`].
+    #[must_use]
+    pub fn first_port(mut self, port: u16) -> Self {
+        self.first_port = port;
+        self
     }
 }
 

@@ -22,6 +22,7 @@ use crate::stun_server::StunServer;
 /// extra in `0..jitter`, and independent loss with probability `loss`.
 /// A jitter larger than the gap between two datagrams reorders them.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct LinkConfig {
     /// Fixed one-way delay.
     pub latency: Duration,
@@ -39,6 +40,29 @@ impl Default for LinkConfig {
             jitter: Duration::ZERO,
             loss: 0.0,
         }
+    }
+}
+
+impl LinkConfig {
+    /// Set [`LinkConfig::latency`].
+    #[must_use]
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// Set [`LinkConfig::jitter`].
+    #[must_use]
+    pub fn jitter(mut self, jitter: Duration) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Set [`LinkConfig::loss`].
+    #[must_use]
+    pub fn loss(mut self, loss: f64) -> Self {
+        self.loss = loss;
+        self
     }
 }
 
@@ -72,6 +96,7 @@ pub struct Delivery {
 
 /// Counters of what the network did, for reports and assertions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NetStats {
     /// Datagrams handed to the network (hosts and the STUN server).
     pub sent: u64,
