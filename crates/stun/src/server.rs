@@ -8,7 +8,8 @@ use bytes::BytesMut;
 use crate::attributes::{ErrorCode, Software, UnknownAttributes, XorMappedAddress};
 use crate::header::{HEADER_LEN, MAGIC_COOKIE};
 use crate::{
-    AttributeType, Class, Error, Message, MessageBuilder, MessageType, Method, TransactionId,
+    AttributeType, Class, Error, Limits, Message, MessageBuilder, MessageType, Method,
+    TransactionId,
 };
 
 /// What a [`BindingServer`] adds to its answers.
@@ -29,6 +30,10 @@ pub struct BindingServerConfig {
     /// by default, so that a client multiplexing STUN with other
     /// protocols can tell the responses apart.
     pub fingerprint: bool,
+    /// Bounds on the requests read ([`Limits`]): a request beyond them
+    /// is answered 400 like any malformed one. [`Limits::default`] by
+    /// default.
+    pub limits: Limits,
 }
 
 impl Default for BindingServerConfig {
@@ -36,6 +41,7 @@ impl Default for BindingServerConfig {
         BindingServerConfig {
             software: None,
             fingerprint: true,
+            limits: Limits::default(),
         }
     }
 }
@@ -53,6 +59,13 @@ impl BindingServerConfig {
     #[must_use]
     pub fn fingerprint(mut self, fingerprint: bool) -> Self {
         self.fingerprint = fingerprint;
+        self
+    }
+
+    /// Set [`BindingServerConfig::limits`].
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 }
@@ -114,7 +127,8 @@ impl BindingServer {
     ///   RFC 8489 §6.3.2 to §6.3.4);
     /// - a request whose header and transaction ID are readable but whose
     ///   body is malformed (length, attribute bounds, FINGERPRINT not
-    ///   last): 400 Bad Request (RFC 8489 §6.3, §14.8);
+    ///   last) or beyond [`BindingServerConfig::limits`]: 400 Bad Request
+    ///   (RFC 8489 §6.3, §14.8);
     /// - a request with a wrong FINGERPRINT: `None`, silently discarded
     ///   (RFC 8489 §7.3: it may be another protocol's packet);
     /// - then as [`BindingServer::handle_message`].
@@ -123,7 +137,7 @@ impl BindingServer {
         if typ.class != Class::Request {
             return None;
         }
-        match Message::parse(request) {
+        match Message::parse_with_limits(request, &self.config.limits) {
             Ok(msg) => self.handle_message(&msg, source),
             Err(error) => self.error_response(typ.method, tid, &error),
         }

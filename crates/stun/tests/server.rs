@@ -292,3 +292,25 @@ fn handle_message_takes_a_parsed_request() {
         None
     );
 }
+
+#[test]
+fn requests_beyond_the_limits_are_answered_400() {
+    let limits = rtw_stun::Limits::default().max_attributes(2);
+    let s = BindingServer::with_config(BindingServerConfig::default().limits(limits)).unwrap();
+    let mut b = builder(Method::BINDING, Class::Request);
+    for _ in 0..3 {
+        b.add(&Software::new("x").unwrap()).unwrap();
+    }
+    let resp = s.handle(&b.finish(), src()).unwrap();
+    let resp = Message::parse(&resp).unwrap();
+    assert_eq!(resp.class(), Class::ErrorResponse);
+    assert_eq!(resp.get::<ErrorCode>().unwrap().unwrap().code(), 400);
+    // Within the limits the same server answers with the address.
+    let mut b = builder(Method::BINDING, Class::Request);
+    b.add(&Software::new("x").unwrap()).unwrap();
+    let resp = s.handle(&b.finish(), src()).unwrap();
+    assert_eq!(
+        Message::parse(&resp).unwrap().class(),
+        Class::SuccessResponse
+    );
+}
