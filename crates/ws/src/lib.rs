@@ -18,7 +18,6 @@ pub mod handshake;
 mod limits;
 mod mask;
 mod message;
-mod rng;
 mod role;
 mod setters;
 mod utf8;
@@ -31,6 +30,8 @@ pub use error::Error;
 pub use limits::Limits;
 pub use mask::apply_mask;
 pub use message::{Event, Fragment, Message, MessageKind};
-pub use rng::{RandomSource, SeededRandom};
+/// The randomness trait of every rtw codec (masking keys, RFC 6455 §5.3;
+/// `Sec-WebSocket-Key`, §4.1), and a seeded generator for tests.
+pub use rtw_core::{Random, SeededRandom};
 pub use role::Role;
 pub use utf8::Utf8Bytes;

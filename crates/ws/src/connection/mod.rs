@@ -16,7 +16,7 @@ use crate::budget::Held;
 use crate::frame::{Frame, FrameDecoder, OpCode, Progress};
 use crate::utf8::Utf8Validator;
 use crate::{
-    CloseFrame, Config, Error, Event, Message, MessageKind, RandomSource, Role, Utf8Bytes,
+    CloseFrame, Config, Error, Event, Message, MessageKind, Random, Role, Utf8Bytes,
 };
 pub use ending::Transport;
 use ending::{EndDue, Ending};
@@ -105,7 +105,7 @@ pub struct Connection {
 impl Connection {
     /// A connection in `role` with the default [`Config`], masking keys
     /// drawn from `rng` (a client's, RFC 6455 §5.3).
-    pub fn new(role: Role, rng: impl RandomSource + Send + 'static) -> Self {
+    pub fn new(role: Role, rng: impl Random + Send + 'static) -> Self {
         Connection::with_config(role, Config::default(), rng)
     }
 
@@ -113,7 +113,7 @@ impl Connection {
     pub fn with_config(
         role: Role,
         config: Config,
-        rng: impl RandomSource + Send + 'static,
+        rng: impl Random + Send + 'static,
     ) -> Self {
         let budget = config.message_memory.clone();
         Connection {

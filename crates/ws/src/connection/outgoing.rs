@@ -14,7 +14,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::frame::{FrameHeader, OpCode, encode_frame};
 use crate::mask::apply_mask;
-use crate::{RandomSource, Role};
+use crate::{Random, Role};
 
 /// Unmasked payloads from this size on are queued without a copy; smaller
 /// ones are copied beside their header, which costs less than one more
@@ -24,7 +24,7 @@ pub(crate) const ZERO_COPY_MIN: usize = 512;
 /// The outgoing side of a connection.
 pub(crate) struct Outgoing {
     role: Role,
-    rng: Box<dyn RandomSource + Send>,
+    rng: Box<dyn Random + Send>,
     /// Finished chunks, in order, all before `buffer`.
     queue: VecDeque<Bytes>,
     /// Bytes in `queue`.
@@ -46,7 +46,7 @@ impl std::fmt::Debug for Outgoing {
 }
 
 impl Outgoing {
-    pub(crate) fn new(role: Role, rng: Box<dyn RandomSource + Send>) -> Self {
+    pub(crate) fn new(role: Role, rng: Box<dyn Random + Send>) -> Self {
         Outgoing {
             role,
             rng,

@@ -4,7 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sha1::{Digest, Sha1};
 
-use crate::RandomSource;
+use crate::Random;
 
 /// The GUID a server appends to the client's key before hashing
 /// (RFC 6455 §1.3, §4.2.2 item 5.4).
@@ -34,7 +34,7 @@ pub fn accept_key(key: &[u8]) -> String {
 
 /// A fresh `Sec-WebSocket-Key`: base64 of 16 bytes from `rng` (RFC 6455 §4.1
 /// item 7).
-pub(crate) fn generate_key<R: RandomSource + ?Sized>(rng: &mut R) -> String {
+pub(crate) fn generate_key<R: Random + ?Sized>(rng: &mut R) -> String {
     let mut nonce = [0u8; 16];
     rng.fill_bytes(&mut nonce);
     STANDARD.encode(nonce)

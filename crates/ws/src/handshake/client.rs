@@ -21,7 +21,7 @@ use super::parse::parse_response_with_limits;
 use super::uri::WsUri;
 use super::write::write_request_head;
 use crate::Limits;
-use crate::RandomSource;
+use crate::Random;
 
 /// Options of a client handshake, checked by [`ClientBuilder::build`].
 ///
@@ -117,7 +117,7 @@ impl ClientBuilder {
 
     /// Checks every option and draws the 16-byte `Sec-WebSocket-Key` nonce
     /// from `rng` (RFC 6455 §4.1 item 7).
-    pub fn build<R: RandomSource + ?Sized>(
+    pub fn build<R: Random + ?Sized>(
         self,
         rng: &mut R,
     ) -> Result<ClientHandshake, HandshakeError> {
@@ -262,7 +262,7 @@ impl ClientHandshake {
     }
 
     /// A handshake without subprotocols, extensions or extra fields.
-    pub fn new<R: RandomSource + ?Sized>(
+    pub fn new<R: Random + ?Sized>(
         host_with_port: impl Into<String>,
         path_and_query: impl Into<String>,
         rng: &mut R,
