@@ -8,6 +8,7 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -23,7 +24,8 @@ const IO_TIMEOUT: Duration = Duration::from_secs(5);
 fn main() -> io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
-    let server = thread::spawn(move || serve(listener));
+    let (done, server) = mpsc::channel();
+    thread::spawn(move || done.send(serve(listener)));
 
     let mut source = EventSource::default();
     let mut received = Vec::new();
@@ -50,7 +52,10 @@ fn main() -> io::Result<()> {
             None => unreachable!("an EventSource that is not closed always has a next step"),
         }
     }
-    server.join().expect("server thread")?;
+    // The server has answered its three requests by now; never wait long.
+    server
+        .recv_timeout(IO_TIMEOUT)
+        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "the server did not finish"))??;
     assert_eq!(received, ["first", "second\nline", "after reconnecting"]);
     println!("client: done, last event id {:?}", source.last_event_id());
     Ok(())
