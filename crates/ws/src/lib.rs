@@ -106,10 +106,10 @@ pub use error::Error;
 pub use limits::Limits;
 pub use mask::apply_mask;
 pub use message::{Event, Fragment, Message, MessageKind};
+pub use role::Role;
 /// The randomness trait of every rtw codec (masking keys, RFC 6455 §5.3;
 /// `Sec-WebSocket-Key`, §4.1), and a seeded generator for tests.
 pub use rtw_core::{Random, SeededRandom};
-pub use role::Role;
 pub use utf8::Utf8Bytes;
 
 /// The README's example, run as a doc test so that it stays true.

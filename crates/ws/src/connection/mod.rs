@@ -15,9 +15,7 @@ use bytes::{Bytes, BytesMut};
 use crate::budget::Held;
 use crate::frame::{Frame, FrameDecoder, OpCode, Progress};
 use crate::utf8::Utf8Validator;
-use crate::{
-    CloseFrame, Config, Error, Event, Message, MessageKind, Random, Role, Utf8Bytes,
-};
+use crate::{CloseFrame, Config, Error, Event, Message, MessageKind, Random, Role, Utf8Bytes};
 pub use ending::Transport;
 use ending::{EndDue, Ending};
 use incoming::{FrameOutput, Incoming};
@@ -110,11 +108,7 @@ impl Connection {
     }
 
     /// A connection in `role` with `config`, masking keys drawn from `rng`.
-    pub fn with_config(
-        role: Role,
-        config: Config,
-        rng: impl Random + Send + 'static,
-    ) -> Self {
+    pub fn with_config(role: Role, config: Config, rng: impl Random + Send + 'static) -> Self {
         let budget = config.message_memory.clone();
         Connection {
             role,

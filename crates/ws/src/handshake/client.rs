@@ -117,10 +117,7 @@ impl ClientBuilder {
 
     /// Checks every option and draws the 16-byte `Sec-WebSocket-Key` nonce
     /// from `rng` (RFC 6455 §4.1 item 7).
-    pub fn build<R: Random + ?Sized>(
-        self,
-        rng: &mut R,
-    ) -> Result<ClientHandshake, HandshakeError> {
+    pub fn build<R: Random + ?Sized>(self, rng: &mut R) -> Result<ClientHandshake, HandshakeError> {
         if let Some(e) = self.error.or_else(|| self.extra.error().cloned()) {
             return Err(e);
         }
