@@ -25,13 +25,7 @@ pub fn run(program: &str, args: &[&str], stdin: &[u8]) -> Output {
 /// deadlock against output; a program that stops reading early (on an
 /// error) is fine.
 pub fn run_for(timeout: Duration, program: &str, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawning {program} {args:?}: {e}"));
+    let mut child = spawn(program, args, Stdio::piped(), Stdio::piped());
     let mut input = child.stdin.take().expect("piped stdin");
     let stdin = stdin.to_vec();
     let writer = thread::spawn(move || {
@@ -47,6 +41,18 @@ pub fn run_for(timeout: Duration, program: &str, args: &[&str], stdin: &[u8]) ->
         stdout: stdout.join().expect("stdout reader"),
         stderr: stderr.join().expect("stderr reader"),
     }
+}
+
+/// Start `program ARGS` with stdout piped and `stdin` and `stderr` as
+/// given; panics naming the program if it cannot start.
+fn spawn(program: &str, args: &[&str], stdin: Stdio, stderr: Stdio) -> Child {
+    Command::new(program)
+        .args(args)
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawning {program} {args:?}: {e}"))
 }
 
 /// Read `pipe` to its end in a thread.
@@ -100,13 +106,7 @@ impl Server {
     /// else. What it prints later on stdout is read and dropped (so the
     /// server never blocks on a full pipe); stderr is discarded.
     pub fn start(program: &str, args: &[&str]) -> Server {
-        let mut child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawning {program} {args:?}: {e}"));
+        let mut child = spawn(program, args, Stdio::null(), Stdio::null());
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
         thread::spawn(move || {
