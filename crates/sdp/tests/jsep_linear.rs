@@ -17,8 +17,10 @@ use rtw_sdp::SessionDescription;
 const RUNS: usize = 7;
 
 /// The largest accepted ratio of the times of 4,000 and 1,000 sections:
-/// linear is 4, quadratic 16, cubic 64.
-const MAX_RATIO: f64 = 6.0;
+/// linear is 4, quadratic 16, cubic 64. The margin above 4 absorbs a
+/// loaded machine (a ratio of 6 was seen with five builds running), and
+/// still fails a quadratic checker.
+const MAX_RATIO: f64 = 10.0;
 
 fn check_time(sd: &SessionDescription) -> Duration {
     let start = Instant::now();
