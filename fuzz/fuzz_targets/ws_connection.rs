@@ -29,7 +29,9 @@
 //!    queued events.
 //! 2. The state agrees with the events: `Closed` after `Failed` or
 //!    `Close`, `Closing` after our own close, else `Open`; sending fails
-//!    with `Error::Closed` once not open.
+//!    with `Error::Closed` once not open. `transport()` is `Open` until
+//!    the connection is closed, then `Shutdown` for a server (it closes
+//!    TCP first) and `AwaitPeerClose` for a client (RFC 6455 §7.1.1).
 //! 3. The bytes from `poll_transmit` are valid frames for the peer's role
 //!    (they decode completely with the peer's `FrameDecoder`), and in run A
 //!    they are exactly: what we sent ourselves; pongs; then the close
@@ -55,7 +57,7 @@ use rtw_fuzz::cut_points;
 use rtw_ws::frame::{FrameDecoder, OpCode};
 use rtw_ws::{
     CloseCode, CloseFrame, Config, Connection, Error, Event, Message, MessageKind, Role,
-    SeededRandom, State,
+    SeededRandom, State, Transport,
 };
 
 fuzz_target!(|input: &[u8]| {
@@ -142,19 +144,17 @@ const OUR_CLOSE: CloseCode = CloseCode::GOING_AWAY;
 
 impl Setup {
     fn new(opts: u8, split_param: u8, limit_param: u8) -> Self {
-        let mut config = Config {
-            deliver_fragments: opts & 2 != 0,
-            auto_pong: opts & 4 == 0,
-            ..Config::default()
-        };
+        let mut config = Config::default()
+            .deliver_fragments(opts & 2 != 0)
+            .auto_pong(opts & 4 == 0);
         if opts & 8 != 0 {
             // Frame limit 0 to 135, message limit 0 to 255: either can be
             // the smaller one.
-            config.max_frame_size = u64::from(limit_param & 0x0f) * 9;
-            config.max_message_size = u64::from(limit_param >> 4) * 17;
+            config.limits.max_frame_size = u64::from(limit_param & 0x0f) * 9;
+            config.limits.max_message_size = u64::from(limit_param >> 4) * 17;
             // Room for what we send first, then a few pongs: past it,
             // pongs may be coalesced.
-            config.max_write_buffer = 40 + usize::from(limit_param & 0x3f);
+            config.limits.max_write_buffer = 40 + usize::from(limit_param & 0x3f);
         }
         Setup {
             role: if opts & 1 == 0 {
@@ -179,10 +179,10 @@ impl Setup {
     /// A fresh connection, after the actions taken before any input.
     fn connection(&self) -> Connection {
         let mut conn =
-            Connection::new(self.role, self.config.clone(), SeededRandom::new(self.seed));
+            Connection::with_config(self.role, self.config.clone(), SeededRandom::new(self.seed));
         if self.send_first {
             conn.send(Message::text("h\u{e9}llo")).unwrap();
-            conn.send_fragment(MessageKind::Binary, b"abc", false)
+            conn.send_fragment(MessageKind::Binary, &b"abc"[..], false)
                 .unwrap();
         }
         if self.close_first {
@@ -317,21 +317,21 @@ fn check_events(setup: &Setup, events: &[Event]) {
                 assert!(!config.deliver_fragments, "message in fragment mode");
                 assert!(std::str::from_utf8(t.as_bytes()).is_ok(), "text not UTF-8");
                 assert!(
-                    t.len() as u64 <= config.max_message_size,
+                    t.len() as u64 <= config.limits.max_message_size,
                     "message too large"
                 );
             }
             Event::Message(Message::Binary(b)) => {
                 assert!(!config.deliver_fragments, "message in fragment mode");
                 assert!(
-                    b.len() as u64 <= config.max_message_size,
+                    b.len() as u64 <= config.limits.max_message_size,
                     "message too large"
                 );
             }
             Event::Fragment(f) => {
                 assert!(config.deliver_fragments, "fragment not asked for");
                 assert!(
-                    f.payload.len() as u64 <= config.max_frame_size,
+                    f.payload.len() as u64 <= config.limits.max_frame_size,
                     "fragment over the frame limit"
                 );
                 match &mut open {
@@ -344,7 +344,7 @@ fn check_events(setup: &Setup, events: &[Event]) {
                 let (kind, text) = open.get_or_insert_with(|| (f.kind, Vec::new()));
                 text.extend_from_slice(&f.payload);
                 assert!(
-                    text.len() as u64 <= config.max_message_size,
+                    text.len() as u64 <= config.limits.max_message_size,
                     "fragments over the message limit"
                 );
                 if f.fin {
@@ -354,6 +354,7 @@ fn check_events(setup: &Setup, events: &[Event]) {
                     open = None;
                 }
             }
+            other => panic!("an event this target does not know: {other:?}"),
         }
     }
 }
@@ -375,6 +376,12 @@ fn check_state(setup: &Setup, events: &[Event], conn: &mut Connection) {
         State::Open
     };
     assert_eq!(conn.state(), expected, "state after {:?}", events.last());
+    let transport = match (expected, setup.role) {
+        (State::Closed, Role::Server) => Transport::Shutdown,
+        (State::Closed, Role::Client) => Transport::AwaitPeerClose,
+        _ => Transport::Open,
+    };
+    assert_eq!(conn.transport(), transport, "transport in {expected:?}");
     assert_eq!(
         conn.can_send(),
         expected == State::Open,
@@ -432,7 +439,7 @@ fn check_pongs(setup: &Setup, events: &[Event], frames: &[Sent]) {
         assert!(pongs.is_empty(), "pongs sent: {pongs:?}");
         return;
     }
-    if setup.config.max_write_buffer == Config::default().max_write_buffer {
+    if setup.config.limits.max_write_buffer == Config::default().limits.max_write_buffer {
         assert_eq!(pongs, pings, "every ping answered in order");
         return;
     }
@@ -451,7 +458,7 @@ fn check_pongs(setup: &Setup, events: &[Event], frames: &[Sent]) {
 
 /// Property 5: the peer accepts everything we sent.
 fn check_peer(setup: &Setup, output: &[u8], frames: &[Sent]) {
-    let mut peer = Connection::new(setup.peer_role(), Config::default(), SeededRandom::new(0));
+    let mut peer = Connection::new(setup.peer_role(), SeededRandom::new(0));
     let mut buf = BytesMut::from(output);
     peer.handle_input(Instant::now(), &mut buf);
     let mut last = None;

@@ -50,19 +50,14 @@ fuzz_target!(|input: &[u8]| {
         server_max_window_bits: bits,
         client_max_window_bits: bits,
     };
-    let mut config = Config {
-        deliver_fragments: opts & 2 != 0,
-        ..Config::default()
-    };
+    let mut config = Config::default().deliver_fragments(opts & 2 != 0);
     if opts & 16 != 0 {
-        config.max_message_size = u64::from(param) * 64;
+        config.limits.max_message_size = u64::from(param) * 64;
     }
-    let local = DeflateConfig {
-        compression_threshold: 0,
-        ..DeflateConfig::default()
-    };
+    let local = DeflateConfig::default().compression_threshold(0);
     let connection = |role, config: &Config| {
-        Connection::new(role, config.clone(), SeededRandom::new(7)).with_deflate(&params, &local)
+        Connection::with_config(role, config.clone(), SeededRandom::new(7))
+            .with_deflate(&params, &local)
     };
 
     // Run A: one shot.
@@ -84,10 +79,7 @@ fuzz_target!(|input: &[u8]| {
 
     // Run C: a shared budget, input in pieces.
     let budget = MemoryBudget::new(u64::from(param) * 256 + 1);
-    let budgeted = Config {
-        message_memory: Some(budget.clone()),
-        ..config.clone()
-    };
+    let budgeted = config.clone().message_memory(Some(budget.clone()));
     let mut conn = connection(role, &budgeted);
     let mut buf = BytesMut::new();
     for piece in wire.chunks(usize::from(param).max(1) * 7) {
@@ -143,13 +135,13 @@ fn check_events(config: &Config, events: &[Event]) {
             Event::Message(Message::Text(t)) => {
                 assert!(std::str::from_utf8(t.as_bytes()).is_ok());
                 assert!(
-                    t.len() as u64 <= config.max_message_size,
+                    t.len() as u64 <= config.limits.max_message_size,
                     "message too large"
                 );
             }
             Event::Message(Message::Binary(b)) => {
                 assert!(
-                    b.len() as u64 <= config.max_message_size,
+                    b.len() as u64 <= config.limits.max_message_size,
                     "message too large"
                 );
             }
@@ -159,7 +151,7 @@ fn check_events(config: &Config, events: &[Event]) {
                 assert_eq!(*kind, f.kind);
                 data.extend_from_slice(&f.payload);
                 assert!(
-                    data.len() as u64 <= config.max_message_size,
+                    data.len() as u64 <= config.limits.max_message_size,
                     "fragments too large"
                 );
                 if f.fin {
@@ -169,6 +161,7 @@ fn check_events(config: &Config, events: &[Event]) {
                     fragments = None;
                 }
             }
+            other => panic!("an event this target does not know: {other:?}"),
         }
     }
 }

@@ -18,9 +18,11 @@
 //!    give the same frames, the same final error (errors are `PartialEq`)
 //!    and, without an error, the same bytes left in the buffer and the same
 //!    header of the frame still arriving.
-//! 2. Incremental unmasking (`advance`): the payload bytes reported by
-//!    `Progress::Partial::new` and then by `Progress::Complete::new_from`
-//!    add up to exactly the frame's payload.
+//! 2. End of stream (`decode_eof`): after the last piece, `decode_eof`
+//!    gives no further frame; it is `Ok(None)` exactly when the stream
+//!    ended between frames (nothing left, no frame in progress), and
+//!    `Error::TruncatedFrame` (a peer fault without a close code: the
+//!    transport is gone) otherwise.
 //! 3. Every frame obeys the decoder's rules: masking by role, allowed RSV
 //!    bits, the size limit, control frames final and at most 125 bytes;
 //!    `Ok(None)` without a frame in progress leaves fewer bytes than the
@@ -36,7 +38,7 @@ use libfuzzer_sys::fuzz_target;
 use rtw_fuzz::cut_points;
 use rtw_ws::Error;
 use rtw_ws::Role;
-use rtw_ws::frame::{Frame, FrameDecoder, FrameHeader, Progress, encode_frame};
+use rtw_ws::frame::{Frame, FrameDecoder, FrameHeader, encode_frame};
 
 fuzz_target!(|input: &[u8]| {
     let (control, wire) = input.split_at(input.len().min(3));
@@ -175,40 +177,23 @@ fn decode_whole(setup: &Setup, wire: &[u8]) -> Outcome {
     out
 }
 
-/// Decode `wire` fed in the pieces that end at `cuts`, with `advance`,
-/// checking the incremental unmasking on the way (property 2).
+/// Decode `wire` fed in the pieces that end at `cuts`, with `decode`, then
+/// end the stream with `decode_eof` (property 2).
 fn decode_pieces(setup: &Setup, wire: &[u8], cuts: &[usize]) -> Outcome {
     let mut decoder = setup.decoder();
     let mut buf = BytesMut::new();
     let mut out = Outcome::default();
-    // Payload bytes of the frame in progress reported so far.
-    let mut seen: Vec<u8> = Vec::new();
     let mut fed = 0;
     'pieces: for &cut in cuts {
         buf.extend_from_slice(&wire[fed..cut]);
         fed = cut;
         loop {
-            match decoder.advance(&mut buf) {
-                Ok(Progress::Partial { header, new }) => {
-                    assert_eq!(header, decoder.current().copied(), "Partial header");
-                    // Bytes before `new` were reported by earlier calls.
-                    assert_eq!(new.start, seen.len(), "Partial range start");
-                    if header.is_none() {
-                        assert!(new.is_empty(), "payload without a header");
-                    } else {
-                        assert_eq!(new.end, buf.len(), "Partial range end");
-                    }
-                    seen.extend_from_slice(&buf[new]);
-                    break;
-                }
-                Ok(Progress::Complete { frame, new_from }) => {
+            match decoder.decode(&mut buf) {
+                Ok(Some(frame)) => {
                     assert!(decoder.current().is_none(), "frame still current");
-                    assert_eq!(new_from, seen.len(), "new_from");
-                    seen.extend_from_slice(&frame.payload[new_from..]);
-                    assert_eq!(seen, frame.payload, "incremental payload");
-                    seen.clear();
                     out.frames.push(frame);
                 }
+                Ok(None) => break,
                 Err(e) => {
                     out.fail(e);
                     break 'pieces;
@@ -217,6 +202,17 @@ fn decode_pieces(setup: &Setup, wire: &[u8], cuts: &[usize]) -> Outcome {
         }
     }
     out.finish(&decoder, &buf);
+    if out.error.is_none() {
+        let between_frames = buf.is_empty() && decoder.current().is_none();
+        match decoder.decode_eof(&mut buf) {
+            Ok(None) => assert!(between_frames, "decode_eof ignored a partial frame"),
+            Err(Error::TruncatedFrame) => {
+                assert!(!between_frames, "decode_eof: truncated between frames");
+                assert!(Error::TruncatedFrame.is_peer_fault());
+            }
+            other => panic!("decode_eof after decode gave {other:?}"),
+        }
+    }
     out
 }
 

@@ -5,7 +5,7 @@
 //! Input layout: two control bytes, then the bytes a client sent (missing
 //! control bytes count as zero).
 //!
-//! - byte 0, options: bit 0 small [`HandshakeLimits`] (from byte 1); bit 1
+//! - byte 0, options: bit 0 small [`Limits`] (from byte 1); bit 1
 //!   a policy that accepts subprotocols and extensions instead of
 //!   [`DefaultPolicy`]; bit 2 an origin check refusing one origin.
 //! - byte 1: parameter of the small limits, also where prefixes are cut.
@@ -22,8 +22,9 @@
 //!    `accept_key` of the request's key, and the subprotocol and extensions
 //!    the server negotiated; the negotiated subprotocol and extensions were
 //!    offered.
-//! 4. A refused request: the rejection parses as a response with the
-//!    error's status and its `Content-Length` body.
+//! 4. A refused request: the error is the request's fault or the
+//!    caller's (never a response's), and the rejection parses as a response
+//!    with the error's status and its `Content-Length` body.
 //! 5. Round trip of a client: the input also gives the options of a
 //!    `ClientHandshake` (lines: host, resource, subprotocols separated by
 //!    commas, an extensions field value, an origin, an extra header as
@@ -35,11 +36,12 @@
 use http::header::{SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL};
 use http::{Request, StatusCode};
 use libfuzzer_sys::fuzz_target;
-use rtw_ws::SeededRandom;
+use rtw_fuzz::assert_prefixes_incomplete;
 use rtw_ws::handshake::{
-    ClientHandshake, HandshakeError, HandshakeLimits, ServerHandshake, ServerNegotiated,
-    ServerPolicy, accept_key, parse_extensions, parse_request, parse_response,
+    ClientHandshake, HandshakeError, ServerHandshake, ServerNegotiated, ServerPolicy, accept_key,
+    parse_extensions, parse_request_with_limits, parse_response,
 };
+use rtw_ws::{Limits, SeededRandom};
 
 /// The origin refused when option bit 2 is set.
 const REFUSED_ORIGIN: &str = "http://evil.example";
@@ -48,12 +50,11 @@ fuzz_target!(|input: &[u8]| {
     let (control, wire) = input.split_at(input.len().min(2));
     let [opts, param] = std::array::from_fn(|i| control.get(i).copied().unwrap_or(0));
     let limits = if opts & 1 != 0 {
-        HandshakeLimits {
-            max_head_bytes: 16 + usize::from(param) * 4,
-            max_headers: usize::from(param & 0x1f),
-        }
+        Limits::default()
+            .max_head_bytes(16 + usize::from(param) * 4)
+            .max_headers(usize::from(param & 0x1f))
     } else {
-        HandshakeLimits::default()
+        Limits::default()
     };
     let server = ServerHandshake::with_policy(policy(opts)).with_limits(limits.clone());
 
@@ -78,19 +79,14 @@ fn policy(opts: u8) -> ServerPolicy {
 }
 
 /// Properties 1 to 4.
-fn check_server(
-    server: &ServerHandshake<ServerPolicy>,
-    limits: &HandshakeLimits,
-    wire: &[u8],
-    param: u8,
-) {
-    let parsed = parse_request(wire, limits);
+fn check_server(server: &ServerHandshake<ServerPolicy>, limits: &Limits, wire: &[u8], param: u8) {
+    let parsed = parse_request_with_limits(wire, limits);
     assert_eq!(
-        parsed.as_ref().map(|p| p.as_ref().map(|(n, _)| *n)),
+        parsed.as_ref().map(|p| p.as_ref().map(|(_, n)| *n)),
         server
             .parse_request(wire)
             .as_ref()
-            .map(|p| p.as_ref().map(|(n, _)| *n)),
+            .map(|p| p.as_ref().map(|(_, n)| *n)),
         "ServerHandshake::parse_request uses other limits"
     );
     let read = server.read_request(wire);
@@ -102,11 +98,11 @@ fn check_server(
             wire.len(),
             limits.max_head_bytes
         ),
-        (Ok(Some((n, request))), read) => {
+        (Ok(Some((request, n))), read) => {
             check_complete_head(limits, wire, *n, request, param);
             let accepted = server.accept(request);
             match (&accepted, read) {
-                (Ok(a), Ok(Some((m, r)))) => {
+                (Ok(a), Ok(Some((r, m)))) => {
                     assert_eq!(n, m, "head length");
                     assert_eq!(a.response_bytes(), r.response_bytes(), "response");
                 }
@@ -117,45 +113,28 @@ fn check_server(
         _ => panic!("parse_request gave {parsed:?}, read_request {read:?}"),
     }
     match read {
-        Ok(Some((_, negotiated))) => check_accepted(&negotiated),
+        Ok(Some((negotiated, _))) => check_accepted(&negotiated),
         Err(e) => check_rejection(&e),
         Ok(None) => {}
     }
 }
 
 /// Property 2.
-fn check_complete_head(
-    limits: &HandshakeLimits,
-    wire: &[u8],
-    n: usize,
-    request: &Request<()>,
-    param: u8,
-) {
+fn check_complete_head(limits: &Limits, wire: &[u8], n: usize, request: &Request<()>, param: u8) {
     assert!(
         n <= wire.len() && n <= limits.max_head_bytes,
         "head of {n} bytes"
     );
-    match parse_request(&wire[..n], limits) {
-        Ok(Some((m, alone))) => {
+    match parse_request_with_limits(&wire[..n], limits) {
+        Ok(Some((alone, m))) => {
             assert_eq!(m, n, "head alone, length");
             assert!(same_request(request, &alone), "head alone, request");
         }
         other => panic!("the head alone gave {other:?}"),
     }
-    // Every prefix of a short head, a sample of a long one.
-    let cuts: Vec<usize> = if n <= 300 {
-        (0..n).collect()
-    } else {
-        let p = usize::from(param);
-        vec![0, 1, n / 2, n - 1, p % n, (p * 61) % n, n - 1 - (p % n)]
-    };
-    for k in cuts {
-        let result = parse_request(&wire[..k], limits);
-        assert!(
-            matches!(result, Ok(None)),
-            "prefix of {k} of a complete head of {n} bytes gave {result:?}"
-        );
-    }
+    assert_prefixes_incomplete(wire, n, param, |prefix| {
+        parse_request_with_limits(prefix, limits)
+    });
 }
 
 fn same_request(a: &Request<()>, b: &Request<()>) -> bool {
@@ -168,7 +147,7 @@ fn same_request(a: &Request<()>, b: &Request<()>) -> bool {
 /// Property 3.
 fn check_accepted(negotiated: &ServerNegotiated) {
     let bytes = negotiated.response_bytes();
-    let (n, response) = match parse_response(&bytes, &HandshakeLimits::default()) {
+    let (response, n) = match parse_response(&bytes) {
         Ok(Some(parsed)) => parsed,
         other => panic!("the 101 response does not parse: {other:?}"),
     };
@@ -222,9 +201,12 @@ fn check_accepted(negotiated: &ServerNegotiated) {
 
 /// Property 4.
 fn check_rejection(error: &HandshakeError) {
-    let _ = error.fault();
+    assert!(
+        !error.is_peer_fault() || error.is_request_fault(),
+        "a server blamed a response: {error:?}"
+    );
     let bytes = error.rejection_bytes();
-    let (n, response) = match parse_response(&bytes, &HandshakeLimits::default()) {
+    let (response, n) = match parse_response(&bytes) {
         Ok(Some(parsed)) => parsed,
         other => panic!("the rejection of {error:?} does not parse: {other:?}"),
     };
@@ -268,7 +250,7 @@ fn check_client_round_trip(server: &ServerHandshake<ServerPolicy>, wire: &[u8]) 
     };
     let request = client.request_bytes();
     let negotiated = match server.read_request(&request) {
-        Ok(Some((n, negotiated))) => {
+        Ok(Some((negotiated, n))) => {
             assert_eq!(n, request.len(), "client request head length");
             negotiated
         }
@@ -283,7 +265,7 @@ fn check_client_round_trip(server: &ServerHandshake<ServerPolicy>, wire: &[u8]) 
         Err(
             HandshakeError::RequestHeadTooLarge { .. }
             | HandshakeError::TooManyRequestHeaders { .. },
-        ) if server.limits() != &HandshakeLimits::default() => return,
+        ) if server.limits() != &Limits::default() => return,
         other => panic!(
             "server refused a client request: {other:?}\n{}",
             String::from_utf8_lossy(&request)
@@ -294,7 +276,7 @@ fn check_client_round_trip(server: &ServerHandshake<ServerPolicy>, wire: &[u8]) 
     let mut response = negotiated.response_bytes();
     response.extend_from_slice(b"\x81\x00");
     match client.read_response(&response) {
-        Ok(Some((n, accepted))) => {
+        Ok(Some((accepted, n))) => {
             assert_eq!(&response[n..], b"\x81\x00", "bytes after the head");
             assert_eq!(accepted.protocol, negotiated.protocol, "subprotocol");
             assert_eq!(accepted.extensions, negotiated.extensions, "extensions");

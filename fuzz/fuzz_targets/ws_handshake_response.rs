@@ -4,7 +4,7 @@
 //! Input layout: two control bytes, then the bytes the server sent
 //! (missing control bytes count as zero).
 //!
-//! - byte 0, options: bit 0 small [`HandshakeLimits`] (from byte 1); bit 1
+//! - byte 0, options: bit 0 small [`Limits`] (from byte 1); bit 1
 //!   the client offers subprotocols `chat` and `superchat`; bit 2 it offers
 //!   `permessage-deflate` and `x-test`; bit 3 the response starts with a
 //!   valid head for that client (the accept key is hard to guess), the
@@ -21,25 +21,26 @@
 //! 3. An accepted response has status 101, the expected
 //!    `Sec-WebSocket-Accept`, and negotiated only what was offered: a
 //!    subprotocol from the list, extensions by offered names.
-//! 4. Every error has a `fault` (no panic formatting it either).
+//! 4. Every error says whose fault it is (`is_peer_fault`, no panic
+//!    formatting it either); every error of a response is the peer's.
 #![no_main]
 
 use http::header::SEC_WEBSOCKET_ACCEPT;
 use http::{Response, StatusCode};
 use libfuzzer_sys::fuzz_target;
-use rtw_ws::SeededRandom;
-use rtw_ws::handshake::{ClientHandshake, ExtensionOffer, HandshakeLimits, parse_response};
+use rtw_fuzz::assert_prefixes_incomplete;
+use rtw_ws::handshake::{ClientHandshake, ExtensionOffer, parse_response_with_limits};
+use rtw_ws::{Limits, SeededRandom};
 
 fuzz_target!(|input: &[u8]| {
     let (control, data) = input.split_at(input.len().min(2));
     let [opts, param] = std::array::from_fn(|i| control.get(i).copied().unwrap_or(0));
     let limits = if opts & 1 != 0 {
-        HandshakeLimits {
-            max_head_bytes: 16 + usize::from(param) * 4,
-            max_headers: usize::from(param & 0x1f),
-        }
+        Limits::default()
+            .max_head_bytes(16 + usize::from(param) * 4)
+            .max_headers(usize::from(param & 0x1f))
     } else {
-        HandshakeLimits::default()
+        Limits::default()
     };
     let mut builder = ClientHandshake::builder("server.example", "/chat").limits(limits.clone());
     if opts & 2 != 0 {
@@ -65,13 +66,13 @@ fuzz_target!(|input: &[u8]| {
     wire.extend_from_slice(data);
 
     // 1.
-    let parsed = parse_response(&wire, &limits);
+    let parsed = parse_response_with_limits(&wire, &limits);
     assert_eq!(
-        parsed.as_ref().map(|p| p.as_ref().map(|(n, _)| *n)),
+        parsed.as_ref().map(|p| p.as_ref().map(|(_, n)| *n)),
         client
             .parse_response(&wire)
             .as_ref()
-            .map(|p| p.as_ref().map(|(n, _)| *n)),
+            .map(|p| p.as_ref().map(|(_, n)| *n)),
         "ClientHandshake::parse_response uses other limits"
     );
     let read = client.read_response(&wire);
@@ -81,11 +82,11 @@ fuzz_target!(|input: &[u8]| {
             wire.len() < limits.max_head_bytes,
             "Ok(None) over the limit"
         ),
-        (Ok(Some((n, response))), read) => {
+        (Ok(Some((response, n))), read) => {
             check_complete_head(&limits, &wire, *n, response, param);
             let validated = client.validate_response(response);
             match (&validated, read) {
-                (Ok(v), Ok(Some((m, r)))) => {
+                (Ok(v), Ok(Some((r, m)))) => {
                     assert_eq!(n, m, "head length");
                     assert_eq!(v.protocol, r.protocol);
                     assert_eq!(v.extensions, r.extensions);
@@ -99,7 +100,7 @@ fuzz_target!(|input: &[u8]| {
 
     match read {
         // 3.
-        Ok(Some((_, negotiated))) => {
+        Ok(Some((negotiated, _))) => {
             let response = &negotiated.response;
             assert_eq!(response.status(), StatusCode::SWITCHING_PROTOCOLS);
             let accept = response.headers().get(SEC_WEBSOCKET_ACCEPT).unwrap();
@@ -120,26 +121,22 @@ fuzz_target!(|input: &[u8]| {
         }
         // 4.
         Err(e) => {
-            let _ = (e.fault(), e.to_string());
+            let _ = e.to_string();
+            assert!(e.is_peer_fault(), "a response error is the peer's: {e:?}");
+            assert!(!e.is_request_fault(), "a client blamed a request: {e:?}");
         }
         Ok(None) => {}
     }
 });
 
 /// Property 2.
-fn check_complete_head(
-    limits: &HandshakeLimits,
-    wire: &[u8],
-    n: usize,
-    response: &Response<()>,
-    param: u8,
-) {
+fn check_complete_head(limits: &Limits, wire: &[u8], n: usize, response: &Response<()>, param: u8) {
     assert!(
         n <= wire.len() && n <= limits.max_head_bytes,
         "head of {n} bytes"
     );
-    match parse_response(&wire[..n], limits) {
-        Ok(Some((m, alone))) => {
+    match parse_response_with_limits(&wire[..n], limits) {
+        Ok(Some((alone, m))) => {
             assert_eq!(m, n, "head alone, length");
             assert_eq!(response.status(), alone.status());
             assert_eq!(response.version(), alone.version());
@@ -147,17 +144,7 @@ fn check_complete_head(
         }
         other => panic!("the head alone gave {other:?}"),
     }
-    let cuts: Vec<usize> = if n <= 300 {
-        (0..n).collect()
-    } else {
-        let p = usize::from(param);
-        vec![0, 1, n / 2, n - 1, p % n, (p * 61) % n, n - 1 - (p % n)]
-    };
-    for k in cuts {
-        let result = parse_response(&wire[..k], limits);
-        assert!(
-            matches!(result, Ok(None)),
-            "prefix of {k} of a complete head of {n} bytes gave {result:?}"
-        );
-    }
+    assert_prefixes_incomplete(wire, n, param, |prefix| {
+        parse_response_with_limits(prefix, limits)
+    });
 }
