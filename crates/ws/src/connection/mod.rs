@@ -52,14 +52,19 @@ pub enum State {
 /// and call [`Connection::handle_timeout`] when it fires. The connection
 /// then pings a quiet peer and fails one that stays silent
 /// ([`Config::ping_interval`], [`Config::ping_timeout`]), fails a message
-/// that takes too long to arrive ([`Config::message_timeout`]), and frees
-/// idle permessage-deflate state.
+/// that takes too long to arrive ([`Config::message_timeout`]), frees
+/// idle permessage-deflate state, gives up a closing handshake the peer
+/// does not answer ([`Config::close_timeout`]) and bounds the wait for the
+/// peer to close the transport ([`Config::linger`]). Report end of file
+/// with [`Connection::handle_eof`], and close the transport when
+/// [`Connection::transport`] says so (RFC 6455 §7.1.1). A driver needs no
+/// timer of its own.
 ///
 /// ```
 /// use std::time::Instant;
 ///
 /// use bytes::BytesMut;
-/// use rtw_ws::{Config, Connection, Event, Message, Role, SeededRandom};
+/// use rtw_ws::{Connection, Event, Message, Role, SeededRandom};
 ///
 /// let now = Instant::now();
 /// let mut client = Connection::new(Role::Client, SeededRandom::new(1));
@@ -720,7 +725,8 @@ impl Connection {
     /// masking it (RFC 6455 §5.3); a compressed payload is masked where
     /// zlib wrote it.
     ///
-    /// Changes after [`Connection::send`], [`Connection::send_fragment`],
+    /// Changes after [`Connection::send`] (and [`Connection::send_binary`],
+    /// [`Connection::send_text`]), [`Connection::send_fragment`],
     /// [`Connection::close`], [`Connection::handle_input`] (which queues
     /// pongs, close replies and the close frame of a failure) and
     /// [`Connection::handle_timeout`] (keep-alive pings, the close frame
