@@ -6,28 +6,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-const RTW: &str = env!("CARGO_BIN_EXE_rtw");
-
-/// Run `rtw ARGS` with `stdin`, collecting its output.
-fn rtw(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(RTW)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawning rtw");
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    // A separate writer, so a large input cannot deadlock against output.
-    let writer = thread::spawn(move || {
-        // rtw may stop reading early (on an error); a broken pipe is fine.
-        let _ = input.write_all(&stdin);
-    });
-    let output = child.wait_with_output().expect("waiting for rtw");
-    writer.join().unwrap();
-    output
-}
+mod common;
+use common::{RTW, rtw};
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
