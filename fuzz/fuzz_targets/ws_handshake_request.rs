@@ -36,7 +36,6 @@
 use http::header::{SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL};
 use http::{Request, StatusCode};
 use libfuzzer_sys::fuzz_target;
-use rtw_fuzz::assert_prefixes_incomplete;
 use rtw_ws::handshake::{
     ClientHandshake, HandshakeError, ServerHandshake, ServerNegotiated, ServerPolicy, accept_key,
     parse_extensions, parse_request_with_limits, parse_response,
@@ -121,20 +120,14 @@ fn check_server(server: &ServerHandshake<ServerPolicy>, limits: &Limits, wire: &
 
 /// Property 2.
 fn check_complete_head(limits: &Limits, wire: &[u8], n: usize, request: &Request<()>, param: u8) {
-    assert!(
-        n <= wire.len() && n <= limits.max_head_bytes,
-        "head of {n} bytes"
+    rtw_fuzz::check_complete_head(
+        wire,
+        n,
+        limits.max_head_bytes,
+        param,
+        |head| parse_request_with_limits(head, limits),
+        |alone| same_request(request, alone),
     );
-    match parse_request_with_limits(&wire[..n], limits) {
-        Ok(Some((alone, m))) => {
-            assert_eq!(m, n, "head alone, length");
-            assert!(same_request(request, &alone), "head alone, request");
-        }
-        other => panic!("the head alone gave {other:?}"),
-    }
-    assert_prefixes_incomplete(wire, n, param, |prefix| {
-        parse_request_with_limits(prefix, limits)
-    });
 }
 
 fn same_request(a: &Request<()>, b: &Request<()>) -> bool {

@@ -28,7 +28,6 @@
 use http::header::SEC_WEBSOCKET_ACCEPT;
 use http::{Response, StatusCode};
 use libfuzzer_sys::fuzz_target;
-use rtw_fuzz::assert_prefixes_incomplete;
 use rtw_ws::handshake::{ClientHandshake, ExtensionOffer, parse_response_with_limits};
 use rtw_ws::{Limits, SeededRandom};
 
@@ -131,20 +130,16 @@ fuzz_target!(|input: &[u8]| {
 
 /// Property 2.
 fn check_complete_head(limits: &Limits, wire: &[u8], n: usize, response: &Response<()>, param: u8) {
-    assert!(
-        n <= wire.len() && n <= limits.max_head_bytes,
-        "head of {n} bytes"
+    rtw_fuzz::check_complete_head(
+        wire,
+        n,
+        limits.max_head_bytes,
+        param,
+        |head| parse_response_with_limits(head, limits),
+        |alone| {
+            response.status() == alone.status()
+                && response.version() == alone.version()
+                && response.headers() == alone.headers()
+        },
     );
-    match parse_response_with_limits(&wire[..n], limits) {
-        Ok(Some((alone, m))) => {
-            assert_eq!(m, n, "head alone, length");
-            assert_eq!(response.status(), alone.status());
-            assert_eq!(response.version(), alone.version());
-            assert_eq!(response.headers(), alone.headers());
-        }
-        other => panic!("the head alone gave {other:?}"),
-    }
-    assert_prefixes_incomplete(wire, n, param, |prefix| {
-        parse_response_with_limits(prefix, limits)
-    });
 }

@@ -1,6 +1,6 @@
 //! Helpers the fuzz targets share, written once: where to cut an input
 //! into pieces, so that every target checks split invariance the same way;
-//! which prefixes of a complete head a head parser must wait on; and the
+//! what a complete head and its prefixes must give a head parser; and the
 //! one seeded generator (`rtw_core::SeededRandom`, re-exported
 //! here) for masking keys, transaction IDs and anything else a target
 //! needs random.
@@ -78,6 +78,30 @@ pub fn assert_prefixes_incomplete<T: std::fmt::Debug, E: std::fmt::Debug>(
     }
 }
 
+/// Panics unless `wire[..n]`, which `parse` found to be a complete head
+/// of `n` bytes, holds as one: `n` is within the input and `max_head`, the
+/// head alone parses again to `n` bytes and a value `same` accepts, and
+/// its prefixes are incomplete ([`assert_prefixes_incomplete`]). `parse`
+/// answers value first, then bytes consumed.
+pub fn check_complete_head<T: std::fmt::Debug, E: std::fmt::Debug>(
+    wire: &[u8],
+    n: usize,
+    max_head: usize,
+    param: u8,
+    parse: impl Fn(&[u8]) -> Result<Option<(T, usize)>, E>,
+    same: impl Fn(&T) -> bool,
+) {
+    assert!(n <= wire.len() && n <= max_head, "head of {n} bytes");
+    match parse(&wire[..n]) {
+        Ok(Some((alone, m))) => {
+            assert_eq!(m, n, "head alone, length");
+            assert!(same(&alone), "head alone gave another value: {alone:?}");
+        }
+        other => panic!("the head alone gave {other:?}"),
+    }
+    assert_prefixes_incomplete(wire, n, param, parse);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +152,21 @@ mod tests {
     fn a_parser_deciding_early_is_caught() {
         let parse = |b: &[u8]| -> Result<Option<usize>, ()> { Ok((b.len() == 1).then_some(1)) };
         assert_prefixes_incomplete(b"abc", 3, 0, parse);
+    }
+
+    #[test]
+    fn a_complete_line_is_a_head() {
+        let parse = |b: &[u8]| -> Result<Option<(usize, usize)>, ()> {
+            Ok(b.iter().position(|&c| c == b'\n').map(|i| (i, i + 1)))
+        };
+        check_complete_head(b"GET /\nrest", 6, 100, 3, parse, |&len| len == 5);
+    }
+
+    #[test]
+    #[should_panic(expected = "head of 6 bytes")]
+    fn a_head_over_the_limit_is_caught() {
+        let parse = |_: &[u8]| -> Result<Option<((), usize)>, ()> { Ok(None) };
+        check_complete_head(b"GET /\n", 6, 5, 0, parse, |_| true);
     }
 
     #[test]
