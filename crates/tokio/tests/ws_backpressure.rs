@@ -8,7 +8,7 @@ mod ws_support;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use rtw_tokio::ws::{Config, Message, Options};
+use rtw_tokio::ws::{Config, Limits, Message, Options};
 use rtw_ws::frame::OpCode;
 use tokio::sync::oneshot;
 use ws_support::{RawClient, close_payload, serve_one, within};
@@ -18,10 +18,8 @@ const PIECE: usize = 16 * 1024;
 
 #[tokio::test]
 async fn a_peer_that_does_not_read_makes_send_wait_with_bounded_memory() {
-    let options = Options::with_config(Config {
-        max_write_buffer: LIMIT,
-        ..Config::default()
-    });
+    let options =
+        Options::with_config(Config::default().limits(Limits::default().max_write_buffer(LIMIT)));
     let (blocked_tx, blocked_rx) = oneshot::channel();
     let (addr, server) = serve_one(options, move |ws| async move {
         let (mut reader, mut writer) = ws.split();

@@ -87,13 +87,13 @@ async fn negotiated_by_default_and_large_messages_echo() {
 #[tokio::test]
 async fn client_parameters_are_honoured() {
     let mut options = Options::default();
-    options.deflate = Some(DeflateConfig {
-        server_no_context_takeover: true,
-        client_no_context_takeover: true,
-        server_max_window_bits: 10,
-        client_max_window_bits: 9,
-        ..DeflateConfig::default()
-    });
+    options.deflate = Some(
+        DeflateConfig::default()
+            .server_no_context_takeover(true)
+            .client_no_context_takeover(true)
+            .server_max_window_bits(10)
+            .client_max_window_bits(9),
+    );
     let client = ClientOptions::new().stream_options(options);
     let (params, _) = tokio::time::timeout(TIMEOUT, round_trip(client, false))
         .await

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use rtw_tokio::ws::{Config, Message, Options, OsRandom, WsError, client_from_stream};
+use rtw_tokio::ws::{Config, Limits, Message, Options, OsRandom, WsError, client_from_stream};
 use rtw_ws::handshake::ClientHandshake;
 use tokio::io::DuplexStream;
 use tokio::time::Instant;
@@ -63,10 +63,9 @@ async fn a_reader_finds_a_vanished_peer_after_ping_interval_and_timeout() {
 
 #[tokio::test(start_paused = true)]
 async fn a_sender_blocked_on_a_peer_that_does_not_read_is_released_too() {
-    let options = Options::with_config(Config {
-        max_write_buffer: 8 * 1024,
-        ..Config::default()
-    });
+    let options = Options::with_config(
+        Config::default().limits(Limits::default().max_write_buffer(8 * 1024)),
+    );
     let (mut server, _client) = connected(4 * 1024, options).await;
     let start = Instant::now();
     let error = loop {
@@ -124,10 +123,8 @@ async fn a_peer_that_answers_pings_stays_connected() {
 
 #[tokio::test(start_paused = true)]
 async fn an_unfinished_message_ends_the_connection_at_its_deadline() {
-    let options = Options::with_config(Config {
-        message_timeout: Some(Duration::from_secs(2)),
-        ..Config::default()
-    });
+    let options =
+        Options::with_config(Config::default().message_timeout(Some(Duration::from_secs(2))));
     let (mut server, client) = connected(64 * 1024, options).await;
     // The client's first fragment arrives with the server already waiting
     // for input: the deadline it starts must re-arm the server's timer.

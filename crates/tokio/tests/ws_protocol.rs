@@ -160,13 +160,10 @@ where
             assert!(tcp.read_buf(&mut buf).await.unwrap() > 0);
         };
         tcp.write_all(&negotiated.response_bytes()).await.unwrap();
-        let config = Config {
-            auto_pong: false,
-            ..Config::default()
-        };
+        let config = Config::default().auto_pong(false);
         script(
             tcp,
-            Connection::new(Role::Server, config, SeededRandom::new(1)),
+            Connection::with_config(Role::Server, config, SeededRandom::new(1)),
             buf,
         )
         .await;

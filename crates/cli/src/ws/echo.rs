@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::net::SocketAddr;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use rtw_tokio::listener::{Listener, ListenerConfig, Permit};
 use rtw_tokio::ws::{Message, Options, accept_with};
 use rtw_ws::handshake::{ExtensionOffer, ServerHandshake, ServerPolicy};
@@ -59,10 +59,28 @@ async fn echo(tcp: TcpStream, peer: SocketAddr, _permit: Permit, options: Option
             return;
         }
     };
-    while let Some(item) = ws.next().await {
+    loop {
+        // Echo what already arrived without writing each echo on its own;
+        // write them all (one vectored write) before waiting for more.
+        let item = match ws.next().now_or_never() {
+            Some(item) => item,
+            None => {
+                if let Err(e) = ws.flush().await {
+                    if verbose {
+                        eprintln!("{peer}: send: {e}");
+                    }
+                    break;
+                }
+                ws.next().await
+            }
+        };
+        let Some(item) = item else {
+            break;
+        };
         match item {
             Ok(message @ (Message::Text(_) | Message::Binary(_))) => {
-                if let Err(e) = ws.send(message).await {
+                // Waits only while the write buffer is full.
+                if let Err(e) = ws.feed(message).await {
                     if verbose {
                         eprintln!("{peer}: send: {e}");
                     }

@@ -110,12 +110,11 @@ struct Limits {
 
 impl Limits {
     fn options(&self) -> Options {
-        let mut options = Options::with_config(Config {
-            max_message_size: self.max_message,
-            max_frame_size: self.max_frame,
-            max_inflated_message_size: self.max_inflated_message,
-            ..Config::default()
-        });
+        let limits = rtw_ws::Limits::default()
+            .max_message_size(self.max_message)
+            .max_frame_size(self.max_frame)
+            .max_inflated_message_size(self.max_inflated_message);
+        let mut options = Options::with_config(Config::default().limits(limits));
         if self.no_deflate {
             options.deflate = None;
         }

@@ -70,6 +70,37 @@ fn scratch<T>(read: impl FnOnce(&mut BytesMut) -> T) -> T {
     })
 }
 
+/// Chunks below this size are copied together for a transport that
+/// cannot write several at once.
+const COALESCE_BELOW: usize = 4 * 1024;
+
+/// At most this much is copied together.
+const COALESCE_MAX: usize = 64 * 1024;
+
+/// Join the small chunks at the front of `out` into one, so that a
+/// transport without vectored writes (`tokio::io::duplex`, say) takes
+/// many small frames in one write instead of one write each. Large
+/// payloads are left as they are (not copied).
+fn coalesce(out: &mut VecDeque<Bytes>) {
+    let mut count = 0;
+    let mut len = 0;
+    for chunk in out.iter() {
+        if chunk.len() >= COALESCE_BELOW || len + chunk.len() > COALESCE_MAX {
+            break;
+        }
+        count += 1;
+        len += chunk.len();
+    }
+    if count < 2 {
+        return;
+    }
+    let mut joined = BytesMut::with_capacity(len);
+    for chunk in out.drain(..count) {
+        joined.extend_from_slice(&chunk);
+    }
+    out.push_front(joined.freeze());
+}
+
 /// The reading direction of the transport.
 #[derive(Debug)]
 enum Input {
@@ -121,6 +152,9 @@ pub(crate) struct Core<S> {
     out: VecDeque<Bytes>,
     /// Bytes in `out`.
     out_len: usize,
+    /// When the bytes in `input` were read: one clock reading per read,
+    /// not per frame.
+    read_at: std::time::Instant,
     reading: Input,
     writing: Output,
     phase: Phase,
@@ -149,10 +183,10 @@ impl<S> Core<S> {
         options.config.deliver_fragments = false;
         let config = options.config.clone();
         let conn = match role {
-            Role::Client => Connection::new(role, config, OsRandom::new()?),
+            Role::Client => Connection::with_config(role, config, OsRandom::new()?),
             // A server never masks (RFC 6455 §5.1): it draws no randomness,
             // so it needs no generator (nor its state, nor the entropy).
-            Role::Server => Connection::new(role, config, |dst: &mut [u8]| dst.fill(0)),
+            Role::Server => Connection::with_config(role, config, |dst: &mut [u8]| dst.fill(0)),
         };
         #[cfg(feature = "deflate")]
         let conn = match &options.negotiated {
@@ -170,6 +204,7 @@ impl<S> Core<S> {
             input: already_read,
             out: VecDeque::new(),
             out_len: 0,
+            read_at: now(),
             reading: Input::Open,
             writing: Output::Open,
             phase: Phase::Running,
@@ -180,11 +215,21 @@ impl<S> Core<S> {
         })
     }
 
-    /// Remember the task polling `side`, and return the waker to poll the
-    /// transport with (see [`WakerSet`]).
-    fn enter(&self, side: Side, cx: &Context<'_>) -> Waker {
+    /// Remember the task polling `side`, and run `poll` with the context
+    /// to poll the transport with, whose waker wakes both sides (see
+    /// [`WakerSet`]).
+    fn entered<T>(
+        &mut self,
+        side: Side,
+        cx: &Context<'_>,
+        poll: impl FnOnce(&mut Self, &mut Context<'_>) -> T,
+    ) -> T {
         self.wakers.register(side, cx.waker());
-        self.waker.clone()
+        // Lent out for the call, not cloned: no reference count traffic.
+        let waker = std::mem::replace(&mut self.waker, Waker::noop().clone());
+        let out = poll(self, &mut Context::from_waker(&waker));
+        self.waker = waker;
+        out
     }
 
     /// Bytes accepted but not yet written.
@@ -194,7 +239,7 @@ impl<S> Core<S> {
 
     /// The write buffer bound (never zero, so a message can always go).
     fn write_limit(&self) -> usize {
-        self.options.config.max_write_buffer.max(1)
+        self.options.config.limits.max_write_buffer.max(1)
     }
 
     pub(crate) fn options(&self) -> &Options {
@@ -238,15 +283,18 @@ impl<S> Core<S> {
         // deadline; a few rounds are plenty.
         for _ in 0..4 {
             let Some(at) = self.conn.poll_timeout() else {
-                self.timer = None;
+                // A sleep still armed fires for nothing, once.
                 return;
             };
             let at = tokio::time::Instant::from_std(at);
             if let Some(sleep) = &self.timer
-                && sleep.deadline() == at
+                && sleep.deadline() <= at
                 && !sleep.is_elapsed()
             {
-                // Armed for this deadline, with our (stable) waker.
+                // Armed, with our (stable) waker, for this deadline or an
+                // earlier one: a deadline that moved later (each input
+                // moves the keep-alive ping) costs nothing now, the sleep
+                // is moved when it fires.
                 return;
             }
             let sleep = match &mut self.timer {
@@ -276,7 +324,9 @@ impl<S> Core<S> {
             return false;
         }
         let before = self.conn.state();
-        let event = self.conn.handle_input_until_event(now(), &mut self.input);
+        let event = self
+            .conn
+            .handle_input_until_event(self.read_at, &mut self.input);
         if self.input.is_empty() {
             // Between frames: give the buffer back (the payloads handed
             // out keep what they need of it).
@@ -338,7 +388,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
             }
         }
         let io = Pin::new(&mut self.io);
-        let written = if self.out.len() > 1 && io.is_write_vectored() {
+        let vectored = io.is_write_vectored();
+        if self.out.len() > 1 && !vectored {
+            coalesce(&mut self.out);
+        }
+        let written = if self.out.len() > 1 && vectored {
             let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
             let mut count = 0;
             for (slot, chunk) in slices.iter_mut().zip(&self.out) {
@@ -416,7 +470,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
         };
         match read {
             Ok(0) => self.end_input(None),
-            Ok(_) => {}
+            Ok(_) => self.read_at = now(),
             Err(e) => self.end_input(Some(e)),
         }
         Poll::Ready(())
@@ -455,8 +509,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
     /// Once the connection is closed it closes the transport as
     /// [`Core::poll_finish`] says, then ends.
     pub(crate) fn poll_next(&mut self, cx: &Context<'_>) -> Poll<Option<Result<Message, WsError>>> {
-        let waker = self.enter(Side::Read, cx);
-        let cx = &mut Context::from_waker(&waker);
+        self.entered(Side::Read, cx, Self::next)
+    }
+
+    fn next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, WsError>>> {
         self.poll_timer(cx);
         if self.phase == Phase::Ended {
             return Poll::Ready(None);
@@ -495,14 +551,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
         }
     }
 
-    /// Ready while fewer than [`Config::max_write_buffer`] bytes wait;
+    /// Ready while fewer than [`Limits::max_write_buffer`] bytes wait;
     /// otherwise writes until that is so. Nothing is written while there
     /// is room: [`Core::poll_flush`] does that.
     ///
-    /// [`Config::max_write_buffer`]: rtw_ws::Config::max_write_buffer
+    /// [`Limits::max_write_buffer`]: rtw_ws::Limits::max_write_buffer
     pub(crate) fn poll_ready(&mut self, cx: &Context<'_>) -> Poll<Result<(), WsError>> {
-        let waker = self.enter(Side::Write, cx);
-        let cx = &mut Context::from_waker(&waker);
+        self.entered(Side::Write, cx, Self::ready)
+    }
+
+    fn ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
         self.poll_timer(cx);
         loop {
             self.check_writable()?;
@@ -515,8 +573,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
 
     /// Write everything queued and flush the transport.
     pub(crate) fn poll_flush(&mut self, cx: &Context<'_>) -> Poll<Result<(), WsError>> {
-        let waker = self.enter(Side::Write, cx);
-        let cx = &mut Context::from_waker(&waker);
+        self.entered(Side::Write, cx, Self::flush)
+    }
+
+    fn flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
         self.poll_timer(cx);
         if self.writing == Output::Failed {
             self.check_writable()?;
@@ -548,8 +608,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
     ///
     /// [`Config::close_timeout`]: rtw_ws::Config::close_timeout
     pub(crate) fn poll_close(&mut self, cx: &Context<'_>) -> Poll<Result<(), WsError>> {
-        let waker = self.enter(Side::Write, cx);
-        let cx = &mut Context::from_waker(&waker);
+        self.entered(Side::Write, cx, Self::close)
+    }
+
+    fn close(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
         if self.conn.state() == State::Open {
             self.conn
                 .close(Some(CloseFrame::new(CloseCode::NORMAL, "")))?;

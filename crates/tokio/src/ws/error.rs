@@ -80,7 +80,7 @@ impl WsError {
     pub fn is_peer_fault(&self) -> bool {
         match self {
             WsError::Ws(e) => e.is_peer_fault(),
-            WsError::Handshake(e) => e.fault() != rtw_ws::handshake::Fault::Local,
+            WsError::Handshake(e) => e.is_peer_fault(),
             #[cfg(feature = "deflate")]
             WsError::Deflate(_) => true,
             WsError::HandshakeClosed | WsError::HandshakeTimeout => true,

@@ -16,7 +16,7 @@ const HEAD_READ_SIZE: usize = 4096;
 /// Read until `parse` finds a complete head at the start of `buf`. The
 /// head is consumed from `buf`; what follows it (the peer's first frames)
 /// stays. `parse` enforces the head limits
-/// ([`HandshakeLimits`](rtw_ws::handshake::HandshakeLimits)): it fails
+/// ([`Limits`](rtw_ws::Limits) `max_head_bytes`, `max_headers`): it fails
 /// instead of asking for more once the limit is buffered.
 pub(super) async fn read_head<S, T, P>(
     io: &mut S,

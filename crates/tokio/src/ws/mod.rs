@@ -72,7 +72,9 @@ pub use rtw_ws::deflate;
 pub use rtw_ws::handshake::{
     ClientHandshake, HandshakeError, ServerHandshake, ServerNegotiated, ServerPolicy,
 };
-pub use rtw_ws::{CloseCode, CloseFrame, Config, MemoryBudget, Message, Role, State, Transport};
+pub use rtw_ws::{
+    CloseCode, CloseFrame, Config, Limits, MemoryBudget, Message, Random, Role, State, Transport,
+};
 pub use server::{accept, accept_with};
 pub use split::{WsReader, WsWriter};
 pub use stream::WebSocketStream;

@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use rtw_ws::Config;
+use rtw_ws::Limits;
 #[cfg(feature = "deflate")]
 use rtw_ws::deflate::{DeflateConfig, DeflateParams};
-use rtw_ws::handshake::{ClientBuilder, HandshakeLimits};
+use rtw_ws::handshake::ClientBuilder;
 
 /// How a [`WebSocketStream`](super::WebSocketStream) behaves: the
 /// connection's [`Config`] (its timers included) and the opening
@@ -13,11 +14,11 @@ use rtw_ws::handshake::{ClientBuilder, HandshakeLimits};
 ///
 /// | setting | default | what it bounds |
 /// |---|---|---|
-/// | `config.max_write_buffer` | 16 MiB | bytes queued but not written; the sink waits above it |
+/// | `config.limits.max_write_buffer` | 16 MiB | bytes queued but not written; the sink waits above it |
 /// | `config.ping_interval` | 30 s | quiet time before a keep-alive ping (RFC 6455 §5.5.2) |
 /// | `config.ping_timeout` | 30 s | time for anything to come back after the ping; then the stream yields [`rtw_ws::Error::PingTimeout`] and closes |
 /// | `config.message_timeout` | 60 s | a received message from its first frame to its last (1008 after) |
-/// | `config.max_inflated_message_size` | 16 MiB | a compressed message after inflation (1009 beyond) |
+/// | `config.limits.max_inflated_message_size` | 16 MiB | a compressed message after inflation (1009 beyond) |
 /// | `config.message_memory` | none | bytes of unfinished messages across the connections sharing one [`rtw_ws::MemoryBudget`] |
 /// | `handshake_timeout` | 10 s | the opening handshake (RFC 6455 §4) |
 /// | `config.close_timeout` | 5 s | waiting for the peer's close frame after ours (RFC 6455 §7.1.2) |
@@ -36,7 +37,7 @@ use rtw_ws::handshake::{ClientBuilder, HandshakeLimits};
 #[non_exhaustive]
 pub struct Options {
     /// Limits and behaviour of the connection. The write buffer bound
-    /// [`Config::max_write_buffer`] covers both what the connection holds
+    /// [`Limits::max_write_buffer`] covers both what the connection holds
     /// and what the adapter took from it but has not written yet.
     /// [`Config::deliver_fragments`] is ignored: the stream yields whole
     /// messages.
@@ -139,7 +140,7 @@ pub struct ClientOptions {
     protocols: Vec<String>,
     origin: Option<String>,
     headers: Vec<(String, String)>,
-    limits: Option<HandshakeLimits>,
+    limits: Option<Limits>,
     nodelay: Option<bool>,
 }
 
@@ -180,7 +181,7 @@ impl ClientOptions {
     }
 
     /// Bounds on the server's response head.
-    pub fn limits(mut self, limits: HandshakeLimits) -> Self {
+    pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = Some(limits);
         self
     }

@@ -5,7 +5,7 @@ use std::io;
 
 use rand::rngs::{StdRng, SysRng};
 use rand::{Rng, SeedableRng};
-use rtw_ws::RandomSource;
+use rtw_ws::Random;
 
 /// A CSPRNG (rand's [`StdRng`], ChaCha12) seeded from the operating
 /// system's entropy, as RFC 6455 §5.3 asks for masking keys ("derived from
@@ -26,7 +26,7 @@ impl OsRandom {
     }
 }
 
-impl RandomSource for OsRandom {
+impl Random for OsRandom {
     fn fill_bytes(&mut self, dst: &mut [u8]) {
         self.0.fill_bytes(dst);
     }

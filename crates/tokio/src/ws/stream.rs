@@ -27,7 +27,7 @@ use super::split::{WsReader, WsWriter, join, split};
 /// the server did or [`Config::linger`] ran out) and ends.
 ///
 /// As a [`Sink`] it takes messages, with backpressure: `poll_ready` waits
-/// while [`Config::max_write_buffer`] bytes are queued, so memory stays
+/// while [`Limits::max_write_buffer`] bytes are queued, so memory stays
 /// bounded when the peer does not read. `poll_flush` writes everything;
 /// `poll_close` runs the closing handshake (§7.1.2; code 1000 unless a
 /// `Message::Close` was sent first) and closes the transport. To read what
@@ -40,7 +40,7 @@ use super::split::{WsReader, WsWriter, join, split};
 ///
 /// The timers need a tokio runtime with time enabled.
 ///
-/// [`Config::max_write_buffer`]: rtw_ws::Config::max_write_buffer
+/// [`Limits::max_write_buffer`]: rtw_ws::Limits::max_write_buffer
 /// [`Config::linger`]: rtw_ws::Config::linger
 #[derive(Debug)]
 pub struct WebSocketStream<S> {
