@@ -7,7 +7,7 @@ use crate::handshake::HandshakeError;
 /// crate, with the opening handshake's errors under [`Error::Handshake`]
 /// and permessage-deflate negotiation's under `Error::Deflate` (feature
 /// `deflate`). Functions of those parts return the nested enum directly
-/// ([`HandshakeError`], [`DeflateError`](crate::deflate::DeflateError));
+/// ([`HandshakeError`], `deflate::DeflateError`);
 /// `?` turns it into this one.
 ///
 /// [`Error::is_peer_fault`] tells the peer breaking the protocol from the
