@@ -72,7 +72,8 @@ fuzz_target!(|input: &[u8]| {
     let mut buf = BytesMut::from(wire);
     conn.handle_input(Instant::now(), &mut buf);
     a.drain(&mut conn);
-    check_events(&setup, &a.events);
+    // 1.
+    rtw_fuzz::ws::check_events(&setup.config, &a.events, false);
     check_state(&setup, &a.events, &mut conn);
     let frames_a = setup.peer_frames(&a.output);
     check_output_a(&setup, &a.events, &frames_a);
@@ -285,77 +286,6 @@ impl Run {
             self.output.len() - before
         );
         assert_eq!(conn.buffered_amount(), 0, "bytes left after poll_transmit");
-    }
-}
-
-/// Property 1.
-fn check_events(setup: &Setup, events: &[Event]) {
-    let config = &setup.config;
-    // Kind and text so far of the message whose fragments are arriving.
-    let mut open: Option<(MessageKind, Vec<u8>)> = None;
-    for (i, event) in events.iter().enumerate() {
-        let last = i + 1 == events.len();
-        match event {
-            Event::Failed(e) => {
-                assert!(last, "events after Failed");
-                assert!(
-                    e.is_peer_fault() && e.close_code().is_some(),
-                    "failed without a close code: {e:?}"
-                );
-            }
-            Event::Message(Message::Close(close)) => {
-                assert!(last, "events after Close");
-                if let Some(c) = close {
-                    assert!(c.code.is_valid_on_wire(), "close code {}", c.code);
-                    assert!(c.reason.len() <= 123, "close reason too long");
-                }
-            }
-            Event::Message(Message::Ping(p) | Message::Pong(p)) => {
-                assert!(p.len() <= 125, "control payload of {} bytes", p.len());
-            }
-            Event::Message(Message::Text(t)) => {
-                assert!(!config.deliver_fragments, "message in fragment mode");
-                assert!(std::str::from_utf8(t.as_bytes()).is_ok(), "text not UTF-8");
-                assert!(
-                    t.len() as u64 <= config.limits.max_message_size,
-                    "message too large"
-                );
-            }
-            Event::Message(Message::Binary(b)) => {
-                assert!(!config.deliver_fragments, "message in fragment mode");
-                assert!(
-                    b.len() as u64 <= config.limits.max_message_size,
-                    "message too large"
-                );
-            }
-            Event::Fragment(f) => {
-                assert!(config.deliver_fragments, "fragment not asked for");
-                assert!(
-                    f.payload.len() as u64 <= config.limits.max_frame_size,
-                    "fragment over the frame limit"
-                );
-                match &mut open {
-                    None => assert!(f.first, "message starts without its first fragment"),
-                    Some((kind, _)) => {
-                        assert!(!f.first, "first fragment inside a message");
-                        assert_eq!(*kind, f.kind, "fragment kind changed");
-                    }
-                }
-                let (kind, text) = open.get_or_insert_with(|| (f.kind, Vec::new()));
-                text.extend_from_slice(&f.payload);
-                assert!(
-                    text.len() as u64 <= config.limits.max_message_size,
-                    "fragments over the message limit"
-                );
-                if f.fin {
-                    if *kind == MessageKind::Text {
-                        assert!(std::str::from_utf8(text).is_ok(), "fragments not UTF-8");
-                    }
-                    open = None;
-                }
-            }
-            other => panic!("an event this target does not know: {other:?}"),
-        }
     }
 }
 

@@ -14,7 +14,8 @@
 //! 1. Events are consistent: nothing after `Failed` or `Close`; `Failed`
 //!    carries a close code; text is UTF-8; messages, and the inflated
 //!    fragments of one message, stay within `max_message_size` however
-//!    much the input inflates.
+//!    much the input inflates; the rest of what `rtw_fuzz::ws::check_events`
+//!    checks for `ws_connection` holds too.
 //! 2. Split invariance: the bytes fed in two pieces give the same events.
 //! 3. Every received text or binary message, sent back by us, reaches a
 //!    peer connection with the same parameters intact, compressed or not.
@@ -28,7 +29,7 @@ use std::time::Instant;
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use rtw_ws::deflate::{DeflateConfig, DeflateParams};
-use rtw_ws::{Config, Connection, Event, MemoryBudget, Message, MessageKind, Role, SeededRandom};
+use rtw_ws::{Config, Connection, Event, MemoryBudget, Message, Role, SeededRandom};
 
 fuzz_target!(|input: &[u8]| {
     let (control, wire) = input.split_at(input.len().min(2));
@@ -64,7 +65,8 @@ fuzz_target!(|input: &[u8]| {
     let mut conn = connection(role, &config);
     conn.handle_input(Instant::now(), &mut BytesMut::from(wire));
     let events_a: Vec<Event> = std::iter::from_fn(|| conn.poll_event()).collect();
-    check_events(&config, &events_a);
+    // 1.
+    rtw_fuzz::ws::check_events(&config, &events_a, true);
 
     // Run B: two pieces.
     let mut conn = connection(role, &config);
@@ -118,50 +120,3 @@ fuzz_target!(|input: &[u8]| {
     let expected: Vec<Event> = messages.into_iter().map(Event::Message).collect();
     assert_eq!(got, expected, "messages sent back arrived otherwise");
 });
-
-fn check_events(config: &Config, events: &[Event]) {
-    let mut fragments: Option<(MessageKind, Vec<u8>)> = None;
-    for (i, event) in events.iter().enumerate() {
-        let last = i + 1 == events.len();
-        match event {
-            Event::Failed(e) => {
-                assert!(last, "events after Failed");
-                assert!(
-                    e.close_code().is_some(),
-                    "failed without a close code: {e:?}"
-                );
-            }
-            Event::Message(Message::Close(_)) => assert!(last, "events after Close"),
-            Event::Message(Message::Text(t)) => {
-                assert!(std::str::from_utf8(t.as_bytes()).is_ok());
-                assert!(
-                    t.len() as u64 <= config.limits.max_message_size,
-                    "message too large"
-                );
-            }
-            Event::Message(Message::Binary(b)) => {
-                assert!(
-                    b.len() as u64 <= config.limits.max_message_size,
-                    "message too large"
-                );
-            }
-            Event::Message(_) => {}
-            Event::Fragment(f) => {
-                let (kind, data) = fragments.get_or_insert_with(|| (f.kind, Vec::new()));
-                assert_eq!(*kind, f.kind);
-                data.extend_from_slice(&f.payload);
-                assert!(
-                    data.len() as u64 <= config.limits.max_message_size,
-                    "fragments too large"
-                );
-                if f.fin {
-                    if f.kind == MessageKind::Text {
-                        assert!(std::str::from_utf8(data).is_ok());
-                    }
-                    fragments = None;
-                }
-            }
-            other => panic!("an event this target does not know: {other:?}"),
-        }
-    }
-}

@@ -8,6 +8,8 @@
 
 pub use rtw_core::{Random, SeededRandom};
 
+pub mod ws;
+
 /// A deterministic random source for a target, as the codecs store one
 /// (`Box<dyn Random + Send>`): the same `seed` gives the same bytes, so a
 /// crash reproduces from its input alone.
