@@ -6,6 +6,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use rtw_testkit::within_for;
 use rtw_tokio::listener::{
     KEEPALIVE_INTERVAL, KEEPALIVE_RETRIES, Listener, ListenerConfig, Permit,
 };
@@ -45,9 +46,8 @@ fn loopback(last: u8) -> IpAddr {
 async fn connect_from(last: u8, server: SocketAddr) -> TcpStream {
     let socket = TcpSocket::new_v4().unwrap();
     socket.bind(SocketAddr::new(loopback(last), 0)).unwrap();
-    timeout(WAIT, socket.connect(server))
+    within_for(WAIT, "connecting", socket.connect(server))
         .await
-        .expect("connect in time")
         .unwrap()
 }
 
@@ -58,9 +58,8 @@ async fn admitted(
     rx: &mut mpsc::UnboundedReceiver<Accepted>,
 ) -> (TcpStream, Accepted) {
     let client = connect_from(last, server).await;
-    let accepted = timeout(WAIT, rx.recv())
+    let accepted = within_for(WAIT, "the server accepting", rx.recv())
         .await
-        .expect("accepted in time")
         .expect("server running");
     assert_eq!(accepted.1, client.local_addr().unwrap());
     (client, accepted)
@@ -71,9 +70,8 @@ async fn admitted(
 async fn rejected(last: u8, server: SocketAddr, rx: &mut mpsc::UnboundedReceiver<Accepted>) {
     let mut client = connect_from(last, server).await;
     let mut got = Vec::new();
-    timeout(WAIT, client.read_to_end(&mut got))
+    within_for(WAIT, "the server closing", client.read_to_end(&mut got))
         .await
-        .expect("closed in time")
         .unwrap();
     assert_eq!(got, BUSY, "{}", String::from_utf8_lossy(&got));
     assert!(
@@ -135,9 +133,8 @@ async fn busy_response_arrives_whole_after_a_request_was_sent() {
     );
     client.write_all(request.as_bytes()).await.unwrap();
     let mut got = Vec::new();
-    timeout(WAIT, client.read_to_end(&mut got))
+    within_for(WAIT, "the server closing", client.read_to_end(&mut got))
         .await
-        .expect("closed in time")
         .expect("closed cleanly, not reset");
     assert_eq!(String::from_utf8_lossy(&got), busy);
     // The server still reads (and drops) what the client sends until the
@@ -168,9 +165,7 @@ async fn rejected_connections_are_closed_when_no_task_may_linger() {
     let mut got = Vec::new();
     // Written without waiting, then closed: the bytes or a reset, but an
     // end either way.
-    let read = timeout(WAIT, client.read_to_end(&mut got))
-        .await
-        .expect("closed in time");
+    let read = within_for(WAIT, "the server closing", client.read_to_end(&mut got)).await;
     if read.is_ok() {
         assert_eq!(got, BUSY);
     }
