@@ -585,10 +585,13 @@ mod peer {
         use fastwebsockets::{FragmentCollector, OpCode, Role, WebSocket};
         let mut ws = FragmentCollector::new(WebSocket::after_handshake(tcp, Role::Server));
         while let Ok(frame) = ws.read_frame().await {
-            match frame.opcode {
+            let echo = match frame.opcode {
                 OpCode::Close => break,
-                OpCode::Text | OpCode::Binary if ws.write_frame(frame).await.is_err() => break,
-                _ => {}
+                OpCode::Text | OpCode::Binary => ws.write_frame(frame).await.is_ok(),
+                _ => true,
+            };
+            if !echo {
+                break;
             }
         }
     }
