@@ -10,18 +10,15 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use rtw_tokio::ws::{CloseCode, CloseFrame, Message, Options, WsError, connect};
+use rtw_ws::{Random, SeededRandom};
 use ws_support::{echo, serve_one, url, within};
 
-/// A deterministic payload of `len` bytes.
+/// A deterministic payload of `len` bytes (the workspace's one seeded
+/// generator, `rtw_core::SeededRandom`).
 fn payload(len: usize) -> Bytes {
-    let mut x = 0x1234_5678u32;
-    (0..len)
-        .map(|_| {
-            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (x >> 24) as u8
-        })
-        .collect::<Vec<u8>>()
-        .into()
+    let mut bytes = vec![0; len];
+    SeededRandom::new(0x1234_5678).fill_bytes(&mut bytes);
+    bytes.into()
 }
 
 fn messages(seen: &[Result<Message, WsError>]) -> Vec<&Message> {
