@@ -147,6 +147,6 @@ fn ice_candidate_never_holds_an_overlong_line() {
     assert_eq!(
         run.stderr,
         "rtw ice candidate: line 1: longer than 1024 bytes, the limit of a candidate \
-         (rtw_ice::CandidateLimits::max_len); skipped to its end\n"
+         (rtw_ice::Limits::max_candidate_len); skipped to its end\n"
     );
 }
