@@ -36,6 +36,7 @@
 use http::header::{SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL};
 use http::{Request, StatusCode};
 use libfuzzer_sys::fuzz_target;
+use rtw_fuzz::ws::{check_complete_head, head_input};
 use rtw_ws::handshake::{
     ClientHandshake, HandshakeError, ServerHandshake, ServerNegotiated, ServerPolicy, accept_key,
     parse_extensions, parse_request_with_limits, parse_response,
@@ -46,15 +47,7 @@ use rtw_ws::{Limits, SeededRandom};
 const REFUSED_ORIGIN: &str = "http://evil.example";
 
 fuzz_target!(|input: &[u8]| {
-    let (control, wire) = input.split_at(input.len().min(2));
-    let [opts, param] = std::array::from_fn(|i| control.get(i).copied().unwrap_or(0));
-    let limits = if opts & 1 != 0 {
-        Limits::default()
-            .max_head_bytes(16 + usize::from(param) * 4)
-            .max_headers(usize::from(param & 0x1f))
-    } else {
-        Limits::default()
-    };
+    let (opts, param, wire, limits) = head_input(input);
     let server = ServerHandshake::with_policy(policy(opts)).with_limits(limits.clone());
 
     check_server(&server, &limits, wire, param);
@@ -98,7 +91,9 @@ fn check_server(server: &ServerHandshake<ServerPolicy>, limits: &Limits, wire: &
             limits.max_head_bytes
         ),
         (Ok(Some((request, n))), read) => {
-            check_complete_head(limits, wire, *n, request, param);
+            // 2.
+            let same = |alone: &Request<()>| same_request(request, alone);
+            check_complete_head(limits, wire, *n, param, parse_request_with_limits, same);
             let accepted = server.accept(request);
             match (&accepted, read) {
                 (Ok(a), Ok(Some((r, m)))) => {
@@ -116,18 +111,6 @@ fn check_server(server: &ServerHandshake<ServerPolicy>, limits: &Limits, wire: &
         Err(e) => check_rejection(&e),
         Ok(None) => {}
     }
-}
-
-/// Property 2.
-fn check_complete_head(limits: &Limits, wire: &[u8], n: usize, request: &Request<()>, param: u8) {
-    rtw_fuzz::check_complete_head(
-        wire,
-        n,
-        limits.max_head_bytes,
-        param,
-        |head| parse_request_with_limits(head, limits),
-        |alone| same_request(request, alone),
-    );
 }
 
 fn same_request(a: &Request<()>, b: &Request<()>) -> bool {

@@ -4,7 +4,7 @@
 //! Input layout: two control bytes, then the bytes the server sent
 //! (missing control bytes count as zero).
 //!
-//! - byte 0, options: bit 0 small [`Limits`] (from byte 1); bit 1
+//! - byte 0, options: bit 0 small [`rtw_ws::Limits`] (from byte 1); bit 1
 //!   the client offers subprotocols `chat` and `superchat`; bit 2 it offers
 //!   `permessage-deflate` and `x-test`; bit 3 the response starts with a
 //!   valid head for that client (the accept key is hard to guess), the
@@ -28,19 +28,12 @@
 use http::header::SEC_WEBSOCKET_ACCEPT;
 use http::{Response, StatusCode};
 use libfuzzer_sys::fuzz_target;
+use rtw_fuzz::ws::{check_complete_head, head_input};
 use rtw_ws::handshake::{ClientHandshake, ExtensionOffer, parse_response_with_limits};
-use rtw_ws::{Limits, SeededRandom};
+use rtw_ws::SeededRandom;
 
 fuzz_target!(|input: &[u8]| {
-    let (control, data) = input.split_at(input.len().min(2));
-    let [opts, param] = std::array::from_fn(|i| control.get(i).copied().unwrap_or(0));
-    let limits = if opts & 1 != 0 {
-        Limits::default()
-            .max_head_bytes(16 + usize::from(param) * 4)
-            .max_headers(usize::from(param & 0x1f))
-    } else {
-        Limits::default()
-    };
+    let (opts, param, data, limits) = head_input(input);
     let mut builder = ClientHandshake::builder("server.example", "/chat").limits(limits.clone());
     if opts & 2 != 0 {
         builder = builder.protocols(["chat", "superchat"]);
@@ -82,7 +75,12 @@ fuzz_target!(|input: &[u8]| {
             "Ok(None) over the limit"
         ),
         (Ok(Some((response, n))), read) => {
-            check_complete_head(&limits, &wire, *n, response, param);
+            // 2.
+            let same = |alone: &Response<()>| {
+                (alone.status(), alone.version(), alone.headers())
+                    == (response.status(), response.version(), response.headers())
+            };
+            check_complete_head(&limits, &wire, *n, param, parse_response_with_limits, same);
             let validated = client.validate_response(response);
             match (&validated, read) {
                 (Ok(v), Ok(Some((r, m)))) => {
@@ -127,19 +125,3 @@ fuzz_target!(|input: &[u8]| {
         Ok(None) => {}
     }
 });
-
-/// Property 2.
-fn check_complete_head(limits: &Limits, wire: &[u8], n: usize, response: &Response<()>, param: u8) {
-    rtw_fuzz::check_complete_head(
-        wire,
-        n,
-        limits.max_head_bytes,
-        param,
-        |head| parse_response_with_limits(head, limits),
-        |alone| {
-            response.status() == alone.status()
-                && response.version() == alone.version()
-                && response.headers() == alone.headers()
-        },
-    );
-}

@@ -2,7 +2,51 @@
 //! (RFC 6455 §5.4 fragmentation, §5.5 control frames, §5.6 UTF-8 text,
 //! §7.4 close codes), written once for `ws_connection` and `ws_deflate`.
 
-use rtw_ws::{Config, Event, Message, MessageKind};
+use std::fmt::Debug;
+
+use rtw_ws::handshake::HandshakeError;
+use rtw_ws::{Config, Event, Limits, Message, MessageKind};
+
+/// What the handshake targets read from their input: two control bytes
+/// (missing ones count as zero), `(opts, param)`, then the head bytes; and
+/// the limits bit 0 of `opts` asks for: small ones from `param` (a head of
+/// at most 16 + 4 × `param` bytes with at most `param & 31` fields), else
+/// the defaults.
+pub fn head_input(input: &[u8]) -> (u8, u8, &[u8], Limits) {
+    let (control, wire) = input.split_at(input.len().min(2));
+    let [opts, param] = std::array::from_fn(|i| control.get(i).copied().unwrap_or(0));
+    let limits = if opts & 1 != 0 {
+        Limits::default()
+            .max_head_bytes(16 + usize::from(param) * 4)
+            .max_headers(usize::from(param & 0x1f))
+    } else {
+        Limits::default()
+    };
+    (opts, param, wire, limits)
+}
+
+/// [`crate::check_complete_head`] for a handshake head parser of rtw-ws
+/// (`parse_request_with_limits`, `parse_response_with_limits`) with
+/// `limits`: a complete head of `n` bytes is within `max_head_bytes`,
+/// parses alone to a value `same` accepts, and its prefixes are
+/// incomplete (RFC 6455 §4.1, §4.2.1: the head ends at its empty line).
+pub fn check_complete_head<T: Debug>(
+    limits: &Limits,
+    wire: &[u8],
+    n: usize,
+    param: u8,
+    parse: fn(&[u8], &Limits) -> Result<Option<(T, usize)>, HandshakeError>,
+    same: impl Fn(&T) -> bool,
+) {
+    crate::check_complete_head(
+        wire,
+        n,
+        limits.max_head_bytes,
+        param,
+        |head| parse(head, limits),
+        same,
+    );
+}
 
 /// Panics unless `events`, drained from one connection built with
 /// `config`, are consistent: nothing after `Failed` (a peer fault with a
