@@ -28,5 +28,5 @@ pub mod wait;
 pub use chromium::{Chromium, ReportPage};
 pub use process::{Server, run, run_for};
 pub use tool::{install_hint, require_tool};
-pub use vectors::{hex, rfc5769};
+pub use vectors::{hex, rfc5769, rfc6455};
 pub use wait::{TIMEOUT, poll_until, within, within_for};

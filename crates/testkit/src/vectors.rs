@@ -1,6 +1,6 @@
 //! Test vectors from the RFCs, written once for every test that needs
-//! them, as the RFCs print them (hex bytes separated by white space; read
-//! them with [`hex`]).
+//! them, as the RFCs print them (binary ones as hex bytes separated by
+//! white space; read them with [`hex`]).
 
 /// The bytes of `text`: hex byte pairs separated by white space, as RFCs
 /// print test vectors. Panics on anything else.
@@ -66,6 +66,36 @@ pub mod rfc5769 {
     pub const LONG_TERM_PASSWORD: &str = "TheMatrIX";
 }
 
+/// RFC 6455 "The WebSocket Protocol", §1.2 and §1.3: the example opening
+/// handshake.
+pub mod rfc6455 {
+    /// §1.2, the client's handshake.
+    pub const REQUEST: &str = "GET /chat HTTP/1.1\r\n\
+                               Host: server.example.com\r\n\
+                               Upgrade: websocket\r\n\
+                               Connection: Upgrade\r\n\
+                               Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+                               Origin: http://example.com\r\n\
+                               Sec-WebSocket-Protocol: chat, superchat\r\n\
+                               Sec-WebSocket-Version: 13\r\n\
+                               \r\n";
+
+    /// §1.2, the server's handshake.
+    pub const RESPONSE: &str = "HTTP/1.1 101 Switching Protocols\r\n\
+                                Upgrade: websocket\r\n\
+                                Connection: Upgrade\r\n\
+                                Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+                                Sec-WebSocket-Protocol: chat\r\n\
+                                \r\n";
+
+    /// §1.3, the client's `Sec-WebSocket-Key` (the base64 of the 16 bytes
+    /// `the sample nonce`).
+    pub const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+
+    /// §1.3, the `Sec-WebSocket-Accept` the server derives from [`KEY`].
+    pub const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,6 +110,13 @@ mod tests {
     #[should_panic(expected = "not a hex byte")]
     fn hex_refuses_other_text() {
         hex("zz");
+    }
+
+    #[test]
+    fn the_websocket_example_holds_its_key_and_accept() {
+        assert!(rfc6455::REQUEST.contains(&format!("Sec-WebSocket-Key: {}\r\n", rfc6455::KEY)));
+        assert!(rfc6455::RESPONSE.contains(&format!("Accept: {}\r\n", rfc6455::ACCEPT)));
+        assert!(rfc6455::REQUEST.ends_with("13\r\n\r\n") && !rfc6455::REQUEST.contains("  "));
     }
 
     #[test]

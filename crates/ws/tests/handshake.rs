@@ -8,24 +8,8 @@ use rtw_ws::handshake::{
 };
 use rtw_ws::{Limits, SeededRandom};
 
-/// RFC 6455 §1.2, the client's handshake.
-const RFC_REQUEST: &str = "GET /chat HTTP/1.1\r\n\
-                           Host: server.example.com\r\n\
-                           Upgrade: websocket\r\n\
-                           Connection: Upgrade\r\n\
-                           Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-                           Origin: http://example.com\r\n\
-                           Sec-WebSocket-Protocol: chat, superchat\r\n\
-                           Sec-WebSocket-Version: 13\r\n\
-                           \r\n";
-
-/// RFC 6455 §1.2/§1.3, the server's handshake.
-const RFC_RESPONSE: &str = "HTTP/1.1 101 Switching Protocols\r\n\
-                            Upgrade: websocket\r\n\
-                            Connection: Upgrade\r\n\
-                            Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
-                            Sec-WebSocket-Protocol: chat\r\n\
-                            \r\n";
+// RFC 6455 §1.2, the client's and the server's handshake.
+use rtw_testkit::rfc6455::{REQUEST as RFC_REQUEST, RESPONSE as RFC_RESPONSE};
 
 /// The 16 bytes whose base64 is the RFC's example key.
 fn sample_nonce(dst: &mut [u8]) {

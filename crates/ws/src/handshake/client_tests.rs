@@ -45,18 +45,10 @@ fn request_is_the_rfc6455_section_1_2_example_verbatim() {
     let client = rfc_client();
     assert_eq!(
         String::from_utf8(client.request_bytes()).unwrap(),
-        "GET /chat HTTP/1.1\r\n\
-         Host: server.example.com\r\n\
-         Upgrade: websocket\r\n\
-         Connection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-         Origin: http://example.com\r\n\
-         Sec-WebSocket-Protocol: chat, superchat\r\n\
-         Sec-WebSocket-Version: 13\r\n\
-         \r\n"
+        rtw_testkit::rfc6455::REQUEST
     );
-    assert_eq!(client.key(), "dGhlIHNhbXBsZSBub25jZQ==");
-    assert_eq!(client.expected_accept(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    assert_eq!(client.key(), rtw_testkit::rfc6455::KEY);
+    assert_eq!(client.expected_accept(), rtw_testkit::rfc6455::ACCEPT);
     let req = client.request();
     assert_eq!(req.method(), http::Method::GET);
     assert_eq!(req.uri(), "/chat");
