@@ -55,7 +55,6 @@ fn parse_fails_on_an_overlong_line() {
     );
 }
 
-
 /// A running `rtw sse serve`, killed on drop.
 struct Server(Running);
 

@@ -274,7 +274,6 @@ fn decode_refuses_two_kinds_of_credentials() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-
 /// A running `rtw stun server`, killed when dropped.
 fn start_server() -> Running {
     Running::serve(&["stun", "server"], &["--verbose"])

@@ -13,9 +13,9 @@ use std::time::Duration;
 use futures_util::{StreamExt, stream};
 use http::{Method, StatusCode};
 use http_body_util::BodyExt;
+use rtw_testkit::Chromium;
 use rtw_tokio::sse::{EventStream, KeepAlive, Message, last_event_id};
 use serde_json::{Value, json};
-use rtw_testkit::Chromium;
 use sse_support::{events, plain, serve};
 use tokio::sync::mpsc;
 
