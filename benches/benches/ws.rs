@@ -138,7 +138,7 @@ fn rtw_frame_decoder(wire: &[u8]) -> (usize, usize) {
 
 /// (2) The sans-IO connection over the same reads.
 fn rtw_connection(wire: &[u8]) -> (usize, usize) {
-    let mut conn = Connection::new(Role::Server, Config::default(), SeededRandom::new(1));
+    let mut conn = Connection::with_config(Role::Server, Config::default(), SeededRandom::new(1));
     let mut buf = BytesMut::with_capacity(READ_LEN);
     let (mut frames, mut bytes) = (0, 0);
     for read in wire.chunks(READ_LEN) {
@@ -487,7 +487,7 @@ fn flate2_round_trips(texts: &[String], messages: usize) -> usize {
 fn rtw_ratio(texts: &[String], takeover: bool) -> f64 {
     let params = deflate_params(takeover);
     let local = rtw_ws::deflate::DeflateConfig::default();
-    let mut client = Connection::new(Role::Client, Config::default(), SeededRandom::new(1))
+    let mut client = Connection::with_config(Role::Client, Config::default(), SeededRandom::new(1))
         .with_deflate(&params, &local);
     let (mut wire, mut sent) = (0, 0);
     for i in 0..64 {

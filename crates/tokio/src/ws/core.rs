@@ -218,16 +218,39 @@ impl<S> Core<S> {
     /// Remember the task polling `side`, and run `poll` with the context
     /// to poll the transport with, whose waker wakes both sides (see
     /// [`WakerSet`]).
+    ///
+    /// The timer is handled here: a sleep that fired is handled before
+    /// `poll`, and before the side waits the sleep is armed for the
+    /// connection's next deadline (which the work of `poll` may have
+    /// moved). The task is registered only when it waits.
     fn entered<T>(
         &mut self,
         side: Side,
         cx: &Context<'_>,
-        poll: impl FnOnce(&mut Self, &mut Context<'_>) -> T,
-    ) -> T {
-        self.wakers.register(side, cx.waker());
+        poll: impl Fn(&mut Self, &mut Context<'_>) -> Poll<T>,
+    ) -> Poll<T> {
+        let wakes = self.wakers.wakes();
         // Lent out for the call, not cloned: no reference count traffic.
         let waker = std::mem::replace(&mut self.waker, Waker::noop().clone());
-        let out = poll(self, &mut Context::from_waker(&waker));
+        let inner = &mut Context::from_waker(&waker);
+        if self.timer.as_ref().is_some_and(|sleep| sleep.is_elapsed()) {
+            self.poll_timer(inner);
+        }
+        let mut out = poll(self, inner);
+        if out.is_pending() {
+            let fired = self.poll_timer(inner);
+            self.wakers.register(side, cx.waker());
+            if fired {
+                // The connection did something at its deadline: look again.
+                out = poll(self, inner);
+                if out.is_pending() {
+                    cx.waker().wake_by_ref();
+                }
+            } else if self.wakers.wakes() != wakes {
+                // Woken before the task was registered: poll again soon.
+                cx.waker().wake_by_ref();
+            }
+        }
         self.waker = waker;
         out
     }
@@ -278,13 +301,16 @@ impl<S> Core<S> {
     /// handshake) and wake both sides. Every poll of the stream and the
     /// sink calls it, and so does every wait, after the work before it
     /// moved the deadlines (a message's first frame starts its deadline).
-    fn poll_timer(&mut self, cx: &mut Context<'_>) {
+    ///
+    /// `true` when a deadline was handled.
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut fired = false;
         // Each round either arms the sleep or moves the connection past a
         // deadline; a few rounds are plenty.
         for _ in 0..4 {
             let Some(at) = self.conn.poll_timeout() else {
                 // A sleep still armed fires for nothing, once.
-                return;
+                return fired;
             };
             let at = tokio::time::Instant::from_std(at);
             if let Some(sleep) = &self.timer
@@ -295,7 +321,7 @@ impl<S> Core<S> {
                 // earlier one: a deadline that moved later (each input
                 // moves the keep-alive ping) costs nothing now, the sleep
                 // is moved when it fires.
-                return;
+                return fired;
             }
             let sleep = match &mut self.timer {
                 Some(sleep) => {
@@ -307,12 +333,14 @@ impl<S> Core<S> {
                 None => self.timer.insert(Box::pin(tokio::time::sleep_until(at))),
             };
             if sleep.as_mut().poll(cx).is_pending() {
-                return;
+                return fired;
             }
             self.conn.handle_timeout(now());
+            fired = true;
             self.wakers.notify(Side::Read);
             self.wakers.notify(Side::Write);
         }
+        fired
     }
 
     /// Hand the connection what was read, up to its next event (so the
@@ -513,13 +541,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
     }
 
     fn next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, WsError>>> {
-        self.poll_timer(cx);
         if self.phase == Phase::Ended {
             return Poll::Ready(None);
         }
         loop {
             if let Some(event) = self.conn.poll_event() {
-                self.nudge_write(cx);
+                // Nothing is written here: what the connection queued (a
+                // pong, say) goes out before the next read, together with
+                // what the application sent meanwhile.
                 match event {
                     Event::Message(m) => return Poll::Ready(Some(Ok(m))),
                     Event::Failed(rtw_ws::Error::AbnormalClosure)
@@ -546,7 +575,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
                 return Poll::Ready(None);
             }
             self.nudge_write(cx);
-            self.poll_timer(cx);
             ready!(self.poll_read(cx));
         }
     }
@@ -561,7 +589,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
     }
 
     fn ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-        self.poll_timer(cx);
         loop {
             self.check_writable()?;
             if self.buffered() < self.write_limit() {
@@ -577,7 +604,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
     }
 
     fn flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-        self.poll_timer(cx);
         if self.writing == Output::Failed {
             self.check_writable()?;
         }

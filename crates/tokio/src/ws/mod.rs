@@ -49,6 +49,84 @@
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
 //! ```
 //!
+//! ## A server on hyper
+//!
+//! hyper reads the request and answers it with the response the
+//! handshake built ([`ServerHandshake::accept`]: 101, or the rejection's
+//! status for a request that is not a valid upgrade, RFC 6455 §4.2.1);
+//! [`WebSocketStream::from_negotiated`] then speaks WebSocket on the
+//! upgraded connection as the handshake agreed. For permessage-deflate
+//! (RFC 7692), build the handshake with
+//! `ServerHandshake::with_policy(deflate::WithDeflate::new(DefaultPolicy, DeflateConfig::default()))`
+//! (feature `deflate`); `from_negotiated` then compresses as agreed.
+//!
+//! ```
+//! use std::convert::Infallible;
+//!
+//! use bytes::Bytes;
+//! use futures_util::{SinkExt, StreamExt};
+//! use http_body_util::Full;
+//! use hyper::body::Incoming;
+//! use hyper::server::conn::http1;
+//! use hyper::service::service_fn;
+//! use hyper::{Request, Response};
+//! use hyper_util::rt::TokioIo;
+//! use rtw_tokio::ws::{Message, Options, ServerHandshake, WebSocketStream};
+//!
+//! /// Upgrade a WebSocket request and echo on the connection; any other
+//! /// request gets the handshake's rejection (400, 405, 426, ...).
+//! async fn handle(mut request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+//!     let negotiated = match ServerHandshake::new().accept(&request) {
+//!         Ok(negotiated) => negotiated,
+//!         Err(e) => {
+//!             let mut response = Response::new(Full::from(e.to_string()));
+//!             *response.status_mut() = e.status();
+//!             return Ok(response);
+//!         }
+//!     };
+//!     let upgrade = hyper::upgrade::on(&mut request);
+//!     let (parts, ()) = negotiated.response.clone().into_parts();
+//!     tokio::spawn(async move {
+//!         // hyper hands the connection over once it has sent the 101.
+//!         let Ok(upgraded) = upgrade.await else { return };
+//!         let io = TokioIo::new(upgraded);
+//!         let Ok(mut ws) = WebSocketStream::from_negotiated(io, &negotiated, Options::default())
+//!         else {
+//!             return;
+//!         };
+//!         while let Some(Ok(message)) = ws.next().await {
+//!             if let Message::Text(_) | Message::Binary(_) = message {
+//!                 if ws.send(message).await.is_err() {
+//!                     break;
+//!                 }
+//!             }
+//!         }
+//!     });
+//!     Ok(Response::from_parts(parts, Full::default()))
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let addr = listener.local_addr()?;
+//! tokio::spawn(async move {
+//!     while let Ok((tcp, _)) = listener.accept().await {
+//!         let connection = http1::Builder::new()
+//!             .serve_connection(TokioIo::new(tcp), service_fn(handle))
+//!             .with_upgrades();
+//!         tokio::spawn(connection);
+//!     }
+//! });
+//!
+//! // Our client, for a try.
+//! let (mut ws, _) = rtw_tokio::ws::connect(&format!("ws://{addr}/")).await?;
+//! ws.send(Message::text("hello")).await?;
+//! assert_eq!(ws.next().await.transpose()?, Some(Message::text("hello")));
+//! ws.close().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! [`AsyncRead`]: tokio::io::AsyncRead
 //! [`AsyncWrite`]: tokio::io::AsyncWrite
 

@@ -9,7 +9,14 @@
 //! that side could sleep forever. Instead every poll of the transport uses
 //! the [`WakerSet`]'s waker, which wakes whichever tasks last polled each
 //! side; a side that finds nothing to do goes back to sleep.
+//!
+//! A side registers its task only when it is about to wait (a poll that
+//! returns `Pending`), not on every poll. A wake by the transport between
+//! its poll and that registration is not lost: the set counts its wakes
+//! ([`WakerSet::wakes`]), and a side that sees the count moved past what
+//! it read before polling wakes itself.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Wake, Waker};
 
@@ -27,6 +34,8 @@ pub(crate) enum Side {
 pub(crate) struct WakerSet {
     read: Mutex<Option<Waker>>,
     write: Mutex<Option<Waker>>,
+    /// How often the transport's waker was woken.
+    wakes: AtomicUsize,
 }
 
 impl WakerSet {
@@ -56,6 +65,11 @@ impl WakerSet {
         }
     }
 
+    /// How often the shared waker was woken so far.
+    pub(crate) fn wakes(&self) -> usize {
+        self.wakes.load(Ordering::SeqCst)
+    }
+
     /// Wake the task of `side`, if one registered.
     pub(crate) fn notify(&self, side: Side) {
         let slot = self
@@ -74,6 +88,8 @@ impl Wake for WakerSet {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
+        // Counted before the slots are read: see the module docs.
+        self.wakes.fetch_add(1, Ordering::SeqCst);
         self.notify(Side::Read);
         self.notify(Side::Write);
     }
@@ -102,7 +118,9 @@ mod tests {
         );
         set.register(Side::Read, &Waker::from(r.clone()));
         set.register(Side::Write, &Waker::from(w.clone()));
+        let before = set.wakes();
         waker.wake_by_ref();
+        assert_eq!(set.wakes(), before + 1);
         assert_eq!(
             (r.0.load(Ordering::SeqCst), w.0.load(Ordering::SeqCst)),
             (1, 1)
