@@ -1,5 +1,6 @@
 //! `rtw chunked decode` and `rtw chunked encode` as a user runs them.
 
+use rtw_core::{Random, SeededRandom};
 use std::io::{Read, Write};
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
@@ -13,15 +14,11 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// A deterministic payload of `len` bytes (a 32-bit LCG).
+/// A deterministic, incompressible payload of `len` bytes.
 fn payload(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed;
-    (0..len)
-        .map(|_| {
-            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (x >> 24) as u8
-        })
-        .collect()
+    let mut out = vec![0; len];
+    SeededRandom::new(seed.into()).fill_bytes(&mut out);
+    out
 }
 
 #[test]

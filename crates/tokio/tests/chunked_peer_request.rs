@@ -9,6 +9,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use http::HeaderMap;
 use rtw_chunked::Frame;
+use rtw_core::{Random, SeededRandom};
 use rtw_tokio::chunked::{ChunkedCodec, CodecError};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
@@ -92,15 +93,11 @@ async fn serve_once() -> (u16, JoinHandle<Result<Received, CodecError>>) {
     (port, server)
 }
 
-/// A deterministic, incompressible-looking payload (a 32-bit LCG).
+/// A deterministic, incompressible payload of `len` bytes.
 fn payload(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed;
-    (0..len)
-        .map(|_| {
-            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (x >> 24) as u8
-        })
-        .collect()
+    let mut out = vec![0; len];
+    SeededRandom::new(seed.into()).fill_bytes(&mut out);
+    out
 }
 
 const PYTHON_CLIENT: &str = r#"
