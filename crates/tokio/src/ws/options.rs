@@ -81,11 +81,36 @@ impl Options {
         }
     }
 
+    /// Sets [`Options::config`]:
+    /// `Options::default().config(Config::default().ping_interval(None))`.
+    #[must_use]
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sets [`Options::handshake_timeout`].
+    #[must_use]
+    pub fn handshake_timeout(mut self, handshake_timeout: Option<Duration>) -> Self {
+        self.handshake_timeout = handshake_timeout;
+        self
+    }
+
+    /// Sets [`Options::deflate`] (`None`: neither offer nor accept
+    /// permessage-deflate).
+    #[cfg(feature = "deflate")]
+    #[must_use]
+    pub fn deflate(mut self, deflate: Option<DeflateConfig>) -> Self {
+        self.deflate = deflate;
+        self
+    }
+
     /// Use permessage-deflate with `params`, agreed in an opening handshake
     /// done elsewhere (a hyper upgrade, say: read them with
     /// [`DeflateParams::from_extensions`]), for
     /// [`WebSocketStream::from_upgraded`](super::WebSocketStream::from_upgraded).
     #[cfg(feature = "deflate")]
+    #[must_use]
     pub fn negotiated_deflate(mut self, params: DeflateParams) -> Self {
         self.negotiated = Some(params);
         self
@@ -151,12 +176,14 @@ impl ClientOptions {
     }
 
     /// Options of the stream once connected.
+    #[must_use]
     pub fn stream_options(mut self, options: Options) -> Self {
         self.options = options;
         self
     }
 
     /// Subprotocols to offer, most preferred first (RFC 6455 §4.1 item 10).
+    #[must_use]
     pub fn protocols<I, S>(mut self, protocols: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -167,6 +194,7 @@ impl ClientOptions {
     }
 
     /// An `Origin` to send (RFC 6455 §4.1 item 8).
+    #[must_use]
     pub fn origin(mut self, origin: impl Into<String>) -> Self {
         self.origin = Some(origin.into());
         self
@@ -175,12 +203,14 @@ impl ClientOptions {
     /// An extra header field (RFC 6455 §4.1 item 12), such as
     /// `Authorization`; checked when connecting (fields the handshake
     /// writes itself are refused then).
+    #[must_use]
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
     }
 
     /// Bounds on the server's response head.
+    #[must_use]
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = Some(limits);
         self
@@ -188,6 +218,7 @@ impl ClientOptions {
 
     /// Whether to set `TCP_NODELAY` (default on: messages go out whole, so
     /// Nagle's algorithm only delays them).
+    #[must_use]
     pub fn nodelay(mut self, nodelay: bool) -> Self {
         self.nodelay = Some(nodelay);
         self
