@@ -22,6 +22,19 @@ fn server() -> SocketAddr {
     "192.0.2.1:3478".parse().unwrap()
 }
 
+/// A Binding transaction over UDP to [`server`] with the default
+/// timers (RFC 8489 §6.2.1), started at `t0`.
+fn udp_transaction(t0: Instant, id: TransactionId) -> ClientTransaction {
+    ClientTransaction::new(
+        t0,
+        request(id),
+        server(),
+        Transport::Udp,
+        TransactionConfig::default(),
+    )
+    .unwrap()
+}
+
 fn tid(n: u8) -> TransactionId {
     TransactionId([n; 12])
 }
@@ -143,14 +156,7 @@ fn tcp_and_tls_send_once_and_time_out_after_ti() {
 #[test]
 fn a_late_timer_counts_the_next_interval_from_the_actual_send() {
     let t0 = Instant::now();
-    let mut tx = ClientTransaction::new(
-        t0,
-        request(tid(1)),
-        server(),
-        Transport::Udp,
-        TransactionConfig::default(),
-    )
-    .unwrap();
+    let mut tx = udp_transaction(t0, tid(1));
     let _ = tx.poll_transmit();
     // The caller wakes up 200 ms late: one retransmission, not a burst.
     tx.handle_timeout(t0 + ms(700));
@@ -163,14 +169,7 @@ fn a_late_timer_counts_the_next_interval_from_the_actual_send() {
 #[test]
 fn only_a_response_with_the_transaction_id_and_method_matches() {
     let t0 = Instant::now();
-    let mut tx = ClientTransaction::new(
-        t0,
-        request(tid(5)),
-        server(),
-        Transport::Udp,
-        TransactionConfig::default(),
-    )
-    .unwrap();
+    let mut tx = udp_transaction(t0, tid(5));
     let _ = tx.poll_transmit();
 
     let wrong_tid = response(tid(6), Class::SuccessResponse);
@@ -234,14 +233,7 @@ fn only_a_response_with_the_transaction_id_and_method_matches() {
 #[test]
 fn the_rtt_of_a_request_sent_once() {
     let t0 = Instant::now();
-    let mut tx = ClientTransaction::new(
-        t0,
-        request(tid(5)),
-        server(),
-        Transport::Udp,
-        TransactionConfig::default(),
-    )
-    .unwrap();
+    let mut tx = udp_transaction(t0, tid(5));
     let _ = tx.poll_transmit();
     let r = response(tid(5), Class::SuccessResponse);
     assert!(tx.handle_response(t0 + ms(123), &Message::parse(&r).unwrap()));
@@ -281,16 +273,7 @@ fn error_responses_surface_their_code() {
 fn responses_that_break_the_rules_fail_the_transaction() {
     // RFC 8489 §6.3.4: an error response without ERROR-CODE.
     let t0 = Instant::now();
-    let new = || {
-        ClientTransaction::new(
-            t0,
-            request(tid(8)),
-            server(),
-            Transport::Udp,
-            TransactionConfig::default(),
-        )
-        .unwrap()
-    };
+    let new = || udp_transaction(t0, tid(8));
     let mut tx = new();
     let r = response(tid(8), Class::ErrorResponse);
     assert!(tx.handle_response(t0, &Message::parse(&r).unwrap()));
