@@ -56,7 +56,10 @@
 //!    printed once before the group runs. Throughput: messages and their
 //!    uncompressed bytes in one direction.
 //!
-//! Run with `cargo bench -p rtw-benches --bench ws`.
+//! Run with `cargo bench -p rtw-benches --bench ws`. `bash benches/ws-perf`
+//! runs the echo groups of (3) and prints rtw's speed as a ratio of each
+//! peer's, beside the loopback figures of `ws_perf` (memory per idle
+//! connection, messages per server CPU-second; `src/bin/ws_perf.rs`).
 
 use std::hint::black_box;
 use std::io::{self, Read, Write};

@@ -27,6 +27,13 @@
 //! `FragmentCollector`, `WebSocketStream::from_raw_socket`) and echo text
 //! and binary messages as each library's examples do: read a message,
 //! write it back. All sockets set `TCP_NODELAY`, as rtw's listener does.
+//! `rtw ws echo-server` feeds each echo and flushes once no more input is
+//! ready, so the echoes of a window go out in one vectored write
+//! (`crates/cli/src/ws/echo.rs`); fastwebsockets' `write_frame` writes each
+//! frame at once, and the tokio-tungstenite peer sends (and so flushes)
+//! each one, as its examples do. The duplex echo bench
+//! (`benches/benches/ws.rs`) compares the libraries with the same
+//! one-write-per-message server at every end.
 //!
 //! Run it with `bash benches/ws-perf` (builds the release binaries and also
 //! runs the duplex echo criterion bench), or:

@@ -50,7 +50,10 @@ async fn echo(tcp: TcpStream, peer: SocketAddr, _permit: Permit, options: Option
             response.map(|(r, _)| r).into_iter().collect()
         },
     ));
-    let (mut ws, _) = match accept_with(tcp, &handshake, options).await {
+    let accepted = accept_with(tcp, &handshake, options).await;
+    // Not kept in the task's state while the connection is open.
+    drop(handshake);
+    let (mut ws, _) = match accepted {
         Ok(accepted) => accepted,
         Err(e) => {
             if verbose {
