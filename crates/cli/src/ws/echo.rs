@@ -42,24 +42,26 @@ pub(super) async fn serve(
 /// One connection: echo text and binary messages until the stream ends.
 /// The permit holds its place under the listener's caps until then.
 async fn echo(tcp: TcpStream, peer: SocketAddr, _permit: Permit, options: Options, verbose: bool) {
-    // permessage-deflate (RFC 7692) is accepted unless `--no-deflate`.
-    let deflate = options.deflate.clone();
-    let handshake = ServerHandshake::with_policy(ServerPolicy::new().extension_negotiator(
-        move |offers: &[ExtensionOffer]| {
-            let response = deflate.as_ref().and_then(|d| d.negotiate(offers));
-            response.map(|(r, _)| r).into_iter().collect()
-        },
-    ));
-    let accepted = accept_with(tcp, &handshake, options).await;
-    // Not kept in the task's state while the connection is open.
-    drop(handshake);
-    let (mut ws, _) = match accepted {
-        Ok(accepted) => accepted,
-        Err(e) => {
-            if verbose {
-                eprintln!("{peer}: handshake: {e}");
+    // The handshake and its result live in this block only: what a task
+    // keeps across the awaits of its loop is held for the whole connection
+    // (memory per idle connection, benches/src/bin/ws_perf.rs).
+    let mut ws = {
+        // permessage-deflate (RFC 7692) is accepted unless `--no-deflate`.
+        let deflate = options.deflate.clone();
+        let handshake = ServerHandshake::with_policy(ServerPolicy::new().extension_negotiator(
+            move |offers: &[ExtensionOffer]| {
+                let response = deflate.as_ref().and_then(|d| d.negotiate(offers));
+                response.map(|(r, _)| r).into_iter().collect()
+            },
+        ));
+        match accept_with(tcp, &handshake, options).await {
+            Ok((ws, _)) => ws,
+            Err(e) => {
+                if verbose {
+                    eprintln!("{peer}: handshake: {e}");
+                }
+                return;
             }
-            return;
         }
     };
     loop {
