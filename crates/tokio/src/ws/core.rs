@@ -58,15 +58,16 @@ thread_local! {
 }
 
 /// Run `read` on the thread's scratch buffer, with at least
-/// [`MIN_READ_ROOM`] free room.
-fn scratch<T>(read: impl FnOnce(&mut BytesMut) -> T) -> T {
+/// [`MIN_READ_ROOM`] free room; `None` if the buffer is in use already (a
+/// transport that is itself driven by a WebSocket of this thread, say).
+fn scratch<T>(read: impl FnOnce(&mut BytesMut) -> T) -> Option<T> {
     SCRATCH.with(|buf| {
-        let mut buf = buf.borrow_mut();
+        let mut buf = buf.try_borrow_mut().ok()?;
         if buf.capacity() - buf.len() < MIN_READ_ROOM {
             // Takes the old room back if nothing points into it any more.
             buf.reserve(READ_SIZE);
         }
-        read(&mut buf)
+        Some(read(&mut buf))
     })
 }
 
@@ -480,21 +481,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
     /// end of file, or on an error, the connection is told
     /// ([`Connection::handle_eof`]) and the error kept for the stream.
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let io = Pin::new(&mut self.io);
-        let read = if self.input.is_empty() {
-            let read = scratch(|buf| {
-                let read = poll_read_buf(io, cx, buf);
+        let mut io = Pin::new(&mut self.io);
+        let shared = if self.input.is_empty() {
+            scratch(|buf| {
+                let read = poll_read_buf(io.as_mut(), cx, buf);
                 if !buf.is_empty() {
                     self.input = buf.split();
                 }
                 read
-            });
-            ready!(read)
+            })
         } else {
-            if self.input.capacity() - self.input.len() < MIN_READ_ROOM {
-                self.input.reserve(READ_SIZE);
+            None
+        };
+        let read = match shared {
+            Some(read) => ready!(read),
+            None => {
+                if self.input.capacity() - self.input.len() < MIN_READ_ROOM {
+                    self.input.reserve(READ_SIZE);
+                }
+                ready!(poll_read_buf(io, cx, &mut self.input))
             }
-            ready!(poll_read_buf(io, cx, &mut self.input))
         };
         match read {
             Ok(0) => self.end_input(None),
@@ -780,6 +786,45 @@ mod tests {
         assert!(core.feed());
         assert!(matches!(events(&mut core)[..], [Event::Failed(_)]));
         assert!(!core.feed());
+    }
+
+    #[test]
+    fn small_chunks_are_joined_and_large_ones_left_alone() {
+        let big = Bytes::from(vec![9u8; COALESCE_BELOW]);
+        let mut out: VecDeque<Bytes> = [
+            Bytes::from_static(b"ab"),
+            Bytes::from_static(b"cd"),
+            big.clone(),
+            Bytes::from_static(b"ef"),
+        ]
+        .into();
+        coalesce(&mut out);
+        assert_eq!(
+            out,
+            [
+                Bytes::from_static(b"abcd"),
+                big.clone(),
+                Bytes::from_static(b"ef")
+            ]
+        );
+        assert_eq!(
+            out[1].as_ptr(),
+            big.as_ptr(),
+            "the large payload is not copied"
+        );
+        coalesce(&mut out);
+        assert_eq!(out.len(), 3, "nothing small is left to join at the front");
+    }
+
+    #[test]
+    fn the_scratch_buffer_in_use_is_not_borrowed_twice() {
+        let nested = scratch(|outer| {
+            outer.extend_from_slice(b"x");
+            let inner = scratch(|_| ());
+            outer.clear();
+            inner
+        });
+        assert_eq!(nested, Some(None));
     }
 
     #[test]
