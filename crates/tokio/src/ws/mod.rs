@@ -9,7 +9,7 @@
 //!   [`HandshakeError::rejection`](rtw_ws::handshake::HandshakeError::rejection)),
 //!   [`WebSocketStream::from_negotiated`] on the upgraded connection, which
 //!   uses what the handshake agreed (permessage-deflate included). The
-//!   handshake types and [`deflate`] are re-exported here, so a hyper
+//!   handshake types and `deflate` (feature `deflate`) are re-exported here, so a hyper
 //!   server needs no direct dependency on rtw-ws.
 //!
 //! Each gives a [`WebSocketStream`]: a `Stream` of received [`Message`]s

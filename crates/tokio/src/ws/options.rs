@@ -23,7 +23,7 @@ use rtw_ws::handshake::ClientBuilder;
 /// | `handshake_timeout` | 10 s | the opening handshake (RFC 6455 §4) |
 /// | `config.close_timeout` | 5 s | waiting for the peer's close frame after ours (RFC 6455 §7.1.2) |
 /// | `config.linger` | 1 s | once closed, waiting for the peer to close TCP (RFC 6455 §7.1.1), and writing what is left |
-/// | `deflate` | on, [`DeflateConfig::default`] | permessage-deflate (RFC 7692), feature `deflate`; zlib state made on first use |
+/// | `deflate` | on, `DeflateConfig::default()` | permessage-deflate (RFC 7692), feature `deflate`; zlib state made on first use |
 ///
 /// The connection's timers run on one tokio sleep, polled by the stream
 /// and the sink alike: a peer that vanished (half-open TCP) is found
@@ -32,7 +32,7 @@ use rtw_ws::handshake::ClientBuilder;
 /// if it reads nothing at all, its pong does not come either, and the
 /// ping timeout ends the connection. A server should also cap its
 /// connections and set TCP keepalive: see
-/// [`Listener`](crate::listener::Listener) (feature `listener`).
+/// `rtw_tokio::listener::Listener` (feature `listener`).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Options {

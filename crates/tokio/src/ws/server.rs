@@ -66,8 +66,8 @@ where
 /// whole exchange.
 ///
 /// permessage-deflate (RFC 7692) is used when the policy accepted it (wrap
-/// it in [`rtw_ws::deflate::WithDeflate`] for that), compressing as
-/// [`Options::deflate`] says.
+/// it in `rtw_ws::deflate::WithDeflate` for that), compressing as
+/// `Options::deflate` says.
 pub async fn accept_with<S, P>(
     mut io: S,
     handshake: &ServerHandshake<P>,

@@ -33,7 +33,7 @@ pub(super) fn split<S>(core: Core<S>) -> (WsReader<S>, WsWriter<S>) {
     )
 }
 
-/// The reading half of a [`WebSocketStream`]: a [`Stream`] of received
+/// The reading half of a [`WebSocketStream`](super::WebSocketStream): a [`Stream`] of received
 /// messages, like the whole stream's.
 ///
 /// Reading also writes what the connection queued (the pong to each ping,
@@ -44,7 +44,7 @@ pub struct WsReader<S> {
     shared: Shared<S>,
 }
 
-/// The writing half of a [`WebSocketStream`]: a [`Sink`] of messages with
+/// The writing half of a [`WebSocketStream`](super::WebSocketStream): a [`Sink`] of messages with
 /// the whole stream's backpressure.
 ///
 /// `poll_close` runs the closing handshake: it sends a close frame, then

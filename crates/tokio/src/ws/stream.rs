@@ -50,8 +50,9 @@ pub struct WebSocketStream<S> {
 impl<S> WebSocketStream<S> {
     /// A stream over `io`, which already completed the opening handshake in
     /// `role`, with no extension in use unless [`Options`] says so
-    /// ([`Options::negotiated_deflate`]); a server upgraded by hyper should
-    /// use [`from_negotiated`](Self::from_negotiated) instead. Transports: a hyper upgrade (`hyper::upgrade::on` wrapped in
+    /// (`Options::negotiated_deflate`, feature `deflate`); a server
+    /// upgraded by hyper should use [`from_negotiated`](Self::from_negotiated)
+    /// instead. Transports: a hyper upgrade (`hyper::upgrade::on` wrapped in
     /// `hyper_util::rt::TokioIo`), or a transport whose handshake was done
     /// by hand. Fails only if the operating system has no entropy for
     /// masking keys.
@@ -69,7 +70,7 @@ impl<S> WebSocketStream<S> {
     /// Fails with [`WsError::UnsupportedExtension`] when the handshake
     /// accepted an extension this stream cannot run (any but
     /// permessage-deflate, or that one without the `deflate` feature), and
-    /// with [`WsError::Deflate`] when its parameters break RFC 7692.
+    /// with `WsError::Deflate` when its parameters break RFC 7692.
     pub fn from_negotiated(
         io: S,
         negotiated: &rtw_ws::handshake::ServerNegotiated,
