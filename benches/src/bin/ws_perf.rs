@@ -31,7 +31,9 @@
 //! ready, so the echoes of a window go out in one vectored write
 //! (`crates/cli/src/ws/echo.rs`); fastwebsockets' `write_frame` writes each
 //! frame at once, and the tokio-tungstenite peer sends (and so flushes)
-//! each one, as its examples do. The duplex echo bench
+//! each one, as its examples do. `rtw-send` is `rtw_tokio::ws` served
+//! that way too (`WebSocketStream::send` per echo, this binary's
+//! handshake): the library's cost beside the peers' with the same writes. The duplex echo bench
 //! (`benches/benches/ws.rs`) compares the libraries with the same
 //! one-write-per-message server at every end.
 //!
@@ -55,16 +57,21 @@ use std::time::{Duration, Instant};
 /// Which server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Server {
+    /// `rtw ws echo-server`.
     Rtw,
     Fastwebsockets,
     TokioTungstenite,
+    /// `rtw_tokio::ws` serving as the peers do: one `send` (a write) per
+    /// echo, for the library's own cost beside theirs.
+    RtwSend,
 }
 
 impl Server {
-    const ALL: [Server; 3] = [
+    const ALL: [Server; 4] = [
         Server::Rtw,
         Server::Fastwebsockets,
         Server::TokioTungstenite,
+        Server::RtwSend,
     ];
 
     fn name(self) -> &'static str {
@@ -72,6 +79,7 @@ impl Server {
             Server::Rtw => "rtw",
             Server::Fastwebsockets => "fastwebsockets",
             Server::TokioTungstenite => "tokio-tungstenite",
+            Server::RtwSend => "rtw-send",
         }
     }
 }
@@ -136,6 +144,7 @@ fn main() -> ExitCode {
         return match args.get(1).map(String::as_str) {
             Some("fastwebsockets") => peer::serve(Server::Fastwebsockets),
             Some("tokio-tungstenite") => peer::serve(Server::TokioTungstenite),
+            Some("rtw-send") => peer::serve(Server::RtwSend),
             _ => {
                 eprintln!("{USAGE}");
                 ExitCode::FAILURE
@@ -189,9 +198,11 @@ fn run(s: &Settings) -> Result<(), Failure> {
             figures.push(per);
         }
         println!(
-            "  rtw / fastwebsockets {:.2}x, rtw / tokio-tungstenite {:.2}x (lower is better)",
+            "  rtw / fastwebsockets {:.2}x, rtw / tokio-tungstenite {:.2}x, \
+             rtw-send / fastwebsockets {:.2}x (lower is better)",
             figures[0] / figures[1],
-            figures[0] / figures[2]
+            figures[0] / figures[2],
+            figures[3] / figures[1]
         );
     }
     if s.throughput {
@@ -223,9 +234,11 @@ fn run(s: &Settings) -> Result<(), Failure> {
                 );
             }
             println!(
-                "  rtw / fastwebsockets {:.2}x, rtw / tokio-tungstenite {:.2}x (higher is better)",
+                "  rtw / fastwebsockets {:.2}x, rtw / tokio-tungstenite {:.2}x, \
+                 rtw-send / fastwebsockets {:.2}x (higher is better)",
                 medians[0].0 / medians[1].0,
-                medians[0].0 / medians[2].0
+                medians[0].0 / medians[2].0,
+                medians[3].0 / medians[1].0
             );
         }
     }
@@ -525,6 +538,7 @@ mod peer {
                     };
                     match server {
                         Server::Fastwebsockets => fastwebsockets_echo(tcp).await,
+                        Server::RtwSend => rtw_send_echo(tcp).await,
                         _ => tokio_tungstenite_echo(tcp).await,
                     }
                 });
@@ -598,6 +612,21 @@ mod peer {
                 _ => true,
             };
             if !echo {
+                break;
+            }
+        }
+    }
+
+    async fn rtw_send_echo(tcp: TcpStream) {
+        use rtw_tokio::ws::{Message, Options, Role, WebSocketStream};
+        let Ok(mut ws) = WebSocketStream::from_upgraded(tcp, Role::Server, Options::default())
+        else {
+            return;
+        };
+        while let Some(Ok(message)) = ws.next().await {
+            if matches!(message, Message::Text(_) | Message::Binary(_))
+                && ws.send(message).await.is_err()
+            {
                 break;
             }
         }
