@@ -49,7 +49,7 @@ pub struct IceConfig {
     /// Consent is lost when no check was answered for this long: 30 s
     /// (RFC 7675 §5.1).
     pub consent_timeout: Duration,
-    /// [`ConnectionState::Disconnected`] when no consent check was
+    /// [`ConnectionState::Disconnected`](crate::ConnectionState::Disconnected) when no consent check was
     /// answered for this long: 11 s, two consent intervals and a margin,
     /// so that one check lost on a lossy path does not disconnect.
     pub disconnected_timeout: Duration,

@@ -65,7 +65,7 @@ struct Consent {
 /// What it does:
 /// - pairs local candidates' bases with remote candidates (RFC 8445
 ///   §6.1.2), orders them by pair priority, prunes duplicates, keeps at
-///   most [`Limits::max_pairs`], and unfreezes them by foundation;
+///   most [`Limits::max_pairs`](crate::Limits::max_pairs), and unfreezes them by foundation;
 /// - sends a check every Ta (triggered checks first, RFC 8445 §6.1.4.2),
 ///   authenticated with the peer's password, and answers the peer's
 ///   checks, learning peer-reflexive candidates on both sides (§7.2.5.3.1,
@@ -81,7 +81,7 @@ struct Consent {
 ///
 /// What it keeps for a peer is bounded by [`IceConfig::limits`]: pairs,
 /// remote candidates (signalled and peer-reflexive) and local candidates
-/// learnt from checks (see [`Limits`]).
+/// learnt from checks (see [`Limits`](crate::Limits)).
 ///
 /// Limits, by design: one component (WebRTC multiplexes RTP and RTCP,
 /// RFC 8829 §5.1.1; candidates of other components are kept but not
@@ -280,7 +280,7 @@ impl IceAgent {
     /// §11): it is paired with every local base of its address family.
     ///
     /// [`Error::TooManyRemoteCandidates`] once
-    /// [`Limits::max_remote_candidates`] are kept (peer-reflexive ones
+    /// [`Limits::max_remote_candidates`](crate::Limits::max_remote_candidates) are kept (peer-reflexive ones
     /// learnt from checks count; one at the same address is replaced, not
     /// added).
     pub fn add_remote_candidate(
@@ -592,7 +592,7 @@ impl IceAgent {
     }
 
     /// The most entries the pair list holds, live and removed: twice
-    /// [`Limits::max_pairs`] (see [`Limits`]).
+    /// [`Limits::max_pairs`](crate::Limits::max_pairs) (see [`Limits`](crate::Limits)).
     fn pair_capacity(&self) -> usize {
         self.config.limits.max_pairs.saturating_mul(2)
     }
@@ -616,7 +616,7 @@ impl IceAgent {
         })
     }
 
-    /// Keep at most [`Limits::max_pairs`] pairs in play, removing the
+    /// Keep at most [`Limits::max_pairs`](crate::Limits::max_pairs) pairs in play, removing the
     /// lowest-priority ones that are not being checked or valid (RFC 8445
     /// §6.1.2.5).
     fn enforce_pair_limit(&mut self) {

@@ -53,7 +53,7 @@ pub enum ConnectionState {
     Disconnected,
 }
 
-/// What the agent reports, from [`IceAgent::poll_event`].
+/// What the agent reports, from [`IceAgent::poll_event`](crate::IceAgent::poll_event).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum IceEvent {
@@ -78,7 +78,7 @@ pub enum IceEvent {
     RoleChanged(Role),
 }
 
-/// A candidate pair as [`IceAgent::check_list`] shows it.
+/// A candidate pair as [`IceAgent::check_list`](crate::IceAgent::check_list) shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CandidatePair {
