@@ -54,7 +54,9 @@ async fn echo(tcp: TcpStream, peer: SocketAddr, _permit: Permit, options: Option
                 response.map(|(r, _)| r).into_iter().collect()
             },
         ));
-        match accept_with(tcp, &handshake, options).await {
+        // Boxed: its state is freed once the connection is open, instead of
+        // sizing the task that holds the connection for its whole life.
+        match Box::pin(accept_with(tcp, &handshake, options)).await {
             Ok((ws, _)) => ws,
             Err(e) => {
                 if verbose {
