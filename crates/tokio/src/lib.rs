@@ -15,23 +15,43 @@
 //! | [`ice`] | `ice` | ICE (RFC 8445) over UDP: an agent on host sockets, data over the selected pair, over [`rtw_ice`] |
 //! | [`listener`] | `listener` | A TCP listener for servers: connection caps in total and per client address, keepalive, descriptor limits |
 //!
-//! ```
-//! # #[cfg(feature = "chunked")]
-//! # async fn demo() -> Result<(), rtw_tokio::chunked::CodecError> {
-//! use futures_util::StreamExt;
-//! use rtw_chunked::Frame;
-//! use rtw_tokio::chunked::ChunkedCodec;
-//! use tokio_util::codec::FramedRead;
+//! An echo server and a client over an in-memory pipe, from the [`ws`]
+//! module (the same example opens the README; `examples/ws_echo_server.rs`
+//! runs one on loopback behind the capped [`listener`]):
 //!
-//! let wire: &[u8] = b"5\r\nhello\r\n0\r\n\r\n";
-//! let mut frames = FramedRead::new(wire, ChunkedCodec::new());
-//! assert_eq!(frames.next().await.transpose()?, Some(Frame::Data("hello".into())));
-//! assert_eq!(frames.next().await.transpose()?, Some(Frame::End));
+//! ```
+//! # #[cfg(feature = "ws")]
+//! # async fn demo() -> Result<(), rtw_tokio::ws::WsError> {
+//! use futures_util::{SinkExt, StreamExt};
+//! use rtw_tokio::ws::{Message, OsRandom, Options, WsError, accept, client_from_stream};
+//! use rtw_ws::handshake::ClientHandshake;
+//!
+//! let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+//! let server = tokio::spawn(async move {
+//!     let (mut ws, _) = accept(server_io).await?;
+//!     while let Some(message) = ws.next().await.transpose()? {
+//!         if let Message::Text(_) | Message::Binary(_) = message {
+//!             ws.send(message).await?;
+//!         }
+//!     }
+//!     Ok::<_, WsError>(())
+//! });
+//!
+//! let handshake = ClientHandshake::new("example.com", "/chat", &mut OsRandom::new()?)?;
+//! let (mut ws, _) = client_from_stream(client_io, &handshake, Options::default()).await?;
+//! ws.send(Message::text("hello")).await?;
+//! assert_eq!(ws.next().await.transpose()?, Some(Message::text("hello")));
+//! ws.close().await?; // close frame 1000, the server's reply, then TCP
+//! server.await.unwrap()?;
 //! # Ok(())
 //! # }
-//! # #[cfg(feature = "chunked")]
-//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(demo()).unwrap();
+//! # #[cfg(feature = "ws")]
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
 //! ```
+//!
+//! Randomness (WebSocket masking keys, STUN transaction IDs, ICE
+//! tie-breakers and credentials) comes from [`OsRandom`], the one
+//! OS-seeded source, through [`rtw_core::Random`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -41,9 +61,9 @@ pub mod chunked;
 pub mod ice;
 #[cfg(feature = "listener")]
 pub mod listener;
-#[cfg(any(feature = "stun", feature = "ice"))]
+#[cfg(any(feature = "ws", feature = "stun", feature = "ice"))]
 mod random;
-#[cfg(any(feature = "stun", feature = "ice"))]
+#[cfg(any(feature = "ws", feature = "stun", feature = "ice"))]
 pub use random::OsRandom;
 #[cfg(feature = "sse")]
 pub mod sse;

@@ -11,8 +11,8 @@ use tokio::net::TcpStream;
 use super::error::WsError;
 use super::head::{read_head, within};
 use super::options::{ClientOptions, Options};
-use super::random::OsRandom;
 use super::stream::WebSocketStream;
+use crate::OsRandom;
 
 /// Connect to `url` (`ws://host[:port]/path?query`, RFC 6455 §3) over TCP
 /// with default options, returning the stream and what the server agreed

@@ -31,8 +31,8 @@ use tokio_util::io::poll_read_buf;
 
 use super::error::WsError;
 use super::options::Options;
-use super::random::OsRandom;
 use super::wakers::{Side, WakerSet};
+use crate::OsRandom;
 
 /// How much room a read gets at least.
 const READ_SIZE: usize = 64 * 1024;

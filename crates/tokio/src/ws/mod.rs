@@ -135,16 +135,15 @@ mod core;
 mod error;
 mod head;
 mod options;
-mod random;
 mod server;
 mod split;
 mod stream;
 mod wakers;
 
+pub use crate::OsRandom;
 pub use client::{client_from_stream, connect, connect_with};
 pub use error::WsError;
 pub use options::{ClientOptions, Options};
-pub use random::OsRandom;
 #[cfg(feature = "deflate")]
 pub use rtw_ws::deflate;
 pub use rtw_ws::handshake::{
