@@ -132,7 +132,12 @@ impl Held {
     /// Hold `total` bytes from now on, taking or giving back the
     /// difference; `false` (holding what it held) when the budget has no
     /// room for the growth.
+    #[inline]
     pub(crate) fn set(&mut self, total: u64) -> bool {
+        if total == self.bytes {
+            // Nothing to take or give back: no atomic operation.
+            return true;
+        }
         if let Some(budget) = &self.budget {
             if total > self.bytes {
                 if !budget.try_acquire(total - self.bytes) {

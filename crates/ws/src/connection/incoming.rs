@@ -25,6 +25,7 @@ impl Incoming {
     /// Check a data frame's header as soon as it is read: fragmentation
     /// order (§5.4) and the message size limit, before the payload is
     /// buffered.
+    #[inline]
     pub(crate) fn start_frame(
         &mut self,
         header: &FrameHeader,
@@ -63,6 +64,7 @@ impl Incoming {
     }
 
     /// Look at payload bytes of a data frame as they arrive.
+    #[inline]
     pub(crate) fn check_payload(&mut self, bytes: &[u8]) -> Result<(), Error> {
         if self.kind == Some(MessageKind::Text) {
             self.utf8.feed(bytes).map_err(|_| Error::InvalidUtf8)?;
@@ -73,6 +75,7 @@ impl Incoming {
     /// A data frame is complete; its bytes from `unchecked_from` on have not
     /// been through [`Incoming::check_payload`] yet. Returns the fragment
     /// (`as_fragment`) or the message if it is now complete.
+    #[inline]
     pub(crate) fn finish_frame(
         &mut self,
         fin: bool,

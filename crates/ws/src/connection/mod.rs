@@ -13,7 +13,7 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 
 use crate::budget::Held;
-use crate::frame::{Frame, FrameDecoder, OpCode, Progress};
+use crate::frame::{Frame, FrameDecoder, FrameHeader, OpCode, Progress};
 use crate::utf8::Utf8Validator;
 use crate::{CloseFrame, Config, Error, Event, Message, MessageKind, Random, Role, Utf8Bytes};
 pub use ending::Transport;
@@ -264,9 +264,28 @@ impl Connection {
     }
 
     /// Read what `src` holds of the next frame.
+    #[inline]
     fn step(&mut self, src: &mut BytesMut) -> Result<(), Step> {
         let len_before = src.len();
         let progress = self.decoder.advance(src)?;
+        if let Progress::Complete { frame, .. } = &progress
+            && !self.frame_started
+        {
+            // The whole frame came at once (the common case): no partial
+            // payload was counted (`partial` is 0), so nothing held changes
+            // before the frame is handled.
+            self.timers.input();
+            let header = frame.header;
+            self.start_frame(&header)?;
+            let Progress::Complete { frame, .. } = progress else {
+                unreachable!("matched above")
+            };
+            return if header.opcode.is_control() {
+                self.control_frame(frame)
+            } else {
+                self.data_frame(frame, 0)
+            };
+        }
         let (header, fresh) = match &progress {
             Progress::Partial { header: None, .. } => return Err(Step::NeedMore),
             Progress::Partial {
@@ -281,17 +300,7 @@ impl Connection {
         }
         let data = !header.opcode.is_control();
         if !self.frame_started {
-            if data {
-                self.incoming
-                    .start_frame(&header, self.config.limits.max_message_size)?;
-                if header.opcode != OpCode::Continuation {
-                    self.timers.message_started(&self.config);
-                }
-            }
-            #[cfg(feature = "deflate")]
-            if let Some(c) = &mut self.compression {
-                c.start_frame(&header)?;
-            }
+            self.start_frame(&header)?;
             self.frame_started = true;
         }
         let Progress::Complete { frame, new_from } = progress else {
@@ -317,6 +326,24 @@ impl Connection {
         }
     }
 
+    /// A frame's header was read: the rules that apply before its payload.
+    #[inline]
+    fn start_frame(&mut self, header: &FrameHeader) -> Result<(), Step> {
+        if !header.opcode.is_control() {
+            self.incoming
+                .start_frame(header, self.config.limits.max_message_size)?;
+            if header.opcode != OpCode::Continuation && self.config.message_timeout.is_some() {
+                self.timers.message_started(&self.config);
+            }
+        }
+        #[cfg(feature = "deflate")]
+        if let Some(c) = &mut self.compression {
+            c.start_frame(header)?;
+        }
+        Ok(())
+    }
+
+    #[inline]
     fn data_frame(&mut self, frame: Frame, new_from: usize) -> Result<(), Step> {
         #[cfg(feature = "deflate")]
         let (frame, new_from) = match &mut self.compression {
@@ -351,6 +378,7 @@ impl Connection {
 
     /// Count what the incomplete message holds against the shared budget
     /// ([`Config::message_memory`]).
+    #[inline]
     fn hold(&mut self) -> Result<(), Step> {
         let total = self.partial + self.incoming.buffered() as u64;
         if self.held.set(total) {
@@ -609,6 +637,7 @@ impl Connection {
     /// [`Connection::handle_timeout`] (a timer failing the connection) and
     /// [`Connection::handle_eof`].
     #[must_use]
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
@@ -732,6 +761,7 @@ impl Connection {
     /// [`Connection::handle_timeout`] (keep-alive pings, the close frame
     /// of a failure).
     #[must_use]
+    #[inline]
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
         self.outgoing.flush_pong();
         self.outgoing.pop()

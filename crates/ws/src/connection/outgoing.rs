@@ -59,6 +59,7 @@ impl Outgoing {
 
     /// A fresh masking key if we are the client (RFC 6455 §5.3: a new key
     /// for every frame), none for the server.
+    #[inline]
     fn key(&mut self) -> Option<[u8; 4]> {
         match self.role {
             Role::Client => {
@@ -80,6 +81,7 @@ impl Outgoing {
     /// Append one frame whose payload is `payload`, ready to go (already
     /// masked with `mask` if there is one): its header goes into the
     /// buffer, the payload behind it without a copy if it is large enough.
+    #[inline]
     fn push(&mut self, opcode: OpCode, fin: bool, rsv: u8, mask: Option<[u8; 4]>, payload: Bytes) {
         let header = FrameHeader {
             fin,
@@ -103,6 +105,7 @@ impl Outgoing {
 
     /// Append one frame of `payload` (the caller's bytes): a server queues
     /// them as they are, a client copies them once, masking.
+    #[inline]
     pub(crate) fn frame_bytes(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: Bytes) {
         match self.key() {
             None => self.push(opcode, fin, rsv, None, payload),
@@ -120,6 +123,11 @@ impl Outgoing {
         payload: Bytes,
         fragment_size: Option<usize>,
     ) {
+        if payload.len() <= fragment_size.unwrap_or(usize::MAX).max(1) {
+            // One frame (the common case): no fragment ranges, no slice.
+            self.frame_bytes(opcode, true, rsv, payload);
+            return;
+        }
         for (op, fin, rsv, range) in frames(opcode, rsv, payload.len(), fragment_size) {
             self.frame_bytes(op, fin, rsv, payload.slice(range));
         }
@@ -151,6 +159,7 @@ impl Outgoing {
     }
 
     /// Write the pending pong, if any.
+    #[inline]
     pub(crate) fn flush_pong(&mut self) {
         if let Some(payload) = self.pending_pong.take() {
             self.frame(OpCode::Pong, true, &payload);
@@ -168,6 +177,7 @@ impl Outgoing {
     }
 
     /// The next chunk to write, in order.
+    #[inline]
     pub(crate) fn pop(&mut self) -> Option<Bytes> {
         if let Some(chunk) = self.queue.pop_front() {
             self.queued -= chunk.len();

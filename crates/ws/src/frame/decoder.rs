@@ -84,6 +84,7 @@ impl FrameDecoder {
 
     /// Read as much of the next frame as `src` holds (the connection looks
     /// at payload as it arrives).
+    #[inline]
     pub(crate) fn advance(&mut self, src: &mut BytesMut) -> Result<Progress, Error> {
         let header = match self.current {
             Some(h) => h,
@@ -96,6 +97,24 @@ impl FrameDecoder {
                 }
                 Some((h, n)) => {
                     self.check(&h)?;
+                    // `check` bounded the length by max_frame_size.
+                    let len = usize::try_from(h.payload_len).unwrap_or(usize::MAX);
+                    if src.len() - n >= len {
+                        // The whole frame is here: no partial-frame
+                        // bookkeeping, unmask and split it off at once.
+                        src.advance(n);
+                        let mut payload = src.split_to(len);
+                        if let Some(key) = h.mask {
+                            apply_mask(&mut payload, key, 0);
+                        }
+                        return Ok(Progress::Complete {
+                            frame: Frame {
+                                header: h,
+                                payload: payload.freeze(),
+                            },
+                            new_from: 0,
+                        });
+                    }
                     src.advance(n);
                     self.current = Some(h);
                     self.unmasked = 0;

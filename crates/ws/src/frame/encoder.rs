@@ -8,6 +8,7 @@ use crate::mask::apply_mask;
 /// Append one frame to `dst`: the header with the length in minimal form,
 /// then the payload, masked with `mask` when given (a client must mask
 /// every frame, a server must not; RFC 6455 §5.1).
+#[inline]
 pub fn encode_frame(
     dst: &mut BytesMut,
     opcode: OpCode,

@@ -11,7 +11,7 @@
 //! +-+-+-+-+-------+-+-------------+ - - - - - - - - - - - - - - - +
 //! ```
 
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 
 use super::OpCode;
 use crate::Error;
@@ -41,6 +41,7 @@ impl FrameHeader {
     /// Checks everything that needs no connection state: reserved opcodes,
     /// control frames fragmented or over 125 bytes (§5.5), the 64-bit
     /// length's most significant bit, and minimal length encoding (§5.2).
+    #[inline]
     pub fn parse(src: &[u8]) -> Result<Option<(FrameHeader, usize)>, Error> {
         let [b0, b1, ..] = *src else {
             return Ok(None);
@@ -116,24 +117,40 @@ impl FrameHeader {
     }
 
     /// Write the header, with the length in its minimal form.
+    #[inline]
     pub fn write(&self, dst: &mut BytesMut) {
-        let b0 = (u8::from(self.fin) << 7) | ((self.rsv & 0x7) << 4) | self.opcode.bits();
+        let mut buf = [0u8; Self::MAX_LEN];
+        let n = self.write_to(&mut buf);
+        dst.extend_from_slice(&buf[..n]);
+    }
+
+    /// Write the header into `buf`, returning its length (one copy into
+    /// the destination instead of a capacity check per field).
+    #[inline]
+    fn write_to(&self, buf: &mut [u8; Self::MAX_LEN]) -> usize {
         let mask_bit = if self.mask.is_some() { 0x80 } else { 0 };
-        dst.put_u8(b0);
-        match self.payload_len {
-            n @ 0..=125 => dst.put_u8(mask_bit | n as u8),
+        buf[0] = (u8::from(self.fin) << 7) | ((self.rsv & 0x7) << 4) | self.opcode.bits();
+        let mut at = match self.payload_len {
+            n @ 0..=125 => {
+                buf[1] = mask_bit | n as u8;
+                2
+            }
             n @ 126..=0xFFFF => {
-                dst.put_u8(mask_bit | 126);
-                dst.put_u16(n as u16);
+                buf[1] = mask_bit | 126;
+                buf[2..4].copy_from_slice(&(n as u16).to_be_bytes());
+                4
             }
             n => {
-                dst.put_u8(mask_bit | 127);
-                dst.put_u64(n);
+                buf[1] = mask_bit | 127;
+                buf[2..10].copy_from_slice(&n.to_be_bytes());
+                10
             }
-        }
+        };
         if let Some(key) = self.mask {
-            dst.put_slice(&key);
+            buf[at..at + 4].copy_from_slice(&key);
+            at += 4;
         }
+        at
     }
 }
 
