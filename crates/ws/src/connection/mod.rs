@@ -345,26 +345,29 @@ impl Connection {
 
     #[inline]
     fn data_frame(&mut self, frame: Frame, new_from: usize) -> Result<(), Step> {
-        #[cfg(feature = "deflate")]
-        let (frame, new_from) = match &mut self.compression {
-            Some(c) if c.receiving() => {
-                let max = (self.config.limits.max_message_size)
-                    .min(self.config.limits.max_inflated_message_size);
-                let budget = self.config.message_memory.as_ref();
-                let budget = (self.held.room(), budget.map_or(0, |b| b.limit()));
-                let now = self.timers.now();
-                let payload = c.inflate(&frame.payload, frame.header.fin, max, budget, now)?;
-                (Frame { payload, ..frame }, 0)
-            }
-            _ => (frame, new_from),
-        };
         let fin = frame.header.fin;
-        let out = self.incoming.finish_frame(
-            fin,
-            frame.payload,
-            new_from,
-            self.config.deliver_fragments,
-        )?;
+        #[cfg(feature = "deflate")]
+        if let Some(c) = &mut self.compression
+            && c.receiving()
+        {
+            let max = (self.config.limits.max_message_size)
+                .min(self.config.limits.max_inflated_message_size);
+            let budget = self.config.message_memory.as_ref();
+            let budget = (self.held.room(), budget.map_or(0, |b| b.limit()));
+            let now = self.timers.now();
+            let payload = c.inflate(&frame.payload, fin, max, budget, now)?;
+            return self.deliver(fin, payload, 0);
+        }
+        self.deliver(fin, frame.payload, new_from)
+    }
+
+    /// A data frame's (inflated) payload is complete: add it to its
+    /// message and queue what that gives.
+    #[inline]
+    fn deliver(&mut self, fin: bool, payload: Bytes, new_from: usize) -> Result<(), Step> {
+        let out =
+            self.incoming
+                .finish_frame(fin, payload, new_from, self.config.deliver_fragments)?;
         if fin {
             self.timers.message_finished();
         }
@@ -462,6 +465,7 @@ impl Connection {
     /// when it is not compressed and has at least 512 bytes. A client
     /// copies it once, masking it (RFC 6455 §5.3); a compressed message is
     /// masked where zlib wrote it.
+    #[inline]
     pub fn send(&mut self, message: Message) -> Result<(), Error> {
         if let Message::Close(frame) = message {
             return self.close(frame);

@@ -102,16 +102,17 @@ impl FrameDecoder {
                     if src.len() - n >= len {
                         // The whole frame is here: no partial-frame
                         // bookkeeping, unmask and split it off at once.
-                        src.advance(n);
-                        let mut payload = src.split_to(len);
+                        // One split for header and payload; the header is
+                        // then skipped on the frozen bytes, which costs
+                        // less than advancing the buffer.
+                        let mut whole = src.split_to(n + len);
                         if let Some(key) = h.mask {
-                            apply_mask(&mut payload, key, 0);
+                            apply_mask(&mut whole[n..], key, 0);
                         }
+                        let mut payload = whole.freeze();
+                        payload.advance(n);
                         return Ok(Progress::Complete {
-                            frame: Frame {
-                                header: h,
-                                payload: payload.freeze(),
-                            },
+                            frame: Frame { header: h, payload },
                             new_from: 0,
                         });
                     }
