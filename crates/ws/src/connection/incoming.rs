@@ -75,7 +75,7 @@ impl Incoming {
     /// A data frame is complete; its bytes from `unchecked_from` on have not
     /// been through [`Incoming::check_payload`] yet. Returns the fragment
     /// (`as_fragment`) or the message if it is now complete.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn finish_frame(
         &mut self,
         fin: bool,

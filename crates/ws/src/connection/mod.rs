@@ -343,7 +343,7 @@ impl Connection {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn data_frame(&mut self, frame: Frame, new_from: usize) -> Result<(), Step> {
         let fin = frame.header.fin;
         #[cfg(feature = "deflate")]
@@ -363,7 +363,7 @@ impl Connection {
 
     /// A data frame's (inflated) payload is complete: add it to its
     /// message and queue what that gives.
-    #[inline]
+    #[inline(always)]
     fn deliver(&mut self, fin: bool, payload: Bytes, new_from: usize) -> Result<(), Step> {
         let out =
             self.incoming
@@ -505,6 +505,7 @@ impl Connection {
         Ok(())
     }
 
+    #[inline(always)]
     fn send_message(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), Error> {
         if self.sending.is_some() {
             return Err(Error::FragmentOrder("a fragmented message is still open"));

@@ -81,7 +81,7 @@ impl Outgoing {
     /// Append one frame whose payload is `payload`, ready to go (already
     /// masked with `mask` if there is one): its header goes into the
     /// buffer, the payload behind it without a copy if it is large enough.
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, opcode: OpCode, fin: bool, rsv: u8, mask: Option<[u8; 4]>, payload: Bytes) {
         let header = FrameHeader {
             fin,
@@ -105,7 +105,7 @@ impl Outgoing {
 
     /// Append one frame of `payload` (the caller's bytes): a server queues
     /// them as they are, a client copies them once, masking.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn frame_bytes(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: Bytes) {
         match self.key() {
             None => self.push(opcode, fin, rsv, None, payload),
@@ -116,6 +116,7 @@ impl Outgoing {
     /// Append a data message, split into frames of at most `fragment_size`;
     /// `rsv` goes on the first frame only (RFC 7692 §6.1). A server sends
     /// `payload` without copying it; a client copies it once, masking.
+    #[inline(always)]
     pub(crate) fn message(
         &mut self,
         opcode: OpCode,
