@@ -3,11 +3,11 @@
 #[cfg(feature = "deflate")]
 mod compression;
 mod ending;
+mod events;
 mod incoming;
 mod outgoing;
 mod timers;
 
-use std::collections::VecDeque;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
@@ -18,6 +18,7 @@ use crate::utf8::Utf8Validator;
 use crate::{CloseFrame, Config, Error, Event, Message, MessageKind, Random, Role, Utf8Bytes};
 pub use ending::Transport;
 use ending::{EndDue, Ending};
+use events::Events;
 use incoming::{FrameOutput, Incoming};
 use outgoing::Outgoing;
 use timers::{Due, Timers};
@@ -91,7 +92,7 @@ pub struct Connection {
     /// Kind of the message being sent with `send_fragment`, if one is open.
     sending: Option<MessageKind>,
     sending_utf8: Utf8Validator,
-    events: VecDeque<Event>,
+    events: Events,
     /// permessage-deflate, when negotiated (RFC 7692).
     #[cfg(feature = "deflate")]
     compression: Option<compression::Compression>,
@@ -125,7 +126,7 @@ impl Connection {
             outgoing: Outgoing::new(role, Box::new(rng)),
             sending: None,
             sending_utf8: Utf8Validator::default(),
-            events: VecDeque::new(),
+            events: Events::default(),
             #[cfg(feature = "deflate")]
             compression: None,
             partial: 0,
