@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::SeededRandom;
+use crate::handshake::test_heads::{RFC_RESPONSE, head_with};
 
 /// RFC 6455 §1.2: the example nonce is the 16 bytes "the sample nonce".
 fn sample_nonce(dst: &mut [u8]) {
@@ -16,22 +17,9 @@ fn rfc_client() -> ClientHandshake {
         .unwrap()
 }
 
-const RFC_RESPONSE: &str = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-                            Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: chat\r\n\r\n";
-
-/// The RFC response with field lines replaced: `None` drops a field,
-/// anything else replaces (or, for a new name, adds) it.
+/// The RFC response with field lines changed (see [`head_with`]).
 fn response_with(changes: &[(&str, Option<&str>)]) -> String {
-    let (head, _) = RFC_RESPONSE.split_once("\r\n\r\n").unwrap();
-    let mut lines: Vec<String> = head.split("\r\n").map(str::to_owned).collect();
-    for (name, value) in changes {
-        let prefix = format!("{name}:");
-        lines.retain(|l| !l.starts_with(&prefix));
-        if let Some(v) = value {
-            lines.push(format!("{name}: {v}"));
-        }
-    }
-    lines.join("\r\n") + "\r\n\r\n"
+    head_with(RFC_RESPONSE, changes)
 }
 
 fn validate(client: &ClientHandshake, response: &str) -> Result<ClientNegotiated, HandshakeError> {

@@ -56,6 +56,8 @@ mod parse;
 mod policy;
 mod reject;
 mod server;
+#[cfg(test)]
+mod test_heads;
 mod uri;
 mod write;
 

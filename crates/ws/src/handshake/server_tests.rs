@@ -1,29 +1,12 @@
 //! Unit tests of the server's handshake (RFC 6455 §4.2).
 
 use super::*;
+use crate::handshake::test_heads::{RFC_REQUEST, RFC_RESPONSE, head_with};
 use crate::handshake::{ExtensionError, ServerPolicy};
 
-const RFC_REQUEST: &str = "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n\
-                           Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-                           Origin: http://example.com\r\nSec-WebSocket-Protocol: chat, superchat\r\n\
-                           Sec-WebSocket-Version: 13\r\n\r\n";
-
-const RFC_RESPONSE: &str = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-                            Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: chat\r\n\r\n";
-
-/// The RFC request with field lines changed: `None` drops every line of the
-/// field, `Some` replaces them with one line (added at the end).
+/// The RFC request with field lines changed (see [`head_with`]).
 fn request_with(changes: &[(&str, Option<&str>)]) -> String {
-    let (head, _) = RFC_REQUEST.split_once("\r\n\r\n").unwrap();
-    let mut lines: Vec<String> = head.split("\r\n").map(str::to_owned).collect();
-    for (name, value) in changes {
-        let prefix = format!("{}:", name.to_ascii_lowercase());
-        lines.retain(|l| !l.to_ascii_lowercase().starts_with(&prefix));
-        if let Some(v) = value {
-            lines.push(format!("{name}: {v}"));
-        }
-    }
-    lines.join("\r\n") + "\r\n\r\n"
+    head_with(RFC_REQUEST, changes)
 }
 
 /// The RFC request with `line` added.
