@@ -25,6 +25,16 @@ fn conn(role: Role, t0: Instant) -> Connection {
     c
 }
 
+/// A closed client waits for the server to close TCP until `deadline`
+/// (the linger, RFC 6455 §7.1.1), then closes it itself.
+fn lingers_until(client: &mut Connection, deadline: Instant) {
+    assert_eq!(client.transport(), Transport::AwaitPeerClose);
+    assert_eq!(client.poll_timeout(), Some(deadline));
+    client.handle_timeout(deadline);
+    assert_eq!(client.transport(), Transport::Close);
+    assert_eq!(client.poll_timeout(), None);
+}
+
 fn failure(c: &mut Connection) -> Option<Error> {
     events(c).into_iter().find_map(|e| match e {
         Event::Failed(e) => Some(e),
@@ -70,11 +80,7 @@ fn the_close_timeout_ends_a_closing_handshake_the_peer_never_answers() {
     assert_eq!(client.state(), State::Closed);
     assert_eq!(client.poll_transmit(), None, "no second close frame");
     // The client still gives the server the linger to close TCP first.
-    assert_eq!(client.transport(), Transport::AwaitPeerClose);
-    assert_eq!(client.poll_timeout(), Some(t1 + s(6)));
-    client.handle_timeout(t1 + s(6));
-    assert_eq!(client.transport(), Transport::Close);
-    assert_eq!(client.poll_timeout(), None);
+    lingers_until(&mut client, t1 + s(6));
 }
 
 #[test]
@@ -149,11 +155,7 @@ fn the_linger_bounds_the_wait_for_the_peer_to_close_the_transport() {
     let t1 = t0 + s(2);
     client.handle_input(t1, &mut wire(&mut server));
     assert_eq!(client.state(), State::Closed);
-    assert_eq!(client.transport(), Transport::AwaitPeerClose);
-    assert_eq!(client.poll_timeout(), Some(t1 + s(1)));
-    client.handle_timeout(t1 + s(1));
-    assert_eq!(client.transport(), Transport::Close);
-    assert_eq!(client.poll_timeout(), None);
+    lingers_until(&mut client, t1 + s(1));
 }
 
 #[test]

@@ -83,13 +83,7 @@ impl Outgoing {
     /// buffer, the payload behind it without a copy if it is large enough.
     #[inline(always)]
     fn push(&mut self, opcode: OpCode, fin: bool, rsv: u8, mask: Option<[u8; 4]>, payload: Bytes) {
-        let header = FrameHeader {
-            fin,
-            rsv,
-            opcode,
-            mask,
-            payload_len: payload.len() as u64,
-        };
+        let header = FrameHeader::new(opcode, fin, rsv, mask, payload.len() as u64);
         if payload.len() < ZERO_COPY_MIN {
             self.buffer.reserve(header.encoded_len() + payload.len());
             header.write(&mut self.buffer);

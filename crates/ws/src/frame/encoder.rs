@@ -17,13 +17,7 @@ pub fn encode_frame(
     mask: Option<[u8; 4]>,
     payload: &[u8],
 ) {
-    let header = FrameHeader {
-        fin,
-        rsv,
-        opcode,
-        mask,
-        payload_len: payload.len() as u64,
-    };
+    let header = FrameHeader::new(opcode, fin, rsv, mask, payload.len() as u64);
     dst.reserve(header.encoded_len() + payload.len());
     header.write(dst);
     let start = dst.len();

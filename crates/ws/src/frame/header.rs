@@ -32,6 +32,24 @@ pub struct FrameHeader {
 }
 
 impl FrameHeader {
+    /// The header of a frame carrying `payload_len` bytes (RFC 6455 §5.2).
+    #[inline(always)]
+    pub const fn new(
+        opcode: OpCode,
+        fin: bool,
+        rsv: u8,
+        mask: Option<[u8; 4]>,
+        payload_len: u64,
+    ) -> Self {
+        FrameHeader {
+            fin,
+            rsv,
+            opcode,
+            mask,
+            payload_len,
+        }
+    }
+
     /// Longest possible header: 2 + 8 + 4 bytes.
     pub const MAX_LEN: usize = 14;
 
@@ -95,13 +113,7 @@ impl FrameHeader {
             None
         };
         Ok(Some((
-            FrameHeader {
-                fin,
-                rsv,
-                opcode,
-                mask,
-                payload_len,
-            },
+            FrameHeader::new(opcode, fin, rsv, mask, payload_len),
             at,
         )))
     }
