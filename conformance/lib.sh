@@ -51,3 +51,34 @@ require() {
     done
     return "$missing"
 }
+
+# free_port: a port that nobody has bound now, for TCP and UDP on every
+# address, for a peer that binds it itself (wstest, coturn). It is drawn below
+# the kernel's ephemeral range (ip_local_port_range), so the many outgoing
+# connections of the suites running beside it cannot take it in the moment
+# between this check and the peer's bind: a port the kernel handed out to a
+# connection makes the peer's listen fail with "Address already in use".
+free_port() {
+    python3 - <<'PY'
+import random, socket
+low = 32768
+try:
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = int(f.read().split()[0])
+except (OSError, ValueError, IndexError):
+    pass
+floor = 10000 if low > 11000 else 1024
+for _ in range(200):
+    port = random.randrange(floor, low)
+    try:
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            with socket.socket(socket.AF_INET, kind) as s:
+                s.bind(("0.0.0.0", port))
+    except OSError:
+        continue
+    print(port)
+    break
+else:
+    raise SystemExit("free_port: no free port below the ephemeral range")
+PY
+}
