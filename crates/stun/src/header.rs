@@ -85,6 +85,14 @@ impl Method {
     pub const CREATE_PERMISSION: Method = Method(0x008);
     /// ChannelBind (RFC 8656 §12).
     pub const CHANNEL_BIND: Method = Method(0x009);
+    /// Connect (RFC 6062 §6.2.1): open a TCP connection to a peer.
+    pub const CONNECT: Method = Method(0x00A);
+    /// ConnectionBind (RFC 6062 §6.2.2): bind a data connection to a peer
+    /// connection.
+    pub const CONNECTION_BIND: Method = Method(0x00B);
+    /// ConnectionAttempt (RFC 6062 §6.2.3), indication only: a peer
+    /// connected to the relayed address.
+    pub const CONNECTION_ATTEMPT: Method = Method(0x00C);
 
     /// The method's name in the registries, or `None` if unknown.
     pub fn name(self) -> Option<&'static str> {
@@ -96,6 +104,9 @@ impl Method {
             Method::DATA => "Data",
             Method::CREATE_PERMISSION => "CreatePermission",
             Method::CHANNEL_BIND => "ChannelBind",
+            Method::CONNECT => "Connect",
+            Method::CONNECTION_BIND => "ConnectionBind",
+            Method::CONNECTION_ATTEMPT => "ConnectionAttempt",
             _ => return None,
         })
     }
@@ -291,7 +302,7 @@ mod tests {
             (Method(0x000), "Method(0x000)", "0x000"),
             (Method(0x002), "Method(0x002)", "0x002"),
             (Method(0x005), "Method(0x005)", "0x005"),
-            (Method(0x00A), "Method(0x00A)", "0x00A"),
+            (Method(0x00D), "Method(0x00D)", "0x00D"),
             (Method(0xFFF), "Method(0xFFF)", "0xFFF"),
         ] {
             assert_eq!(method.name(), None);

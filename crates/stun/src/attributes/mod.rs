@@ -32,8 +32,8 @@ pub use integrity::{Fingerprint, MessageIntegrity, MessageIntegritySha256};
 pub use password::{PasswordAlgorithm, PasswordAlgorithms, PasswordAlgorithmsIter};
 pub use text::{AlternateDomain, NONCE_COOKIE, Nonce, Realm, SecurityFeatures, Software, Username};
 pub use turn::{
-    AdditionalAddressFamily, AddressErrorCode, ChannelNumber, Data, DontFragment, EvenPort, Icmp,
-    Lifetime, RequestedAddressFamily, RequestedTransport, ReservationToken,
+    AdditionalAddressFamily, AddressErrorCode, ChannelNumber, ConnectionId, Data, DontFragment,
+    EvenPort, Icmp, Lifetime, RequestedAddressFamily, RequestedTransport, ReservationToken,
 };
 pub use types::AttributeType;
 pub use unknown::UnknownAttributes;

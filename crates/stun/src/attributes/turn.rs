@@ -298,6 +298,29 @@ impl<'a> Attribute<'a> for ReservationToken {
     }
 }
 
+/// CONNECTION-ID (RFC 6062 §6.2.1): names one TCP connection between a
+/// relayed address and a peer, in Connect responses, ConnectionAttempt
+/// indications and ConnectionBind requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnectionId(pub u32);
+
+impl<'a> Attribute<'a> for ConnectionId {
+    const TYPE: AttributeType = AttributeType::CONNECTION_ID;
+
+    fn decode(value: &'a [u8], _: &TransactionId) -> Result<Self, Error> {
+        fixed(Self::TYPE, value, "must be 4 bytes (RFC 6062 §6.2.1)")
+            .map(|b| ConnectionId(u32::from_be_bytes(b)))
+    }
+
+    fn encoded_len(&self) -> usize {
+        4
+    }
+
+    fn encode(&self, _: &TransactionId, dst: &mut BytesMut) {
+        dst.put_u32(self.0);
+    }
+}
+
 /// ADDRESS-ERROR-CODE (RFC 8656 §18.12): why the server could not allocate
 /// a relayed address of one family, in a dual-stack Allocate response.
 ///
