@@ -979,6 +979,7 @@ proptest! {
         code in 0u16..512,
         data in any::<u32>(),
     ) {
+        round_trip!(ConnectionId, ConnectionId(data));
         round_trip!(RequestedAddressFamily, RequestedAddressFamily(family));
         round_trip!(EvenPort, EvenPort { reserve });
         round_trip!(RequestedTransport, RequestedTransport { protocol });
@@ -1007,7 +1008,7 @@ fn every_known_type_has_a_typed_attribute() {
         Priority, UseCandidate, IceControlled, IceControlling, ChannelNumber, Lifetime,
         XorPeerAddress, Data, XorRelayedAddress, RequestedAddressFamily, EvenPort,
         RequestedTransport, DontFragment, ReservationToken, AdditionalAddressFamily,
-        AddressErrorCode, Icmp
+        AddressErrorCode, Icmp, ConnectionId
     };
     let mut known = AttributeType::KNOWN.to_vec();
     typed.sort_unstable();
