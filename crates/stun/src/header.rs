@@ -46,8 +46,8 @@ pub enum Class {
 ///
 /// assert_eq!(format!("{:?}", Method::BINDING), "Binding");
 /// assert_eq!(Method(1).to_string(), "Binding");
-/// assert_eq!(format!("{:?}", Method(0x00A)), "Method(0x00A)");
-/// assert_eq!(Method(0x00A).to_string(), "0x00A");
+/// assert_eq!(format!("{:?}", Method(0x00D)), "Method(0x00D)");
+/// assert_eq!(Method(0x00D).to_string(), "0x00D");
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Method(pub u16);
