@@ -103,6 +103,11 @@ pub struct RelayRequest {
     /// RESERVATION-TOKEN (RFC 8656 §14.9): take this address, reserved
     /// earlier for this token, instead of a new one.
     pub reserved: Option<SocketAddr>,
+    /// DONT-FRAGMENT (RFC 8656 §14.8): the client asks that datagrams to
+    /// peers be sent with the DF bit set; a driver that can sets it on the
+    /// relayed socket (`IP_MTU_DISCOVER` on Linux), one that cannot ignores
+    /// it.
+    pub dont_fragment: bool,
 }
 
 /// The driver's answer to a [`RelayRequest`].
@@ -116,6 +121,11 @@ pub struct RelayAddresses {
     pub additional: Option<SocketAddr>,
     /// The reserved next port, when `reserve_next` was asked.
     pub reserved: Option<SocketAddr>,
+    /// DONT-FRAGMENT (RFC 8656 §14.8): the client asks that datagrams to
+    /// peers be sent with the DF bit set; a driver that can sets it on the
+    /// relayed socket (`IP_MTU_DISCOVER` on Linux), one that cannot ignores
+    /// it.
+    pub dont_fragment: bool,
 }
 
 /// Why the driver could not open a relayed address.
@@ -199,6 +209,9 @@ pub enum ServerEvent {
         connection: ConnectionId,
         /// The client's data connection (a TCP or TLS 5-tuple).
         client: FiveTuple,
+        /// Bytes the client sent after its ConnectionBind request, already
+        /// read by the server: write them to the peer first.
+        buffered: Bytes,
     },
     /// Close a peer connection that was never bound in time (RFC 6062
     /// §5.3, 30 s) or whose allocation ended.

@@ -1,0 +1,142 @@
+//! Relaying (RFC 8656 §11, §12): Send indications and ChannelData from
+//! clients to peers, and peers' datagrams back as Data indications or
+//! ChannelData. Every packet is checked against the allocation's
+//! permissions, both ways, and its bandwidth budget.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use bytes::BufMut;
+use rtw_core::Transmit;
+use rtw_stun::attributes::{Data, XorPeerAddress};
+use rtw_stun::{Class, Message, MessageBuilder, MessageType, Method};
+
+use super::requests::indication_id;
+use super::{FiveTuple, RelayProtocol, Server, ServerTransmit};
+
+impl Server {
+    /// A Send indication (RFC 8656 §11.2): dropped unless it has an
+    /// XOR-PEER-ADDRESS and a DATA and the peer is permitted.
+    pub(super) fn handle_send_indication(
+        &mut self,
+        now: Instant,
+        five_tuple: FiveTuple,
+        msg: &Message<'_>,
+    ) {
+        let Some(&id) = self.by_five_tuple.get(&five_tuple) else {
+            return;
+        };
+        let (Some(Ok(peer)), Some(Ok(data))) = (msg.get::<XorPeerAddress>(), msg.get::<Data>())
+        else {
+            return;
+        };
+        self.relay_to_peer(now, id, peer.0, data.0);
+    }
+
+    /// A ChannelData message from a client (RFC 8656 §12.6): dropped
+    /// unless the channel is bound.
+    pub(super) fn handle_channel_data(
+        &mut self,
+        now: Instant,
+        five_tuple: FiveTuple,
+        channel: u16,
+        data: &[u8],
+    ) {
+        let Some(&id) = self.by_five_tuple.get(&five_tuple) else {
+            return;
+        };
+        let Some(peer) = self
+            .allocations
+            .get(&id)
+            .and_then(|a| a.channel_peer(now, channel))
+        else {
+            return;
+        };
+        self.relay_to_peer(now, id, peer, data);
+    }
+
+    /// Sends `data` from allocation `id`'s relayed address to `peer`.
+    fn relay_to_peer(&mut self, now: Instant, id: u64, peer: SocketAddr, data: &[u8]) {
+        let Some(allocation) = self.allocations.get_mut(&id) else {
+            return;
+        };
+        if allocation.protocol == RelayProtocol::Tcp {
+            return;
+        }
+        let Some(source) = allocation.relayed_for(peer.ip()) else {
+            return;
+        };
+        let Some(server_own) = allocation.permission(now, peer.ip()) else {
+            self.stats.dropped_no_permission += 1;
+            return;
+        };
+        if server_own && !self.by_relayed.contains_key(&peer) {
+            self.stats.dropped_forbidden_peer += 1;
+            return;
+        }
+        if !allocation.spend(now, data.len()) {
+            self.stats.dropped_bandwidth += 1;
+            return;
+        }
+        self.scratch.reserve(data.len());
+        self.scratch.put_slice(data);
+        let contents = self.scratch.split().freeze();
+        self.transmits.push_back(ServerTransmit::Peer(
+            Transmit::new(peer, contents).with_source(source),
+        ));
+        self.stats.relayed_to_peers += 1;
+    }
+
+    /// A datagram from `peer` at `relayed`, to the allocation's client
+    /// (RFC 8656 §11.3, §12.7).
+    pub(super) fn relay_to_client(
+        &mut self,
+        now: Instant,
+        relayed: SocketAddr,
+        peer: SocketAddr,
+        data: &[u8],
+    ) {
+        let Some(&id) = self.by_relayed.get(&relayed) else {
+            return;
+        };
+        let Some(allocation) = self.allocations.get_mut(&id) else {
+            return;
+        };
+        let Some(server_own) = allocation.permission(now, peer.ip()) else {
+            self.stats.dropped_no_permission += 1;
+            return;
+        };
+        if server_own && !self.by_relayed.contains_key(&peer) {
+            self.stats.dropped_forbidden_peer += 1;
+            return;
+        }
+        if !allocation.spend(now, data.len()) {
+            self.stats.dropped_bandwidth += 1;
+            return;
+        }
+        let five_tuple = allocation.five_tuple;
+        let contents = match allocation.channel_to(now, peer) {
+            Some(channel) => {
+                let padded = five_tuple.transport.is_reliable();
+                let pad = if padded { (4 - data.len() % 4) % 4 } else { 0 };
+                self.scratch.reserve(4 + data.len() + pad);
+                self.scratch.put_u16(channel);
+                self.scratch.put_u16(data.len() as u16);
+                self.scratch.put_slice(data);
+                self.scratch.put_bytes(0, pad);
+                self.scratch.split().freeze()
+            }
+            None => {
+                let typ = MessageType::new(Method::DATA, Class::Indication);
+                let mut builder = MessageBuilder::new(typ, indication_id(&mut self.indication_ids));
+                if builder.add(&XorPeerAddress(peer)).is_err() || builder.add(&Data(data)).is_err()
+                {
+                    return;
+                }
+                builder.finish().freeze()
+            }
+        };
+        self.send_to_client(five_tuple, contents);
+        self.stats.relayed_to_clients += 1;
+    }
+}
