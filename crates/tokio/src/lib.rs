@@ -69,5 +69,7 @@ pub use random::OsRandom;
 pub mod sse;
 #[cfg(feature = "stun")]
 pub mod stun;
+#[cfg(feature = "turn")]
+pub mod turn;
 #[cfg(feature = "ws")]
 pub mod ws;
