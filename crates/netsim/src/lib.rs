@@ -1,7 +1,8 @@
 //! A deterministic network simulator for tests of datagram protocols
 //! (ICE today; TURN and WebRTC next): virtual time, one kind of link with
 //! latency, jitter (hence reordering) and loss, NATs with the mapping and
-//! filtering behaviours of RFC 4787, and a public STUN server.
+//! filtering behaviours of RFC 4787, a public STUN server and TURN servers
+//! (RFC 8656).
 //!
 //! Nothing here reads a clock or draws from the operating system: time is
 //! what the caller hands in, and every random choice comes from one
@@ -38,7 +39,10 @@
 //! - [`nat`]: one NAT's mappings and filters (RFC 4787 §4, §5);
 //! - [`stun_server`]: the public Binding responder, `rtw_stun`'s
 //!   [`BindingServer`](rtw_stun::BindingServer);
-//! - [`net`]: hosts, NATs and the server on one simulated Internet.
+//! - [`turn_server`]: a TURN relay, `rtw_turn`'s sans-IO
+//!   [`Server`](rtw_turn::server::Server) with relayed addresses on its
+//!   own IP;
+//! - [`net`]: hosts, NATs and the servers on one simulated Internet.
 //!
 //! This crate is `publish = false`: it exists for the workspace's tests.
 #![forbid(unsafe_code)]
@@ -47,7 +51,9 @@
 pub mod nat;
 pub mod net;
 pub mod stun_server;
+pub mod turn_server;
 
 pub use nat::{FilteringBehaviour, MappingBehaviour, Nat, NatConfig, NatKind};
 pub use net::{Datagram, Delivery, LinkConfig, NatId, NetStats, Network};
 pub use stun_server::StunServer;
+pub use turn_server::TurnServer;

@@ -1,5 +1,6 @@
 //! The simulated Internet: hosts on private or public addresses, NATs in
-//! front of the private ones, a STUN server, and one kind of link between
+//! front of the private ones, a STUN server, TURN servers, and one kind of
+//! link between
 //! them all with latency, jitter (hence reordering) and loss, in virtual
 //! time.
 //!
@@ -17,6 +18,7 @@ use rtw_core::SeededRandom;
 
 use crate::nat::{Inbound, Nat, NatConfig};
 use crate::stun_server::StunServer;
+use crate::turn_server::TurnServer;
 
 /// How every path behaves: one-way delay `latency` plus a uniform random
 /// extra in `0..jitter`, and independent loss with probability `loss`.
@@ -98,7 +100,7 @@ pub struct Delivery {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NetStats {
-    /// Datagrams handed to the network (hosts and the STUN server).
+    /// Datagrams handed to the network by hosts and TURN servers.
     pub sent: u64,
     /// Lost on a link.
     pub lost: u64,
@@ -120,6 +122,9 @@ pub struct NetStats {
     pub reordered: u64,
     /// Requests the STUN server answered.
     pub stun_answered: u64,
+    /// Packets the TURN servers relayed, both directions (RFC 8656 §11,
+    /// §12).
+    pub turn_relayed: u64,
 }
 
 /// A host: its local address, and the NAT in front of it if any.
@@ -154,6 +159,7 @@ pub struct Network {
     hosts: Vec<Host>,
     nats: Vec<Nat>,
     stun: Option<StunServer>,
+    turn: Vec<TurnServer>,
     flows: BTreeMap<(SocketAddr, SocketAddr), Flow>,
     stats: NetStats,
     /// The first [`DROP_LOG_LIMIT`] drops, for failure reports.
@@ -175,6 +181,7 @@ impl Network {
             hosts: Vec::new(),
             nats: Vec::new(),
             stun: None,
+            turn: Vec::new(),
             flows: BTreeMap::new(),
             stats: NetStats::default(),
             drops: Vec::new(),
@@ -198,10 +205,58 @@ impl Network {
         self.stun = Some(StunServer::new(addr));
     }
 
+    /// A TURN server on public address `addr` with the static `users`
+    /// (username, password) and the simulator's configuration
+    /// ([`TurnServer::config`]: realm [`TurnServer::REALM`], the default
+    /// peer policy with `addr`'s IP as the server's own). Its relayed
+    /// addresses are on `addr`'s IP, ports from
+    /// [`TurnServer::FIRST_RELAY_PORT`].
+    ///
+    /// Panics if `users` is empty (a TURN server needs credentials).
+    pub fn add_turn_server(&mut self, addr: SocketAddr, users: &[(&str, &str)]) {
+        self.add_turn_server_with(addr, TurnServer::config(addr, users))
+            .expect("a realm and at least one user make a valid configuration");
+    }
+
+    /// A TURN server on public address `addr` with `config` (see
+    /// [`TurnServer::config`] for the simulator's defaults). Fails as
+    /// `rtw_turn::server::Server::new` does.
+    pub fn add_turn_server_with(
+        &mut self,
+        addr: SocketAddr,
+        config: rtw_turn::server::ServerConfig,
+    ) -> Result<(), rtw_turn::Error> {
+        let seed = self.rng.next_u64();
+        self.turn.push(TurnServer::new(addr, config, seed)?);
+        Ok(())
+    }
+
+    /// The TURN server listening on `addr`, to look at its state.
+    pub fn turn_server(&self, addr: SocketAddr) -> Option<&TurnServer> {
+        self.turn.iter().find(|t| t.addr() == addr)
+    }
+
+    /// When [`Network::poll_delivery`] next has something to do: the next
+    /// arrival ([`Network::next_arrival`]) or a TURN server's timer
+    /// (expiry of allocations, permissions and channels), whichever is
+    /// first.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let timers = self.turn.iter().filter_map(TurnServer::poll_timeout);
+        self.next_arrival().into_iter().chain(timers).min()
+    }
+
     /// What the network has done so far.
     pub fn stats(&self) -> NetStats {
         let mut stats = self.stats;
         stats.stun_answered = self.stun.as_ref().map_or(0, StunServer::answered);
+        stats.turn_relayed = self
+            .turn
+            .iter()
+            .map(|t| {
+                let s = t.stats();
+                s.relayed_to_peers + s.relayed_to_clients
+            })
+            .sum();
         stats
     }
 
@@ -282,10 +337,21 @@ impl Network {
 
     /// The next datagram that reaches a host by `now`, in arrival order.
     /// Datagrams that arrive by then at the STUN server are answered (the
-    /// answer goes on the link), and those a NAT drops or nobody owns are
-    /// counted and dropped, on the way.
+    /// answer goes on the link), those that arrive at a TURN server are
+    /// handled by it (what it relays or answers goes on the link), TURN
+    /// servers' timers due by then run in time order with the arrivals,
+    /// and datagrams a NAT drops or nobody owns are counted and dropped,
+    /// on the way.
     pub fn poll_delivery(&mut self, now: Instant) -> Option<Delivery> {
         loop {
+            let next = self.queue.keys().next().map(|(at, _)| *at);
+            if let Some((i, t)) = self.turn_timer() {
+                if t <= now && next.is_none_or(|at| t <= at) {
+                    self.turn[i].handle_timeout(t);
+                    self.flush_turn(i, t);
+                    continue;
+                }
+            }
             let (&(at, seq), _) = self.queue.iter().next()?;
             if at > now {
                 return None;
@@ -309,6 +375,23 @@ impl Network {
         }
     }
 
+    /// The TURN server whose timer is due first, and when.
+    fn turn_timer(&self) -> Option<(usize, Instant)> {
+        self.turn
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| t.poll_timeout().map(|at| (i, at)))
+            .min_by_key(|(_, at)| *at)
+    }
+
+    /// Put what TURN server `i` sends at `at` on the link.
+    fn flush_turn(&mut self, i: usize, at: Instant) {
+        while let Some(datagram) = self.turn[i].poll_datagram() {
+            self.stats.sent += 1;
+            self.transmit(at, datagram);
+        }
+    }
+
     /// `datagram` reaches its destination address at `at`.
     fn arrive(&mut self, at: Instant, datagram: Datagram) -> Option<Delivery> {
         let Datagram {
@@ -316,6 +399,11 @@ impl Network {
             destination,
             contents,
         } = datagram;
+        if let Some(i) = self.turn.iter().position(|t| t.owns(destination)) {
+            self.turn[i].handle(at, source, destination, &contents);
+            self.flush_turn(i, at);
+            return None;
+        }
         if let Some(stun) = self.stun.as_mut().filter(|s| s.addr() == destination) {
             if let Some(answer) = stun.answer(source, &contents) {
                 let reply = Datagram {
