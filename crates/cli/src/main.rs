@@ -2,7 +2,7 @@
 //!
 //! `main` only parses the command line and dispatches: each protocol is one
 //! subcommand implemented in its own module (`rtw chunked ...` in
-//! [`chunked`], `rtw ws ...` in [`ws`], `rtw stun ...` in [`stun`], `rtw sdp ...` in [`sdp`], `rtw ice ...` in [`ice`]), so a new protocol adds a module and one variant of
+//! [`chunked`], `rtw ws ...` in [`ws`], `rtw stun ...` in [`stun`], `rtw sdp ...` in [`sdp`], `rtw ice ...` in [`ice`], `rtw turn ...` in [`turn`]), so a new protocol adds a module and one variant of
 //! [`Protocol`].
 //!
 //! Exit status: 0 on success, 1 when the input breaks the protocol or I/O
@@ -17,6 +17,7 @@ mod sdp;
 mod serve_limits;
 mod sse;
 mod stun;
+mod turn;
 mod ws;
 
 use std::process::ExitCode;
@@ -49,6 +50,9 @@ enum Protocol {
     Sdp(sdp::Args),
     /// ICE (RFC 8445, RFC 8839): read candidates.
     Ice(ice::Args),
+    /// TURN (RFC 8656, RFC 6062): run a relay server, relay lines to a
+    /// peer through a server.
+    Turn(turn::Args),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
         Protocol::Stun(args) => stun::run(args),
         Protocol::Sdp(args) => sdp::run(args),
         Protocol::Ice(args) => ice::run(args),
+        Protocol::Turn(args) => turn::run(args),
     }
 }
 

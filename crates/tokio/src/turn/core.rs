@@ -453,7 +453,6 @@ impl Core {
                         relayed,
                         additional: self.open_additional(request),
                         reserved,
-                        dont_fragment: false,
                     });
                 }
             },
@@ -462,7 +461,6 @@ impl Core {
             relayed,
             additional: self.open_additional(request),
             reserved: None,
-            dont_fragment: false,
         })
     }
 

@@ -1,0 +1,231 @@
+//! `rtw turn server`: a TURN relay, [`rtw_tokio::turn::Server`].
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rtw_tokio::listener::ListenerConfig;
+use rtw_tokio::turn::{
+    PeerPolicy, Quotas, Server, ServerConfig, ServerOptions, server_tls_config_from_pem,
+};
+
+use super::{Failure, user_pass};
+
+/// The TURN-over-TLS port of RFC 8656 §3.1, used with --tls-cert when
+/// --tls-listen is not given (port 0 when --listen has port 0).
+const TLS_PORT: u16 = 5349;
+
+/// `rtw turn server` arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Address for UDP and TCP clients, one port for both, e.g.
+    /// 127.0.0.1:3478 (port 0 picks a free one).
+    #[arg(long, value_name = "IP:PORT")]
+    listen: SocketAddr,
+    /// The REALM of the long-term credentials (RFC 8489 §9.2).
+    #[arg(long, value_name = "REALM")]
+    realm: String,
+    /// A user allowed to allocate, as USER:PASS; repeat for more.
+    #[arg(long, value_name = "USER:PASS", value_parser = user_pass)]
+    user: Vec<(String, String)>,
+    /// The TURN REST API secret (coturn's use-auth-secret): username
+    /// `EXPIRY:NAME` with EXPIRY in Unix seconds, password
+    /// base64(HMAC-SHA1(SECRET, username)). Expiry is checked on every
+    /// request, refreshes included.
+    #[arg(long, value_name = "SECRET")]
+    auth_secret: Option<String>,
+    /// The IP relayed addresses are bound on, one per address family
+    /// (repeat for IPv4 and IPv6). Default: the --listen IP, which must
+    /// then not be unspecified (0.0.0.0, ::).
+    #[arg(long, value_name = "IP")]
+    relay_ip: Vec<IpAddr>,
+    /// The port range of relayed addresses.
+    #[arg(long, value_name = "LOW-HIGH", default_value = "49152-65535", value_parser = port_range)]
+    relay_ports: RangeInclusive<u16>,
+    /// Relay to and from loopback peers (127.0.0.0/8, ::1): for tests on
+    /// one machine. Refused with 403 otherwise.
+    #[arg(long)]
+    allow_loopback_peers: bool,
+    /// Relay to and from private peers (10/8, 172.16/12, 192.168/16,
+    /// 100.64/10, fc00::/7). Refused with 403 otherwise.
+    #[arg(long)]
+    allow_private_peers: bool,
+    /// A peer IP always allowed (except unspecified and multicast ones);
+    /// repeat for more.
+    #[arg(long, value_name = "IP")]
+    allow_peer: Vec<IpAddr>,
+    /// A peer IP always refused; repeat for more.
+    #[arg(long, value_name = "IP")]
+    deny_peer: Vec<IpAddr>,
+    /// The certificate chain (PEM) of the TLS listener; with --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) of the TLS listener;
+    /// with --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Address of the TLS listener. Default: the --listen IP with port
+    /// 5349 (RFC 8656 §3.1), or port 0 (a free one) when --listen has
+    /// port 0.
+    #[arg(long, value_name = "IP:PORT", requires = "tls_cert")]
+    tls_listen: Option<SocketAddr>,
+    /// Bytes per second one allocation may relay, both directions
+    /// together; packets beyond are dropped.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = 10_000_000,
+        conflicts_with = "no_bandwidth_cap"
+    )]
+    bandwidth: u64,
+    /// No bandwidth cap per allocation (for load tests).
+    #[arg(long)]
+    no_bandwidth_cap: bool,
+    /// Allocations held at once; more get 508 Insufficient Capacity.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_allocations: usize,
+    /// Allocations one username may hold at once; more get 486
+    /// Allocation Quota Reached.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    allocations_per_user: usize,
+    /// TCP (and, separately, TLS) connections open at once; more are
+    /// closed at once. Lowered to fit the file descriptor limit.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_connections: usize,
+    /// TCP (and TLS) connections open at once from one client address
+    /// (IPv6: one /64).
+    #[arg(long, value_name = "N", default_value_t = 1_000)]
+    max_connections_per_ip: usize,
+    /// The longest allocation lifetime granted, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    max_lifetime: u64,
+    /// Print the server's counters (allocations, permissions, channels,
+    /// packets relayed and dropped) on stderr every SECS seconds.
+    #[arg(long, value_name = "SECS")]
+    stats_interval: Option<u64>,
+}
+
+/// `LOW-HIGH` with LOW <= HIGH.
+fn port_range(arg: &str) -> Result<RangeInclusive<u16>, String> {
+    let (low, high) = arg
+        .split_once('-')
+        .ok_or_else(|| format!("{arg:?} is not LOW-HIGH"))?;
+    let port = |p: &str| {
+        p.trim()
+            .parse::<u16>()
+            .map_err(|_| format!("{p:?} is not a port"))
+    };
+    let (low, high) = (port(low)?, port(high)?);
+    if low == 0 || low > high {
+        return Err(format!("{arg:?}: need 1 <= LOW <= HIGH"));
+    }
+    Ok(low..=high)
+}
+
+/// Build the server, print its addresses, and serve until killed.
+pub(super) fn run(args: Args) -> Result<(), Failure> {
+    // One thread: the server's state is one task; socket tasks are light.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: Args) -> Result<(), Failure> {
+    let options = options(&args)?;
+    let server = Server::bind(options).await?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on {}", server.local_addr())?;
+    if let Some(tls) = server.tls_local_addr() {
+        writeln!(stdout, "tls listening on {tls}")?;
+    }
+    stdout.flush()?;
+    drop(stdout);
+    if let Some(secs) = args.stats_interval {
+        let mut stats = server.stats();
+        let every = Duration::from_secs(secs.max(1));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let s = *stats.borrow_and_update();
+                eprintln!(
+                    "allocations {} permissions {} channels {} to-peers {} to-clients {} \
+                     dropped: no-permission {} bandwidth {} forbidden-peer {}; error responses {}",
+                    s.allocations,
+                    s.permissions,
+                    s.channels,
+                    s.relayed_to_peers,
+                    s.relayed_to_clients,
+                    s.dropped_no_permission,
+                    s.dropped_bandwidth,
+                    s.dropped_forbidden_peer,
+                    s.error_responses
+                );
+            }
+        });
+    }
+    server.run().await?;
+    Ok(())
+}
+
+/// The server's options from the command line.
+fn options(args: &Args) -> Result<ServerOptions, Failure> {
+    let mut config = ServerConfig::new(args.realm.clone())
+        .peers(
+            PeerPolicy::default()
+                .allow_loopback(args.allow_loopback_peers)
+                .allow_private(args.allow_private_peers)
+                .allow(args.allow_peer.clone())
+                .deny(args.deny_peer.clone()),
+        )
+        .quotas(
+            Quotas::default()
+                .allocations(args.max_allocations)
+                .allocations_per_user(args.allocations_per_user)
+                .bandwidth((!args.no_bandwidth_cap).then_some(args.bandwidth)),
+        )
+        .max_lifetime(Duration::from_secs(args.max_lifetime));
+    for (user, pass) in &args.user {
+        config = config.user(user.clone(), pass.clone());
+    }
+    if let Some(secret) = &args.auth_secret {
+        config = config.auth_secret(secret.as_bytes().to_vec());
+    }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let listen = args.tls_listen.unwrap_or_else(|| {
+                let port = if args.listen.port() == 0 { 0 } else { TLS_PORT };
+                SocketAddr::new(args.listen.ip(), port)
+            });
+            Some((listen, server_tls_config_from_pem(cert, key)?))
+        }
+        _ => None,
+    };
+    Ok(ServerOptions::new(config, args.listen)
+        .relay_ips(args.relay_ip.clone())
+        .relay_ports(args.relay_ports.clone())
+        .tls(tls)
+        .listener(
+            ListenerConfig::default()
+                .busy_response(Vec::new())
+                .max_connections(args.max_connections)
+                .max_connections_per_ip(args.max_connections_per_ip),
+        ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::port_range;
+
+    #[test]
+    fn port_ranges_are_low_dash_high() {
+        assert_eq!(port_range("49152-65535"), Ok(49152..=65535));
+        assert_eq!(port_range("5000-5000"), Ok(5000..=5000));
+        assert!(port_range("6000-5000").is_err());
+        assert!(port_range("0-10").is_err());
+        assert!(port_range("5000").is_err());
+        assert!(port_range("a-b").is_err());
+    }
+}
