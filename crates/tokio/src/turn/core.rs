@@ -329,7 +329,13 @@ impl Core {
         if queued + len > self.max_write_buffer
             || handle.commands.send(Command::Write(contents)).is_err()
         {
-            self.streams.remove(&five_tuple);
+            // A client that does not read: the connection, and with it the
+            // allocation (RFC 8656 §7), ends now, not when its task
+            // notices.
+            if let Some(handle) = self.streams.remove(&five_tuple) {
+                handle.close();
+            }
+            self.server.handle_client_closed(now(), five_tuple);
         }
     }
 
@@ -353,6 +359,8 @@ impl Core {
                     handle.allocated.store(false, Ordering::Relaxed);
                 }
             }
+            // What was queued before (an error response, say) is still
+            // written; then the connection closes.
             ServerEvent::CloseClient { five_tuple } => {
                 self.streams.remove(&five_tuple);
             }

@@ -10,7 +10,7 @@ use bytes::{Bytes, BytesMut};
 use rtw_turn::server::{ConnectionId, FiveTuple};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
 use super::core::Input;
@@ -53,6 +53,17 @@ pub(super) struct Handle {
     pub(super) queued: Arc<AtomicUsize>,
     /// Whether the connection holds an allocation (no idle timeout then).
     pub(super) allocated: Arc<AtomicBool>,
+    /// Notified when the server's task drops the connection, so that a
+    /// write in progress is abandoned at once.
+    pub(super) abort: Arc<Notify>,
+}
+
+impl Handle {
+    /// Close the connection: its task ends as soon as it sees this, even in
+    /// the middle of a write.
+    pub(super) fn close(self) {
+        self.abort.notify_one();
+    }
 }
 
 /// The timeouts of a connection.
@@ -126,8 +137,10 @@ pub(super) async fn serve<S>(
         commands,
         queued: Arc::default(),
         allocated: Arc::default(),
+        abort: Arc::default(),
     };
     let (queued, allocated) = (Arc::clone(&handle.queued), Arc::clone(&handle.allocated));
+    let abort = Arc::clone(&handle.abort);
     if inputs
         .send(Input::StreamOpened { five_tuple, handle })
         .await
@@ -141,6 +154,7 @@ pub(super) async fn serve<S>(
         receiver,
         queued,
         allocated,
+        abort,
         timeouts,
     };
     connection.run(stream).await;
@@ -155,6 +169,7 @@ struct Connection {
     receiver: mpsc::UnboundedReceiver<Command>,
     queued: Arc<AtomicUsize>,
     allocated: Arc<AtomicBool>,
+    abort: Arc<Notify>,
     timeouts: Timeouts,
 }
 
@@ -245,14 +260,16 @@ impl Connection {
     /// Write `buf` whole within the write timeout; `false` if it failed.
     async fn write<S: AsyncWrite + Unpin>(&self, stream: &mut S, buf: &mut BytesMut) -> bool {
         let len = buf.len();
-        let written = tokio::time::timeout(self.timeouts.write, async {
-            stream.write_all(buf).await?;
-            stream.flush().await
-        })
-        .await;
+        let written = tokio::select! {
+            written = tokio::time::timeout(self.timeouts.write, async {
+                stream.write_all(buf).await?;
+                stream.flush().await
+            }) => matches!(written, Ok(Ok(()))),
+            () = self.abort.notified() => false,
+        };
         buf.clear();
         self.queued.fetch_sub(len, Ordering::AcqRel);
-        matches!(written, Ok(Ok(())))
+        written
     }
 
     /// Copy bytes both ways between the client and the peer until either
@@ -308,8 +325,13 @@ mod tests {
                 );
             }
         }
+        // A TLS record where STUN was expected: no frame to wait for.
         let mut broken = Framing::default();
-        broken.advance(b"GET / HTTP/1.1\r\n");
+        broken.advance(b"\x16\x03\x01\x02\x00");
         assert!(!broken.mid_frame());
+        // "GE" is a ChannelData header (channel 0x4745): a frame begins.
+        let mut http = Framing::default();
+        http.advance(b"GET / HTTP/1.1\r\n");
+        assert!(http.mid_frame());
     }
 }
