@@ -42,6 +42,15 @@ pub enum Error {
     /// first.
     #[error("{0} is not the base of a local candidate (RFC 8445 §5.1.1.2)")]
     UnknownBase(SocketAddr),
+    /// Caller misuse: [`IceAgent::send_data`](crate::IceAgent::send_data)
+    /// before a pair is selected, or after the agent failed.
+    #[error("no candidate pair is selected")]
+    NotConnected,
+    /// The TURN client of
+    /// [`IceAgent::gather_relayed`](crate::IceAgent::gather_relayed)
+    /// refused its configuration.
+    #[error(transparent)]
+    Turn(#[from] rtw_turn::Error),
 }
 
 impl Error {
@@ -50,7 +59,8 @@ impl Error {
     pub fn is_peer_fault(&self) -> bool {
         match self {
             Error::Candidate(_) | Error::TooManyRemoteCandidates { .. } => true,
-            Error::UnknownBase(_) => false,
+            Error::UnknownBase(_) | Error::NotConnected => false,
+            Error::Turn(e) => e.is_peer_fault(),
         }
     }
 }

@@ -96,7 +96,13 @@ mod candidate;
 pub use candidate::{Candidate, CandidateKind, CandidateTransport, ConnectionAddress, TcpType};
 mod agent;
 
-pub use agent::{CandidatePair, ConnectionState, Credentials, IceAgent, IceConfig, IceEvent, Role};
+pub use agent::{
+    CandidatePair, ConnectionState, Credentials, IceAgent, IceConfig, IceEvent, RelayedData, Role,
+};
+/// The TURN client's configuration for
+/// [`IceAgent::gather_relayed`]: credentials, realm, lifetime
+/// (`rtw_turn::client::ClientConfig`).
+pub use rtw_turn::client::ClientConfig as TurnConfig;
 mod error;
 mod limits;
 

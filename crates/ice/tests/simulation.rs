@@ -11,6 +11,11 @@
 //! relay, ICE connects unless both NATs filter by address and port and at
 //! least one of them also maps by address and port: symmetric with
 //! symmetric or with port-restricted.
+//!
+//! With a relay (a TURN server on 192.0.2.20:3478, rtw-turn's, from which
+//! both agents gather a relayed candidate), every pair connects: the
+//! three that fail without one connect through the relay, and
+//! `summary_with_relay` prints that table too.
 
 mod sim;
 
@@ -47,6 +52,14 @@ fn nat_pair(a: NatKind, b: NatKind) -> Scenario {
     )
 }
 
+/// The scenario for A behind `a` and B behind `b` with a TURN server
+/// both gather from.
+fn nat_pair_with_relay(a: NatKind, b: NatKind) -> Scenario {
+    let mut s = nat_pair(a, b).with_relay();
+    s.name = format!("{} with a relay", s.name);
+    s
+}
+
 /// Run `scenario` and check the outcome is `connects` (or failure).
 /// With `RTW_ICE_SIM_DUMP` set, the whole report (timeline, datagrams,
 /// drops) is printed too.
@@ -75,6 +88,34 @@ fn special_scenarios() -> Vec<(Scenario, bool)> {
         (held_90s(), true),
         (role_conflict(), true),
     ]
+}
+
+/// The scenarios with a relay beyond the NAT table; every one connects.
+fn special_relay_scenarios() -> Vec<Scenario> {
+    vec![relay_with_loss(), relay_held_90s(), relay_to_lite_peer()]
+}
+
+fn relay_with_loss() -> Scenario {
+    let mut s = nat_pair_with_relay(NatKind::Symmetric, NatKind::Symmetric);
+    s.name = format!("{} and 30 % loss", s.name);
+    s.link.loss = 0.3;
+    s
+}
+
+fn relay_held_90s() -> Scenario {
+    let mut s = nat_pair_with_relay(NatKind::PortRestricted, NatKind::Symmetric);
+    s.name = format!(
+        "{} held 90 s (NAT mappings time out after 30 s idle)",
+        s.name
+    );
+    s.hold = Duration::from_secs(90);
+    s
+}
+
+fn relay_to_lite_peer() -> Scenario {
+    let mut s = lite_peer(NatKind::Symmetric).with_relay();
+    s.name = format!("{} with a relay for A", s.name);
+    s
 }
 
 fn held_90s() -> Scenario {
@@ -161,6 +202,70 @@ nat_pair_tests! {
     symmetric_to_address_restricted: Symmetric <-> AddressRestricted;
     symmetric_to_port_restricted_fails: Symmetric <-> PortRestricted;
     symmetric_to_symmetric_fails: Symmetric <-> Symmetric;
+}
+
+/// With a relay every pair connects; the three without a direct path
+/// connect through it.
+macro_rules! nat_pair_relay_tests {
+    ($($test:ident: $a:ident <-> $b:ident;)*) => {
+        $(
+            #[test]
+            fn $test() {
+                let (a, b) = (NatKind::$a, NatKind::$b);
+                let report = check(&nat_pair_with_relay(a, b), true);
+                if !ice_connects(a, b) {
+                    assert!(report.through_relay(), "{}", report.dump());
+                }
+            }
+        )*
+    };
+}
+
+nat_pair_relay_tests! {
+    relay_full_cone_to_full_cone: FullCone <-> FullCone;
+    relay_full_cone_to_address_restricted: FullCone <-> AddressRestricted;
+    relay_full_cone_to_port_restricted: FullCone <-> PortRestricted;
+    relay_full_cone_to_symmetric: FullCone <-> Symmetric;
+    relay_address_restricted_to_full_cone: AddressRestricted <-> FullCone;
+    relay_address_restricted_to_address_restricted: AddressRestricted <-> AddressRestricted;
+    relay_address_restricted_to_port_restricted: AddressRestricted <-> PortRestricted;
+    relay_address_restricted_to_symmetric: AddressRestricted <-> Symmetric;
+    relay_port_restricted_to_full_cone: PortRestricted <-> FullCone;
+    relay_port_restricted_to_address_restricted: PortRestricted <-> AddressRestricted;
+    relay_port_restricted_to_port_restricted: PortRestricted <-> PortRestricted;
+    relay_port_restricted_to_symmetric: PortRestricted <-> Symmetric;
+    relay_symmetric_to_full_cone: Symmetric <-> FullCone;
+    relay_symmetric_to_address_restricted: Symmetric <-> AddressRestricted;
+    relay_symmetric_to_port_restricted: Symmetric <-> PortRestricted;
+    relay_symmetric_to_symmetric: Symmetric <-> Symmetric;
+}
+
+#[test]
+fn relay_survives_30_percent_loss() {
+    let report = check(&relay_with_loss(), true);
+    assert!(report.through_relay(), "{}", report.dump());
+    assert!(
+        report.net.lost > 0,
+        "the link lost nothing: {:?}",
+        report.net
+    );
+}
+
+#[test]
+fn relay_consent_keeps_the_path_open_for_90s() {
+    let report = check(&relay_held_90s(), true);
+    assert!(report.through_relay(), "{}", report.dump());
+    // Every datagram of the second burst, 90 s later, arrived too: the
+    // consent checks through the relay kept the NAT mapping towards the
+    // TURN server, the permissions and the channel alive.
+    assert_eq!(report.app.received, [20, 20], "{}", report.dump());
+    let turn = report.turn.expect("a TURN server");
+    assert_eq!(turn.channels, 1, "{}", report.dump());
+}
+
+#[test]
+fn relay_to_a_public_ice_lite_peer() {
+    check(&relay_to_lite_peer(), true);
 }
 
 #[test]
@@ -320,9 +425,63 @@ fn summary() {
     for (scenario, connects) in special_scenarios() {
         record(&run(&scenario), connects);
     }
+    let title = "ICE simulator: time to connect in simulated ms";
+    print_table(title, &lines, &cells);
+    assert!(
+        wrong.is_empty(),
+        "scenarios with the wrong outcome:\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// The NAT table with a TURN server on the network: every pair must
+/// connect, the three without a direct path through the relay (cells
+/// marked `relay`).
+#[test]
+fn summary_with_relay() {
+    let mut lines = Vec::new();
+    let mut wrong = Vec::new();
+    let mut cells = Vec::new();
+    let mut record = |report: &Report, must_relay: bool| {
+        let connected = matches!(report.outcome, Outcome::Connected(_));
+        if !connected || (must_relay && !report.through_relay()) {
+            wrong.push(report.line());
+        }
+        lines.push(report.line());
+    };
+    for a in NatKind::ALL {
+        for b in NatKind::ALL {
+            let report = run(&nat_pair_with_relay(a, b));
+            record(&report, !ice_connects(a, b));
+            cells.push(match report.outcome {
+                Outcome::Connected(t) if report.through_relay() => {
+                    format!("{} ms relay", t.as_millis())
+                }
+                Outcome::Connected(t) => format!("{} ms", t.as_millis()),
+                Outcome::Failed(t) => format!("fail {} ms", t.as_millis()),
+                Outcome::Unfinished { .. } => "UNFINISHED".to_string(),
+            });
+        }
+    }
+    for scenario in special_relay_scenarios() {
+        record(&run(&scenario), false);
+    }
+    let title = "ICE simulator with a TURN relay: time to connect in simulated ms";
+    print_table(title, &lines, &cells);
+    assert!(
+        wrong.is_empty(),
+        "with a relay every scenario must connect, the pairs without a direct path through it:\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// Print `lines` and the 4 x 4 NAT table of `cells` (row A, column B)
+/// straight to the process's stderr, past the test harness's capture, so
+/// that every `cargo test` run (CI included) shows the times.
+fn print_table(title: &str, lines: &[String], cells: &[String]) {
     use std::fmt::Write as _;
-    let mut out = String::from("\nICE simulator: time to connect in simulated ms\n");
-    for line in &lines {
+    let mut out = format!("\n{title}\n");
+    for line in lines {
         let _ = writeln!(out, "{line}");
     }
     let head: Vec<&str> = NatKind::ALL.iter().map(|k| k.name()).collect();
@@ -339,13 +498,6 @@ fn summary() {
             .collect();
         let _ = writeln!(out, "{:<20}| {row_cells}", a.name());
     }
-    // Straight to the process's stderr, past the test harness's capture,
-    // so that every `cargo test` run (CI included) shows the times.
     use std::io::Write as _;
     let _ = std::io::stderr().lock().write_all(out.as_bytes());
-    assert!(
-        wrong.is_empty(),
-        "scenarios with the wrong outcome:\n{}",
-        wrong.join("\n")
-    );
 }

@@ -436,11 +436,7 @@ impl IceAgent {
                         }
                     }
                 }
-                self.gathering = self.gathering.saturating_sub(1);
-                if self.gathering == 0 && !self.gathering_reported {
-                    self.gathering_reported = true;
-                    self.events.push_back(IceEvent::GatheringComplete);
-                }
+                self.gathering_ended();
             }
         }
     }

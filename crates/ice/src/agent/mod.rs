@@ -4,13 +4,16 @@
 mod config;
 mod incoming;
 mod outgoing;
+mod relay;
 mod types;
 
 pub use config::IceConfig;
+pub use relay::RelayedData;
 pub use types::{CandidatePair, ConnectionState, Credentials, IceEvent, Role};
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rtw_core::{Random, Transmit};
@@ -76,8 +79,10 @@ struct Consent {
 /// - checks consent on the selected pair (RFC 7675): a check every 5 s ±
 ///   20 %, Disconnected after [`IceConfig::disconnected_timeout`] without
 ///   an answer, Failed after 30 s;
-/// - gathers server-reflexive candidates from STUN servers and takes
-///   trickled remote candidates at any time (RFC 8838).
+/// - gathers server-reflexive candidates from STUN servers and relayed
+///   candidates from TURN servers (RFC 8445 §5.1.1.2, RFC 8656; see
+///   [`IceAgent::gather_relayed`]), and takes trickled remote candidates at
+///   any time (RFC 8838).
 ///
 /// What it keeps for a peer is bounded by [`IceConfig::limits`]: pairs,
 /// remote candidates (signalled and peer-reflexive) and local candidates
@@ -99,6 +104,8 @@ pub struct IceAgent {
     remote_lite: bool,
     remote_end_of_candidates: bool,
     random: Box<dyn Random + Send>,
+    /// The same source, for TURN clients.
+    shared_random: SharedRandom,
     locals: Vec<Local>,
     remotes: Vec<Remote>,
     pairs: Vec<Pair>,
@@ -126,6 +133,11 @@ pub struct IceAgent {
     now: Option<Instant>,
     events: VecDeque<IceEvent>,
     transmits: VecDeque<Transmit>,
+    /// TURN allocations, one per [`IceAgent::gather_relayed`].
+    relays: Vec<relay::Relay>,
+    /// Application data that came through a relay, for
+    /// [`IceAgent::poll_relayed_data`].
+    relayed_data: VecDeque<RelayedData>,
 }
 
 impl std::fmt::Debug for IceAgent {
@@ -155,6 +167,7 @@ impl IceAgent {
         random: Box<dyn Random + Send>,
     ) -> Self {
         let local_key = key(&credentials.pwd);
+        let shared_random = SharedRandom(Arc::new(Mutex::new(random)));
         IceAgent {
             transactions: Transactions::with_config(config.check_transaction),
             config,
@@ -166,7 +179,8 @@ impl IceAgent {
             remote_key: Vec::new(),
             remote_lite: false,
             remote_end_of_candidates: false,
-            random,
+            random: Box::new(shared_random.clone()),
+            shared_random,
             locals: Vec::new(),
             remotes: Vec::new(),
             pairs: Vec::new(),
@@ -186,6 +200,8 @@ impl IceAgent {
             now: None,
             events: VecDeque::new(),
             transmits: VecDeque::new(),
+            relays: Vec::new(),
+            relayed_data: VecDeque::new(),
         }
     }
 
@@ -270,6 +286,106 @@ impl IceAgent {
         Ok(())
     }
 
+    /// Gather at `now` a relayed candidate for `base` from the TURN server
+    /// `server` (RFC 8445 §5.1.1.2): an [`rtw_turn::client::Client`] with
+    /// `config` (the long-term credentials, and optionally the realm and
+    /// lifetime) allocates a relayed address over `base`'s socket (RFC 8656
+    /// §7). Its datagrams come out of [`IceAgent::poll_transmit`] with
+    /// `source: Some(base)`; hand whatever `server` sends to `base` to
+    /// [`IceAgent::handle_receive`] as usual.
+    ///
+    /// The relayed candidate (type preference 0, §5.1.2.2; related address
+    /// the XOR-MAPPED-ADDRESS) comes as [`IceEvent::LocalCandidate`], or
+    /// [`IceEvent::RelayFailed`] if the allocation fails, and it counts
+    /// for [`IceEvent::GatheringComplete`]. From then on:
+    /// - pairs of the relayed candidate are checked through the relay:
+    ///   a permission (RFC 8656 §9) is asked for each remote candidate's
+    ///   IP as it is paired, checks and answers go as Send indications,
+    ///   and what peers send to the relayed address comes back through the
+    ///   server, STUN to the agent and application data to
+    ///   [`IceAgent::poll_relayed_data`];
+    /// - when such a pair is selected, a channel is bound to its remote
+    ///   (RFC 8656 §12), and [`IceAgent::send_data`] sends over it as
+    ///   ChannelData;
+    /// - the client refreshes the allocation, its permissions and the
+    ///   channel before they expire; [`IceAgent::close`] deletes the
+    ///   allocation.
+    ///
+    /// [`Error::UnknownBase`] if `base` is the base of no local candidate
+    /// (add the host candidate first); [`Error::Turn`] if `config` is
+    /// invalid (an empty username or password, say).
+    pub fn gather_relayed(
+        &mut self,
+        now: Instant,
+        base: SocketAddr,
+        server: SocketAddr,
+        config: rtw_turn::client::ClientConfig,
+    ) -> Result<(), Error> {
+        if !self.locals.iter().any(|l| l.base == base) {
+            return Err(Error::UnknownBase(base));
+        }
+        self.now = Some(now);
+        // The client draws its transaction ids from the caller's source.
+        let random = Box::new(self.shared_random.clone());
+        let mut client = rtw_turn::client::Client::new(server, config, random)?;
+        client.allocate(now)?;
+        self.relays.push(relay::Relay::new(client, base, server));
+        self.gathering += 1;
+        self.gathering_reported = false;
+        let i = self.relays.len() - 1;
+        self.relay_events(now, i);
+        Ok(())
+    }
+
+    /// Queue `data` as one datagram over the selected pair, at `now`: from
+    /// its base to its remote address, or, when the selected pair starts
+    /// at a relayed candidate, through the TURN relay (ChannelData once
+    /// the channel is bound, RFC 8656 §12, a Send indication before). It
+    /// comes out of [`IceAgent::poll_transmit`].
+    ///
+    /// Over a pair that does not start at a relayed candidate the caller
+    /// may as well send `data` itself from the base's socket, without the
+    /// copy; through a relay it must use this.
+    ///
+    /// [`Error::NotConnected`] before a pair is selected or once the agent
+    /// has failed.
+    pub fn send_data(&mut self, now: Instant, data: &[u8]) -> Result<(), Error> {
+        self.now = Some(now);
+        let (source, destination) = match self.selected_pair() {
+            Some(pair) if self.state != ConnectionState::Failed => pair,
+            _ => return Err(Error::NotConnected),
+        };
+        let transmit =
+            Transmit::new(destination, bytes::Bytes::copy_from_slice(data)).with_source(source);
+        self.push_transmit(transmit);
+        Ok(())
+    }
+
+    /// The next application datagram that came through a relayed
+    /// candidate's allocation, or `None`. Up to 1,024 are kept; later ones
+    /// are dropped until the caller reads, as by a full socket buffer.
+    ///
+    /// Changes after [`IceAgent::handle_receive`] (which returns `true`
+    /// for them: they arrive as TURN messages from the server).
+    #[must_use]
+    pub fn poll_relayed_data(&mut self) -> Option<RelayedData> {
+        self.relayed_data.pop_front()
+    }
+
+    /// Close at `now`: every TURN allocation is deleted (RFC 8656 §8.1, a
+    /// Refresh with LIFETIME 0, retransmitted while
+    /// [`IceAgent::poll_timeout`] says), an Allocate still running is
+    /// abandoned (the server lets what it made expire), and checks and
+    /// consent stop: the agent is [`ConnectionState::Failed`] and sends
+    /// nothing more but the deletions.
+    pub fn close(&mut self, now: Instant) {
+        self.now = Some(now);
+        self.release_relays(now);
+        if self.state != ConnectionState::Failed {
+            self.fail();
+        }
+    }
+
     /// The peer's ufrag and pwd, from its description.
     pub fn set_remote_credentials(&mut self, credentials: Credentials) {
         self.remote_key = key(&credentials.pwd);
@@ -337,7 +453,10 @@ impl IceAgent {
     /// `source` at `now`. Returns `false` if it is not STUN (media, DTLS),
     /// which the caller then handles itself; STUN messages are consumed,
     /// including malformed or unauthenticated ones, which are dropped or
-    /// answered with an error as RFC 8445 §7.3 says.
+    /// answered with an error as RFC 8445 §7.3 says. So is everything from
+    /// a TURN server the agent allocated on (see
+    /// [`IceAgent::gather_relayed`]): application data relayed in it comes
+    /// out of [`IceAgent::poll_relayed_data`].
     pub fn handle_receive(
         &mut self,
         now: Instant,
@@ -346,6 +465,11 @@ impl IceAgent {
         contents: &[u8],
     ) -> bool {
         self.now = Some(now);
+        if self.relay_input(now, source, destination, contents) {
+            self.drain_transactions(now);
+            self.update_state();
+            return true;
+        }
         if rtw_stun::demux(contents) != rtw_stun::PacketKind::Stun {
             return false;
         }
@@ -362,6 +486,7 @@ impl IceAgent {
     /// consent.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.now = Some(now);
+        self.relay_timeouts(now);
         self.late.retain(|_, (_, _, until)| *until > now);
         self.transactions.handle_timeout(now);
         self.drain_transactions(now);
@@ -395,7 +520,9 @@ impl IceAgent {
 
     /// When [`IceAgent::handle_timeout`] is next due, or `None` when
     /// nothing is scheduled (no time was handed in yet, or the agent
-    /// failed).
+    /// failed and holds no TURN allocation: the refreshes of allocations
+    /// go on after a failure, since an ICE restart may use them again,
+    /// until [`IceAgent::close`]).
     ///
     /// Changes after [`IceAgent::handle_receive`],
     /// [`IceAgent::handle_timeout`], [`IceAgent::gather_server_reflexive`],
@@ -407,8 +534,9 @@ impl IceAgent {
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let now = self.now?;
+        let relays = self.relay_timeout();
         if self.state == ConnectionState::Failed {
-            return None;
+            return relays;
         }
         let mut due = self.transactions.poll_timeout();
         let mut at = |t: Instant| due = Some(due.map_or(t, |d| d.min(t)));
@@ -428,6 +556,9 @@ impl IceAgent {
                 at(c.last_response + self.config.disconnected_timeout);
             }
             at(c.last_response + self.config.consent_timeout);
+        }
+        if let Some(t) = relays {
+            at(t);
         }
         due
     }
@@ -587,6 +718,9 @@ impl IceAgent {
             self.pairs[slot] = pair;
             self.removed[slot] = checking_done;
         }
+        if let Some(i) = self.relay_at(source) {
+            self.relay_permit(i, destination);
+        }
         self.enforce_pair_limit();
         Some(slot)
     }
@@ -698,6 +832,10 @@ impl IceAgent {
             last_response: now,
         });
         self.last_sent_on_selected = Some(now);
+        let (source, destination) = (self.pairs[p].source, self.pairs[p].destination);
+        if let Some(i) = self.relay_at(source) {
+            self.relay_bind_channel(now, i, destination);
+        }
         // Nomination done (RFC 8445 §8.1.2): Frozen and Waiting pairs are
         // removed, and checks in progress of lower priority stop.
         let priority = self.pairs[p].priority;
@@ -778,6 +916,21 @@ impl IceAgent {
     fn consent_wait(&mut self) -> Duration {
         let unit = (self.random_u64() >> 11) as f64 / (1u64 << 53) as f64;
         self.config.consent_interval.mul_f64(0.8 + 0.4 * unit)
+    }
+}
+
+/// The caller's random source, shared by the agent and its TURN clients
+/// (RFC 8489 §6 asks for transaction ids "uniformly and randomly chosen":
+/// the clients draw them from the same source as the agent's own).
+#[derive(Clone)]
+struct SharedRandom(Arc<Mutex<Box<dyn Random + Send>>>);
+
+impl Random for SharedRandom {
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        // A panic while filling cannot leave a generator half-updated in a
+        // way that matters here: take it back from a poisoned lock.
+        let mut random = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        random.fill_bytes(dst);
     }
 }
 

@@ -267,12 +267,17 @@ impl IceAgent {
 
     /// Queue a datagram (its `source` always set), noting traffic on the
     /// selected pair.
+    /// A datagram from a relayed candidate goes through its TURN relay.
     pub(super) fn push_transmit(&mut self, transmit: Transmit) {
         let route = transmit.source.map(|s| (s, transmit.destination));
         if route.is_some() && self.selected_pair() == route {
             if let Some(now) = self.now {
                 self.last_sent_on_selected = Some(now);
             }
+        }
+        if let Some(i) = transmit.source.and_then(|s| self.relay_at(s)) {
+            self.relay_send(i, transmit);
+            return;
         }
         self.transmits.push_back(transmit);
     }

@@ -59,8 +59,9 @@ pub enum ConnectionState {
 pub enum IceEvent {
     /// The connection state changed.
     StateChanged(ConnectionState),
-    /// A local candidate was gathered (server-reflexive, from a STUN
-    /// server): signal it to the peer (trickle ICE, RFC 8838 §4).
+    /// A local candidate was gathered (server-reflexive from a STUN
+    /// server, or relayed from a TURN server): signal it to the peer
+    /// (trickle ICE, RFC 8838 §4).
     LocalCandidate(Candidate),
     /// Every gathering asked for has ended: signal end-of-candidates
     /// (RFC 8838 §8.2).
@@ -76,6 +77,16 @@ pub enum IceEvent {
     /// A role conflict switched this agent's role (RFC 8445 §7.3.1.1,
     /// §7.2.5.1).
     RoleChanged(Role),
+    /// A TURN allocation of [`IceAgent::gather_relayed`](crate::IceAgent::gather_relayed)
+    /// failed (no relayed candidate from it) or was lost (a refresh failed
+    /// or timed out: its pairs fail).
+    RelayFailed {
+        /// The TURN server.
+        server: SocketAddr,
+        /// Why: an error response (401 for wrong credentials, 486 quota,
+        /// ...), a timeout, or a response that breaks RFC 8656.
+        error: rtw_turn::Error,
+    },
 }
 
 /// A candidate pair as [`IceAgent::check_list`](crate::IceAgent::check_list) shows it.

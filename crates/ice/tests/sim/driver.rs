@@ -1,9 +1,12 @@
 //! Two ICE agents on the simulated network: A controlling, B controlled,
 //! each on a host that is public or behind a NAT, both learning their
-//! server-reflexive address from the STUN server, trickling candidates to
-//! each other through a signalling channel with a delay, until both are
-//! connected (then application data crosses the selected pair both ways)
-//! or both have failed, within a bounded simulated time.
+//! server-reflexive address from the STUN server (and, when the scenario
+//! has a relay, allocating a relayed candidate on the TURN server),
+//! trickling candidates to each other through a signalling channel with a
+//! delay, until both are connected (then application data crosses the
+//! selected pair both ways, through the relay when the pair starts at a
+//! relayed candidate) or both have failed, within a bounded simulated
+//! time.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write as _;
@@ -12,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use rtw_ice::{
-    Candidate, ConnectionAddress, ConnectionState, Credentials, IceAgent, IceConfig, IceEvent, Role,
+    Candidate, CandidateKind, ConnectionAddress, ConnectionState, Credentials, IceAgent, IceConfig,
+    IceEvent, Role, TurnConfig,
 };
 use rtw_stun::Message;
 
@@ -21,6 +25,12 @@ use rtw_netsim::{Datagram, Delivery, LinkConfig, NatConfig, NatKind, NetStats, N
 
 /// The public STUN server both agents use.
 pub(crate) const STUN_SERVER: &str = "192.0.2.10:3478";
+
+/// The public TURN server of scenarios with a relay.
+pub(crate) const TURN_SERVER: &str = "192.0.2.20:3478";
+
+/// The TURN server's one user, and its password.
+pub(crate) const TURN_USER: (&str, &str) = ("sim", "sim-password");
 
 /// The first byte of application datagrams: 128, in the RTP/RTCP range of
 /// RFC 7983 §7, never taken for STUN (whose first two bits are zero).
@@ -89,6 +99,14 @@ pub(crate) struct Scenario {
     /// B's initial role: `Controlled`, or `Controlling` for a role
     /// conflict (RFC 8445 §7.3.1.1).
     pub(crate) b_role: Role,
+    /// A TURN server is on the network and both agents (but an ICE lite
+    /// B) gather a relayed candidate from it, with these credentials
+    /// (`TURN_USER` for the right ones).
+    pub(crate) relay: Option<(&'static str, &'static str)>,
+    /// Once both are connected and the data is through, both agents
+    /// close (deleting their allocations) and the run goes on this long,
+    /// so that the report shows what the TURN server holds after.
+    pub(crate) close_after: Option<Duration>,
 }
 
 impl Scenario {
@@ -108,7 +126,15 @@ impl Scenario {
             app_datagrams: 10,
             hold: Duration::ZERO,
             b_role: Role::Controlled,
+            relay: None,
+            close_after: None,
         }
+    }
+
+    /// The same run with a TURN server both agents gather from.
+    pub(crate) fn with_relay(mut self) -> Self {
+        self.relay = Some(TURN_USER);
+        self
     }
 }
 
@@ -161,6 +187,11 @@ pub(crate) struct Report {
     pub(crate) role_changes: [u32; 2],
     /// Each agent's host address.
     pub(crate) hosts: [SocketAddr; 2],
+    /// Each agent's relayed candidate, if it got one.
+    pub(crate) relayed: [Option<SocketAddr>; 2],
+    /// The TURN server's counters at the end (after the agents closed,
+    /// if they did), when the scenario has one.
+    pub(crate) turn: Option<rtw_turn::server::ServerStats>,
     /// Application data.
     pub(crate) app: AppStats,
     /// The network's counters.
@@ -172,11 +203,23 @@ pub(crate) struct Report {
 }
 
 impl Report {
-    /// `scenario: <name>: connected in <N> ms` (or `failed after`, or
-    /// `UNFINISHED after`).
+    /// Whether the selected pair goes through a relay: one side's
+    /// selected local address is its relayed candidate.
+    pub(crate) fn through_relay(&self) -> bool {
+        (0..2).any(|i| {
+            self.relayed[i].is_some() && self.selected[i].map(|(local, _)| local) == self.relayed[i]
+        })
+    }
+
+    /// `scenario: <name>: connected in <N> ms` (with `through the relay`
+    /// when it does), or `failed after`, or `UNFINISHED after`.
     pub(crate) fn line(&self) -> String {
         let name = &self.scenario.name;
         match &self.outcome {
+            Outcome::Connected(t) if self.through_relay() => format!(
+                "scenario: {name}: connected in {} ms through the relay",
+                t.as_millis()
+            ),
             Outcome::Connected(t) => format!("scenario: {name}: connected in {} ms", t.as_millis()),
             Outcome::Failed(t) => format!("scenario: {name}: failed after {} ms", t.as_millis()),
             Outcome::Unfinished { after, why } => {
@@ -207,7 +250,9 @@ impl Report {
             "roles {:?}, role changes {:?}",
             self.roles, self.role_changes
         );
+        let _ = writeln!(s, "relayed candidates {:?}", self.relayed);
         let _ = writeln!(s, "network: {:?}", self.net);
+        let _ = writeln!(s, "TURN server: {:?}", self.turn);
         let _ = writeln!(s, "application data: {:?}", self.app);
         let _ = writeln!(s, "-- timeline --");
         for line in &self.timeline {
@@ -229,18 +274,24 @@ impl Report {
             fail("expected both agents to connect");
         }
         for (i, side) in ["A", "B"].into_iter().enumerate() {
-            if !matches!(
-                self.states[i],
-                ConnectionState::Connected | ConnectionState::Completed
-            ) {
+            // Agents that closed after the data phase have failed on
+            // purpose.
+            let closed = self.scenario.close_after.is_some();
+            if !closed
+                && !matches!(
+                    self.states[i],
+                    ConnectionState::Connected | ConnectionState::Completed
+                )
+            {
                 fail(&format!(
                     "{side} left the connected states during the data phase"
                 ));
             }
             match self.selected[i] {
                 Some((local, _)) if local == self.hosts[i] => {}
+                Some((local, _)) if Some(local) == self.relayed[i] => {}
                 _ => fail(&format!(
-                    "{side}'s selected pair must start at its host address"
+                    "{side}'s selected pair must start at its host address or its relayed candidate"
                 )),
             }
             if self.app.received[i] == 0 {
@@ -285,6 +336,7 @@ struct Side {
     label: &'static str,
     agent: IceAgent,
     host: SocketAddr,
+    relayed: Option<SocketAddr>,
     end_signalled: bool,
     connected: bool,
     role_changes: u32,
@@ -294,6 +346,8 @@ struct Side {
 struct Sim<'a> {
     scenario: &'a Scenario,
     t0: Instant,
+    /// The run's simulated time.
+    clock: Instant,
     net: Network,
     sides: [Side; 2],
     signals: BTreeMap<(Instant, u64), (usize, Signal)>,
@@ -310,6 +364,10 @@ pub(crate) fn run(scenario: &Scenario) -> Report {
     let mut net = Network::new(scenario.link, SeededRandom::new(rng.next_u64()));
     let stun: SocketAddr = STUN_SERVER.parse().expect("a socket address");
     net.add_stun_server(stun);
+    let turn: SocketAddr = TURN_SERVER.parse().expect("a socket address");
+    if scenario.relay.is_some() {
+        net.add_turn_server(turn, &[TURN_USER]);
+    }
     let hosts = [
         place(&mut net, scenario.a, "10.0.1.2:5000", [203, 0, 113, 1]),
         place(&mut net, scenario.b, "10.0.2.2:6000", [198, 51, 100, 1]),
@@ -347,12 +405,14 @@ pub(crate) fn run(scenario: &Scenario) -> Report {
     let mut sim = Sim {
         scenario,
         t0,
+        clock: t0,
         net,
         sides: [
             Side {
                 label: "A",
                 agent: a,
                 host: hosts[0],
+                relayed: None,
                 end_signalled: false,
                 connected: false,
                 role_changes: 0,
@@ -361,6 +421,7 @@ pub(crate) fn run(scenario: &Scenario) -> Report {
                 label: "B",
                 agent: b,
                 host: hosts[1],
+                relayed: None,
                 end_signalled: false,
                 connected: false,
                 role_changes: 0,
@@ -389,10 +450,19 @@ pub(crate) fn run(scenario: &Scenario) -> Report {
                 .agent
                 .gather_server_reflexive(t0, host, stun)
                 .expect("the host candidate's base");
+            if let Some((user, pass)) = scenario.relay {
+                sim.sides[i]
+                    .agent
+                    .gather_relayed(t0, host, turn, TurnConfig::new(user, pass))
+                    .expect("the host candidate's base, valid credentials");
+            }
         }
         sim.drain(i, t0);
     }
     let outcome = sim.run_loop();
+    if let (Some(settle), Outcome::Connected(_)) = (scenario.close_after, &outcome) {
+        sim.close_and_settle(settle);
+    }
     sim.report(outcome, hosts)
 }
 
@@ -488,6 +558,9 @@ impl Sim<'_> {
             match event {
                 IceEvent::LocalCandidate(candidate) => {
                     self.note(now, i, format!("LocalCandidate {}", describe(&candidate)));
+                    if candidate.kind == CandidateKind::Relayed {
+                        self.sides[i].relayed = candidate.socket_addr();
+                    }
                     self.signal(now, 1 - i, Signal::Candidate(candidate));
                 }
                 IceEvent::GatheringComplete => {
@@ -572,6 +645,28 @@ impl Sim<'_> {
         } else if !claimed {
             self.trace(d.at, i, "  (handle_receive returned false)".into());
         }
+        // Application data that came through the relay.
+        while let Some(relayed) = self.sides[i].agent.poll_relayed_data() {
+            if relayed.data.first() != Some(&APP_MARK) {
+                continue;
+            }
+            self.app.received[i] += 1;
+            let expected = self.sides[i]
+                .agent
+                .selected_pair()
+                .map(|(_, remote)| remote);
+            if expected != Some(relayed.peer) || self.sides[i].relayed != Some(relayed.relayed) {
+                self.app.wrong_source += 1;
+                self.note(
+                    d.at,
+                    i,
+                    format!(
+                        "relayed application data from {} to {} but selected {expected:?}",
+                        relayed.peer, relayed.relayed
+                    ),
+                );
+            }
+        }
         self.drain(i, d.at);
     }
 
@@ -585,12 +680,22 @@ impl Sim<'_> {
     }
 
     /// Each side sends application datagram number `n` over its selected
-    /// pair.
+    /// pair: from its host socket, or through the agent when the pair
+    /// starts at its relayed candidate.
     fn send_app(&mut self, now: Instant, n: u32) {
         for i in 0..2 {
             if let Some((source, destination)) = self.sides[i].agent.selected_pair() {
                 let mut contents = vec![APP_MARK, i as u8];
                 contents.extend_from_slice(&n.to_be_bytes());
+                if source != self.sides[i].host {
+                    self.sides[i]
+                        .agent
+                        .send_data(now, &contents)
+                        .expect("a selected pair");
+                    self.drain(i, now);
+                    self.app.sent[i] += 1;
+                    continue;
+                }
                 self.net.send(
                     now,
                     Datagram {
@@ -669,7 +774,7 @@ impl Sim<'_> {
                 return outcome.expect("end_at is set on connection");
             }
             let next = [
-                self.net.next_arrival(),
+                self.net.poll_timeout(),
                 self.signals.keys().next().map(|(t, _)| *t),
                 self.sides[0].agent.poll_timeout(),
                 self.sides[1].agent.poll_timeout(),
@@ -702,6 +807,7 @@ impl Sim<'_> {
             } else {
                 still = 0;
                 now = next;
+                self.clock = now;
             }
         }
         Outcome::Unfinished {
@@ -710,8 +816,46 @@ impl Sim<'_> {
         }
     }
 
+    /// Both agents close (deleting their TURN allocations) after the
+    /// run, which goes on for `settle` so that the deletions are answered.
+    fn close_and_settle(&mut self, settle: Duration) {
+        let start = self.clock;
+        for i in 0..2 {
+            self.sides[i].agent.close(start);
+            self.note(start, i, "close".into());
+            self.drain(i, start);
+        }
+        let end = start + settle;
+        let mut now = start;
+        loop {
+            while let Some(d) = self.net.poll_delivery(now) {
+                self.deliver(d);
+            }
+            for i in 0..2 {
+                if self.sides[i].agent.poll_timeout().is_some_and(|t| t <= now) {
+                    self.sides[i].agent.handle_timeout(now);
+                    self.drain(i, now);
+                }
+            }
+            let next = [
+                self.net.poll_timeout(),
+                self.sides[0].agent.poll_timeout(),
+                self.sides[1].agent.poll_timeout(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            match next {
+                Some(t) if t <= end => now = now.max(t),
+                _ => return,
+            }
+        }
+    }
+
     /// The report of the finished run.
     fn report(self, outcome: Outcome, hosts: [SocketAddr; 2]) -> Report {
+        let turn_addr: SocketAddr = TURN_SERVER.parse().expect("a socket address");
+        let turn = self.net.turn_server(turn_addr).map(|t| t.stats());
         let mut events = self.trace;
         events.extend(
             self.net
@@ -741,6 +885,8 @@ impl Sim<'_> {
             roles: [self.sides[0].agent.role(), self.sides[1].agent.role()],
             role_changes: [self.sides[0].role_changes, self.sides[1].role_changes],
             hosts,
+            relayed: [self.sides[0].relayed, self.sides[1].relayed],
+            turn,
             app: self.app,
             net: self.net.stats(),
             timeline: self.timeline,
