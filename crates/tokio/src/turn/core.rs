@@ -431,7 +431,9 @@ impl Core {
             RelayProtocol::Tcp => self.open_tcp(ip)?,
             RelayProtocol::Udp => match request.reserved {
                 Some(reserved) => match self.relays.remove(&reserved) {
-                    Some(Relay::Reserved(socket)) => self.activate_udp(socket)?,
+                    Some(Relay::Reserved(socket)) => {
+                        self.activate_udp(socket, request.dont_fragment)?
+                    }
                     Some(other) => {
                         self.relays.insert(reserved, other);
                         return Err(RelayError::InsufficientCapacity);
@@ -446,7 +448,7 @@ impl Core {
                             relays.contains_key(&a)
                         })
                         .ok_or(RelayError::InsufficientCapacity)?;
-                    let relayed = self.activate_udp(socket)?;
+                    let relayed = self.activate_udp(socket, request.dont_fragment)?;
                     let reserved = match next {
                         Some(next) => {
                             let addr = next
@@ -486,14 +488,22 @@ impl Core {
                 let (socket, _) = self
                     .ports
                     .bind_udp(ip, false, false, |a| relays.contains_key(&a))?;
-                self.activate_udp(socket).ok()
+                self.activate_udp(socket, request.dont_fragment).ok()
             }
         }
     }
 
-    /// Start reading a bound UDP relay socket.
-    fn activate_udp(&mut self, socket: std::net::UdpSocket) -> Result<SocketAddr, RelayError> {
+    /// Start reading a bound UDP relay socket, its datagrams sent with
+    /// the DF bit if `dont_fragment` (RFC 8656 §14.8).
+    fn activate_udp(
+        &mut self,
+        socket: std::net::UdpSocket,
+        dont_fragment: bool,
+    ) -> Result<SocketAddr, RelayError> {
         let fail = |_| RelayError::InsufficientCapacity;
+        if dont_fragment {
+            relay::set_dont_fragment(&socket).map_err(fail)?;
+        }
         socket.set_nonblocking(true).map_err(fail)?;
         let socket = Arc::new(UdpSocket::from_std(socket).map_err(fail)?);
         let relayed = socket.local_addr().map_err(fail)?;

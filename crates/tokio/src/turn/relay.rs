@@ -118,6 +118,28 @@ impl Ports {
     }
 }
 
+/// Send the datagrams of `socket` with the DF bit set and no local
+/// fragmentation (DONT-FRAGMENT, RFC 8656 §14.8): `IP_MTU_DISCOVER` (or
+/// `IPV6_MTU_DISCOVER`) set to "do" on Linux. Elsewhere it does nothing:
+/// RFC 8656 lets a server that cannot honour the attribute relay anyway.
+pub(super) fn set_dont_fragment(socket: &std::net::UdpSocket) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::net::sockopt;
+        match socket.local_addr()? {
+            SocketAddr::V4(_) => {
+                sockopt::set_ip_mtu_discover(socket, sockopt::Ipv4PathMtuDiscovery::DO)?;
+            }
+            SocketAddr::V6(_) => {
+                sockopt::set_ipv6_mtu_discover(socket, sockopt::Ipv6PathMtuDiscovery::DO)?;
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = socket;
+    Ok(())
+}
+
 /// A listening TCP socket on `addr` that connections can share the
 /// address of.
 fn tcp_listener(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
@@ -219,6 +241,46 @@ pub(super) async fn accept_tcp(
                 ) => {}
             // Out of descriptors, say: wait rather than spin.
             Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_are_taken_from_the_range_even_ones_with_the_next_reserved() {
+        let mut ports = Ports::new(50_000, 59_999).unwrap();
+        let ip = IpAddr::from(std::net::Ipv4Addr::LOCALHOST);
+        for _ in 0..20 {
+            let (socket, next) = ports.bind_udp(ip, true, true, |_| false).unwrap();
+            let port = socket.local_addr().unwrap().port();
+            assert!((50_000..=59_998).contains(&port) && port % 2 == 0, "{port}");
+            assert_eq!(next.unwrap().local_addr().unwrap().port(), port + 1);
+        }
+        // Ports in use are skipped: a range of one used port has none.
+        let mut one = Ports::new(50_100, 50_100).unwrap();
+        assert!(one.bind_udp(ip, false, false, |_| true).is_none());
+        assert!(one.bind_tcp(ip, |_| true).is_none());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn dont_fragment_sets_path_mtu_discovery_to_do() {
+        use rustix::net::sockopt;
+        let v4 = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        set_dont_fragment(&v4).unwrap();
+        assert_eq!(
+            sockopt::ip_mtu_discover(&v4).unwrap(),
+            sockopt::Ipv4PathMtuDiscovery::DO
+        );
+        if let Ok(v6) = std::net::UdpSocket::bind("[::1]:0") {
+            set_dont_fragment(&v6).unwrap();
+            assert_eq!(
+                sockopt::ipv6_mtu_discover(&v6).unwrap(),
+                sockopt::Ipv6PathMtuDiscovery::DO
+            );
         }
     }
 }
