@@ -31,8 +31,9 @@ use rtw_stun::{Limits, TransactionConfig, Transport};
 ///     .transport(Transport::Tcp);
 /// assert_eq!(config.username, "alice");
 /// assert_eq!(config.transport, Transport::Tcp);
+/// assert!(!format!("{config:?}").contains("secret"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ClientConfig {
     /// The username of the long-term credentials (RFC 8489 §9.2); it goes
@@ -63,6 +64,23 @@ pub struct ClientConfig {
     /// Bounds on what is read from the server: message size and attribute
     /// count, and the largest frame buffered from a stream.
     pub limits: Limits,
+}
+
+/// The password is not printed.
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("realm", &self.realm)
+            .field("software", &self.software)
+            .field("lifetime", &self.lifetime)
+            .field("transport", &self.transport)
+            .field("family", &self.family)
+            .field("transaction", &self.transaction)
+            .field("limits", &self.limits)
+            .finish()
+    }
 }
 
 impl ClientConfig {
