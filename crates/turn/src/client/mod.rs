@@ -31,6 +31,14 @@
 //! After each call the driver drains [`Client::poll_transmit`] (every
 //! datagram or message goes to the server) and [`Client::poll_event`].
 //!
+//! Scope: one client makes one UDP allocation (REQUESTED-TRANSPORT 17);
+//! after it fails, expires or is deallocated, make a new client. Over TCP
+//! and TLS the allocation lives as long as the connection (RFC 8656
+//! §3.1): a driver whose connection closed drops the client. Not done:
+//! following 300 Try Alternate (it fails the allocation),
+//! EVEN-PORT/RESERVATION-TOKEN, dual-stack ADDITIONAL-ADDRESS-FAMILY,
+//! DONT-FRAGMENT, and TCP allocations (RFC 6062).
+//!
 //! The whole exchange, with the server's answers built by hand:
 //!
 //! ```
