@@ -8,6 +8,7 @@
 
 pub use rtw_core::{Random, SeededRandom};
 
+pub mod turn;
 pub mod ws;
 
 /// A deterministic random source for a target, as the codecs store one
