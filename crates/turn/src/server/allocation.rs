@@ -97,14 +97,18 @@ impl Allocation {
         });
     }
 
-    /// The earliest time something in the allocation expires.
-    pub(super) fn next_expiry(&self) -> Instant {
+    /// The earliest time after `now` something in the allocation expires:
+    /// itself, a permission, a channel, or a channel's cooldown.
+    pub(super) fn next_expiry(&self, now: Instant) -> Instant {
         let permissions = self.permissions.values().map(|(expires, _)| *expires);
         let channels = self
             .channels
             .values()
             .flat_map(|c| [c.expires, c.expires + CHANNEL_COOLDOWN]);
-        permissions.chain(channels).fold(self.expires, Instant::min)
+        permissions
+            .chain(channels)
+            .filter(|at| *at > now)
+            .fold(self.expires, Instant::min)
     }
 
     /// Takes `len` bytes from the bandwidth budget; `false` if over it.

@@ -121,11 +121,6 @@ pub struct RelayAddresses {
     pub additional: Option<SocketAddr>,
     /// The reserved next port, when `reserve_next` was asked.
     pub reserved: Option<SocketAddr>,
-    /// DONT-FRAGMENT (RFC 8656 §14.8): the client asks that datagrams to
-    /// peers be sent with the DF bit set; a driver that can sets it on the
-    /// relayed socket (`IP_MTU_DISCOVER` on Linux), one that cannot ignores
-    /// it.
-    pub dont_fragment: bool,
 }
 
 /// Why the driver could not open a relayed address.

@@ -388,7 +388,7 @@ impl Server {
             return;
         }
         allocation.sweep(now);
-        let next = allocation.next_expiry();
+        let next = allocation.next_expiry(now);
         if next != allocation.scheduled || allocation.scheduled <= now {
             allocation.scheduled = next;
             self.timers.push(Reverse((next, Timer::Allocation(id))));

@@ -532,22 +532,25 @@ impl Server {
         Ok((id, peers))
     }
 
-    /// Whether `peer` may be relayed to from `allocation`: 443 for a family
-    /// it has no relayed address of, 403 when the policy refuses it. `true`
-    /// when it is one of the server's own addresses.
+    /// Whether `peer` may be relayed to from `allocation`: 403 when the
+    /// policy refuses it (checked first, so that `::ffff:127.0.0.1` is
+    /// refused as loopback and not as the wrong family), 443 for a family
+    /// the allocation has no relayed address of. `true` when it is one of
+    /// the server's own addresses.
     fn check_peer(
         &self,
         allocation: &Allocation,
         peer: std::net::SocketAddr,
     ) -> Result<bool, Refusal> {
+        let server_own = match self.config.peers.verdict(peer.ip()) {
+            Verdict::Allowed => false,
+            Verdict::ServerOwn => true,
+            Verdict::Refused(reason) => return Err((403, reason)),
+        };
         if allocation.relayed_for(peer.ip()).is_none() {
             return Err((443, ""));
         }
-        match self.config.peers.verdict(peer.ip()) {
-            Verdict::Allowed => Ok(false),
-            Verdict::ServerOwn => Ok(true),
-            Verdict::Refused(reason) => Err((403, reason)),
-        }
+        Ok(server_own)
     }
 
     /// ChannelBind (RFC 8656 §11.2).

@@ -100,7 +100,6 @@ impl Server {
             .ok_or((400, "XOR-PEER-ADDRESS is required (RFC 6062 §5.2)"))?
             .map_err(|_| (400, "malformed XOR-PEER-ADDRESS"))?
             .0;
-        let relayed = allocation.relayed_for(peer.ip()).ok_or((443, ""))?;
         match self.config.peers.verdict(peer.ip()) {
             Verdict::Refused(reason) => return Err((403, reason)),
             Verdict::ServerOwn if !self.by_relayed.contains_key(&peer) => {
@@ -108,6 +107,7 @@ impl Server {
             }
             _ => {}
         }
+        let relayed = allocation.relayed_for(peer.ip()).ok_or((443, ""))?;
         let mut held = 0;
         for c in self
             .peer_connections
