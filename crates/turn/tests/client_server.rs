@@ -153,7 +153,6 @@ impl World {
                         relayed,
                         additional: None,
                         reserved: None,
-                        dont_fragment: false,
                     };
                     self.server
                         .handle_relay(self.now, request.id, Ok(addresses));

@@ -431,7 +431,7 @@ fn send_and_data_indications_need_a_permission_both_ways() {
             .to_peer
             .is_empty()
     );
-    assert!(h.from_peer(relayed, peer(), b"back").to_client.is_empty());
+    assert!(h.peer_sends(relayed, peer(), b"back").to_client.is_empty());
     assert_eq!(h.server.stats().dropped_no_permission, 2);
 
     assert_eq!(permission(&mut h, client, &mut creds, peer()), None);
@@ -442,7 +442,7 @@ fn send_and_data_indications_need_a_permission_both_ways() {
     );
     // Any port of the permitted IP may answer (RFC 8656 §9).
     let other_port: SocketAddr = "203.0.113.50:7000".parse().unwrap();
-    let out = h.from_peer(relayed, other_port, b"back");
+    let out = h.peer_sends(relayed, other_port, b"back");
     let data = out.reply();
     assert_eq!(data.class(), Class::Indication);
     assert_eq!(data.method(), Method::DATA);
@@ -450,7 +450,7 @@ fn send_and_data_indications_need_a_permission_both_ways() {
     assert_eq!(data.get::<Data>().unwrap().unwrap().0, b"back");
     // Another IP is still dropped.
     assert!(
-        h.from_peer(relayed, "203.0.113.51:6000".parse().unwrap(), b"x")
+        h.peer_sends(relayed, "203.0.113.51:6000".parse().unwrap(), b"x")
             .to_client
             .is_empty()
     );
@@ -516,7 +516,7 @@ fn channels_relay_both_ways_and_follow_the_binding_rules() {
         out.to_peer,
         vec![(relayed, peer(), bytes::Bytes::from_static(b"abc"))]
     );
-    let out = h.from_peer(relayed, peer(), b"xyz");
+    let out = h.peer_sends(relayed, peer(), b"xyz");
     assert_eq!(
         out.to_client[0].1.as_ref(),
         &[0x40, 0x00, 0x00, 0x03, b'x', b'y', b'z']
@@ -582,7 +582,7 @@ fn channel_data_on_tcp_is_padded_and_stream_input_may_split_anywhere() {
     assert_eq!(out.to_peer.len(), 1);
     let out = h.send(client, b"bc\0\0");
     assert_eq!(out.to_peer[0].2.as_ref(), b"bc");
-    let out = h.from_peer(relayed, peer(), b"xyz");
+    let out = h.peer_sends(relayed, peer(), b"xyz");
     assert_eq!(
         out.to_client[0].1.as_ref(),
         &[0x40, 0x00, 0x00, 0x03, b'x', b'y', b'z', 0]

@@ -103,7 +103,7 @@ impl Harness {
         self.output()
     }
 
-    pub(crate) fn from_peer(
+    pub(crate) fn peer_sends(
         &mut self,
         relayed: SocketAddr,
         peer: SocketAddr,
