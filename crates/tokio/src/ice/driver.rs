@@ -7,16 +7,22 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
-use rtw_ice::{Candidate, ConnectionState, Credentials, IceAgent, IceEvent};
+use rtw_ice::{Candidate, ConnectionState, Credentials, IceAgent, IceEvent, TurnConfig};
 use tokio::io::ReadBuf;
 use tokio::net::UdpSocket;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 /// Largest datagram received: the largest UDP payload over IPv4.
 const MAX_DATAGRAM: usize = 65_535;
+
+/// How long the task goes on after the handle is dropped, so that the
+/// deletion of TURN allocations (RFC 8656 §8.1) is answered or
+/// retransmitted: at most this long, less when every deletion is done.
+const CLOSE_LINGER: Duration = Duration::from_secs(5);
 
 /// What the caller asks of the task.
 #[derive(Debug)]
@@ -28,6 +34,15 @@ pub(super) enum Command {
         base: SocketAddr,
         server: SocketAddr,
     },
+    GatherRelayed {
+        base: SocketAddr,
+        server: SocketAddr,
+        config: Box<TurnConfig>,
+        reply: oneshot::Sender<Result<(), rtw_ice::Error>>,
+    },
+    /// Application data over the selected pair, through the agent (the
+    /// pair starts at a relayed candidate).
+    SendData(Bytes),
 }
 
 /// What the caller can read at any time without asking the task.
@@ -89,20 +104,29 @@ impl Driver {
         }
     }
 
-    /// Run until the caller's handle is gone.
+    /// Run until the caller's handle is gone, then close the agent (its
+    /// TURN allocations are deleted) and linger until that is done or
+    /// [`CLOSE_LINGER`] has passed.
     pub(super) async fn run(mut self) {
         let mut buf = vec![0u8; MAX_DATAGRAM];
         // The agent schedules nothing before it is given a time.
         self.agent.handle_timeout(now());
+        let mut closing: Option<Instant> = None;
         loop {
             self.flush().await;
-            let deadline = self.agent.poll_timeout().map(Instant::from_std);
+            let mut deadline = self.agent.poll_timeout().map(Instant::from_std);
+            if let Some(until) = closing {
+                match deadline {
+                    Some(d) if Instant::now() < until => deadline = Some(d.min(until)),
+                    _ => return,
+                }
+            }
             let wake = {
                 let sockets = &self.sockets;
                 let start = self.next_socket;
                 let buf = &mut buf;
                 tokio::select! {
-                    command = self.commands.recv() => Wake::Command(command),
+                    command = self.commands.recv(), if closing.is_none() => Wake::Command(command),
                     (index, received) = poll_fn(|cx| poll_recv_any(cx, sockets, start, buf)) => {
                         self.next_socket = (index + 1) % sockets.len();
                         Wake::Datagram { local: sockets[index].0, received }
@@ -111,7 +135,10 @@ impl Driver {
                 }
             };
             match wake {
-                Wake::Command(None) => return,
+                Wake::Command(None) => {
+                    self.agent.close(now());
+                    closing = Some(Instant::now() + CLOSE_LINGER);
+                }
                 Wake::Command(Some(command)) => self.apply(command),
                 Wake::Datagram {
                     local,
@@ -124,6 +151,11 @@ impl Driver {
                         let _ = self
                             .data
                             .try_send((source, Bytes::copy_from_slice(contents)));
+                    }
+                    // What came through a TURN relay, from the peer that
+                    // sent it to the relayed address.
+                    while let Some(relayed) = self.agent.poll_relayed_data() {
+                        let _ = self.data.try_send((relayed.peer, relayed.data));
                     }
                 }
                 // An error on one datagram (say, an ICMP error reported
@@ -151,6 +183,20 @@ impl Driver {
             Command::GatherServerReflexive { base, server } => {
                 // IceConnection::gather_server_reflexive checked the base.
                 let _ = self.agent.gather_server_reflexive(now(), base, server);
+            }
+            Command::GatherRelayed {
+                base,
+                server,
+                config,
+                reply,
+            } => {
+                // A failed allocation comes later, as IceEvent::RelayFailed.
+                let result = self.agent.gather_relayed(now(), base, server, *config);
+                let _ = reply.send(result);
+            }
+            Command::SendData(data) => {
+                // No pair selected (any more): dropped, as UDP would.
+                let _ = self.agent.send_data(now(), &data);
             }
         }
     }

@@ -24,6 +24,15 @@
 //! over it. Datagrams that are not STUN (RFC 7983 demultiplexing: media,
 //! DTLS, anything else) are the application's.
 //!
+//! With a TURN server, [`IceConnection::gather_relayed`] gives a relayed
+//! candidate too (RFC 8445 §5.1.1.2): the agent's rtw-turn client
+//! allocates over the host socket, checks from the relayed candidate go
+//! through the relay, and when the selected pair starts at it
+//! [`IceConnection::send`] and [`IceConnection::recv`] go through the
+//! relay (ChannelData once the channel is bound). Dropping the connection
+//! deletes the allocations. `tests/ice_turn.rs` runs two connections
+//! through `rtw_tokio::turn::Server` on loopback.
+//!
 //! Time is tokio's ([`tokio::time::Instant`], turned into the
 //! [`std::time::Instant`] the agent takes), so the agent and its timers
 //! agree. Randomness (credentials, the tie-breaker, transaction ids and
@@ -75,10 +84,9 @@ use bytes::Bytes;
 use rtw_core::Random;
 use rtw_ice::{IceAgent, multihomed_local_preference};
 use tokio::net::UdpSocket;
-use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
+use tokio::sync::{mpsc, oneshot, watch};
 
-pub use rtw_ice::{Candidate, ConnectionState, Credentials, IceConfig, IceEvent, Role};
+pub use rtw_ice::{Candidate, ConnectionState, Credentials, IceConfig, IceEvent, Role, TurnConfig};
 pub use rtw_stun::TransactionConfig;
 
 use driver::{Command, Driver, Status};
@@ -137,7 +145,9 @@ impl Error {
 
 /// An ICE agent on UDP sockets of its own: see the [module](self) docs.
 ///
-/// Dropping it stops the task and closes the sockets.
+/// Dropping it stops the task and closes the sockets. With TURN
+/// allocations ([`IceConnection::gather_relayed`]) the task first deletes
+/// them (RFC 8656 §8.1) and ends once that is answered, 5 s at most.
 #[derive(Debug)]
 pub struct IceConnection {
     commands: mpsc::UnboundedSender<Command>,
@@ -147,7 +157,6 @@ pub struct IceConnection {
     sockets: Arc<[(SocketAddr, Arc<UdpSocket>)]>,
     candidates: Vec<Candidate>,
     credentials: Credentials,
-    task: JoinHandle<()>,
 }
 
 impl IceConnection {
@@ -205,7 +214,9 @@ impl IceConnection {
             data_tx,
             events_tx,
         );
-        let task = tokio::spawn(driver.run());
+        // The task ends on its own once this handle (the only sender of
+        // commands) is dropped.
+        tokio::spawn(driver.run());
         Ok(IceConnection {
             commands,
             status,
@@ -214,7 +225,6 @@ impl IceConnection {
             sockets,
             candidates,
             credentials,
-            task,
         })
     }
 
@@ -272,6 +282,42 @@ impl IceConnection {
         self.command(Command::GatherServerReflexive { base, server })
     }
 
+    /// Gather a relayed candidate for the socket bound at `base` from the
+    /// TURN server `server` with `config` (its long-term credentials:
+    /// `TurnConfig::new(user, pass)`), RFC 8445 §5.1.1.2: the agent's
+    /// rtw-turn client allocates over that socket, the candidate comes as
+    /// [`IceEvent::LocalCandidate`] (or [`IceEvent::RelayFailed`]), then
+    /// [`IceEvent::GatheringComplete`]. Checks from it go through the
+    /// relay; when the selected pair starts at it,
+    /// [`IceConnection::send`] and [`IceConnection::recv`] go through the
+    /// relay too. The allocation is refreshed while the connection lives
+    /// and deleted when it is dropped.
+    ///
+    /// [`Error::Ice`] with [`rtw_ice::Error::UnknownBase`] if no socket is
+    /// bound at `base`, or with [`rtw_ice::Error::Turn`] if `config` is
+    /// invalid (an empty username, say).
+    pub async fn gather_relayed(
+        &self,
+        base: SocketAddr,
+        server: SocketAddr,
+        config: TurnConfig,
+    ) -> Result<(), Error> {
+        if !self.sockets.iter().any(|(addr, _)| *addr == base) {
+            return Err(rtw_ice::Error::UnknownBase(base).into());
+        }
+        let (reply, result) = oneshot::channel();
+        self.command(Command::GatherRelayed {
+            base,
+            server,
+            config: Box::new(config),
+            reply,
+        })?;
+        result
+            .await
+            .map_err(|_| Error::Closed)?
+            .map_err(Error::from)
+    }
+
     /// The agent's current state.
     pub fn state(&self) -> ConnectionState {
         self.status.borrow().state
@@ -303,9 +349,11 @@ impl IceConnection {
     }
 
     /// Send `data` as one datagram over the selected pair, from its local
-    /// base to its remote address; [`Error::NotConnected`] before a pair
-    /// is selected, [`Error::Failed`] once ICE failed (consent lost, RFC
-    /// 7675 §5.1: no more data may be sent).
+    /// base to its remote address (through the TURN relay when the pair
+    /// starts at a relayed candidate: the task wraps it, a ChannelData
+    /// message once the channel is bound); [`Error::NotConnected`] before
+    /// a pair is selected, [`Error::Failed`] once ICE failed (consent
+    /// lost, RFC 7675 §5.1: no more data may be sent).
     pub async fn send(&self, data: &[u8]) -> Result<(), Error> {
         let (state, selected) = {
             let status = self.status.borrow();
@@ -315,20 +363,22 @@ impl IceConnection {
             return Err(Error::Failed);
         }
         let (source, destination) = selected.ok_or(Error::NotConnected)?;
-        let socket = self
-            .sockets
-            .iter()
-            .find(|(addr, _)| *addr == source)
-            .map(|(_, socket)| socket)
-            .ok_or(Error::NotConnected)?;
-        socket.send_to(data, destination).await?;
-        Ok(())
+        match self.sockets.iter().find(|(addr, _)| *addr == source) {
+            Some((_, socket)) => {
+                socket.send_to(data, destination).await?;
+                Ok(())
+            }
+            // A relayed candidate: the agent's TURN client wraps it.
+            None => self.command(Command::SendData(Bytes::copy_from_slice(data))),
+        }
     }
 
     /// The next application datagram (anything that is not STUN) and the
-    /// address it came from, on any of the sockets and from any source:
-    /// compare the source with [`IceConnection::selected_pair`] to accept
-    /// only the peer's. `None` once the task has ended. Datagrams that
+    /// address it came from, on any of the sockets and from any source
+    /// (for data relayed by a TURN server of
+    /// [`IceConnection::gather_relayed`], the peer that sent it to the
+    /// relayed address): compare the source with
+    /// [`IceConnection::selected_pair`] to accept only the peer's. `None` once the task has ended. Datagrams that
     /// arrive while 1,024 are waiting are dropped, as by a full socket
     /// buffer.
     pub async fn recv(&mut self) -> Option<(SocketAddr, Bytes)> {
@@ -347,12 +397,6 @@ impl IceConnection {
 
     fn command(&self, command: Command) -> Result<(), Error> {
         self.commands.send(command).map_err(|_| Error::Closed)
-    }
-}
-
-impl Drop for IceConnection {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 
