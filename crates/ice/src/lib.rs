@@ -9,7 +9,10 @@
 //!   §6.1.2.
 //! - [`IceAgent`]: a sans-IO agent. Addresses, candidates, datagrams and
 //!   time go in through `add_*` / `handle_*`; datagrams, events and the
-//!   next deadline come out of `poll_*`. It never reads a clock, opens a
+//!   next deadline come out of `poll_*`. It gathers server-reflexive
+//!   candidates from STUN servers and relayed ones from TURN servers
+//!   through `rtw-turn`'s client ([`IceAgent::gather_relayed`]), checking
+//!   and sending through the relay. It never reads a clock, opens a
 //!   socket or draws randomness of its own, so it runs the same in virtual
 //!   time (below, and `tests/simulation.rs` through the NAT simulator of
 //!   `rtw-netsim`) as over real sockets (`rtw_tokio::ice`).

@@ -148,6 +148,7 @@ impl std::fmt::Debug for IceAgent {
             .field("locals", &self.locals.len())
             .field("remotes", &self.remotes.len())
             .field("pairs", &self.pairs.len())
+            .field("relays", &self.relays)
             .field("selected", &self.selected_pair())
             .finish_non_exhaustive()
     }
@@ -220,9 +221,12 @@ impl IceAgent {
         candidate
     }
 
-    /// Add a local candidate gathered elsewhere (a relayed candidate from a
-    /// TURN allocation, RFC 8445 §5.1.1.2) with the `base` it is sent
-    /// from, and pair it with every remote candidate.
+    /// Add a local candidate gathered elsewhere with the `base` it is sent
+    /// from, and pair it with every remote candidate. Transmits from it
+    /// name `base` as their source: for a relayed candidate of a TURN
+    /// client of the caller's own (its base is the relayed address, RFC
+    /// 8445 §5.1.1.2) the caller relays them; [`IceAgent::gather_relayed`]
+    /// does all of that in the agent.
     pub fn add_local_candidate(&mut self, candidate: Candidate, base: SocketAddr) {
         self.add_local(candidate, base);
     }
@@ -634,6 +638,11 @@ impl IceAgent {
             self.selected = Some(0);
         }
         self.restarting = true;
+        // The peer's addresses may change: permissions the TURN servers
+        // refused may be asked again.
+        for relay in &mut self.relays {
+            relay.forget_refusals();
+        }
         self.set_state(ConnectionState::Checking);
     }
 

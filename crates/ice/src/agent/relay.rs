@@ -96,6 +96,11 @@ impl Relay {
         }
     }
 
+    /// Forget the peers refused so far (after an ICE restart).
+    pub(super) fn forget_refusals(&mut self) {
+        self.refused.clear();
+    }
+
     /// When the client's next timer is due; `None` once the relay is
     /// closed (an Allocate abandoned by [`IceAgent::close`] is not
     /// retransmitted).
