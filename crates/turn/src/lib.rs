@@ -18,6 +18,7 @@
 //! - [`client`]: allocation with the 401/438 exchange, refreshes of the
 //!   allocation, its permissions and channels before they expire, sending
 //!   through ChannelData or Send indications, and received data as events.
+//!
 //! A client allocates on a server and reaches a peer through it, both
 //! driven by hand in virtual time, with no sockets:
 //!

@@ -27,6 +27,7 @@ mod auth;
 mod config;
 mod events;
 mod nonce;
+mod permissions;
 mod policy;
 mod relay;
 mod requests;
