@@ -66,7 +66,7 @@ pub(super) struct Relay {
     /// The relayed address once allocated.
     pub(super) relayed: Option<SocketAddr>,
     /// Peer IPs the server refused a permission for (403, RFC 8656 §9.2):
-    /// nothing more is sent to them.
+    /// nothing more is sent to them until an ICE restart.
     refused: BTreeSet<IpAddr>,
     /// The peer a channel was asked for (the selected pair's remote).
     channel: Option<SocketAddr>,
@@ -190,7 +190,12 @@ impl IceAgent {
                         .push_back(IceEvent::RelayFailed { server, error });
                 }
                 ClientEvent::Deallocated => self.relay_closed(i),
-                ClientEvent::PermissionFailed { peer, .. } => {
+                // A refusal (403, RFC 8656 §9.2) stands; a request that
+                // timed out on a lossy path is asked again by the next
+                // datagram to the peer.
+                ClientEvent::PermissionFailed { peer, error }
+                    if error.error_code() == Some(403) =>
+                {
                     self.relays[i].refused.insert(peer);
                 }
                 ClientEvent::ChannelBindFailed { peer, .. }
