@@ -187,7 +187,6 @@ impl Rig {
                         relayed: self.relayed,
                         additional: None,
                         reserved: None,
-                        dont_fragment: false,
                     };
                     self.server
                         .handle_relay(self.now, request.id, Ok(addresses));
