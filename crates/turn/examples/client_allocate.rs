@@ -71,7 +71,6 @@ impl Net {
                         relayed,
                         additional: None,
                         reserved: None,
-                        dont_fragment: false,
                     };
                     self.server.handle_relay(now, request.id, Ok(addresses));
                 }
