@@ -55,6 +55,9 @@ struct World {
     client_sent: Vec<Bytes>,
     /// Client datagrams to drop (by index in `client_sent`).
     drop_client: Vec<usize>,
+    /// Random loss between client and server: the source and the
+    /// percentage of datagrams lost, each way.
+    loss: Option<(SeededRandom, u64)>,
     /// What reached the peer: (from, data).
     peer_received: Vec<(SocketAddr, Bytes)>,
     /// The peer echoes what it gets.
@@ -81,6 +84,7 @@ impl World {
             next_port: 50_000,
             client_sent: Vec::new(),
             drop_client: Vec::new(),
+            loss: None,
             peer_received: Vec::new(),
             echo: true,
             client_events: Vec::new(),
@@ -97,6 +101,14 @@ impl World {
         self.t0 + Duration::from_secs(secs)
     }
 
+    /// Whether the next datagram between client and server is lost.
+    fn lost(&mut self) -> bool {
+        match &mut self.loss {
+            Some((random, percent)) => random.below(100) < *percent,
+            None => false,
+        }
+    }
+
     /// Deliver everything in flight until both sides are quiet.
     fn pump(&mut self) {
         loop {
@@ -106,7 +118,7 @@ impl World {
                 assert_eq!(t.destination, server_addr());
                 let index = self.client_sent.len();
                 self.client_sent.push(t.contents.clone());
-                if self.drop_client.contains(&index) {
+                if self.drop_client.contains(&index) || self.lost() {
                     continue;
                 }
                 self.server
@@ -121,6 +133,9 @@ impl World {
                         contents,
                     } => {
                         assert_eq!(five_tuple, self.five_tuple());
+                        if self.lost() {
+                            continue;
+                        }
                         if self.byte_by_byte {
                             for b in contents.chunks(1) {
                                 assert!(self.client.handle_input(self.now, server_addr(), b));
@@ -390,6 +405,37 @@ fn lost_datagrams_are_retransmitted() {
         "{events:?}"
     );
     assert_eq!(w.requests(Method::ALLOCATE).len(), 4);
+}
+
+#[test]
+fn an_hour_over_a_lossy_link() {
+    let mut w = World::allocated(server_config(), client_config());
+    w.client.create_permission(w.now, peer().ip()).unwrap();
+    w.client.bind_channel(w.now, peer()).unwrap();
+    w.pump();
+    assert_eq!(w.events().len(), 2);
+    // 10% of the datagrams between client and server are lost, each way:
+    // retransmissions (RFC 8489 §6.2.1) and the server's cached answers to
+    // retransmitted requests keep everything alive.
+    w.loss = Some((SeededRandom::new(99), 10));
+    w.run_until(w.at(3600));
+    let events = w.events();
+    assert!(
+        events
+            .iter()
+            .all(|e| matches!(e, ClientEvent::Refreshed { .. })),
+        "{events:?}"
+    );
+    assert_eq!(events.len(), 12);
+    let lost = w.client_sent.len();
+    assert!(lost > 0);
+    w.loss = None;
+    w.round_trip(b"after an hour of loss");
+    let stats = w.server.stats();
+    assert_eq!(
+        (stats.allocations, stats.permissions, stats.channels),
+        (1, 1, 1)
+    );
 }
 
 #[test]

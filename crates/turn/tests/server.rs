@@ -67,11 +67,7 @@ fn the_success_response_carries_lifetime_and_xor_mapped_address() {
     let mut h = Harness::new(Harness::default_config());
     let client = udp("203.0.113.9:40000");
     let mut creds = Creds::new(USER, PASS);
-    let out = h.send(
-        client,
-        &plain(Method::ALLOCATE, TransactionId([1; 12]), udp_transport),
-    );
-    creds.learn(&out.reply());
+    challenge(&mut h, client, &mut creds);
     let out = h.send(client, &creds.request(Method::ALLOCATE, udp_transport));
     let reply = out.reply();
     assert_eq!(lifetime(&reply), 600);
@@ -88,11 +84,7 @@ fn sha256_is_negotiated_and_the_response_signed_with_it() {
     let mut h = Harness::new(Harness::default_config());
     let client = udp("203.0.113.9:40000");
     let mut creds = Creds::new(USER, PASS);
-    let out = h.send(
-        client,
-        &plain(Method::ALLOCATE, TransactionId([1; 12]), udp_transport),
-    );
-    creds.learn(&out.reply());
+    challenge(&mut h, client, &mut creds);
     creds.algorithm = KeyAlgorithm::Sha256;
     let out = h.send(client, &creds.request(Method::ALLOCATE, udp_transport));
     let reply = out.reply();
@@ -109,11 +101,7 @@ fn password_algorithm_rules_give_400() {
     let mut h = Harness::new(Harness::default_config());
     let client = udp("203.0.113.9:40000");
     let mut creds = Creds::new(USER, PASS);
-    let out = h.send(
-        client,
-        &plain(Method::ALLOCATE, TransactionId([1; 12]), udp_transport),
-    );
-    creds.learn(&out.reply());
+    challenge(&mut h, client, &mut creds);
     creds.algorithm = KeyAlgorithm::Sha256;
     // A list that is not the one the server sent (a bid-down attempt).
     creds.offered = vec![0, 2, 0, 0];
@@ -139,11 +127,7 @@ fn missing_username_realm_or_nonce_is_400_and_a_wrong_password_401() {
     let mut h = Harness::new(Harness::default_config());
     let client = udp("203.0.113.9:40000");
     let mut creds = Creds::new(USER, PASS);
-    let out = h.send(
-        client,
-        &plain(Method::ALLOCATE, TransactionId([1; 12]), udp_transport),
-    );
-    creds.learn(&out.reply());
+    challenge(&mut h, client, &mut creds);
     let mut b = MessageBuilder::new(
         MessageType::new(Method::ALLOCATE, Class::Request),
         creds.tid(),
@@ -155,11 +139,11 @@ fn missing_username_realm_or_nonce_is_400_and_a_wrong_password_401() {
     assert_eq!(error_code(&h.send(client, &b.finish()).reply()), Some(400));
 
     let mut wrong = Creds::new(USER, "not-the-password");
-    wrong.learn(&out.reply());
+    challenge(&mut h, client, &mut wrong);
     let reply = h.send(client, &wrong.request(Method::ALLOCATE, udp_transport));
     assert_eq!(error_code(&reply.reply()), Some(401));
     let mut stranger = Creds::new("mallory", PASS);
-    stranger.learn(&out.reply());
+    challenge(&mut h, client, &mut stranger);
     let reply = h.send(client, &stranger.request(Method::ALLOCATE, udp_transport));
     assert_eq!(error_code(&reply.reply()), Some(401));
     assert_eq!(h.server.stats().allocations, 0);
@@ -170,11 +154,7 @@ fn a_nonce_goes_stale_after_its_lifetime_and_is_bound_to_its_client() {
     let mut h = Harness::new(Harness::default_config().nonce_lifetime(Duration::from_secs(60)));
     let client = udp("203.0.113.9:40000");
     let mut creds = Creds::new(USER, PASS);
-    let out = h.send(
-        client,
-        &plain(Method::ALLOCATE, TransactionId([1; 12]), udp_transport),
-    );
-    creds.learn(&out.reply());
+    challenge(&mut h, client, &mut creds);
     // Another client replaying this nonce gets 438.
     let other = udp("203.0.113.9:40001");
     let out = h.send(other, &creds.request(Method::ALLOCATE, udp_transport));
@@ -195,11 +175,7 @@ fn userhash_authenticates_a_static_user() {
     let mut h = Harness::new(Harness::default_config());
     let client = udp("203.0.113.9:40000");
     let mut creds = Creds::new(USER, PASS);
-    let out = h.send(
-        client,
-        &plain(Method::ALLOCATE, TransactionId([1; 12]), udp_transport),
-    );
-    creds.learn(&out.reply());
+    challenge(&mut h, client, &mut creds);
     let mut b = MessageBuilder::new(
         MessageType::new(Method::ALLOCATE, Class::Request),
         creds.tid(),
@@ -218,11 +194,7 @@ fn requested_transport_is_required_and_only_udp_over_udp() {
     let mut h = Harness::new(Harness::default_config());
     let client = udp("203.0.113.9:40000");
     let mut creds = Creds::new(USER, PASS);
-    let out = h.send(
-        client,
-        &plain(Method::ALLOCATE, TransactionId([1; 12]), udp_transport),
-    );
-    creds.learn(&out.reply());
+    challenge(&mut h, client, &mut creds);
     let out = h.send(client, &creds.request(Method::ALLOCATE, |_| {}));
     assert_eq!(error_code(&out.reply()), Some(400));
     let out = h.send(
@@ -304,11 +276,7 @@ fn a_retransmitted_allocate_gets_the_cached_response_and_another_437() {
     let mut h = Harness::new(Harness::default_config());
     let client = udp("203.0.113.9:40000");
     let mut creds = Creds::new(USER, PASS);
-    let out = h.send(
-        client,
-        &plain(Method::ALLOCATE, TransactionId([1; 12]), udp_transport),
-    );
-    creds.learn(&out.reply());
+    challenge(&mut h, client, &mut creds);
     let tid = TransactionId([9; 12]);
     let request = creds.request_with_tid(Method::ALLOCATE, tid, udp_transport);
     let first = h.send(client, &request).to_client[0].1.clone();
@@ -329,21 +297,11 @@ fn quotas_answer_486_per_user_and_508_in_total() {
     allocate(&mut h, udp("203.0.113.9:2"));
     let client = udp("203.0.113.9:3");
     let mut creds = Creds::new(USER, PASS);
-    let out = h.send(
-        client,
-        &plain(Method::ALLOCATE, TransactionId([1; 12]), udp_transport),
-    );
-    creds.learn(&out.reply());
+    challenge(&mut h, client, &mut creds);
     let out = h.send(client, &creds.request(Method::ALLOCATE, udp_transport));
     assert_eq!(error_code(&out.reply()), Some(486));
     let mut bob = Creds::new("bob", "builder");
-    bob.learn(
-        &h.send(
-            client,
-            &plain(Method::ALLOCATE, TransactionId([2; 12]), udp_transport),
-        )
-        .reply(),
-    );
+    challenge(&mut h, client, &mut bob);
     assert_eq!(
         error_code(
             &h.send(client, &bob.request(Method::ALLOCATE, udp_transport))
@@ -352,13 +310,7 @@ fn quotas_answer_486_per_user_and_508_in_total() {
         None
     );
     let client4 = udp("203.0.113.9:4");
-    bob.learn(
-        &h.send(
-            client4,
-            &plain(Method::ALLOCATE, TransactionId([3; 12]), udp_transport),
-        )
-        .reply(),
-    );
+    challenge(&mut h, client4, &mut bob);
     let out = h.send(client4, &bob.request(Method::ALLOCATE, udp_transport));
     assert_eq!(error_code(&out.reply()), Some(508));
 }
@@ -620,11 +572,7 @@ fn rest_credentials_expire_on_every_request_not_only_at_allocation() {
     let client = udp("203.0.113.9:40000");
     let username = "1000100:carol";
     let mut creds = Creds::new(username, &rest_password(&secret, username));
-    let out = h.send(
-        client,
-        &plain(Method::ALLOCATE, TransactionId([1; 12]), udp_transport),
-    );
-    creds.learn(&out.reply());
+    challenge(&mut h, client, &mut creds);
     // Without the wall clock nothing can be checked: 401.
     assert_eq!(
         error_code(
@@ -647,15 +595,8 @@ fn rest_credentials_expire_on_every_request_not_only_at_allocation() {
         "9999999999:carol",
         &rest_password(b"guess", "9999999999:carol"),
     );
-    forged.learn(&out.reply());
     let other = udp("203.0.113.9:40001");
-    forged.learn(
-        &h.send(
-            other,
-            &plain(Method::ALLOCATE, TransactionId([2; 12]), udp_transport),
-        )
-        .reply(),
-    );
+    challenge(&mut h, other, &mut forged);
     assert_eq!(
         error_code(
             &h.send(other, &forged.request(Method::ALLOCATE, udp_transport))
@@ -676,13 +617,7 @@ fn even_port_reserves_the_next_port_for_a_token() {
     let mut h = Harness::new(Harness::default_config());
     let client = udp("203.0.113.9:40000");
     let mut creds = Creds::new(USER, PASS);
-    creds.learn(
-        &h.send(
-            client,
-            &plain(Method::ALLOCATE, TransactionId([1; 12]), udp_transport),
-        )
-        .reply(),
-    );
+    challenge(&mut h, client, &mut creds);
     let out = h.send(
         client,
         &creds.request(Method::ALLOCATE, |b| {
@@ -696,13 +631,7 @@ fn even_port_reserves_the_next_port_for_a_token() {
     let token = reply.get::<ReservationToken>().expect("a token").unwrap();
     // A second client takes the reserved port with the token.
     let second = udp("203.0.113.9:40002");
-    creds.learn(
-        &h.send(
-            second,
-            &plain(Method::ALLOCATE, TransactionId([2; 12]), udp_transport),
-        )
-        .reply(),
-    );
+    challenge(&mut h, second, &mut creds);
     let with_token = creds.request(Method::ALLOCATE, |b| {
         b.add(&RequestedTransport::UDP).unwrap();
         b.add(&token).unwrap();
@@ -712,13 +641,7 @@ fn even_port_reserves_the_next_port_for_a_token() {
     assert_eq!(next.port(), relayed.port() + 1);
     // A token with EVEN-PORT is a 400; an unknown token 508.
     let third = udp("203.0.113.9:40003");
-    creds.learn(
-        &h.send(
-            third,
-            &plain(Method::ALLOCATE, TransactionId([3; 12]), udp_transport),
-        )
-        .reply(),
-    );
+    challenge(&mut h, third, &mut creds);
     let out = h.send(
         third,
         &creds.request(Method::ALLOCATE, |b| {
@@ -743,13 +666,7 @@ fn a_reservation_is_released_after_30_s() {
     let mut h = Harness::new(Harness::default_config());
     let client = udp("203.0.113.9:40000");
     let mut creds = Creds::new(USER, PASS);
-    creds.learn(
-        &h.send(
-            client,
-            &plain(Method::ALLOCATE, TransactionId([1; 12]), udp_transport),
-        )
-        .reply(),
-    );
+    challenge(&mut h, client, &mut creds);
     let out = h.send(
         client,
         &creds.request(Method::ALLOCATE, |b| {
@@ -771,13 +688,7 @@ fn address_families_are_checked() {
     let mut h = Harness::new(Harness::default_config());
     let client = udp("203.0.113.9:40000");
     let mut creds = Creds::new(USER, PASS);
-    creds.learn(
-        &h.send(
-            client,
-            &plain(Method::ALLOCATE, TransactionId([1; 12]), udp_transport),
-        )
-        .reply(),
-    );
+    challenge(&mut h, client, &mut creds);
     let out = h.send(
         client,
         &creds.request(Method::ALLOCATE, |b| {

@@ -3,6 +3,7 @@
 //! ChannelData. Every packet is checked against the allocation's
 //! permissions, both ways, and its bandwidth budget.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -11,8 +12,9 @@ use rtw_core::Transmit;
 use rtw_stun::attributes::{Data, XorPeerAddress};
 use rtw_stun::{Class, Message, MessageBuilder, MessageType, Method};
 
+use super::allocation::Allocation;
 use super::requests::indication_id;
-use super::{FiveTuple, RelayProtocol, Server, ServerTransmit};
+use super::{FiveTuple, RelayProtocol, Server, ServerStats, ServerTransmit};
 
 impl Server {
     /// A Send indication (RFC 8656 §11.2): dropped unless it has an
@@ -66,16 +68,14 @@ impl Server {
         let Some(source) = allocation.relayed_for(peer.ip()) else {
             return;
         };
-        let Some(server_own) = allocation.permission(now, peer.ip()) else {
-            self.stats.dropped_no_permission += 1;
-            return;
-        };
-        if server_own && !self.by_relayed.contains_key(&peer) {
-            self.stats.dropped_forbidden_peer += 1;
-            return;
-        }
-        if !allocation.spend(now, data.len()) {
-            self.stats.dropped_bandwidth += 1;
+        if !admit(
+            allocation,
+            now,
+            peer,
+            data.len(),
+            &self.by_relayed,
+            &mut self.stats,
+        ) {
             return;
         }
         self.scratch.reserve(data.len());
@@ -102,16 +102,14 @@ impl Server {
         let Some(allocation) = self.allocations.get_mut(&id) else {
             return;
         };
-        let Some(server_own) = allocation.permission(now, peer.ip()) else {
-            self.stats.dropped_no_permission += 1;
-            return;
-        };
-        if server_own && !self.by_relayed.contains_key(&peer) {
-            self.stats.dropped_forbidden_peer += 1;
-            return;
-        }
-        if !allocation.spend(now, data.len()) {
-            self.stats.dropped_bandwidth += 1;
+        if !admit(
+            allocation,
+            now,
+            peer,
+            data.len(),
+            &self.by_relayed,
+            &mut self.stats,
+        ) {
             return;
         }
         let five_tuple = allocation.five_tuple;
@@ -139,4 +137,31 @@ impl Server {
         self.send_to_client(five_tuple, contents);
         self.stats.relayed_to_clients += 1;
     }
+}
+
+/// The checks every relayed packet passes, both ways (RFC 8656 §9, §11):
+/// a permission for the peer's IP, the server's own addresses only at
+/// their relayed ports, and the allocation's bandwidth budget. A packet
+/// that fails one is counted as dropped.
+fn admit(
+    allocation: &mut Allocation,
+    now: Instant,
+    peer: SocketAddr,
+    len: usize,
+    relays: &HashMap<SocketAddr, u64>,
+    stats: &mut ServerStats,
+) -> bool {
+    let Some(server_own) = allocation.permission(now, peer.ip()) else {
+        stats.dropped_no_permission += 1;
+        return false;
+    };
+    if server_own && !relays.contains_key(&peer) {
+        stats.dropped_forbidden_peer += 1;
+        return false;
+    }
+    if !allocation.spend(now, len) {
+        stats.dropped_bandwidth += 1;
+        return false;
+    }
+    true
 }

@@ -52,25 +52,12 @@ impl Server {
             Ok(found) => found,
             Err(refusal) => return self.refuse(five_tuple, msg, refusal, &auth),
         };
-        let connection = self.new_connection_id();
-        let expires = now + BIND_TIMEOUT;
-        self.peer_connections.insert(
-            connection.0,
-            PeerConnection {
-                allocation: id,
-                peer,
-                state: PeerState::Connecting {
-                    control: five_tuple,
-                    request: Bytes::copy_from_slice(msg.as_bytes()),
-                    auth,
-                },
-                expires,
-            },
-        );
-        self.timers.push(std::cmp::Reverse((
-            expires,
-            Timer::PeerConnection(connection.0),
-        )));
+        let state = PeerState::Connecting {
+            control: five_tuple,
+            request: Bytes::copy_from_slice(msg.as_bytes()),
+            auth,
+        };
+        let connection = self.add_peer_connection(now, id, peer, state);
         self.events.push_back(ServerEvent::ConnectPeer {
             connection,
             relayed,
@@ -193,21 +180,7 @@ impl Server {
         if held >= self.config.limits.peer_connections_per_allocation {
             return None;
         }
-        let connection = self.new_connection_id();
-        let expires = now + BIND_TIMEOUT;
-        self.peer_connections.insert(
-            connection.0,
-            PeerConnection {
-                allocation: id,
-                peer,
-                state: PeerState::Waiting,
-                expires,
-            },
-        );
-        self.timers.push(std::cmp::Reverse((
-            expires,
-            Timer::PeerConnection(connection.0),
-        )));
+        let connection = self.add_peer_connection(now, id, peer, PeerState::Waiting);
         let typ = MessageType::new(Method::CONNECTION_ATTEMPT, Class::Indication);
         let mut builder = MessageBuilder::new(typ, indication_id(&mut self.indication_ids));
         if builder.add(&XorPeerAddress(peer)).is_ok()
@@ -350,6 +323,29 @@ impl Server {
                 self.refuse(control, &msg, (447, "Connection Timeout or Failure"), &auth);
             }
         }
+    }
+
+    /// Keeps a new peer connection of allocation `id` for 30 s (RFC 6062
+    /// §5.2, §5.3), under a fresh CONNECTION-ID.
+    fn add_peer_connection(
+        &mut self,
+        now: Instant,
+        id: u64,
+        peer: SocketAddr,
+        state: PeerState,
+    ) -> ConnectionId {
+        let connection = self.new_connection_id();
+        let expires = now + BIND_TIMEOUT;
+        let conn = PeerConnection {
+            allocation: id,
+            peer,
+            state,
+            expires,
+        };
+        self.peer_connections.insert(connection.0, conn);
+        let timer = Timer::PeerConnection(connection.0);
+        self.timers.push(std::cmp::Reverse((expires, timer)));
+        connection
     }
 
     /// A CONNECTION-ID not in use.

@@ -266,6 +266,17 @@ pub(crate) fn udp_transport(b: &mut MessageBuilder) {
     b.add(&RequestedTransport::UDP).unwrap();
 }
 
+/// The unsigned Allocate every exchange starts with: `creds` learns
+/// REALM, NONCE and the algorithms from the 401.
+pub(crate) fn challenge(h: &mut Harness, five_tuple: FiveTuple, creds: &mut Creds) {
+    let out = h.send(
+        five_tuple,
+        &plain(Method::ALLOCATE, TransactionId([0xAA; 12]), udp_transport),
+    );
+    assert_eq!(error_code(&out.reply()), Some(401));
+    creds.learn(&out.reply());
+}
+
 /// Allocates for `five_tuple` with the default user: the 401 exchange,
 /// then the success. Returns the credentials and the relayed address.
 pub(crate) fn allocate(h: &mut Harness, five_tuple: FiveTuple) -> (Creds, SocketAddr) {
