@@ -426,9 +426,14 @@ fn an_hour_over_a_lossy_link() {
             .all(|e| matches!(e, ClientEvent::Refreshed { .. })),
         "{events:?}"
     );
-    assert_eq!(events.len(), 12);
-    let lost = w.client_sent.len();
-    assert!(lost > 0);
+    // One Refresh about every 300 s: a retried one (after a lost 438's
+    // retransmission) starts its period a little later.
+    assert!((11..=12).contains(&events.len()), "{events:?}");
+    let sent = &w.client_sent;
+    let retransmitted = (0..sent.len())
+        .filter(|&i| sent[..i].contains(&sent[i]))
+        .count();
+    assert!(retransmitted > 0, "the loss made the client retransmit");
     w.loss = None;
     w.round_trip(b"after an hour of loss");
     let stats = w.server.stats();
