@@ -96,17 +96,21 @@ impl Auth {
     }
 
     /// Take the REALM, NONCE and algorithms of a 401 or 438 (RFC 8489
-    /// §9.2.3, §9.2.5).
+    /// §9.2.3, §9.2.5). The key is made anew each time, so a server that
+    /// changes its algorithms in a 438 is followed.
     pub(super) fn challenge(&mut self, response: &Message<'_>) -> Result<(), Error> {
-        let realm = match response.get::<Realm>() {
-            Some(Ok(r)) => r.as_str(),
-            Some(Err(e)) => return Err(e.into()),
-            None => {
+        // A 438 without REALM keeps the realm already known.
+        let realm = match (response.get::<Realm>(), &self.session) {
+            (Some(Ok(r)), _) => r.as_str().to_owned(),
+            (Some(Err(e)), _) => return Err(e.into()),
+            (None, Some(s)) => s.realm.clone(),
+            (None, None) => {
                 return Err(Error::InvalidResponse(
-                    "a 401 or 438 without REALM (RFC 8489 §9.2.3)",
+                    "a 401 without REALM (RFC 8489 §9.2.3)",
                 ));
             }
         };
+        let realm = realm.as_str();
         let nonce = match response.get::<Nonce>() {
             Some(Ok(n)) => n,
             Some(Err(e)) => return Err(e.into()),
@@ -290,6 +294,29 @@ mod tests {
             msg.verify_integrity(&key),
             Ok(IntegrityAlgorithm::HmacSha256)
         );
+    }
+
+    #[test]
+    fn a_stale_nonce_without_realm_keeps_the_realm() {
+        let mut auth = Auth::new("alice", "pw", None).unwrap();
+        auth.challenge(&Message::parse(&challenge("n1", None)).unwrap())
+            .unwrap();
+        let tid = TransactionId([5; 12]);
+        let stale =
+            MessageBuilder::new(MessageType::new(Method::REFRESH, Class::ErrorResponse), tid)
+                .with(&ErrorCode::STALE_NONCE)
+                .unwrap()
+                .with(&Nonce::new("n2").unwrap())
+                .unwrap()
+                .finish();
+        auth.challenge(&Message::parse(&stale).unwrap()).unwrap();
+        let req = signed(&auth);
+        let msg = Message::parse(&req).unwrap();
+        assert_eq!(msg.get::<Nonce>().unwrap().unwrap().as_str(), "n2");
+        assert_eq!(msg.get::<Realm>().unwrap().unwrap().as_str(), "example.org");
+        // Without a realm known, a challenge needs one.
+        let mut fresh = Auth::new("alice", "pw", None).unwrap();
+        assert!(fresh.challenge(&Message::parse(&stale).unwrap()).is_err());
     }
 
     #[test]
