@@ -1,5 +1,5 @@
 //! `rtw turn`: a TURN relay server and client (RFC 8656, RFC 6062) with
-//! [`rtw_turn`] and [`rtw_tokio::turn`].
+//! [`rtw_tokio::turn`] (over the sans-IO `rtw-turn`).
 //!
 //! - `rtw turn server --listen IP:PORT --realm REALM --user USER:PASS ...`:
 //!   a relay on UDP and TCP (and TLS with `--tls-cert`/`--tls-key`);

@@ -87,8 +87,10 @@ pub(crate) struct Args {
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     max_allocations: usize,
     /// Allocations one username may hold at once; more get 486
-    /// Allocation Quota Reached.
-    #[arg(long, value_name = "N", default_value_t = 10)]
+    /// Allocation Quota Reached. The default is above the library's (10)
+    /// because test clients such as coturn's turnutils_uclient take two
+    /// allocations per client and leave failed ones to expire.
+    #[arg(long, value_name = "N", default_value_t = 100)]
     allocations_per_user: usize,
     /// TCP (and, separately, TLS) connections open at once; more are
     /// closed at once. Lowered to fit the file descriptor limit.

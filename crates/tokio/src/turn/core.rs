@@ -22,7 +22,7 @@ use tokio::task::AbortHandle;
 
 use super::relay::{self, Ports};
 use super::stream::{Command, Handle};
-use super::{is_transient, now, send_datagram, sleep_until};
+use super::{is_transient, now, send_datagram};
 
 /// Largest datagram received from a client: a STUN message is at most
 /// 20 + 65,535 bytes, ChannelData 4 + 65,535.
@@ -159,13 +159,25 @@ impl Core {
         self.server.handle_timeout(now());
         let mut wall_clock = tokio::time::interval(self.wall_clock_interval);
         wall_clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // One timer, moved only when the server's deadline moves: most
+        // inputs leave it where it was, and re-arming a timer per packet
+        // would cost more than the packet.
+        let timer = tokio::time::sleep_until(tokio::time::Instant::now());
+        tokio::pin!(timer);
+        let mut armed: Option<std::time::Instant> = None;
         loop {
             self.flush().await;
             let deadline = self.server.poll_timeout();
+            if let Some(deadline) = deadline
+                && armed != Some(deadline)
+            {
+                timer.as_mut().reset(deadline.into());
+                armed = Some(deadline);
+            }
             let wake = tokio::select! {
                 input = self.inputs.recv() => Wake::Input(input),
                 received = self.udp.recv_from(&mut buf) => Wake::Datagram(received),
-                () = sleep_until(deadline), if deadline.is_some() => Wake::Timeout,
+                () = &mut timer, if deadline.is_some() => Wake::Timeout,
                 _ = wall_clock.tick() => Wake::WallClock,
             };
             match wake {
@@ -199,7 +211,10 @@ impl Core {
                         received = self.udp.try_recv_from(&mut buf);
                     }
                 }
-                Wake::Timeout => self.server.handle_timeout(now()),
+                Wake::Timeout => {
+                    armed = None;
+                    self.server.handle_timeout(now());
+                }
                 Wake::WallClock => {
                     self.server.handle_wall_clock(now(), unix_time());
                     let stats = self.server.stats();
