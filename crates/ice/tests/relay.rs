@@ -316,3 +316,167 @@ fn close_fails_the_agent_and_stops_its_timers() {
     assert_eq!(a.poll_timeout(), None);
     assert_eq!(net.turn_server(turn).unwrap().stats().allocations, 0);
 }
+
+/// Two agents behind symmetric NATs with a TURN server, signalling each
+/// other's candidates at once, for the restart test.
+struct Pair {
+    net: Network,
+    agents: [IceAgent; 2],
+    hosts: [SocketAddr; 2],
+    /// Every local candidate each side signalled, to signal again after a
+    /// restart.
+    signalled: [Vec<rtw_ice::Candidate>; 2],
+}
+
+impl Pair {
+    fn new() -> Self {
+        let mut net = Network::new(LinkConfig::default(), SeededRandom::new(11));
+        net.add_turn_server(addr(TURN_SERVER), &[TURN_USER]);
+        net.add_stun_server(addr(sim::driver::STUN_SERVER));
+        let hosts = [addr("10.0.1.2:5000"), addr("10.0.2.2:6000")];
+        for (host, ip) in hosts.iter().zip(["203.0.113.1", "198.51.100.1"]) {
+            let nat = net.add_nat(ip.parse().unwrap(), NatConfig::of(NatKind::Symmetric));
+            net.add_host(*host, Some(nat));
+        }
+        let mut a = agent(21);
+        let mut b = IceAgent::new(
+            IceConfig::default(),
+            Role::Controlled,
+            22,
+            credentials("ufragB", 0),
+            Box::new(SeededRandom::new(22)),
+        );
+        a.set_remote_credentials(b.local_credentials().clone());
+        b.set_remote_credentials(a.local_credentials().clone());
+        Pair {
+            net,
+            agents: [a, b],
+            hosts,
+            signalled: [Vec::new(), Vec::new()],
+        }
+    }
+
+    /// Run from `now` until both agents are connected (or `limit`
+    /// passes); the time it stopped.
+    fn connect(&mut self, mut now: Instant, limit: Duration) -> Instant {
+        let end = now + limit;
+        loop {
+            for i in 0..2 {
+                while let Some(t) = self.agents[i].poll_transmit() {
+                    let d = Datagram {
+                        source: t.source.unwrap(),
+                        destination: t.destination,
+                        contents: t.contents,
+                    };
+                    self.net.send(now, d);
+                }
+                while let Some(e) = self.agents[i].poll_event() {
+                    if let IceEvent::LocalCandidate(c) = e {
+                        self.signalled[i].push(c.clone());
+                        self.agents[1 - i].add_remote_candidate(now, c).unwrap();
+                    }
+                }
+            }
+            let connected = self.agents.iter().all(|a| {
+                matches!(
+                    a.state(),
+                    ConnectionState::Connected | ConnectionState::Completed
+                ) && a.selected_pair().is_some()
+            });
+            if connected {
+                return now;
+            }
+            let next = [
+                self.net.poll_timeout(),
+                self.agents[0].poll_timeout(),
+                self.agents[1].poll_timeout(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            match next {
+                Some(t) if t <= end => now = now.max(t),
+                _ => panic!("not connected within {limit:?}"),
+            }
+            while let Some(d) = self.net.poll_delivery(now) {
+                let i = usize::from(d.destination == self.hosts[1]);
+                self.agents[i].handle_receive(now, d.source, d.destination, &d.contents);
+            }
+            for agent in &mut self.agents {
+                if agent.poll_timeout().is_some_and(|t| t <= now) {
+                    agent.handle_timeout(now);
+                }
+            }
+        }
+    }
+}
+
+fn credentials(ufrag: &str, generation: u8) -> Credentials {
+    Credentials {
+        ufrag: format!("{ufrag}{generation}"),
+        pwd: format!("{ufrag}-{generation}-0123456789abcdefghij"),
+    }
+}
+
+/// An ICE restart (RFC 8445 §9) keeps the allocations: the relayed
+/// candidates are signalled again and the agents connect through the
+/// same relay, without a new Allocate.
+#[test]
+fn an_ice_restart_reuses_the_allocations() {
+    let mut pair = Pair::new();
+    let t0 = Instant::now();
+    let turn = addr(TURN_SERVER);
+    let stun = addr(sim::driver::STUN_SERVER);
+    for i in 0..2 {
+        let host = pair.hosts[i];
+        let c = pair.agents[i].add_host_candidate(host, 1, 65535);
+        pair.agents[1 - i]
+            .add_remote_candidate(t0, c.clone())
+            .unwrap();
+        pair.signalled[i].push(c);
+        pair.agents[i]
+            .gather_server_reflexive(t0, host, stun)
+            .unwrap();
+        let config = TurnConfig::new(TURN_USER.0, TURN_USER.1);
+        pair.agents[i]
+            .gather_relayed(t0, host, turn, config)
+            .unwrap();
+    }
+    let t1 = pair.connect(t0, Duration::from_secs(30));
+    let relayed: Vec<SocketAddr> = (0..2)
+        .flat_map(|i| pair.signalled[i].iter())
+        .filter(|c| c.kind == CandidateKind::Relayed)
+        .filter_map(|c| c.socket_addr())
+        .collect();
+    assert_eq!(relayed.len(), 2);
+    let through_relay = |pair: &Pair| {
+        pair.agents
+            .iter()
+            .any(|a| a.selected_pair().is_some_and(|(l, _)| relayed.contains(&l)))
+    };
+    assert!(through_relay(&pair));
+
+    // Restart both: new credentials, every candidate signalled again.
+    let restart_at = t1;
+    for (i, ufrag) in ["ufragA", "ufragB"].into_iter().enumerate() {
+        pair.agents[i].restart(restart_at, credentials(ufrag, 1));
+    }
+    for i in 0..2 {
+        let remote = pair.agents[1 - i].local_credentials().clone();
+        pair.agents[i].set_remote_credentials(remote);
+        for c in pair.signalled[1 - i].clone() {
+            pair.agents[i].add_remote_candidate(restart_at, c).unwrap();
+        }
+    }
+    let t3 = pair.connect(restart_at, Duration::from_secs(30));
+    assert!(through_relay(&pair));
+    assert!(t3 > restart_at);
+    let stats = pair.net.turn_server(turn).unwrap().stats();
+    assert_eq!(stats.allocations, 2, "{stats:?}");
+    // No new relayed candidate came: the allocations are the same.
+    let relays = (0..2)
+        .flat_map(|i| pair.signalled[i].iter())
+        .filter(|c| c.kind == CandidateKind::Relayed)
+        .count();
+    assert_eq!(relays, 2);
+}
