@@ -856,3 +856,126 @@ fn invalid_configurations_are_refused() {
         .is_err()
     );
 }
+
+/// A TCP allocation (RFC 6062 §5.1) on the TCP control connection `client`.
+fn tcp_allocation(h: &mut Harness, client: rtw_turn::server::FiveTuple) -> (Creds, SocketAddr) {
+    let mut creds = Creds::new(USER, PASS);
+    challenge(h, client, &mut creds);
+    let out = h.send(
+        client,
+        &creds.request(Method::ALLOCATE, |b| {
+            b.add(&RequestedTransport::TCP).unwrap();
+        }),
+    );
+    let reply = out.reply();
+    assert_eq!(error_code(&reply), None, "{reply:?}");
+    (creds, reply.get::<XorRelayedAddress>().unwrap().unwrap().0)
+}
+
+#[test]
+fn rfc6062_connect_then_connection_bind_splices_the_data_connection() {
+    use rtw_stun::attributes::ConnectionId as ConnectionIdAttr;
+    let mut h = Harness::new(Harness::default_config());
+    let control = tcp("203.0.113.9:40000");
+    let (mut creds, relayed) = tcp_allocation(&mut h, control);
+    let connect = |creds: &mut Creds| {
+        creds.request(Method::CONNECT, |b| {
+            b.add(&XorPeerAddress(peer())).unwrap();
+        })
+    };
+    let out = h.send(control, &connect(&mut creds));
+    assert!(out.to_client.is_empty(), "answered when the driver reports");
+    let Some(ServerEvent::ConnectPeer {
+        connection,
+        relayed: from,
+        peer: to,
+    }) = h.events.pop()
+    else {
+        panic!("no ConnectPeer: {:?}", h.events)
+    };
+    assert_eq!((from, to), (relayed, peer()));
+    // A second Connect to the same peer: 446.
+    let out = h.send(control, &connect(&mut creds));
+    assert_eq!(error_code(&out.reply()), Some(446));
+    h.server.handle_peer_connect(h.now, connection, true);
+    let out = h.output();
+    let reply = out.reply();
+    assert_eq!(error_code(&reply), None);
+    let id = reply.get::<ConnectionIdAttr>().unwrap().unwrap();
+    assert_eq!(id.0, connection.0);
+
+    // The data connection binds with its own credentials exchange.
+    let data = tcp("203.0.113.9:40001");
+    challenge(&mut h, data, &mut creds);
+    let bind = creds.request(Method::CONNECTION_BIND, |b| {
+        b.add(&id).unwrap();
+    });
+    let out = h.send(data, &bind);
+    assert_eq!(error_code(&out.reply()), None);
+    h.drain_events();
+    assert!(h.events.iter().any(|e| matches!(e,
+        ServerEvent::Splice { connection: c, client, .. } if *c == connection && *client == data)));
+    // The same ID cannot be bound twice.
+    let again = tcp("203.0.113.9:40002");
+    challenge(&mut h, again, &mut creds);
+    let out = h.send(
+        again,
+        &creds.request(Method::CONNECTION_BIND, |b| {
+            b.add(&id).unwrap();
+        }),
+    );
+    assert_eq!(error_code(&out.reply()), Some(400));
+}
+
+#[test]
+fn rfc6062_a_failed_connect_is_447_and_incoming_peers_need_a_permission() {
+    let mut h = Harness::new(Harness::default_config());
+    let control = tcp("203.0.113.9:40000");
+    let (mut creds, relayed) = tcp_allocation(&mut h, control);
+    h.send(
+        control,
+        &creds.request(Method::CONNECT, |b| {
+            b.add(&XorPeerAddress(peer())).unwrap();
+        }),
+    );
+    let Some(ServerEvent::ConnectPeer { connection, .. }) = h.events.pop() else {
+        panic!("no ConnectPeer")
+    };
+    h.server.handle_peer_connect(h.now, connection, false);
+    assert_eq!(error_code(&h.output().reply()), Some(447));
+
+    // No permission: the incoming connection is refused.
+    let incoming: SocketAddr = "203.0.113.60:5555".parse().unwrap();
+    assert_eq!(
+        h.server.handle_peer_connection(h.now, relayed, incoming),
+        None
+    );
+    assert_eq!(permission(&mut h, control, &mut creds, incoming), None);
+    let id = h
+        .server
+        .handle_peer_connection(h.now, relayed, incoming)
+        .expect("accepted");
+    let attempt = h.output();
+    let attempt = attempt.reply();
+    assert_eq!(attempt.method(), Method::CONNECTION_ATTEMPT);
+    assert_eq!(
+        attempt.get::<XorPeerAddress>().unwrap().unwrap().0,
+        incoming
+    );
+    // Never bound: closed after 30 s.
+    h.advance(Duration::from_secs(31));
+    assert!(
+        h.events
+            .contains(&ServerEvent::ClosePeerConnection { connection: id })
+    );
+    // Connect over UDP, or on a UDP allocation, is refused.
+    let udp_client = udp("203.0.113.9:40009");
+    let (mut udp_creds, _) = allocate(&mut h, udp_client);
+    let out = h.send(
+        udp_client,
+        &udp_creds.request(Method::CONNECT, |b| {
+            b.add(&XorPeerAddress(peer())).unwrap();
+        }),
+    );
+    assert_eq!(error_code(&out.reply()), Some(400));
+}
