@@ -625,3 +625,73 @@ async fn a_tcp_client_that_stops_reading_is_closed_with_its_allocation() {
     }
     task.abort();
 }
+
+#[tokio::test]
+async fn ipv6_allocations_relay_over_ipv6_and_refuse_loopback_unless_allowed() {
+    use rtw_stun::attributes::AddressFamily;
+    let v6: SocketAddr = "[::1]:0".parse().unwrap();
+    // Allowed: a relayed address on ::1 and an echo peer on ::1.
+    let (server, address) = start(ServerOptions::new(config(true), v6)).await;
+    assert_eq!(
+        server.relay_ips(),
+        &[IpAddr::from(std::net::Ipv6Addr::LOCALHOST)]
+    );
+    let task = server.spawn();
+    let socket = UdpSocket::bind(v6).await.unwrap();
+    let peer = socket.local_addr().unwrap();
+    let echo = tokio::spawn(async move {
+        let mut buf = vec![0; 65_536];
+        while let Ok((n, from)) = socket.recv_from(&mut buf).await {
+            let _ = socket.send_to(&buf[..n], from).await;
+        }
+    });
+    let client = timeout(
+        STEP,
+        Client::allocate(
+            address,
+            ClientConfig::new(USER, PASS).family(AddressFamily::V6),
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(
+        client.relayed_address().is_ipv6(),
+        "{}",
+        client.relayed_address()
+    );
+    relay_through(client, peer).await;
+    // An IPv4 relayed address: the server has no IPv4 relay IP (440).
+    let refused = timeout(
+        STEP,
+        Client::allocate(address, ClientConfig::new(USER, PASS)),
+    )
+    .await
+    .unwrap()
+    .unwrap_err();
+    assert_eq!(refused.error_code(), Some(440), "{refused}");
+    task.abort();
+    echo.abort();
+
+    // Refused by default: ::1, ::ffff:127.0.0.1 and :: get 403.
+    let (server, address) = start(ServerOptions::new(config(false), v6)).await;
+    let task = server.spawn();
+    let client = timeout(
+        STEP,
+        Client::allocate(
+            address,
+            ClientConfig::new(USER, PASS).family(AddressFamily::V6),
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    for ip in ["::1", "::ffff:127.0.0.1", "::"] {
+        let refused = timeout(STEP, client.create_permission(ip.parse().unwrap()))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(refused.error_code(), Some(403), "{ip}: {refused}");
+    }
+    task.abort();
+}
