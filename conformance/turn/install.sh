@@ -4,8 +4,8 @@
 #   - coturn (Debian package `coturn`): turnserver, turnutils_uclient,
 #     turnutils_peer;
 #   - Chromium (Debian package `chromium`);
-#   - iproute2 (`ip`, to bring up loopback in the test's network namespace)
-#     and util-linux (`unshare`);
+#   - iproute2 (`ip`, to bring up loopback in the test's network namespace),
+#     util-linux (`unshare`), openssl (a self-signed certificate for TLS);
 #   - python3-venv, and a virtual environment with aioice (PyPI, pinned
 #     below) at $TURN_VENV (default ~/.cache/rtw/conformance-turn-venv),
 #     built with Debian's /usr/bin/python3 by absolute path (a pyenv shim
@@ -21,8 +21,8 @@ py="$venv/bin/python"
 
 log() { printf '[turn/install] %s\n' "$*" >&2; }
 
-bash "$here/../../scripts/need-apt" coturn chromium iproute2 util-linux python3-venv
-for tool in turnserver turnutils_uclient turnutils_peer chromium ip unshare; do
+bash "$here/../../scripts/need-apt" coturn chromium iproute2 util-linux openssl python3-venv
+for tool in turnserver turnutils_uclient turnutils_peer chromium ip unshare openssl; do
     command -v "$tool" >/dev/null || { log "ERROR: $tool not on PATH after install"; exit 1; }
 done
 log "coturn $(dpkg-query -W -f='${Version}' coturn), $(chromium --version 2>/dev/null | head -n 1)"
