@@ -546,8 +546,14 @@ async fn tcp_allocation_connects_and_splices_to_a_tcp_peer() {
             .unwrap();
         assert_eq!(back, text);
     }
-    drop(data);
+    // Closing the control connection deletes the allocation (RFC 8656
+    // §7), and the spliced connections close with it.
     drop(control);
+    let mut rest = [0; 16];
+    let end = timeout(STEP, data.read(&mut rest))
+        .await
+        .expect("closed in time");
+    assert!(matches!(end, Ok(0) | Err(_)), "{end:?}");
     task.abort();
     echo.abort();
 }

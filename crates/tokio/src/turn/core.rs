@@ -17,7 +17,7 @@ use rtw_turn::server::{
     Server as TurnServer, ServerEvent, ServerStats, ServerTransmit,
 };
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::AbortHandle;
 
 use super::relay::{self, Ports};
@@ -111,6 +111,8 @@ pub(super) struct Core {
     pub(super) streams: HashMap<FiveTuple, Handle>,
     relays: HashMap<SocketAddr, Relay>,
     peer_connections: HashMap<ConnectionId, PeerConnection>,
+    /// Spliced pairs (RFC 6062 §5.4): what ends the task that copies.
+    spliced: HashMap<ConnectionId, Arc<Notify>>,
 }
 
 /// Why the server's task woke up.
@@ -149,6 +151,7 @@ impl Core {
             streams: HashMap::new(),
             relays: HashMap::new(),
             peer_connections: HashMap::new(),
+            spliced: HashMap::new(),
         })
     }
 
@@ -287,6 +290,7 @@ impl Core {
                 }
             }
             Input::PeerConnectionClosed { connection } => {
+                self.spliced.remove(&connection);
                 self.server.handle_peer_connection_closed(now(), connection);
             }
         }
@@ -413,22 +417,34 @@ impl Core {
                     _ => None,
                 };
                 let spliced = match (peer, self.streams.remove(&client)) {
-                    (Some(peer), Some(handle)) => handle
-                        .commands
-                        .send(Command::Splice {
-                            connection,
-                            peer,
-                            buffered,
-                        })
-                        .is_ok(),
+                    (Some(peer), Some(handle)) => {
+                        let abort = Arc::clone(&handle.abort);
+                        let sent = handle
+                            .commands
+                            .send(Command::Splice {
+                                connection,
+                                peer,
+                                buffered,
+                            })
+                            .is_ok();
+                        if sent {
+                            self.spliced.insert(connection, abort);
+                        }
+                        sent
+                    }
                     _ => false,
                 };
                 if !spliced {
                     self.server.handle_peer_connection_closed(now(), connection);
                 }
             }
+            // A spliced pair ends too when its allocation does (RFC 6062:
+            // an allocation's connections close with it).
             ServerEvent::ClosePeerConnection { connection } => {
                 self.peer_connections.remove(&connection);
+                if let Some(abort) = self.spliced.remove(&connection) {
+                    abort.notify_one();
+                }
             }
             // Creation and deletion are for logs; later events are ignored.
             _ => {}

@@ -279,8 +279,14 @@ impl Connection {
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
-        if peer.write_all(&buffered).await.is_ok() {
-            let _ = tokio::io::copy_bidirectional(&mut stream, &mut peer).await;
+        // Until either side closes, or the server's task ends the pair
+        // (its allocation was deleted).
+        tokio::select! {
+            _ = async {
+                peer.write_all(&buffered).await?;
+                tokio::io::copy_bidirectional(&mut stream, &mut peer).await
+            } => {}
+            () = self.abort.notified() => {}
         }
         let _ = tokio::time::timeout(SHUTDOWN_TIMEOUT, stream.shutdown()).await;
         let _ = self
