@@ -14,8 +14,8 @@ use rtw_stun::attributes::{
 use rtw_stun::key::{PasswordAlgorithm, long_term_key};
 use rtw_stun::{Class, Message, MessageBuilder, MessageType, Method, TransactionId, Transport};
 use rtw_tokio::turn::{
-    Client, ClientConfig, PeerPolicy, Server, ServerConfig, ServerOptions, client_tls_config,
-    rest_password, server_tls_config_from_pem,
+    Client, ClientConfig, PeerPolicy, Server, ServerConfig, ServerEvent, ServerOptions,
+    client_tls_config, rest_password, server_tls_config_from_pem,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
@@ -108,8 +108,9 @@ async fn relay_through(mut client: Client, peer: SocketAddr) {
 
 #[tokio::test]
 async fn udp_client_relays_to_a_udp_echo_peer() {
-    let (server, address) = start(ServerOptions::new(config(true), loopback())).await;
+    let (mut server, address) = start(ServerOptions::new(config(true), loopback())).await;
     let stats = server.stats();
+    let mut events = server.events(64);
     let task = server.spawn();
     let (peer, echo) = udp_echo().await;
     let client = timeout(
@@ -119,6 +120,17 @@ async fn udp_client_relays_to_a_udp_echo_peer() {
     .await
     .unwrap()
     .unwrap();
+    // The events are copied out for logs: the relay opened, then the
+    // allocation on it for alice.
+    let created = loop {
+        if let ServerEvent::AllocationCreated {
+            relayed, username, ..
+        } = timeout(STEP, events.recv()).await.unwrap().unwrap()
+        {
+            break (relayed, username);
+        }
+    };
+    assert_eq!(created, (client.relayed_address(), USER.to_owned()));
     // The client's socket is bound to 0.0.0.0; the server saw 127.0.0.1.
     assert_eq!(client.mapped_address().port(), client.local_addr().port());
     assert_eq!(

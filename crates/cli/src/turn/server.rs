@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use rtw_tokio::listener::ListenerConfig;
 use rtw_tokio::turn::{
-    PeerPolicy, Quotas, Server, ServerConfig, ServerOptions, server_tls_config_from_pem,
+    PeerPolicy, Quotas, Server, ServerConfig, ServerEvent, ServerOptions,
+    server_tls_config_from_pem,
 };
 
 use super::{Failure, user_pass};
@@ -103,6 +104,10 @@ pub(crate) struct Args {
     /// The longest allocation lifetime granted, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 3600)]
     max_lifetime: u64,
+    /// Report the server's events on stderr: allocations created and
+    /// deleted, relayed addresses opened and closed, connections closed.
+    #[arg(long, short)]
+    verbose: bool,
     /// Print the server's counters (allocations, permissions, channels,
     /// packets relayed and dropped) on stderr every SECS seconds.
     #[arg(long, value_name = "SECS")]
@@ -137,7 +142,15 @@ pub(super) fn run(args: Args) -> Result<(), Failure> {
 
 async fn serve(args: Args) -> Result<(), Failure> {
     let options = options(&args)?;
-    let server = Server::bind(options).await?;
+    let mut server = Server::bind(options).await?;
+    if args.verbose {
+        let mut events = server.events(1024);
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                eprintln!("{}", describe(&event));
+            }
+        });
+    }
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on {}", server.local_addr())?;
     if let Some(tls) = server.tls_local_addr() {
@@ -170,6 +183,32 @@ async fn serve(args: Args) -> Result<(), Failure> {
     }
     server.run().await?;
     Ok(())
+}
+
+/// One line for an event of the server.
+fn describe(event: &ServerEvent) -> String {
+    match event {
+        ServerEvent::AllocationCreated {
+            five_tuple,
+            relayed,
+            username,
+            lifetime,
+        } => format!(
+            "allocated {relayed} for {username:?} ({:?} {}), {} s",
+            five_tuple.transport,
+            five_tuple.client,
+            lifetime.as_secs()
+        ),
+        ServerEvent::AllocationDeleted {
+            five_tuple,
+            relayed,
+            reason,
+        } => format!(
+            "deleted {relayed} of {:?} {}: {reason:?}",
+            five_tuple.transport, five_tuple.client
+        ),
+        other => format!("{other:?}"),
+    }
 }
 
 /// The server's options from the command line.

@@ -109,6 +109,8 @@ pub(super) struct Core {
     pub(super) wall_clock_interval: Duration,
     pub(super) stats: watch::Sender<ServerStats>,
     pub(super) streams: HashMap<FiveTuple, Handle>,
+    /// Where copies of the server's events go, for logs.
+    pub(super) observer: Option<mpsc::Sender<ServerEvent>>,
     relays: HashMap<SocketAddr, Relay>,
     peer_connections: HashMap<ConnectionId, PeerConnection>,
     /// Spliced pairs (RFC 6062 §5.4): what ends the task that copies.
@@ -149,6 +151,7 @@ impl Core {
             wall_clock_interval: options.wall_clock_interval,
             stats,
             streams: HashMap::new(),
+            observer: None,
             relays: HashMap::new(),
             peer_connections: HashMap::new(),
             spliced: HashMap::new(),
@@ -359,6 +362,9 @@ impl Core {
     }
 
     fn event(&mut self, event: ServerEvent) {
+        if let Some(observer) = &self.observer {
+            let _ = observer.try_send(event.clone());
+        }
         match event {
             ServerEvent::OpenRelay(request) => {
                 let id = request.id;

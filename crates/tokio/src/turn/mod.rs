@@ -97,7 +97,9 @@ use std::path::PathBuf;
 pub use client::Client;
 pub use options::ServerOptions;
 pub use rtw_turn::client::{ClientConfig, ClientEvent};
-pub use rtw_turn::server::{PeerPolicy, Quotas, ServerConfig, ServerStats, rest_password};
+pub use rtw_turn::server::{
+    PeerPolicy, Quotas, ServerConfig, ServerEvent, ServerStats, rest_password,
+};
 pub use server::Server;
 pub use tls::{client_tls_config, server_tls_config, server_tls_config_from_pem};
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rtw_stun::Transport;
-use rtw_turn::server::{FiveTuple, Server as TurnServer, ServerStats};
+use rtw_turn::server::{FiveTuple, Server as TurnServer, ServerEvent, ServerStats};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -24,6 +24,9 @@ use crate::listener::Listener;
 /// the system.
 const BIND_TRIES: usize = 16;
 
+/// The receive and send buffers asked for the UDP listener: 4 MiB.
+const LISTENER_BUFFER: usize = 4 << 20;
+
 /// A TURN server on tokio: see the [module](super) docs.
 pub struct Server {
     options: ServerOptions,
@@ -33,6 +36,7 @@ pub struct Server {
     tls: Option<(Listener, TlsAcceptor)>,
     relay_ips: Vec<IpAddr>,
     stats: watch::Sender<ServerStats>,
+    events: Option<mpsc::Sender<ServerEvent>>,
 }
 
 impl std::fmt::Debug for Server {
@@ -87,6 +91,7 @@ impl Server {
             tls,
             relay_ips,
             stats,
+            events: None,
         })
     }
 
@@ -115,6 +120,17 @@ impl Server {
         self.stats.subscribe()
     }
 
+    /// A copy of every event of the sans-IO server (allocations created
+    /// and deleted, relays opened and closed, connections closed), for
+    /// logs. At most `capacity` wait; while the receiver lags, later
+    /// events are not copied. Call before [`Server::run`]; a second call
+    /// replaces the first receiver.
+    pub fn events(&mut self, capacity: usize) -> mpsc::Receiver<ServerEvent> {
+        let (sender, receiver) = mpsc::channel(capacity.max(1));
+        self.events = Some(sender);
+        receiver
+    }
+
     /// Serve until the UDP listener fails (an error that is not one
     /// datagram's) or a listener breaks; dropping the future stops the
     /// server and every task it started, and closes every socket.
@@ -127,6 +143,7 @@ impl Server {
             tls,
             relay_ips,
             stats,
+            events,
         } = self;
         let (sender, inputs) = mpsc::channel(options.channel_capacity.max(1));
         let timeouts = Timeouts {
@@ -152,7 +169,7 @@ impl Server {
             )))
         });
         let ports = Ports::new(*options.relay_ports.start(), *options.relay_ports.end())?;
-        let core = Core::new(
+        let mut core = Core::new(
             server,
             Arc::new(udp),
             inputs,
@@ -162,6 +179,7 @@ impl Server {
             &options,
             stats,
         )?;
+        core.observer = events;
         let core = core.run();
         tokio::pin!(core);
         let mut tcp_task = tcp_task;
@@ -212,7 +230,15 @@ async fn bind_pair(addr: SocketAddr) -> io::Result<(UdpSocket, std::net::TcpList
         let udp = UdpSocket::bind(addr).await?;
         let bound = udp.local_addr()?;
         match std::net::TcpListener::bind(bound) {
-            Ok(tcp) => return Ok((udp, tcp)),
+            Ok(tcp) => {
+                // Every UDP client shares this socket: room for bursts
+                // while the server's task is busy. Best effort; the kernel
+                // caps it (net.core.rmem_max, wmem_max).
+                let socket = socket2::SockRef::from(&udp);
+                let _ = socket.set_recv_buffer_size(LISTENER_BUFFER);
+                let _ = socket.set_send_buffer_size(LISTENER_BUFFER);
+                return Ok((udp, tcp));
+            }
             Err(e) if addr.port() == 0 && e.kind() == io::ErrorKind::AddrInUse => last = Some(e),
             Err(e) => return Err(e),
         }
