@@ -248,12 +248,14 @@ impl Core {
                 }
             }
             Input::StreamClosed { five_tuple, serial } => {
-                if self
-                    .streams
-                    .get(&five_tuple)
-                    .is_some_and(|h| h.serial == serial)
-                {
-                    self.streams.remove(&five_tuple);
+                match self.streams.get(&five_tuple) {
+                    // A later connection with the same 5-tuple: not this
+                    // one's to close.
+                    Some(handle) if handle.serial != serial => return,
+                    Some(_) => {
+                        self.streams.remove(&five_tuple);
+                    }
+                    None => {}
                 }
                 self.server.handle_client_closed(now(), five_tuple);
             }
@@ -326,22 +328,19 @@ impl Core {
                 }
             }
             ServerTransmit::Peer(transmit) => {
-                let socket = transmit
-                    .source
-                    .and_then(|source| match self.relays.get(&source) {
-                        Some(Relay::Udp { socket, .. }) => Some(Arc::clone(socket)),
-                        _ => None,
-                    });
-                if let Some(socket) = socket {
-                    send_datagram(&socket, &transmit.contents, transmit.destination).await;
+                // From a relayed address that is no longer open: dropped.
+                if let Some(source) = transmit.source
+                    && let Some(Relay::Udp { socket, .. }) = self.relays.get(&source)
+                {
+                    send_datagram(socket, &transmit.contents, transmit.destination).await;
                 }
             }
         }
     }
 
-    /// Queue `contents` for a TCP or TLS connection; over the write
-    /// buffer's cap the connection is dropped (closed by its task, which
-    /// then tells the server).
+    /// Queue `contents` for a TCP or TLS connection. Over the write
+    /// buffer's cap (or if its task is gone) the connection is closed at
+    /// once, its write in progress abandoned, and the server told.
     fn write_stream(&mut self, five_tuple: FiveTuple, contents: Bytes) {
         let Some(handle) = self.streams.get(&five_tuple) else {
             return;
