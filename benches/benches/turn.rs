@@ -206,7 +206,7 @@ impl Rig {
     }
 
     /// One packet from the client, drained; returns the transmits' count.
-    fn from_client(&mut self, packet: &[u8]) -> usize {
+    fn client_packet(&mut self, packet: &[u8]) -> usize {
         self.server.handle_client(self.now, self.five_tuple, packet);
         let mut n = 0;
         while let Some(t) = self.server.poll_transmit() {
@@ -217,7 +217,7 @@ impl Rig {
     }
 
     /// One datagram from `peer` at the relayed address, drained.
-    fn from_peer(&mut self, peer: SocketAddr, packet: &[u8]) -> usize {
+    fn peer_packet(&mut self, peer: SocketAddr, packet: &[u8]) -> usize {
         self.server
             .handle_peer(self.now, self.relayed, peer, packet);
         let mut n = 0;
@@ -276,10 +276,10 @@ fn client_to_peer(c: &mut Criterion) {
         b.iter(|| rtw_stun::Message::parse(black_box(&send[..])).map(|m| m.message_type()))
     });
     g.bench_function("send_indication", |b| {
-        b.iter(|| assert_eq!(rig.from_client(black_box(&send)), 1))
+        b.iter(|| assert_eq!(rig.client_packet(black_box(&send)), 1))
     });
     g.bench_function("channel_data", |b| {
-        b.iter(|| assert_eq!(rig.from_client(black_box(&cd)), 1))
+        b.iter(|| assert_eq!(rig.client_packet(black_box(&cd)), 1))
     });
     g.finish();
     let relayed = rig.server.stats().relayed_to_peers;
@@ -313,11 +313,11 @@ fn peer_to_client(c: &mut Criterion) {
     let mut g = c.benchmark_group("turn/peer_to_client");
     g.throughput(Throughput::Elements(1));
     g.bench_function("data_indication", |b| {
-        b.iter(|| assert_eq!(rig.from_peer(peer_b, black_box(&data)), 1))
+        b.iter(|| assert_eq!(rig.peer_packet(peer_b, black_box(&data)), 1))
     });
     let peer_a = rig.peer_a;
     g.bench_function("channel_data", |b| {
-        b.iter(|| assert_eq!(rig.from_peer(peer_a, black_box(&data)), 1))
+        b.iter(|| assert_eq!(rig.peer_packet(peer_a, black_box(&data)), 1))
     });
     g.finish();
     assert_eq!(rig.server.stats().dropped_no_permission, 0);
