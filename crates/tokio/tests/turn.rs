@@ -713,3 +713,43 @@ async fn ipv6_allocations_relay_over_ipv6_and_refuse_loopback_unless_allowed() {
     }
     task.abort();
 }
+
+#[tokio::test]
+async fn a_busy_stream_whose_reads_end_inside_frames_is_not_timed_out() {
+    let options = ServerOptions::new(config(true), loopback())
+        .frame_timeout(Duration::from_millis(300))
+        .idle_timeout(Duration::from_millis(300));
+    let (server, address) = start(options).await;
+    let task = server.spawn();
+    let mut tcp = TcpStream::connect(address).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    // Binding requests (answered without credentials), each written in two
+    // halves 100 ms apart, so that the stream is inside a frame after
+    // every write for a second: three frame timeouts.
+    let requests: Vec<Bytes> = (0..10u8)
+        .map(|k| {
+            MessageBuilder::new(
+                MessageType::new(Method::BINDING, Class::Request),
+                TransactionId([k; 12]),
+            )
+            .finish()
+            .freeze()
+        })
+        .collect();
+    tcp.write_all(&requests[0][..10]).await.unwrap();
+    for k in 0..requests.len() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut chunk = requests[k][10..].to_vec();
+        if let Some(next) = requests.get(k + 1) {
+            chunk.extend_from_slice(&next[..10]);
+        }
+        tcp.write_all(&chunk).await.unwrap();
+    }
+    for k in 0..requests.len() {
+        let response = read_message(&mut tcp).await;
+        let response = Message::parse(&response).unwrap();
+        assert_eq!(response.class(), Class::SuccessResponse);
+        assert_eq!(response.transaction_id(), TransactionId([k as u8; 12]));
+    }
+    task.abort();
+}

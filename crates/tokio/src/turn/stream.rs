@@ -85,6 +85,8 @@ struct Framing {
     remaining: usize,
     /// The stream is not STUN framing: the server will close it.
     broken: bool,
+    /// Frames seen whole so far.
+    completed: u64,
 }
 
 impl Framing {
@@ -94,6 +96,9 @@ impl Framing {
                 let n = self.remaining.min(bytes.len());
                 self.remaining -= n;
                 bytes = &bytes[n..];
+                if self.remaining == 0 {
+                    self.completed += 1;
+                }
                 continue;
             }
             let n = (4 - self.head_len).min(bytes.len());
@@ -105,6 +110,9 @@ impl Framing {
                 Ok(Some(len)) => {
                     self.remaining = len - 4;
                     self.head_len = 0;
+                    if self.remaining == 0 {
+                        self.completed += 1;
+                    }
                 }
                 Err(_) => self.broken = true,
             }
@@ -199,11 +207,16 @@ impl Connection {
                         Ok(_) => {}
                     }
                     last_read = Instant::now();
-                    if !framing.mid_frame() {
+                    let bytes = read_buf.split().freeze();
+                    // The frame in progress began in these bytes if the
+                    // stream was between frames, or a frame ended in them:
+                    // a busy stream whose reads never end on a boundary is
+                    // not a half-sent frame.
+                    let (was_mid, completed) = (framing.mid_frame(), framing.completed);
+                    framing.advance(&bytes);
+                    if !was_mid || framing.completed != completed {
                         frame_started = last_read;
                     }
-                    let bytes = read_buf.split().freeze();
-                    framing.advance(&bytes);
                     let input = Input::StreamBytes { five_tuple: self.five_tuple, bytes };
                     if self.inputs.send(input).await.is_err() {
                         break;
@@ -329,8 +342,14 @@ mod tests {
                     !ends.contains(&at),
                     "split {split} at {at}"
                 );
+                let whole = ends.iter().filter(|&&end| end <= at).count();
+                assert_eq!(framing.completed, whole as u64, "split {split} at {at}");
             }
         }
+        // An empty ChannelData message is whole with its header.
+        let mut empty = Framing::default();
+        empty.advance(&[0x40, 0x00, 0x00, 0x00]);
+        assert_eq!((empty.mid_frame(), empty.completed), (false, 1));
         // A TLS record where STUN was expected: no frame to wait for.
         let mut broken = Framing::default();
         broken.advance(b"\x16\x03\x01\x02\x00");
