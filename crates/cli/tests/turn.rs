@@ -158,6 +158,26 @@ fn bad_command_lines_exit_2() {
             text(&out.stderr)
         );
     }
+    // A wildcard listener needs the relay IP.
+    let out = rtw(
+        &[
+            "turn",
+            "server",
+            "--listen",
+            "0.0.0.0:0",
+            "--realm",
+            "r",
+            "--user",
+            "a:b",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--relay-ip"),
+        "{}",
+        text(&out.stderr)
+    );
     // No way to authenticate: the server refuses to start.
     let out = rtw(
         &["turn", "server", "--listen", "127.0.0.1:0", "--realm", "r"],

@@ -213,6 +213,14 @@ fn describe(event: &ServerEvent) -> String {
 
 /// The server's options from the command line.
 fn options(args: &Args) -> Result<ServerOptions, Failure> {
+    if args.relay_ip.is_empty() && args.listen.ip().is_unspecified() {
+        return Err(format!(
+            "--listen {} is unspecified: give --relay-ip, the address peers reach relayed \
+             addresses at",
+            args.listen
+        )
+        .into());
+    }
     let mut config = ServerConfig::new(args.realm.clone())
         .peers(
             PeerPolicy::default()
