@@ -21,7 +21,8 @@
 //! - relayed addresses ([`ServerEvent::OpenRelay`](rtw_turn::server::ServerEvent::OpenRelay))
 //!   are sockets bound on [`ServerOptions::relay_ips`] in
 //!   [`ServerOptions::relay_ports`], EVEN-PORT and its reservation of the
-//!   next port honoured (RFC 8656 §14.6); each has a task that reads it;
+//!   next port honoured (RFC 8656 §14.6), DONT-FRAGMENT too on Linux
+//!   (§14.8, `IP_MTU_DISCOVER`); each has a task that reads it;
 //! - each TCP or TLS client connection has a task that passes its bytes on
 //!   unframed (the sans-IO server frames them, RFC 8656 §12.5) and writes
 //!   what the server sends it;
@@ -29,6 +30,9 @@
 //!   Connect opens a connection from it, and ConnectionBind splices the
 //!   client's data connection to the peer's with
 //!   [`tokio::io::copy_bidirectional`].
+//!
+//! [`Server::stats`] gives the sans-IO server's counters and
+//! [`Server::events`] a copy of its events, for logs and metrics.
 //!
 //! ## Facing untrusted clients
 //!
