@@ -18,7 +18,7 @@
 //!   [`poll_timeout`](rtw_turn::server::Server::poll_timeout), and tells the
 //!   server the wall-clock time at start and every
 //!   [`ServerOptions::wall_clock_interval`] (TURN REST API expiry);
-//! - relayed addresses ([`ServerEvent::OpenRelay`](rtw_turn::server::ServerEvent::OpenRelay))
+//! - relayed addresses ([`ServerEvent::OpenRelay`])
 //!   are sockets bound on [`ServerOptions::relay_ips`] in
 //!   [`ServerOptions::relay_ports`], EVEN-PORT and its reservation of the
 //!   next port honoured (RFC 8656 §14.6), DONT-FRAGMENT too on Linux
