@@ -3,7 +3,9 @@
 candidates (TransportPolicy.RELAY) from one TURN server connect to each
 other and exchange data. For suite `turn`.
 
-  aioice_pair.py HOST PORT USER PASS [MESSAGES]
+  aioice_pair.py HOST PORT USER PASS [MESSAGES [TRANSPORT]]
+
+TRANSPORT is udp (default) or tcp: how the agents reach the TURN server.
 
 Prints each agent's candidates, the selected pairs and the messages; exits
 0 iff both agents gathered a relayed candidate on the TURN server's relay
@@ -17,7 +19,7 @@ import aioice
 from aioice.ice import TransportPolicy
 
 
-async def run(host, port, user, password, count):
+async def run(host, port, user, password, count, transport):
     def agent(controlling):
         return aioice.Connection(
             ice_controlling=controlling,
@@ -25,7 +27,7 @@ async def run(host, port, user, password, count):
             turn_server=(host, port),
             turn_username=user,
             turn_password=password,
-            turn_transport="udp",
+            turn_transport=transport,
             use_ipv6=False,
             transport_policy=TransportPolicy.RELAY,
         )
@@ -86,8 +88,10 @@ async def run(host, port, user, password, count):
 def main(argv):
     host, port, user, password = argv[1], int(argv[2]), argv[3], argv[4]
     count = int(argv[5]) if len(argv) > 5 else 10
+    transport = argv[6] if len(argv) > 6 else "udp"
     try:
-        return asyncio.run(asyncio.wait_for(run(host, port, user, password, count), 40))
+        return asyncio.run(
+            asyncio.wait_for(run(host, port, user, password, count, transport), 40))
     except (asyncio.TimeoutError, ConnectionError) as e:
         print(f"failed: {type(e).__name__}: {e}")
         return 1

@@ -9,7 +9,8 @@
 #   PORT     the TURN server's port on 127.0.0.1 (SERVER_COMMAND binds it)
 #   USER, PASS  its credentials
 # Environment: PY (python with the suite's helpers), HERE (this directory),
-#   CHROMIUM_TIMEOUT (seconds for the whole page, default 40).
+#   CHROMIUM_TIMEOUT (seconds for the whole page, default 40), TURN_TRANSPORT
+#   (udp or tcp: the page's turn: URL's transport, default udp).
 # Starts SERVER_COMMAND, waits until it prints `listening on` or answers a Binding request, serves
 # chromium_page.html with report_server.py, runs headless Chromium with
 # --allow-loopback-in-peer-connection on it, and waits for the page's
@@ -74,7 +75,7 @@ done
 
 # The page's query: the TURN URL (percent-encoded), the credentials.
 enc() { "$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
-url="http://$http/?turn=$(enc "turn:127.0.0.1:$port?transport=udp")&user=$(enc "$user")&pass=$(enc "$pass")&n=20"
+url="http://$http/?turn=$(enc "turn:127.0.0.1:$port?transport=${TURN_TRANSPORT:-udp}")&user=$(enc "$user")&pass=$(enc "$pass")&n=20"
 echo "page $url"
 
 profile="$dir/profile"

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Judges the Chromium page's report for suite `turn`.
 
-  chromium_verdict.py REPORT RELAY_LOW RELAY_HIGH
+  chromium_verdict.py REPORT RELAY_LOW RELAY_HIGH TRANSPORT
+
+TRANSPORT (udp or tcp) is how the page reached the TURN server: each
+selected local candidate's relayProtocol.
 
 Prints one line per check, `ok<TAB>NAME` or `FAIL<TAB>NAME<TAB>WHY`.
 """
@@ -11,6 +14,7 @@ import sys
 
 report = json.load(open(sys.argv[1]))
 low, high = int(sys.argv[2]), int(sys.argv[3])
+transport = sys.argv[4]
 
 
 def check(ok, name, why=""):
@@ -35,6 +39,9 @@ for side in ("a", "b"):
           f"pc {side} selected pair (getStats): local {loc['type']} {loc['address']}:{loc['port']}, "
           f"remote {rem['type']} {rem['address']}:{rem['port']}",
           "both must be relay")
+    check(loc.get("relayProtocol") == transport,
+          f"pc {side} reached the TURN server over {transport} (relayProtocol)",
+          f"relayProtocol {loc.get('relayProtocol')}")
     check(loc["address"] == "127.0.0.1" and low <= loc["port"] <= high,
           f"pc {side}'s relayed address is the server's (127.0.0.1:{low}-{high})",
           f"{loc['address']}:{loc['port']}")

@@ -7,7 +7,8 @@
 #   - iproute2 (`ip`, to bring up loopback in the test's network namespace),
 #     util-linux (`unshare`), openssl (a self-signed certificate for TLS);
 #   - python3-venv, and a virtual environment with aioice (PyPI, pinned
-#     below) at $TURN_VENV (default ~/.cache/rtw/conformance-turn-venv),
+#     below) at $TURN_VENV (default ~/.cache/rtw/conformance-turn-venv; the
+#     passwd entry's home when HOME is unset),
 #     built with Debian's /usr/bin/python3 by absolute path (a pyenv shim
 #     earlier on PATH is not used).
 # Prints the venv's python as its last line. Needs root for apt-get, only
@@ -16,7 +17,8 @@ set -euo pipefail
 
 AIOICE_VERSION=0.13.0
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-venv="${TURN_VENV:-$HOME/.cache/rtw/conformance-turn-venv}"
+home="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
+venv="${TURN_VENV:-$home/.cache/rtw/conformance-turn-venv}"
 py="$venv/bin/python"
 
 log() { printf '[turn/install] %s\n' "$*" >&2; }
