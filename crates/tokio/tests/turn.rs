@@ -753,3 +753,55 @@ async fn a_busy_stream_whose_reads_end_inside_frames_is_not_timed_out() {
     }
     task.abort();
 }
+
+#[tokio::test]
+async fn even_port_reserves_the_next_port_for_a_token() {
+    use rtw_stun::attributes::{DontFragment, EvenPort, ReservationToken, XorRelayedAddress};
+    let (server, address) = start(ServerOptions::new(config(true), loopback())).await;
+    let task = server.spawn();
+    let relayed_of = |answer: &[u8]| {
+        let msg = Message::parse(answer).unwrap();
+        assert_eq!(msg.class(), Class::SuccessResponse, "{msg:?}");
+        msg.get::<XorRelayedAddress>().unwrap().unwrap().0
+    };
+
+    // EVEN-PORT with R: an even port, and the next one kept for a token.
+    let mut first = TcpStream::connect(address).await.unwrap();
+    let mut creds = Creds {
+        nonce: String::new(),
+        counter: 0,
+    };
+    let answer = exchange(&mut first, &mut creds, Method::ALLOCATE, |b| {
+        b.add(&RequestedTransport::UDP).unwrap();
+        b.add(&EvenPort { reserve: true }).unwrap();
+    })
+    .await;
+    let relayed = relayed_of(&answer);
+    assert_eq!(relayed.port() % 2, 0, "{relayed}");
+    let token = Message::parse(&answer)
+        .unwrap()
+        .get::<ReservationToken>()
+        .expect("RESERVATION-TOKEN")
+        .unwrap();
+    // The next port is held by the server meanwhile.
+    let next = SocketAddr::new(relayed.ip(), relayed.port() + 1);
+    assert_eq!(
+        std::net::UdpSocket::bind(next).unwrap_err().kind(),
+        std::io::ErrorKind::AddrInUse
+    );
+
+    // Another client takes it with the token (and DONT-FRAGMENT).
+    let mut second = TcpStream::connect(address).await.unwrap();
+    let mut creds = Creds {
+        nonce: String::new(),
+        counter: 50,
+    };
+    let answer = exchange(&mut second, &mut creds, Method::ALLOCATE, |b| {
+        b.add(&RequestedTransport::UDP).unwrap();
+        b.add(&token).unwrap();
+        b.add(&DontFragment).unwrap();
+    })
+    .await;
+    assert_eq!(relayed_of(&answer), next);
+    task.abort();
+}
