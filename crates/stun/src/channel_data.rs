@@ -40,6 +40,14 @@ use crate::{Error, Transport};
 /// 0x4000 through 0x4FFF; 0x5000-0xFFFF are reserved).
 pub const CHANNEL_NUMBERS: std::ops::RangeInclusive<u16> = 0x4000..=0x4FFF;
 
+/// The channel numbers of RFC 5766 §11, which RFC 8656 narrowed to
+/// [`CHANNEL_NUMBERS`]: 0x4000 through 0x7FFF. Some clients still pick
+/// from the whole range (coturn's `turnutils_uclient` does); a server that
+/// chooses to accept them reads their ChannelData with
+/// [`ChannelData::parse_rfc5766`], [`frame_len_rfc5766`] and
+/// [`Decoder::rfc5766_channels`](crate::Decoder::rfc5766_channels).
+pub const RFC5766_CHANNEL_NUMBERS: std::ops::RangeInclusive<u16> = 0x4000..=0x7FFF;
+
 /// Length of the ChannelData header: channel number and length.
 pub const CHANNEL_DATA_HEADER_LEN: usize = 4;
 
@@ -106,14 +114,34 @@ impl<'a> ChannelData<'a> {
     /// # Ok::<(), rtw_stun::Error>(())
     /// ```
     pub fn parse(bytes: &'a [u8], transport: Transport) -> Result<Option<(Self, usize)>, Error> {
+        Self::parse_in(bytes, transport, 0x4F)
+    }
+
+    /// [`ChannelData::parse`] for a reader that also accepts the channel
+    /// numbers of RFC 5766 ([`RFC5766_CHANNEL_NUMBERS`], 0x4000-0x7FFF).
+    pub fn parse_rfc5766(
+        bytes: &'a [u8],
+        transport: Transport,
+    ) -> Result<Option<(Self, usize)>, Error> {
+        Self::parse_in(bytes, transport, 0x7F)
+    }
+
+    /// Parses with channel numbers from 0x4000 up to `last_first_byte`'s.
+    fn parse_in(
+        bytes: &'a [u8],
+        transport: Transport,
+        last_first_byte: u8,
+    ) -> Result<Option<(Self, usize)>, Error> {
         let Some(&first) = bytes.first() else {
             return Ok(None);
         };
-        // The first byte alone rules out channels outside 0x4000-0x4FFF.
-        if !(0x40..=0x4F).contains(&first) {
-            return Err(Error::InvalidChannelData(
-                "channel number outside 0x4000-0x4FFF",
-            ));
+        // The first byte alone rules out channels outside the range.
+        if !(0x40..=last_first_byte).contains(&first) {
+            return Err(Error::InvalidChannelData(if last_first_byte == 0x4F {
+                "channel number outside 0x4000-0x4FFF"
+            } else {
+                "channel number outside 0x4000-0x7FFF"
+            }));
         }
         let Some(h) = bytes.get(..CHANNEL_DATA_HEADER_LEN) else {
             return Ok(None);
@@ -197,12 +225,23 @@ impl<'a> ChannelData<'a> {
 /// assert!(frame_len(b"\x16\x03\x01").is_err());
 /// ```
 pub fn frame_len(bytes: &[u8]) -> Result<Option<usize>, Error> {
+    frame_len_in(bytes, 0x4F)
+}
+
+/// [`frame_len`] for a reader that also accepts the ChannelData channel
+/// numbers of RFC 5766 ([`RFC5766_CHANNEL_NUMBERS`]): first bytes 0x40 to
+/// 0x7F.
+pub fn frame_len_rfc5766(bytes: &[u8]) -> Result<Option<usize>, Error> {
+    frame_len_in(bytes, 0x7F)
+}
+
+fn frame_len_in(bytes: &[u8], last_channel_byte: u8) -> Result<Option<usize>, Error> {
     let Some(&first) = bytes.first() else {
         return Ok(None);
     };
     let is_stun = match first {
         0..=3 => true,
-        0x40..=0x4F => false,
+        b if (0x40..=last_channel_byte).contains(&b) => false,
         _ => return Err(Error::UnknownFrame(first)),
     };
     let Some(h) = bytes.get(..4) else {
@@ -248,5 +287,18 @@ mod tests {
         // The first byte is judged at once.
         assert_eq!(frame_len(b"\x80"), Err(Error::UnknownFrame(0x80)));
         assert_eq!(frame_len(b"\x50"), Err(Error::UnknownFrame(0x50)));
+        assert_eq!(frame_len_rfc5766(b"\x7f\xff\x00\x01"), Ok(Some(8)));
+        assert_eq!(frame_len_rfc5766(b"\x80"), Err(Error::UnknownFrame(0x80)));
+    }
+
+    #[test]
+    fn the_rfc5766_range_is_read_only_when_asked() {
+        let msg = b"\x6a\xbc\x00\x01z";
+        assert!(ChannelData::parse(msg, Transport::Udp).is_err());
+        let (m, used) = ChannelData::parse_rfc5766(msg, Transport::Udp)
+            .unwrap()
+            .unwrap();
+        assert_eq!((m.channel(), m.data(), used), (0x6abc, &b"z"[..], 5));
+        assert!(ChannelData::parse_rfc5766(b"\x80\x00\x00\x00", Transport::Udp).is_err());
     }
 }

@@ -5,7 +5,7 @@
 
 use bytes::{Bytes, BytesMut};
 
-use crate::channel_data::frame_len;
+use crate::channel_data::{frame_len, frame_len_rfc5766};
 use crate::{CHANNEL_DATA_HEADER_LEN, Error, Limits, Message};
 
 /// One frame cut out of a stream by [`Decoder`].
@@ -63,12 +63,26 @@ pub enum Frame {
 #[derive(Debug, Clone, Default)]
 pub struct Decoder {
     limits: Limits,
+    rfc5766_channels: bool,
 }
 
 impl Decoder {
     /// A decoder with `limits`.
     pub fn with_limits(limits: Limits) -> Self {
-        Decoder { limits }
+        Decoder {
+            limits,
+            rfc5766_channels: false,
+        }
+    }
+
+    /// Also read ChannelData with the channel numbers of RFC 5766
+    /// ([`RFC5766_CHANNEL_NUMBERS`](crate::RFC5766_CHANNEL_NUMBERS),
+    /// 0x4000-0x7FFF), for a server that accepts clients still using them.
+    /// Off by default: RFC 8656 §12 allows 0x4000-0x4FFF only.
+    #[must_use]
+    pub fn rfc5766_channels(mut self, accept: bool) -> Self {
+        self.rfc5766_channels = accept;
+        self
     }
 
     /// The limits in use.
@@ -80,7 +94,12 @@ impl Decoder {
     /// when more bytes are needed (`src` is then left as it is, with room
     /// reserved for the rest of the frame).
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, Error> {
-        let Some(len) = frame_len(src)? else {
+        let len = if self.rfc5766_channels {
+            frame_len_rfc5766(src)?
+        } else {
+            frame_len(src)?
+        };
+        let Some(len) = len else {
             return Ok(None);
         };
         if len > self.limits.max_message_size {

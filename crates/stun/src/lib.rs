@@ -78,7 +78,10 @@ mod transaction;
 
 pub use attributes::{Attribute, AttributeType, RawAttribute};
 pub use builder::MessageBuilder;
-pub use channel_data::{CHANNEL_DATA_HEADER_LEN, CHANNEL_NUMBERS, ChannelData, frame_len};
+pub use channel_data::{
+    CHANNEL_DATA_HEADER_LEN, CHANNEL_NUMBERS, ChannelData, RFC5766_CHANNEL_NUMBERS, frame_len,
+    frame_len_rfc5766,
+};
 pub use decoder::{Decoder, Frame};
 pub use demux::{PacketKind, demux};
 pub use error::Error;

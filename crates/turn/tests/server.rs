@@ -979,3 +979,32 @@ fn rfc6062_a_failed_connect_is_447_and_incoming_peers_need_a_permission() {
     );
     assert_eq!(error_code(&out.reply()), Some(400));
 }
+
+#[test]
+fn rfc5766_channel_numbers_only_when_configured() {
+    let mut h = Harness::new(Harness::default_config());
+    let client = udp("203.0.113.9:40000");
+    let (mut creds, _) = allocate(&mut h, client);
+    assert_eq!(
+        channel_bind(&mut h, client, &mut creds, 0x6abc, peer()),
+        Some(400)
+    );
+
+    let mut h = Harness::new(Harness::default_config().rfc5766_channels(true));
+    for client in [udp("203.0.113.9:40000"), tcp("203.0.113.9:40001")] {
+        let (mut creds, relayed) = allocate(&mut h, client);
+        assert_eq!(
+            channel_bind(&mut h, client, &mut creds, 0x6abc, peer()),
+            None
+        );
+        assert_eq!(
+            channel_bind(&mut h, client, &mut creds, 0x8000, peer()),
+            Some(400)
+        );
+        let out = h.send(client, &[0x6a, 0xbc, 0x00, 0x02, b'h', b'i', 0, 0]);
+        assert_eq!(out.to_peer.len(), 1);
+        assert_eq!(out.to_peer[0].2.as_ref(), b"hi");
+        let out = h.peer_sends(relayed, peer(), b"yo");
+        assert_eq!(&out.to_client[0].1[..4], &[0x6a, 0xbc, 0x00, 0x02]);
+    }
+}

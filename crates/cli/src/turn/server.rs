@@ -49,6 +49,11 @@ pub(crate) struct Args {
     /// one machine. Refused with 403 otherwise.
     #[arg(long)]
     allow_loopback_peers: bool,
+    /// Accept the ChannelBind numbers of RFC 5766 (0x4000-0x7FFF), which
+    /// some clients still pick from (coturn's turnutils_uclient). Without
+    /// it, RFC 8656 §12's range 0x4000-0x4FFF only; others get 400.
+    #[arg(long)]
+    rfc5766_channels: bool,
     /// Relay to and from private peers (10/8, 172.16/12, 192.168/16,
     /// 100.64/10, fc00::/7). Refused with 403 otherwise.
     #[arg(long)]
@@ -235,7 +240,8 @@ fn options(args: &Args) -> Result<ServerOptions, Failure> {
                 .allocations_per_user(args.allocations_per_user)
                 .bandwidth((!args.no_bandwidth_cap).then_some(args.bandwidth)),
         )
-        .max_lifetime(Duration::from_secs(args.max_lifetime));
+        .max_lifetime(Duration::from_secs(args.max_lifetime))
+        .rfc5766_channels(args.rfc5766_channels);
     for (user, pass) in &args.user {
         config = config.user(user.clone(), pass.clone());
     }

@@ -150,6 +150,7 @@ impl Server {
             idle: options.idle_timeout,
             frame: options.frame_timeout,
             write: options.write_timeout,
+            rfc5766_channels: options.config.rfc5766_channels,
         };
         let serials = Arc::new(AtomicU64::new(0));
         let tcp_task = AbortOnDrop(tokio::spawn(accept_tcp(

@@ -66,12 +66,15 @@ impl Handle {
     }
 }
 
-/// The timeouts of a connection.
+/// The timeouts of a connection, and how its frames are told apart.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Timeouts {
     pub(super) idle: Duration,
     pub(super) frame: Duration,
     pub(super) write: Duration,
+    /// ChannelData may use the channel numbers of RFC 5766
+    /// (`ServerConfig::rfc5766_channels`).
+    pub(super) rfc5766_channels: bool,
 }
 
 /// Where a stream of STUN messages and ChannelData frames is: between
@@ -87,6 +90,8 @@ struct Framing {
     broken: bool,
     /// Frames seen whole so far.
     completed: u64,
+    /// Channel numbers 0x4000-0x7FFF are framing too (RFC 5766).
+    rfc5766: bool,
 }
 
 impl Framing {
@@ -105,7 +110,13 @@ impl Framing {
             self.head[self.head_len..self.head_len + n].copy_from_slice(&bytes[..n]);
             self.head_len += n;
             bytes = &bytes[n..];
-            match rtw_stun::frame_len(&self.head[..self.head_len]) {
+            let head = &self.head[..self.head_len];
+            let len = if self.rfc5766 {
+                rtw_stun::frame_len_rfc5766(head)
+            } else {
+                rtw_stun::frame_len(head)
+            };
+            match len {
                 Ok(None) => {}
                 Ok(Some(len)) => {
                     self.remaining = len - 4;
@@ -186,7 +197,10 @@ impl Connection {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let mut framing = Framing::default();
+        let mut framing = Framing {
+            rfc5766: self.timeouts.rfc5766_channels,
+            ..Framing::default()
+        };
         let mut read_buf = BytesMut::new();
         let mut write_buf = BytesMut::new();
         let mut last_read = Instant::now();

@@ -51,6 +51,12 @@ pub struct ServerConfig {
     pub quotas: Quotas,
     /// Sizes and counts the server never exceeds.
     pub limits: Limits,
+    /// Accept the channel numbers of RFC 5766 (0x4000-0x7FFF) in
+    /// ChannelBind and ChannelData, as coturn does, for clients that still
+    /// pick from the old range (coturn's `turnutils_uclient` among them).
+    /// Default: no; RFC 8656 §12 allows 0x4000-0x4FFF only and a
+    /// ChannelBind outside it gets 400.
+    pub rfc5766_channels: bool,
 }
 
 impl ServerConfig {
@@ -71,6 +77,7 @@ impl ServerConfig {
             peers: PeerPolicy::default(),
             quotas: Quotas::default(),
             limits: Limits::default(),
+            rfc5766_channels: false,
         }
     }
 
@@ -162,6 +169,13 @@ impl ServerConfig {
     #[must_use]
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Sets `rfc5766_channels`.
+    #[must_use]
+    pub fn rfc5766_channels(mut self, accept: bool) -> Self {
+        self.rfc5766_channels = accept;
         self
     }
 }

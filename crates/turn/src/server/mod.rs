@@ -49,7 +49,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use rtw_core::Random;
 use rtw_stun::attributes::SecurityFeatures;
-use rtw_stun::{Decoder, Frame, Message, PacketKind, Transport, demux};
+use rtw_stun::{ChannelData, Decoder, Frame, Message, PacketKind, Transport, demux};
 
 use self::allocation::Allocation;
 use self::auth::Credentials;
@@ -193,7 +193,8 @@ impl Server {
         let mut seed = [0u8; 8];
         random.fill_bytes(&mut seed);
         let nonces = Nonces::new(key, features, config.nonce_lifetime);
-        let decoder = Decoder::with_limits(config.limits.stun);
+        let decoder =
+            Decoder::with_limits(config.limits.stun).rfc5766_channels(config.rfc5766_channels);
         Ok(Server {
             config,
             random,
@@ -287,7 +288,12 @@ impl Server {
         match demux(bytes) {
             PacketKind::Stun => self.handle_stun(now, five_tuple, bytes),
             PacketKind::ChannelData => {
-                if let Ok(Some((data, _))) = rtw_stun::ChannelData::parse(bytes, Transport::Udp) {
+                if let Ok(Some((data, _))) = ChannelData::parse(bytes, Transport::Udp) {
+                    self.handle_channel_data(now, five_tuple, data.channel(), data.data());
+                }
+            }
+            _ if self.config.rfc5766_channels => {
+                if let Ok(Some((data, _))) = ChannelData::parse_rfc5766(bytes, Transport::Udp) {
                     self.handle_channel_data(now, five_tuple, data.channel(), data.data());
                 }
             }

@@ -139,7 +139,14 @@ impl Server {
             .get::<ChannelNumber>()
             .ok_or((400, "CHANNEL-NUMBER is required (RFC 8656 §11.2)"))?
             .map_err(|_| (400, "malformed CHANNEL-NUMBER"))?;
-        if !number.is_valid() {
+        if self.config.rfc5766_channels {
+            if !rtw_stun::RFC5766_CHANNEL_NUMBERS.contains(&number.0) {
+                return Err((
+                    400,
+                    "the channel number is not in 0x4000-0x7FFF (RFC 5766 §11)",
+                ));
+            }
+        } else if !number.is_valid() {
             return Err((
                 400,
                 "the channel number is not in 0x4000-0x4FFF (RFC 8656 §11.2)",
