@@ -27,7 +27,8 @@
 //! address it uses was opened by the driver and not closed; it never
 //! sends from a relayed address that no allocation holds, nor to a
 //! forbidden peer (loopback, private, unspecified, multicast, embedded
-//! IPv4 of those); every UDP datagram to a client is a STUN message or a
+//! IPv4 of those) or one of its own addresses other than a relayed one;
+//! every UDP datagram to a client is a STUN message or a
 //! ChannelData message that parses; after `handle_timeout(now)` the next
 //! timeout is later than `now`.
 #![no_main]
@@ -436,6 +437,13 @@ impl Harness {
                     peer_allowed(t.destination.ip(), self.allow_loopback)
                         || self.open.contains(&t.destination),
                     "relays to forbidden {}",
+                    t.destination
+                );
+                // The server's own addresses: only its relayed ones.
+                let own = [listen_v4().ip(), listen_v6().ip()];
+                assert!(
+                    !own.contains(&t.destination.ip()) || self.open.contains(&t.destination),
+                    "relays to the server's own {}",
                     t.destination
                 );
             }
