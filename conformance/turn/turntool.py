@@ -18,6 +18,11 @@
       address of PEER's family: it must arrive iff EXPECT is `success` (and
       the socket's answer must come back as a Data indication or ChannelData).
       One line per check; exit 0 iff every check holds.
+  turntool.py channel HOST PORT USER PASS PEER NUMBER EXPECT
+      Allocate, then ChannelBind channel NUMBER (hex, e.g. 0x5000) to PEER
+      (IP:PORT): the answer must be EXPECT (`success` or an error code); on
+      success, a ChannelData message on that channel must reach a socket
+      listening at PEER, and its answer come back as ChannelData on NUMBER.
 
 The messages are built here field by field (RFC 8489 §5, §14; RFC 8656 §18):
 a client only needs the header, a few attributes, MESSAGE-INTEGRITY with the
@@ -346,9 +351,51 @@ def cmd_policy(host, port, user, password, family, expect, *peers):
     return 0 if ok else 1
 
 
+def cmd_channel(host, port, user, password, peer, number, expect):
+    client = Client((host, int(port)), user, password)
+    cls, rattrs = client.transact(ALLOCATE, [(REQUESTED_TRANSPORT, bytes([17, 0, 0, 0]))])
+    if cls != SUCCESS:
+        print(f"Allocate: {outcome(cls, rattrs)}")
+        return 1
+    peer_ip, peer_port = peer.rsplit(":", 1)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind((peer_ip, int(peer_port)))
+    target = (peer_ip, listener.getsockname()[1])
+    channel = int(number, 16)
+    cls, rattrs = client.transact(
+        CHANNEL_BIND, [(CHANNEL_NUMBER, struct.pack("!HH", channel, 0)),
+                       (XOR_PEER_ADDRESS, lambda tid: xor_address(target, tid))])
+    got = outcome(cls, rattrs)
+    ok = got.split(" ")[0] == expect
+    print(f"ChannelBind 0x{channel:04x} to {target[0]}:{target[1]}: {got}"
+          f"{'' if ok else f' (expected {expect})'}")
+    if ok and cls == SUCCESS:
+        payload = b"over channel " + number.encode()
+        pad = (4 - len(payload) % 4) % 4
+        client.sock.sendto(struct.pack("!HH", channel, len(payload)) + payload + b"\0" * pad,
+                           client.server)
+        r, _, _ = select.select([listener], [], [], 2.0)
+        if not r:
+            print("ChannelData to the peer: nothing arrived")
+            ok = False
+        else:
+            data, src = listener.recvfrom(65536)
+            print(f"ChannelData to the peer: {'arrived' if data == payload else 'WRONG DATA'}"
+                  f" from {src[0]}:{src[1]}")
+            ok &= data == payload
+            listener.sendto(b"back", src)
+            back = [p for p in client.receive(2.0)
+                    if len(p) >= 8 and struct.unpack("!HH", p[:4]) == (channel, 4) and p[4:8] == b"back"]
+            print(f"answer back as ChannelData on 0x{channel:04x}: {'yes' if back else 'NO'}")
+            ok &= bool(back)
+    cls, rattrs = client.transact(REFRESH, [(LIFETIME, struct.pack("!I", 0))])
+    print(f"Refresh LIFETIME 0: {outcome(cls, rattrs)}")
+    return 0 if ok else 1
+
+
 def main(argv):
     commands = {"binding": cmd_binding, "rest-cred": cmd_rest_cred,
-                "echo": cmd_echo, "policy": cmd_policy}
+                "echo": cmd_echo, "policy": cmd_policy, "channel": cmd_channel}
     if len(argv) < 2 or argv[1] not in commands:
         print(__doc__, file=sys.stderr)
         return 2
