@@ -8,7 +8,8 @@
   turnload.py hold HOST PORT USER PASS N PID [SECONDS]
       memory per allocation of the TURN server PID: make 20 allocations
       (warm-up: the server's tables and first pages), read the server's
-      VmRSS, make N more, each from its own UDP socket (its own 5-tuple),
+      VmRSS, make N more, each from its own UDP socket (its own 5-tuple;
+      from 127.0.0.2 when HOST is 127.0.0.1),
       with long-term credentials (RFC 8489 §9.2, MD5 key, after the 401),
       wait a moment, read VmRSS again, and print one line
           allocations=N rss_before_kb=A rss_after_kb=B
@@ -121,8 +122,14 @@ def probe(host, port):
 
 
 def allocate(host, port, user, password):
-    """One UDP allocation from a new socket; returns the socket."""
+    """One UDP allocation from a new socket; returns the socket.
+
+    The socket is bound on 127.0.0.2 when the server is on 127.0.0.1, so
+    that its 5-tuple is none that turnutils_uclient left an allocation on
+    (a reused port would get 437 Allocation Mismatch)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if host == "127.0.0.1":
+        s.bind(("127.0.0.2", 0))
     s.connect((host, port))
     transport = [(ATTR_REQUESTED_TRANSPORT, bytes([17, 0, 0, 0]))]
     tid = os.urandom(12)
@@ -186,53 +193,62 @@ def uclient(path):
     return 0
 
 
+def median(values):
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
 def table(path):
     rows = []
     with open(path) as f:
         for line in f:
             rows.append(dict(p.split("=", 1) for p in line.split()))
     servers = ("rtw", "coturn")
-
-    def find(server, load):
-        return next((r for r in rows if r["server"] == server and r["load"] == load), None)
-
-    print("relayed packets per server CPU-second (each server on one CPU)")
-    print(
-        f"{'load':8} {'server':7} {'relayed':>9} {'CPU s':>7} {'wall s':>7} "
-        f"{'pkts/CPU-s':>11} {'lost':>6}"
-    )
     loads = []
     for r in rows:
         if r["load"] != "memory" and r["load"] not in loads:
             loads.append(r["load"])
+
+    print("relayed packets per server CPU-second (each server on one CPU); one line per run")
+    print(
+        f"{'load':8} {'server':7} {'relayed':>9} {'CPU s':>7} {'wall s':>7} "
+        f"{'pkts/CPU-s':>11} {'lost':>6}"
+    )
+    medians = {}
+    for load in loads:
+        for server in servers:
+            runs = [r for r in rows if r["server"] == server and r["load"] == load]
+            rates = []
+            for r in runs:
+                if "failed" in r:
+                    why = r["failed"].replace("_", " ").replace("~", "=")
+                    print(f"{load:8} {server:7} uclient failed: {why}")
+                    continue
+                cpu = float(r["cpu_s"])
+                relayed = int(r["relayed"])
+                rate = relayed / cpu if cpu > 0 else 0.0
+                rates.append(rate)
+                lost = int(r["sent"]) - int(r["received"])
+                print(
+                    f"{load:8} {server:7} {relayed:9d} {cpu:7.2f} {float(r['wall_s']):7.1f} "
+                    f"{rate:11.0f} {lost:6d}"
+                )
+            if rates:
+                medians[(load, server)] = median(rates)
     ratios = []
     for load in loads:
-        per = {}
-        for server in servers:
-            r = find(server, load)
-            if r is None:
-                continue
-            if "failed" in r:
-                print(f"{load:8} {server:7} uclient failed: {r['failed'].replace('_', ' ').replace('~', '=')}")
-                continue
-            cpu = float(r["cpu_s"])
-            relayed = int(r["relayed"])
-            per[server] = relayed / cpu if cpu > 0 else 0.0
-            lost = int(r["sent"]) - int(r["received"])
-            print(
-                f"{load:8} {server:7} {relayed:9d} {cpu:7.2f} {float(r['wall_s']):7.1f} "
-                f"{per[server]:11.0f} {lost:6d}"
-            )
-        if per.get("rtw") and per.get("coturn"):
-            ratios.append(f"{load}: {per['rtw'] / per['coturn']:.2f}x")
+        rtw, cot = medians.get((load, "rtw")), medians.get((load, "coturn"))
+        if rtw and cot:
+            ratios.append(f"{load}: rtw {rtw:.0f}, coturn {cot:.0f}, {rtw / cot:.2f}x")
         else:
             ratios.append(f"{load}: n/a")
-    print("rtw/coturn, relayed packets per server CPU-second: " + ", ".join(ratios))
+    print("median pkts/CPU-s and rtw/coturn: " + "; ".join(ratios))
     print()
     print("memory per allocation (VmRSS growth over the allocations held)")
     per_alloc = {}
     for server in servers:
-        r = find(server, "memory")
+        r = next((r for r in rows if r["server"] == server and r["load"] == "memory"), None)
         if r is None:
             continue
         n = int(r["allocations"])
