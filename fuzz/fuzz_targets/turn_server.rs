@@ -20,6 +20,10 @@
 //! - the driver's late answer to an `OpenRelay` or a `ConnectPeer`, an
 //!   answer for an unknown request, a client connection closing.
 //!
+//! The first input byte configures the server: loopback peers allowed or
+//! not, a bandwidth cap or none, SOFTWARE or none, RFC 8656's channel
+//! numbers or RFC 5766's wider range (`rfc5766_channels`).
+//!
 //! After every record: every `poll_*` drains in a bounded number of calls;
 //! allocations, permissions and channels stay within the quotas and
 //! limits (per user too); the server's allocation count matches its
@@ -148,6 +152,8 @@ struct Harness {
     now: Instant,
     tuples: [FiveTuple; 8],
     allow_loopback: bool,
+    /// RFC 5766's channel numbers (0x4000-0x7FFF) are accepted.
+    rfc5766: bool,
     peers: Vec<SocketAddr>,
     challenges: HashMap<FiveTuple, Challenge>,
     /// Relayed (and reserved) addresses the driver opened and has not
@@ -196,6 +202,7 @@ impl Harness {
                 Some("fuzz".into())
             })
             .nonce_lifetime(Duration::from_secs(30))
+            .rfc5766_channels(flags & 8 != 0)
             .peers(
                 PeerPolicy::default()
                     .allow_loopback(allow_loopback)
@@ -210,6 +217,7 @@ impl Harness {
             now,
             tuples: tuples(),
             allow_loopback,
+            rfc5766: flags & 8 != 0,
             peers: fixed_peers(),
             challenges: HashMap::new(),
             open: HashSet::new(),
@@ -394,7 +402,13 @@ impl Harness {
                 contents,
             } => {
                 assert!(self.tuples.contains(&five_tuple), "sends to a stranger");
-                match demux(&contents) {
+                let first = contents.first().copied().unwrap_or(0);
+                let kind = if self.rfc5766 && (0x50..0x80).contains(&first) {
+                    PacketKind::ChannelData
+                } else {
+                    demux(&contents)
+                };
+                match kind {
                     PacketKind::Stun => {
                         let msg = Message::parse(&contents).expect("sends STUN that parses");
                         if let Some(challenge) = Challenge::from_response(&msg) {
@@ -413,7 +427,12 @@ impl Harness {
                     }
                     PacketKind::ChannelData => {
                         let transport = five_tuple.transport;
-                        let (cd, used) = ChannelData::parse(&contents, transport)
+                        let parsed = if self.rfc5766 {
+                            ChannelData::parse_rfc5766(&contents, transport)
+                        } else {
+                            ChannelData::parse(&contents, transport)
+                        };
+                        let (cd, used) = parsed
                             .expect("valid ChannelData")
                             .expect("whole ChannelData");
                         assert_eq!(used, contents.len(), "one ChannelData per transmit");
@@ -532,7 +551,12 @@ impl Harness {
             }
             5 => {
                 let n = if v & 0x80 == 0 {
-                    0x4000 + u16::from(v & 7)
+                    // 0x4000-0x4003 and 0x4ffe-0x5001 (RFC 8656's edge),
+                    // 0x7ffe-0x8001 (RFC 5766's).
+                    [
+                        0x4000, 0x4001, 0x4002, 0x4003, 0x4ffe, 0x4fff, 0x5000, 0x5001,
+                    ][usize::from(v & 7)]
+                        + if v & 0x40 != 0 { 0x3000 } else { 0 }
                 } else {
                     u16::from(v) << 8 | u16::from(c.byte())
                 };
