@@ -12,7 +12,8 @@
 //! | [`ws`] | `ws` | WebSocket (RFC 6455) streams, sinks and handshakes, over [`rtw_ws`] |
 //! | [`sse`] | `sse` | Server-Sent Events: response bodies with keep-alive, an EventSource client, over [`rtw_sse`] |
 //! | [`stun`] | `stun` | STUN (RFC 8489) over UDP: Binding client and server, request transactions, over [`rtw_stun`] |
-//! | [`ice`] | `ice` | ICE (RFC 8445) over UDP: an agent on host sockets, data over the selected pair, over [`rtw_ice`] |
+//! | [`turn`] | `turn` | TURN (RFC 8656) on UDP, TCP and TLS: a relay server and a client, over [`rtw_turn`] |
+//! | [`ice`] | `ice` | ICE (RFC 8445) over UDP: an agent on host sockets, relayed candidates, data over the selected pair, over [`rtw_ice`] |
 //! | [`listener`] | `listener` | A TCP listener for servers: connection caps in total and per client address, keepalive, descriptor limits |
 //!
 //! An echo server and a client over an in-memory pipe, from the [`ws`]
