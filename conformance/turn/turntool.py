@@ -149,7 +149,8 @@ def error_code(attrs):
     v = get(attrs, ERROR_CODE)
     if v is None:
         return None, ""
-    return (v[2] & 7) * 100 + v[3], v[4:].decode("utf-8", "replace")
+    # Some servers count NUL padding into the reason phrase: not shown.
+    return (v[2] & 7) * 100 + v[3], v[4:].decode("utf-8", "replace").rstrip("\0")
 
 
 class Client:
