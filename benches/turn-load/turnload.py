@@ -25,8 +25,8 @@
   turnload.py table FILE
       the results table; FILE has `key=value ...` lines, each with server=
       (rtw or coturn) and load=: `memory` (allocations=, rss_before_kb=,
-      rss_after_kb=), or a uclient load (relayed=, user_s=, sys_s=, wall_s=,
-      sent=, received=, or failed= when uclient could not run it).
+      rss_after_kb=), or a uclient load (relayed=, cpu_s=, wall_s=, sent=,
+      received=, or failed= when uclient could not run it).
 """
 
 import hashlib
@@ -212,41 +212,35 @@ def table(path):
 
     print("relayed packets per server CPU-second (each server on one CPU); one line per run")
     print(
-        f"{'load':8} {'server':7} {'relayed':>9} {'user s':>7} {'sys s':>7} {'wall s':>7} "
-        f"{'pkts/CPU-s':>11} {'pkts/user-s':>12} {'lost':>6}"
+        f"{'load':8} {'server':7} {'relayed':>9} {'CPU s':>7} {'wall s':>7} "
+        f"{'pkts/CPU-s':>11} {'lost':>6}"
     )
     medians = {}
     for load in loads:
         for server in servers:
             runs = [r for r in rows if r["server"] == server and r["load"] == load]
-            rates, user_rates = [], []
+            rates = []
             for r in runs:
                 if "failed" in r:
                     why = r["failed"].replace("_", " ").replace("~", "=")
                     print(f"{load:8} {server:7} uclient failed: {why}")
                     continue
-                user, system = float(r["user_s"]), float(r["sys_s"])
+                cpu = float(r["cpu_s"])
                 relayed = int(r["relayed"])
-                rate = relayed / (user + system) if user + system > 0 else 0.0
-                user_rate = relayed / user if user > 0 else 0.0
+                rate = relayed / cpu if cpu > 0 else 0.0
                 rates.append(rate)
-                user_rates.append(user_rate)
                 lost = int(r["sent"]) - int(r["received"])
                 print(
-                    f"{load:8} {server:7} {relayed:9d} {user:7.2f} {system:7.2f} "
-                    f"{float(r['wall_s']):7.1f} {rate:11.0f} {user_rate:12.0f} {lost:6d}"
+                    f"{load:8} {server:7} {relayed:9d} {cpu:7.3f} {float(r['wall_s']):7.1f} "
+                    f"{rate:11.0f} {lost:6d}"
                 )
             if rates:
-                medians[(load, server)] = (median(rates), median(user_rates))
-    print("medians, rtw/coturn:")
+                medians[(load, server)] = median(rates)
+    print("median relayed packets per server CPU-second, rtw/coturn:")
     for load in loads:
         rtw, cot = medians.get((load, "rtw")), medians.get((load, "coturn"))
-        if rtw and cot and cot[0] > 0 and cot[1] > 0:
-            print(
-                f"  {load}: pkts per CPU-second rtw {rtw[0]:.0f}, coturn {cot[0]:.0f}: "
-                f"{rtw[0] / cot[0]:.2f}x; per user-CPU-second rtw {rtw[1]:.0f}, "
-                f"coturn {cot[1]:.0f}: {rtw[1] / cot[1]:.2f}x"
-            )
+        if rtw and cot:
+            print(f"  {load}: rtw {rtw:.0f}, coturn {cot:.0f}: {rtw / cot:.2f}x")
         else:
             print(f"  {load}: n/a")
     print()
