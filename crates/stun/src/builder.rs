@@ -73,7 +73,32 @@ pub struct MessageBuilder {
 impl MessageBuilder {
     /// A message of type `typ` with transaction ID `tid`.
     pub fn new(typ: MessageType, tid: TransactionId) -> Self {
-        let mut buf = BytesMut::with_capacity(128);
+        Self::new_in(typ, tid, BytesMut::with_capacity(128))
+    }
+
+    /// [`MessageBuilder::new`] writing into `buf`, cleared first, so that
+    /// its allocation is reused: a sender of many messages keeps one
+    /// buffer, [`finish`](MessageBuilder::finish)es each message into it
+    /// and splits the message off (`BytesMut::split`), keeping the rest of
+    /// the capacity for the next one.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rtw_stun::{Class, Message, MessageBuilder, MessageType, Method, TransactionId};
+    ///
+    /// let mut buf = BytesMut::with_capacity(4096);
+    /// let typ = MessageType::new(Method::BINDING, Class::Indication);
+    /// let mut sent = Vec::new();
+    /// for i in 0..3 {
+    ///     let mut message = MessageBuilder::new_in(typ, TransactionId([i; 12]), buf).finish();
+    ///     sent.push(message.split().freeze());
+    ///     buf = message;
+    /// }
+    /// assert_eq!(Message::parse(&sent[2])?.transaction_id(), TransactionId([2; 12]));
+    /// # Ok::<(), rtw_stun::Error>(())
+    /// ```
+    pub fn new_in(typ: MessageType, tid: TransactionId, mut buf: BytesMut) -> Self {
+        buf.clear();
         buf.put_u16(typ.to_bits());
         buf.put_u16(0);
         buf.put_u32(MAGIC_COOKIE);

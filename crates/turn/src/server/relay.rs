@@ -10,7 +10,7 @@ use std::time::Instant;
 use bytes::BufMut;
 use rtw_core::Transmit;
 use rtw_stun::attributes::{Data, XorPeerAddress};
-use rtw_stun::{Class, Message, MessageBuilder, MessageType, Method};
+use rtw_stun::{Class, HEADER_LEN, Message, MessageBuilder, MessageType, Method};
 
 use super::allocation::Allocation;
 use super::requests::indication_id;
@@ -125,13 +125,22 @@ impl Server {
                 self.scratch.split().freeze()
             }
             None => {
+                // Built in the scratch buffer, so that a Data indication
+                // costs no allocation of its own.
                 let typ = MessageType::new(Method::DATA, Class::Indication);
-                let mut builder = MessageBuilder::new(typ, indication_id(&mut self.indication_ids));
-                if builder.add(&XorPeerAddress(peer)).is_err() || builder.add(&Data(data)).is_err()
-                {
+                let tid = indication_id(&mut self.indication_ids);
+                let mut buffer = std::mem::take(&mut self.scratch);
+                buffer.reserve(HEADER_LEN + 24 + 4 + data.len() + 3);
+                let mut builder = MessageBuilder::new_in(typ, tid, buffer);
+                let built =
+                    builder.add(&XorPeerAddress(peer)).is_ok() && builder.add(&Data(data)).is_ok();
+                let mut buffer = builder.finish();
+                let message = buffer.split().freeze();
+                self.scratch = buffer;
+                if !built {
                     return;
                 }
-                builder.finish().freeze()
+                message
             }
         };
         self.send_to_client(five_tuple, contents);
