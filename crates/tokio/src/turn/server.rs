@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rtw_stun::Transport;
 use rtw_turn::server::{FiveTuple, Server as TurnServer, ServerEvent, ServerStats};
-use tokio::net::UdpSocket;
+use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
@@ -18,7 +18,7 @@ use super::relay::Ports;
 use super::stream::{self, Timeouts};
 use super::{Error, ServerOptions};
 use crate::OsRandom;
-use crate::listener::Listener;
+use crate::listener::{Listener, Permit};
 
 /// Tries at binding UDP and TCP on one port when the port is picked by
 /// the system.
@@ -247,6 +247,25 @@ async fn bind_pair(addr: SocketAddr) -> io::Result<(UdpSocket, std::net::TcpList
     Err(last.unwrap_or_else(|| io::Error::from(io::ErrorKind::AddrInUse)))
 }
 
+/// The next client connection of `listener`: its socket, its 5-tuple
+/// over `transport`, a serial number for the server's task, and the
+/// listener's slot.
+async fn next_client(
+    listener: &Listener,
+    local: SocketAddr,
+    transport: Transport,
+    serials: &AtomicU64,
+) -> io::Result<(TcpStream, FiveTuple, u64, Permit)> {
+    let (tcp, client, permit) = listener.accept().await?;
+    let five_tuple = FiveTuple::new(transport, client, local);
+    Ok((
+        tcp,
+        five_tuple,
+        serials.fetch_add(1, Ordering::Relaxed),
+        permit,
+    ))
+}
+
 /// Accept TCP clients (RFC 8656 §3.1) until the listener breaks.
 async fn accept_tcp(
     listener: Listener,
@@ -256,9 +275,8 @@ async fn accept_tcp(
 ) -> io::Result<()> {
     let local = listener.local_addr()?;
     loop {
-        let (tcp, client, permit) = listener.accept().await?;
-        let five_tuple = FiveTuple::new(Transport::Tcp, client, local);
-        let serial = serials.fetch_add(1, Ordering::Relaxed);
+        let (tcp, five_tuple, serial, permit) =
+            next_client(&listener, local, Transport::Tcp, &serials).await?;
         tokio::spawn(stream::serve(
             tcp,
             five_tuple,
@@ -282,9 +300,8 @@ async fn accept_tls(
 ) -> io::Result<()> {
     let local = listener.local_addr()?;
     loop {
-        let (tcp, client, permit) = listener.accept().await?;
-        let five_tuple = FiveTuple::new(Transport::Tls, client, local);
-        let serial = serials.fetch_add(1, Ordering::Relaxed);
+        let (tcp, five_tuple, serial, permit) =
+            next_client(&listener, local, Transport::Tls, &serials).await?;
         let acceptor = acceptor.clone();
         let inputs = inputs.clone();
         tokio::spawn(async move {
