@@ -108,17 +108,12 @@ fn password_algorithm_rules_give_400() {
     let out = h.send(client, &creds.request(Method::ALLOCATE, udp_transport));
     assert_eq!(error_code(&out.reply()), Some(400));
     // PASSWORD-ALGORITHM without PASSWORD-ALGORITHMS.
-    let tid = creds.tid();
-    let mut b = MessageBuilder::new(MessageType::new(Method::ALLOCATE, Class::Request), tid);
-    b.add(&RequestedTransport::UDP).unwrap();
-    b.add(&rtw_stun::attributes::Username::new(USER).unwrap())
-        .unwrap();
-    b.add(&Realm::new(REALM).unwrap()).unwrap();
-    b.add(&Nonce::new(&creds.nonce).unwrap()).unwrap();
-    b.add(&PasswordAlgorithm::MD5).unwrap();
-    creds.algorithm = KeyAlgorithm::Md5;
-    b.add_message_integrity(&creds.key()).unwrap();
-    let out = h.send(client, &b.finish());
+    let request = creds.hand_signed_allocate(|b| {
+        b.add(&rtw_stun::attributes::Username::new(USER).unwrap())
+            .unwrap();
+        b.add(&PasswordAlgorithm::MD5).unwrap();
+    });
+    let out = h.send(client, &request);
     assert_eq!(error_code(&out.reply()), Some(400));
 }
 
@@ -128,15 +123,8 @@ fn missing_username_realm_or_nonce_is_400_and_a_wrong_password_401() {
     let client = udp("203.0.113.9:40000");
     let mut creds = Creds::new(USER, PASS);
     challenge(&mut h, client, &mut creds);
-    let mut b = MessageBuilder::new(
-        MessageType::new(Method::ALLOCATE, Class::Request),
-        creds.tid(),
-    );
-    b.add(&RequestedTransport::UDP).unwrap();
-    b.add(&Realm::new(REALM).unwrap()).unwrap();
-    b.add(&Nonce::new(&creds.nonce).unwrap()).unwrap();
-    b.add_message_integrity(&creds.key()).unwrap();
-    assert_eq!(error_code(&h.send(client, &b.finish()).reply()), Some(400));
+    let request = creds.hand_signed_allocate(|_| {});
+    assert_eq!(error_code(&h.send(client, &request).reply()), Some(400));
 
     let mut wrong = Creds::new(USER, "not-the-password");
     challenge(&mut h, client, &mut wrong);
@@ -176,16 +164,10 @@ fn userhash_authenticates_a_static_user() {
     let client = udp("203.0.113.9:40000");
     let mut creds = Creds::new(USER, PASS);
     challenge(&mut h, client, &mut creds);
-    let mut b = MessageBuilder::new(
-        MessageType::new(Method::ALLOCATE, Class::Request),
-        creds.tid(),
-    );
-    b.add(&RequestedTransport::UDP).unwrap();
-    b.add(&Userhash::compute(USER, REALM)).unwrap();
-    b.add(&Realm::new(REALM).unwrap()).unwrap();
-    b.add(&Nonce::new(&creds.nonce).unwrap()).unwrap();
-    b.add_message_integrity(&creds.key()).unwrap();
-    let out = h.send(client, &b.finish());
+    let request = creds.hand_signed_allocate(|b| {
+        b.add(&Userhash::compute(USER, REALM)).unwrap();
+    });
+    let out = h.send(client, &request);
     assert_eq!(error_code(&out.reply()), None);
 }
 

@@ -216,6 +216,25 @@ impl Creds {
         }
     }
 
+    /// An Allocate signed by hand with the MD5 key: REQUESTED-TRANSPORT,
+    /// what `identity` adds (USERNAME, USERHASH, a lone
+    /// PASSWORD-ALGORITHM, or nothing), REALM, NONCE, MESSAGE-INTEGRITY;
+    /// for the requests that break one rule of RFC 8489 §9.2.4.
+    pub(crate) fn hand_signed_allocate(
+        &mut self,
+        identity: impl FnOnce(&mut MessageBuilder),
+    ) -> Bytes {
+        let tid = self.tid();
+        let mut b = MessageBuilder::new(MessageType::new(Method::ALLOCATE, Class::Request), tid);
+        b.add(&RequestedTransport::UDP).unwrap();
+        identity(&mut b);
+        b.add(&Realm::new(REALM).unwrap()).unwrap();
+        b.add(&Nonce::new(&self.nonce).unwrap()).unwrap();
+        self.algorithm = key::PasswordAlgorithm::Md5;
+        b.add_message_integrity(&self.key()).unwrap();
+        b.finish().freeze()
+    }
+
     /// A request of `method` with `attrs` added by the closure, signed.
     pub(crate) fn request(
         &mut self,
