@@ -5,7 +5,7 @@
 use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -43,6 +43,8 @@ pub(super) enum Command {
     /// Application data over the selected pair, through the agent (the
     /// pair starts at a relayed candidate).
     SendData(Bytes),
+    /// ICE restart with new local credentials (RFC 8445 §9).
+    Restart(Credentials),
 }
 
 /// What the caller can read at any time without asking the task.
@@ -82,6 +84,9 @@ pub(super) struct Driver {
     /// The socket polled first next time, so that a busy socket cannot
     /// starve the others.
     next_socket: usize,
+    /// When the last datagram arrived, on any socket, shared with the
+    /// handle ([`IceConnection::last_received`](super::IceConnection::last_received)).
+    last_received: Arc<Mutex<Option<Instant>>>,
 }
 
 impl Driver {
@@ -92,6 +97,7 @@ impl Driver {
         status: watch::Sender<Status>,
         data: mpsc::Sender<(SocketAddr, Bytes)>,
         events: mpsc::Sender<IceEvent>,
+        last_received: Arc<Mutex<Option<Instant>>>,
     ) -> Self {
         Driver {
             agent,
@@ -101,6 +107,7 @@ impl Driver {
             data,
             events,
             next_socket: 0,
+            last_received,
         }
     }
 
@@ -144,6 +151,10 @@ impl Driver {
                     local,
                     received: Ok((source, len)),
                 } => {
+                    // A poisoned lock only means a panic elsewhere while it
+                    // was held: the time in it is still a time.
+                    *self.last_received.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(Instant::now());
                     let contents = &buf[..len];
                     if !self.agent.handle_receive(now(), source, local, contents) {
                         // Not STUN: the application's. Dropped when the
@@ -198,6 +209,7 @@ impl Driver {
                 // No pair selected (any more): dropped, as UDP would.
                 let _ = self.agent.send_data(now(), &data);
             }
+            Command::Restart(credentials) => self.agent.restart(now(), credentials),
         }
     }
 

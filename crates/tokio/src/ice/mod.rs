@@ -78,7 +78,7 @@ mod driver;
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use rtw_core::Random;
@@ -157,6 +157,7 @@ pub struct IceConnection {
     sockets: Arc<[(SocketAddr, Arc<UdpSocket>)]>,
     candidates: Vec<Candidate>,
     credentials: Credentials,
+    last_received: Arc<Mutex<Option<tokio::time::Instant>>>,
 }
 
 impl IceConnection {
@@ -206,6 +207,7 @@ impl IceConnection {
         let (status_tx, status) = watch::channel(Status::of(&agent));
         let (data_tx, data) = mpsc::channel(DATA_CAPACITY);
         let (events_tx, events) = mpsc::channel(EVENT_CAPACITY);
+        let last_received = Arc::new(Mutex::new(None));
         let driver = Driver::new(
             agent,
             sockets.clone(),
@@ -213,6 +215,7 @@ impl IceConnection {
             status_tx,
             data_tx,
             events_tx,
+            last_received.clone(),
         );
         // The task ends on its own once this handle (the only sender of
         // commands) is dropped.
@@ -225,6 +228,7 @@ impl IceConnection {
             sockets,
             candidates,
             credentials,
+            last_received,
         })
     }
 
@@ -316,6 +320,36 @@ impl IceConnection {
             .await
             .map_err(|_| Error::Closed)?
             .map_err(Error::from)
+    }
+
+    /// ICE restart (RFC 8445 §9) with new local `credentials` (give it
+    /// fresh ones from [`random_credentials`]; §9 wants both the ufrag
+    /// and the password to change): the agent forgets the peer's
+    /// credentials and candidates, its pairs and checks, and goes back to
+    /// [`ConnectionState::Checking`]. The selected pair stays in use for
+    /// data until the new checks select one, which comes as another
+    /// [`IceEvent::SelectedPair`].
+    ///
+    /// Then signal as at the start: [`IceConnection::local_credentials`]
+    /// (now `credentials`) and [`IceConnection::local_candidates`] (the
+    /// same sockets, so the same host candidates) to the peer, and the
+    /// peer's new credentials and candidates to
+    /// [`IceConnection::set_remote_credentials`] and
+    /// [`IceConnection::add_remote_candidate`]. Calls made after this one
+    /// apply to the restarted agent.
+    pub fn restart(&mut self, credentials: Credentials) -> Result<(), Error> {
+        self.command(Command::Restart(credentials.clone()))?;
+        self.credentials = credentials;
+        Ok(())
+    }
+
+    /// When the last datagram arrived on any of the sockets (STUN or not,
+    /// from anyone), as tokio's clock has it; `None` before the first.
+    /// With one peer, how long it has been silent: a peer that went away
+    /// is reported by consent freshness (RFC 7675 §5.1) only
+    /// [`IceConfig::consent_timeout`] after this.
+    pub fn last_received(&self) -> Option<tokio::time::Instant> {
+        *self.last_received.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The agent's current state.
