@@ -2,7 +2,7 @@
 //!
 //! `main` only parses the command line and dispatches: each protocol is one
 //! subcommand implemented in its own module (`rtw chunked ...` in
-//! [`chunked`], `rtw ws ...` in [`ws`], `rtw stun ...` in [`stun`], `rtw sdp ...` in [`sdp`], `rtw ice ...` in [`ice`], `rtw turn ...` in [`turn`]), so a new protocol adds a module and one variant of
+//! [`chunked`], `rtw ws ...` in [`ws`], `rtw stun ...` in [`stun`], `rtw sdp ...` in [`sdp`], `rtw ice ...` in [`ice`], `rtw turn ...` in [`turn`], `rtw signal ...` in [`signal`]), so a new protocol adds a module and one variant of
 //! [`Protocol`].
 //!
 //! Exit status: 0 on success, 1 when the input breaks the protocol or I/O
@@ -15,6 +15,7 @@ mod ice;
 mod input;
 mod sdp;
 mod serve_limits;
+mod signal;
 mod sse;
 mod stun;
 mod turn;
@@ -53,6 +54,9 @@ enum Protocol {
     /// TURN (RFC 8656, RFC 6062): run a relay server, relay lines to a
     /// peer through a server.
     Turn(turn::Args),
+    /// WebRTC signaling: serve rooms over WebSocket (with STUN and TURN
+    /// beside them), or join one as a peer made of rtw's ICE agent.
+    Signal(signal::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
         Protocol::Sdp(args) => sdp::run(args),
         Protocol::Ice(args) => ice::run(args),
         Protocol::Turn(args) => turn::run(args),
+        Protocol::Signal(args) => signal::run(args),
     }
 }
 

@@ -1,0 +1,366 @@
+//! `rtw signal serve`: signaling rooms over WebSocket, the demo page, and
+//! rtw's STUN and TURN servers beside them.
+//!
+//! | what | default | flag |
+//! |---|---|---|
+//! | connections open at once, per client address | 10,000, 1,000 (503 beyond) | `--max-connections`, `--max-connections-per-ip` |
+//! | request head | 10 s | `--header-timeout` |
+//! | WebSocket handshake after the head | 10 s | (rtw-tokio's `handshake_timeout`) |
+//! | time to join a room | 10 s, then 1008 | `--join-timeout` |
+//! | WebSocket message | twice `--max-message-size`, then 1009 | |
+//! | a message half-sent | 60 s, then 1008 | (rtw-ws `message_timeout`) |
+//! | a silent peer | ping after 30 s, 30 s to answer, then 1011 | (rtw-ws) |
+//! | messages queued for a peer that does not read | 256, then cut off with 1008 | `--outbox` |
+//! | peers per room, message size, rate | rtw-signal's `Limits` | `--room-size`, `--max-message-size`, `--rate` |
+//! | reconnect grace | 10 s | `--reconnect-grace` |
+
+use std::convert::Infallible;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use rtw_signal::{Config, IceCredentials, IceServer, Limits, Rooms, Server};
+use rtw_tokio::listener::Listener;
+use rtw_tokio::turn::{PeerPolicy, ServerConfig, ServerOptions};
+use rtw_tokio::ws::{Options, ServerHandshake, WebSocketStream};
+
+use super::demo;
+use super::hub::{Hub, HubOptions};
+use super::session;
+use crate::serve_limits::{ServerLimits, seconds};
+
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+/// `rtw signal serve` arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Address of the HTTP and WebSocket server, e.g. 127.0.0.1:8080 (port
+    /// 0 picks a free one).
+    #[arg(long, value_name = "IP:PORT")]
+    listen: SocketAddr,
+    /// Run rtw's STUN Binding server on this UDP address and hand it to
+    /// every joining peer as `stun:IP:PORT`.
+    #[arg(long, value_name = "IP:PORT")]
+    stun: Option<SocketAddr>,
+    /// Run rtw's TURN server on this address (UDP and TCP) and hand it to
+    /// every joining peer as `turn:IP:PORT` with fresh TURN REST
+    /// credentials (with --turn-secret).
+    #[arg(long, value_name = "IP:PORT", requires = "turn_secret")]
+    turn: Option<SocketAddr>,
+    /// The TURN REST secret shared with the TURN server: each peer gets
+    /// username `EXPIRY:PEER` and credential
+    /// base64(HMAC-SHA1(SECRET, username)). With --turn, rtw's TURN server
+    /// checks them; without it, they are for --ice-server turn: URLs of a
+    /// server run elsewhere with the same secret (coturn's
+    /// use-auth-secret).
+    #[arg(long, value_name = "SECRET")]
+    turn_secret: Option<String>,
+    /// How long the TURN REST credentials handed out stay valid, seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    turn_ttl: u64,
+    /// Relay to and from loopback peers on the TURN server run with --turn
+    /// (tests on one machine). Refused with 403 otherwise.
+    #[arg(long)]
+    turn_allow_loopback_peers: bool,
+    /// Another ICE server URL to hand out (stun:, turns:, turn:); turn:
+    /// and turns: URLs get the TURN REST credentials of --turn-secret.
+    /// Repeat for more.
+    #[arg(long, value_name = "URL")]
+    ice_server: Vec<String>,
+    /// Only these rooms exist; joining another gets `unknown-room`. Repeat
+    /// for more. Default: any room, made by its first join.
+    #[arg(long, value_name = "NAME")]
+    room: Vec<String>,
+    /// Peers one room holds; more get `room-full`.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    room_size: usize,
+    /// The largest signaling message, bytes; larger ones get
+    /// `message-too-large`, and WebSocket messages of twice that close
+    /// the connection with 1009.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
+    max_message_size: usize,
+    /// Messages per second one connection may send (twice that in a
+    /// burst); more get `rate-limited`.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    rate: u32,
+    /// Seconds a dropped peer keeps its id and messages for it are kept,
+    /// so that it can come back with its `resume` token.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
+    reconnect_grace: Duration,
+    /// Seconds a connection has to join a room before it is closed (1008).
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
+    join_timeout: Duration,
+    /// Messages queued for one peer that does not read before it is cut
+    /// off (1008).
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    outbox: u64,
+    #[command(flatten)]
+    limits: ServerLimits,
+    /// Report joins, leaves, closes and the STUN server's count on stderr.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+pub(super) fn run(args: ServeArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("rtw signal serve: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rtw signal serve: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), Failure> {
+    let listener = Listener::bind(args.listen, args.limits.listener_config())
+        .await
+        .map_err(|e| format!("binding {}: {e}", args.listen))?;
+    let bound = listener.local_addr()?;
+    let mut ice_servers = Vec::new();
+    let mut side_lines = Vec::new();
+    if let Some(addr) = args.stun {
+        let stun = beside::stun(addr, args.verbose).await?;
+        side_lines.push(format!("stun listening on {stun}"));
+        ice_servers.push(IceServer::new(vec![format!("stun:{stun}")]));
+    }
+    let rest = |secret: &String| IceCredentials::TurnRest {
+        secret: secret.clone(),
+        ttl: Duration::from_secs(args.turn_ttl),
+    };
+    if let (Some(addr), Some(secret)) = (args.turn, &args.turn_secret) {
+        let turn = beside::turn(addr, secret, args.turn_allow_loopback_peers).await?;
+        side_lines.push(format!("turn listening on {turn}"));
+        ice_servers.push(
+            IceServer::new(vec![
+                format!("turn:{turn}?transport=udp"),
+                format!("turn:{turn}?transport=tcp"),
+            ])
+            .credentials(rest(secret)),
+        );
+    }
+    for url in &args.ice_server {
+        let mut server = IceServer::new(vec![url.clone()]);
+        if let (true, Some(secret)) = (url.starts_with("turn"), &args.turn_secret) {
+            server = server.credentials(rest(secret));
+        }
+        ice_servers.push(server);
+    }
+    let rooms = if args.room.is_empty() {
+        Rooms::Open
+    } else {
+        Rooms::Only(args.room.clone())
+    };
+    let burst = args.rate.saturating_mul(2);
+    let config = Config::default()
+        .rooms(rooms)
+        .reconnect_grace(args.reconnect_grace)
+        .ice_servers(ice_servers)
+        .limits(
+            Limits::default()
+                .max_room_size(args.room_size)
+                .max_message_size(args.max_message_size)
+                .messages_per_second(args.rate)
+                .burst(burst),
+        );
+    let server = Server::new(config, Box::new(rtw_tokio::OsRandom::new()?));
+    let hub = Hub::spawn(
+        server,
+        HubOptions {
+            outbox: usize::try_from(args.outbox).unwrap_or(256),
+            join_timeout: args.join_timeout,
+            verbose: args.verbose,
+        },
+    );
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on {bound}")?;
+    for line in side_lines {
+        writeln!(stdout, "{line}")?;
+    }
+    stdout.flush()?;
+    drop(stdout);
+
+    let ws_limits = rtw_tokio::ws::Limits::default().max_message_size(
+        u64::try_from(args.max_message_size.saturating_mul(2)).unwrap_or(u64::MAX),
+    );
+    let ws_options = Options::with_config(rtw_tokio::ws::Config::default().limits(ws_limits));
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(args.limits.header_timeout);
+    loop {
+        let (tcp, peer, permit) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                eprintln!("rtw signal serve: accept: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let hub = hub.clone();
+        let ws_options = ws_options.clone();
+        let verbose = args.verbose;
+        let service = service_fn(move |request: Request<Incoming>| {
+            let hub = hub.clone();
+            let ws_options = ws_options.clone();
+            async move { Ok::<_, Infallible>(route(request, hub, ws_options)) }
+        });
+        let connection = http
+            .serve_connection(TokioIo::new(tcp), service)
+            .with_upgrades();
+        tokio::spawn(async move {
+            let _permit = permit;
+            if let Err(e) = connection.await
+                && verbose
+            {
+                eprintln!("{peer}: {e}");
+            }
+        });
+    }
+}
+
+/// `/signal`: the WebSocket upgrade; `/`: the demo page; 404 otherwise.
+fn route(mut request: Request<Incoming>, hub: Hub, options: Options) -> Response<Full<Bytes>> {
+    match request.uri().path() {
+        "/signal" => {
+            let negotiated = match ServerHandshake::new().accept(&request) {
+                Ok(negotiated) => negotiated,
+                Err(e) => return plain(e.status(), e.to_string()),
+            };
+            let upgrade = hyper::upgrade::on(&mut request);
+            let (parts, ()) = negotiated.response.clone().into_parts();
+            tokio::spawn(async move {
+                let Ok(upgraded) = upgrade.await else { return };
+                let io = TokioIo::new(upgraded);
+                if let Ok(ws) = WebSocketStream::from_negotiated(io, &negotiated, options) {
+                    session::run(ws, hub).await;
+                }
+            });
+            Response::from_parts(parts, Full::default())
+        }
+        "/" | "/index.html"
+            if request.method() == Method::GET || request.method() == Method::HEAD =>
+        {
+            let mut response = Response::new(Full::from(demo::PAGE));
+            let headers = response.headers_mut();
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        "/" | "/index.html" => plain(StatusCode::METHOD_NOT_ALLOWED, "GET or HEAD".into()),
+        _ => plain(
+            StatusCode::NOT_FOUND,
+            "not found: / is the demo, /signal the WebSocket".into(),
+        ),
+    }
+}
+
+fn plain(status: StatusCode, text: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::from(text));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// The STUN and TURN servers run beside the signaling server.
+mod beside {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Duration;
+
+    use super::{Failure, PeerPolicy, ServerConfig, ServerOptions};
+
+    /// The realm of the TURN server run beside (RFC 8489 §9.2).
+    const REALM: &str = "rtw";
+
+    /// Start a Binding server on `addr`; its bound address. With
+    /// `verbose`, its count of answered requests goes to stderr each
+    /// second it changed.
+    pub(super) async fn stun(addr: SocketAddr, verbose: bool) -> Result<SocketAddr, Failure> {
+        let server = rtw_tokio::stun::Server::bind(addr)
+            .await
+            .map_err(|e| format!("binding STUN {addr}: {e}"))?;
+        let bound = server.local_addr()?;
+        let answered = Arc::new(AtomicU64::new(0));
+        let count = Arc::clone(&answered);
+        tokio::spawn(async move {
+            let result = server
+                .run_with(move |exchange| {
+                    if exchange.reply.is_some() {
+                        count.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+                .await;
+            if let Err(e) = result {
+                eprintln!("rtw signal serve: STUN server: {e}");
+            }
+        });
+        if verbose {
+            tokio::spawn(async move {
+                let mut last = 0;
+                loop {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    let now = answered.load(Ordering::Relaxed);
+                    if now != last {
+                        eprintln!("stun: {now} binding requests answered");
+                        last = now;
+                    }
+                }
+            });
+        }
+        Ok(bound)
+    }
+
+    /// Start a TURN server on `addr` (UDP and TCP) checking TURN REST
+    /// credentials made with `secret`; its bound address.
+    pub(super) async fn turn(
+        addr: SocketAddr,
+        secret: &str,
+        allow_loopback_peers: bool,
+    ) -> Result<SocketAddr, Failure> {
+        if addr.ip().is_unspecified() {
+            return Err(format!(
+                "--turn {addr} is unspecified: give the address peers reach the relay at"
+            )
+            .into());
+        }
+        let config = ServerConfig::new(REALM.to_owned())
+            .auth_secret(secret.as_bytes().to_vec())
+            .peers(PeerPolicy::default().allow_loopback(allow_loopback_peers));
+        let server = rtw_tokio::turn::Server::bind(ServerOptions::new(config, addr))
+            .await
+            .map_err(|e| format!("binding TURN {addr}: {e}"))?;
+        let bound = server.local_addr();
+        tokio::spawn(async move {
+            if let Err(e) = server.run().await {
+                eprintln!("rtw signal serve: TURN server: {e}");
+            }
+        });
+        Ok(bound)
+    }
+}

@@ -1,0 +1,69 @@
+//! One signaling WebSocket: what it reads goes to the [`Hub`], what the
+//! hub queues for it goes out.
+//!
+//! The reader and the writer run side by side, so a peer that sends while
+//! it does not read is still heard until its outbox fills (then the hub
+//! cuts it off, see [`super::hub`]). rtw-ws's own timers bound the rest:
+//! pings every 30 s with 30 s to answer (1011), 60 s to finish a message
+//! (1008), a capped write buffer.
+
+use futures_util::{SinkExt, StreamExt};
+use rtw_tokio::ws::{CloseCode, CloseFrame, Message, WebSocketStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+
+use super::hub::{Hub, Outgoing};
+
+/// Run one session to its end.
+pub(super) async fn run<S>(ws: WebSocketStream<S>, hub: Hub)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let Some((id, outbox)) = hub.connect().await else {
+        return;
+    };
+    let (mut reader, writer) = ws.split();
+    let writing = tokio::spawn(write(writer, outbox));
+    while let Some(message) = reader.next().await {
+        match message {
+            Ok(Message::Text(text)) => hub.text(id, text.into_bytes()).await,
+            Ok(Message::Binary(_)) => {
+                // The protocol is JSON text; binary is refused like any
+                // other unsupported data (RFC 6455 §7.4.1).
+                hub.disconnect(id).await;
+                break;
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    hub.disconnect(id).await;
+    let _ = writing.await;
+}
+
+/// Send what the hub queues, until it closes the outbox or tells us to
+/// close.
+async fn write<W>(mut writer: W, mut outbox: mpsc::Receiver<Outgoing>)
+where
+    W: futures_util::Sink<Message> + Unpin,
+{
+    let close = loop {
+        match outbox.recv().await {
+            Some(Outgoing::Text(text)) => {
+                let Ok(text) = rtw_ws::Utf8Bytes::try_from(text) else {
+                    continue;
+                };
+                if writer.send(Message::Text(text)).await.is_err() {
+                    return;
+                }
+            }
+            Some(Outgoing::Close(code, reason)) => break (code, reason),
+            // The hub dropped us: our outbox was full (a slow reader), or
+            // the reader ended and the hub forgot us.
+            None => break (1008, "too slow reading"),
+        }
+    };
+    let frame = CloseFrame::new(CloseCode::from(close.0), close.1);
+    let _ = writer.send(Message::Close(Some(frame))).await;
+    let _ = writer.close().await;
+}
