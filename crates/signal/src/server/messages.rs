@@ -1,8 +1,6 @@
 //! What the server does with each client message: `join` (with or without
 //! `resume`), `leave`, and the forwarded kinds.
 
-use std::time::Instant;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
@@ -17,14 +15,14 @@ const TOKEN_BYTES: usize = 16;
 
 impl Server {
     /// A message that passed the rate and size limits.
-    pub(super) fn message(&mut self, now: Instant, connection: ConnectionId, text: &str) {
+    pub(super) fn message(&mut self, connection: ConnectionId, text: &str) {
         let map = match wire::parse_object(text) {
             Ok(map) => map,
             Err((error, refused)) => return self.refuse(connection, &error, refused, None),
         };
         match wire::interpret(&map) {
             Ok(Incoming::Join { room, peer, resume }) => {
-                self.join(now, connection, room, peer, resume);
+                self.join(connection, room, peer, resume);
             }
             Ok(Incoming::Leave) => self.leave(connection),
             Ok(Incoming::Forward { kind, to }) => self.forward(connection, text, &map, kind, to),
@@ -44,7 +42,6 @@ impl Server {
 
     fn join(
         &mut self,
-        _now: Instant,
         connection: ConnectionId,
         room_id: &str,
         peer_id: &str,

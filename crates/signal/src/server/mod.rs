@@ -134,7 +134,7 @@ impl Server {
             self.refuse(connection, &Error::MessageTooLarge, None, None);
             return;
         }
-        self.message(now, connection, text);
+        self.message(connection, text);
     }
 
     /// `connection` ended (closed, failed or timed out). Its peer, if it
