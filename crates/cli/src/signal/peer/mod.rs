@@ -1,13 +1,13 @@
 //! `rtw signal peer`: rtw's own ICE agent ([`rtw_tokio::ice`]) as a
 //! WebRTC peer of a browser, driven through a signaling server (the JSON
-//! protocol of [`rtw_signal`]'s crate docs).
+//! protocol of `rtw-signal`'s crate docs).
 //!
 //! It joins a room, answers each offer addressed to it with an answer
-//! built with the rtw-sdp editing API ([`sdp`]), or with `--offer-to`
+//! built with the rtw-sdp editing API (`sdp.rs`), or with `--offer-to`
 //! makes an offer itself; it trickles its candidates one by one and then
 //! end-of-candidates, adds the peer's trickled candidates, and follows an
 //! ICE restart (a new offer with other credentials, RFC 8445 §9). Each
-//! remote peer has a session of its own ([`session`]), with its own
+//! remote peer has a session of its own (`session.rs`), with its own
 //! sockets.
 //!
 //! rtw has no DTLS, SCTP or RTP: a browser reaches ICE `connected` with
