@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# Suite `webrtc`: the rows that run INSIDE a new network namespace
+# (conformance/webrtc/run starts this with `unshare --net`, or `unshare -rn`
+# when not root): only a loopback interface, brought up here, so nothing the
+# browsers or the rtw servers send can leave the machine.
+#
+# Usage: netns.sh OUT_DIR [ROW...]
+# Environment: RTW (the rtw binary). Prints `ok`/`FAIL` lines as it goes and
+# writes OUT_DIR/counts at the end: `PASSED FAILED` on its first line, then
+# one `ROW: N passed, N failed` line per row (run adds them to its own).
+#
+# The namespace gets a default route on lo (`default dev lo src
+# 127.0.0.1`, and `::1` for IPv6): Firefox gathers only the candidates of
+# its "default address" unless the page has camera or microphone
+# permission, and finds that address by routing a UDP socket to a public
+# one; without a route it gathers nothing. Packets to other addresses go
+# nowhere (there is no other interface).
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../lib.sh
+. "$here/../lib.sh"
+out="$1"
+shift
+rtw="${RTW:?RTW must name the rtw binary}"
+all_rows=(mesh relay reflexive)
+[ "$#" -gt 0 ] && all_rows=("$@")
+
+# Seconds one browser page may take (the pages give up a little earlier).
+page_limit="${WEBRTC_PAGE_TIMEOUT:-40}"
+secret=rtw-webrtc-conformance
+
+# Background processes of the current row (pids of their `timeout`
+# wrappers, which pass SIGTERM on to their process group).
+pids=()
+stop_all() {
+    local pid
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    pids=()
+}
+trap stop_all EXIT
+
+rows=()
+row_name=""
+row() {
+    row_name="webrtc-$1"
+    row_p0=$passed
+    row_f0=$failed
+    row_t0=$SECONDS
+    dir="$out/$1"
+    mkdir -p "$dir"
+    echo "== $row_name"
+}
+end_row() {
+    stop_all
+    echo "   ($row_name: $((SECONDS - row_t0)) s)"
+    rows+=("$(printf '%s: %d passed, %d failed' "$row_name" \
+        $((passed - row_p0)) $((failed - row_f0)))")
+}
+
+# show FILE [N]: a file's last lines, indented, for a failure's context.
+show() {
+    if [ -s "$1" ]; then
+        echo "      --- $(basename "$1")"
+        tail -n "${2:-12}" "$1" | cut -c1-300 | sed 's/^/      /'
+    fi
+}
+
+# bg NAME SECS CMD...: CMD in the background for at most SECS seconds,
+# stdout to $dir/NAME.out, stderr to $dir/NAME.err.
+bg() {
+    local name="$1" secs="$2"
+    shift 2
+    timeout -k 3 "$secs" "$@" </dev/null >"$dir/$name.out" 2>"$dir/$name.err" &
+    pids+=($!)
+}
+
+# listening NAME: waits (10 s at most) for `listening on IP:PORT` as the
+# first line of $dir/NAME.out; sets `addr`. Passes or fails a check.
+listening() {
+    local name="$1" what="$2" line
+    addr=""
+    for _ in $(seq 100); do
+        line="$(head -n 1 "$dir/$name.out" 2>/dev/null || true)"
+        if [[ "$line" =~ ^listening\ on\ (127\.0\.0\.1:[0-9]+)$ ]]; then
+            addr="${BASH_REMATCH[1]}"
+            pass "$what prints \"listening on $addr\" first"
+            return 0
+        fi
+        [ -n "$line" ] && break
+        sleep 0.1
+    done
+    fail "$what prints \"listening on 127.0.0.1:PORT\" first" "first line: \"$line\""
+    show "$dir/$name.err"
+    return 1
+}
+
+# signal_serve PORT ARGS...: `rtw signal serve` on 127.0.0.1:PORT; sets sig.
+signal_serve() {
+    local port="$1"
+    shift
+    echo "   \$ rtw signal serve --listen 127.0.0.1:$port $*"
+    bg signal $((page_limit + 30)) "$rtw" signal serve --listen "127.0.0.1:$port" -v "$@"
+    listening signal "rtw signal serve" || return 1
+    sig="ws://$addr/signal"
+}
+
+# pages_server: report_server.py for the pages; sets http.
+pages_server() {
+    bg http $((page_limit + 30)) python3 "$here/report_server.py" "$here" "$dir"
+    listening http "report_server.py" >/dev/null || return 1
+    http="$addr"
+}
+
+# chromium NAME URL: headless Chromium on URL with a profile of its own.
+chromium_flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+    --disable-background-networking --disable-component-update --disable-sync
+    --disable-background-timer-throttling --disable-renderer-backgrounding
+    --allow-loopback-in-peer-connection --use-fake-device-for-media-stream
+    --use-fake-ui-for-media-stream --enable-logging=stderr --v=0)
+# Host candidates as IP addresses, not mDNS names; mdns=1 leaves them
+# hidden (row reflexive).
+mdns=0
+chromium() {
+    local name="$1" url="$2" flags=("${chromium_flags[@]}")
+    [ "$mdns" = 1 ] || flags+=(--disable-features=WebRtcHideLocalIpsWithMdns)
+    rm -rf "$dir/$name.profile"
+    mkdir -p "$dir/$name.profile"
+    bg "$name" "$page_limit" chromium "${flags[@]}" --user-data-dir="$dir/$name.profile" "$url"
+}
+
+# firefox NAME URL: headless Firefox ESR on URL with a fresh profile whose
+# user.js sends the page's console to stdout, allows loopback candidates
+# with their real addresses and turns off first-run pages and updates.
+firefox() {
+    local name="$1" url="$2" profile="$dir/$1.profile"
+    rm -rf "$profile"
+    mkdir -p "$profile"
+    cp "$here/user.js" "$profile/user.js"
+    # mdns=1: host candidates hidden behind mDNS names (Firefox's default).
+    [ "$mdns" = 1 ] && echo 'user_pref("media.peerconnection.ice.obfuscate_host_addresses", true);' >>"$profile/user.js"
+    HOME="$dir" MOZ_HEADLESS=1 bg "$name" "$page_limit" firefox-esr --headless --no-remote \
+        --profile "$profile" "$url"
+}
+
+# wait_reports SECS NAME...: waits until $dir/NAME.json exists for every
+# NAME, or SECS pass.
+wait_reports() {
+    local secs="$1" name missing
+    shift
+    for _ in $(seq $((secs * 10))); do
+        missing=0
+        for name in "$@"; do [ -s "$dir/$name.json" ] || missing=1; done
+        [ "$missing" -eq 0 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# verdict CMD...: runs a verdict script; its `ok`/`FAIL` lines become checks
+# and its `time` lines are printed (and kept in $out/times.txt).
+verdict() {
+    local res name why
+    while IFS=$'\t' read -r res name why; do
+        case "$res" in
+            ok) pass "$name" ;;
+            FAIL) fail "$name" "$why" ;;
+            time) echo "   time  $name"; echo "$row_name	$name" >>"$out/times.txt" ;;
+            *) fail "verdict output" "$res $name $why" ;;
+        esac
+    done < <("$@" 2>&1 || echo "FAIL	the verdict script ran	exit $?")
+}
+
+# ---------------------------------------------------------------------------
+# The namespace.
+# ---------------------------------------------------------------------------
+ip link set lo up
+ip route add default dev lo src 127.0.0.1
+ip -6 route add default dev lo src ::1 2>/dev/null || true
+links="$(ip -o link show | awk -F': ' '{print $2}' | tr '\n' ' ')"
+echo "   namespace links: $links; addresses: $(ip -o addr show | awk '{print $4}' | tr '\n' ' ')"
+if [ "$links" != "lo " ]; then
+    fail "network namespace with only lo" "links: $links"
+    printf '%d %d\n' "$passed" "$failed" >"$out/counts"
+    exit 1
+fi
+
+# mesh_row ROW N VIDEO POLICY EXPECT SIGNAL_ARGS...: N pages of $browser
+# (chromium or firefox) in one room of `rtw signal serve SIGNAL_ARGS`,
+# judged by mesh_verdict.py.
+browser=chromium
+mesh_row() {
+    local row="$1" n="$2" video="$3" policy="$4" expect="$5" i names=() t0
+    shift 5
+    signal_serve 8001 "$@" || return 1
+    pages_server || return 1
+    t0=$SECONDS
+    for i in $(seq "$n"); do
+        names+=("p$i")
+        "$browser" "p$i" "http://$http/mesh.html?sig=$sig&room=$row&peer=p$i&n=$n&msgs=50&video=$video&policy=$policy&timeout=$((page_limit - 5))"
+    done
+    if wait_reports "$page_limit" "${names[@]}"; then
+        pass "$n $browser pages reported ($((SECONDS - t0)) s)"
+    else
+        fail "$n $browser pages reported within $page_limit s" "missing: $(for i in "${names[@]}"; do [ -s "$dir/$i.json" ] || printf '%s ' "$i"; done)"
+        for i in "${names[@]}"; do [ -s "$dir/$i.json" ] || show "$dir/$i.log" 8; done
+        show "$dir/signal.err" 8
+    fi
+    verdict python3 "$here/mesh_verdict.py" "$dir" "$n" 50 "$video" "$expect"
+}
+
+for r in "${all_rows[@]}"; do
+    case "$r" in
+    mesh)
+        row mesh
+        mesh_row mesh 3 1 all host
+        end_row
+        ;;
+    relay)
+        row relay
+        mesh_row relay 3 1 relay relay --turn 127.0.0.1:3479 --turn-secret "$secret" \
+            --turn-allow-loopback-peers
+        end_row
+        ;;
+    reflexive)
+        row reflexive
+        bg stun $((page_limit + 30)) "$rtw" stun server -v 127.0.0.1:3478
+        if listening stun "rtw stun server"; then
+            mdns=1 browser=firefox
+            mesh_row reflexive 2 0 all srflx --ice-server stun:127.0.0.1:3478
+            mdns=0 browser=chromium
+            stop_all
+            count="$(grep -c 'Binding Request .* -> Binding SuccessResponse' "$dir/stun.err" || true)"
+            if [ "$count" -gt 0 ]; then
+                pass "rtw stun server answered $count Binding requests"
+            else
+                fail "rtw stun server answered Binding requests" "none in its -v output"
+            fi
+        fi
+        end_row
+        ;;
+    *)
+        echo "netns.sh: no row $r" >&2
+        ;;
+    esac
+done
+
+{
+    printf '%d %d\n' "$passed" "$failed"
+    printf '%s\n' "${rows[@]}"
+} >"$out/counts"
