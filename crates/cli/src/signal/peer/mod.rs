@@ -111,12 +111,17 @@ pub(crate) fn run(args: PeerArgs) -> ExitCode {
     }
 }
 
-/// The agent's settings for `--consent-timeout`: the disconnected state
-/// comes at the default 11 s, or halfway to a shorter consent timeout.
+/// The agent's settings for `--consent-timeout`: consent checks every 5
+/// s (RFC 7675 §5.1), or four within a shorter timeout, so that a live
+/// peer is never taken for a silent one; the disconnected state at the
+/// default 11 s, or halfway to a shorter timeout.
 fn ice_config(consent_timeout: Duration) -> IceConfig {
     let config = IceConfig::default().consent_timeout(consent_timeout);
+    let interval = config.consent_interval.min(consent_timeout / 4);
     let disconnected = config.disconnected_timeout.min(consent_timeout / 2);
-    config.disconnected_timeout(disconnected)
+    config
+        .consent_interval(interval)
+        .disconnected_timeout(disconnected)
 }
 
 /// Sleep until `deadline`, or forever without one.
@@ -127,17 +132,31 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
+/// The most remote peers the command keeps a session (an agent and its
+/// sockets) for; a session lives as long as the command, so that a peer
+/// that left is still reported by consent freshness.
+const MAX_SESSIONS: usize = 64;
+
 /// The sessions, one per remote peer, each a task fed through a channel.
 struct Sessions {
     settings: Settings,
     out: mpsc::UnboundedSender<Value>,
     inputs: HashMap<String, mpsc::UnboundedSender<Input>>,
+    /// The peers of `inputs`, in the order their sessions started.
+    order: Vec<String>,
 }
 
 impl Sessions {
     /// Hand `input` to `peer`'s session, started if there is none.
     fn input(&mut self, peer: &str, input: Input) {
         if !self.inputs.contains_key(peer) {
+            if self.inputs.len() >= MAX_SESSIONS {
+                emit(
+                    "error",
+                    json!({"peer": peer, "message": format!("more than {MAX_SESSIONS} peers: ignored")}),
+                );
+                return;
+            }
             let session =
                 match Session::new(peer.to_owned(), self.settings.clone(), self.out.clone()) {
                     Ok(session) => session,
@@ -149,9 +168,30 @@ impl Sessions {
             let (tx, rx) = mpsc::unbounded_channel();
             tokio::spawn(session.run(rx));
             self.inputs.insert(peer.to_owned(), tx);
+            self.order.push(peer.to_owned());
         }
         if let Some(tx) = self.inputs.get(peer) {
             let _ = tx.send(input);
+        }
+    }
+
+    /// Answer `{"cmd":"report"}` from `peer`: with its own session's pair
+    /// and state, or, from a peer with no session (a test's controller),
+    /// with those of the session started first; with no pair and `closed`
+    /// when there is none.
+    fn report(&mut self, peer: &str) {
+        let to = peer.to_owned();
+        let session = self.inputs.get(peer).or_else(|| {
+            let first = self.order.iter().find(|p| self.inputs.contains_key(*p))?;
+            self.inputs.get(first)
+        });
+        match session {
+            Some(tx) => {
+                let _ = tx.send(Input::Report { to });
+            }
+            None => {
+                let _ = self.out.send(wire::report(&to, None, None));
+            }
         }
     }
 
@@ -187,6 +227,7 @@ async fn peer(args: PeerArgs) -> Result<(), String> {
         },
         out: out.clone(),
         inputs: HashMap::new(),
+        order: Vec::new(),
     };
     let mut joined = false;
     out.send(wire::join(&args.room, &args.peer))
@@ -299,8 +340,7 @@ fn server_message(
                 .and_then(Value::as_str);
             match cmd {
                 Some("stop-answering") => sessions.input_existing(from, Input::StopAnswering),
-                // A peer with no session gets a report too: no pair, closed.
-                Some("report") => sessions.input(from, Input::Report),
+                Some("report") => sessions.report(from),
                 _ => {}
             }
         }
@@ -327,4 +367,21 @@ fn server_message(
         _ => {}
     }
     Ok(Next::Go)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consent_settings_follow_the_timeout() {
+        let default = ice_config(Duration::from_secs(30));
+        assert_eq!(default.consent_interval, Duration::from_secs(5));
+        assert_eq!(default.disconnected_timeout, Duration::from_secs(11));
+        assert_eq!(default.consent_timeout, Duration::from_secs(30));
+        let short = ice_config(Duration::from_secs(4));
+        assert_eq!(short.consent_interval, Duration::from_secs(1));
+        assert_eq!(short.disconnected_timeout, Duration::from_secs(2));
+        assert_eq!(short.consent_timeout, Duration::from_secs(4));
+    }
 }

@@ -35,8 +35,9 @@ pub(super) enum Input {
     EndOfCandidates,
     /// `{"cmd":"stop-answering"}`: drop the agent and its sockets.
     StopAnswering,
-    /// `{"cmd":"report"}`: send the selected pair and state back.
-    Report,
+    /// `{"cmd":"report"}` from peer `to`: send it the selected pair and
+    /// state.
+    Report { to: String },
 }
 
 /// What every session is built with.
@@ -145,12 +146,12 @@ impl Session {
                 emit("stopped-answering", json!({"peer": self.remote}));
                 Ok(())
             }
-            Input::Report => {
+            Input::Report { to } => {
                 let (selected, state) = match &self.agent {
                     Some(agent) => (agent.ice.selected_pair(), Some(agent.ice.state())),
                     None => (None, None),
                 };
-                self.send(wire::report(&self.remote, selected, state));
+                self.send(wire::report(&to, selected, state));
                 Ok(())
             }
         };

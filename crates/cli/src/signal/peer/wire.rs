@@ -118,14 +118,26 @@ pub(super) fn remote_candidate(value: &Value) -> Option<RemoteCandidate> {
 /// Print one event as a JSON line on stdout (`{"event":NAME,...}`), flushed
 /// at once, so that a test reading the output sees it when it happens. A
 /// stdout that is gone is not an error of the peer's.
-pub(super) fn emit(event: &str, mut fields: Value) {
-    let mut v = json!({"event": event});
-    if let (Some(v), Some(fields)) = (v.as_object_mut(), fields.as_object_mut()) {
-        v.append(fields);
-    }
+pub(super) fn emit(event: &str, fields: Value) {
+    let line = event_line(event, &fields);
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{v}");
+    let _ = writeln!(out, "{line}");
     let _ = out.flush();
+}
+
+/// `{"event":NAME,...fields}` with `event` first, so that the line reads
+/// (and greps) as `{"event":"connected",...`.
+fn event_line(event: &str, fields: &Value) -> String {
+    let name = Value::from(event);
+    match fields.as_object() {
+        Some(fields) if !fields.is_empty() => {
+            let rest = fields
+                .iter()
+                .map(|(k, v)| format!(",{}:{v}", Value::from(k.as_str())));
+            format!("{{\"event\":{name}{}}}", rest.collect::<String>())
+        }
+        _ => format!("{{\"event\":{name}}}"),
+    }
 }
 
 #[cfg(test)]
@@ -177,6 +189,16 @@ mod tests {
             end_of_candidates("browser", &section),
             json!({"type": "end-of-candidates", "to": "browser", "sdpMid": "0"})
         );
+    }
+
+    #[test]
+    fn event_lines_start_with_the_event() {
+        let line = event_line("connected", &json!({"peer": "b", "ms": 5}));
+        assert_eq!(line, r#"{"event":"connected","ms":5,"peer":"b"}"#);
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v, json!({"event": "connected", "peer": "b", "ms": 5}));
+        assert_eq!(event_line("failed", &json!({})), r#"{"event":"failed"}"#);
+        assert_eq!(event_line("x\"y", &Value::Null), r#"{"event":"x\"y"}"#);
     }
 
     #[test]
