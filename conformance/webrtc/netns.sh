@@ -23,7 +23,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$1"
 shift
 rtw="${RTW:?RTW must name the rtw binary}"
-all_rows=(mesh relay reflexive)
+all_rows=(mesh relay reflexive rtw-chromium rtw-firefox)
 [ "$#" -gt 0 ] && all_rows=("$@")
 
 # Seconds one browser page may take (the pages give up a little earlier).
@@ -210,6 +210,66 @@ mesh_row() {
     verdict python3 "$here/mesh_verdict.py" "$dir" "$n" 50 "$video" "$expect"
 }
 
+# rtw_peer NAME ARGS...: `rtw signal peer` as NAME in room $room; waits
+# (10 s at most) for its `joined` event.
+rtw_peer() {
+    local name="$1"
+    shift
+    echo "   \$ rtw signal peer --url $sig --room $room --peer $name $*"
+    bg "$name" $((page_limit + 20)) "$rtw" signal peer --url "$sig" --room "$room" --peer "$name" \
+        --timeout $((page_limit + 15)) "$@"
+    for _ in $(seq 100); do
+        if grep -q '"event":"joined"' "$dir/$name.out" 2>/dev/null; then
+            pass "rtw signal peer $name joined room $room"
+            return 0
+        fi
+        sleep 0.1
+    done
+    fail "rtw signal peer $name joined room $room" "no joined event within 10 s"
+    show "$dir/$name.out"
+    show "$dir/$name.err"
+    return 1
+}
+
+# peer_row ROW FULL: a $browser page (peer.html) and two rtw signal peers:
+# rtw-a answers the page's offer, rtw-b offers to the page; FULL=1 adds the
+# ICE restart and the consent checks. Judged by peer_verdict.py.
+peer_row() {
+    local row="$1" full="$2" t0
+    room="$row"
+    signal_serve 8002 || return 1
+    pages_server || return 1
+    rtw_peer rtw-a --consent-timeout 5 || return 1
+    rtw_peer rtw-b --offer-to page --consent-timeout 5 || return 1
+    t0=$SECONDS
+    "$browser" page "http://$http/peer.html?sig=$sig&room=$room&peer=page&answerer=rtw-a&offerer=rtw-b&full=$full&timeout=$((page_limit - 5))"
+    if wait_reports "$page_limit" page; then
+        pass "the $browser page reported ($((SECONDS - t0)) s)"
+    else
+        fail "the $browser page reported within $page_limit s" "no report"
+        show "$dir/page.log" 10
+        show "$dir/page.err" 10
+    fi
+    if [ "$full" = 1 ]; then
+        # rtw-b loses consent --consent-timeout (5 s) after the page closed.
+        for _ in $(seq 150); do
+            grep -q '"event":"consent-lost"' "$dir/rtw-b.out" 2>/dev/null && break
+            sleep 0.1
+        done
+    fi
+    if [ "$browser" = firefox ]; then
+        if grep -q '^console.log: ".* page done"' "$dir/page.out"; then
+            pass "the Firefox page's console reaches its stdout (devtools.console.stdout.content)"
+        else
+            fail "the Firefox page's console reaches its stdout" "no console.log line \"... page done\" in it"
+            show "$dir/page.out" 5
+        fi
+    fi
+    verdict python3 "$here/peer_verdict.py" "$dir" "$full" "$browser"
+    grep -q . "$dir/rtw-a.err" "$dir/rtw-b.err" 2>/dev/null && { show "$dir/rtw-a.err" 5; show "$dir/rtw-b.err" 5; }
+    return 0
+}
+
 for r in "${all_rows[@]}"; do
     case "$r" in
     mesh)
@@ -238,6 +298,18 @@ for r in "${all_rows[@]}"; do
                 fail "rtw stun server answered Binding requests" "none in its -v output"
             fi
         fi
+        end_row
+        ;;
+    rtw-chromium)
+        row rtw-chromium
+        peer_row rtw-chromium 1
+        end_row
+        ;;
+    rtw-firefox)
+        row rtw-firefox
+        browser=firefox
+        peer_row rtw-firefox 1
+        browser=chromium
         end_row
         ;;
     *)
