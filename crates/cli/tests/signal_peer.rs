@@ -399,3 +399,31 @@ async fn a_browser_like_offerer_connects_restarts_and_consent_is_lost_both_ways(
     assert!((2_000..8_000).contains(&ms), "{lost}");
     assert_eq!(lost["peer"], "page");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn it_exits_0_when_its_timeout_passes_and_1_when_the_join_is_refused() {
+    let server = serve();
+    let mut idle = Peer::start(
+        &server,
+        &["--room", "r", "--peer", "idle", "--timeout", "0.5"],
+    );
+    idle.event("joined").await;
+    assert!(idle.exit().success());
+
+    // `bad id!` is not made of unreserved characters: the server refuses
+    // the join with bad-id.
+    let mut refused = Peer::start(&server, &["--room", "r", "--peer", "bad id!"]);
+    let error = refused.event("error").await;
+    assert_eq!(error["code"], "bad-id", "{error}");
+    assert_eq!(refused.exit().code(), Some(1));
+
+    // No server at all: exit 1 at once.
+    let url = "ws://127.0.0.1:9/signal";
+    let status = Command::new(RTW)
+        .args(["signal", "peer", "--url", url, "--room", "r", "--peer", "p"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+}
