@@ -8,6 +8,7 @@
 
 pub use rtw_core::{Random, SeededRandom};
 
+pub mod signal;
 pub mod turn;
 pub mod ws;
 
