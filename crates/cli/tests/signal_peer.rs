@@ -43,7 +43,8 @@ fn serve() -> Running {
 struct Peer {
     child: Child,
     lines: mpsc::UnboundedReceiver<Value>,
-    seen: Vec<Value>,
+    /// The lines read so far, and whether [`Peer::event`] returned each.
+    seen: Vec<(Value, bool)>,
 }
 
 impl Peer {
@@ -76,13 +77,21 @@ impl Peer {
         }
     }
 
-    /// The next `event` line, within [`WAIT`]; the lines before it are
-    /// kept in `seen`.
+    /// The first `event` line not returned yet, within [`WAIT`]: one read
+    /// already (while waiting for another event), or the next one.
     async fn event(&mut self, event: &str) -> Value {
         self.event_within(event, WAIT).await
     }
 
     async fn event_within(&mut self, event: &str, wait: Duration) -> Value {
+        if let Some((line, taken)) = self
+            .seen
+            .iter_mut()
+            .find(|(line, taken)| !*taken && line["event"] == event)
+        {
+            *taken = true;
+            return line.clone();
+        }
         let until = tokio::time::Instant::now() + wait;
         loop {
             let line = match tokio::time::timeout_at(until, self.lines.recv()).await {
@@ -90,8 +99,9 @@ impl Peer {
                 Ok(None) => panic!("no {event:?} before the output ended: {:?}", self.seen),
                 Err(_) => panic!("no {event:?} within {wait:?}: {:?}", self.seen),
             };
-            self.seen.push(line.clone());
-            if line["event"] == event {
+            let wanted = line["event"] == event;
+            self.seen.push((line.clone(), wanted));
+            if wanted {
                 return line;
             }
         }
@@ -426,4 +436,41 @@ async fn it_exits_0_when_its_timeout_passes_and_1_when_the_join_is_refused() {
         .status()
         .unwrap();
     assert_eq!(status.code(), Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_ice_servers_the_peers_gather_relayed_candidates_and_connect() {
+    let server = Running::start(&[
+        "signal",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--stun",
+        "127.0.0.1:0",
+        "--turn",
+        "127.0.0.1:0",
+        "--turn-secret",
+        "test-secret",
+        "--turn-allow-loopback-peers",
+    ]);
+    let common = ["--room", "r", "--ice-servers", "--timeout", "60"];
+    let mut a = Peer::start(&server, &[&common[..], &["--peer", "a"]].concat());
+    a.event("joined").await;
+    let mut b = Peer::start(
+        &server,
+        &[&common[..], &["--peer", "b", "--offer-to", "a"]].concat(),
+    );
+    // The TURN server of `iceServers` (TURN REST credentials) gives each
+    // a relayed candidate (RFC 8445 §5.1.1.2); the STUN server's
+    // server-reflexive address is the host's own on loopback, redundant
+    // and not signalled (§5.1.3).
+    for peer in [&mut a, &mut b] {
+        let relayed = peer.event("local-candidate").await;
+        assert_eq!(relayed["type"], "relay", "{relayed}");
+        let c = Candidate::parse(relayed["candidate"].as_str().unwrap()).unwrap();
+        assert!(c.socket_addr().unwrap().ip().is_loopback());
+    }
+    let a_connected = a.event("connected").await;
+    let b_connected = b.event("connected").await;
+    assert_eq!(addr(&a_connected["local"]), addr(&b_connected["remote"]));
 }

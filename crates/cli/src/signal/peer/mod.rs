@@ -23,6 +23,8 @@
 //! | `answer-received` | the answer to it came | `peer` |
 //! | `answer-sent` | an offer was answered | `peer` |
 //! | `restart` | an offer restarted ICE | `peer` |
+//! | `local-candidate` | `--ice-servers`: a candidate was gathered from a STUN or TURN server | `peer`, `type` (`srflx`, `relay`), `candidate` |
+//! | `relay-failed` | `--ice-servers`: a TURN allocation failed or was lost | `peer`, `server`, `message` |
 //! | `connected` | a pair was selected (again after a restart) | `peer`, `local`, `remote`, `ms` since the offer or answer went out |
 //! | `disconnected` | consent checks go unanswered (RFC 7675) | `peer` |
 //! | `consent-lost` | consent expired after a pair was selected | `peer`, `ms` since the last datagram came |
@@ -40,6 +42,7 @@
 //! server cannot be reached, refuses the join, or closes the connection.
 
 mod sdp;
+mod servers;
 mod session;
 mod wire;
 
@@ -85,6 +88,11 @@ pub(crate) struct PeerArgs {
     /// (RFC 7675 §5.1).
     #[arg(long, value_name = "SECS", value_parser = seconds, default_value = "30")]
     consent_timeout: Duration,
+    /// Gather server-reflexive and relayed candidates from the STUN and
+    /// TURN servers of the `iceServers` the signaling server hands out
+    /// (UDP, IP addresses only), and trickle them after the host ones.
+    #[arg(long)]
+    ice_servers: bool,
     /// Exit (with 0) after this long.
     #[arg(long, value_name = "SECS", value_parser = seconds)]
     timeout: Option<Duration>,
@@ -224,6 +232,7 @@ async fn peer(args: PeerArgs) -> Result<(), String> {
         settings: Settings {
             bind: args.bind.iter().map(|ip| SocketAddr::new(*ip, 0)).collect(),
             ice: ice_config(args.consent_timeout),
+            servers: Vec::new(),
         },
         out: out.clone(),
         inputs: HashMap::new(),
@@ -285,6 +294,10 @@ fn server_message(
         "joined" => {
             *joined = true;
             let peers = message.get("peers").cloned().unwrap_or(json!([]));
+            if args.ice_servers {
+                let list = message.get("iceServers").unwrap_or(&Value::Null);
+                sessions.settings.servers = servers::ice_servers(list);
+            }
             emit(
                 "joined",
                 json!({

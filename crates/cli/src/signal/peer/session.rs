@@ -12,12 +12,13 @@ use std::time::Duration;
 
 use rtw_ice::{Candidate, ConnectionState, Credentials, IceEvent, Random, Role};
 use rtw_tokio::OsRandom;
-use rtw_tokio::ice::{IceConfig, IceConnection, random_credentials};
+use rtw_tokio::ice::{IceConfig, IceConnection, TurnConfig, random_credentials};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::sdp::{self, Local};
+use super::servers::IceServer;
 use super::wire::{self, RemoteCandidate, Section, emit};
 
 /// What the main loop hands a session, from its peer's messages.
@@ -47,12 +48,23 @@ pub(super) struct Settings {
     pub(super) bind: Vec<SocketAddr>,
     /// The agent's settings (its consent timeout, say).
     pub(super) ice: IceConfig,
+    /// STUN and TURN servers to gather candidates from (`--ice-servers`).
+    pub(super) servers: Vec<IceServer>,
 }
 
 /// The agent of a session and what goes with it.
 struct Agent {
     ice: IceConnection,
     events: mpsc::Receiver<IceEvent>,
+    /// Candidates gathered from STUN and TURN servers, signalled after
+    /// the host ones (again after a restart).
+    gathered: Vec<Candidate>,
+    /// Gathering from the servers is still under way: end-of-candidates
+    /// waits for [`IceEvent::GatheringComplete`].
+    gathering: bool,
+    /// The peer has been given this agent's candidates (an offer or
+    /// answer went out): candidates gathered later are trickled at once.
+    signalled: bool,
 }
 
 /// One remote peer's session.
@@ -171,7 +183,32 @@ impl Session {
         .await
         .map_err(|e| format!("binding the ICE sockets: {e}"))?;
         let events = ice.take_events().ok_or("the agent's events were taken")?;
-        self.agent = Some(Agent { ice, events });
+        let mut gathering = false;
+        for base in ice.local_addrs() {
+            for server in &self.settings.servers {
+                let started = match server {
+                    IceServer::Stun(addr) => ice.gather_server_reflexive(base, *addr),
+                    IceServer::Turn {
+                        addr,
+                        username,
+                        credential,
+                    } => {
+                        let config = TurnConfig::new(username.clone(), credential.clone());
+                        ice.gather_relayed(base, *addr, config).await
+                    }
+                };
+                // A base and a server of different address families: the
+                // agent's gathering fails and is reported as an event.
+                gathering |= started.is_ok();
+            }
+        }
+        self.agent = Some(Agent {
+            ice,
+            events,
+            gathered: Vec::new(),
+            gathering,
+            signalled: false,
+        });
         self.selected = false;
         Ok(())
     }
@@ -328,16 +365,25 @@ impl Session {
         }
     }
 
-    /// Send the agent's candidates one by one, then end-of-candidates.
-    fn trickle(&self) {
-        let Some(agent) = &self.agent else {
+    /// Send the agent's candidates one by one (the host ones, then those
+    /// gathered so far), then end-of-candidates unless gathering goes on.
+    fn trickle(&mut self) {
+        let Some(agent) = &mut self.agent else {
             return;
         };
+        agent.signalled = true;
         let ufrag = &self.local.credentials.ufrag;
-        for c in agent.ice.local_candidates() {
-            self.send(wire::candidate(&self.remote, c, &self.section, ufrag));
+        let all = agent.ice.local_candidates().iter().chain(&agent.gathered);
+        for c in all {
+            let _ = self
+                .out
+                .send(wire::candidate(&self.remote, c, &self.section, ufrag));
         }
-        self.send(wire::end_of_candidates(&self.remote, &self.section));
+        if !agent.gathering {
+            let _ = self
+                .out
+                .send(wire::end_of_candidates(&self.remote, &self.section));
+        }
     }
 
     fn event(&mut self, event: IceEvent) {
@@ -375,6 +421,37 @@ impl Session {
             IceEvent::StateChanged(ConnectionState::Disconnected) => {
                 emit("disconnected", json!({"peer": self.remote}));
             }
+            IceEvent::LocalCandidate(c) => {
+                emit(
+                    "local-candidate",
+                    json!({"peer": self.remote, "type": c.kind.as_str(), "candidate": c.to_json_candidate()}),
+                );
+                let Some(agent) = &mut self.agent else {
+                    return;
+                };
+                if agent.signalled {
+                    let ufrag = &self.local.credentials.ufrag;
+                    let _ = self
+                        .out
+                        .send(wire::candidate(&self.remote, &c, &self.section, ufrag));
+                }
+                agent.gathered.push(c);
+            }
+            IceEvent::GatheringComplete => {
+                let Some(agent) = &mut self.agent else {
+                    return;
+                };
+                if agent.gathering && agent.signalled {
+                    let _ = self
+                        .out
+                        .send(wire::end_of_candidates(&self.remote, &self.section));
+                }
+                agent.gathering = false;
+            }
+            IceEvent::RelayFailed { server, error } => emit(
+                "relay-failed",
+                json!({"peer": self.remote, "server": server.to_string(), "message": error.to_string()}),
+            ),
             _ => {}
         }
     }
