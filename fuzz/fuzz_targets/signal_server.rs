@@ -36,6 +36,7 @@ use rtw_signal::{Config, ConnectionId, Limits, Rooms, Server, ServerEvent};
 
 const MAX_ROOMS: usize = 3;
 const MAX_PEERS: usize = 6;
+const MAX_QUEUED_BYTES: usize = 1500;
 /// More calls than this to drain one `poll_*` is a runaway queue.
 const MAX_DRAIN: usize = 10_000;
 
@@ -60,7 +61,8 @@ impl Harness {
             .messages_per_second(4)
             .burst(8)
             .max_rate_limited(20)
-            .max_queued_while_away(usize::from(flags >> 5 & 3));
+            .max_queued_while_away(usize::from(flags >> 5 & 3))
+            .max_queued_bytes(MAX_QUEUED_BYTES);
         let rooms = if flags & 0x10 != 0 {
             Rooms::Only(vec![ROOMS[0].into(), ROOMS[1].into()])
         } else {
@@ -142,6 +144,7 @@ impl Harness {
         assert!(stats.rooms <= MAX_ROOMS, "{stats:?}");
         assert!(stats.peers <= MAX_PEERS, "{stats:?}");
         assert!(stats.away <= stats.peers, "{stats:?}");
+        assert!(stats.queued_bytes <= MAX_QUEUED_BYTES, "{stats:?}");
         assert_eq!(stats.connections, self.open.len(), "{stats:?}");
         for room in ROOMS {
             assert!(self.server.room_peers(room).len() <= self.room_size);
@@ -207,7 +210,13 @@ fuzz_target!(|data: &[u8]| {
     h.check_bounds();
     let stats = h.server.stats();
     assert_eq!(
-        (stats.connections, stats.rooms, stats.peers, stats.away),
-        (0, 0, 0, 0)
+        (
+            stats.connections,
+            stats.rooms,
+            stats.peers,
+            stats.away,
+            stats.queued_bytes
+        ),
+        (0, 0, 0, 0, 0)
     );
 });

@@ -113,6 +113,8 @@ pub struct ServerStats {
     pub peers: usize,
     /// Peers waiting to resume now.
     pub away: usize,
+    /// Bytes kept for away peers now.
+    pub queued_bytes: usize,
     /// Messages forwarded, counted once per recipient (queued for an away
     /// peer included).
     pub messages_relayed: u64,

@@ -114,7 +114,7 @@
 //!
 //! Everything a client can make the server hold is capped by [`Limits`]:
 //! rooms, peers, peers per room, message size, the messages kept for an
-//! away peer. Each connection has a token bucket; a message over it is
+//! away peer and, over all of them, [`Limits::max_queued_bytes`]. Each connection has a token bucket; a message over it is
 //! dropped with one `rate-limited` error per second, and a connection
 //! that keeps flooding (more than [`Limits::max_rate_limited`] refusals,
 //! each within a second of the previous) gets [`ServerEvent::Close`] with

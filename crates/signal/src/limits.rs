@@ -13,6 +13,7 @@
 /// | `burst` | 100 messages | `rate-limited` |
 /// | `max_rate_limited` | 1,000 refusals (10 × `burst`) | `ServerEvent::Close` 1008 |
 /// | `max_queued_while_away` | 64 messages per peer | the oldest is dropped |
+/// | `max_queued_bytes` | 64 MiB over all away peers | the new message is dropped |
 ///
 /// The setters are named like the fields:
 /// `Limits::default().max_room_size(4).messages_per_second(10)`.
@@ -47,6 +48,12 @@ pub struct Limits {
     /// Messages kept for a peer whose connection dropped, delivered when it
     /// resumes: 64; past it the oldest is dropped.
     pub max_queued_while_away: usize,
+    /// Bytes kept for all away peers together: 64 MiB. Per peer the queue
+    /// holds at most `max_queued_while_away` messages of at most
+    /// `max_message_size` bytes, which times `max_peers` is no bound
+    /// (`docs/ARCHITECTURE.md` §2.9); past this shared cap a message for
+    /// an away peer is dropped.
+    pub max_queued_bytes: usize,
 }
 
 impl Default for Limits {
@@ -60,6 +67,7 @@ impl Default for Limits {
             burst: 100,
             max_rate_limited: 1_000,
             max_queued_while_away: 64,
+            max_queued_bytes: 64 << 20,
         }
     }
 }
@@ -118,6 +126,13 @@ impl Limits {
     #[must_use]
     pub fn max_queued_while_away(mut self, max_queued_while_away: usize) -> Self {
         self.max_queued_while_away = max_queued_while_away;
+        self
+    }
+
+    /// Sets [`Limits::max_queued_bytes`].
+    #[must_use]
+    pub fn max_queued_bytes(mut self, max_queued_bytes: usize) -> Self {
+        self.max_queued_bytes = max_queued_bytes;
         self
     }
 }

@@ -214,3 +214,32 @@ fn several_away_peers_expire_in_deadline_order() {
     assert_eq!(h.server.stats().rooms, 1);
     assert_eq!(h.server.stats().away, 0);
 }
+
+#[test]
+fn what_is_kept_for_away_peers_has_a_shared_cap() {
+    let limits = Limits::default().max_queued_bytes(120);
+    let mut h = Harness::new(Config::default().limits(limits));
+    let (a, ja) = h.join("r", "alice");
+    let (b, jb) = h.join("r", "bob");
+    let (c, _) = h.join("r", "carol");
+    h.disconnect(a);
+    h.disconnect(b);
+    // Each forwarded copy is 50 bytes: two fit, the next two do not.
+    let text = json!({"type":"data","data":"0123456789"}).to_string();
+    h.send(c, &text);
+    assert_eq!(h.server.stats().queued_bytes, 100);
+    h.send(c, &text);
+    assert_eq!(h.server.stats().queued_bytes, 100);
+    assert_eq!(h.server.stats().messages_dropped, 2);
+    // Resuming hands the bytes back.
+    let a2 = h.connect();
+    h.send_json(a2, resume("r", "alice", &ja["resume"]));
+    assert_eq!(h.take(a2).len(), 2);
+    assert_eq!(h.server.stats().queued_bytes, 50);
+    // So does the end of a grace period.
+    h.advance(Duration::from_secs(10));
+    assert_eq!(h.server.stats().queued_bytes, 0);
+    let b2 = h.connect();
+    h.send_json(b2, resume("r", "bob", &jb["resume"]));
+    assert_eq!(h.error_code(b2), "bad-resume");
+}

@@ -119,6 +119,7 @@ proptest! {
             .max_peers(5)
             .max_room_size(3)
             .max_queued_while_away(4)
+            .max_queued_bytes(300)
             .burst(20)
             .messages_per_second(5)
             .max_rate_limited(10);
@@ -143,6 +144,10 @@ proptest! {
             prop_assert!(stats.rooms <= 3);
             prop_assert!(stats.peers <= 5);
             prop_assert!(stats.away <= stats.peers);
+            prop_assert!(stats.queued_bytes <= 300);
+            if stats.away == 0 {
+                prop_assert_eq!(stats.queued_bytes, 0);
+            }
             for room in ["a", "b", "c"] {
                 prop_assert!(h.server.room_peers(room).len() <= 3);
             }
@@ -155,7 +160,10 @@ proptest! {
         }
         h.advance(Duration::from_secs(11));
         let stats = h.server.stats();
-        prop_assert_eq!((stats.connections, stats.rooms, stats.peers, stats.away), (0, 0, 0, 0));
+        prop_assert_eq!(
+            (stats.connections, stats.rooms, stats.peers, stats.away, stats.queued_bytes),
+            (0, 0, 0, 0, 0)
+        );
     }
 
     #[test]

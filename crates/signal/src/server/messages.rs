@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
 use serde_json::{Map, Value};
 
 use super::Server;
@@ -140,6 +141,7 @@ impl Server {
             return;
         };
         let queued = std::mem::take(&mut room.peers[index].queue);
+        self.queued_bytes -= queued.iter().map(Bytes::len).sum::<usize>();
         let room: &Room = room;
         let others: Vec<&str> = room
             .peers
@@ -185,6 +187,7 @@ impl Server {
             return self.refuse(connection, &Error::NotJoined, refused, None);
         };
         let max_queued = self.config.limits.max_queued_while_away;
+        let max_bytes = self.config.limits.max_queued_bytes;
         let Some(room) = self.rooms.get_mut(&room_id) else {
             return;
         };
@@ -206,12 +209,20 @@ impl Server {
                 Some(c) => sends.push(c),
                 None => {
                     if peer.queue.len() >= max_queued {
-                        peer.queue.pop_front();
+                        if let Some(oldest) = peer.queue.pop_front() {
+                            self.queued_bytes -= oldest.len();
+                        }
                         self.stats.messages_dropped += 1;
                     }
-                    if max_queued > 0 {
-                        peer.queue.push_back(out.clone());
+                    if max_queued == 0 {
+                        continue;
                     }
+                    if self.queued_bytes + out.len() > max_bytes {
+                        self.stats.messages_dropped += 1;
+                        continue;
+                    }
+                    self.queued_bytes += out.len();
+                    peer.queue.push_back(out.clone());
                 }
             }
         }

@@ -53,6 +53,8 @@ pub struct Server {
     /// Away peers by deadline: `(deadline, sequence)` to `(room, peer)`.
     away: BTreeMap<(Instant, u64), (String, String)>,
     next_away: u64,
+    /// Bytes in the queues of away peers (`Limits::max_queued_bytes`).
+    queued_bytes: usize,
     transmits: VecDeque<ServerTransmit>,
     events: VecDeque<ServerEvent>,
     stats: ServerStats,
@@ -83,6 +85,7 @@ impl Server {
             peers: 0,
             away: BTreeMap::new(),
             next_away: 0,
+            queued_bytes: 0,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: ServerStats::default(),
@@ -228,6 +231,7 @@ impl Server {
             rooms: self.rooms.len(),
             peers: self.peers,
             away: self.away.len(),
+            queued_bytes: self.queued_bytes,
             ..self.stats
         }
     }
@@ -303,6 +307,7 @@ impl Server {
             return;
         };
         let peer = room.peers.remove(index);
+        self.queued_bytes -= peer.queue.iter().map(Bytes::len).sum::<usize>();
         if let Some(key) = peer.away {
             self.away.remove(&key);
         }
