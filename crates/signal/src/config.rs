@@ -84,6 +84,7 @@ impl Config {
 
 /// Which rooms a client may join.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Rooms {
     /// Any valid room id: a room is created by its first `join` and
     /// removed when its last peer is gone (up to `Limits::max_rooms`).
@@ -105,6 +106,7 @@ impl Rooms {
 
 /// One entry of the `iceServers` list (W3C WebRTC §4.2.1 `RTCIceServer`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct IceServer {
     /// `stun:`, `turn:` or `turns:` URLs (RFC 7064, RFC 7065).
     pub urls: Vec<String>,
@@ -135,6 +137,7 @@ impl IceServer {
 
 /// The credentials of an [`IceServer`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum IceCredentials {
     /// None (STUN servers).
     #[default]
