@@ -81,8 +81,10 @@ pub(super) struct Session {
     section: Section,
     /// When the last offer or answer went out: `connected` counts from it.
     started: Option<Instant>,
-    /// Whether the agent has selected a pair since it was bound.
-    selected: bool,
+    /// The agent's state before its latest change: failing from
+    /// connected, completed or disconnected is consent lost, from checking
+    /// a failure of the checks.
+    state: ConnectionState,
 }
 
 impl Session {
@@ -111,7 +113,7 @@ impl Session {
                 index: 0,
             },
             started: None,
-            selected: false,
+            state: ConnectionState::New,
         })
     }
 
@@ -209,7 +211,7 @@ impl Session {
             gathering,
             signalled: false,
         });
-        self.selected = false;
+        self.state = ConnectionState::New;
         Ok(())
     }
 
@@ -392,7 +394,6 @@ impl Session {
                 source,
                 destination,
             } => {
-                self.selected = true;
                 let ms = self.started.map_or(0, |t| millis(t.elapsed()));
                 emit(
                     "connected",
@@ -410,7 +411,14 @@ impl Session {
                     .as_ref()
                     .and_then(|a| a.ice.last_received())
                     .map(|t| millis(t.elapsed()));
-                if self.selected {
+                let was = std::mem::replace(&mut self.state, ConnectionState::Failed);
+                let connected = matches!(
+                    was,
+                    ConnectionState::Connected
+                        | ConnectionState::Completed
+                        | ConnectionState::Disconnected
+                );
+                if connected {
                     // Consent freshness (RFC 7675 §5.1): the peer went
                     // silent for the consent timeout.
                     emit("consent-lost", json!({"peer": self.remote, "ms": silent}));
@@ -419,8 +427,10 @@ impl Session {
                 }
             }
             IceEvent::StateChanged(ConnectionState::Disconnected) => {
+                self.state = ConnectionState::Disconnected;
                 emit("disconnected", json!({"peer": self.remote}));
             }
+            IceEvent::StateChanged(state) => self.state = state,
             IceEvent::LocalCandidate(c) => {
                 emit(
                     "local-candidate",
