@@ -96,10 +96,12 @@ listening() {
     return 1
 }
 
-# signal_serve PORT ARGS...: `rtw signal serve` on 127.0.0.1:PORT; sets sig.
+# signal_serve ARGS...: `rtw signal serve` on 127.0.0.1 (a port of its own
+# for each row, 8001 upwards: the namespace is ours); sets sig.
+sig_port=8000
 signal_serve() {
-    local port="$1"
-    shift
+    sig_port=$((sig_port + 1))
+    local port=$sig_port
     echo "   \$ rtw signal serve --listen 127.0.0.1:$port $*"
     bg signal $((page_limit + 30)) "$rtw" signal serve --listen "127.0.0.1:$port" -v "$@"
     listening signal "rtw signal serve" || return 1
@@ -193,7 +195,7 @@ browser=chromium
 mesh_row() {
     local row="$1" n="$2" video="$3" policy="$4" expect="$5" i names=() t0
     shift 5
-    signal_serve 8001 "$@" || return 1
+    signal_serve "$@" || return 1
     pages_server || return 1
     t0=$SECONDS
     for i in $(seq "$n"); do
@@ -237,7 +239,7 @@ rtw_peer() {
 peer_row() {
     local row="$1" full="$2" t0
     room="$row"
-    signal_serve 8002 || return 1
+    signal_serve || return 1
     pages_server || return 1
     rtw_peer rtw-a --consent-timeout 5 || return 1
     rtw_peer rtw-b --offer-to page --consent-timeout 5 || return 1
