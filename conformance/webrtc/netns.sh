@@ -14,7 +14,8 @@
 # its "default address" unless the page has camera or microphone
 # permission, and finds that address by routing a UDP socket to a public
 # one; without a route it gathers nothing. Packets to other addresses go
-# nowhere (there is no other interface).
+# nowhere (there is no other interface). Multicast (224.0.0.0/4) gets an
+# unreachable route, so that mDNS names stay unresolved (row reflexive).
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -179,6 +180,9 @@ verdict() {
 # ---------------------------------------------------------------------------
 ip link set lo up
 ip route add default dev lo src 127.0.0.1
+# Multicast stays unroutable, as without the default route: no mDNS query
+# goes anywhere, so nothing resolves the browsers' `.local` names.
+ip route add unreachable 224.0.0.0/4
 ip -6 route add default dev lo src ::1 2>/dev/null || true
 links="$(ip -o link show | awk -F': ' '{print $2}' | tr '\n' ' ')"
 echo "   namespace links: $links; addresses: $(ip -o addr show | awk '{print $4}' | tr '\n' ' ')"
