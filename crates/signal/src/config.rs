@@ -104,7 +104,7 @@ impl Rooms {
     }
 }
 
-/// One entry of the `iceServers` list (W3C WebRTC §4.2.1 `RTCIceServer`).
+/// One entry of the `iceServers` list (the W3C WebRTC `RTCIceServer` dictionary).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct IceServer {

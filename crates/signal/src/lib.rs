@@ -49,8 +49,8 @@
 //! | `{"type":"join","room":R,"peer":P}` | join room `R` as peer `P`; must come first. Optional `"resume":TOKEN` takes back a peer whose connection dropped less than the grace period ago |
 //! | `{"type":"offer","to":P,"sdp":S}` | an SDP offer (RFC 9429 §5.2), `S` a string |
 //! | `{"type":"answer","to":P,"sdp":S}` | an SDP answer (RFC 9429 §5.3) |
-//! | `{"type":"candidate","to":P,"candidate":C}` | a trickled candidate (RFC 8838 §4), `C` an `RTCIceCandidateInit` object (`{"candidate":"candidate:...","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":...}`) passed through unchanged |
-//! | `{"type":"end-of-candidates","to":P}` | no more candidates (RFC 8838 §8.2); optional `"sdpMid"`, passed through |
+//! | `{"type":"candidate","to":P,"candidate":C}` | a trickled candidate (RFC 8838 §11), `C` an `RTCIceCandidateInit` object (`{"candidate":"candidate:...","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":...}`) passed through unchanged |
+//! | `{"type":"end-of-candidates","to":P}` | no more candidates (RFC 8838 §13); optional `"sdpMid"`, passed through |
 //! | `{"type":"bye","to":P}` | the application ends its session with `P` |
 //! | `{"type":"data","to":P,"data":ANY}` | free-form application data |
 //! | `{"type":"leave"}` | leave the room now; the connection stays open and may `join` again |

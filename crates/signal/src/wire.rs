@@ -155,7 +155,7 @@ pub(crate) fn forwarded(text: &str, map: &Map<String, Value>, from: &str) -> Byt
     Bytes::from(out)
 }
 
-/// One `iceServers` entry as a browser takes it (W3C WebRTC §4.2.1).
+/// One `iceServers` entry as a browser takes it (the W3C WebRTC `RTCIceServer` dictionary).
 #[derive(Debug, Serialize)]
 pub(crate) struct IceServerJson<'a> {
     pub(crate) urls: &'a [String],
