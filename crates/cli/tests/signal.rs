@@ -173,7 +173,8 @@ async fn get(server: SocketAddr, path: &str) -> String {
 
 #[tokio::test]
 async fn the_demo_page_is_at_the_root_and_other_paths_are_404() {
-    let server = serve(&[]);
+    // `rtw signal --listen` is short for `rtw signal serve --listen`.
+    let server = Running::start(&["signal", "--listen", "127.0.0.1:0"]);
     let page = get(server.addr, "/").await;
     assert!(page.starts_with("HTTP/1.1 200"), "{page:.100}");
     assert!(

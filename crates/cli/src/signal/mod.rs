@@ -17,11 +17,15 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-/// `rtw signal`.
+/// `rtw signal`: `rtw signal --listen IP:PORT ...` is short for
+/// `rtw signal serve --listen IP:PORT ...`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub(crate) struct Args {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: Box<serve::ServeArgs>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -40,7 +44,8 @@ enum Command {
 
 pub(crate) fn run(args: Args) -> ExitCode {
     match args.command {
-        Command::Serve(args) => serve::run(args),
-        Command::Peer(args) => peer::run(args),
+        Some(Command::Serve(args)) => serve::run(args),
+        Some(Command::Peer(args)) => peer::run(args),
+        None => serve::run(*args.serve),
     }
 }

@@ -45,8 +45,10 @@ type Failure = Box<dyn std::error::Error + Send + Sync>;
 pub(crate) struct ServeArgs {
     /// Address of the HTTP and WebSocket server, e.g. 127.0.0.1:8080 (port
     /// 0 picks a free one).
-    #[arg(long, value_name = "IP:PORT")]
-    listen: SocketAddr,
+    // Required; an `Option` only so that `rtw signal peer ...` parses
+    // beside the flattened `rtw signal --listen ...`.
+    #[arg(long, value_name = "IP:PORT", required = true)]
+    listen: Option<SocketAddr>,
     /// Run rtw's STUN Binding server on this UDP address and hand it to
     /// every joining peer as `stun:IP:PORT`.
     #[arg(long, value_name = "IP:PORT")]
@@ -132,9 +134,10 @@ pub(super) fn run(args: ServeArgs) -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), Failure> {
-    let listener = Listener::bind(args.listen, args.limits.listener_config())
+    let listen = args.listen.ok_or("--listen IP:PORT is required")?;
+    let listener = Listener::bind(listen, args.limits.listener_config())
         .await
-        .map_err(|e| format!("binding {}: {e}", args.listen))?;
+        .map_err(|e| format!("binding {listen}: {e}"))?;
     let bound = listener.local_addr()?;
     let mut ice_servers = Vec::new();
     let mut side_lines = Vec::new();
