@@ -1,7 +1,7 @@
 //! The few types every rtw codec crate shares (`docs/ARCHITECTURE.md` §2.3
 //! and §2.7): the [`Random`] trait through which callers inject
 //! randomness, a deterministic [`SeededRandom`] for tests and simulations,
-//! and the datagram [`Transmit`].
+//! the datagram [`Transmit`], and the [`TokenBucket`] rate limit.
 //!
 //! ```
 //! use rtw_core::{Random, SeededRandom, Transmit};
@@ -28,7 +28,9 @@
 #![deny(missing_docs)]
 
 mod random;
+mod token_bucket;
 mod transmit;
 
 pub use random::{Random, SeededRandom};
+pub use token_bucket::TokenBucket;
 pub use transmit::Transmit;

@@ -11,16 +11,14 @@
 //! close).
 
 mod messages;
-mod rate;
 mod room;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Instant;
 
 use bytes::Bytes;
-use rtw_core::Random;
+use rtw_core::{Random, TokenBucket};
 
-use self::rate::TokenBucket;
 use self::room::Room;
 use crate::{Config, ConnectionId, Error, LeaveReason, ServerEvent, ServerStats, ServerTransmit};
 
@@ -103,7 +101,11 @@ impl Server {
         self.next_connection += 1;
         let id = ConnectionId(self.next_connection);
         let connection = Connection {
-            bucket: TokenBucket::new(now, self.config.limits.burst),
+            bucket: TokenBucket::new(
+                now,
+                u64::from(self.config.limits.messages_per_second),
+                u64::from(self.config.limits.burst),
+            ),
             peer: None,
             refused: 0,
             last_refused: None,
@@ -126,10 +128,7 @@ impl Server {
         if conn.closing {
             return;
         }
-        if !conn
-            .bucket
-            .take(now, limits.messages_per_second, limits.burst)
-        {
+        if !conn.bucket.take(now, 1) {
             self.rate_limited(now, connection);
             return;
         }

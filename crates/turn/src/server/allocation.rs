@@ -6,6 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use rtw_core::TokenBucket;
 use rtw_stun::TransactionId;
 
 use super::policy::canonical;
@@ -113,60 +114,8 @@ impl Allocation {
 
     /// Takes `len` bytes from the bandwidth budget; `false` if over it.
     pub(super) fn spend(&mut self, now: Instant, len: usize) -> bool {
-        self.bucket.as_mut().is_none_or(|b| b.take(now, len))
-    }
-}
-
-/// A token bucket of bytes: `rate` per second, holding at most one
-/// second's worth.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct TokenBucket {
-    rate: u64,
-    tokens: u64,
-    at: Instant,
-}
-
-impl TokenBucket {
-    pub(super) fn new(now: Instant, rate: u64) -> Self {
-        TokenBucket {
-            rate,
-            tokens: rate,
-            at: now,
-        }
-    }
-
-    fn take(&mut self, now: Instant, len: usize) -> bool {
-        let elapsed = now.saturating_duration_since(self.at);
-        if !elapsed.is_zero() {
-            let refill = (elapsed.as_nanos() * u128::from(self.rate) / 1_000_000_000) as u64;
-            if refill > 0 {
-                self.tokens = (self.tokens + refill).min(self.rate);
-                self.at = now;
-            }
-        }
-        let len = len as u64;
-        if self.tokens >= len {
-            self.tokens -= len;
-            true
-        } else {
-            false
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_bucket_refills_at_its_rate_and_holds_one_second() {
-        let t0 = Instant::now();
-        let mut bucket = TokenBucket::new(t0, 1000);
-        assert!(bucket.take(t0, 1000));
-        assert!(!bucket.take(t0, 1));
-        assert!(bucket.take(t0 + Duration::from_millis(100), 100));
-        assert!(!bucket.take(t0 + Duration::from_millis(100), 1));
-        assert!(bucket.take(t0 + Duration::from_secs(60), 1000));
-        assert!(!bucket.take(t0 + Duration::from_secs(60), 1));
+        self.bucket
+            .as_mut()
+            .is_none_or(|b| b.take(now, u64::try_from(len).unwrap_or(u64::MAX)))
     }
 }

@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use rtw_core::TokenBucket;
 use rtw_stun::attributes::{
     AdditionalAddressFamily, AddressErrorCode, AddressFamily, ErrorCode, EvenPort, Lifetime, Nonce,
     PasswordAlgorithm as AlgorithmAttr, PasswordAlgorithms, Realm, RequestedAddressFamily,
@@ -12,7 +13,7 @@ use rtw_stun::attributes::{
 };
 use rtw_stun::{AttributeType, Class, Message, Method, TransactionId};
 
-use super::allocation::{Allocation, TokenBucket};
+use super::allocation::Allocation;
 use super::auth::{self, Authenticated, Rejection};
 use super::respond::Response;
 use super::{
@@ -429,7 +430,7 @@ impl Server {
                 .config
                 .quotas
                 .bandwidth
-                .map(|rate| TokenBucket::new(now, rate)),
+                .map(|rate| TokenBucket::new(now, rate, rate)),
         };
         self.by_five_tuple.insert(pending.five_tuple, aid);
         self.by_relayed.insert(addresses.relayed, aid);
