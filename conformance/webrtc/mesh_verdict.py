@@ -2,7 +2,7 @@
 """Judges the mesh pages' reports for suite `webrtc` (rows mesh, relay,
 reflexive).
 
-  mesh_verdict.py DIR N MSGS VIDEO EXPECT
+  mesh_verdict.py DIR N MSGS VIDEO EXPECT [STUN_LOG]
 
 DIR holds p1.json .. pN.json (one report per page, from mesh.html); every
 page must have connected to each of the N-1 others, received MSGS data
@@ -10,6 +10,12 @@ channel messages from each in order, and (VIDEO=1) decoded frames of each
 remote video. EXPECT is what the selected pairs must show:
   host     both candidates `host` on 127.0.0.1
   relay    both candidates `relay` (and every candidate gathered `relay`)
+  stun-host  (Chromium, host candidates as IP addresses, a STUN server as
+           the only ICE server) every candidate gathered is `host` on
+           127.0.0.1, none `srflx`: the server-reflexive address the STUN
+           server answers is the host address itself, and a candidate equal
+           to its base is redundant and pruned (RFC 8445 §5.1.3); each
+           selected pair is host/host on 127.0.0.1
   srflx    every page gathered a `srflx` candidate for 127.0.0.1 beside its
            `host` ones, whose addresses are hidden behind mDNS names
            (`UUID.local`, which nothing in the namespace resolves); so each
@@ -17,6 +23,11 @@ remote video. EXPECT is what the selected pairs must show:
            127.0.0.1 address, learnt as `srflx` (from the STUN server,
            through signaling) or as `prflx` (from its connectivity checks),
            and at least one end of each connection uses the `srflx` one
+With STUN_LOG (the `-v` output of `rtw stun server`, one line per request,
+`IP:PORT: Binding Request ... -> Binding SuccessResponse ...`), `joined` must
+have handed out that STUN server as the only ICE server, and the server must
+have answered a Binding request from a host candidate's port of every
+connection end (127.0.0.1:PORT, PORT that of a gathered UDP host candidate).
 Both ends of each pair must agree (A's local is B's remote and back; ports
 only when the local address is an mDNS name).
 
@@ -31,6 +42,7 @@ import statistics
 import sys
 
 d, n, msgs, video, expect = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1", sys.argv[5]
+stun_log = sys.argv[6] if len(sys.argv) > 6 else None
 pages = [f"p{i}" for i in range(1, n + 1)]
 
 
@@ -47,6 +59,28 @@ def typ(line):
 def addr(line):
     parts = line.split()
     return parts[4] if len(parts) > 5 else ""
+
+
+def port(line):
+    parts = line.split()
+    return parts[5] if len(parts) > 5 else ""
+
+
+def proto(line):
+    parts = line.split()
+    return parts[2].lower() if len(parts) > 5 else ""
+
+
+# The sources of the Binding requests the STUN server answered.
+stun_sources = set()
+if stun_log is not None:
+    try:
+        with open(stun_log) as f:
+            for line in f:
+                if "Binding Request" in line and "-> Binding SuccessResponse" in line:
+                    stun_sources.add(line.split(": ", 1)[0])
+    except OSError as e:
+        check(False, "the STUN server's -v log", str(e))
 
 
 reports = {}
@@ -70,6 +104,11 @@ for p in pages:
         user = str(turn[0].get("username", "")) if turn else ""
         check(bool(turn) and user.endswith(":" + p) and user.split(":")[0].isdigit() and turn[0].get("credential"),
               f"{p}: `joined` handed out a turn: server with TURN REST credentials ({user})",
+              f"iceServers {r.get('iceServers')}")
+    if stun_log is not None:
+        urls = [u for s in r.get("iceServers") or []
+                for u in ([s.get("urls")] if isinstance(s.get("urls"), str) else s.get("urls") or [])]
+        check(urls == ["stun:127.0.0.1:3478"], f"{p}: `joined` handed out rtw stun server as the only ICE server",
               f"iceServers {r.get('iceServers')}")
     rem = r.get("remotes", {})
     others = [q for q in pages if q != p]
@@ -99,6 +138,17 @@ for p in pages:
         types = sorted({typ(c) for c in gathered})
         if expect == "relay":
             check(types == ["relay"], f"{name}: gathered only relay candidates", f"types {types}")
+        if stun_log is not None:
+            ports = sorted({port(c) for c in gathered if typ(c) == "host" and proto(c) == "udp"})
+            seen = [q for q in ports if f"127.0.0.1:{q}" in stun_sources]
+            check(bool(seen), f"{name}: rtw stun server answered a Binding request from its host candidate "
+                              f"127.0.0.1:{seen[0] if seen else '?'}",
+                  f"host ports {ports}, requests from {sorted(stun_sources)}")
+        if expect == "stun-host":
+            check(len(gathered) > 0 and all(typ(c) == "host" and addr(c) == "127.0.0.1" for c in gathered),
+                  f"{name}: gathered only host candidates on 127.0.0.1, no srflx (equal to host: pruned, "
+                  f"RFC 8445 §5.1.3): {', '.join(sorted({addr(c) + ' ' + typ(c) for c in gathered}))}",
+                  f"gathered {gathered}")
         if expect == "srflx":
             srflx = [c for c in gathered if typ(c) == "srflx"]
             check(any(addr(c) == "127.0.0.1" for c in srflx) and "host" in types,
@@ -110,7 +160,7 @@ for p in pages:
             continue
         loc, rm = sel["local"], sel["remote"]
         desc = f"local {loc['type']} {loc['address']}:{loc['port']}, remote {rm['type']} {rm['address']}:{rm['port']}"
-        if expect == "host":
+        if expect in ("host", "stun-host"):
             check(loc["type"] == rm["type"] == "host" and loc["address"] == rm["address"] == "127.0.0.1",
                   f"{name}: selected pair {desc}", "both must be host on 127.0.0.1")
         elif expect == "relay":

@@ -125,6 +125,10 @@ chromium_flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-
 # Host candidates as IP addresses, not mDNS names; mdns=1 leaves them
 # hidden (row reflexive).
 mdns=0
+# Set by row reflexive for its parts: a prefix of the check names, and the
+# STUN server's -v log (mesh_verdict.py matches its requests to the pages).
+check_prefix=""
+stun_log=""
 chromium() {
     local name="$1" url="$2" flags=("${chromium_flags[@]}")
     [ "$mdns" = 1 ] || flags+=(--disable-features=WebRtcHideLocalIpsWithMdns)
@@ -167,9 +171,9 @@ verdict() {
     local res name why
     while IFS=$'\t' read -r res name why; do
         case "$res" in
-            ok) pass "$name" ;;
-            FAIL) fail "$name" "$why" ;;
-            time) echo "   time  $name"; echo "$row_name	$name" >>"$out/times.txt" ;;
+            ok) pass "$check_prefix$name" ;;
+            FAIL) fail "$check_prefix$name" "$why" ;;
+            time) echo "   time  $check_prefix$name"; echo "$row_name	$check_prefix$name" >>"$out/times.txt" ;;
             *) fail "verdict output" "$res $name $why" ;;
         esac
     done < <("$@" 2>&1 || echo "FAIL	the verdict script ran	exit $?")
@@ -192,28 +196,39 @@ if [ "$links" != "lo " ]; then
     exit 1
 fi
 
-# mesh_row ROW N VIDEO POLICY EXPECT SIGNAL_ARGS...: N pages of $browser
-# (chromium or firefox) in one room of `rtw signal serve SIGNAL_ARGS`,
-# judged by mesh_verdict.py.
+# mesh_start ROW N VIDEO POLICY SIGNAL_ARGS...: N pages of $browser
+# (chromium or firefox) in one room of `rtw signal serve SIGNAL_ARGS`, all
+# in $dir; sets mesh_t0. mesh_judge N VIDEO EXPECT T0: waits for the pages'
+# reports and judges them with mesh_verdict.py. mesh_row ROW N VIDEO POLICY
+# EXPECT SIGNAL_ARGS...: the two in a row.
 browser=chromium
-mesh_row() {
-    local row="$1" n="$2" video="$3" policy="$4" expect="$5" i names=() t0
-    shift 5
+mesh_start() {
+    local row="$1" n="$2" video="$3" policy="$4" i
+    shift 4
     signal_serve "$@" || return 1
     pages_server || return 1
-    t0=$SECONDS
+    mesh_t0=$SECONDS
     for i in $(seq "$n"); do
-        names+=("p$i")
         "$browser" "p$i" "http://$http/mesh.html?sig=$sig&room=$row&peer=p$i&n=$n&msgs=50&video=$video&policy=$policy&timeout=$((page_limit - 5))"
     done
+}
+mesh_judge() {
+    local n="$1" video="$2" expect="$3" t0="$4" i names=()
+    for i in $(seq "$n"); do names+=("p$i"); done
     if wait_reports "$page_limit" "${names[@]}"; then
-        pass "$n $browser pages reported ($((SECONDS - t0)) s)"
+        pass "$check_prefix$n $browser pages reported ($((SECONDS - t0)) s)"
     else
-        fail "$n $browser pages reported within $page_limit s" "missing: $(for i in "${names[@]}"; do [ -s "$dir/$i.json" ] || printf '%s ' "$i"; done)"
+        fail "$check_prefix$n $browser pages reported within $page_limit s" "missing: $(for i in "${names[@]}"; do [ -s "$dir/$i.json" ] || printf '%s ' "$i"; done)"
         for i in "${names[@]}"; do [ -s "$dir/$i.json" ] || show "$dir/$i.log" 8; done
         show "$dir/signal.err" 8
     fi
-    verdict python3 "$here/mesh_verdict.py" "$dir" "$n" 50 "$video" "$expect"
+    verdict python3 "$here/mesh_verdict.py" "$dir" "$n" 50 "$video" "$expect" ${stun_log:+"$stun_log"}
+}
+mesh_row() {
+    local row="$1" n="$2" video="$3" policy="$4" expect="$5"
+    shift 5
+    mesh_start "$row" "$n" "$video" "$policy" "$@" || return 1
+    mesh_judge "$n" "$video" "$expect" "$mesh_t0"
 }
 
 # rtw_peer NAME ARGS...: `rtw signal peer` as NAME in room $room; waits
@@ -291,11 +306,34 @@ for r in "${all_rows[@]}"; do
         ;;
     reflexive)
         row reflexive
+        rdir="$dir"
         bg stun $((page_limit + 30)) "$rtw" stun server -v 127.0.0.1:3478
         if listening stun "rtw stun server"; then
-            mdns=1 browser=firefox
-            mesh_row reflexive 2 0 all srflx --ice-server stun:127.0.0.1:3478
-            mdns=0 browser=chromium
+            # Two Chromium pages (host candidates as IP addresses) and two
+            # Firefox pages (hidden behind mDNS names) at the same time,
+            # each pair in a room and a directory of its own; one STUN
+            # server for both, whose -v lines name each request's source
+            # (mesh_verdict.py matches them to the pages' host ports).
+            stun_args=(--ice-server stun:127.0.0.1:3478)
+            dir="$rdir/chromium"
+            mkdir -p "$dir"
+            chromium_ok=0
+            mesh_start reflexive 2 0 all "${stun_args[@]}" && chromium_ok=1
+            chromium_t0=${mesh_t0:-$SECONDS}
+            dir="$rdir/firefox" mdns=1 browser=firefox
+            mkdir -p "$dir"
+            firefox_ok=0
+            mesh_start reflexive 2 0 all "${stun_args[@]}" && firefox_ok=1
+            stun_log="$rdir/stun.err"
+            if [ "$chromium_ok" = 1 ]; then
+                dir="$rdir/chromium" browser=chromium check_prefix="chromium: "
+                mesh_judge 2 0 stun-host "$chromium_t0"
+            fi
+            if [ "$firefox_ok" = 1 ]; then
+                dir="$rdir/firefox" browser=firefox check_prefix="firefox: "
+                mesh_judge 2 0 srflx "$mesh_t0"
+            fi
+            dir="$rdir" check_prefix="" mdns=0 browser=chromium stun_log=""
             stop_all
             count="$(grep -c 'Binding Request .* -> Binding SuccessResponse' "$dir/stun.err" || true)"
             if [ "$count" -gt 0 ]; then
