@@ -14,7 +14,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use rtw_ice::{Candidate, CandidateTransport, Credentials, IceAgent, IceConfig, Role, SeededRandom};
+use rtw_ice::{
+    Candidate, CandidateTransport, Credentials, IceAgent, IceConfig, Role, SeededRandom,
+};
 use rtw_stun::attributes::{IceControlled, IceControlling, Priority, UseCandidate, Username};
 use rtw_stun::{Class, Message, MessageBuilder, MessageType, Method, TransactionId};
 
@@ -37,14 +39,24 @@ fn authenticated_check(bytes: &[u8]) -> Vec<u8> {
     for (i, b) in tid.iter_mut().enumerate() {
         *b = get(i);
     }
-    let class = if get(12) & 0x80 == 0 { Class::Request } else { Class::Indication };
+    let class = if get(12) & 0x80 == 0 {
+        Class::Request
+    } else {
+        Class::Indication
+    };
     let mut b = MessageBuilder::new(MessageType::new(Method::BINDING, class), TransactionId(tid));
     let flags = get(13);
     let tie = u64::from_le_bytes(std::array::from_fn(|i| get(14 + i)));
-    let username = if flags & 1 == 0 { "local:remote" } else { "other:remote" };
+    let username = if flags & 1 == 0 {
+        "local:remote"
+    } else {
+        "other:remote"
+    };
     let _ = b.add(&Username::new(username).unwrap());
     if flags & 2 == 0 {
-        let _ = b.add(&Priority(u32::from_le_bytes(std::array::from_fn(|i| get(22 + i)))));
+        let _ = b.add(&Priority(u32::from_le_bytes(std::array::from_fn(|i| {
+            get(22 + i)
+        }))));
     }
     match flags >> 2 & 3 {
         0 => drop(b.add(&IceControlling(tie))),
@@ -70,7 +82,11 @@ fuzz_target!(|data: &[u8]| {
     };
     // Seeded: deterministic runs.
     let random = Box::new(SeededRandom::new(0));
-    let role = if data.first().is_some_and(|b| b & 1 == 1) { Role::Controlling } else { Role::Controlled };
+    let role = if data.first().is_some_and(|b| b & 1 == 1) {
+        Role::Controlling
+    } else {
+        Role::Controlled
+    };
     let mut agent = IceAgent::new(IceConfig::default(), role, 7, credentials, random);
     agent.add_host_candidate(local, 1, 65535);
     agent.set_remote_credentials(Credentials {
@@ -78,8 +94,12 @@ fuzz_target!(|data: &[u8]| {
         pwd: "remotepasswordremotepassword".into(),
     });
     let remote = Candidate::host(sources()[0], 1, 65535, CandidateTransport::Udp);
-    agent.add_remote_candidate(t0, remote).expect("one candidate is within the limits");
-    agent.gather_server_reflexive(t0, local, sources()[2]).expect("local is a host base");
+    agent
+        .add_remote_candidate(t0, remote)
+        .expect("one candidate is within the limits");
+    agent
+        .gather_server_reflexive(t0, local, sources()[2])
+        .expect("local is a host base");
 
     let mut now = t0;
     let mut rest = data.get(1..).unwrap_or_default();
@@ -92,7 +112,11 @@ fuzz_target!(|data: &[u8]| {
         rest = &rest[body.len()..];
         now += Duration::from_millis(u64::from(advance) * 20);
         let source = sources()[usize::from(control >> 1 & 3)];
-        let datagram = if control & 1 == 1 { authenticated_check(body) } else { body.to_vec() };
+        let datagram = if control & 1 == 1 {
+            authenticated_check(body)
+        } else {
+            body.to_vec()
+        };
         agent.handle_receive(now, source, local, &datagram);
         if control & 0x40 != 0 {
             agent.end_of_remote_candidates();
@@ -103,7 +127,10 @@ fuzz_target!(|data: &[u8]| {
                 agent.handle_timeout(now);
                 // Handling a timeout moves the next one past it: the
                 // agent can never make its caller spin.
-                assert!(agent.poll_timeout().is_none_or(|next| next > now), "spins at {now:?}");
+                assert!(
+                    agent.poll_timeout().is_none_or(|next| next > now),
+                    "spins at {now:?}"
+                );
             }
         }
         while let Some(t) = agent.poll_transmit() {

@@ -57,6 +57,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let lines = written.matches("\r\n").count();
     for p in sd.check_jsep() {
-        assert!((1..=lines).contains(&p.line), "{p} names a line that exists");
+        assert!(
+            (1..=lines).contains(&p.line),
+            "{p} names a line that exists"
+        );
     }
 });

@@ -30,8 +30,8 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use rtw_fuzz::seeded;
 use rtw_fuzz::signal::{PEERS, ROOMS, build_message, check_server_text};
+use rtw_fuzz::{fire_due_timer, seeded};
 use rtw_signal::{Config, ConnectionId, Limits, Rooms, Server, ServerEvent};
 
 const MAX_ROOMS: usize = 3;
@@ -171,16 +171,12 @@ impl Harness {
             _ => {}
         }
         self.drain();
-        if let Some(at) = self.server.poll_timeout()
-            && at <= self.now
-        {
-            self.server.handle_timeout(self.now);
-            assert!(
-                self.server
-                    .poll_timeout()
-                    .is_none_or(|next| next > self.now),
-                "handle_timeout leaves a timer that is already due"
-            );
+        if fire_due_timer(
+            &mut self.server,
+            self.now,
+            Server::poll_timeout,
+            Server::handle_timeout,
+        ) {
             self.drain();
         }
         self.check_bounds();

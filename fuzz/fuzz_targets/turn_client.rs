@@ -24,8 +24,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use rtw_fuzz::seeded;
 use rtw_fuzz::turn::addr;
+use rtw_fuzz::{fire_due_timer, seeded};
 use rtw_stun::attributes::{
     Data, ErrorCode, Nonce, PasswordAlgorithm as AlgorithmAttribute, PasswordAlgorithms, Realm,
     SecurityFeatures, XorMappedAddress, XorPeerAddress, XorRelayedAddress,
@@ -267,16 +267,12 @@ impl Harness {
             }
         }
         self.drain();
-        if let Some(at) = self.client.poll_timeout()
-            && at <= self.now
-        {
-            self.client.handle_timeout(self.now);
-            assert!(
-                self.client
-                    .poll_timeout()
-                    .is_none_or(|next| next > self.now),
-                "handle_timeout leaves a timer that is already due"
-            );
+        if fire_due_timer(
+            &mut self.client,
+            self.now,
+            Client::poll_timeout,
+            Client::handle_timeout,
+        ) {
             self.drain();
         }
         let _ = (self.client.relayed_address(), self.client.mapped_address());

@@ -42,8 +42,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use rtw_fuzz::seeded;
 use rtw_fuzz::turn::{Challenge, Signer, addr, peer_allowed};
+use rtw_fuzz::{fire_due_timer, seeded};
 use rtw_stun::attributes::XorPeerAddress;
 use rtw_stun::{
     AttributeType, ChannelData, Class, Message, MessageBuilder, MessageType, Method, PacketKind,
@@ -681,16 +681,12 @@ impl Harness {
             },
         }
         self.drain();
-        if let Some(at) = self.server.poll_timeout()
-            && at <= self.now
-        {
-            self.server.handle_timeout(self.now);
-            assert!(
-                self.server
-                    .poll_timeout()
-                    .is_none_or(|next| next > self.now),
-                "handle_timeout leaves a timer that is already due"
-            );
+        if fire_due_timer(
+            &mut self.server,
+            self.now,
+            Server::poll_timeout,
+            Server::handle_timeout,
+        ) {
             self.drain();
         }
         self.check_bounds();

@@ -29,8 +29,8 @@ use http::header::SEC_WEBSOCKET_ACCEPT;
 use http::{Response, StatusCode};
 use libfuzzer_sys::fuzz_target;
 use rtw_fuzz::ws::{check_complete_head, head_input};
-use rtw_ws::handshake::{ClientHandshake, ExtensionOffer, parse_response_with_limits};
 use rtw_ws::SeededRandom;
+use rtw_ws::handshake::{ClientHandshake, ExtensionOffer, parse_response_with_limits};
 
 fuzz_target!(|input: &[u8]| {
     let (opts, param, data, limits) = head_input(input);

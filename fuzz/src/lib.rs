@@ -12,6 +12,28 @@ pub mod signal;
 pub mod turn;
 pub mod ws;
 
+/// Fire `session`'s timer when it is due at `now` (its `poll_timeout` at
+/// or before `now`) and check the contract's promise (docs/ARCHITECTURE.md
+/// §2.2): after `handle_timeout(now)` the next timer is later than `now`,
+/// so a session never makes its driver spin. `true` when it fired (the
+/// caller then drains what the timer produced).
+pub fn fire_due_timer<S: ?Sized>(
+    session: &mut S,
+    now: std::time::Instant,
+    poll_timeout: impl Fn(&S) -> Option<std::time::Instant>,
+    handle_timeout: impl FnOnce(&mut S, std::time::Instant),
+) -> bool {
+    if poll_timeout(session).is_none_or(|at| at > now) {
+        return false;
+    }
+    handle_timeout(session, now);
+    assert!(
+        poll_timeout(session).is_none_or(|next| next > now),
+        "handle_timeout leaves a timer that is already due"
+    );
+    true
+}
+
 /// A deterministic random source for a target, as the codecs store one
 /// (`Box<dyn Random + Send>`): the same `seed` gives the same bytes, so a
 /// crash reproduces from its input alone.
