@@ -232,3 +232,39 @@ async fn the_ice_servers_handed_out_answer_stun_and_grant_turn_allocations() {
         .expect("the TURN server takes the REST credentials");
     assert_eq!(client.relayed_address().ip(), turn_addr.ip());
 }
+
+#[tokio::test]
+async fn a_peer_that_does_not_read_is_cut_off_and_the_others_go_on() {
+    let server = serve(&[
+        "--outbox-bytes",
+        "200000",
+        "--rate",
+        "100000",
+        "--reconnect-grace",
+        "0.3",
+    ]);
+    let (mut alice, _) = join(server.addr, "r", "alice").await;
+    // `slow` joins, then never reads again.
+    let (_slow, _) = join(server.addr, "r", "slow").await;
+    assert_eq!(next(&mut alice).await["peer"], "slow");
+    let filler = "x".repeat(60_000);
+    // 24 MB: more than the kernel's socket buffers, rtw-ws's 1 MiB write
+    // buffer and the 200 kB outbox hold.
+    for _ in 0..400 {
+        send(&mut alice, json!({"type": "data", "to": "slow", "data": filler})).await;
+    }
+    // Cut off, then gone once its grace period passes; alice is served
+    // all along.
+    loop {
+        let message = next(&mut alice).await;
+        if message["type"] == "peer-left" {
+            assert_eq!(message, json!({"type": "peer-left", "peer": "slow", "reason": "closed"}));
+            break;
+        }
+        // Messages sent after the cut-off name a peer that is away: kept
+        // for it (bounded), or refused once it has left.
+        assert_eq!(message["type"], "error", "{message:.200}");
+    }
+    send(&mut alice, json!({"type": "bye", "to": "slow"})).await;
+    assert_eq!(next(&mut alice).await["code"], "unknown-peer");
+}

@@ -7,12 +7,17 @@
 //! and a join deadline of its own: a connection that has not joined a
 //! room within [`HubOptions::join_timeout`] is closed with 1008.
 //!
-//! A slow reader: a session whose outbox is full (it has not written
-//! [`HubOptions::outbox`] messages out yet) is cut off: the hub drops its
-//! outbox and reports it disconnected, and the session closes the
-//! WebSocket with 1008 ("too slow"). Nothing else waits for it.
+//! A slow reader: what waits for a session is counted in bytes, for the
+//! session ([`HubOptions::outbox_bytes`]) and for all of them together
+//! ([`HubOptions::total_bytes`], one shared counter, as
+//! docs/ARCHITECTURE.md §2.9 asks). A message that would pass either cap
+//! cuts its session off: the hub drops the outbox and reports the
+//! connection gone, and the session closes the WebSocket with 1008 ("too
+//! slow reading"). Nothing else waits for it; the others go on.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -28,11 +33,64 @@ pub(super) enum Outgoing {
     Close(u16, &'static str),
 }
 
+impl Outgoing {
+    /// The bytes it holds while it waits.
+    fn len(&self) -> usize {
+        match self {
+            Outgoing::Text(text) => text.len(),
+            Outgoing::Close(..) => 0,
+        }
+    }
+}
+
+/// Bytes waiting in one session's outbox, and in all of them.
+#[derive(Debug, Clone)]
+pub(super) struct Queued {
+    session: Arc<AtomicUsize>,
+    total: Arc<AtomicUsize>,
+}
+
+impl Queued {
+    /// `len` bytes left the outbox (sent, or dropped with the session).
+    pub(super) fn release(&self, len: usize) {
+        self.session.fetch_sub(len, Ordering::Relaxed);
+        self.total.fetch_sub(len, Ordering::Relaxed);
+    }
+
+    /// Count `len` more bytes if both caps allow them.
+    fn reserve(&self, len: usize, options: &HubOptions) -> bool {
+        let session = self.session.load(Ordering::Relaxed);
+        let total = self.total.load(Ordering::Relaxed);
+        if session + len > options.outbox_bytes || total + len > options.total_bytes {
+            return false;
+        }
+        self.session.fetch_add(len, Ordering::Relaxed);
+        self.total.fetch_add(len, Ordering::Relaxed);
+        true
+    }
+}
+
+/// The receiving end of a session's outbox.
+#[derive(Debug)]
+pub(super) struct Outbox {
+    /// What the hub queued.
+    pub(super) receiver: mpsc::UnboundedReceiver<Outgoing>,
+    /// The bytes of it, released as they go out.
+    pub(super) queued: Queued,
+}
+
+/// The hub's end of a session's outbox.
+#[derive(Debug)]
+struct Mailbox {
+    sender: mpsc::UnboundedSender<Outgoing>,
+    queued: Queued,
+}
+
 /// What a session tells the hub.
 #[derive(Debug)]
 enum Command {
     Connect {
-        outbox: mpsc::Sender<Outgoing>,
+        mailbox: Mailbox,
         reply: oneshot::Sender<ConnectionId>,
     },
     Text(ConnectionId, Bytes),
@@ -42,8 +100,11 @@ enum Command {
 /// The hub's settings.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct HubOptions {
-    /// Messages queued for one session before it counts as a slow reader.
-    pub(super) outbox: usize,
+    /// Bytes queued for one session before it counts as a slow reader.
+    pub(super) outbox_bytes: usize,
+    /// Bytes queued for all sessions together; the session whose message
+    /// would pass it is cut off.
+    pub(super) total_bytes: usize,
     /// Time a connection has to join a room.
     pub(super) join_timeout: Duration,
     /// Report joins, leaves and closes on stderr.
@@ -54,7 +115,7 @@ pub(super) struct HubOptions {
 #[derive(Debug, Clone)]
 pub(super) struct Hub {
     commands: mpsc::Sender<Command>,
-    outbox: usize,
+    total: Arc<AtomicUsize>,
 }
 
 /// Commands queued for the hub before sessions wait to hand it more.
@@ -67,20 +128,28 @@ impl Hub {
         tokio::spawn(run(server, receiver, options));
         Hub {
             commands,
-            outbox: options.outbox,
+            total: Arc::new(AtomicUsize::new(0)),
         }
     }
 
     /// Register a new session: its id and the outbox it sends from.
     /// `None` once the hub has stopped.
-    pub(super) async fn connect(&self) -> Option<(ConnectionId, mpsc::Receiver<Outgoing>)> {
-        let (outbox, receiver) = mpsc::channel(self.outbox);
+    pub(super) async fn connect(&self) -> Option<(ConnectionId, Outbox)> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let queued = Queued {
+            session: Arc::new(AtomicUsize::new(0)),
+            total: Arc::clone(&self.total),
+        };
+        let mailbox = Mailbox {
+            sender,
+            queued: queued.clone(),
+        };
         let (reply, id) = oneshot::channel();
         self.commands
-            .send(Command::Connect { outbox, reply })
+            .send(Command::Connect { mailbox, reply })
             .await
             .ok()?;
-        Some((id.await.ok()?, receiver))
+        Some((id.await.ok()?, Outbox { receiver, queued }))
     }
 
     /// A text message the session read.
@@ -97,7 +166,7 @@ impl Hub {
 /// The hub's state beside the server.
 struct State {
     server: Server,
-    outboxes: HashMap<ConnectionId, mpsc::Sender<Outgoing>>,
+    outboxes: HashMap<ConnectionId, Mailbox>,
     /// Connections not yet in a room, with their deadline.
     joining: HashMap<ConnectionId, Instant>,
     options: HubOptions,
@@ -141,9 +210,9 @@ impl State {
 
     fn handle(&mut self, now: Instant, command: Command) {
         match command {
-            Command::Connect { outbox, reply } => {
+            Command::Connect { mailbox, reply } => {
                 let id = self.server.handle_connect(now);
-                self.outboxes.insert(id, outbox);
+                self.outboxes.insert(id, mailbox);
                 self.joining.insert(id, now + self.options.join_timeout);
                 if reply.send(id).is_err() {
                     self.disconnect(now, id);
@@ -172,8 +241,10 @@ impl State {
             .collect();
         for id in late {
             self.joining.remove(&id);
-            if let Some(outbox) = self.outboxes.remove(&id) {
-                let _ = outbox.try_send(Outgoing::Close(1008, "no join in time"));
+            if let Some(mailbox) = self.outboxes.remove(&id) {
+                let _ = mailbox
+                    .sender
+                    .send(Outgoing::Close(1008, "no join in time"));
             }
             self.server.handle_disconnect(now, id);
         }
@@ -244,17 +315,24 @@ impl State {
         }
     }
 
-    /// Queue `outgoing` for a session; a session whose outbox is full is a
-    /// slow reader and is cut off.
+    /// Queue `outgoing` for a session; a session whose outbox (or all
+    /// outboxes together) would pass its cap is a slow reader and is cut
+    /// off.
     fn deliver(&mut self, now: Instant, id: ConnectionId, outgoing: Outgoing) {
-        let Some(outbox) = self.outboxes.get(&id) else {
+        let Some(mailbox) = self.outboxes.get(&id) else {
             return;
         };
-        if outbox.try_send(outgoing).is_err() {
+        let len = outgoing.len();
+        if !mailbox.queued.reserve(len, &self.options) {
             if self.options.verbose {
                 eprintln!("connection {id:?}: outbox full, cut off as a slow reader");
             }
             self.disconnect(now, id);
+            return;
+        }
+        if mailbox.sender.send(outgoing).is_err() {
+            // The session has ended; its disconnect is on its way.
+            mailbox.queued.release(len);
         }
     }
 }

@@ -10,7 +10,8 @@
 //! | WebSocket message | twice `--max-message-size`, then 1009 | |
 //! | a message half-sent | 60 s, then 1008 | (rtw-ws `message_timeout`) |
 //! | a silent peer | ping after 30 s, 30 s to answer, then 1011 | (rtw-ws) |
-//! | messages queued for a peer that does not read | 256, then cut off with 1008 | `--outbox` |
+//! | bytes queued for a peer that does not read (beyond rtw-ws's 1 MiB write buffer) | 1 MiB, then cut off with 1008 | `--outbox-bytes` |
+//! | bytes queued for all peers together | 256 MiB, then the peer whose message would pass it is cut off | `--total-outbox-bytes` |
 //! | peers per room, message size, rate | rtw-signal's `Limits` | `--room-size`, `--max-message-size`, `--rate` |
 //! | reconnect grace | 10 s | `--reconnect-grace` |
 
@@ -39,6 +40,10 @@ use super::session;
 use crate::serve_limits::{ServerLimits, seconds};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+/// rtw-ws's write buffer per signaling WebSocket (its default, 16 MiB, is
+/// for bulk data; signaling messages are at most 64 KiB by default).
+const WS_WRITE_BUFFER: usize = 1 << 20;
 
 /// `rtw signal serve` arguments.
 #[derive(Debug, clap::Args)]
@@ -101,10 +106,14 @@ pub(crate) struct ServeArgs {
     /// Seconds a connection has to join a room before it is closed (1008).
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
     join_timeout: Duration,
-    /// Messages queued for one peer that does not read before it is cut
-    /// off (1008).
-    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65_536))]
-    outbox: u64,
+    /// Bytes queued for one peer that does not read (beyond the 1 MiB its
+    /// WebSocket buffers) before it is cut off with 1008.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    outbox_bytes: usize,
+    /// Bytes queued for all peers together; the peer whose message would
+    /// pass it is cut off with 1008.
+    #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+    total_outbox_bytes: usize,
     #[command(flatten)]
     limits: ServerLimits,
     /// Report joins, leaves, closes and the STUN server's count on stderr.
@@ -189,7 +198,8 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let hub = Hub::spawn(
         server,
         HubOptions {
-            outbox: usize::try_from(args.outbox).unwrap_or(256),
+            outbox_bytes: args.outbox_bytes,
+            total_bytes: args.total_outbox_bytes,
             join_timeout: args.join_timeout,
             verbose: args.verbose,
         },
@@ -202,9 +212,11 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
     stdout.flush()?;
     drop(stdout);
 
-    let ws_limits = rtw_tokio::ws::Limits::default().max_message_size(
-        u64::try_from(args.max_message_size.saturating_mul(2)).unwrap_or(u64::MAX),
-    );
+    let ws_limits = rtw_tokio::ws::Limits::default()
+        .max_write_buffer(WS_WRITE_BUFFER)
+        .max_message_size(
+            u64::try_from(args.max_message_size.saturating_mul(2)).unwrap_or(u64::MAX),
+        );
     let ws_options = Options::with_config(rtw_tokio::ws::Config::default().limits(ws_limits));
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())

@@ -7,12 +7,10 @@
 //! pings every 30 s with 30 s to answer (1011), 60 s to finish a message
 //! (1008), a capped write buffer.
 
+use super::hub::{Hub, Outbox, Outgoing};
 use futures_util::{SinkExt, StreamExt};
 use rtw_tokio::ws::{CloseCode, CloseFrame, Message, WebSocketStream};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
-
-use super::hub::{Hub, Outgoing};
 
 /// Run one session to its end.
 pub(super) async fn run<S>(ws: WebSocketStream<S>, hub: Hub)
@@ -42,18 +40,34 @@ where
 }
 
 /// Send what the hub queues, until it closes the outbox or tells us to
-/// close.
-async fn write<W>(mut writer: W, mut outbox: mpsc::Receiver<Outgoing>)
+/// close; then release what is left in it.
+async fn write<W>(writer: W, mut outbox: Outbox)
+where
+    W: futures_util::Sink<Message> + Unpin,
+{
+    send_all(writer, &mut outbox).await;
+    outbox.receiver.close();
+    while let Ok(left) = outbox.receiver.try_recv() {
+        if let Outgoing::Text(text) = left {
+            outbox.queued.release(text.len());
+        }
+    }
+}
+
+async fn send_all<W>(mut writer: W, outbox: &mut Outbox)
 where
     W: futures_util::Sink<Message> + Unpin,
 {
     let close = loop {
-        match outbox.recv().await {
+        match outbox.receiver.recv().await {
             Some(Outgoing::Text(text)) => {
-                let Ok(text) = rtw_ws::Utf8Bytes::try_from(text) else {
-                    continue;
+                let len = text.len();
+                let sent = match rtw_ws::Utf8Bytes::try_from(text) {
+                    Ok(text) => writer.send(Message::Text(text)).await.is_ok(),
+                    Err(_) => true,
                 };
-                if writer.send(Message::Text(text)).await.is_err() {
+                outbox.queued.release(len);
+                if !sent {
                     return;
                 }
             }
