@@ -252,18 +252,66 @@ rtw_peer() {
     return 1
 }
 
-# peer_row ROW FULL: a $browser page (peer.html) and two rtw signal peers:
-# rtw-a answers the page's offer, rtw-b offers to the page; FULL=1 adds the
-# ICE restart and the consent checks. Judged by peer_verdict.py.
+# now_ms: the wall clock in milliseconds.
+now_ms() { date +%s%3N; }
+
+# group_alive PGID: whether a process (not a zombie) of that process group
+# is left. A `bg` command's group is its `timeout` wrapper's pid (timeout
+# makes a group of its own and passes signals on to all of it).
+group_alive() {
+    local f s st pg
+    for f in /proc/[0-9]*/stat; do
+        read -r s <"$f" 2>/dev/null || continue
+        s="${s##*) }"
+        read -r st _ pg _ <<<"$s"
+        [ "$pg" = "$1" ] && [ "$st" != Z ] && return 0
+    done
+    return 1
+}
+
+# end_browser PGID: closes the page by ending the browser: SIGTERM to its
+# `timeout` wrapper, which passes it on to the browser's process group
+# (and SIGKILL 3 s later if anything is left), then waits (12 s at most)
+# for the group to be gone and for rtw-b's `consent-lost` line. Writes
+# $dir/closed.json for peer_verdict.py: whether rtw-b had lost consent
+# before, and the ms from the SIGTERM to the browser's end and to
+# consent-lost (polled every 50 ms).
+end_browser() {
+    local pgid="$1" before=false lines t_kill t_exit=null t_lost=null
+    grep -q '"event":"consent-lost"' "$dir/rtw-b.out" 2>/dev/null && before=true
+    lines="$(wc -l <"$dir/rtw-b.out")"
+    echo "   \$ kill -TERM $pgid  (the $browser page's timeout wrapper: SIGTERM to $browser)"
+    t_kill="$(now_ms)"
+    kill -TERM "$pgid" 2>/dev/null || true
+    for _ in $(seq 240); do
+        if [ "$t_exit" = null ] && ! group_alive "$pgid"; then t_exit=$(($(now_ms) - t_kill)); fi
+        if [ "$t_lost" = null ] && tail -n +"$((lines + 1))" "$dir/rtw-b.out" | grep -q '"event":"consent-lost"'; then
+            t_lost=$(($(now_ms) - t_kill))
+        fi
+        [ "$t_exit" != null ] && [ "$t_lost" != null ] && break
+        sleep 0.05
+    done
+    printf '{"by":"SIGTERM to %s","lostBefore":%s,"exitedMs":%s,"lostMs":%s}\n' \
+        "$browser" "$before" "$t_exit" "$t_lost" >"$dir/closed.json"
+}
+
+# peer_row ROW FULL [CLOSE]: a $browser page (peer.html) and two rtw signal
+# peers: rtw-a answers the page's offer, rtw-b offers to the page; FULL=1
+# adds the ICE restart and the consent checks. CLOSE says how the page's
+# connection with rtw-b ends for rtw-b to lose consent: `pc` (the page
+# closes its RTCPeerConnection) or `browser` (after the page's report, the
+# runner ends the browser process: end_browser). Judged by peer_verdict.py.
 peer_row() {
-    local row="$1" full="$2" t0
+    local row="$1" full="$2" close="${3:-pc}" t0 page_pgid
     room="$row"
     signal_serve || return 1
     pages_server || return 1
     rtw_peer rtw-a --consent-timeout 5 || return 1
     rtw_peer rtw-b --offer-to page --consent-timeout 5 || return 1
     t0=$SECONDS
-    "$browser" page "http://$http/peer.html?sig=$sig&room=$room&peer=page&answerer=rtw-a&offerer=rtw-b&full=$full&timeout=$((page_limit - 5))"
+    "$browser" page "http://$http/peer.html?sig=$sig&room=$room&peer=page&answerer=rtw-a&offerer=rtw-b&full=$full&close=$close&timeout=$((page_limit - 5))"
+    page_pgid="${pids[-1]}"
+    rm -f "$dir/closed.json"
     if wait_reports "$page_limit" page; then
         pass "the $browser page reported ($((SECONDS - t0)) s)"
     else
@@ -271,7 +319,9 @@ peer_row() {
         show "$dir/page.log" 10
         show "$dir/page.err" 10
     fi
-    if [ "$full" = 1 ]; then
+    if [ "$full" = 1 ] && [ "$close" = browser ]; then
+        end_browser "$page_pgid"
+    elif [ "$full" = 1 ]; then
         # rtw-b loses consent --consent-timeout (5 s) after the page closed.
         for _ in $(seq 150); do
             grep -q '"event":"consent-lost"' "$dir/rtw-b.out" 2>/dev/null && break
@@ -286,7 +336,7 @@ peer_row() {
             show "$dir/page.out" 5
         fi
     fi
-    verdict python3 "$here/peer_verdict.py" "$dir" "$full" "$browser"
+    verdict python3 "$here/peer_verdict.py" "$dir" "$full" "$browser" 5
     grep -q . "$dir/rtw-a.err" "$dir/rtw-b.err" 2>/dev/null && { show "$dir/rtw-a.err" 5; show "$dir/rtw-b.err" 5; }
     return 0
 }
@@ -346,7 +396,7 @@ for r in "${all_rows[@]}"; do
         ;;
     rtw-chromium)
         row rtw-chromium
-        peer_row rtw-chromium 1
+        peer_row rtw-chromium 1 browser
         end_row
         ;;
     rtw-firefox)

@@ -1,13 +1,25 @@
 #!/usr/bin/env python3
 """Judges rows rtw-chromium and rtw-firefox of suite `webrtc`.
 
-  peer_verdict.py DIR FULL BROWSER
+  peer_verdict.py DIR FULL BROWSER [CONSENT_TIMEOUT]
 
 DIR holds page.json (peer.html's report) and the stdout of the two
 `rtw signal peer` processes, rtw-a.out (it answers the page's offer) and
 rtw-b.out (started with --offer-to page), one JSON event per line. FULL=1
 adds the ICE restart and consent checks (see peer.html). BROWSER names the
-browser in the check names.
+browser in the check names. CONSENT_TIMEOUT is rtw's --consent-timeout in
+seconds (default 5).
+
+How the page's connection with rtw-b ended (FULL=1): when the page ran with
+close=browser, DIR/closed.json is the runner's record of ending the browser
+(netns.sh end_browser): `lostBefore` (rtw-b had printed consent-lost before
+the SIGTERM), `exitedMs` and `lostMs` (ms from the SIGTERM to the browser's
+process group being gone and to rtw-b's consent-lost line, or null). rtw-b
+must have kept consent until the SIGTERM, the browser must have ended
+within 5 s, and consent-lost must come CONSENT_TIMEOUT after the page's last
+datagram (rtw's `ms`, within -1 s/+2.5 s), which was at most 2.5 s before
+the SIGTERM. Otherwise the page closed its RTCPeerConnection itself and
+rtw-b must print consent-lost.
 
 Prints one line per check, `ok<TAB>NAME` or `FAIL<TAB>NAME<TAB>WHY`, and
 `time<TAB>TEXT` lines: the page's time to `connected` (performance.now(),
@@ -21,6 +33,7 @@ import os
 import sys
 
 d, full, browser = sys.argv[1], sys.argv[2] == "1", sys.argv[3]
+consent_ms = int(float(sys.argv[4]) * 1000) if len(sys.argv) > 4 else 5000
 
 
 def check(ok, name, why=""):
@@ -131,10 +144,38 @@ for rtw, role in (("rtw-a", "answers the page's offer"), ("rtw-b", "offers (--of
         if check(ok, f"{tag}: after stop-answering the page's iceConnectionState is disconnected within 30 s "
                      f"({consent.get('ms')} ms)", f"{consent}"):
             print(f"time\t{browser} <- {rtw}: disconnected {consent['ms']} ms after stop-answering")
+    elif report.get("closeBy") == "browser":
+        closed = {}
+        try:
+            with open(os.path.join(d, "closed.json")) as f:
+                closed = json.load(f)
+        except (OSError, ValueError) as e:
+            check(False, f"{tag}: the runner ended the {browser} process", str(e))
+            continue
+        by = closed.get("by")
+        check(info.get("tClosed") is None, f"{tag}: the page left its RTCPeerConnection open; the runner closed "
+              f"the page by {by}", f"the page closed it at {info.get('tClosed')} ms")
+        check(closed.get("lostBefore") is False, f"{tag}: rtw kept consent while the page was open (no "
+              f"consent-lost before the {by})", "consent-lost came before it")
+        exited = closed.get("exitedMs")
+        check(exited is not None and exited <= 5000, f"{tag}: {browser} ended (its whole process group) "
+              f"{exited} ms after the SIGTERM", "not within 12 s" if exited is None else "more than 5 s")
+        _, lost = first(evs, "consent-lost")
+        after = closed.get("lostMs")
+        silent = (lost or {}).get("ms")
+        ok = (lost is not None and after is not None and isinstance(silent, int)
+              and consent_ms - 1000 <= silent <= consent_ms + 2500 and after - silent >= -2500)
+        if check(ok, f"{tag}: rtw printed consent-lost {after} ms after the {by}, {silent} ms after the "
+                     f"page's last datagram (--consent-timeout {consent_ms / 1000:g})",
+                 f"events {[e.get('event') for e in evs]}, closed {closed}; want the last datagram at most "
+                 f"2500 ms before the SIGTERM and consent-lost {consent_ms - 1000}..{consent_ms + 2500} ms "
+                 f"after it"):
+            print(f"time\t{rtw}: consent-lost {after} ms after {by} ({silent} ms after the page's last "
+                  f"datagram; --consent-timeout {consent_ms / 1000:g})")
     else:
         check(info.get("tClosed") is not None, f"{tag}: the page closed its RTCPeerConnection", "it did not")
         _, lost = first(evs, "consent-lost")
         if check(lost is not None, f"{tag}: rtw printed consent-lost after the page closed",
                  f"events {[e.get('event') for e in evs]}"):
             print(f"time\t{rtw}: consent-lost, {lost.get('ms')} ms after the page's last datagram "
-                  f"(--consent-timeout 5)")
+                  f"(--consent-timeout {consent_ms / 1000:g})")
