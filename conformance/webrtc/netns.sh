@@ -165,6 +165,24 @@ wait_reports() {
     return 1
 }
 
+# quiet_reports NAME...: waits until $dir/NAME.json (for every NAME) has
+# not changed for 1 s, 5 s at most: mesh.html reports again when a selected
+# pair changes after its first report.
+quiet_reports() {
+    local name sum last="" same=0
+    for _ in $(seq 25); do
+        sum="$(for name in "$@"; do cat "$dir/$name.json"; done | md5sum)"
+        if [ "$sum" = "$last" ]; then
+            same=$((same + 1))
+            [ "$same" -ge 5 ] && return 0
+        else
+            same=0
+            last="$sum"
+        fi
+        sleep 0.2
+    done
+}
+
 # verdict CMD...: runs a verdict script; its `ok`/`FAIL` lines become checks
 # and its `time` lines are printed (and kept in $out/times.txt).
 verdict() {
@@ -217,6 +235,7 @@ mesh_judge() {
     for i in $(seq "$n"); do names+=("p$i"); done
     if wait_reports "$page_limit" "${names[@]}"; then
         pass "$check_prefix$n $browser pages reported ($((SECONDS - t0)) s)"
+        quiet_reports "${names[@]}"
     else
         fail "$check_prefix$n $browser pages reported within $page_limit s" "missing: $(for i in "${names[@]}"; do [ -s "$dir/$i.json" ] || printf '%s ' "$i"; done)"
         for i in "${names[@]}"; do [ -s "$dir/$i.json" ] || show "$dir/$i.log" 8; done
