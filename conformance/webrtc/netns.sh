@@ -24,7 +24,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$1"
 shift
 rtw="${RTW:?RTW must name the rtw binary}"
-all_rows=(mesh relay reflexive rtw-chromium rtw-firefox)
+all_rows=(mesh relay reflexive rtw-chromium rtw-firefox demo)
 [ "$#" -gt 0 ] && all_rows=("$@")
 
 # Seconds one browser page may take (the pages give up a little earlier).
@@ -423,6 +423,49 @@ for r in "${all_rows[@]}"; do
         browser=firefox
         peer_row rtw-firefox 1
         browser=chromium
+        end_row
+        ;;
+    demo)
+        # The demo page `rtw signal serve` gives at / (crates/cli/src/signal/
+        # demo.html), in three Chromium processes joining one room from
+        # its query string, with rtw's STUN server beside it: each page's
+        # console must show both other peers' data channel open, their
+        # greeting sent over it, and their video playing.
+        row demo
+        if signal_serve --stun 127.0.0.1:3481; then
+            demo_addr="${sig#ws://}"
+            demo_addr="${demo_addr%/signal}"
+            for p in d1 d2 d3; do
+                chromium "$p" "http://$demo_addr/?room=demo&peer=$p&say=hello-from-$p"
+            done
+            demo_done() {
+                local p o
+                for p in d1 d2 d3; do
+                    for o in d1 d2 d3; do
+                        [ "$p" = "$o" ] && continue
+                        grep -q "\"$o: hello-from-$o\"" "$dir/$p.err" 2>/dev/null || return 1
+                        grep -q "\"$o: video playing\"" "$dir/$p.err" 2>/dev/null || return 1
+                    done
+                done
+            }
+            for _ in $(seq $((page_limit * 10))); do
+                demo_done && break
+                sleep 0.1
+            done
+            for p in d1 d2 d3; do
+                for o in d1 d2 d3; do
+                    [ "$p" = "$o" ] && continue
+                    for line in "$o: ICE connected" "$o connected" "$o: hello-from-$o" "$o: video playing"; do
+                        if grep -q "\"$line\"" "$dir/$p.err" 2>/dev/null; then
+                            pass "demo page $p shows \"$line\""
+                        else
+                            fail "demo page $p shows \"$line\"" "not in its console"
+                            show "$dir/$p.err" 6
+                        fi
+                    done
+                done
+            done
+        fi
         end_row
         ;;
     *)
