@@ -251,14 +251,21 @@ async fn a_peer_that_does_not_read_is_cut_off_and_the_others_go_on() {
     // 24 MB: more than the kernel's socket buffers, rtw-ws's 1 MiB write
     // buffer and the 200 kB outbox hold.
     for _ in 0..400 {
-        send(&mut alice, json!({"type": "data", "to": "slow", "data": filler})).await;
+        send(
+            &mut alice,
+            json!({"type": "data", "to": "slow", "data": filler}),
+        )
+        .await;
     }
     // Cut off, then gone once its grace period passes; alice is served
     // all along.
     loop {
         let message = next(&mut alice).await;
         if message["type"] == "peer-left" {
-            assert_eq!(message, json!({"type": "peer-left", "peer": "slow", "reason": "closed"}));
+            assert_eq!(
+                message,
+                json!({"type": "peer-left", "peer": "slow", "reason": "closed"})
+            );
             break;
         }
         // Messages sent after the cut-off name a peer that is away: kept
