@@ -5,6 +5,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -56,6 +57,9 @@ impl Chromium {
         let log = std::fs::File::create(profile.join("chromium.log"))
             .unwrap_or_else(|e| panic!("creating chromium.log: {e}"));
         let child = Command::new("chromium")
+            // A process group of its own, so that `kill` ends its helper
+            // processes (renderer, GPU, utility, crashpad) too.
+            .process_group(0)
             .args(FLAGS)
             .arg(format!("--user-data-dir={}", profile.display()))
             .arg(url)
@@ -77,8 +81,15 @@ impl Chromium {
         std::fs::read_to_string(self.profile.join("chromium.log")).unwrap_or_default()
     }
 
-    /// Kill Chromium and wait for it to be gone.
+    /// Kill Chromium and its helper processes (its process group) and wait
+    /// for the browser process to be gone.
     pub fn kill(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -87,7 +98,16 @@ impl Chromium {
 impl Drop for Chromium {
     fn drop(&mut self) {
         self.kill();
-        let _ = std::fs::remove_dir_all(&self.profile);
+        // A helper that was writing into the profile when it was killed
+        // may finish that write after a first removal: remove until the
+        // directory stays gone (5 s at most).
+        for _ in 0..50 {
+            let _ = std::fs::remove_dir_all(&self.profile);
+            if !self.profile.exists() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
     }
 }
 
