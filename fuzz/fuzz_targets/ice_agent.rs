@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
+use rtw_fuzz::steps;
 use rtw_ice::{
     Candidate, CandidateTransport, Credentials, IceAgent, IceConfig, Role, SeededRandom,
 };
@@ -102,14 +103,7 @@ fuzz_target!(|data: &[u8]| {
         .expect("local is a host base");
 
     let mut now = t0;
-    let mut rest = data.get(1..).unwrap_or_default();
-    let mut steps = 0;
-    while rest.len() >= 3 && steps < 64 {
-        steps += 1;
-        let (control, advance, len) = (rest[0], rest[1], usize::from(rest[2]));
-        rest = &rest[3..];
-        let body = &rest[..len.min(rest.len())];
-        rest = &rest[body.len()..];
+    for (control, advance, body) in steps(data.get(1..).unwrap_or_default(), 64) {
         now += Duration::from_millis(u64::from(advance) * 20);
         let source = sources()[usize::from(control >> 1 & 3)];
         let datagram = if control & 1 == 1 {

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
 use rtw_fuzz::signal::{PEERS, ROOMS, build_message, check_server_text};
-use rtw_fuzz::{fire_due_timer, seeded};
+use rtw_fuzz::{fire_due_timer, seeded, steps};
 use rtw_signal::{Config, ConnectionId, Limits, Rooms, Server, ServerEvent};
 
 const MAX_ROOMS: usize = 3;
@@ -186,14 +186,7 @@ impl Harness {
 fuzz_target!(|data: &[u8]| {
     let flags = data.first().copied().unwrap_or(0);
     let mut h = Harness::new(flags);
-    let mut rest = data.get(1..).unwrap_or_default();
-    let mut steps = 0;
-    while rest.len() >= 3 && steps < 128 {
-        steps += 1;
-        let (control, clock, len) = (rest[0], rest[1], usize::from(rest[2]));
-        rest = &rest[3..];
-        let body = &rest[..len.min(rest.len())];
-        rest = &rest[body.len()..];
+    for (control, clock, body) in steps(data.get(1..).unwrap_or_default(), 128) {
         h.step(control, clock, body);
     }
     // Every connection ends; after the grace period nothing is held.

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
 use rtw_fuzz::turn::addr;
-use rtw_fuzz::{fire_due_timer, seeded};
+use rtw_fuzz::{fire_due_timer, seeded, steps};
 use rtw_stun::attributes::{
     Data, ErrorCode, Nonce, PasswordAlgorithm as AlgorithmAttribute, PasswordAlgorithms, Realm,
     SecurityFeatures, XorMappedAddress, XorPeerAddress, XorRelayedAddress,
@@ -304,14 +304,7 @@ fuzz_target!(|data: &[u8]| {
     h.client.allocate(now).expect("the first allocate starts");
     h.drain();
     assert!(h.last_request.is_some(), "the Allocate went out");
-    let mut rest = data.get(1..).unwrap_or_default();
-    let mut steps = 0;
-    while rest.len() >= 3 && steps < 96 {
-        steps += 1;
-        let (control, clock, len) = (rest[0], rest[1], usize::from(rest[2]));
-        rest = &rest[3..];
-        let body = &rest[..len.min(rest.len())];
-        rest = &rest[body.len()..];
+    for (control, clock, body) in steps(data.get(1..).unwrap_or_default(), 96) {
         h.step(control, clock, body);
     }
     // Time runs on: every timer fires in the end, and never spins.

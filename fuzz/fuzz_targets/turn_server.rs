@@ -43,7 +43,7 @@ use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
 use rtw_fuzz::turn::{Challenge, Signer, addr, peer_allowed};
-use rtw_fuzz::{fire_due_timer, seeded};
+use rtw_fuzz::{fire_due_timer, seeded, steps};
 use rtw_stun::attributes::XorPeerAddress;
 use rtw_stun::{
     AttributeType, ChannelData, Class, Message, MessageBuilder, MessageType, Method, PacketKind,
@@ -699,14 +699,7 @@ fuzz_target!(|data: &[u8]| {
         data.get(1 + i).copied().unwrap_or(0)
     }));
     let mut h = Harness::new(flags, answers);
-    let mut rest = data.get(5..).unwrap_or_default();
-    let mut steps = 0;
-    while rest.len() >= 3 && steps < 96 {
-        steps += 1;
-        let (control, clock, len) = (rest[0], rest[1], usize::from(rest[2]));
-        rest = &rest[3..];
-        let body = &rest[..len.min(rest.len())];
-        rest = &rest[body.len()..];
+    for (control, clock, body) in steps(data.get(5..).unwrap_or_default(), 96) {
         h.step(control, clock, body);
     }
     // Everything expires in the end, and then nothing is held.

@@ -12,6 +12,24 @@ pub mod signal;
 pub mod turn;
 pub mod ws;
 
+/// The steps a session target's input is cut into: each is a control
+/// byte, a clock byte, a length byte and a body of at most that many bytes
+/// (shorter at the end of the input), at most `max` of them. The session
+/// targets (`turn_server`, `turn_client`, `signal_server`, `ice_agent`)
+/// read their inputs so.
+pub fn steps(input: &[u8], max: usize) -> impl Iterator<Item = (u8, u8, &[u8])> {
+    let mut rest = input;
+    std::iter::from_fn(move || {
+        let [control, clock, len, tail @ ..] = rest else {
+            return None;
+        };
+        let body = &tail[..usize::from(*len).min(tail.len())];
+        rest = &tail[body.len()..];
+        Some((*control, *clock, body))
+    })
+    .take(max)
+}
+
 /// Fire `session`'s timer when it is due at `now` (its `poll_timeout` at
 /// or before `now`) and check the contract's promise (docs/ARCHITECTURE.md
 /// §2.2): after `handle_timeout(now)` the next timer is later than `now`,
@@ -131,6 +149,16 @@ pub fn check_complete_head<T: std::fmt::Debug, E: std::fmt::Debug>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn steps_are_control_clock_length_and_a_body_cut_short_at_the_end() {
+        let input = [1, 2, 2, b'a', b'b', 3, 4, 9, b'c'];
+        let all: Vec<_> = steps(&input, 8).collect();
+        assert_eq!(all, [(1, 2, &b"ab"[..]), (3, 4, &b"c"[..])]);
+        assert_eq!(steps(&input, 1).count(), 1);
+        assert_eq!(steps(&[1, 2], 8).count(), 0);
+        assert_eq!(steps(&[1, 2, 0, 5, 6, 0], 8).count(), 2);
+    }
 
     #[test]
     fn every_pattern_ends_at_len_and_never_goes_back() {
