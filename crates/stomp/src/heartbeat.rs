@@ -1,0 +1,84 @@
+//! The `heart-beat` header (STOMP 1.2 "Heart-beating").
+
+use std::time::Duration;
+
+use crate::Error;
+
+/// One side's `heart-beat` header, `cx,cy` in milliseconds: how often it
+/// can send heart-beats (`cx`), and how often it wants to receive them
+/// (`cy`). Zero means "cannot" / "does not want" (STOMP 1.2
+/// "Heart-beating").
+///
+/// ```
+/// use std::time::Duration;
+/// use rtw_stomp::HeartBeat;
+///
+/// let client = HeartBeat::parse("4000,10000").unwrap();
+/// let server = HeartBeat::parse("5000,2000").unwrap();
+/// // The client sends every max(4000, 2000) ms and expects the server
+/// // every max(10000, 5000) ms.
+/// assert_eq!(
+///     HeartBeat::negotiate(client, server),
+///     (Some(Duration::from_millis(4000)), Some(Duration::from_millis(10000)))
+/// );
+/// assert_eq!(client.header_value(), "4000,10000");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct HeartBeat {
+    /// The smallest interval at which this side can send (`cx`).
+    pub can_send: Duration,
+    /// The interval at which this side wants to receive (`cy`).
+    pub want_receive: Duration,
+}
+
+impl HeartBeat {
+    /// No heart-beats either way (`0,0`, also what an absent header means).
+    pub const NONE: HeartBeat = HeartBeat {
+        can_send: Duration::ZERO,
+        want_receive: Duration::ZERO,
+    };
+
+    /// Parses `cx,cy`: two decimal integers of milliseconds (blanks around
+    /// each are tolerated).
+    pub fn parse(value: &str) -> Result<Self, Error> {
+        let (cx, cy) = value.split_once(',').ok_or(Error::InvalidHeartBeat)?;
+        let ms = |s: &str| -> Result<Duration, Error> {
+            let s = s.trim();
+            if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Error::InvalidHeartBeat);
+            }
+            s.parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| Error::InvalidHeartBeat)
+        };
+        Ok(HeartBeat {
+            can_send: ms(cx)?,
+            want_receive: ms(cy)?,
+        })
+    }
+
+    /// The header value, `cx,cy` in whole milliseconds.
+    pub fn header_value(&self) -> String {
+        format!(
+            "{},{}",
+            self.can_send.as_millis(),
+            self.want_receive.as_millis()
+        )
+    }
+
+    /// From our proposal and theirs: (how often we send, how often we
+    /// expect to hear from them). Each is the larger of the sender's `cx`
+    /// and the receiver's `cy`, or `None` when either is zero (STOMP 1.2
+    /// "Heart-beating"). A side that expects heart-beats should allow some
+    /// grace before declaring the peer dead (rtw's client and broker allow
+    /// twice the interval).
+    pub fn negotiate(ours: HeartBeat, theirs: HeartBeat) -> (Option<Duration>, Option<Duration>) {
+        let pick = |send: Duration, receive: Duration| {
+            (!send.is_zero() && !receive.is_zero()).then(|| send.max(receive))
+        };
+        (
+            pick(ours.can_send, theirs.want_receive),
+            pick(theirs.can_send, ours.want_receive),
+        )
+    }
+}
