@@ -1,0 +1,758 @@
+//! A sans-IO STOMP client session over a byte stream (STOMP 1.2
+//! "Connecting", "Client Frames", "Server Frames", "Heart-beating").
+//!
+//! [`Client::new`] queues CONNECT (or STOMP). Feed the server's bytes to
+//! [`Client::handle_input`], then drain [`Client::poll_event`] and
+//! [`Client::poll_transmit`], and sleep until [`Client::poll_timeout`]
+//! (then call [`Client::handle_timeout`]). No I/O and no clock: every
+//! time comes in as an argument.
+//!
+//! ```
+//! use std::time::Instant;
+//!
+//! use bytes::BytesMut;
+//! use rtw_stomp::client::{AckMode, Client, ClientConfig, ClientEvent};
+//!
+//! let now = Instant::now();
+//! let mut client = Client::new(now, ClientConfig::default().host("example"));
+//! let connect = client.poll_transmit().unwrap();
+//! assert!(connect.starts_with(b"CONNECT\n"));
+//!
+//! // The server answers.
+//! let mut input = BytesMut::from(&b"CONNECTED\nversion:1.2\nheart-beat:0,0\n\n\0"[..]);
+//! client.handle_input(now, &mut input);
+//! assert!(matches!(client.poll_event(), Some(ClientEvent::Connected { .. })));
+//!
+//! let sub = client.subscribe("/queue/a", AckMode::ClientIndividual)?;
+//! let subscribe = client.poll_transmit().unwrap();
+//! assert!(subscribe.starts_with(b"SUBSCRIBE\n"));
+//!
+//! let mut input = BytesMut::from(
+//!     &b"MESSAGE\nsubscription:0\nmessage-id:7\nack:a7\ndestination:/queue/a\n\nhi\0"[..],
+//! );
+//! client.handle_input(now, &mut input);
+//! let Some(ClientEvent::Message(message)) = client.poll_event() else { panic!() };
+//! assert_eq!((message.subscription, message.body()), (sub, &b"hi"[..]));
+//! client.ack(&message)?;
+//! assert_eq!(&client.poll_transmit().unwrap()[..], b"ACK\nid:a7\n\n\0");
+//! # Ok::<(), rtw_stomp::client::ClientError>(())
+//! ```
+
+mod config;
+mod error;
+mod events;
+mod timers;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+
+pub use config::{AckMode, ClientConfig, FrameOptions};
+pub use error::ClientError;
+pub use events::{
+    ClientEvent, Message, NegotiatedHeartBeat, ReceiptId, SubscriptionId, TransactionId,
+};
+use timers::{Due, Timers};
+
+use crate::{Command, Decoder, Frame, HeartBeat, Item, Version};
+
+/// Where the session is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// CONNECT went out; CONNECTED has not come.
+    Connecting,
+    /// Frames flow both ways.
+    Connected,
+    /// DISCONNECT went out; messages still arrive until its RECEIPT
+    /// (STOMP 1.2 "Connection Lingering").
+    Disconnecting,
+    /// The session is over: write what [`Client::poll_transmit`] still
+    /// gives, then close the transport.
+    Closed,
+}
+
+/// An active subscription.
+#[derive(Debug)]
+struct Subscription {
+    destination: String,
+    ack: AckMode,
+}
+
+/// A STOMP client session, sans-IO (see the [module docs](self)).
+#[derive(Debug)]
+pub struct Client {
+    config: ClientConfig,
+    state: State,
+    /// The negotiated version, once CONNECTED came; the highest offered
+    /// before.
+    version: Version,
+    decoder: Decoder,
+    timers: Timers,
+    outgoing: VecDeque<Bytes>,
+    buffered: usize,
+    events: VecDeque<ClientEvent>,
+    subscriptions: HashMap<u64, Subscription>,
+    transactions: HashSet<u64>,
+    /// Receipts awaited, with `true` for the one of DISCONNECT.
+    receipts: HashMap<u64, bool>,
+    next_subscription: u64,
+    next_transaction: u64,
+    next_receipt: u64,
+}
+
+/// `true` when `version` can carry the header (STOMP 1.2 "Value
+/// Encoding": 1.2 escapes CR, LF, colon and backslash; 1.1 all but CR;
+/// 1.0 none; no version carries a NUL).
+fn encodable(version: Version, name: &str, value: &str) -> bool {
+    let text = name.bytes().chain(value.bytes());
+    match version {
+        Version::V1_2 => !text.into_iter().any(|b| b == 0),
+        Version::V1_1 => !text.into_iter().any(|b| b == 0 || b == b'\r'),
+        _ => !name.contains(':') && !text.into_iter().any(|b| matches!(b, 0 | b'\r' | b'\n')),
+    }
+}
+
+/// Bodies from this size on are handed to [`Client::poll_transmit`] as
+/// the caller's `Bytes`, after a chunk holding the command and headers.
+const ZERO_COPY_BODY: usize = 512;
+
+impl Client {
+    /// A session that starts at `now`: queues CONNECT (or STOMP, with
+    /// [`ClientConfig::use_stomp_command`]) with `accept-version`, `host`,
+    /// `heart-beat`, `login` and `passcode` (STOMP 1.2 "CONNECT or STOMP
+    /// Frame"), and waits [`ClientConfig::connect_timeout`] for CONNECTED.
+    pub fn new(now: Instant, mut config: ClientConfig) -> Self {
+        if config.versions.is_empty() {
+            config.versions = vec![Version::V1_0, Version::V1_1, Version::V1_2];
+        }
+        config.versions.sort();
+        config.versions.dedup();
+        let version = *config.versions.last().unwrap_or(&Version::V1_2);
+        let mut decoder = Decoder::with_limits(config.limits.clone());
+        decoder.set_version(version);
+        let mut client = Client {
+            state: State::Connecting,
+            version,
+            decoder,
+            timers: Timers::new(now),
+            outgoing: VecDeque::new(),
+            buffered: 0,
+            events: VecDeque::new(),
+            subscriptions: HashMap::new(),
+            transactions: HashSet::new(),
+            receipts: HashMap::new(),
+            next_subscription: 0,
+            next_transaction: 0,
+            next_receipt: 0,
+            config,
+        };
+        client.timers.deadline = Some(now + client.config.connect_timeout);
+        let command = if client.config.use_stomp_command {
+            Command::Stomp
+        } else {
+            Command::Connect
+        };
+        let accept: Vec<&str> = client.config.versions.iter().map(|v| v.as_str()).collect();
+        let mut frame = Frame::new(command)
+            .with_header("accept-version", accept.join(","))
+            .with_header("host", client.config.host.clone());
+        if let Some(login) = &client.config.login {
+            frame = frame.with_header("login", login.clone());
+        }
+        if let Some(passcode) = &client.config.passcode {
+            frame = frame.with_header("passcode", passcode.clone());
+        }
+        frame = frame.with_header("heart-beat", client.config.heart_beat.header_value());
+        client.queue(frame);
+        client
+    }
+
+    /// Where the session is.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The negotiated version once connected (before: the highest one
+    /// offered).
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Bytes waiting to be taken with [`Client::poll_transmit`].
+    pub fn buffered_amount(&self) -> usize {
+        self.buffered
+    }
+
+    /// Receipts awaited now.
+    pub fn outstanding_receipts(&self) -> usize {
+        self.receipts.len()
+    }
+
+    /// Encode `frame` for the current version and queue it.
+    fn queue(&mut self, frame: Frame) {
+        if frame.body.len() >= ZERO_COPY_BODY {
+            // The body goes out as the caller's `Bytes`, after a head
+            // encoded from the frame without its body (`finish` dropped any
+            // content-length): cut its blank line and NUL, then add
+            // content-length (STOMP 1.2 "Header content-length").
+            let body = frame.body.clone();
+            let head = Frame {
+                command: frame.command,
+                headers: frame.headers,
+                body: Bytes::new(),
+            };
+            let mut dst = BytesMut::with_capacity(256);
+            head.encode(self.version, &mut dst);
+            dst.truncate(dst.len().saturating_sub(2));
+            dst.extend_from_slice(b"content-length:");
+            dst.extend_from_slice(body.len().to_string().as_bytes());
+            dst.extend_from_slice(b"\n\n");
+            self.push(dst.freeze());
+            self.push(body);
+            self.push(Bytes::from_static(b"\0"));
+        } else {
+            let bytes = frame.to_bytes(self.version);
+            self.push(bytes);
+        }
+        self.timers.output();
+    }
+
+    fn push(&mut self, bytes: Bytes) {
+        self.buffered += bytes.len();
+        self.outgoing.push_back(bytes);
+    }
+
+    /// The version, when frames other than CONNECT may be sent.
+    fn ready(&self) -> Result<Version, ClientError> {
+        match self.state {
+            State::Connected => Ok(self.version),
+            State::Connecting => Err(ClientError::NotConnected),
+            State::Disconnecting | State::Closed => Err(ClientError::Closed),
+        }
+    }
+
+    /// Add the receipt, transaction and caller's headers of `options`,
+    /// returning the receipt's id. Checks come first, so that a refused
+    /// call changes nothing.
+    fn finish(
+        &mut self,
+        mut frame: Frame,
+        options: FrameOptions,
+    ) -> Result<Option<ReceiptId>, ClientError> {
+        if let Some(tx) = options.transaction
+            && !self.transactions.contains(&tx.0)
+        {
+            return Err(ClientError::UnknownTransaction(tx.0));
+        }
+        let headers = frame.headers.iter().chain(&options.headers);
+        if let Some((name, _)) = headers
+            .into_iter()
+            .find(|(name, value)| !encodable(self.version, name, value))
+        {
+            return Err(ClientError::Unencodable(name.clone()));
+        }
+        let receipt = if options.receipt {
+            Some(self.take_receipt(false)?)
+        } else {
+            None
+        };
+        if let Some(tx) = options.transaction {
+            frame = frame.with_header("transaction", tx.to_string());
+        }
+        for (name, value) in options.headers {
+            if !name.eq_ignore_ascii_case("content-length") {
+                frame = frame.with_header(name, value);
+            }
+        }
+        if let Some(id) = receipt {
+            frame = frame.with_header("receipt", id.to_string());
+        }
+        self.queue(frame);
+        Ok(receipt)
+    }
+
+    /// A new receipt id, awaited from now on.
+    fn take_receipt(&mut self, disconnect: bool) -> Result<ReceiptId, ClientError> {
+        if self.receipts.len() >= self.config.max_outstanding_receipts {
+            return Err(ClientError::TooManyReceipts(
+                self.config.max_outstanding_receipts,
+            ));
+        }
+        let id = self.next_receipt;
+        self.next_receipt += 1;
+        self.receipts.insert(id, disconnect);
+        Ok(ReceiptId(id))
+    }
+
+    /// Subscribe to `destination` (STOMP 1.2 "SUBSCRIBE") with a fresh
+    /// `id` and the `ack` mode given.
+    pub fn subscribe(
+        &mut self,
+        destination: &str,
+        ack: AckMode,
+    ) -> Result<SubscriptionId, ClientError> {
+        self.subscribe_with(destination, ack, FrameOptions::default())
+            .map(|(id, _)| id)
+    }
+
+    /// [`Client::subscribe`] with `options` (a receipt, more headers).
+    pub fn subscribe_with(
+        &mut self,
+        destination: &str,
+        ack: AckMode,
+        options: FrameOptions,
+    ) -> Result<(SubscriptionId, Option<ReceiptId>), ClientError> {
+        let version = self.ready()?;
+        if ack == AckMode::ClientIndividual && version == Version::V1_0 {
+            return Err(ClientError::NotInVersion("ack:client-individual"));
+        }
+        let id = SubscriptionId(self.next_subscription);
+        let frame = Frame::new(Command::Subscribe)
+            .with_header("id", id.to_string())
+            .with_header("destination", destination)
+            .with_header("ack", ack.as_str());
+        let receipt = self.finish(frame, options.transaction(None))?;
+        self.next_subscription += 1;
+        self.subscriptions.insert(
+            id.0,
+            Subscription {
+                destination: destination.to_owned(),
+                ack,
+            },
+        );
+        Ok((id, receipt))
+    }
+
+    /// End subscription `id` (STOMP 1.2 "UNSUBSCRIBE"). Messages already
+    /// on their way may still arrive; they name a subscription no longer
+    /// active, which [`Client::ack`] refuses.
+    pub fn unsubscribe(&mut self, id: SubscriptionId) -> Result<(), ClientError> {
+        self.unsubscribe_with(id, FrameOptions::default()).map(drop)
+    }
+
+    /// [`Client::unsubscribe`] with `options` (a receipt).
+    pub fn unsubscribe_with(
+        &mut self,
+        id: SubscriptionId,
+        options: FrameOptions,
+    ) -> Result<Option<ReceiptId>, ClientError> {
+        self.ready()?;
+        if !self.subscriptions.contains_key(&id.0) {
+            return Err(ClientError::UnknownSubscription(id.0));
+        }
+        let frame = Frame::new(Command::Unsubscribe).with_header("id", id.to_string());
+        let receipt = self.finish(frame, options.transaction(None))?;
+        self.subscriptions.remove(&id.0);
+        Ok(receipt)
+    }
+
+    /// Send `body` to `destination` (STOMP 1.2 "SEND"), with the headers
+    /// of `options` (say `content-type`), in its transaction if it names
+    /// one. A body of 512 bytes or more is not copied: it comes out of
+    /// [`Client::poll_transmit`] as the `Bytes` given.
+    pub fn send(
+        &mut self,
+        destination: &str,
+        body: impl Into<Bytes>,
+        options: FrameOptions,
+    ) -> Result<Option<ReceiptId>, ClientError> {
+        self.ready()?;
+        let frame = Frame::new(Command::Send)
+            .with_header("destination", destination)
+            .with_body(body.into());
+        self.finish(frame, options)
+    }
+
+    /// Acknowledge `message` (STOMP 1.2 "ACK"): for [`AckMode::Client`]
+    /// it and every earlier message of its subscription.
+    pub fn ack(&mut self, message: &Message) -> Result<(), ClientError> {
+        self.ack_with(message, FrameOptions::default()).map(drop)
+    }
+
+    /// [`Client::ack`] with `options` (a receipt, a transaction).
+    pub fn ack_with(
+        &mut self,
+        message: &Message,
+        options: FrameOptions,
+    ) -> Result<Option<ReceiptId>, ClientError> {
+        self.acknowledge(Command::Ack, message, options)
+    }
+
+    /// Refuse `message` (STOMP 1.2 "NACK", from STOMP 1.1 on): the server
+    /// may redeliver it or drop it.
+    pub fn nack(&mut self, message: &Message) -> Result<(), ClientError> {
+        self.nack_with(message, FrameOptions::default()).map(drop)
+    }
+
+    /// [`Client::nack`] with `options` (a receipt, a transaction).
+    pub fn nack_with(
+        &mut self,
+        message: &Message,
+        options: FrameOptions,
+    ) -> Result<Option<ReceiptId>, ClientError> {
+        self.acknowledge(Command::Nack, message, options)
+    }
+
+    fn acknowledge(
+        &mut self,
+        command: Command,
+        message: &Message,
+        options: FrameOptions,
+    ) -> Result<Option<ReceiptId>, ClientError> {
+        let version = self.ready()?;
+        if command == Command::Nack && version == Version::V1_0 {
+            return Err(ClientError::NotInVersion("NACK"));
+        }
+        let sub = message.subscription;
+        match self.subscriptions.get(&sub.0) {
+            None => return Err(ClientError::UnknownSubscription(sub.0)),
+            Some(s) if s.ack == AckMode::Auto => return Err(ClientError::AutoAck(sub.0)),
+            Some(_) => {}
+        }
+        // STOMP 1.2 "ACK": `id` is the MESSAGE's `ack` header; 1.1 names
+        // `subscription` and `message-id`, 1.0 `message-id` alone.
+        let frame = match version {
+            Version::V1_2 => Frame::new(command)
+                .with_header("id", message.ack.as_deref().unwrap_or(&message.message_id)),
+            Version::V1_1 => Frame::new(command)
+                .with_header("subscription", sub.to_string())
+                .with_header("message-id", message.message_id.as_str()),
+            _ => Frame::new(command).with_header("message-id", message.message_id.as_str()),
+        };
+        self.finish(frame, options)
+    }
+
+    /// Open a transaction (STOMP 1.2 "BEGIN"); name it in the
+    /// [`FrameOptions::transaction`] of SEND, ACK and NACK, then
+    /// [`Client::commit`] or [`Client::abort`] it.
+    pub fn begin(&mut self) -> Result<TransactionId, ClientError> {
+        self.begin_with(FrameOptions::default()).map(|(id, _)| id)
+    }
+
+    /// [`Client::begin`] with `options` (a receipt).
+    pub fn begin_with(
+        &mut self,
+        options: FrameOptions,
+    ) -> Result<(TransactionId, Option<ReceiptId>), ClientError> {
+        self.ready()?;
+        let id = TransactionId(self.next_transaction);
+        let frame = Frame::new(Command::Begin).with_header("transaction", id.to_string());
+        let receipt = self.finish(frame, options.transaction(None))?;
+        self.next_transaction += 1;
+        self.transactions.insert(id.0);
+        Ok((id, receipt))
+    }
+
+    /// Commit transaction `id` (STOMP 1.2 "COMMIT").
+    pub fn commit(&mut self, id: TransactionId) -> Result<(), ClientError> {
+        self.end_transaction(Command::Commit, id, FrameOptions::default())
+            .map(drop)
+    }
+
+    /// [`Client::commit`] with `options` (a receipt).
+    pub fn commit_with(
+        &mut self,
+        id: TransactionId,
+        options: FrameOptions,
+    ) -> Result<Option<ReceiptId>, ClientError> {
+        self.end_transaction(Command::Commit, id, options)
+    }
+
+    /// Abort transaction `id` (STOMP 1.2 "ABORT").
+    pub fn abort(&mut self, id: TransactionId) -> Result<(), ClientError> {
+        self.end_transaction(Command::Abort, id, FrameOptions::default())
+            .map(drop)
+    }
+
+    /// [`Client::abort`] with `options` (a receipt).
+    pub fn abort_with(
+        &mut self,
+        id: TransactionId,
+        options: FrameOptions,
+    ) -> Result<Option<ReceiptId>, ClientError> {
+        self.end_transaction(Command::Abort, id, options)
+    }
+
+    fn end_transaction(
+        &mut self,
+        command: Command,
+        id: TransactionId,
+        options: FrameOptions,
+    ) -> Result<Option<ReceiptId>, ClientError> {
+        self.ready()?;
+        if !self.transactions.contains(&id.0) {
+            return Err(ClientError::UnknownTransaction(id.0));
+        }
+        let frame = Frame::new(command).with_header("transaction", id.to_string());
+        let receipt = self.finish(frame, options.transaction(None))?;
+        self.transactions.remove(&id.0);
+        Ok(receipt)
+    }
+
+    /// End the session gracefully (STOMP 1.2 "DISCONNECT", "Connection
+    /// Lingering"): send DISCONNECT with a receipt request and wait up to
+    /// [`ClientConfig::disconnect_timeout`] for its RECEIPT, which gives
+    /// [`ClientEvent::Receipt`] then [`ClientEvent::Disconnected`].
+    /// Messages arriving meanwhile are still reported; nothing more can be
+    /// sent. Before CONNECTED came, the session just ends.
+    pub fn disconnect(&mut self) -> Result<ReceiptId, ClientError> {
+        match self.state {
+            State::Connected => {}
+            State::Connecting => {
+                // Nothing to linger for: the server has not accepted us.
+                let id = ReceiptId(self.next_receipt);
+                self.next_receipt += 1;
+                self.close(None);
+                return Ok(id);
+            }
+            State::Disconnecting | State::Closed => return Err(ClientError::Closed),
+        }
+        // The DISCONNECT receipt is awaited even past the caller's limit.
+        let id = ReceiptId(self.next_receipt);
+        self.next_receipt += 1;
+        self.receipts.insert(id.0, true);
+        self.queue(Frame::new(Command::Disconnect).with_header("receipt", id.to_string()));
+        self.state = State::Disconnecting;
+        self.timers.deadline = Some(self.timers.now + self.config.disconnect_timeout);
+        Ok(id)
+    }
+
+    /// The session is over, after `cause` if any.
+    fn close(&mut self, cause: Option<ClientEvent>) {
+        if self.state == State::Closed {
+            return;
+        }
+        self.state = State::Closed;
+        self.timers.deadline = None;
+        self.events.extend(cause);
+        self.events.push_back(ClientEvent::Disconnected);
+    }
+
+    fn fail(&mut self, error: ClientError) {
+        self.close(Some(ClientEvent::Failed(error)));
+    }
+
+    /// Handle the server's bytes received at `now`: consumes the whole
+    /// frames (and heart-beat EOLs) at the front of `src`, leaving an
+    /// incomplete frame for the next call. Any bytes count as a sign of
+    /// life for the heart-beat (STOMP 1.2 "Heart-beating"): call it after
+    /// every read. Once the session is [`State::Closed`], input is
+    /// discarded.
+    ///
+    /// A frame that breaks the codec's rules or a limit, or that a server
+    /// must not send, fails the session ([`ClientEvent::Failed`]).
+    pub fn handle_input(&mut self, now: Instant, src: &mut BytesMut) {
+        self.timers.tick(now);
+        if !src.is_empty() {
+            self.timers.input();
+        }
+        while self.state != State::Closed {
+            match self.decoder.decode(src) {
+                Ok(Some(Item::Frame(frame))) => {
+                    if let Err(e) = self.handle_frame(frame) {
+                        self.fail(e);
+                    }
+                }
+                Ok(Some(Item::HeartBeat)) => {}
+                Ok(None) => return,
+                Err(e) => self.fail(ClientError::Codec(e)),
+            }
+        }
+        src.clear();
+    }
+
+    fn handle_frame(&mut self, frame: Frame) -> Result<(), ClientError> {
+        match (frame.command, self.state) {
+            (Command::Connected, State::Connecting) => self.connected(&frame),
+            (Command::Message, State::Connected | State::Disconnecting) => self.message(frame),
+            (Command::Receipt, State::Connected | State::Disconnecting) => {
+                self.receipt(&frame);
+                Ok(())
+            }
+            // STOMP 1.2 "ERROR": the server closes the connection after it.
+            (Command::Error, _) => {
+                if let Some(id) = frame
+                    .header("receipt-id")
+                    .and_then(|v| v.parse::<u64>().ok())
+                {
+                    self.receipts.remove(&id);
+                }
+                self.close(Some(ClientEvent::Error(frame)));
+                Ok(())
+            }
+            (command, _) => Err(ClientError::UnexpectedFrame(command)),
+        }
+    }
+
+    /// CONNECTED (STOMP 1.2 "Connecting", "Protocol Negotiation",
+    /// "Heart-beating").
+    fn connected(&mut self, frame: &Frame) -> Result<(), ClientError> {
+        // STOMP 1.2 "Protocol Negotiation": no `version` header means 1.0.
+        let version = match frame.header("version") {
+            None => Version::V1_0,
+            Some(v) => Version::parse(v).ok_or_else(|| ClientError::BadHeader {
+                header: "version",
+                value: v.to_owned(),
+            })?,
+        };
+        if !self.config.versions.contains(&version) {
+            return Err(ClientError::VersionNotOffered(version.as_str().to_owned()));
+        }
+        let theirs = match frame.header("heart-beat") {
+            Some(v) if version != Version::V1_0 => {
+                HeartBeat::parse(v).map_err(|_| ClientError::BadHeader {
+                    header: "heart-beat",
+                    value: v.to_owned(),
+                })?
+            }
+            _ => HeartBeat {
+                can_send: std::time::Duration::ZERO,
+                want_receive: std::time::Duration::ZERO,
+            },
+        };
+        let (send, receive) = HeartBeat::negotiate(self.config.heart_beat, theirs);
+        self.version = version;
+        self.decoder.set_version(version);
+        self.state = State::Connected;
+        self.timers.deadline = None;
+        self.timers.start_heart_beats(send, receive);
+        self.events.push_back(ClientEvent::Connected {
+            version,
+            server: frame.header("server").map(str::to_owned),
+            session: frame.header("session").map(str::to_owned),
+            heart_beat: NegotiatedHeartBeat { send, receive },
+        });
+        Ok(())
+    }
+
+    /// MESSAGE (STOMP 1.2 "MESSAGE").
+    fn message(&mut self, frame: Frame) -> Result<(), ClientError> {
+        let missing = |header| ClientError::MissingHeader {
+            command: Command::Message,
+            header,
+        };
+        let destination = frame.header("destination").ok_or(missing("destination"))?;
+        let message_id = frame.header("message-id").ok_or(missing("message-id"))?;
+        let subscription = match frame.header("subscription") {
+            Some(v) => SubscriptionId(v.parse().map_err(|_| ClientError::BadHeader {
+                header: "subscription",
+                value: v.to_owned(),
+            })?),
+            // A 1.0 server may leave it out: the subscription to that
+            // destination, if one alone matches.
+            None if self.version == Version::V1_0 => {
+                let mut matching = self
+                    .subscriptions
+                    .iter()
+                    .filter(|(_, s)| s.destination == destination);
+                match (matching.next(), matching.next()) {
+                    (Some((id, _)), None) => SubscriptionId(*id),
+                    _ => return Err(missing("subscription")),
+                }
+            }
+            None => return Err(missing("subscription")),
+        };
+        let message = Message {
+            subscription,
+            message_id: message_id.to_owned(),
+            ack: frame.header("ack").map(str::to_owned),
+            destination: destination.to_owned(),
+            frame,
+        };
+        self.events.push_back(ClientEvent::Message(message));
+        Ok(())
+    }
+
+    /// RECEIPT (STOMP 1.2 "RECEIPT"). One that names no awaited receipt
+    /// is ignored.
+    fn receipt(&mut self, frame: &Frame) {
+        let Some(id) = frame
+            .header("receipt-id")
+            .and_then(|v| v.parse::<u64>().ok())
+        else {
+            return;
+        };
+        let Some(disconnect) = self.receipts.remove(&id) else {
+            return;
+        };
+        self.events.push_back(ClientEvent::Receipt(ReceiptId(id)));
+        if disconnect {
+            self.close(None);
+        }
+    }
+
+    /// The server closed the connection (end of file) at `now`. Before the
+    /// session ended this fails it with [`ClientError::ConnectionClosed`].
+    pub fn handle_eof(&mut self, now: Instant) {
+        self.timers.tick(now);
+        self.fail(ClientError::ConnectionClosed);
+    }
+
+    /// The next event, or `None` until more happens.
+    ///
+    /// Changes after [`Client::handle_input`], [`Client::handle_eof`],
+    /// [`Client::handle_timeout`] and [`Client::disconnect`] (before
+    /// CONNECTED).
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<ClientEvent> {
+        self.events.pop_front()
+    }
+
+    /// The next bytes to write to the transport, in order, or `None`. Call
+    /// it until `None` and gather the chunks into one write: a large body
+    /// comes as its own chunk between the frame's head and its NUL.
+    ///
+    /// Changes after [`Client::new`] (CONNECT), every frame-sending call
+    /// and [`Client::handle_timeout`] (heart-beats).
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        let bytes = self.outgoing.pop_front()?;
+        self.buffered -= bytes.len();
+        Some(bytes)
+    }
+
+    /// When [`Client::handle_timeout`] must next be called, or `None` once
+    /// the session is over: the next heart-beat to send, the time the
+    /// server is declared dead (twice its interval after its last byte),
+    /// the end of the wait for CONNECTED or for the RECEIPT of DISCONNECT.
+    ///
+    /// Changes after every `handle_*` call and every frame-sending call.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.state == State::Closed {
+            return None;
+        }
+        self.timers.next()
+    }
+
+    /// The time is `now`: send a heart-beat (an EOL) if the client was
+    /// quiet for its interval, end the session with
+    /// [`ClientEvent::HeartBeatTimeout`] if the server was silent for twice
+    /// its interval, or fail it when CONNECTED or the RECEIPT of
+    /// DISCONNECT did not come in time.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.timers.tick(now);
+        if self.state == State::Closed {
+            return;
+        }
+        match self.timers.due() {
+            Due::Nothing => {}
+            Due::Deadline if self.state == State::Connecting => {
+                self.fail(ClientError::ConnectTimeout(self.config.connect_timeout));
+            }
+            Due::Deadline => {
+                self.fail(ClientError::DisconnectTimeout(
+                    self.config.disconnect_timeout,
+                ));
+            }
+            Due::ServerDead => self.close(Some(ClientEvent::HeartBeatTimeout)),
+            Due::HeartBeat => self.push(Bytes::from_static(b"\n")),
+        }
+    }
+}
