@@ -287,18 +287,19 @@ fn take_body(src: &mut BytesMut, n: usize) -> Bytes {
 
 /// Limits on a line that has not ended yet (`len` bytes so far).
 fn check_partial_line(partial: &Partial, len: usize, limits: &Limits) -> Result<(), Error> {
-    if partial.command.is_none() && len > MAX_COMMAND_LINE {
-        return Err(Error::UnknownCommand);
-    }
-    // One more byte for a CR that may precede the LF.
-    if len > limits.max_header_line + 1 {
-        return Err(Error::HeaderLineTooLong {
-            limit: limits.max_header_line,
-        });
-    }
     if partial.size + len >= limits.max_frame_size {
         return Err(Error::FrameTooLarge {
             limit: limits.max_frame_size,
+        });
+    }
+    if partial.command.is_none() {
+        if len > MAX_COMMAND_LINE {
+            return Err(Error::UnknownCommand);
+        }
+    } else if len > limits.max_header_line + 1 {
+        // One more byte for a CR that may precede the LF.
+        return Err(Error::HeaderLineTooLong {
+            limit: limits.max_header_line,
         });
     }
     Ok(())
