@@ -500,7 +500,9 @@ impl Client {
     /// [`ClientConfig::disconnect_timeout`] for its RECEIPT, which gives
     /// [`ClientEvent::Receipt`] then [`ClientEvent::Disconnected`].
     /// Messages arriving meanwhile are still reported; nothing more can be
-    /// sent. Before CONNECTED came, the session just ends.
+    /// sent. Before CONNECTED came, the session just ends at once with
+    /// [`ClientEvent::Disconnected`] (the id returned is then never
+    /// reported).
     pub fn disconnect(&mut self) -> Result<ReceiptId, ClientError> {
         match self.state {
             State::Connected => {}
@@ -706,7 +708,9 @@ impl Client {
 
     /// The next bytes to write to the transport, in order, or `None`. Call
     /// it until `None` and gather the chunks into one write: a large body
-    /// comes as its own chunk between the frame's head and its NUL.
+    /// comes as its own chunk between the frame's head and its NUL. What
+    /// one drain gives always ends at a frame boundary (or after a
+    /// heart-beat EOL), so over WebSocket it can go as one message.
     ///
     /// Changes after [`Client::new`] (CONNECT), every frame-sending call
     /// and [`Client::handle_timeout`] (heart-beats).
