@@ -7,7 +7,9 @@
 #
 # usage: benches/stomp-load/run.sh [--subscribers N] [--messages N] [--size N]
 #   RTW=path/to/rtw (default target/release/rtw; build it with
-#   `cargo build --release -p rtw-cli`); LOAD_ONLY=rtw|rabbitmq for one.
+#   `cargo build --release -p rtw-cli`); LOAD_ONLY=rtw|rabbitmq for one;
+#   RABBITMQ_EXTRA_ERL_ARGS="+sbwt none +sbwtdcpu none +sbwtdio none" to run
+#   RabbitMQ without its schedulers' busy-waiting.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -38,7 +40,7 @@ if [ "$only" != rtw ]; then
     "$conf/rabbitmq.sh" start "$tmp/rabbit"
     # shellcheck disable=SC1091
     . "$tmp/rabbit/env"
-    echo "# RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server), node $NODE, STOMP 127.0.0.1:$STOMP_PORT"
+    echo "# RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server), node $NODE, STOMP 127.0.0.1:$STOMP_PORT${RABBITMQ_EXTRA_ERL_ARGS:+, erl $RABBITMQ_EXTRA_ERL_ARGS}"
     line="$(timeout -k 5 300 python3 "$here/load.py" --url "tcp://127.0.0.1:$STOMP_PORT" \
         --pid "$RABBIT_PID" --name rabbitmq "$@")"
     echo "$line"

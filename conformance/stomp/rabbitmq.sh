@@ -12,6 +12,9 @@
 # `start` returns when the STOMP port answers a CONNECT with CONNECTED (at
 # most RABBITMQ_START_TIMEOUT s, default 90) and writes DIR/env, a file of
 # shell assignments: STOMP_PORT, WS_PORT, AMQP_PORT, NODE, RABBIT_PID.
+# RABBITMQ_EXTRA_ERL_ARGS: more emulator flags for the node (the load bench
+# turns the schedulers' busy-waiting off with `+sbwt none ...` for a second
+# row, so idle spinning is not counted as work).
 # `stop` stops the node (rabbitmqctl stop, then its process group) and epmd.
 # Runs as root: the node runs as the calling user, not Debian's `rabbitmq`.
 set -euo pipefail
@@ -36,7 +39,7 @@ node_env() {
     export RABBITMQ_NODE_PORT="$AMQP_PORT"
     export RABBITMQ_DIST_PORT="$DIST_PORT"
     export RABBITMQ_PID_FILE="$dir/rabbit.pid"
-    export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+    export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1} ${RABBITMQ_EXTRA_ERL_ARGS:-}"
     export RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
     export ERL_EPMD_PORT="$EPMD_PORT"
     export ERL_EPMD_ADDRESS=127.0.0.1
