@@ -934,3 +934,37 @@ fn headers_a_version_cannot_carry_are_refused() {
     // Nothing was taken by the refused subscribe.
     assert_eq!(client.subscribe("/q", AckMode::Auto), Ok(SubscriptionId(0)));
 }
+
+#[test]
+fn send_frame_queues_any_frame_untracked() {
+    let now = Instant::now();
+    let (mut client, mut broker) = connected(now, "1.2");
+    // A SEND without a destination, on purpose: the server answers ERROR.
+    client
+        .send_frame(Frame::new(Command::Send).with_header("receipt", "x"))
+        .unwrap();
+    let frame = broker.frame(&mut client);
+    assert_eq!(
+        (frame.command, headers(&frame)),
+        (Command::Send, vec![("receipt", "x")])
+    );
+    assert_eq!(client.outstanding_receipts(), 0);
+    assert_eq!(
+        client.send_frame(Frame::new(Command::Send).with_header("a", "\0")),
+        Err(ClientError::Unencodable("a".into()))
+    );
+    input(
+        &mut client,
+        now,
+        b"ERROR\nreceipt-id:x\nmessage:no destination\n\n\0",
+    );
+    let evs = events(&mut client);
+    assert!(matches!(
+        &evs[..],
+        [ClientEvent::Error(_), ClientEvent::Disconnected]
+    ));
+    assert_eq!(
+        client.send_frame(Frame::new(Command::Send)),
+        Err(ClientError::Closed)
+    );
+}

@@ -495,6 +495,22 @@ impl Client {
         Ok(receipt)
     }
 
+    /// Queue `frame` as it is, for what the other calls do not cover (a
+    /// broker's own frames or headers, or a deliberately wrong frame in a
+    /// test). The session does not track it: a `receipt` header in it is
+    /// not awaited (its RECEIPT is ignored), and SUBSCRIBE, BEGIN or
+    /// DISCONNECT sent this way change nothing here. Refused before
+    /// CONNECTED and after DISCONNECT, and when a header cannot be carried
+    /// by the negotiated version.
+    pub fn send_frame(&mut self, frame: Frame) -> Result<(), ClientError> {
+        let version = self.ready()?;
+        if let Some((name, _)) = (frame.headers.iter()).find(|(n, v)| !encodable(version, n, v)) {
+            return Err(ClientError::Unencodable(name.clone()));
+        }
+        self.queue(frame);
+        Ok(())
+    }
+
     /// End the session gracefully (STOMP 1.2 "DISCONNECT", "Connection
     /// Lingering"): send DISCONNECT with a receipt request and wait up to
     /// [`ClientConfig::disconnect_timeout`] for its RECEIPT, which gives
