@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::{
     AckMode, Broker, BrokerEvent, CloseReason, ConnectionId, Delivery, Message, Overflow, Pending,
-    Phase, Subscription, carriable, error_frame,
+    Phase, Subscription, Tails, carriable, error_frame,
 };
 use crate::{Command, Frame, HeartBeat, Version, negotiate_version};
 
@@ -308,8 +308,9 @@ impl Broker {
             return Ok(());
         };
         let subscribers = subscribers.clone();
+        let mut tails = Tails::new(&message);
         for (cid, sid) in subscribers {
-            self.deliver_topic(cid, &sid, &message);
+            self.deliver_topic(cid, &sid, &mut tails);
         }
         Ok(())
     }

@@ -84,6 +84,7 @@ use bytes::{Bytes, BytesMut};
 
 pub use self::config::{BrokerConfig, BrokerLimits};
 pub use self::events::{BrokerEvent, BrokerStats, BrokerTransmit, CloseReason, ConnectionId};
+use crate::headers::{escape_into, escapes, needs_escape};
 use crate::{Command, Decoder, Frame, Item, Version};
 
 /// The ack mode of a subscription (STOMP 1.2 "SUBSCRIBE ack Header").
@@ -740,7 +741,15 @@ impl Broker {
             return Err(message);
         }
         let message_id = self.next_message + 1;
-        let bytes = message_bytes(conn.version, sid, message_id, mode, &message);
+        let tail = message_tail(conn.version, &message);
+        let bytes = message_bytes(
+            conn.version,
+            sid,
+            message_id,
+            mode,
+            &message.destination,
+            &tail,
+        );
         if conn.unsent + bytes.len() > limits.max_unsent_bytes
             || self.unsent_bytes + bytes.len() > limits.max_total_unsent_bytes
         {
@@ -775,7 +784,7 @@ impl Broker {
     /// Delivers topic message `message` to subscription `sid` of `cid`:
     /// dropped at `max_unacked`, the connection closed as a slow consumer
     /// past the unsent caps.
-    fn deliver_topic(&mut self, cid: ConnectionId, sid: &Arc<str>, message: &Message) {
+    fn deliver_topic(&mut self, cid: ConnectionId, sid: &Arc<str>, tails: &mut Tails<'_>) {
         let max_unacked = self.config.limits.max_unacked;
         let Some(conn) = self.connections.get(&cid) else {
             return;
@@ -793,7 +802,9 @@ impl Broker {
         }
         self.next_message += 1;
         let message_id = self.next_message;
-        let bytes = message_bytes(conn.version, sid, message_id, mode, message);
+        let tail = tails.get(conn.version);
+        let destination = &tails.message.destination;
+        let bytes = message_bytes(conn.version, sid, message_id, mode, destination, &tail);
         if !self.push(cid, bytes, Overflow::Close) {
             return;
         }
@@ -839,36 +850,90 @@ fn carriable(version: Version, text: &str, name: bool) -> bool {
     }
 }
 
-/// The MESSAGE frame of `message` for subscription `sid` (STOMP 1.2
-/// "MESSAGE"): `subscription`, `message-id`, `destination`, `ack` (1.2,
-/// `client` modes), the sender's headers the version can carry, the body
-/// with its `content-length`.
+/// The end of the MESSAGE frames of `message` in `version`, the same for
+/// every subscription: the sender's headers the version can carry
+/// (escaped, STOMP 1.2 "Value Encoding"), `content-length` for a body,
+/// the blank line, the body and the NUL (STOMP 1.2 "MESSAGE").
+fn message_tail(version: Version, message: &Message) -> Bytes {
+    let mut dst = Vec::with_capacity(message.size());
+    for (name, value) in &message.headers {
+        if carriable(version, name, true) && carriable(version, value, false) {
+            put_text(&mut dst, version, name);
+            dst.push(b':');
+            put_text(&mut dst, version, value);
+            dst.push(b'\n');
+        }
+    }
+    if !message.body.is_empty() {
+        dst.extend_from_slice(format!("content-length:{}\n", message.body.len()).as_bytes());
+    }
+    dst.push(b'\n');
+    dst.extend_from_slice(&message.body);
+    dst.push(0);
+    Bytes::from(dst)
+}
+
+/// The MESSAGE frame for subscription `sid`: `subscription`,
+/// `message-id`, `destination`, `ack` (1.2, `client` modes), then `tail`
+/// ([`message_tail`]).
 fn message_bytes(
     version: Version,
     sid: &str,
     message_id: u64,
     mode: AckMode,
-    message: &Message,
+    destination: &str,
+    tail: &[u8],
 ) -> Bytes {
     let id = message_id.to_string();
-    let mut headers = Vec::with_capacity(message.headers.len() + 4);
-    headers.push(("subscription".to_owned(), sid.to_owned()));
-    headers.push(("message-id".to_owned(), id.clone()));
-    headers.push(("destination".to_owned(), message.destination.to_string()));
+    let mut dst =
+        Vec::with_capacity(tail.len() + 2 * (sid.len() + id.len()) + destination.len() + 64);
+    dst.extend_from_slice(b"MESSAGE\nsubscription:");
+    put_text(&mut dst, version, sid);
+    dst.extend_from_slice(b"\nmessage-id:");
+    dst.extend_from_slice(id.as_bytes());
+    dst.extend_from_slice(b"\ndestination:");
+    put_text(&mut dst, version, destination);
+    dst.push(b'\n');
     if version >= Version::V1_2 && mode != AckMode::Auto {
-        headers.push(("ack".to_owned(), id));
+        dst.extend_from_slice(b"ack:");
+        dst.extend_from_slice(id.as_bytes());
+        dst.push(b'\n');
     }
-    for (name, value) in &message.headers {
-        if carriable(version, name, true) && carriable(version, value, false) {
-            headers.push((name.clone(), value.clone()));
+    dst.extend_from_slice(tail);
+    Bytes::from(dst)
+}
+
+/// Appends header text `text`, escaped as `version` says.
+fn put_text(dst: &mut Vec<u8>, version: Version, text: &str) {
+    if escapes(version) && needs_escape(text.as_bytes(), version) {
+        escape_into(text, version, dst);
+    } else {
+        dst.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// The tails of one message, made once per version it goes out in.
+struct Tails<'a> {
+    message: &'a Message,
+    by_version: [Option<Bytes>; 3],
+}
+
+impl<'a> Tails<'a> {
+    fn new(message: &'a Message) -> Self {
+        Tails {
+            message,
+            by_version: [None, None, None],
         }
     }
-    let frame = Frame {
-        command: Command::Message,
-        headers,
-        body: message.body.clone(),
-    };
-    let mut dst = BytesMut::with_capacity(message.size() + sid.len());
-    frame.encode(version, &mut dst);
-    dst.freeze()
+
+    fn get(&mut self, version: Version) -> Bytes {
+        let i = match version {
+            Version::V1_0 => 0,
+            Version::V1_1 => 1,
+            Version::V1_2 => 2,
+        };
+        self.by_version[i]
+            .get_or_insert_with(|| message_tail(version, self.message))
+            .clone()
+    }
 }
