@@ -4,8 +4,8 @@
 ///
 /// STOMP 1.2 "Size Limits" lets a server cap the number of headers, the
 /// length of a header line and the size of a body, and answer a frame
-/// past them with an ERROR frame and a close; [`Error::error_frame`]
-/// (crate::Error::error_frame) gives that frame, its `message` header
+/// past them with an ERROR frame and a close;
+/// [`Error::error_frame`](crate::Error::error_frame) gives that frame, its `message` header
 /// naming the limit. A `content-length` past a limit is refused as soon as
 /// the header arrives, before any of the body is buffered.
 ///
