@@ -2,7 +2,7 @@
 //!
 //! `main` only parses the command line and dispatches: each protocol is one
 //! subcommand implemented in its own module (`rtw chunked ...` in
-//! [`chunked`], `rtw ws ...` in [`ws`], `rtw stun ...` in [`stun`], `rtw sdp ...` in [`sdp`], `rtw ice ...` in [`ice`], `rtw turn ...` in [`turn`], `rtw signal ...` in [`signal`]), so a new protocol adds a module and one variant of
+//! [`chunked`], `rtw ws ...` in [`ws`], `rtw stun ...` in [`stun`], `rtw sdp ...` in [`sdp`], `rtw ice ...` in [`ice`], `rtw turn ...` in [`turn`], `rtw signal ...` in [`signal`], `rtw stomp ...` in [`stomp`]), so a new protocol adds a module and one variant of
 //! [`Protocol`].
 //!
 //! Exit status: 0 on success, 1 when the input breaks the protocol or I/O
@@ -17,6 +17,7 @@ mod sdp;
 mod serve_limits;
 mod signal;
 mod sse;
+mod stomp;
 mod stun;
 mod turn;
 mod ws;
@@ -57,6 +58,9 @@ enum Protocol {
     /// WebRTC signaling: serve rooms over WebSocket (with STUN and TURN
     /// beside them), or join one as a peer made of rtw's ICE agent.
     Signal(signal::Args),
+    /// STOMP 1.2 over TCP and WebSocket: a broker, and clients that send
+    /// stdin's lines or print what a subscription receives.
+    Stomp(stomp::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
         Protocol::Ice(args) => ice::run(args),
         Protocol::Turn(args) => turn::run(args),
         Protocol::Signal(args) => signal::run(args),
+        Protocol::Stomp(args) => stomp::run(args),
     }
 }
 

@@ -14,6 +14,7 @@
 //! | [`stun`] | `stun` | STUN (RFC 8489) over UDP: Binding client and server, request transactions, over [`rtw_stun`] |
 //! | [`turn`] | `turn` | TURN (RFC 8656) on UDP, TCP and TLS: a relay server and a client, over [`rtw_turn`] |
 //! | [`ice`] | `ice` | ICE (RFC 8445) over UDP: an agent on host sockets, relayed candidates, data over the selected pair, over [`rtw_ice`] |
+//! | [`stomp`] | `stomp` | STOMP 1.2 over TCP and WebSocket: a client session and a broker server, over [`rtw_stomp`] |
 //! | [`listener`] | `listener` | A TCP listener for servers: connection caps in total and per client address, keepalive, descriptor limits |
 //!
 //! An echo server and a client over an in-memory pipe, from the [`ws`]
@@ -68,6 +69,8 @@ mod random;
 pub use random::OsRandom;
 #[cfg(feature = "sse")]
 pub mod sse;
+#[cfg(feature = "stomp")]
+pub mod stomp;
 #[cfg(feature = "stun")]
 pub mod stun;
 #[cfg(feature = "turn")]

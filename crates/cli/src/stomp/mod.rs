@@ -1,0 +1,64 @@
+//! `rtw stomp`: STOMP 1.2 with `rtw-stomp` over TCP and WebSocket.
+//!
+//! - `rtw stomp broker --tcp IP:PORT [--ws IP:PORT]`: a broker
+//!   (`/topic/...` to every subscriber, `/queue/...` to one consumer each).
+//! - `rtw stomp send URL DEST`: each line of stdin as one SEND.
+//! - `rtw stomp subscribe URL DEST`: each message's body on its own line.
+//!
+//! URLs are `tcp://HOST:PORT` or `ws://HOST:PORT/PATH`.
+
+mod broker;
+mod client;
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+/// `rtw stomp`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a STOMP broker on TCP and, with --ws, on WebSocket; prints
+    /// `listening on IP:PORT` (the TCP listener, or the WebSocket one
+    /// without --tcp) first, then `ws listening on IP:PORT`.
+    Broker(broker::BrokerArgs),
+    /// Send each line of stdin to DEST as one message, with a receipt on
+    /// the last, then disconnect gracefully.
+    Send(client::SendArgs),
+    /// Subscribe to DEST and print each message's body on its own line.
+    Subscribe(client::SubscribeArgs),
+}
+
+pub(crate) fn run(args: Args) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("rtw stomp: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match args.command {
+            Command::Broker(args) => broker::run(args).await,
+            Command::Send(args) => client::send(args).await,
+            Command::Subscribe(args) => client::subscribe(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rtw stomp: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Failure = Box<dyn std::error::Error + Send + Sync>;
