@@ -232,6 +232,9 @@ pub struct Broker {
     to_dispatch: Vec<Arc<str>>,
     stored_bytes: usize,
     unsent_bytes: usize,
+    /// A queue held a message back at `max_total_unsent_bytes`: every
+    /// queue is offered again when any connection's bytes are written.
+    total_blocked: bool,
     timers: BTreeSet<(Instant, ConnectionId)>,
     transmits: VecDeque<BrokerTransmit>,
     events: VecDeque<BrokerEvent>,
@@ -264,6 +267,7 @@ impl Broker {
             to_dispatch: Vec::new(),
             stored_bytes: 0,
             unsent_bytes: 0,
+            total_blocked: false,
             timers: BTreeSet::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -358,6 +362,13 @@ impl Broker {
         conn.unsent -= n;
         self.unsent_bytes -= n;
         self.unblock(connection);
+        if n > 0 && std::mem::take(&mut self.total_blocked) {
+            for (name, queue) in &self.queues {
+                if !queue.messages.is_empty() && !queue.consumers.is_empty() {
+                    self.to_dispatch.push(name.clone());
+                }
+            }
+        }
         self.run_dispatch();
     }
 
@@ -750,10 +761,12 @@ impl Broker {
             &message.destination,
             &tail,
         );
-        if conn.unsent + bytes.len() > limits.max_unsent_bytes
-            || self.unsent_bytes + bytes.len() > limits.max_total_unsent_bytes
-        {
+        if conn.unsent + bytes.len() > limits.max_unsent_bytes {
             conn.blocked = true;
+            return Err(message);
+        }
+        if self.unsent_bytes + bytes.len() > limits.max_total_unsent_bytes {
+            self.total_blocked = true;
             return Err(message);
         }
         self.next_message = message_id;
