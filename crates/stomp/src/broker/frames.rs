@@ -171,6 +171,7 @@ impl Broker {
             return;
         };
         conn.phase = Phase::Open;
+        self.counts.sessions += 1;
         conn.version = version;
         conn.decoder.set_version(version);
         conn.send_every = send_every;
@@ -298,6 +299,7 @@ impl Broker {
                 .or_default()
                 .messages
                 .push_back(message);
+            self.counts.queued += 1;
             self.stats.messages_received += 1;
             self.to_dispatch.push(name);
             return Ok(());
@@ -375,6 +377,7 @@ impl Broker {
                 .push((id, sid.clone()));
         }
         if let Some(conn) = self.connections.get_mut(&id) {
+            self.counts.subscriptions += 1;
             conn.subscriptions.insert(
                 sid,
                 Subscription {
@@ -411,6 +414,7 @@ impl Broker {
         let Some(sub) = conn.subscriptions.remove(&sid) else {
             return Ok(());
         };
+        self.counts.subscriptions -= 1;
         let keys: Vec<u64> = conn
             .unacked
             .iter()
@@ -419,6 +423,7 @@ impl Broker {
             .collect();
         let deliveries: Vec<Delivery> =
             keys.iter().filter_map(|k| conn.unacked.remove(k)).collect();
+        self.counts.unacked -= deliveries.len();
         self.requeue(deliveries);
         self.unindex(id, &sid, &sub);
         self.unblock(id);
@@ -477,6 +482,7 @@ impl Broker {
         };
         let deliveries: Vec<Delivery> =
             keys.iter().filter_map(|k| conn.unacked.remove(k)).collect();
+        self.counts.unacked -= deliveries.len();
         if nack {
             self.requeue(deliveries);
         } else {
@@ -503,6 +509,7 @@ impl Broker {
             return Err(format!("too many transactions (max_transactions {max})"));
         }
         conn.transactions.insert(tx.to_owned(), Vec::new());
+        self.counts.transactions += 1;
         Ok(())
     }
 
@@ -518,6 +525,7 @@ impl Broker {
         let Some(list) = conn.transactions.remove(tx) else {
             return Err("unknown transaction".to_owned());
         };
+        self.counts.transactions -= 1;
         conn.transaction_frames -= list.len();
         self.stored_bytes -= list.iter().map(Pending::size).sum::<usize>();
         Ok(list)

@@ -207,6 +207,16 @@ struct Queue {
     next: usize,
 }
 
+/// Sizes of [`BrokerStats`] kept as they change.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Counts {
+    sessions: usize,
+    subscriptions: usize,
+    unacked: usize,
+    transactions: usize,
+    queued: usize,
+}
+
 /// What to do with bytes that would pass the unsent caps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Overflow {
@@ -232,6 +242,8 @@ pub struct Broker {
     to_dispatch: Vec<Arc<str>>,
     stored_bytes: usize,
     unsent_bytes: usize,
+    /// Sizes kept as they change, so that `stats` is cheap.
+    counts: Counts,
     /// A queue held a message back at `max_total_unsent_bytes`: every
     /// queue is offered again when any connection's bytes are written.
     total_blocked: bool,
@@ -268,6 +280,7 @@ impl Broker {
             stored_bytes: 0,
             unsent_bytes: 0,
             total_blocked: false,
+            counts: Counts::default(),
             timers: BTreeSet::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -386,6 +399,13 @@ impl Broker {
     /// their queues, and what was still queued for it is dropped.
     pub fn handle_disconnect(&mut self, now: Instant, connection: ConnectionId) {
         self.now = Some(now);
+        if self
+            .connections
+            .get(&connection)
+            .is_some_and(|c| c.phase == Phase::Open)
+        {
+            self.counts.sessions -= 1;
+        }
         self.release(connection);
         if let Some(conn) = self.connections.remove(&connection) {
             self.unsent_bytes -= conn.unsent;
@@ -471,24 +491,35 @@ impl Broker {
         self.events.pop_front()
     }
 
-    /// Sizes and counters now. Sizes are summed over connections, so this
-    /// is not free with many of them.
+    /// Sizes and counters now (cheap: kept as they change).
     pub fn stats(&self) -> BrokerStats {
+        debug_assert_eq!(self.counts, self.recount(), "size counters drifted");
         let mut stats = self.stats;
         stats.connections = self.connections.len();
-        for conn in self.connections.values() {
-            if conn.phase == Phase::Open {
-                stats.sessions += 1;
-            }
-            stats.subscriptions += conn.subscriptions.len();
-            stats.unacked += conn.unacked.len();
-            stats.transactions += conn.transactions.len();
-        }
+        stats.sessions = self.counts.sessions;
+        stats.subscriptions = self.counts.subscriptions;
+        stats.unacked = self.counts.unacked;
+        stats.transactions = self.counts.transactions;
         stats.destinations = self.topics.len() + self.queues.len();
-        stats.queued_messages = self.queues.values().map(|q| q.messages.len()).sum();
+        stats.queued_messages = self.counts.queued;
         stats.stored_bytes = self.stored_bytes;
         stats.unsent_bytes = self.unsent_bytes;
         stats
+    }
+
+    /// The sizes of `counts`, summed over everything (debug checks).
+    fn recount(&self) -> Counts {
+        let mut counts = Counts::default();
+        for conn in self.connections.values() {
+            if conn.phase == Phase::Open {
+                counts.sessions += 1;
+            }
+            counts.subscriptions += conn.subscriptions.len();
+            counts.unacked += conn.unacked.len();
+            counts.transactions += conn.transactions.len();
+        }
+        counts.queued = self.queues.values().map(|q| q.messages.len()).sum();
+        counts
     }
 
     /// Puts `id`'s timer entry at its next deadline when that is earlier
@@ -571,6 +602,9 @@ impl Broker {
         if conn.phase == Phase::Closing {
             return;
         }
+        if conn.phase == Phase::Open {
+            self.counts.sessions -= 1;
+        }
         conn.phase = Phase::Closing;
         if let Some(at) = conn.scheduled.take() {
             self.timers.remove(&(at, id));
@@ -592,6 +626,9 @@ impl Broker {
         conn.transaction_frames = 0;
         let unacked = std::mem::take(&mut conn.unacked);
         let subscriptions = std::mem::take(&mut conn.subscriptions);
+        self.counts.transactions -= transactions.len();
+        self.counts.unacked -= unacked.len();
+        self.counts.subscriptions -= subscriptions.len();
         for pending in transactions.into_values().flatten() {
             self.stored_bytes -= pending.size();
         }
@@ -614,6 +651,7 @@ impl Broker {
                 .or_default()
                 .messages
                 .push_front(message);
+            self.counts.queued += 1;
             self.stats.messages_requeued += 1;
             self.to_dispatch.push(name);
         }
@@ -688,6 +726,7 @@ impl Broker {
             let Some(message) = queue.messages.pop_front() else {
                 return;
             };
+            self.counts.queued -= 1;
             let start = queue.next % n;
             let mut message = Some(message);
             for k in 0..n {
@@ -714,6 +753,7 @@ impl Broker {
                     .or_default()
                     .messages
                     .push_front(m);
+                self.counts.queued += 1;
                 return;
             }
             if self
@@ -783,6 +823,7 @@ impl Broker {
         if mode == AckMode::Auto {
             self.stored_bytes -= size;
         } else {
+            self.counts.unacked += 1;
             conn.unacked.insert(
                 message_id,
                 Delivery {
@@ -825,6 +866,7 @@ impl Broker {
         if mode != AckMode::Auto
             && let Some(conn) = self.connections.get_mut(&cid)
         {
+            self.counts.unacked += 1;
             conn.unacked.insert(
                 message_id,
                 Delivery {
