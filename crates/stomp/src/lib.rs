@@ -37,6 +37,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod broker;
 pub mod client;
 mod command;
 mod decoder;
