@@ -161,7 +161,7 @@ impl Decoder {
                     }
                     self.state = State::Head(Partial {
                         command: None,
-                        headers: Vec::new(),
+                        headers: Vec::with_capacity(8),
                         size: 0,
                         scanned: 0,
                     });

@@ -2,24 +2,24 @@
 
 use bytes::{BufMut, BytesMut};
 
-use crate::headers::{escape_into, escapes, needs_escape};
+use crate::headers::escapes;
 use crate::{Frame, Version};
 
 /// See [`Frame::encode`].
 pub(crate) fn encode(frame: &Frame, version: Version, dst: &mut BytesMut) {
     let escaped = escapes(version) && !frame.command.is_unescaped();
+    dst.reserve(frame.encoded_len_hint());
     dst.put_slice(frame.command.as_str().as_bytes());
     dst.put_u8(b'\n');
     let mut length_written = false;
-    let mut scratch = Vec::new();
     for (name, value) in &frame.headers {
-        put_text(name, version, escaped, dst, &mut scratch);
+        put_text(name, version, escaped, dst);
         dst.put_u8(b':');
         if name == "content-length" && !length_written {
             length_written = true;
             put_len(frame.body.len(), dst);
         } else {
-            put_text(value, version, escaped, dst, &mut scratch);
+            put_text(value, version, escaped, dst);
         }
         dst.put_u8(b'\n');
     }
@@ -33,20 +33,39 @@ pub(crate) fn encode(frame: &Frame, version: Version, dst: &mut BytesMut) {
     dst.put_u8(0);
 }
 
-fn put_text(
-    text: &str,
-    version: Version,
-    escaped: bool,
-    dst: &mut BytesMut,
-    scratch: &mut Vec<u8>,
-) {
-    if escaped && needs_escape(text.as_bytes(), version) {
-        scratch.clear();
-        escape_into(text, version, scratch);
-        dst.put_slice(scratch);
-    } else {
-        dst.put_slice(text.as_bytes());
+/// Which bytes 1.2 escapes (1.1 the same but CR).
+const ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'\n' as usize] = true;
+    table[b'\r' as usize] = true;
+    table[b':' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+/// Writes `text`, escaped when `escaped` (STOMP 1.2 "Value Encoding"), in
+/// one pass: runs without special bytes are copied whole.
+fn put_text(text: &str, version: Version, escaped: bool, dst: &mut BytesMut) {
+    let bytes = text.as_bytes();
+    if !escaped {
+        dst.put_slice(bytes);
+        return;
     }
+    let cr = version >= Version::V1_2;
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if ESCAPED[usize::from(b)] && (cr || b != b'\r') {
+            dst.put_slice(&bytes[start..i]);
+            dst.put_slice(match b {
+                b'\n' => b"\\n",
+                b':' => b"\\c",
+                b'\\' => b"\\\\",
+                _ => b"\\r",
+            });
+            start = i + 1;
+        }
+    }
+    dst.put_slice(&bytes[start..]);
 }
 
 fn put_len(mut n: usize, dst: &mut BytesMut) {

@@ -90,7 +90,7 @@ impl Frame {
         dst.freeze()
     }
 
-    fn encoded_len_hint(&self) -> usize {
+    pub(crate) fn encoded_len_hint(&self) -> usize {
         let head: usize = self
             .headers
             .iter()
