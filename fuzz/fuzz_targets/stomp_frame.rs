@@ -58,9 +58,16 @@ fuzz_target!(|input: &[u8]| {
     let pieces = decode(&limits, version, body, &cuts);
     if small_limits {
         assert_eq!(whole.0, pieces.0, "items differ, cut points {cuts:?}");
-        assert_eq!(whole.1.is_some(), pieces.1.is_some(), "{whole:?} {pieces:?}");
+        assert_eq!(
+            whole.1.is_some(),
+            pieces.1.is_some(),
+            "{whole:?} {pieces:?}"
+        );
     } else {
-        assert_eq!(whole, pieces, "one shot and pieces differ, cut points {cuts:?}");
+        assert_eq!(
+            whole, pieces,
+            "one shot and pieces differ, cut points {cuts:?}"
+        );
     }
 
     // 2. Errors.
@@ -167,7 +174,11 @@ fn round_trip(frame: &Frame, version: Version) {
     }
     let mut expected = frame.clone();
     let length = frame.body.len().to_string();
-    match expected.headers.iter_mut().find(|(n, _)| n == "content-length") {
+    match expected
+        .headers
+        .iter_mut()
+        .find(|(n, _)| n == "content-length")
+    {
         Some((_, value)) => *value = length,
         None if !frame.body.is_empty() => {
             expected.headers.push(("content-length".to_owned(), length));
@@ -182,6 +193,10 @@ fn round_trip(frame: &Frame, version: Version) {
         .max_body(usize::MAX);
     let (items, error) = decode(&lenient, version, &wire, &[wire.len()]);
     assert_eq!(error, None, "round trip of {wire:?}");
-    assert_eq!(items, [Item::Frame(expected.clone())], "round trip of {wire:?}");
+    assert_eq!(
+        items,
+        [Item::Frame(expected.clone())],
+        "round trip of {wire:?}"
+    );
     assert_eq!(expected.to_bytes(version), wire, "serializing again");
 }
