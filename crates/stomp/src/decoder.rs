@@ -167,6 +167,9 @@ impl Decoder {
                     });
                 }
                 State::Head(partial) => {
+                    // A caller that dropped bytes it had handed in before
+                    // (misuse) gets the line searched again, not a panic.
+                    partial.scanned = partial.scanned.min(src.len());
                     let Some(at) = memchr::memchr(b'\n', &src[partial.scanned..]) else {
                         partial.scanned = src.len();
                         check_partial_line(partial, src.len(), &self.limits)?;
@@ -232,6 +235,7 @@ impl Decoder {
                             take_body(src, n)
                         }
                         None => {
+                            partial.scanned = partial.scanned.min(src.len());
                             let Some(at) = memchr::memchr(0, &src[partial.scanned..]) else {
                                 partial.scanned = src.len();
                                 if src.len() > self.limits.max_body {

@@ -463,3 +463,20 @@ fn version_negotiation() {
         assert_eq!(Version::from_subprotocol(v.subprotocol()), Some(v));
     }
 }
+
+#[test]
+fn a_buffer_shorter_than_what_was_scanned_is_searched_again_not_a_panic() {
+    // Caller misuse: a partial head is handed in, then a buffer that no
+    // longer holds it. The decoder must not index past the new buffer.
+    let mut decoder = Decoder::new();
+    let mut src = BytesMut::from(&b"SEND\ndestination:/queue/a"[..]);
+    assert!(decoder.decode(&mut src).unwrap().is_none());
+    let mut shorter = BytesMut::from(&b"x"[..]);
+    let _ = decoder.decode(&mut shorter);
+    // And within a body without content-length.
+    let mut decoder = Decoder::new();
+    let mut src = BytesMut::from(&b"SEND\ndestination:/queue/a\n\nsome body"[..]);
+    assert!(decoder.decode(&mut src).unwrap().is_none());
+    let mut shorter = BytesMut::from(&b"x"[..]);
+    let _ = decoder.decode(&mut shorter);
+}
