@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# rabbitmq.sh start DIR | stop DIR: a RabbitMQ node of our own (Debian's
+# rabbitmq.sh start|consumers|stop DIR: a RabbitMQ node of our own (Debian's
 # rabbitmq-server, installed by install.sh) with the STOMP and Web-STOMP
 # plugins, on 127.0.0.1 only, every file under DIR:
 #   - node name rtw-stomp-<pid>@localhost, HOME=DIR (its Erlang cookie);
@@ -15,6 +15,8 @@
 # RABBITMQ_EXTRA_ERL_ARGS: more emulator flags for the node (the load bench
 # turns the schedulers' busy-waiting off with `+sbwt none ...` for a second
 # row, so idle spinning is not counted as work).
+# `consumers` prints how many consumers the node has (the suite waits for a
+# subscription to be in place before it publishes to a topic).
 # `stop` stops the node (rabbitmqctl stop, then its process group) and epmd.
 # Runs as root: the node runs as the calling user, not Debian's `rabbitmq`.
 set -euo pipefail
@@ -24,7 +26,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 sbin=/usr/lib/rabbitmq/bin
 cmd="${1:-}"
 dir="${2:-}"
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: rabbitmq.sh start|stop DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: rabbitmq.sh start|consumers|stop DIR" >&2; exit 2; }
 mkdir -p "$dir"
 dir="$(cd "$dir" && pwd)"
 
@@ -100,6 +102,14 @@ PY
     tail -n 20 "$dir/server.out" >&2
     exit 1
     ;;
+consumers)
+    # The number of consumers on the node (a STOMP subscription is one).
+    # shellcheck disable=SC1091
+    . "$dir/env"
+    node_env
+    timeout -k 2 20 "$sbin/rabbitmqctl" -n "$NODE" list_consumers -q --no-table-headers 2>/dev/null |
+        grep -c . || true
+    ;;
 stop)
     [ -f "$dir/env" ] || exit 0
     # shellcheck disable=SC1091
@@ -118,7 +128,7 @@ stop)
     rm -f "$dir/env"
     ;;
 *)
-    echo "usage: rabbitmq.sh start|stop DIR" >&2
+    echo "usage: rabbitmq.sh start|consumers|stop DIR" >&2
     exit 2
     ;;
 esac
