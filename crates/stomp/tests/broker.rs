@@ -518,19 +518,29 @@ fn caps_on_subscriptions_and_unacked() {
     );
 }
 
-/// A consumer whose bytes are not written: a queue holds back, a topic
-/// closes it with ERROR "slow consumer" past max_unsent_bytes.
-#[test]
-fn slow_consumers_are_bounded() {
+/// A broker with `limits` and no heart-beats, and three sessions: one
+/// subscribed to `/queue/q`, one to `/topic/t`, and a publisher.
+fn queue_topic_and_publisher(
+    limits: BrokerLimits,
+) -> (Harness, ConnectionId, ConnectionId, ConnectionId) {
     let config = BrokerConfig::default()
         .heart_beat(HeartBeat::NONE)
-        .limits(BrokerLimits::default().max_unsent_bytes(1000));
+        .limits(limits);
     let mut h = Harness::new(config);
     let q = h.session();
     let t = h.session();
     let p = h.session();
     h.subscribe(q, "0", "/queue/q", "auto");
     h.subscribe(t, "0", "/topic/t", "auto");
+    (h, q, t, p)
+}
+
+/// A consumer whose bytes are not written: a queue holds back, a topic
+/// closes it with ERROR "slow consumer" past max_unsent_bytes.
+#[test]
+fn slow_consumers_are_bounded() {
+    let (mut h, q, t, p) =
+        queue_topic_and_publisher(BrokerLimits::default().max_unsent_bytes(1000));
     h.write = false;
     let payload = "x".repeat(300);
     for _ in 0..5 {
@@ -665,15 +675,8 @@ fn version_1_0_client() {
 /// them again once any connection's bytes are written.
 #[test]
 fn shared_unsent_cap_holds_queues_back_then_resumes() {
-    let config = BrokerConfig::default()
-        .heart_beat(HeartBeat::NONE)
-        .limits(BrokerLimits::default().max_total_unsent_bytes(1500));
-    let mut h = Harness::new(config);
-    let q = h.session();
-    let t = h.session();
-    let p = h.session();
-    h.subscribe(q, "0", "/queue/q", "auto");
-    h.subscribe(t, "0", "/topic/t", "auto");
+    let (mut h, q, t, p) =
+        queue_topic_and_publisher(BrokerLimits::default().max_total_unsent_bytes(1500));
     // The topic subscriber's driver writes nothing: 3 x ~450 bytes wait.
     h.write = false;
     let payload = "y".repeat(400);
