@@ -1,7 +1,8 @@
 //! The few types every rtw codec crate shares (`docs/ARCHITECTURE.md` §2.3
 //! and §2.7): the [`Random`] trait through which callers inject
 //! randomness, a deterministic [`SeededRandom`] for tests and simulations,
-//! the datagram [`Transmit`], and the [`TokenBucket`] rate limit.
+//! the datagram [`Transmit`], the [`TokenBucket`] rate limit, and the
+//! [`ConnectionId`] a session serving many connections gives each.
 //!
 //! ```
 //! use rtw_core::{Random, SeededRandom, Transmit};
@@ -27,10 +28,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod connection;
 mod random;
 mod token_bucket;
 mod transmit;
 
+pub use connection::ConnectionId;
 pub use random::{Random, SeededRandom};
 pub use token_bucket::TokenBucket;
 pub use transmit::Transmit;

@@ -2,28 +2,8 @@
 //! ([`ServerTransmit`]), what happened ([`ServerEvent`]) and counters
 //! ([`ServerStats`]).
 
-use std::fmt;
-
 use bytes::Bytes;
-
-/// Names one WebSocket connection of a [`Server`](crate::Server), from
-/// [`Server::handle_connect`](crate::Server::handle_connect) on. Ids are
-/// never reused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ConnectionId(pub(crate) u64);
-
-impl ConnectionId {
-    /// The number behind the id (1 for the first connection, then 2, ...).
-    pub fn get(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for ConnectionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "connection {}", self.0)
-    }
-}
+pub use rtw_core::ConnectionId;
 
 /// One text message for the driver to send on a connection, as a
 /// WebSocket text frame (RFC 6455 §5.6).

@@ -99,7 +99,7 @@ impl Server {
     /// Its rate limit starts with a full burst at `now`.
     pub fn handle_connect(&mut self, now: Instant) -> ConnectionId {
         self.next_connection += 1;
-        let id = ConnectionId(self.next_connection);
+        let id = ConnectionId::new(self.next_connection);
         let connection = Connection {
             bucket: TokenBucket::new(
                 now,

@@ -2,30 +2,10 @@
 //! ([`BrokerTransmit`]), what happened ([`BrokerEvent`]) and counters
 //! ([`BrokerStats`]).
 
-use std::fmt;
-
 use bytes::Bytes;
+pub use rtw_core::ConnectionId;
 
 use crate::Version;
-
-/// Names one connection of a [`Broker`](super::Broker), from
-/// [`Broker::handle_connect`](super::Broker::handle_connect) on. Ids are
-/// never reused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ConnectionId(pub(crate) u64);
-
-impl ConnectionId {
-    /// The number behind the id (1 for the first connection, then 2, ...).
-    pub fn get(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for ConnectionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "connection {}", self.0)
-    }
-}
 
 /// Bytes for the driver to write on one connection, in the order they
 /// come (one or more whole frames, or a heart-beat EOL). Over WebSocket

@@ -298,7 +298,7 @@ impl Broker {
     pub fn handle_connect(&mut self, now: Instant) -> ConnectionId {
         self.now = Some(now);
         self.next_connection += 1;
-        let id = ConnectionId(self.next_connection);
+        let id = ConnectionId::new(self.next_connection);
         let connection = Connection {
             phase: Phase::Handshake,
             decoder: Decoder::with_limits(self.config.limits.frame.clone()),
