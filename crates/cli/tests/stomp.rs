@@ -1,4 +1,4 @@
-//! `rtw stomp broker`, `send` and `subscribe` against each other on
+//! `rtw stomp broker`, `send`, `subscribe` and `check` against each other on
 //! loopback, over TCP and WebSocket: a topic reaches every subscriber, a
 //! queue keeps messages for a later consumer, and bad command lines.
 
@@ -168,4 +168,64 @@ fn bad_urls_and_refused_logins_fail_with_a_reason() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
+}
+
+/// `rtw stomp check URL FLAGS`: its output, once it has exited.
+fn check(url: &str, flags: &[&str]) -> (bool, String) {
+    let mut args = vec!["stomp", "check", url, "--wait", "5000", "--quiet", "500"];
+    args.extend_from_slice(flags);
+    let output = rtw(&args, b"");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output.status.success(), stdout)
+}
+
+#[test]
+fn rtw_stomp_check_passes_against_rtw_stomp_broker_over_tcp_and_websocket() {
+    for listener in ["--tcp", "--ws"] {
+        let server = Running::start(&[
+            "stomp",
+            "broker",
+            listener,
+            "127.0.0.1:0",
+            "--heart-beat",
+            "500,500",
+        ]);
+        let url = match listener {
+            "--tcp" => format!("tcp://{}", server.addr),
+            _ => format!("ws://{}/stomp", server.addr),
+        };
+        let (success, stdout) = check(&url, &["--heart-beat", "500"]);
+        assert!(success, "{url}:\n{stdout}");
+        let oks: Vec<&str> = stdout.lines().filter(|l| l.starts_with("ok  ")).collect();
+        assert_eq!(oks.len(), 12, "{url}:\n{stdout}");
+        for name in ["nack:", "commit:", "abort:", "heart-beat:", "error:"] {
+            assert!(
+                oks.iter().any(|l| l[4..].starts_with(name)),
+                "{name}\n{stdout}"
+            );
+        }
+    }
+}
+
+#[test]
+fn rtw_stomp_check_fails_where_the_broker_declines_heart_beats() {
+    let server = Running::start(&[
+        "stomp",
+        "broker",
+        "--tcp",
+        "127.0.0.1:0",
+        "--heart-beat",
+        "0,0",
+    ]);
+    let url = format!("tcp://{}", server.addr);
+    let (success, stdout) = check(&url, &["--only", "heart-beat", "--only", "receipt"]);
+    assert!(!success, "{stdout}");
+    assert!(stdout.contains("ok  receipt:"), "{stdout}");
+    assert!(
+        stdout.contains("FAIL  heart-beat: asked for heart-beats both ways"),
+        "{stdout}"
+    );
+    let unknown = rtw(&["stomp", "check", &url, "--only", "nope"], b"");
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("the checks are connect, receipt"));
 }

@@ -4,10 +4,12 @@
 //!   (`/topic/...` to every subscriber, `/queue/...` to one consumer each).
 //! - `rtw stomp send URL DEST`: each line of stdin as one SEND.
 //! - `rtw stomp subscribe URL DEST`: each message's body on its own line.
+//! - `rtw stomp check URL`: STOMP 1.2 scenarios against a broker.
 //!
 //! URLs are `tcp://HOST:PORT` or `ws://HOST:PORT/PATH`.
 
 mod broker;
+mod check;
 mod client;
 
 use std::process::ExitCode;
@@ -32,6 +34,11 @@ enum Command {
     Send(client::SendArgs),
     /// Subscribe to DEST and print each message's body on its own line.
     Subscribe(client::SubscribeArgs),
+    /// Check a broker: run STOMP 1.2 scenarios (receipts, topics, every
+    /// ack mode, NACK, transactions, heart-beats, ERROR, DISCONNECT) with
+    /// rtw's client, one line per check (`ok  NAME: ...` or
+    /// `FAIL  NAME: WHY`); exit 1 if one failed.
+    Check(check::CheckArgs),
 }
 
 pub(crate) fn run(args: Args) -> ExitCode {
@@ -50,6 +57,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
             Command::Broker(args) => broker::run(args).await,
             Command::Send(args) => client::send(args).await,
             Command::Subscribe(args) => client::subscribe(args).await,
+            Command::Check(args) => check::run(args).await,
         }
     });
     match result {

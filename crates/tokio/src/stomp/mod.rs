@@ -17,9 +17,10 @@ pub use broker::{BrokerOptions, BrokerServer};
 pub use client::{SUBPROTOCOLS, StompClient, StompUrl};
 pub use rtw_stomp::broker::{BrokerConfig, BrokerLimits, BrokerStats};
 pub use rtw_stomp::client::{
-    AckMode, ClientConfig, ClientError, ClientEvent, FrameOptions, Message,
+    AckMode, Client, ClientConfig, ClientError, ClientEvent, FrameOptions, Message,
+    NegotiatedHeartBeat, ReceiptId,
 };
-pub use rtw_stomp::{Frame, HeartBeat, Version};
+pub use rtw_stomp::{Command, Frame, HeartBeat, Version};
 
 /// What a STOMP connection can fail with.
 #[derive(Debug, thiserror::Error)]
