@@ -11,28 +11,13 @@ undefined escape without an ERROR; its ERROR frames lack receipt-id) print
 `skip  NAME: WHY` instead, so the script can be checked against it.
 """
 
-import argparse
+import os
 import socket
 import sys
 import time
-import uuid
-from urllib.parse import urlparse
 
-WAIT = 5.0
-failed = 0
-
-
-def check(name, cond, why=""):
-    global failed
-    if cond:
-        print(f"ok    {name}", flush=True)
-    else:
-        failed += 1
-        print(f"FAIL  {name}: {why}", flush=True)
-
-
-def skip(name, why):
-    print(f"skip  {name}: {why}", flush=True)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import WAIT, check, closed_after_error, finish, parse_args, skip  # noqa: E402
 
 
 def unescape(v):
@@ -154,25 +139,10 @@ def header(frame, name):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("url")
-    ap.add_argument("--login", default="guest")
-    ap.add_argument("--passcode", default="guest")
-    ap.add_argument("--host", default="/")
-    ap.add_argument("--rabbitmq", action="store_true")
-    a = ap.parse_args()
-    u = urlparse(a.url)
-    if u.scheme != "tcp" or not u.port:
-        sys.exit("URL must be tcp://IP:PORT")
-    addr = (u.hostname, u.port)
-    tag = uuid.uuid4().hex[:10]
+    a, addr, tag = parse_args()
 
     def closed_check(name, closed):
-        # STOMP 1.2 "ERROR": the server MUST close the connection after it.
-        if a.rabbitmq and not closed:
-            skip(name, "RabbitMQ 3.10 keeps the connection after ERROR")
-        else:
-            check(name, closed, f"still open after {WAIT} s")
+        closed_after_error(name, closed, a.rabbitmq, f"still open after {WAIT} s")
 
     connect_frame = (f"CONNECT\naccept-version:1.2\nhost:{a.host}\nlogin:{a.login}\n"
                      f"passcode:{a.passcode}\n\n\0").encode()
@@ -325,8 +295,7 @@ def main():
         check("heart-beats received as EOLs while idle", p.heartbeats >= 2, f"{p.heartbeats} EOLs")
     p.close()
 
-    print(f"raw: {failed} failed")
-    return 1 if failed else 0
+    return finish("raw")
 
 
 if __name__ == "__main__":

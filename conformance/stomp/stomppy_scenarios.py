@@ -8,26 +8,15 @@ random suffix so that runs never see each other's messages. The same
 scenarios are in stompjs_scenarios.mjs (stompjs over WebSocket).
 """
 
-import argparse
+import os
 import queue
 import sys
 import time
-import uuid
-from urllib.parse import urlparse
 
 import stomp
 
-WAIT = 5.0
-failed = 0
-
-
-def check(name, cond, why=""):
-    global failed
-    if cond:
-        print(f"ok    {name}", flush=True)
-    else:
-        failed += 1
-        print(f"FAIL  {name}: {why}", flush=True)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import WAIT, check, closed_after_error, finish, parse_args  # noqa: E402
 
 
 class Collector(stomp.ConnectionListener):
@@ -82,19 +71,9 @@ def wait_receipt(c, rid):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("url")
-    ap.add_argument("--login", default="guest")
-    ap.add_argument("--passcode", default="guest")
-    ap.add_argument("--host", default="/")
-    ap.add_argument("--rabbitmq", action="store_true",
-                    help="skip the check RabbitMQ 3.10 is known to fail (close after ERROR)")
-    a = ap.parse_args()
-    u = urlparse(a.url)
-    if u.scheme != "tcp" or not u.port:
-        sys.exit("URL must be tcp://IP:PORT")
-    addr = [(u.hostname, u.port)]
-    tag = uuid.uuid4().hex[:10]
+    a, host_port, tag = parse_args(
+        rabbitmq_help="skip the check RabbitMQ 3.10 is known to fail (close after ERROR)")
+    addr = [host_port]
 
     def connect(heartbeats=(0, 0)):
         conn = stomp.Connection12(addr, heartbeats=heartbeats, timeout=WAIT, vhost=a.host)
@@ -244,17 +223,13 @@ def main():
           e is not None and "message" in e.headers, "no ERROR")
     closed = get(c.disconnected, WAIT) is not None
     name = "bad frame (unknown command): the server closes the connection"
-    if a.rabbitmq and not closed:
-        print(f"skip  {name}: RabbitMQ 3.10 keeps the connection after ERROR", flush=True)
-    else:
-        check(name, closed, f"still connected after {WAIT} s")
+    closed_after_error(name, closed, a.rabbitmq, f"still connected after {WAIT} s")
     try:
         conn.disconnect()
     except Exception:
         pass
 
-    print(f"stomp.py: {failed} failed")
-    return 1 if failed else 0
+    return finish("stomp.py")
 
 
 if __name__ == "__main__":
