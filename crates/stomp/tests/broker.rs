@@ -101,6 +101,17 @@ impl Harness {
         None
     }
 
+    /// Every frame sent to `id` so far and not yet taken.
+    fn frames(&mut self, id: ConnectionId) -> Vec<Frame> {
+        std::iter::from_fn(|| self.next(id)).collect()
+    }
+
+    /// The bodies of [`Harness::frames`], as text.
+    fn bodies(&mut self, id: ConnectionId) -> Vec<String> {
+        let frames = self.frames(id);
+        frames.iter().map(|f| body(f).to_owned()).collect()
+    }
+
     fn heart_beats(&mut self, id: ConnectionId) -> usize {
         let inbox = self.inbox.entry(id).or_default();
         let n = inbox.iter().filter(|i| **i == Item::HeartBeat).count();
@@ -132,6 +143,25 @@ impl Harness {
                 .with_header("destination", dest)
                 .with_body(body.to_owned().into_bytes()),
         );
+    }
+
+    /// One SEND per number, its body the number.
+    fn publish_numbered(
+        &mut self,
+        id: ConnectionId,
+        dest: &str,
+        numbers: impl IntoIterator<Item = u32>,
+    ) {
+        for i in numbers {
+            self.publish(id, dest, &i.to_string());
+        }
+    }
+
+    /// ACK of `message` (STOMP 1.2 "ACK": its `id` is the MESSAGE's `ack`
+    /// header).
+    fn ack(&mut self, id: ConnectionId, message: &Frame) {
+        let ack = message.header("ack").expect("an ack header");
+        self.send(id, Frame::new(Command::Ack).with_header("id", ack));
     }
 
     fn advance(&mut self, by: Duration) {
@@ -265,15 +295,9 @@ fn queue_round_robin() {
     h.subscribe(a, "1", "/queue/work", "auto");
     assert_eq!(body(&h.next(a).unwrap()), "0");
     h.subscribe(b, "1", "/queue/work", "auto");
-    for i in 1..=4 {
-        h.publish(p, "/queue/work", &i.to_string());
-    }
-    let got_a: Vec<String> = std::iter::from_fn(|| h.next(a))
-        .map(|f| body(&f).to_owned())
-        .collect();
-    let got_b: Vec<String> = std::iter::from_fn(|| h.next(b))
-        .map(|f| body(&f).to_owned())
-        .collect();
+    h.publish_numbered(p, "/queue/work", 1..=4);
+    let got_a = h.bodies(a);
+    let got_b = h.bodies(b);
     assert_eq!(got_a.len(), 2, "{got_a:?} {got_b:?}");
     assert_eq!(got_b.len(), 2, "{got_a:?} {got_b:?}");
     let stats = h.broker.stats();
@@ -299,10 +323,7 @@ fn nack_redelivers_to_the_next_consumer() {
     let again = h.next(b).unwrap();
     assert_eq!(body(&again), "m");
     assert_ne!(again.header("ack"), Some(ack.as_str()));
-    h.send(
-        b,
-        Frame::new(Command::Ack).with_header("id", again.header("ack").unwrap()),
-    );
+    h.ack(b, &again);
     let stats = h.broker.stats();
     assert_eq!((stats.unacked, stats.stored_bytes), (0, 0));
     assert_eq!(stats.messages_requeued, 1);
@@ -316,16 +337,11 @@ fn client_mode_ack_is_cumulative() {
     let a = h.session();
     let p = h.session();
     h.subscribe(a, "0", "/queue/q", "client");
-    for i in 0..3 {
-        h.publish(p, "/queue/q", &i.to_string());
-    }
-    let frames: Vec<Frame> = std::iter::from_fn(|| h.next(a)).collect();
+    h.publish_numbered(p, "/queue/q", 0..3);
+    let frames = h.frames(a);
     assert_eq!(frames.len(), 3);
     assert_eq!(h.broker.stats().unacked, 3);
-    h.send(
-        a,
-        Frame::new(Command::Ack).with_header("id", frames[1].header("ack").unwrap()),
-    );
+    h.ack(a, &frames[1]);
     assert_eq!(h.broker.stats().unacked, 1);
 }
 
@@ -339,16 +355,13 @@ fn disconnect_redelivers_unacked() {
     h.subscribe(a, "0", "/queue/q", "client");
     h.publish(p, "/queue/q", "1");
     h.publish(p, "/queue/q", "2");
-    assert_eq!(std::iter::from_fn(|| h.next(a)).count(), 2);
+    assert_eq!(h.frames(a).len(), 2);
     h.broker.handle_disconnect(h.now, a);
     h.drain();
     assert_eq!(h.broker.stats().queued_messages, 2);
     let b = h.session();
     h.subscribe(b, "0", "/queue/q", "auto");
-    let got: Vec<String> = std::iter::from_fn(|| h.next(b))
-        .map(|f| body(&f).to_owned())
-        .collect();
-    assert_eq!(got, ["1", "2"]);
+    assert_eq!(h.bodies(b), ["1", "2"]);
     assert_eq!(h.broker.stats().stored_bytes, 0);
 }
 
@@ -498,16 +511,11 @@ fn caps_on_subscriptions_and_unacked() {
     let a = h.session();
     let p = h.session();
     h.subscribe(a, "0", "/queue/q", "client-individual");
-    for i in 0..3 {
-        h.publish(p, "/queue/q", &i.to_string());
-    }
-    let got: Vec<Frame> = std::iter::from_fn(|| h.next(a)).collect();
+    h.publish_numbered(p, "/queue/q", 0..3);
+    let got = h.frames(a);
     assert_eq!(got.len(), 2);
     assert_eq!(h.broker.stats().queued_messages, 1);
-    h.send(
-        a,
-        Frame::new(Command::Ack).with_header("id", got[0].header("ack").unwrap()),
-    );
+    h.ack(a, &got[0]);
     assert_eq!(body(&h.next(a).unwrap()), "2");
 
     h.subscribe(a, "1", "/topic/t", "auto");
@@ -551,7 +559,7 @@ fn slow_consumers_are_bounded() {
     assert!(h.broker.stats().queued_messages >= 2);
     assert_eq!(h.closed(q), None);
     assert_eq!(h.closed(t), Some(CloseReason::SlowConsumer));
-    let frames: Vec<Frame> = std::iter::from_fn(|| h.next(t)).collect();
+    let frames = h.frames(t);
     assert_eq!(
         error_message(frames.last().unwrap()),
         "slow consumer (max_unsent_bytes 1000)"
@@ -561,7 +569,7 @@ fn slow_consumers_are_bounded() {
     h.write = true;
     h.broker.handle_sent(h.now, q, unsent);
     h.drain();
-    assert_eq!(std::iter::from_fn(|| h.next(q)).count(), 5);
+    assert_eq!(h.frames(q).len(), 5);
     assert_eq!(h.broker.stats().queued_messages, 0);
 }
 

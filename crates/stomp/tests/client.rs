@@ -67,6 +67,29 @@ fn events(client: &mut Client) -> Vec<ClientEvent> {
     std::iter::from_fn(|| client.poll_event()).collect()
 }
 
+/// The session failed with `error` and ended: its events are exactly
+/// `Failed(error)`, then `Disconnected`. Returns the error it gave.
+fn assert_failed(client: &mut Client, error: ClientError) -> ClientError {
+    assert_eq!(
+        events(client),
+        [
+            ClientEvent::Failed(error.clone()),
+            ClientEvent::Disconnected
+        ]
+    );
+    error
+}
+
+/// A deadline: the session's timer is at `at`, nothing happens a second
+/// before it, and at `at` the session fails with `error` and ends.
+fn assert_fails_at(client: &mut Client, at: Instant, error: ClientError) {
+    assert_eq!(client.poll_timeout(), Some(at));
+    client.handle_timeout(at - SECOND);
+    assert!(events(client).is_empty());
+    client.handle_timeout(at);
+    assert_failed(client, error);
+}
+
 fn headers(frame: &Frame) -> Vec<(&str, &str)> {
     frame
         .headers
@@ -90,6 +113,18 @@ fn connected(now: Instant, version: &str) -> (Client, Broker) {
         [ClientEvent::Connected { .. }]
     ));
     (client, broker)
+}
+
+/// A client with `config`, connected by [`CONNECTED_12`] at `now` (its
+/// CONNECT frame left unread).
+fn connected_with(now: Instant, config: ClientConfig) -> Client {
+    let mut client = Client::new(now, config);
+    input(&mut client, now, CONNECTED_12);
+    assert!(matches!(
+        events(&mut client)[..],
+        [ClientEvent::Connected { .. }]
+    ));
+    client
 }
 
 fn message(sub: &str, id: &str, ack: Option<&str>, body: &str) -> Vec<u8> {
@@ -199,17 +234,7 @@ fn a_version_not_offered_fails_the_session() {
     let now = Instant::now();
     let mut client = Client::new(now, ClientConfig::default().versions(vec![Version::V1_2]));
     input(&mut client, now, b"CONNECTED\nversion:1.1\n\n\0");
-    let evs = events(&mut client);
-    assert_eq!(
-        evs,
-        [
-            ClientEvent::Failed(ClientError::VersionNotOffered("1.1".into())),
-            ClientEvent::Disconnected
-        ]
-    );
-    let ClientEvent::Failed(e) = &evs[0] else {
-        panic!()
-    };
+    let e = assert_failed(&mut client, ClientError::VersionNotOffered("1.1".into()));
     assert!(e.is_peer_fault());
     assert_eq!(client.state(), State::Closed);
     assert_eq!(client.poll_timeout(), None);
@@ -433,14 +458,12 @@ fn receipts_are_tracked_until_the_receipt_frame() {
 #[test]
 fn outstanding_receipts_are_capped() {
     let now = Instant::now();
-    let mut client = Client::new(
+    let mut client = connected_with(
         now,
         ClientConfig::default()
             .heart_beat(HeartBeat::NONE)
             .max_outstanding_receipts(2),
     );
-    input(&mut client, now, CONNECTED_12);
-    let _ = events(&mut client);
     let with = || FrameOptions::default().receipt(true);
     client.send("/q", "1", with()).unwrap();
     client.send("/q", "2", with()).unwrap();
@@ -607,27 +630,19 @@ fn disconnect_ends_gracefully_at_its_receipt() {
 #[test]
 fn disconnect_gives_up_waiting_for_its_receipt() {
     let now = Instant::now();
-    let mut client = Client::new(
+    let mut client = connected_with(
         now,
         ClientConfig::default()
             .heart_beat(HeartBeat::NONE)
             .disconnect_timeout(3 * SECOND),
     );
-    input(&mut client, now, CONNECTED_12);
-    let _ = events(&mut client);
     let later = now + 10 * SECOND;
     client.handle_timeout(later);
     client.disconnect().unwrap();
-    assert_eq!(client.poll_timeout(), Some(later + 3 * SECOND));
-    client.handle_timeout(later + 2 * SECOND);
-    assert!(events(&mut client).is_empty());
-    client.handle_timeout(later + 3 * SECOND);
-    assert_eq!(
-        events(&mut client),
-        [
-            ClientEvent::Failed(ClientError::DisconnectTimeout(3 * SECOND)),
-            ClientEvent::Disconnected
-        ]
+    assert_fails_at(
+        &mut client,
+        later + 3 * SECOND,
+        ClientError::DisconnectTimeout(3 * SECOND),
     );
 }
 
@@ -645,16 +660,10 @@ fn disconnect_before_connected_just_ends() {
 fn no_connected_within_the_connect_timeout_fails() {
     let now = Instant::now();
     let mut client = Client::new(now, ClientConfig::default().connect_timeout(5 * SECOND));
-    assert_eq!(client.poll_timeout(), Some(now + 5 * SECOND));
-    client.handle_timeout(now + 4 * SECOND);
-    assert!(events(&mut client).is_empty());
-    client.handle_timeout(now + 5 * SECOND);
-    assert_eq!(
-        events(&mut client),
-        [
-            ClientEvent::Failed(ClientError::ConnectTimeout(5 * SECOND)),
-            ClientEvent::Disconnected
-        ]
+    assert_fails_at(
+        &mut client,
+        now + 5 * SECOND,
+        ClientError::ConnectTimeout(5 * SECOND),
     );
 }
 
@@ -724,13 +733,7 @@ fn eof_before_the_end_fails_the_session() {
     let now = Instant::now();
     let (mut client, _broker) = connected(now, "1.2");
     client.handle_eof(now);
-    assert_eq!(
-        events(&mut client),
-        [
-            ClientEvent::Failed(ClientError::ConnectionClosed),
-            ClientEvent::Disconnected
-        ]
-    );
+    assert_failed(&mut client, ClientError::ConnectionClosed);
 }
 
 #[test]
@@ -805,9 +808,7 @@ fn the_limits_apply_to_server_frames() {
     let config = ClientConfig::default()
         .heart_beat(HeartBeat::NONE)
         .limits(Limits::default().max_frame_size(256));
-    let mut client = Client::new(now, config);
-    input(&mut client, now, CONNECTED_12);
-    let _ = events(&mut client);
+    let mut client = connected_with(now, config);
     let big = message("0", "1", None, &"x".repeat(300));
     input(&mut client, now, &big);
     let evs = events(&mut client);
