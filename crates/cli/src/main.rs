@@ -17,6 +17,7 @@ mod sdp;
 mod serve_limits;
 mod signal;
 mod sse;
+mod stats;
 mod stomp;
 mod stun;
 mod turn;

@@ -2,7 +2,6 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use rtw_tokio::listener::ListenerConfig;
 use rtw_tokio::stomp::{BrokerConfig, BrokerLimits, BrokerOptions, BrokerServer, HeartBeat};
@@ -97,24 +96,18 @@ pub(super) async fn run(args: BrokerArgs) -> Result<(), Failure> {
     stdout.flush()?;
     drop(stdout);
     if let Some(secs) = args.stats_interval {
-        let mut stats = server.stats();
-        let every = Duration::from_secs(secs.max(1));
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(every).await;
-                let s = *stats.borrow_and_update();
-                eprintln!(
-                    "connections {} subscriptions {} received {} delivered {} requeued {} dropped {} errors {} slow {}",
-                    s.connections,
-                    s.subscriptions,
-                    s.messages_received,
-                    s.messages_delivered,
-                    s.messages_requeued,
-                    s.messages_dropped,
-                    s.errors,
-                    s.slow_consumers
-                );
-            }
+        crate::stats::print_every(secs, server.stats(), |s| {
+            format!(
+                "connections {} subscriptions {} received {} delivered {} requeued {} dropped {} errors {} slow {}",
+                s.connections,
+                s.subscriptions,
+                s.messages_received,
+                s.messages_delivered,
+                s.messages_requeued,
+                s.messages_dropped,
+                s.errors,
+                s.slow_consumers
+            )
         });
     }
     server.run().await?;

@@ -164,26 +164,20 @@ async fn serve(args: Args) -> Result<(), Failure> {
     stdout.flush()?;
     drop(stdout);
     if let Some(secs) = args.stats_interval {
-        let mut stats = server.stats();
-        let every = Duration::from_secs(secs.max(1));
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(every).await;
-                let s = *stats.borrow_and_update();
-                eprintln!(
-                    "allocations {} permissions {} channels {} to-peers {} to-clients {} \
-                     dropped: no-permission {} bandwidth {} forbidden-peer {}; error responses {}",
-                    s.allocations,
-                    s.permissions,
-                    s.channels,
-                    s.relayed_to_peers,
-                    s.relayed_to_clients,
-                    s.dropped_no_permission,
-                    s.dropped_bandwidth,
-                    s.dropped_forbidden_peer,
-                    s.error_responses
-                );
-            }
+        crate::stats::print_every(secs, server.stats(), |s| {
+            format!(
+                "allocations {} permissions {} channels {} to-peers {} to-clients {} \
+                 dropped: no-permission {} bandwidth {} forbidden-peer {}; error responses {}",
+                s.allocations,
+                s.permissions,
+                s.channels,
+                s.relayed_to_peers,
+                s.relayed_to_clients,
+                s.dropped_no_permission,
+                s.dropped_bandwidth,
+                s.dropped_forbidden_peer,
+                s.error_responses
+            )
         });
     }
     server.run().await?;
