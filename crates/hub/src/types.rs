@@ -187,7 +187,7 @@ pub struct Subscription {
 }
 
 /// Why a subscriber was evicted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EvictReason {
     /// It had more than `Limits::queue_messages` or `Limits::queue_bytes`
