@@ -13,6 +13,7 @@
 mod chunked;
 mod ice;
 mod input;
+mod multipart;
 mod sdp;
 mod serve_limits;
 mod signal;
@@ -62,6 +63,8 @@ enum Protocol {
     /// STOMP 1.2 over TCP and WebSocket: a broker, and clients that send
     /// stdin's lines or print what a subscription receives.
     Stomp(stomp::Args),
+    /// Multipart bodies (RFC 2046 §5.1): split an M-JPEG stream into files.
+    Multipart(multipart::Args),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
         Protocol::Turn(args) => turn::run(args),
         Protocol::Signal(args) => signal::run(args),
         Protocol::Stomp(args) => stomp::run(args),
+        Protocol::Multipart(args) => multipart::run(args),
     }
 }
 
