@@ -15,6 +15,7 @@
 //! | [`turn`] | `turn` | TURN (RFC 8656) on UDP, TCP and TLS: a relay server and a client, over [`rtw_turn`] |
 //! | [`ice`] | `ice` | ICE (RFC 8445) over UDP: an agent on host sockets, relayed candidates, data over the selected pair, over [`rtw_ice`] |
 //! | [`stomp`] | `stomp` | STOMP 1.2 over TCP and WebSocket: a client session and a broker server, over [`rtw_stomp`] |
+//! | [`serve`] | `serve` | `rtw serve`'s transports (polling, streaming, iframe, SSE, WebSocket, STOMP, M-JPEG) as one hyper service over an [`rtw_hub`] hub |
 //! | [`listener`] | `listener` | A TCP listener for servers: connection caps in total and per client address, keepalive, descriptor limits |
 //!
 //! An echo server and a client over an in-memory pipe, from the [`ws`]
@@ -67,6 +68,8 @@ pub mod listener;
 mod random;
 #[cfg(any(feature = "ws", feature = "stun", feature = "ice"))]
 pub use random::OsRandom;
+#[cfg(feature = "serve")]
+pub mod serve;
 #[cfg(feature = "sse")]
 pub mod sse;
 #[cfg(feature = "stomp")]

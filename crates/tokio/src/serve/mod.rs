@@ -1,0 +1,7 @@
+//! `rtw serve`'s transports as a library: every push technique of the
+//! real-time web as a view of one publish/subscribe hub ([`rtw_hub`]).
+//!
+//! [`SharedHub`] is the hub shared by every connection.
+mod shared_hub;
+
+pub use shared_hub::{Delivery, HubSubscriber, SharedHub};
