@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use rtw_tokio::stomp::{AckMode, ClientConfig, ClientEvent, FrameOptions, StompClient};
+use rtw_tokio::stomp::{AckMode, ClientConfig, ClientEvent, Frame, FrameOptions, StompClient};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::Failure;
@@ -122,13 +122,7 @@ pub(super) async fn subscribe(args: SubscribeArgs) -> Result<(), Failure> {
                     return finish(&mut stomp).await;
                 }
             }
-            ClientEvent::Error(frame) => {
-                return Err(format!(
-                    "ERROR from the server: {}",
-                    frame.header("message").unwrap_or("(no message)")
-                )
-                .into());
-            }
+            ClientEvent::Error(frame) => return Err(server_error(&frame)),
             ClientEvent::Failed(e) => return Err(e.into()),
             ClientEvent::HeartBeatTimeout => {
                 return Err("the server went silent (heart-beat)".into());
@@ -146,17 +140,21 @@ async fn finish(stomp: &mut StompClient) -> Result<(), Failure> {
     loop {
         match stomp.next_event().await? {
             ClientEvent::Receipt(_) => receipt = true,
-            ClientEvent::Error(frame) => {
-                return Err(format!(
-                    "ERROR from the server: {}",
-                    frame.header("message").unwrap_or("(no message)")
-                )
-                .into());
-            }
+            ClientEvent::Error(frame) => return Err(server_error(&frame)),
             ClientEvent::Failed(e) => return Err(e.into()),
             ClientEvent::Disconnected if receipt => return Ok(()),
             ClientEvent::Disconnected => return Err("no RECEIPT for DISCONNECT".into()),
             _ => {}
         }
     }
+}
+
+/// The server's ERROR frame as the command's failure: its `message`
+/// header (STOMP 1.2 "ERROR").
+fn server_error(frame: &Frame) -> Failure {
+    format!(
+        "ERROR from the server: {}",
+        frame.header("message").unwrap_or("(no message)")
+    )
+    .into()
 }
