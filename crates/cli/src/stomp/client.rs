@@ -8,13 +8,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::Failure;
 
-/// What every client command takes.
+/// The CONNECT headers every client command takes.
 #[derive(Debug, Clone, clap::Args)]
-pub(crate) struct Connection {
-    /// `tcp://HOST:PORT` or `ws://HOST:PORT/PATH`.
-    url: String,
-    /// The destination, e.g. /topic/news or /queue/jobs.
-    destination: String,
+pub(crate) struct Login {
     /// The `login` header.
     #[arg(long)]
     login: Option<String>,
@@ -26,13 +22,30 @@ pub(crate) struct Connection {
     host: String,
 }
 
-impl Connection {
-    async fn open(&self) -> Result<StompClient, Failure> {
-        let config = ClientConfig::default()
+impl Login {
+    /// The client configuration with these headers.
+    pub(crate) fn config(&self) -> ClientConfig {
+        ClientConfig::default()
             .host(self.host.clone())
             .login(self.login.clone())
-            .passcode(self.passcode.clone());
-        Ok(StompClient::connect(&self.url, config).await?)
+            .passcode(self.passcode.clone())
+    }
+}
+
+/// What `send` and `subscribe` take.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct Connection {
+    /// `tcp://HOST:PORT` or `ws://HOST:PORT/PATH`.
+    url: String,
+    /// The destination, e.g. /topic/news or /queue/jobs.
+    destination: String,
+    #[command(flatten)]
+    login: Login,
+}
+
+impl Connection {
+    async fn open(&self) -> Result<StompClient, Failure> {
+        Ok(StompClient::connect(&self.url, self.login.config()).await?)
     }
 }
 

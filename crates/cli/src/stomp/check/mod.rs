@@ -29,6 +29,8 @@ use std::time::Duration;
 
 use session::Checker;
 
+use super::client::Login;
+
 use super::Failure;
 
 /// `rtw stomp check` arguments.
@@ -36,15 +38,8 @@ use super::Failure;
 pub(crate) struct CheckArgs {
     /// `tcp://HOST:PORT` or `ws://HOST:PORT/PATH`.
     url: String,
-    /// The `login` header.
-    #[arg(long)]
-    login: Option<String>,
-    /// The `passcode` header.
-    #[arg(long)]
-    passcode: Option<String>,
-    /// The `host` header (the virtual host).
-    #[arg(long, default_value = "/")]
-    host: String,
+    #[command(flatten)]
+    login: Login,
     /// The heart-beat interval asked for both ways in check `heart-beat`,
     /// in milliseconds; the broker may raise it (up to 10 s is checked).
     #[arg(long, value_name = "MS", default_value_t = 1000)]

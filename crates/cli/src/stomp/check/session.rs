@@ -27,11 +27,7 @@ pub(super) struct Checker {
 
 impl Checker {
     pub(super) fn new(args: &CheckArgs) -> Self {
-        let config = ClientConfig::default()
-            .host(args.host.clone())
-            .login(args.login.clone())
-            .passcode(args.passcode.clone())
-            .heart_beat(HeartBeat::NONE);
+        let config = args.login.config().heart_beat(HeartBeat::NONE);
         let millis = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
