@@ -358,9 +358,10 @@ impl Decoder {
     fn headers(&self, src: &mut BytesMut) -> Result<Option<(HeaderMap, Option<usize>)>, Error> {
         let limits = &self.config.limits;
         let window = &src[..src.len().min(limits.max_header_bytes)];
-        // Each field takes at least 3 bytes ("a:\n"), so no more slots
-        // than that are ever needed.
-        let slots = limits.max_headers.min(limits.max_header_bytes / 3 + 1);
+        // Each field takes at least 3 bytes ("a:\n"), so the window never
+        // holds more fields than that: no more slots are needed, whatever
+        // the limit.
+        let slots = limits.max_headers.min(window.len() / 3 + 1);
         let mut slots = vec![httparse::EMPTY_HEADER; slots];
         let (used, fields) = match httparse::parse_headers(window, &mut slots) {
             Ok(httparse::Status::Complete((used, fields))) => (used, fields),

@@ -59,3 +59,18 @@ fn content_length_values() {
         Err(Error::InvalidContentLength)
     );
 }
+
+#[test]
+fn unbounded_limits_allocate_by_the_input() {
+    // Found by the fuzz target: header slots were sized by the limits.
+    let limits = crate::Limits::default()
+        .max_headers(usize::MAX)
+        .max_header_bytes(usize::MAX);
+    let config = Config::default().limits(limits);
+    let mut decoder = Decoder::with_config(Boundary::new("b").unwrap(), config);
+    let mut src = BytesMut::from(&b"--b\r\nA: 1\r\n\r\nx\r\n--b--"[..]);
+    let Some(Item::Part(part)) = decoder.decode(&mut src).unwrap() else {
+        panic!("a part")
+    };
+    assert_eq!(part.headers["a"], "1");
+}

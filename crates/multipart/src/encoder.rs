@@ -10,7 +10,7 @@ use crate::{Boundary, Error, Part};
 /// `multipart/x-mixed-replace` server streams frames.
 ///
 /// Each part is its delimiter line, its `Content-Type` (when the part has
-/// one), a `Content-Length` computed from the body, the part's other
+/// one; every value when it has several), a `Content-Length` computed from the body, the part's other
 /// header fields, the empty line and the body. The first delimiter opens
 /// the body without a preamble; later ones start with the CRLF that
 /// belongs to them; [`Encoder::close`] writes the close delimiter. The
@@ -116,7 +116,7 @@ impl Encoder {
             head.put_slice(&self.delimiter);
         }
         head.put_slice(b"\r\n");
-        if let Some(value) = part.headers.get(CONTENT_TYPE) {
+        for value in part.headers.get_all(CONTENT_TYPE) {
             put_field(&mut head, CONTENT_TYPE.as_str(), value.as_bytes());
         }
         let len = part.body.len().to_string();
