@@ -65,3 +65,47 @@ pub(crate) fn unescape(raw: &[u8], version: Version, escaped: bool) -> Result<St
     out.extend_from_slice(&raw[i..]);
     String::from_utf8(out).map_err(|_| Error::NotUtf8)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{escape_into, needs_escape, unescape};
+    use crate::{Error, Version};
+
+    fn escaped(text: &str, version: Version) -> String {
+        let mut dst = Vec::new();
+        escape_into(text, version, &mut dst);
+        String::from_utf8(dst).unwrap()
+    }
+
+    #[test]
+    fn the_four_escapes_of_1_2_and_the_three_of_1_1() {
+        // STOMP 1.2 "Value Encoding": \r, \n, \c and \\.
+        assert_eq!(escaped("a\r\nb:c\\d", Version::V1_2), "a\\r\\nb\\cc\\\\d");
+        // STOMP 1.1 has no \r escape: a CR goes as it is.
+        assert_eq!(escaped("a\r\nb", Version::V1_1), "a\r\\nb");
+        assert!(needs_escape(b"x\ry", Version::V1_2));
+        assert!(!needs_escape(b"x\ry", Version::V1_1));
+        assert!(!needs_escape(b"plain", Version::V1_2));
+    }
+
+    #[test]
+    fn unescape_undoes_escape_and_refuses_undefined_ones() {
+        let text = "line\nwith:colon\\and\rcr";
+        let raw = escaped(text, Version::V1_2);
+        assert_eq!(unescape(raw.as_bytes(), Version::V1_2, true).unwrap(), text);
+        // An undefined escape is fatal, and so is a backslash at the end.
+        assert_eq!(
+            unescape(b"a\\tb", Version::V1_2, true),
+            Err(Error::UndefinedEscape { byte: Some(b't') })
+        );
+        assert_eq!(
+            unescape(b"a\\", Version::V1_2, true),
+            Err(Error::UndefinedEscape { byte: None })
+        );
+        // \r is undefined in 1.1.
+        assert!(unescape(b"a\\rb", Version::V1_1, true).is_err());
+        // CONNECT and CONNECTED headers are taken as they are.
+        assert_eq!(unescape(b"a\\tb", Version::V1_2, false).unwrap(), "a\\tb");
+        assert_eq!(unescape(b"\xff", Version::V1_2, true), Err(Error::NotUtf8));
+    }
+}

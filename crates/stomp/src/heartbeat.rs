@@ -82,3 +82,64 @@ impl HeartBeat {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::HeartBeat;
+    use crate::Error;
+
+    const fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn parse_takes_two_integers_of_milliseconds() {
+        let hb = HeartBeat::parse(" 500 , 1000 ").unwrap();
+        assert_eq!((hb.can_send, hb.want_receive), (ms(500), ms(1000)));
+        assert_eq!(hb.header_value(), "500,1000");
+        for bad in [
+            "",
+            "500",
+            "a,1",
+            "1,-1",
+            "1,2,3",
+            ",",
+            "1,99999999999999999999",
+        ] {
+            assert_eq!(
+                HeartBeat::parse(bad),
+                Err(Error::InvalidHeartBeat),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn negotiate_takes_the_larger_of_cx_and_cy_and_none_for_a_zero() {
+        let client = HeartBeat {
+            can_send: ms(1000),
+            want_receive: ms(3000),
+        };
+        let server = HeartBeat {
+            can_send: ms(2000),
+            want_receive: ms(500),
+        };
+        // The client sends every max(1000, 500); hears every max(2000, 3000).
+        assert_eq!(
+            HeartBeat::negotiate(client, server),
+            (Some(ms(1000)), Some(ms(3000)))
+        );
+        assert_eq!(
+            HeartBeat::negotiate(server, client),
+            (Some(ms(3000)), Some(ms(1000)))
+        );
+        let mute = HeartBeat {
+            can_send: Duration::ZERO,
+            want_receive: ms(100),
+        };
+        assert_eq!(HeartBeat::negotiate(mute, server), (None, Some(ms(2000))));
+        assert_eq!(HeartBeat::negotiate(client, HeartBeat::NONE), (None, None));
+    }
+}

@@ -105,3 +105,36 @@ pub fn negotiate_version(accept_version: Option<&str>, supported: &[Version]) ->
             .max(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Version, negotiate_version};
+
+    #[test]
+    fn versions_and_their_websocket_subprotocols_round_trip() {
+        for v in Version::ALL {
+            assert_eq!(Version::parse(v.as_str()), Some(v));
+            assert_eq!(Version::from_subprotocol(v.subprotocol()), Some(v));
+        }
+        assert_eq!(Version::V1_2.subprotocol(), "v12.stomp");
+        assert_eq!(Version::parse("1.3"), None);
+        assert_eq!(Version::from_subprotocol("stomp"), None);
+    }
+
+    #[test]
+    fn negotiation_picks_the_highest_common_version_whatever_the_order() {
+        let all = Version::ALL;
+        assert_eq!(
+            negotiate_version(Some("1.2,1.0"), &all),
+            Some(Version::V1_2)
+        );
+        // Blanks around an entry are tolerated.
+        assert_eq!(negotiate_version(Some(" 1.1 "), &all), Some(Version::V1_1));
+        assert_eq!(negotiate_version(Some(""), &all), None);
+        assert_eq!(negotiate_version(None, &[Version::V1_2]), None);
+        assert_eq!(
+            negotiate_version(Some("1.0,1.1,1.2"), &[Version::V1_1]),
+            Some(Version::V1_1)
+        );
+    }
+}
