@@ -11,6 +11,15 @@ use crate::{
     Subscription, TopicName,
 };
 
+/// A subscriber's slot: the id's low 32 bits are its index, the high 32
+/// its generation, so that a stale id never finds the slot's next tenant
+/// (until the slot has been reused 2^32 times).
+#[derive(Debug, Default)]
+struct Slot {
+    generation: u32,
+    cursor: Option<Cursor>,
+}
+
 /// An in-process publish/subscribe hub, sans-IO: no task, no clock, no
 /// lock. One owner (a driver task, or a `Mutex`) calls it; the crate docs
 /// describe the driver's loop, the slow-subscriber policy and how a
@@ -18,16 +27,21 @@ use crate::{
 #[derive(Debug)]
 pub struct Hub {
     config: Config,
-    topics: HashMap<TopicName, Topic>,
-    subscribers: HashMap<SubscriberId, TopicName>,
+    /// Topic slots, found by name through `names`.
+    topics: Vec<Option<Topic>>,
+    names: HashMap<TopicName, u32>,
+    free_topics: Vec<u32>,
+    slots: Vec<Slot>,
+    free_slots: Vec<u32>,
+    subscribers: usize,
     events: VecDeque<HubEvent>,
-    /// Every kept message in publish order over all topics, for
-    /// `max_history_bytes_total`; entries of messages that left their
-    /// history already are skipped, and dropped when they are half.
-    order: VecDeque<(TopicName, u64, MessageId)>,
+    /// Every kept message in publish order over all topics (topic slot,
+    /// topic generation, id), for `max_history_bytes_total`; entries of
+    /// messages that left their history already are skipped, and dropped
+    /// when they are more than half.
+    order: VecDeque<(u32, u64, MessageId)>,
     history_messages: usize,
     history_bytes: usize,
-    next_subscriber: u64,
     next_generation: u64,
     published: u64,
     evictions: u64,
@@ -38,13 +52,16 @@ impl Hub {
     pub fn new(config: Config) -> Hub {
         Hub {
             config,
-            topics: HashMap::new(),
-            subscribers: HashMap::new(),
+            topics: Vec::new(),
+            names: HashMap::new(),
+            free_topics: Vec::new(),
+            slots: Vec::new(),
+            free_slots: Vec::new(),
+            subscribers: 0,
             events: VecDeque::new(),
             order: VecDeque::new(),
             history_messages: 0,
             history_bytes: 0,
-            next_subscriber: 0,
             next_generation: 0,
             published: 0,
             evictions: 0,
@@ -62,9 +79,9 @@ impl Hub {
     /// what the publisher is answered (`{"id": N}`).
     pub fn publish(&mut self, topic: &str, data: Bytes) -> Result<MessageId, Error> {
         self.check_message(topic, &data)?;
-        let topic = self.topic_or_new(topic)?;
-        let id = MessageId(self.topics[&topic].last_id.0 + 1);
-        self.deliver(topic, id, data);
+        let t = self.topic_or_new(topic)?;
+        let id = MessageId(self.topic(t).last_id.0 + 1);
+        self.deliver(t, id, data);
         Ok(id)
     }
 
@@ -74,18 +91,15 @@ impl Hub {
     /// else [`Error::StaleId`] and nothing changes.
     pub fn ingest(&mut self, topic: &str, id: MessageId, data: Bytes) -> Result<(), Error> {
         self.check_message(topic, &data)?;
-        let last = self
-            .topics
-            .get(topic)
-            .map_or(MessageId::ZERO, |t| t.last_id);
+        let last = self.find(topic).map_or(MessageId::ZERO, |t| t.last_id);
         if id <= last {
             return Err(Error::StaleId {
                 id: id.0,
                 last: last.0,
             });
         }
-        let topic = self.topic_or_new(topic)?;
-        self.deliver(topic, id, data);
+        let t = self.topic_or_new(topic)?;
+        self.deliver(t, id, data);
         Ok(())
     }
 
@@ -95,13 +109,17 @@ impl Hub {
     /// published to the topic, until [`Hub::unsubscribe`] or eviction.
     pub fn subscribe(&mut self, topic: &str, since: Since) -> Result<Subscription, Error> {
         check(topic, self.config.limits.max_topic_len)?;
-        if self.subscribers.len() >= self.config.limits.max_subscribers {
+        if self.subscribers >= self.config.limits.max_subscribers {
             return Err(Error::TooManySubscribers);
         }
-        let name = self.topic_or_new(topic)?;
-        let id = SubscriberId(self.next_subscriber);
-        self.next_subscriber += 1;
-        let t = self.topics.get_mut(&name).expect("made above");
+        let ti = self.topic_or_new(topic)?;
+        let index = self.free_slots.pop().unwrap_or_else(|| {
+            self.slots.push(Slot::default());
+            (self.slots.len() - 1) as u32
+        });
+        let slot = &mut self.slots[index as usize];
+        let id = SubscriberId(u64::from(slot.generation) << 32 | u64::from(index));
+        let t = self.topics[ti as usize].as_mut().expect("made above");
         let live_start = t.next_seq();
         let (next_seq, missed, last_delivered) = match since {
             Since::Now => (live_start, None, t.last_id),
@@ -112,25 +130,24 @@ impl Hub {
             }
         };
         let backlog = (live_start - next_seq) as usize;
-        t.subs.insert(
-            id,
-            Cursor {
-                next_seq,
-                live_start,
-                last_delivered,
-                ready_queued: backlog > 0,
-            },
-        );
-        let last_id = t.last_id;
+        slot.cursor = Some(Cursor {
+            topic: ti,
+            pos: t.subs.len(),
+            next_seq,
+            live_start,
+            last_delivered,
+            ready_queued: backlog > 0,
+        });
+        t.subs.push(index);
+        self.subscribers += 1;
         if backlog > 0 {
             self.events.push_back(HubEvent::Ready(id));
         }
-        self.subscribers.insert(id, name.clone());
         Ok(Subscription {
             id,
-            topic: name,
+            topic: t.name.clone(),
             missed,
-            last_id,
+            last_id: t.last_id,
             backlog,
         })
     }
@@ -141,8 +158,8 @@ impl Hub {
     /// take more.
     #[must_use]
     pub fn poll_message(&mut self, sub: SubscriberId) -> Option<Message> {
-        let topic = self.topics.get_mut(self.subscribers.get(&sub)?)?;
-        let cursor = topic.subs.get_mut(&sub)?;
+        let cursor = cursor_mut(&mut self.slots, sub)?;
+        let topic = self.topics[cursor.topic as usize].as_ref()?;
         debug_assert!(cursor.next_seq >= topic.front_seq, "overrun not evicted");
         let entry = topic
             .history
@@ -156,14 +173,11 @@ impl Hub {
     /// topic that never had a message goes with its last subscriber.
     /// [`Error::UnknownSubscriber`] when it was removed or evicted already.
     pub fn unsubscribe(&mut self, sub: SubscriberId) -> Result<MessageId, Error> {
-        let name = self
-            .subscribers
-            .remove(&sub)
-            .ok_or(Error::UnknownSubscriber)?;
-        let topic = self.topics.get_mut(&name).expect("a subscriber's topic");
-        let cursor = topic.subs.remove(&sub).expect("a subscriber's cursor");
-        if topic.subs.is_empty() && topic.last_id == MessageId::ZERO {
-            self.topics.remove(&name);
+        cursor_mut(&mut self.slots, sub).ok_or(Error::UnknownSubscriber)?;
+        let cursor = self.release(sub.0 as u32);
+        let t = self.topic(cursor.topic);
+        if t.subs.is_empty() && t.last_id == MessageId::ZERO {
+            self.drop_topic(cursor.topic);
         }
         Ok(cursor.last_delivered)
     }
@@ -175,8 +189,7 @@ impl Hub {
     pub fn poll_event(&mut self) -> Option<HubEvent> {
         let event = self.events.pop_front()?;
         if let HubEvent::Ready(sub) = &event
-            && let Some(name) = self.subscribers.get(sub)
-            && let Some(cursor) = self.topics.get_mut(name).and_then(|t| t.subs.get_mut(sub))
+            && let Some(cursor) = cursor_mut(&mut self.slots, *sub)
         {
             cursor.ready_queued = false;
         }
@@ -194,7 +207,7 @@ impl Hub {
         max: usize,
     ) -> Result<Vec<Message>, Error> {
         check(topic, self.config.limits.max_topic_len)?;
-        let Some(t) = self.topics.get(topic) else {
+        let Some(t) = self.find(topic) else {
             return Ok(Vec::new());
         };
         let from = (t.seq_after(since) - t.front_seq) as usize;
@@ -213,55 +226,43 @@ impl Hub {
         since: MessageId,
     ) -> Result<Option<(MessageId, MessageId)>, Error> {
         check(topic, self.config.limits.max_topic_len)?;
-        Ok(self.topics.get(topic).and_then(|t| t.missed(since)))
+        Ok(self.find(topic).and_then(|t| t.missed(since)))
     }
 
     /// The id of `topic`'s last message; `ZERO` for a topic with none or
     /// unknown.
     pub fn last_id(&self, topic: &str) -> Result<MessageId, Error> {
         check(topic, self.config.limits.max_topic_len)?;
-        Ok(self
-            .topics
-            .get(topic)
-            .map_or(MessageId::ZERO, |t| t.last_id))
+        Ok(self.find(topic).map_or(MessageId::ZERO, |t| t.last_id))
     }
 
     /// Removes `topic` with its history; each of its subscribers is
     /// evicted with [`EvictReason::TopicRemoved`]. `false` when there was
     /// no such topic. A topic made again later starts from id 1.
     pub fn remove_topic(&mut self, topic: &str) -> bool {
-        let Some(t) = self.topics.remove(topic) else {
+        let Some(&ti) = self.names.get(topic) else {
             return false;
         };
-        self.history_messages -= t.history.len();
-        self.history_bytes -= t.history_bytes();
-        let mut subs: Vec<_> = t.subs.into_iter().collect();
-        subs.sort_by_key(|(id, _)| *id);
-        for (id, cursor) in subs {
-            self.subscribers.remove(&id);
-            self.events.push_back(HubEvent::Evicted {
-                subscriber: id,
-                topic: t.name.clone(),
-                last_delivered: cursor.last_delivered,
-                reason: EvictReason::TopicRemoved,
-            });
+        let mut subs = self.topic(ti).subs.clone();
+        subs.sort_by_key(|&i| self.sub_id(i));
+        for index in subs {
+            self.evict(index, EvictReason::TopicRemoved);
         }
+        self.drop_topic(ti);
         true
     }
 
     /// Counts of what the hub holds and did.
     pub fn stats(&self) -> HubStats {
         let (mut queued_messages, mut queued_bytes) = (0, 0);
-        for topic in self.topics.values() {
-            for cursor in topic.subs.values() {
-                let (m, b) = topic.pending(cursor);
-                queued_messages += m;
-                queued_bytes += b;
-            }
+        for cursor in self.slots.iter().filter_map(|s| s.cursor.as_ref()) {
+            let (m, b) = self.topic(cursor.topic).pending(cursor);
+            queued_messages += m;
+            queued_bytes += b;
         }
         HubStats {
-            topics: self.topics.len(),
-            subscribers: self.subscribers.len(),
+            topics: self.names.len(),
+            subscribers: self.subscribers,
             published: self.published,
             evictions: self.evictions,
             history_messages: self.history_messages,
@@ -283,36 +284,105 @@ impl Hub {
         Ok(())
     }
 
-    /// The topic named `name` (checked), made if new.
-    fn topic_or_new(&mut self, name: &str) -> Result<TopicName, Error> {
-        if let Some(t) = self.topics.get(name) {
-            return Ok(t.name.clone());
+    fn find(&self, name: &str) -> Option<&Topic> {
+        self.names.get(name).map(|&t| self.topic(t))
+    }
+
+    fn topic(&self, t: u32) -> &Topic {
+        self.topics[t as usize].as_ref().expect("a live topic slot")
+    }
+
+    fn sub_id(&self, index: u32) -> SubscriberId {
+        SubscriberId(u64::from(self.slots[index as usize].generation) << 32 | u64::from(index))
+    }
+
+    /// The slot of the topic named `name` (checked), made if new.
+    fn topic_or_new(&mut self, name: &str) -> Result<u32, Error> {
+        if let Some(&t) = self.names.get(name) {
+            return Ok(t);
         }
-        if self.topics.len() >= self.config.limits.max_topics {
+        if self.names.len() >= self.config.limits.max_topics {
             return Err(Error::TooManyTopics);
         }
         let name = TopicName::new(name)?;
-        self.topics
-            .insert(name.clone(), Topic::new(name.clone(), self.next_generation));
+        let topic = Topic::new(name.clone(), self.next_generation);
         self.next_generation += 1;
-        Ok(name)
+        let t = match self.free_topics.pop() {
+            Some(t) => {
+                self.topics[t as usize] = Some(topic);
+                t
+            }
+            None => {
+                self.topics.push(Some(topic));
+                (self.topics.len() - 1) as u32
+            }
+        };
+        self.names.insert(name, t);
+        Ok(t)
+    }
+
+    fn drop_topic(&mut self, t: u32) {
+        let topic = self.topics[t as usize].take().expect("a live topic slot");
+        debug_assert!(topic.subs.is_empty());
+        self.history_messages -= topic.history.len();
+        self.history_bytes -= topic.history_bytes();
+        self.names.remove(&topic.name);
+        self.free_topics.push(t);
+    }
+
+    /// Frees subscriber slot `index`; its cursor.
+    fn release(&mut self, index: u32) -> Cursor {
+        let slot = &mut self.slots[index as usize];
+        let cursor = slot.cursor.take().expect("a live subscriber slot");
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free_slots.push(index);
+        self.subscribers -= 1;
+        let subs = &mut self.topics[cursor.topic as usize]
+            .as_mut()
+            .expect("a subscriber's topic")
+            .subs;
+        subs.swap_remove(cursor.pos);
+        if let Some(&moved) = subs.get(cursor.pos) {
+            self.slots[moved as usize]
+                .cursor
+                .as_mut()
+                .expect("a topic's subscriber")
+                .pos = cursor.pos;
+        }
+        cursor
+    }
+
+    fn evict(&mut self, index: u32, reason: EvictReason) {
+        let subscriber = self.sub_id(index);
+        let cursor = self.release(index);
+        if reason != EvictReason::TopicRemoved {
+            self.evictions += 1;
+        }
+        self.events.push_back(HubEvent::Evicted {
+            subscriber,
+            topic: self.topic(cursor.topic).name.clone(),
+            last_delivered: cursor.last_delivered,
+            reason,
+        });
     }
 
     /// Keeps the message, trims the histories, evicts the subscribers
     /// that lost their next message or lag too far, and wakes those that
     /// had nothing waiting.
-    fn deliver(&mut self, name: TopicName, id: MessageId, data: Bytes) {
+    fn deliver(&mut self, ti: u32, id: MessageId, data: Bytes) {
         let limits = &self.config.limits;
         let (history_messages, history_bytes) = (limits.history_messages, limits.history_bytes);
-        let t = self.topics.get_mut(&name).expect("made by the caller");
+        let t = self.topics[ti as usize]
+            .as_mut()
+            .expect("made by the caller");
         let was_next = t.next_seq();
         let len = data.len();
         t.push(Message {
-            topic: name.clone(),
+            topic: t.name.clone(),
             id,
             data,
         });
-        self.order.push_back((name.clone(), t.generation, id));
+        self.order.push_back((ti, t.generation, id));
         self.published += 1;
         self.history_messages += 1;
         self.history_bytes += len;
@@ -326,36 +396,37 @@ impl Hub {
             self.history_bytes -= n;
         }
         let mut touched = self.trim_total();
-        touched.retain(|t| *t != name);
-        touched.push(name.clone());
-        for topic in &touched {
-            self.evict_lagging(topic);
+        touched.retain(|&t| t != ti);
+        touched.push(ti);
+        for &t in &touched {
+            self.evict_lagging(t);
         }
-        if let Some(t) = self.topics.get_mut(&name) {
-            let mut ready: Vec<_> = t
-                .subs
-                .iter_mut()
-                .filter(|(_, c)| c.next_seq == was_next && !c.ready_queued)
-                .map(|(id, c)| {
-                    c.ready_queued = true;
-                    *id
-                })
-                .collect();
-            ready.sort();
-            self.events.extend(ready.into_iter().map(HubEvent::Ready));
+        let t = self.topics[ti as usize].as_ref().expect("still there");
+        let mut ready = Vec::new();
+        for &index in &t.subs {
+            let slot = &mut self.slots[index as usize];
+            let cursor = slot.cursor.as_mut().expect("a topic's subscriber");
+            if cursor.next_seq == was_next && !cursor.ready_queued {
+                cursor.ready_queued = true;
+                ready.push(SubscriberId(
+                    u64::from(slot.generation) << 32 | u64::from(index),
+                ));
+            }
         }
+        ready.sort();
+        self.events.extend(ready.into_iter().map(HubEvent::Ready));
         self.compact_order();
     }
 
     /// Drops the messages published longest ago while the histories hold
     /// more than `max_history_bytes_total`; the topics it took from.
-    fn trim_total(&mut self) -> Vec<TopicName> {
+    fn trim_total(&mut self) -> Vec<u32> {
         let mut touched = Vec::new();
         while self.history_bytes > self.config.limits.max_history_bytes_total {
-            let Some((name, generation, id)) = self.order.pop_front() else {
+            let Some((ti, generation, id)) = self.order.pop_front() else {
                 break;
             };
-            let Some(t) = self.topics.get_mut(&name) else {
+            let Some(t) = self.topics[ti as usize].as_mut() else {
                 continue;
             };
             if t.generation != generation || t.history.front().is_none_or(|e| e.msg.id != id) {
@@ -364,42 +435,38 @@ impl Hub {
             let n = t.pop_front().expect("not empty");
             self.history_messages -= 1;
             self.history_bytes -= n;
-            if !touched.contains(&name) {
-                touched.push(name);
+            if !touched.contains(&ti) {
+                touched.push(ti);
             }
         }
         touched
     }
 
-    /// Evicts `topic`'s subscribers whose next message left the history or
-    /// that lag past the queue bounds.
-    fn evict_lagging(&mut self, topic: &TopicName) {
-        let Some(t) = self.topics.get_mut(topic) else {
-            return;
-        };
+    /// Evicts topic `ti`'s subscribers whose next message left the history
+    /// or that lag past the queue bounds.
+    fn evict_lagging(&mut self, ti: u32) {
         let limits = &self.config.limits;
+        let t = self.topic(ti);
         let mut evicted: Vec<_> = t
             .subs
             .iter()
-            .filter_map(|(id, c)| match t.pending_live(c) {
-                None => Some((*id, EvictReason::HistoryOverrun)),
-                Some((m, b)) if m > limits.queue_messages || b > limits.queue_bytes => {
-                    Some((*id, EvictReason::QueueFull))
+            .filter_map(|&index| {
+                let cursor = self.slots[index as usize].cursor.as_ref()?;
+                match t.pending_live(cursor) {
+                    None => Some((index, EvictReason::HistoryOverrun)),
+                    Some((m, b)) if m > limits.queue_messages || b > limits.queue_bytes => {
+                        Some((index, EvictReason::QueueFull))
+                    }
+                    Some(_) => None,
                 }
-                Some(_) => None,
             })
             .collect();
-        evicted.sort_by_key(|(id, _)| *id);
-        for (id, reason) in evicted {
-            let cursor = t.subs.remove(&id).expect("listed above");
-            self.subscribers.remove(&id);
-            self.evictions += 1;
-            self.events.push_back(HubEvent::Evicted {
-                subscriber: id,
-                topic: topic.clone(),
-                last_delivered: cursor.last_delivered,
-                reason,
-            });
+        if evicted.is_empty() {
+            return;
+        }
+        evicted.sort_by_key(|&(index, _)| self.sub_id(index));
+        for (index, reason) in evicted {
+            self.evict(index, reason);
         }
     }
 
@@ -410,10 +477,19 @@ impl Hub {
             return;
         }
         let topics = &self.topics;
-        self.order.retain(|(name, generation, id)| {
-            topics.get(name).is_some_and(|t| {
-                t.generation == *generation && t.history.front().is_some_and(|e| e.msg.id <= *id)
+        self.order.retain(|&(ti, generation, id)| {
+            topics[ti as usize].as_ref().is_some_and(|t| {
+                t.generation == generation && t.history.front().is_some_and(|e| e.msg.id <= id)
             })
         });
     }
+}
+
+/// The cursor of live subscriber `sub`.
+fn cursor_mut(slots: &mut [Slot], sub: SubscriberId) -> Option<&mut Cursor> {
+    let slot = slots.get_mut((sub.0 & u64::from(u32::MAX)) as usize)?;
+    if u64::from(slot.generation) != sub.0 >> 32 {
+        return None;
+    }
+    slot.cursor.as_mut()
 }

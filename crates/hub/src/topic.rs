@@ -1,8 +1,8 @@
-//! One topic: its bounded history and its subscribers' cursors into it.
+//! One topic: its bounded history, and the cursor of a subscriber into it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
-use crate::{Message, MessageId, SubscriberId, TopicName};
+use crate::{Message, MessageId, TopicName};
 
 /// A kept message and the bytes of the topic up to and including it.
 #[derive(Debug)]
@@ -16,6 +16,10 @@ pub(crate) struct Entry {
 /// from `next_seq` on: nothing is copied.
 #[derive(Debug)]
 pub(crate) struct Cursor {
+    /// Its topic's slot in the hub.
+    pub(crate) topic: u32,
+    /// Its place in the topic's `subs`.
+    pub(crate) pos: usize,
     /// The sequence number (position among every message the topic ever
     /// took, from 0) of the next message to hand out.
     pub(crate) next_seq: u64,
@@ -42,7 +46,8 @@ pub(crate) struct Topic {
     pub(crate) last_id: MessageId,
     /// The id of the last message that left the history.
     pub(crate) evicted_through: MessageId,
-    pub(crate) subs: HashMap<SubscriberId, Cursor>,
+    /// Its subscribers' slots in the hub.
+    pub(crate) subs: Vec<u32>,
 }
 
 impl Topic {
@@ -55,7 +60,7 @@ impl Topic {
             total: 0,
             last_id: MessageId::ZERO,
             evicted_through: MessageId::ZERO,
-            subs: HashMap::new(),
+            subs: Vec::new(),
         }
     }
 

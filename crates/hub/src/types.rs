@@ -134,7 +134,8 @@ pub struct Message {
 }
 
 /// One subscriber of a [`Hub`](crate::Hub): a connection of a push
-/// transport, or a held long poll. Ids are never reused by a hub.
+/// transport, or a held long poll. The id of a subscriber that is gone
+/// never names another one (until its slot has been reused 2^32 times).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SubscriberId(pub(crate) u64);
 
