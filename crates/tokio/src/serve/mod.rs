@@ -2,6 +2,9 @@
 //! real-time web as a view of one publish/subscribe hub ([`rtw_hub`]).
 //!
 //! [`SharedHub`] is the hub shared by every connection.
+// Until the router's GET /mjpeg arm uses it.
+#[allow(dead_code)]
+mod mjpeg;
 mod shared_hub;
 
 pub use shared_hub::{Delivery, HubSubscriber, SharedHub};
