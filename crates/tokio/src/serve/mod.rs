@@ -6,5 +6,8 @@
 #[allow(dead_code)]
 mod mjpeg;
 mod shared_hub;
+// Until the router's GET /stomp arm uses it.
+#[allow(dead_code)]
+mod stomp;
 
 pub use shared_hub::{Delivery, HubSubscriber, SharedHub};
