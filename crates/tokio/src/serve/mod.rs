@@ -1,13 +1,86 @@
 //! `rtw serve`'s transports as a library: every push technique of the
 //! real-time web as a view of one publish/subscribe hub ([`rtw_hub`]).
 //!
-//! [`SharedHub`] is the hub shared by every connection.
-// Until the router's GET /mjpeg arm uses it.
-#[allow(dead_code)]
-mod mjpeg;
+//! [`ServeService`] is a hyper [`Service`](hyper::service::Service) over a
+//! [`SharedHub`] (the hub shared by every connection, handed in by the
+//! application); `rtw serve` is a thin binary over it, and
+//! `examples/serve_embed.rs` mounts it under `/rt` beside an application's
+//! own handler.
+//!
+//! # Routes
+//!
+//! | request | answer |
+//! |---|---|
+//! | `POST /topics/{topic}` | publishes the body (text: `text/*`, `application/json` or none, else 415; UTF-8, else 400; at most `max_body`, else 413): `{"id":N}` |
+//! | `GET /topics/{topic}/poll?since=N` | at once, the JSON array `[{"id":..,"data":".."}]` of the kept messages after N (0 if absent), possibly empty |
+//! | `GET /topics/{topic}/longpoll?since=N&timeout=S` | the array as soon as there is a message after N (absent: the next message), or 204 after S seconds (default 30, at most `longpoll_max`) |
+//! | `GET /topics/{topic}/stream?since=N` | one JSON line per message, `application/x-ndjson`: over HTTP/1.1 each message one chunk (RFC 9112 §7.1); to an HTTP/1.0 request no chunking and no `Content-Length`, the end of the connection ends the body (RFC 1945 §7.2.2) |
+//! | `GET /topics/{topic}/iframe?since=N&origin=O` | an HTML document growing by one `<script>parent.postMessage({"id":..,"data":..}, O)</script>` per message after 2 KiB of padding (WHATWG HTML, "Cross-document messaging"); O only when allowed, else `"/"` (same origin) |
+//! | `GET /topics/{topic}/events` | Server-Sent Events (WHATWG HTML): `data:` the message, `id:` its id; resumes from `Last-Event-ID`, else `?since=N`; a keep-alive comment every 15 s |
+//! | `GET /topics/{topic}/ws?since=N` | WebSocket (RFC 6455): each message one text frame `{"id":..,"data":..}`; text the client sends is published |
+//! | `OPTIONS` on any of these | the CORS preflight (below), or 204 with `Allow` |
+//!
+//! Without `since` the streaming transports start with the next message.
+//! Another method gets 405 with `Allow`; another path 404; a bad `since`,
+//! `timeout` or `Last-Event-ID` 400; a bad topic name 400, a full hub 503
+//! (`rtw_hub::Error::http_status`); past `max_longpolls` or `max_streams`
+//! 503 with `Retry-After: 1`. Every error has a one-line `text/plain`
+//! body, and the connection stays usable.
+//!
+//! # Resuming
+//!
+//! Every transport resumes from the last id the client saw (`since=N`;
+//! SSE's `Last-Event-ID`) without loss or duplicates while those messages
+//! are in the hub's history. When some have left it (`rtw_hub`'s
+//! `missed`), the answer says so: poll and long-poll answers carry the
+//! header `Rtw-Missed: A-B` (the first and last ids missed, exposed to
+//! CORS pages); the HTTP stream, the iframe and the WebSocket send
+//! `{"missed":[A,B]}` as their first line, script or frame; SSE sends an
+//! event of type `missed` with that data (`onmessage` does not see it).
+//!
+//! # Slow readers
+//!
+//! A subscriber that lets more than the hub's queue bound pile up is
+//! evicted (rtw-hub's "Slow subscribers"): the WebSocket closes with 1013
+//! Try Again Later and the reason `evicted: resume with since=N`; the HTTP
+//! stream, the iframe and SSE end their body (an EventSource reconnects
+//! with its `Last-Event-ID` by itself); a held long poll answers 204. The
+//! client resumes from the last id it saw.
+//!
+//! # Cross-origin use
+//!
+//! [`ServeConfig::allowed_origins`] lists the origins whose pages may use
+//! the service (Fetch, "CORS protocol"): their requests get
+//! `Access-Control-Allow-Origin` (the origin echoed, with `Vary: Origin`),
+//! and the preflight of a POST or of a request with `Last-Event-ID` gets
+//! 204 allowing GET, POST, `Content-Type` and `Last-Event-ID`. Without the
+//! list only same-origin pages are served: no CORS header is sent, and a
+//! POST, a preflight or a WebSocket upgrade whose `Origin` is neither
+//! listed nor the request's own `Host` gets 403.
+//!
+//! # Embedding
+//!
+//! `ServeService` implements hyper's `Service` for any request body
+//! `B: http_body::Body<Data = Bytes>`. `tower-service` is not a dependency
+//! of rtw: to mount it in axum (a tower `Service`), wrap it, e.g.
+//! `Router::new().nest_service("/rt", tower::service_fn(move |r| { let s = service.clone(); async move { Ok::<_, Infallible>(s.handle(r).await) } }))`
+//! with `ServeConfig::prefix("/rt")` unless the router strips the prefix
+//! itself (axum's `nest_service` does: then leave the prefix empty).
+//! Serve the connections `.with_upgrades()` for the WebSocket routes.
+mod config;
+mod cors;
+mod iframe;
+mod poll;
+mod publish;
+mod query;
+mod reply;
+mod service;
 mod shared_hub;
-// Until the router's GET /stomp arm uses it.
-#[allow(dead_code)]
-mod stomp;
+mod sse;
+mod stream;
+mod ws;
 
+pub use config::{Limits, ServeConfig};
+pub use reply::ServeBody;
+pub use service::ServeService;
 pub use shared_hub::{Delivery, HubSubscriber, SharedHub};

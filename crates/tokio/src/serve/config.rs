@@ -1,0 +1,149 @@
+//! [`ServeConfig`] and its [`Limits`].
+
+use std::time::Duration;
+
+/// What the service never exceeds (`docs/ARCHITECTURE.md` §2.6). The hub's
+/// own bounds (topics, history, subscriber queues) are in
+/// [`rtw_hub::Limits`], given to [`SharedHub::new`](super::SharedHub::new).
+///
+/// | field | default | past it |
+/// |---|---|---|
+/// | `max_body` | 64 KiB | 413 Payload Too Large; a WebSocket message twice that closes with 1009 |
+/// | `body_timeout` | 10 s | 408 Request Timeout |
+/// | `longpoll_default` | 30 s | a long poll without `timeout=` answers 204 after it |
+/// | `longpoll_max` | 60 s | a larger `timeout=` is lowered to it |
+/// | `max_longpolls` | 10,000 held at once | 503 with `Retry-After: 1` |
+/// | `max_streams` | 10,000 streams, iframes, SSE, WebSocket and M-JPEG connections at once | 503 with `Retry-After: 1` (WebSocket: refused before the upgrade) |
+/// | `sse_keep_alive` | 15 s | a comment line on an idle event stream |
+/// | `poll_max` | 1,000 messages per poll answer | the rest in the next poll |
+///
+/// Setters are named like the fields:
+/// `Limits::default().max_body(1024).longpoll_max(Duration::from_secs(20))`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// The largest request body (a published message): 64 KiB.
+    pub max_body: usize,
+    /// Time to receive a request body, from the end of its head: 10 s.
+    pub body_timeout: Duration,
+    /// The wait of a long poll that gives no `timeout=`: 30 s.
+    pub longpoll_default: Duration,
+    /// The longest wait a long poll may ask for: 60 s.
+    pub longpoll_max: Duration,
+    /// Long polls held at once: 10,000.
+    pub max_longpolls: usize,
+    /// Streaming connections (HTTP and iframe streams, SSE, WebSocket,
+    /// STOMP, M-JPEG) open at once: 10,000.
+    pub max_streams: usize,
+    /// An idle event stream sends a comment after this: 15 s (the WHATWG
+    /// HTML standard's authoring notes for server-sent events).
+    pub sse_keep_alive: Duration,
+    /// Messages in one poll or long-poll answer: 1,000.
+    pub poll_max: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body: 64 * 1024,
+            body_timeout: Duration::from_secs(10),
+            longpoll_default: Duration::from_secs(30),
+            longpoll_max: Duration::from_secs(60),
+            max_longpolls: 10_000,
+            max_streams: 10_000,
+            sse_keep_alive: Duration::from_secs(15),
+            poll_max: 1_000,
+        }
+    }
+}
+
+macro_rules! setters {
+    ($type:ident { $($field:ident: $ty:ty),* $(,)? }) => {
+        impl $type {
+            $(
+                #[doc = concat!("Sets [`", stringify!($type), "::", stringify!($field), "`].")]
+                #[must_use]
+                pub fn $field(mut self, $field: $ty) -> Self {
+                    self.$field = $field;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+setters!(Limits {
+    max_body: usize,
+    body_timeout: Duration,
+    longpoll_default: Duration,
+    longpoll_max: Duration,
+    max_longpolls: usize,
+    max_streams: usize,
+    sse_keep_alive: Duration,
+    poll_max: usize,
+});
+
+/// How a [`ServeService`](super::ServeService) serves.
+///
+/// ```
+/// use rtw_tokio::serve::{Limits, ServeConfig};
+///
+/// let config = ServeConfig::default()
+///     .allowed_origins(vec!["https://app.example".into()])
+///     .prefix("/rt")
+///     .limits(Limits::default().max_body(4096));
+/// assert_eq!(config.limits.max_body, 4096);
+/// ```
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ServeConfig {
+    /// Its limits.
+    pub limits: Limits,
+    /// Origins (`scheme://host[:port]`, compared ASCII case-insensitively,
+    /// RFC 6454 §6.2) whose pages may use the service across origins: CORS
+    /// headers on every HTTP answer (Fetch, "CORS protocol"), the
+    /// allow-list of WebSocket upgrades (RFC 6455 §10.2) and of the iframe
+    /// stream's `?origin=`. Empty (the default): same-origin pages only.
+    pub allowed_origins: Vec<String>,
+    /// A path prefix the service is mounted under (`/rt`: the routes are
+    /// `/rt/topics/...`); requests outside it get 404. Empty by default.
+    pub prefix: String,
+    /// The WebSocket options of `/topics/{topic}/ws` (and `/stomp`). The
+    /// service lowers their largest message to twice `limits.max_body`
+    /// (a larger one closes the connection with 1009, RFC 6455 §7.4.1).
+    pub ws_options: crate::ws::Options,
+}
+
+impl ServeConfig {
+    /// Sets [`ServeConfig::limits`].
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets [`ServeConfig::allowed_origins`].
+    #[must_use]
+    pub fn allowed_origins(mut self, allowed_origins: Vec<String>) -> Self {
+        self.allowed_origins = allowed_origins;
+        self
+    }
+
+    /// Sets [`ServeConfig::prefix`] (a trailing `/` is dropped).
+    #[must_use]
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        let mut prefix = prefix.into();
+        while prefix.ends_with('/') {
+            prefix.pop();
+        }
+        self.prefix = prefix;
+        self
+    }
+
+    /// Sets [`ServeConfig::ws_options`].
+    #[must_use]
+    pub fn ws_options(mut self, ws_options: crate::ws::Options) -> Self {
+        self.ws_options = ws_options;
+        self
+    }
+}

@@ -1,0 +1,277 @@
+//! [`ServeService`]: the router, as a hyper [`Service`].
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use hyper::service::Service;
+
+use super::config::ServeConfig;
+use super::cors::{self, Origin};
+use super::query::Query;
+use super::reply::{self, ServeBody};
+use super::{SharedHub, iframe, poll, publish, sse, stream, ws};
+
+/// `rtw serve`'s transports as one hyper [`Service`] over a [`SharedHub`]:
+/// the routes and what each does are in the [module docs](super).
+///
+/// It takes requests with any body `B: http_body::Body<Data = Bytes>`
+/// (hyper's `Incoming`, axum's `Body`), so an application mounts it under
+/// its own routes (see [`ServeConfig::prefix`] and
+/// `examples/serve_embed.rs`). Serve it on a connection
+/// `.with_upgrades()` so that WebSocket routes work. Cheap to clone: every
+/// clone shares the hub, the configuration and the counters of held long
+/// polls and open streams.
+#[derive(Clone)]
+pub struct ServeService {
+    inner: Arc<Inner>,
+}
+
+/// What every request of one service shares.
+pub(crate) struct Inner {
+    pub(crate) config: ServeConfig,
+    pub(crate) hub: SharedHub,
+    pub(crate) longpolls: Arc<Gauge>,
+    pub(crate) streams: Arc<Gauge>,
+    pub(crate) ws_options: crate::ws::Options,
+}
+
+impl std::fmt::Debug for ServeService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeService")
+            .field("config", &self.inner.config)
+            .field("longpolls", &self.inner.longpolls.count())
+            .field("streams", &self.inner.streams.count())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A count of things held at once, with a cap.
+#[derive(Debug)]
+pub(crate) struct Gauge {
+    count: AtomicUsize,
+    max: usize,
+}
+
+/// One unit of a [`Gauge`], given back on drop.
+#[derive(Debug)]
+pub(crate) struct Permit(Arc<Gauge>);
+
+impl Gauge {
+    fn new(max: usize) -> Arc<Gauge> {
+        Arc::new(Gauge {
+            count: AtomicUsize::new(0),
+            max,
+        })
+    }
+
+    /// A permit, or `None` at the cap.
+    pub(crate) fn acquire(self: &Arc<Self>) -> Option<Permit> {
+        self.count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Permit(self.clone()))
+    }
+
+    fn count(&self) -> usize {
+        self.count.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.0.count.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl ServeService {
+    /// A service over `hub` configured by `config`.
+    pub fn new(config: ServeConfig, hub: SharedHub) -> ServeService {
+        let max_ws = u64::try_from(config.limits.max_body.saturating_mul(2)).unwrap_or(u64::MAX);
+        let mut ws_options = config.ws_options.clone();
+        let limits = &mut ws_options.config.limits;
+        limits.max_message_size = limits.max_message_size.min(max_ws);
+        ServeService {
+            inner: Arc::new(Inner {
+                longpolls: Gauge::new(config.limits.max_longpolls),
+                streams: Gauge::new(config.limits.max_streams),
+                ws_options,
+                config,
+                hub,
+            }),
+        }
+    }
+
+    /// The hub it serves.
+    pub fn hub(&self) -> &SharedHub {
+        &self.inner.hub
+    }
+
+    /// Its configuration.
+    pub fn config(&self) -> &ServeConfig {
+        &self.inner.config
+    }
+
+    /// Long polls held now.
+    pub fn held_longpolls(&self) -> usize {
+        self.inner.longpolls.count()
+    }
+
+    /// Streaming connections open now (HTTP and iframe streams, SSE,
+    /// WebSocket, M-JPEG).
+    pub fn open_streams(&self) -> usize {
+        self.inner.streams.count()
+    }
+
+    /// The answer to `request` (what [`Service::call`] gives).
+    pub async fn handle<B>(&self, request: Request<B>) -> Response<ServeBody>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+    {
+        route(&self.inner, request).await
+    }
+}
+
+impl<B> Service<Request<B>> for ServeService
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+{
+    type Response = Response<ServeBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<ServeBody>, Infallible>> + Send>>;
+
+    fn call(&self, request: Request<B>) -> Self::Future {
+        let inner = self.inner.clone();
+        Box::pin(async move { Ok(route(&inner, request).await) })
+    }
+}
+
+/// What a path names.
+enum Route<'a> {
+    Publish(&'a str),
+    Topic(&'a str, &'a str),
+    Other,
+}
+
+/// The path with the prefix taken off, or `None` outside it.
+fn strip<'a>(prefix: &str, path: &'a str) -> Option<&'a str> {
+    if prefix.is_empty() {
+        return Some(path);
+    }
+    match path.strip_prefix(prefix)? {
+        "" => Some("/"),
+        rest if rest.starts_with('/') => Some(rest),
+        _ => None,
+    }
+}
+
+fn parse(path: &str) -> Route<'_> {
+    let Some(rest) = path.strip_prefix("/topics/") else {
+        return Route::Other;
+    };
+    match rest.split_once('/') {
+        None => Route::Publish(rest),
+        Some((topic, kind)) if !kind.contains('/') => Route::Topic(topic, kind),
+        Some(_) => Route::Other,
+    }
+}
+
+const TOPIC_KINDS: [&str; 6] = ["poll", "longpoll", "stream", "iframe", "events", "ws"];
+
+async fn route<B>(inner: &Arc<Inner>, mut request: Request<B>) -> Response<ServeBody>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+{
+    let allowed = &inner.config.allowed_origins;
+    let Some(path) = strip(&inner.config.prefix, request.uri().path()) else {
+        return not_found();
+    };
+    let path = path.to_owned();
+    let route = parse(&path);
+    let allow = match route {
+        Route::Publish(_) => "POST, OPTIONS",
+        Route::Topic(_, kind) if TOPIC_KINDS.contains(&kind) => "GET, OPTIONS",
+        _ => return not_found(),
+    };
+    if request.method() == Method::OPTIONS {
+        return cors::preflight(allowed, request.headers(), allow);
+    }
+    let origin = cors::check(allowed, request.headers());
+    let query = match Query::parse(request.uri().query()) {
+        Ok(query) => query,
+        Err(line) => return finish(allowed, &origin, reply::text(StatusCode::BAD_REQUEST, line)),
+    };
+    let response = match route {
+        Route::Publish(topic) => {
+            if request.method() != Method::POST {
+                reply::method_not_allowed(allow)
+            } else if !origin.allowed() {
+                forbidden()
+            } else {
+                let (parts, body) = request.into_parts();
+                publish::publish(inner, topic, &parts.headers, body).await
+            }
+        }
+        Route::Topic(_, _) if request.method() != Method::GET => reply::method_not_allowed(allow),
+        Route::Topic(topic, kind) => match kind {
+            "poll" => poll::short(inner, topic, &query),
+            "longpoll" => poll::long(inner, topic, &query).await,
+            "stream" => stream::stream(inner, topic, &query),
+            "iframe" => iframe::iframe(inner, topic, &query, request.headers()),
+            "events" => sse::events(inner, topic, &query, request.headers()),
+            "ws" if !origin.allowed() => forbidden(),
+            "ws" => ws::topic(inner, topic, &query, &mut request),
+            _ => unreachable!("kinds listed in TOPIC_KINDS"),
+        },
+        Route::Other => not_found(),
+    };
+    finish(allowed, &origin, response)
+}
+
+fn finish(
+    allowed: &[String],
+    origin: &Origin,
+    mut response: Response<ServeBody>,
+) -> Response<ServeBody> {
+    if response.status() != StatusCode::SWITCHING_PROTOCOLS {
+        cors::apply(allowed, origin, &mut response);
+    }
+    response
+}
+
+fn not_found() -> Response<ServeBody> {
+    reply::text(
+        StatusCode::NOT_FOUND,
+        "not found: POST /topics/{topic}, GET /topics/{topic}/{poll,longpoll,stream,iframe,events,ws}",
+    )
+}
+
+fn forbidden() -> Response<ServeBody> {
+    reply::text(
+        StatusCode::FORBIDDEN,
+        "origin not allowed (rtw serve --allow-origin)",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_and_paths() {
+        assert_eq!(strip("", "/a"), Some("/a"));
+        assert_eq!(strip("/rt", "/rt/topics/x"), Some("/topics/x"));
+        assert_eq!(strip("/rt", "/rt"), Some("/"));
+        assert_eq!(strip("/rt", "/rtx/topics"), None);
+        assert!(matches!(parse("/topics/x"), Route::Publish("x")));
+        assert!(matches!(parse("/topics/x/poll"), Route::Topic("x", "poll")));
+        assert!(matches!(parse("/topics/x/poll/y"), Route::Other));
+        assert!(matches!(parse("/"), Route::Other));
+    }
+}

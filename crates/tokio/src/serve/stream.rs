@@ -1,0 +1,93 @@
+//! HTTP streaming, `GET /topics/{topic}/stream?since=N`: one JSON line
+//! per message, and the subscription stream every streaming transport
+//! reads.
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use futures_core::Stream;
+use futures_util::StreamExt;
+use futures_util::stream;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use http::{HeaderValue, Response};
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
+use rtw_hub::{Message, MessageId, Since};
+
+use super::query::Query;
+use super::reply::{self, ServeBody};
+use super::service::{Inner, Permit};
+use super::{Delivery, HubSubscriber};
+
+/// What a streaming transport writes, in order.
+pub(crate) enum Item {
+    /// First, when `since` was older than the history: the range missed.
+    Missed((MessageId, MessageId)),
+    /// A message.
+    Message(Message),
+}
+
+/// A subscription from `since` (`Since::Now` without one) holding one
+/// stream permit: the subscriber, or the answer (503, 400) to give.
+pub(crate) fn open(
+    inner: &Inner,
+    topic: &str,
+    since: Option<MessageId>,
+) -> Result<(HubSubscriber, Permit), Box<Response<ServeBody>>> {
+    let Some(permit) = inner.streams.acquire() else {
+        return Err(Box::new(reply::busy("too many streams open; retry")));
+    };
+    let since = since.map_or(Since::Now, Since::After);
+    match inner.hub.subscribe(topic, since) {
+        Ok(sub) => Ok((sub, permit)),
+        Err(e) => Err(Box::new(reply::hub_error(&e))),
+    }
+}
+
+/// The items of `sub`: the missed range if any, then each message; it
+/// ends when the hub evicts the subscriber. Holds `permit` until dropped.
+pub(crate) fn items(sub: HubSubscriber, permit: Permit) -> impl Stream<Item = Item> + Send {
+    let missed = sub.missed().map(Item::Missed);
+    let messages = stream::unfold((sub, permit), |(mut sub, permit)| async move {
+        match sub.next().await {
+            Delivery::Message(message) => Some((Item::Message(message), (sub, permit))),
+            Delivery::Evicted { .. } => None,
+        }
+    });
+    stream::iter(missed).chain(messages)
+}
+
+/// A body writing each item of `chunks` as one data frame: over HTTP/1.1
+/// hyper sends each as one chunk (RFC 9112 §7.1); to an HTTP/1.0 request,
+/// which has no chunked coding, hyper sends them as they come without
+/// `Content-Length` and ends the body by closing the connection (RFC 1945
+/// §7.2.2).
+pub(crate) fn body(chunks: impl Stream<Item = Bytes> + Send + 'static) -> ServeBody {
+    StreamBody::new(chunks.map(|b| Ok::<_, Infallible>(Frame::data(b)))).boxed_unsync()
+}
+
+/// `{"id":N,"data":"..."}\n` per message (after `{"missed":[A,B]}\n` for
+/// a resume older than the history), `application/x-ndjson`.
+pub(crate) fn stream(inner: &Inner, topic: &str, query: &Query) -> Response<ServeBody> {
+    let (sub, permit) = match open(inner, topic, query.since) {
+        Ok(opened) => opened,
+        Err(response) => return *response,
+    };
+    let lines = items(sub, permit).map(|item| {
+        let mut line = match item {
+            Item::Missed(range) => reply::missed_json(range),
+            Item::Message(message) => reply::message_json(&message),
+        };
+        line.push('\n');
+        Bytes::from(line)
+    });
+    let mut response = Response::new(body(lines));
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson; charset=utf-8"),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}

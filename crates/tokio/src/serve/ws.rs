@@ -1,0 +1,151 @@
+//! WebSocket (RFC 6455) upgrades on the service's connections, and
+//! `GET /topics/{topic}/ws?since=N`.
+
+use std::future::Future;
+
+use futures_util::{SinkExt, StreamExt};
+use http::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use rtw_ws::handshake::ServerPolicy;
+
+use super::query::Query;
+use super::reply::{self, ServeBody};
+use super::service::Inner;
+use super::{Delivery, cors};
+use crate::ws::{
+    CloseCode, CloseFrame, Message, ServerHandshake, ServerNegotiated, WebSocketStream,
+};
+
+/// A WebSocket on an upgraded hyper connection.
+pub(crate) type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+
+/// Accepts the WebSocket upgrade `request` asks for and runs `run` on the
+/// connection once hyper has sent the 101: the answer to give (101, or the
+/// handshake's refusal: 400, 405, 426, ... RFC 6455 §4.2.1). Refuses with
+/// 403 an `Origin` that is neither allowed nor the request's own (RFC 6455
+/// §10.2) and with 503 past `max_streams` (the permit lives as long as
+/// `run`). `protocols`: the subprotocols the route speaks, the client's
+/// preferred one selected (RFC 6455 §1.9); empty for none. The connection
+/// uses the service's WebSocket options.
+pub(crate) fn upgrade<B, F, Fut>(
+    inner: &Inner,
+    request: &mut Request<B>,
+    protocols: &'static [&'static str],
+    run: F,
+) -> Response<ServeBody>
+where
+    F: FnOnce(Ws, ServerNegotiated) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    if !cors::check(&inner.config.allowed_origins, request.headers()).allowed() {
+        return reply::text(
+            StatusCode::FORBIDDEN,
+            "origin not allowed (rtw serve --allow-origin)",
+        );
+    }
+    let handshake = ServerHandshake::with_policy(
+        ServerPolicy::new().supported_protocols(protocols.iter().copied()),
+    );
+    let negotiated = match handshake.accept(request) {
+        Ok(negotiated) => negotiated,
+        Err(e) => return reply::text(e.status(), e),
+    };
+    let Some(permit) = inner.streams.acquire() else {
+        return reply::busy("too many streams open; retry");
+    };
+    let upgrade = hyper::upgrade::on(request);
+    let options = inner.ws_options.clone();
+    let (parts, ()) = negotiated.response.clone().into_parts();
+    tokio::spawn(async move {
+        let _permit = permit;
+        let Ok(upgraded) = upgrade.await else { return };
+        let Ok(ws) = WebSocketStream::from_negotiated(TokioIo::new(upgraded), &negotiated, options)
+        else {
+            return;
+        };
+        run(ws, negotiated).await;
+    });
+    Response::from_parts(parts, reply::full(""))
+}
+
+/// The topic's WebSocket: from `since` (live without it), each message
+/// one text frame `{"id":N,"data":"..."}` (after `{"missed":[A,B]}` for a
+/// resume older than the history); each text message the client sends is
+/// published. Closes with 1013 Try Again Later when the hub evicts the
+/// subscriber (reason `evicted: resume with since=N`), 1008 when a
+/// message is refused by the hub (reason: why), 1003 for a binary
+/// message (RFC 6455 §7.4.1).
+pub(crate) fn topic<B>(
+    inner: &Inner,
+    topic: &str,
+    query: &Query,
+    request: &mut Request<B>,
+) -> Response<ServeBody> {
+    // Checked before the upgrade, so that a bad topic gets its 400; the
+    // subscription is made on the upgraded connection.
+    if let Err(e) = inner.hub.last_id(topic) {
+        return reply::hub_error(&e);
+    }
+    let hub = inner.hub.clone();
+    let topic = topic.to_owned();
+    let since = query.since;
+    upgrade(inner, request, &[], move |ws, _| run(ws, hub, topic, since))
+}
+
+async fn run(mut ws: Ws, hub: super::SharedHub, topic: String, since: Option<rtw_hub::MessageId>) {
+    let since = since.map_or(rtw_hub::Since::Now, rtw_hub::Since::After);
+    let mut sub = match hub.subscribe(&topic, since) {
+        Ok(sub) => sub,
+        Err(e) => return close(ws, CloseCode::TRY_AGAIN_LATER, &e.to_string()).await,
+    };
+    if let Some(range) = sub.missed()
+        && ws
+            .send(Message::text(reply::missed_json(range)))
+            .await
+            .is_err()
+    {
+        return;
+    }
+    loop {
+        tokio::select! {
+            delivery = sub.next() => match delivery {
+                Delivery::Message(m) => {
+                    if ws.send(Message::text(reply::message_json(&m))).await.is_err() {
+                        return;
+                    }
+                }
+                Delivery::Evicted { last_delivered, .. } => {
+                    let reason = format!("evicted: resume with since={last_delivered}");
+                    return close(ws, CloseCode::TRY_AGAIN_LATER, &reason).await;
+                }
+            },
+            incoming = ws.next() => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    if let Err(e) = hub.publish(&topic, text.into_bytes()) {
+                        return close(ws, CloseCode::POLICY_VIOLATION, &e.to_string()).await;
+                    }
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    return close(ws, CloseCode::UNSUPPORTED_DATA, "text messages only").await;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return,
+            },
+        }
+    }
+}
+
+/// Sends a close frame with `code` and `reason` (cut to the 123 bytes a
+/// close frame holds, RFC 6455 §5.5.1), then reads until the peer's close
+/// (the stream's close timeout bounds the wait).
+async fn close(mut ws: Ws, code: CloseCode, reason: &str) {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    let frame = CloseFrame::new(code, &reason[..end]);
+    if ws.send(Message::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    while let Some(Ok(_)) = ws.next().await {}
+}
