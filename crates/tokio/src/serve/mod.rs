@@ -67,9 +67,15 @@
 //! with `ServeConfig::prefix("/rt")` unless the router strips the prefix
 //! itself (axum's `nest_service` does: then leave the prefix empty).
 //! Serve the connections `.with_upgrades()` for the WebSocket routes.
+// Until the router's GET / and GET /rtw.js arms use it.
+#[allow(dead_code)]
+mod assets;
 mod config;
 mod cors;
 mod iframe;
+// Until the router's GET /mjpeg arm uses it.
+#[allow(dead_code)]
+mod mjpeg;
 mod poll;
 mod publish;
 mod query;
@@ -79,6 +85,9 @@ mod shared_hub;
 mod sse;
 mod stream;
 mod ws;
+// Until the router's GET /stomp arm uses it.
+#[allow(dead_code)]
+mod stomp;
 
 pub use config::{Limits, ServeConfig};
 pub use reply::ServeBody;
