@@ -20,7 +20,7 @@ fn page_references_every_route() {
         "new URL('stomp', BASE)",
         "'v12.stomp'",
         "'topics/' + T + '/' + kind",
-        r#"src="mjpeg?fps=5""#,
+        "img.src = 'mjpeg?fps=5'",
         r#"src="rtw.js""#,
         "rtw.publish(",
         "rtw.subscribe(",
@@ -36,6 +36,7 @@ fn page_references_every_route() {
         "params.has('deadline')",
         "params.has('cut_at')",
         "e.origin !== SERVER_ORIGIN",
+        "params.get('mjpeg')",
     ] {
         assert!(INDEX_HTML.contains(hook), "index.html lacks {hook}");
     }

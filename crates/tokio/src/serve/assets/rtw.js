@@ -141,7 +141,14 @@
     function connect() {
       if (closed) return;
       var open = { websocket: openWebSocket, sse: openEventSource, longpoll: openLongPoll }[order[index]];
-      current = open();
+      try {
+        current = open();
+      } catch (err) {
+        // No such API here (an old browser, a worker): the next transport.
+        var c = { opened: false, stop: function () {} };
+        current = c;
+        ended(c, false);
+      }
     }
 
     function openWebSocket() {
@@ -159,6 +166,11 @@
         else if (m) deliver(m.id, m.data);
       };
       ws.onclose = function () { c.stop(); ended(c, false); };
+      // A close event follows an error (WHATWG WebSockets); a failed
+      // handshake is acted on at once all the same.
+      ws.onerror = function () {
+        if (!c.opened) ws.onclose();
+      };
       return c;
     }
 
