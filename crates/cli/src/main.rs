@@ -15,6 +15,7 @@ mod ice;
 mod input;
 mod multipart;
 mod sdp;
+mod serve;
 mod serve_limits;
 mod signal;
 mod sse;
@@ -65,6 +66,10 @@ enum Protocol {
     Stomp(stomp::Args),
     /// Multipart bodies (RFC 2046 §5.1): split an M-JPEG stream into files.
     Multipart(multipart::Args),
+    /// Every push transport of the real-time web (polling, long polling,
+    /// HTTP and iframe streaming, SSE, WebSocket) over one publish/subscribe
+    /// hub.
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -82,6 +87,7 @@ fn main() -> ExitCode {
         Protocol::Signal(args) => signal::run(args),
         Protocol::Stomp(args) => stomp::run(args),
         Protocol::Multipart(args) => multipart::run(args),
+        Protocol::Serve(args) => serve::run(args),
     }
 }
 

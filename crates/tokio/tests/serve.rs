@@ -610,6 +610,25 @@ async fn mounted_under_a_prefix() {
     assert_eq!(ids(&get(addr, "/rt/topics/p/poll").await.json()), [1]);
     assert_eq!(get(addr, "/topics/p/poll").await.status, 404);
     assert_eq!(get(addr, "/rtx/topics/p/poll").await.status, 404);
+    let redirect = get(addr, "/rt").await;
+    assert_eq!(
+        (redirect.status, redirect.header("location")),
+        (308, Some("/rt/"))
+    );
+    let page = get(addr, "/rt/").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(page.text().contains("rtw.js"));
+    let js = get(addr, "/rt/rtw.js").await;
+    assert_eq!(
+        js.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert!(js.text().contains("subscribe"));
+    assert_eq!(request(addr, "POST", "/rt/", &[], b"").await.status, 405);
 }
 
 #[tokio::test]
@@ -650,4 +669,63 @@ async fn resume_by_since_loses_and_repeats_nothing() {
         }
     }
     assert_eq!(seen, (1..=35).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn mjpeg_streams_multipart_jpeg_parts() {
+    let (addr, _) = default_server().await;
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(b"GET /mjpeg?fps=20 HTTP/1.0\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    read_until(&mut tcp, &mut buf, |b| {
+        count(b, "--rtw-mjpeg-frame\r\ncontent-type: image/jpeg\r\n") >= 2
+    })
+    .await;
+    let (status, headers, _) = head(&buf).unwrap();
+    assert_eq!(status, 200);
+    let content_type = &headers.iter().find(|(k, _)| k == "content-type").unwrap().1;
+    assert!(
+        content_type.starts_with("multipart/x-mixed-replace; boundary="),
+        "{content_type}"
+    );
+    // Each part's body is a JPEG: it starts with SOI (FF D8).
+    assert!(
+        buf.windows(6)
+            .any(|w| w[..4] == *b"\r\n\r\n" && w[4..] == [0xFF, 0xD8])
+    );
+}
+
+#[tokio::test]
+async fn stomp_over_websocket_is_bridged_to_the_hub() {
+    let config = ServeConfig::default().allowed_origins(vec!["http://app.example".into()]);
+    let (addr, hub) = server(config, HubConfig::default()).await;
+    let url = format!("ws://{addr}/stomp");
+    let options = || ClientOptions::new().protocols(["v12.stomp"]);
+    assert!(
+        rtw_tokio::ws::connect_with(&url, options().origin("http://evil.example"))
+            .await
+            .is_err()
+    );
+    let (mut ws, negotiated) = rtw_tokio::ws::connect_with(&url, options()).await.unwrap();
+    assert_eq!(negotiated.protocol.as_deref(), Some("v12.stomp"));
+    let frame = |ws_next: Option<Result<Message, _>>| match ws_next {
+        Some(Ok(Message::Text(t))) => t.to_string(),
+        other => panic!("{other:?}"),
+    };
+    ws.send(Message::text("CONNECT\naccept-version:1.2\nhost:x\n\n\0"))
+        .await
+        .unwrap();
+    assert!(frame(timeout(WAIT, ws.next()).await.unwrap()).starts_with("CONNECTED\n"));
+    ws.send(Message::text(
+        "SUBSCRIBE\nid:0\ndestination:/topic/st\nreceipt:r1\n\n\0",
+    ))
+    .await
+    .unwrap();
+    assert!(frame(timeout(WAIT, ws.next()).await.unwrap()).starts_with("RECEIPT\n"));
+    hub.publish("st", Bytes::from("via the hub")).unwrap();
+    let message = frame(timeout(WAIT, ws.next()).await.unwrap());
+    assert!(message.starts_with("MESSAGE\n"), "{message}");
+    assert!(message.ends_with("\n\nvia the hub\0"), "{message}");
 }

@@ -18,6 +18,9 @@
 //! | `GET /topics/{topic}/iframe?since=N&origin=O` | an HTML document growing by one `<script>parent.postMessage({"id":..,"data":..}, O)</script>` per message after 2 KiB of padding (WHATWG HTML, "Cross-document messaging"); O only when allowed, else `"/"` (same origin) |
 //! | `GET /topics/{topic}/events` | Server-Sent Events (WHATWG HTML): `data:` the message, `id:` its id; resumes from `Last-Event-ID`, else `?since=N`; a keep-alive comment every 15 s |
 //! | `GET /topics/{topic}/ws?since=N` | WebSocket (RFC 6455): each message one text frame `{"id":..,"data":..}`; text the client sends is published |
+//! | `GET /stomp` | STOMP 1.2 (1.1, 1.0) over WebSocket, subprotocols `v12.stomp`, `v11.stomp`, `v10.stomp`; destination `/topic/{topic}` is the hub's topic (the `stomp` module's docs) |
+//! | `GET /mjpeg?fps=F` | generated JPEG frames (a counter and the clock) as `multipart/x-mixed-replace` (RFC 2046 §5.1), F 5 by default, 1 to 30 |
+//! | `GET /`, `GET /rtw.js` | the demo page (a column per transport, a box to publish, the M-JPEG image) and the JavaScript client `rtw.subscribe(topic, onMessage)` (WebSocket, else SSE, else long polling) |
 //! | `OPTIONS` on any of these | the CORS preflight (below), or 204 with `Allow` |
 //!
 //! Without `since` the streaming transports start with the next message.
@@ -67,14 +70,10 @@
 //! with `ServeConfig::prefix("/rt")` unless the router strips the prefix
 //! itself (axum's `nest_service` does: then leave the prefix empty).
 //! Serve the connections `.with_upgrades()` for the WebSocket routes.
-// Until the router's GET / and GET /rtw.js arms use it.
-#[allow(dead_code)]
 mod assets;
 mod config;
 mod cors;
 mod iframe;
-// Until the router's GET /mjpeg arm uses it.
-#[allow(dead_code)]
 mod mjpeg;
 mod poll;
 mod publish;
@@ -83,13 +82,14 @@ mod reply;
 mod service;
 mod shared_hub;
 mod sse;
+mod stomp;
 mod stream;
 mod ws;
-// Until the router's GET /stomp arm uses it.
-#[allow(dead_code)]
-mod stomp;
 
 pub use config::{Limits, ServeConfig};
 pub use reply::ServeBody;
+/// [`rtw_hub`], re-exported so that an application builds the hub's
+/// configuration and reads its messages without depending on it.
+pub use rtw_hub as hub;
 pub use service::ServeService;
 pub use shared_hub::{Delivery, HubSubscriber, SharedHub};

@@ -7,14 +7,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
+use futures_util::StreamExt;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
 use hyper::service::Service;
 
 use super::config::ServeConfig;
 use super::cors::{self, Origin};
 use super::query::Query;
 use super::reply::{self, ServeBody};
-use super::{SharedHub, iframe, poll, publish, sse, stream, ws};
+use super::{SharedHub, assets, iframe, mjpeg, poll, publish, sse, stomp, stream, ws};
 
 /// `rtw serve`'s transports as one hyper [`Service`] over a [`SharedHub`]:
 /// the routes and what each does are in the [module docs](super).
@@ -156,6 +158,10 @@ where
 enum Route<'a> {
     Publish(&'a str),
     Topic(&'a str, &'a str),
+    Stomp,
+    Mjpeg,
+    Index,
+    RtwJs,
     Other,
 }
 
@@ -172,6 +178,13 @@ fn strip<'a>(prefix: &str, path: &'a str) -> Option<&'a str> {
 }
 
 fn parse(path: &str) -> Route<'_> {
+    match path {
+        "/stomp" => return Route::Stomp,
+        "/mjpeg" => return Route::Mjpeg,
+        "/" | "/index.html" => return Route::Index,
+        "/rtw.js" => return Route::RtwJs,
+        _ => {}
+    }
     let Some(rest) = path.strip_prefix("/topics/") else {
         return Route::Other;
     };
@@ -197,6 +210,7 @@ where
     let allow = match route {
         Route::Publish(_) => "POST, OPTIONS",
         Route::Topic(_, kind) if TOPIC_KINDS.contains(&kind) => "GET, OPTIONS",
+        Route::Stomp | Route::Mjpeg | Route::Index | Route::RtwJs => "GET, OPTIONS",
         _ => return not_found(),
     };
     if request.method() == Method::OPTIONS {
@@ -218,7 +232,29 @@ where
                 publish::publish(inner, topic, &parts.headers, body).await
             }
         }
-        Route::Topic(_, _) if request.method() != Method::GET => reply::method_not_allowed(allow),
+        Route::Topic(_, _) | Route::Stomp | Route::Mjpeg | Route::Index | Route::RtwJs
+            if request.method() != Method::GET =>
+        {
+            reply::method_not_allowed(allow)
+        }
+        Route::Index if request.uri().path() == inner.config.prefix => {
+            // `/rt` → `/rt/`, so that the page's relative URLs resolve
+            // under the prefix.
+            redirect(&format!("{}/", inner.config.prefix))
+        }
+        Route::Index => asset(assets::INDEX_HTML, "text/html; charset=utf-8"),
+        Route::RtwJs => asset(assets::RTW_JS, "text/javascript; charset=utf-8"),
+        Route::Stomp if !origin.allowed() => forbidden(),
+        // Not counted in `max_streams`: the session is spawned by
+        // `stomp::accept`, which takes no permit.
+        Route::Stomp => stomp::accept(
+            &mut request,
+            inner.hub.clone(),
+            inner.ws_options.clone(),
+            rtw_stomp::Limits::default(),
+        )
+        .map(reply::full),
+        Route::Mjpeg => mjpeg_stream(inner, &query),
         Route::Topic(topic, kind) => match kind {
             "poll" => poll::short(inner, topic, &query),
             "longpoll" => poll::long(inner, topic, &query).await,
@@ -232,6 +268,48 @@ where
         Route::Other => not_found(),
     };
     finish(allowed, &origin, response)
+}
+
+/// `GET /mjpeg?fps=F`: the generated M-JPEG stream (`multipart/x-mixed-replace`,
+/// RFC 2046 §5.1), `fps` 5 by default (1 to 30), one stream permit.
+fn mjpeg_stream(inner: &Inner, query: &Query) -> Response<ServeBody> {
+    let Some(permit) = inner.streams.acquire() else {
+        return reply::busy("too many streams open; retry");
+    };
+    let frames = mjpeg::frames(query.fps.unwrap_or(5)).map(move |part| {
+        let _ = &permit;
+        part
+    });
+    let mut response = Response::new(stream::body(frames));
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_str(&format!(
+            "multipart/x-mixed-replace; boundary={}",
+            mjpeg::BOUNDARY
+        ))
+        .expect("a valid boundary"),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A built-in file, revalidated on each use (`no-cache`).
+fn asset(text: &'static str, content_type: &'static str) -> Response<ServeBody> {
+    let mut response = Response::new(reply::full(text));
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// 308 Permanent Redirect to `location` (RFC 9110 §15.4.9).
+fn redirect(location: &str) -> Response<ServeBody> {
+    let mut response = reply::text(StatusCode::PERMANENT_REDIRECT, location);
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
 }
 
 fn finish(
@@ -248,7 +326,7 @@ fn finish(
 fn not_found() -> Response<ServeBody> {
     reply::text(
         StatusCode::NOT_FOUND,
-        "not found: POST /topics/{topic}, GET /topics/{topic}/{poll,longpoll,stream,iframe,events,ws}",
+        "not found: GET / is the demo; POST /topics/{topic}, GET /topics/{topic}/{poll,longpoll,stream,iframe,events,ws}, /stomp, /mjpeg, /rtw.js",
     )
 }
 

@@ -1,0 +1,146 @@
+//! `rtw serve`: every push transport of the real-time web over one
+//! publish/subscribe hub, a thin binary over
+//! [`rtw_tokio::serve::ServeService`] (whose docs list the routes).
+//!
+//! | what | default | flag |
+//! |---|---|---|
+//! | connections open at once, per client address | 10,000, 1,000 (503 beyond) | `--max-connections`, `--max-connections-per-ip` |
+//! | request head | 10 s | `--header-timeout` |
+//! | message (request body, WebSocket text) | 64 KiB (413; WebSocket 1009 at twice that) | `--max-body` |
+//! | messages kept per topic to resume from | 1,000 | `--history` |
+//! | topics | 10,000 (503 beyond) | `--max-topics` |
+//! | long-poll wait | 30 s, at most `--longpoll-max` (60 s) | `timeout=`, `--longpoll-max` |
+//! | long polls held, streams open | 10,000 each (503 beyond) | `--max-longpolls`, `--max-streams` |
+//! | cross-origin pages | none (same origin only) | `--allow-origin` (repeat) |
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use rtw_tokio::listener::Listener;
+use rtw_tokio::serve::hub::{Config as HubConfig, Limits as HubLimits};
+use rtw_tokio::serve::{Limits, ServeConfig, ServeService, SharedHub};
+
+use crate::serve_limits::{ServerLimits, seconds};
+
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+/// `rtw serve` arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free
+    /// one). Prints `listening on http://IP:PORT` first.
+    #[arg(long, value_name = "IP:PORT")]
+    listen: SocketAddr,
+    /// An origin (`scheme://host[:port]`) whose pages may use every
+    /// transport across origins: CORS headers and preflights, and the
+    /// WebSocket Origin allow-list. Repeat for more. Without it only
+    /// same-origin pages are served.
+    #[arg(long, value_name = "ORIGIN")]
+    allow_origin: Vec<String>,
+    /// Messages kept per topic for clients to resume from (since=N,
+    /// Last-Event-ID).
+    #[arg(long, value_name = "N", default_value_t = 1_000)]
+    history: usize,
+    /// The longest a long poll may wait, seconds; a larger timeout= is
+    /// lowered to it.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = seconds)]
+    longpoll_max: Duration,
+    /// The largest message, bytes (a POST body; a WebSocket text message).
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
+    max_body: usize,
+    /// Topics held at once; more get 503.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_topics: usize,
+    /// Long polls held at once; more get 503.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_longpolls: usize,
+    /// Streaming connections (stream, iframe, SSE, WebSocket, STOMP,
+    /// M-JPEG) open at once; more get 503.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_streams: usize,
+    #[command(flatten)]
+    limits: ServerLimits,
+    /// Report connection errors on stderr.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+pub(crate) fn run(args: Args) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("rtw serve: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rtw serve: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: Args) -> Result<(), Failure> {
+    let listener = Listener::bind(args.listen, args.limits.listener_config())
+        .await
+        .map_err(|e| format!("binding {}: {e}", args.listen))?;
+    let bound = listener.local_addr()?;
+    let hub = SharedHub::new(
+        HubConfig::default().limits(
+            HubLimits::default()
+                .history_messages(args.history)
+                .max_topics(args.max_topics)
+                .max_message_bytes(args.max_body),
+        ),
+    );
+    let config = ServeConfig::default()
+        .allowed_origins(args.allow_origin.clone())
+        .limits(
+            Limits::default()
+                .max_body(args.max_body)
+                .longpoll_max(args.longpoll_max)
+                .max_longpolls(args.max_longpolls)
+                .max_streams(args.max_streams),
+        );
+    let service = ServeService::new(config, hub);
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on http://{bound}")?;
+    stdout.flush()?;
+    drop(stdout);
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(args.limits.header_timeout);
+    loop {
+        let (tcp, peer, permit) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            // Not for want of descriptors: the listener waits those out.
+            Err(e) => {
+                eprintln!("rtw serve: accept: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let connection = http
+            .serve_connection(TokioIo::new(tcp), service.clone())
+            .with_upgrades();
+        let verbose = args.verbose;
+        tokio::spawn(async move {
+            // The connection's slot, until it ends.
+            let _permit = permit;
+            if let Err(e) = connection.await
+                && verbose
+            {
+                eprintln!("{peer}: {e}");
+            }
+        });
+    }
+}

@@ -1,0 +1,150 @@
+//! `rtw serve` as a user runs it: it prints `listening on http://IP:PORT`
+//! first, takes a published message with a POST, and hands it out by
+//! short poll, long poll and SSE, over loopback, each step bounded in time.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+mod common;
+use common::{RTW, TIMEOUT};
+
+/// `rtw serve --listen 127.0.0.1:0 ARGS`, killed on drop.
+struct Serve {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Serve {
+    fn start(args: &[&str]) -> Serve {
+        let mut child = Command::new(RTW)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("first line {line:?}"));
+        Serve { child, addr }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn connect(addr: SocketAddr) -> TcpStream {
+    let tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(TIMEOUT)).unwrap();
+    tcp
+}
+
+/// A whole `Connection: close` exchange: the response as text.
+fn exchange(addr: SocketAddr, request: &str) -> String {
+    let mut tcp = connect(addr);
+    tcp.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    tcp.read_to_string(&mut out).unwrap();
+    out
+}
+
+fn publish(addr: SocketAddr, topic: &str, text: &str) -> String {
+    exchange(
+        addr,
+        &format!(
+            "POST /topics/{topic} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+             Content-Type: text/plain\r\nContent-Length: {}\r\n\r\n{text}",
+            text.len()
+        ),
+    )
+}
+
+fn get(addr: SocketAddr, target: &str) -> String {
+    // HTTP/1.0: hyper answers in kind and closes after the response.
+    exchange(
+        addr,
+        &format!("GET {target} HTTP/1.0\r\nHost: {addr}\r\n\r\n"),
+    )
+}
+
+#[test]
+fn publish_then_poll_long_poll_and_sse() {
+    let server = Serve::start(&[
+        "--allow-origin",
+        "http://app.example",
+        "--longpoll-max",
+        "1",
+    ]);
+    let addr = server.addr;
+    let answer = publish(addr, "demo", "hello");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("{\"id\":1}"), "{answer}");
+    assert!(publish(addr, "demo", "world").ends_with("{\"id\":2}"));
+
+    let poll = get(addr, "/topics/demo/poll?since=0");
+    assert!(
+        poll.ends_with("[{\"id\":1,\"data\":\"hello\"},{\"id\":2,\"data\":\"world\"}]"),
+        "{poll}"
+    );
+    assert!(
+        get(addr, "/topics/demo/longpoll?since=1").ends_with("[{\"id\":2,\"data\":\"world\"}]")
+    );
+    // timeout=30 is capped by --longpoll-max 1.
+    let started = Instant::now();
+    let empty = get(addr, "/topics/demo/longpoll?since=2&timeout=30");
+    assert!(empty.starts_with("HTTP/1.0 204"), "{empty}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    // SSE from Last-Event-ID 1, then a live message.
+    let mut sse = connect(addr);
+    sse.write_all(
+        format!("GET /topics/demo/events HTTP/1.0\r\nHost: {addr}\r\nLast-Event-ID: 1\r\n\r\n")
+            .as_bytes(),
+    )
+    .unwrap();
+    let mut seen = String::new();
+    let mut read_until = |needle: &str| {
+        while !seen.contains(needle) {
+            let mut buf = [0; 1024];
+            let n = sse.read(&mut buf).unwrap();
+            assert!(n > 0, "closed: {seen}");
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        seen.clone()
+    };
+    let head = read_until("id: 2\n\n");
+    assert!(head.contains("content-type: text/event-stream"), "{head}");
+    assert!(head.contains("data: world\nid: 2\n\n"), "{head}");
+    assert!(publish(addr, "demo", "live").ends_with("{\"id\":3}"));
+    assert!(read_until("id: 3\n\n").ends_with("data: live\nid: 3\n\n"));
+
+    // CORS for the allowed origin; the server is still up after errors.
+    let cors = exchange(
+        addr,
+        &format!(
+            "OPTIONS /topics/demo HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+             Origin: http://app.example\r\nAccess-Control-Request-Method: POST\r\n\r\n"
+        ),
+    );
+    assert!(cors.starts_with("HTTP/1.1 204"), "{cors}");
+    assert!(
+        cors.contains("access-control-allow-origin: http://app.example"),
+        "{cors}"
+    );
+    assert!(get(addr, "/topics/demo/poll?since=x").starts_with("HTTP/1.0 400"));
+    assert!(get(addr, "/nothing").starts_with("HTTP/1.0 404"));
+    assert!(publish(addr, "demo", "after").ends_with("{\"id\":4}"));
+}
