@@ -219,6 +219,12 @@ async fn publish_then_poll_from_since() {
         ids(&get(addr, "/topics/other/poll").await.json()),
         Vec::<u64>::new()
     );
+    // What `curl -d` and HTML forms send is text too, kept as sent.
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let reply = request(addr, "POST", "/topics/news", &form, b"a=1&b=%20").await;
+    assert_eq!(reply.json(), serde_json::json!({"id": 4}));
+    let last = get(addr, "/topics/news/poll?since=3").await.json();
+    assert_eq!(last, serde_json::json!([{"id": 4, "data": "a=1&b=%20"}]));
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@
 //!
 //! | request | answer |
 //! |---|---|
-//! | `POST /topics/{topic}` | publishes the body (text: `text/*`, `application/json` or none, else 415; UTF-8, else 400; at most `max_body`, else 413): `{"id":N}` |
+//! | `POST /topics/{topic}` | publishes the body as sent (text: `text/*`, `application/json`, `application/x-www-form-urlencoded` as `curl -d` sends, or none, else 415; UTF-8, else 400; at most `max_body`, else 413): `{"id":N}` |
 //! | `GET /topics/{topic}/poll?since=N` | at once, the JSON array `[{"id":..,"data":".."}]` of the kept messages after N (0 if absent), possibly empty |
 //! | `GET /topics/{topic}/longpoll?since=N&timeout=S` | the array as soon as there is a message after N (absent: the next message), or 204 after S seconds (default 30, at most `longpoll_max`) |
 //! | `GET /topics/{topic}/stream?since=N` | one JSON line per message, `application/x-ndjson`: over HTTP/1.1 each message one chunk (RFC 9112 §7.1); to an HTTP/1.0 request no chunking and no `Content-Length`, the end of the connection ends the body (RFC 1945 §7.2.2) |

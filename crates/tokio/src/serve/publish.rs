@@ -8,8 +8,9 @@ use http_body_util::BodyExt;
 use super::reply::{self, ServeBody};
 use super::service::Inner;
 
-/// Reads the body (text: `text/*`, `application/json` or no
-/// `Content-Type`; UTF-8; at most `max_body` bytes within `body_timeout`)
+/// Reads the body (text: `text/*`, `application/json`,
+/// `application/x-www-form-urlencoded` (what `curl -d` and HTML forms
+/// send; kept as sent, not decoded) or no `Content-Type`; UTF-8; at most `max_body` bytes within `body_timeout`)
 /// and publishes it: `{"id":N}`. 415 for another media type, 413 over the
 /// size (with `Connection: close`, the rest unread), 400 for a body that
 /// is not UTF-8 or a bad topic, 408 when the body is late.
@@ -28,12 +29,13 @@ where
         let text = essence
             .get(..5)
             .is_some_and(|p| p.eq_ignore_ascii_case("text/"))
-            || essence.eq_ignore_ascii_case("application/json");
+            || essence.eq_ignore_ascii_case("application/json")
+            || essence.eq_ignore_ascii_case("application/x-www-form-urlencoded");
         if !text {
             return reply::text(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 format_args!(
-                    "unsupported media type {media:?}: messages are text (text/*, application/json)"
+                    "unsupported media type {media:?}: messages are text (text/*, application/json, application/x-www-form-urlencoded)"
                 ),
             );
         }

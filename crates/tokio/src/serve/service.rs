@@ -350,6 +350,8 @@ mod tests {
         assert!(matches!(parse("/topics/x"), Route::Publish("x")));
         assert!(matches!(parse("/topics/x/poll"), Route::Topic("x", "poll")));
         assert!(matches!(parse("/topics/x/poll/y"), Route::Other));
-        assert!(matches!(parse("/"), Route::Other));
+        assert!(matches!(parse("/"), Route::Index));
+        assert!(matches!(parse("/stomp"), Route::Stomp));
+        assert!(matches!(parse("/elsewhere"), Route::Other));
     }
 }
