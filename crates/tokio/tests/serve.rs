@@ -735,3 +735,43 @@ async fn stomp_over_websocket_is_bridged_to_the_hub() {
     assert!(message.starts_with("MESSAGE\n"), "{message}");
     assert!(message.ends_with("\n\nvia the hub\0"), "{message}");
 }
+
+#[tokio::test]
+async fn a_closed_client_frees_its_subscription_and_stream_slot() {
+    let hub = SharedHub::new(HubConfig::default());
+    let service = ServeService::new(ServeConfig::default(), hub.clone());
+    let addr = serve(service.clone()).await;
+    for target in [
+        "/topics/q/stream",
+        "/topics/q/iframe",
+        "/topics/q/events",
+        "/topics/q/longpoll",
+    ] {
+        let mut tcp = TcpStream::connect(addr).await.unwrap();
+        tcp.write_all(format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        wait_for(|| hub.stats().subscribers == 1).await;
+        drop(tcp);
+        // Nothing is published: hyper notices the close on its own.
+        wait_for(|| hub.stats().subscribers == 0).await;
+        wait_for(|| service.open_streams() == 0 && service.held_longpolls() == 0).await;
+    }
+    let (ws, _) = rtw_tokio::ws::connect(&format!("ws://{addr}/topics/q/ws"))
+        .await
+        .unwrap();
+    wait_for(|| hub.stats().subscribers == 1 && service.open_streams() == 1).await;
+    drop(ws);
+    wait_for(|| hub.stats().subscribers == 0 && service.open_streams() == 0).await;
+}
+
+/// Waits (yielding to the server's tasks) until `done()`, within [`WAIT`].
+async fn wait_for(done: impl Fn() -> bool) {
+    timeout(WAIT, async {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("in time");
+}
