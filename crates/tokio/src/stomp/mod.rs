@@ -2,7 +2,7 @@
 //! ([`StompClient`]) and a broker server ([`BrokerServer`]).
 //!
 //! Both are thin: the STOMP sessions are rtw-stomp's sans-IO
-//! [`Client`](rtw_stomp::client::Client) and
+//! [`Client`] and
 //! [`Broker`](rtw_stomp::broker::Broker); this module moves their bytes
 //! and drives their one timer. Over WebSocket the client offers, and the
 //! broker accepts, the subprotocols `v12.stomp`, `v11.stomp` and
