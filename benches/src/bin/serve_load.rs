@@ -243,6 +243,19 @@ fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// The server's CPU time (user + system) in seconds, from
+/// `/proc/PID/stat` (fields 14 and 15, in clock ticks of 1/100 s, the
+/// value Linux gives `USER_HZ` everywhere).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name in parentheses may hold blanks: count after it.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    Some((user + system) / 100.0)
+}
+
 /// A transport's subscribers: spawned (at most 100 connecting at once),
 /// connected within `deadline`; the server's memory growth meanwhile.
 async fn connect_all(
@@ -303,7 +316,8 @@ fn quantile_ms(sorted: &[u32], q: f64) -> f64 {
 }
 
 async fn run(args: Args) -> Result<bool, Failure> {
-    let want = (args.sse + args.ws) as u64 * 2 + 256;
+    // One socket per subscriber, the publisher and the runtime's own.
+    let want = (args.sse + args.ws) as u64 + 256;
     let limit = rlimit::increase_nofile_limit(want)?;
     if limit < want {
         return Err(format!("this process may open {limit} files; {want} needed").into());
@@ -323,6 +337,7 @@ async fn run(args: Args) -> Result<bool, Failure> {
             memory.insert(name, per);
         }
     }
+    let cpu0 = args.server_pid.and_then(cpu_seconds);
     let t0 = Instant::now();
     publish(Arc::clone(&args), start).await?;
     let published = t0.elapsed();
@@ -352,6 +367,9 @@ async fn run(args: Args) -> Result<bool, Failure> {
     }
     let unfinished = tasks.len();
     tasks.abort_all();
+    let cpu = cpu0
+        .zip(args.server_pid.and_then(cpu_seconds))
+        .map(|(before, after)| after - before);
     let mut all_ok = unfinished == 0;
     for (name, count) in [("sse", args.sse), ("ws", args.ws)] {
         if count == 0 {
@@ -376,6 +394,14 @@ async fn run(args: Args) -> Result<bool, Failure> {
             quantile_ms(&latencies, 0.5),
             quantile_ms(&latencies, 0.99),
             quantile_ms(&latencies, 1.0),
+        );
+    }
+    if let Some(cpu) = cpu {
+        let deliveries = (args.sse + args.ws) as f64 * args.messages as f64;
+        println!(
+            "server_cpu_s={cpu:.2} server_cpu_us_per_delivery={:.2} \
+             (from the first publish to the last delivery)",
+            cpu * 1e6 / deliveries.max(1.0)
         );
     }
     if unfinished > 0 {
