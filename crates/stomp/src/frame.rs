@@ -43,6 +43,19 @@ impl Frame {
         }
     }
 
+    /// An ERROR frame (STOMP 1.2 "ERROR"): `message` as its `message`
+    /// header and again as a `text/plain` body, and `receipt-id` when the
+    /// refused frame asked for a receipt.
+    pub fn error(message: &str, receipt_id: Option<&str>) -> Self {
+        let mut frame = Frame::new(Command::Error).with_header("message", message);
+        if let Some(receipt) = receipt_id {
+            frame = frame.with_header("receipt-id", receipt);
+        }
+        frame
+            .with_header("content-type", "text/plain")
+            .with_body(Bytes::copy_from_slice(message.as_bytes()))
+    }
+
     /// Adds a header after the others.
     #[must_use]
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {

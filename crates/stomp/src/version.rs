@@ -61,6 +61,28 @@ impl Version {
         }
     }
 
+    /// Whether a header `value` can be written in an escaped frame of this
+    /// version (STOMP 1.2 "Value Encoding"): never a NUL; in 1.1 no CR
+    /// (it has no `\r` escape); in 1.0, which escapes nothing, no line
+    /// end either.
+    pub fn can_carry_value(self, value: &str) -> bool {
+        let forbidden: &[u8] = match self {
+            Version::V1_0 => b"\0\n\r",
+            Version::V1_1 => b"\0\r",
+            Version::V1_2 => b"\0",
+        };
+        !value.bytes().any(|b| forbidden.contains(&b))
+    }
+
+    /// Whether the header `name: value` can be written in an escaped frame
+    /// of this version: both as [`Version::can_carry_value`] says, and in
+    /// 1.0 no colon in the name.
+    pub fn can_carry(self, name: &str, value: &str) -> bool {
+        self.can_carry_value(name)
+            && self.can_carry_value(value)
+            && (self != Version::V1_0 || !name.contains(':'))
+    }
+
     /// The version a WebSocket subprotocol name stands for.
     pub fn from_subprotocol(name: &str) -> Option<Self> {
         match name {
@@ -119,6 +141,17 @@ mod tests {
         assert_eq!(Version::V1_2.subprotocol(), "v12.stomp");
         assert_eq!(Version::parse("1.3"), None);
         assert_eq!(Version::from_subprotocol("stomp"), None);
+    }
+
+    #[test]
+    fn what_each_version_can_carry_in_a_header() {
+        assert!(Version::V1_2.can_carry("a:b", "line\r\nend"));
+        assert!(!Version::V1_2.can_carry("a", "nul\0"));
+        assert!(Version::V1_1.can_carry("a:b", "line\nend"));
+        assert!(!Version::V1_1.can_carry_value("cr\r"));
+        assert!(!Version::V1_0.can_carry("a:b", "plain"));
+        assert!(!Version::V1_0.can_carry_value("line\nend"));
+        assert!(Version::V1_0.can_carry("ab", "plain: colon"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::{
     AckMode, Broker, BrokerEvent, CloseReason, ConnectionId, Delivery, Message, Overflow, Pending,
-    Phase, Subscription, Tails, carriable, error_frame,
+    Phase, Subscription, Tails,
 };
 use crate::{Command, Frame, HeartBeat, Version, negotiate_version};
 
@@ -59,16 +59,16 @@ impl Broker {
             if matches!(frame.command, Command::Connect | Command::Stomp) {
                 self.on_connect(id, &frame);
             } else {
-                let frame = error_frame("expected a CONNECT frame", None);
+                let frame = Frame::error("expected a CONNECT frame", None);
                 self.fail(id, CloseReason::Error, frame);
             }
             return;
         }
         let receipt = frame.header("receipt").map(str::to_owned);
         if let Some(r) = &receipt
-            && !carriable(version, r, false)
+            && !version.can_carry_value(r)
         {
-            let frame = error_frame("receipt header not representable", None);
+            let frame = Frame::error("receipt header not representable", None);
             self.fail(id, CloseReason::Error, frame);
             return;
         }
@@ -100,7 +100,7 @@ impl Broker {
                 }
             }
             Err(message) => {
-                let frame = error_frame(&message, receipt.as_deref());
+                let frame = Frame::error(&message, receipt.as_deref());
                 self.fail(id, CloseReason::Error, frame);
             }
         }
@@ -126,7 +126,7 @@ impl Broker {
             let list: Vec<&str> = config.versions.iter().map(|v| v.as_str()).collect();
             let list = list.join(",");
             let message = format!("supported protocol versions are {list}");
-            let error = error_frame(&message, None).with_header("version", list);
+            let error = Frame::error(&message, None).with_header("version", list);
             self.fail(id, CloseReason::Error, error);
             return;
         };
@@ -136,7 +136,7 @@ impl Broker {
                 Some(l.as_str()) == login && Some(p.as_str()) == frame.header("passcode")
             })
         {
-            self.fail(id, CloseReason::Error, error_frame("login refused", None));
+            self.fail(id, CloseReason::Error, Frame::error("login refused", None));
             return;
         }
         let theirs = match frame.header("heart-beat") {
@@ -338,7 +338,7 @@ impl Broker {
             Some("client-individual") => AckMode::ClientIndividual,
             Some(_) => return Err("invalid ack header".to_owned()),
         };
-        if !carriable(version, destination, false) || !carriable(version, sid, false) {
+        if !version.can_carry_value(destination) || !version.can_carry_value(sid) {
             return Err("destination or id not representable".to_owned());
         }
         if conn.subscriptions.contains_key(sid) {

@@ -85,7 +85,7 @@ use bytes::{Bytes, BytesMut};
 pub use self::config::{BrokerConfig, BrokerLimits};
 pub use self::events::{BrokerEvent, BrokerStats, BrokerTransmit, CloseReason, ConnectionId};
 use crate::headers::{escape_into, escapes, needs_escape};
-use crate::{Command, Decoder, Frame, Item, Version};
+use crate::{Decoder, Frame, Item, Version};
 
 /// The ack mode of a subscription (STOMP 1.2 "SUBSCRIBE ack Header").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -433,7 +433,7 @@ impl Broker {
             conn.scheduled = None;
             match conn.phase {
                 Phase::Handshake if conn.connect_deadline <= now => {
-                    let frame = error_frame("no CONNECT frame within connect_timeout", None);
+                    let frame = Frame::error("no CONNECT frame within connect_timeout", None);
                     self.fail(id, CloseReason::ConnectTimeout, frame);
                 }
                 Phase::Open => {
@@ -443,7 +443,7 @@ impl Broker {
                     let beat = conn.send_every.is_some_and(|d| conn.last_sent + d <= now);
                     if dead {
                         self.stats.heart_beat_timeouts += 1;
-                        let frame = error_frame("heart-beat timeout", None);
+                        let frame = Frame::error("heart-beat timeout", None);
                         self.fail(id, CloseReason::HeartBeatTimeout, frame);
                     } else if beat {
                         conn.last_sent = now;
@@ -563,7 +563,7 @@ impl Broker {
                     "slow consumer (max_unsent_bytes {})",
                     self.config.limits.max_unsent_bytes
                 );
-                self.fail(id, CloseReason::SlowConsumer, error_frame(&message, None));
+                self.fail(id, CloseReason::SlowConsumer, Frame::error(&message, None));
             }
             return false;
         }
@@ -878,33 +878,6 @@ impl Broker {
     }
 }
 
-/// An ERROR frame (STOMP 1.2 "ERROR"): `message`, `receipt-id` when the
-/// refused frame asked for a receipt, and the message again as a
-/// `text/plain` body.
-fn error_frame(message: &str, receipt: Option<&str>) -> Frame {
-    let mut frame = Frame::new(Command::Error).with_header("message", message);
-    if let Some(receipt) = receipt {
-        frame = frame.with_header("receipt-id", receipt);
-    }
-    frame
-        .with_header("content-type", "text/plain")
-        .with_body(Bytes::copy_from_slice(message.as_bytes()))
-}
-
-/// Whether `text` can be written as a header name (`name`) or value in
-/// an escaped frame of `version` (STOMP 1.2 "Value Encoding"): never a
-/// NUL; in 1.0 no line end and no colon in a name; in 1.1 no CR.
-fn carriable(version: Version, text: &str, name: bool) -> bool {
-    let bytes = text.as_bytes();
-    match version {
-        Version::V1_0 => !bytes
-            .iter()
-            .any(|&b| b == 0 || b == b'\n' || b == b'\r' || (name && b == b':')),
-        Version::V1_1 => !bytes.iter().any(|&b| b == 0 || b == b'\r'),
-        Version::V1_2 => !bytes.contains(&0),
-    }
-}
-
 /// The end of the MESSAGE frames of `message` in `version`, the same for
 /// every subscription: the sender's headers the version can carry
 /// (escaped, STOMP 1.2 "Value Encoding"), `content-length` for a body,
@@ -912,7 +885,7 @@ fn carriable(version: Version, text: &str, name: bool) -> bool {
 fn message_tail(version: Version, message: &Message) -> Bytes {
     let mut dst = Vec::with_capacity(message.size());
     for (name, value) in &message.headers {
-        if carriable(version, name, true) && carriable(version, value, false) {
+        if version.can_carry(name, value) {
             put_text(&mut dst, version, name);
             dst.push(b':');
             put_text(&mut dst, version, value);

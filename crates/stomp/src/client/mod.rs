@@ -101,18 +101,6 @@ pub struct Client {
     next_receipt: u64,
 }
 
-/// `true` when `version` can carry the header (STOMP 1.2 "Value
-/// Encoding": 1.2 escapes CR, LF, colon and backslash; 1.1 all but CR;
-/// 1.0 none; no version carries a NUL).
-fn encodable(version: Version, name: &str, value: &str) -> bool {
-    let text = name.bytes().chain(value.bytes());
-    match version {
-        Version::V1_2 => !text.into_iter().any(|b| b == 0),
-        Version::V1_1 => !text.into_iter().any(|b| b == 0 || b == b'\r'),
-        _ => !name.contains(':') && !text.into_iter().any(|b| matches!(b, 0 | b'\r' | b'\n')),
-    }
-}
-
 /// Bodies from this size on are handed to [`Client::poll_transmit`] as
 /// the caller's `Bytes`, after a chunk holding the command and headers.
 const ZERO_COPY_BODY: usize = 512;
@@ -253,7 +241,7 @@ impl Client {
         let headers = frame.headers.iter().chain(&options.headers);
         if let Some((name, _)) = headers
             .into_iter()
-            .find(|(name, value)| !encodable(self.version, name, value))
+            .find(|(name, value)| !self.version.can_carry(name, value))
         {
             return Err(ClientError::Unencodable(name.clone()));
         }
@@ -504,7 +492,7 @@ impl Client {
     /// by the negotiated version.
     pub fn send_frame(&mut self, frame: Frame) -> Result<(), ClientError> {
         let version = self.ready()?;
-        if let Some((name, _)) = (frame.headers.iter()).find(|(n, v)| !encodable(version, n, v)) {
+        if let Some((name, _)) = (frame.headers.iter()).find(|(n, v)| !version.can_carry(n, v)) {
             return Err(ClientError::Unencodable(name.clone()));
         }
         self.queue(frame);

@@ -311,13 +311,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
             if matches!(frame.command, Command::Connect | Command::Stomp) {
                 return self.on_connect(&frame);
             }
-            return Next::Fail(error_frame("expected a CONNECT frame", None));
+            return Next::Fail(Frame::error("expected a CONNECT frame", None));
         };
         let receipt = frame.header("receipt").map(str::to_owned);
         if let Some(r) = &receipt
-            && !carriable(version, r)
+            && !version.can_carry_value(r)
         {
-            return Next::Fail(error_frame("receipt header not representable", None));
+            return Next::Fail(Frame::error("receipt header not representable", None));
         }
         let result = match frame.command {
             Command::Connect | Command::Stomp => Err("already connected".to_owned()),
@@ -346,7 +346,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
                 }
                 Next::Continue
             }
-            Err(message) => Next::Fail(error_frame(&message, receipt.as_deref())),
+            Err(message) => Next::Fail(Frame::error(&message, receipt.as_deref())),
         }
     }
 
@@ -362,7 +362,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
     fn on_connect(&mut self, frame: &Frame) -> Next {
         let Some(version) = negotiate_version(frame.header("accept-version"), &Version::ALL) else {
             return Next::Fail(
-                error_frame("supported protocol versions are 1.0,1.1,1.2", None)
+                Frame::error("supported protocol versions are 1.0,1.1,1.2", None)
                     .with_header("version", "1.0,1.1,1.2"),
             );
         };
@@ -568,30 +568,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
             }
         }
     }
-}
-
-/// The ERROR frame for `message`, naming the frame's `receipt` if it
-/// asked for one (STOMP 1.2 "ERROR").
-fn error_frame(message: &str, receipt: Option<&str>) -> Frame {
-    let mut frame = Frame::new(Command::Error).with_header("message", message);
-    if let Some(receipt) = receipt {
-        frame = frame.with_header("receipt-id", receipt);
-    }
-    frame
-        .with_header("content-type", "text/plain")
-        .with_body(Bytes::copy_from_slice(message.as_bytes()))
-}
-
-/// Whether `value` can be written as a header value in an escaped frame
-/// of `version` (STOMP 1.2 "Value Encoding"): never a NUL; no line end
-/// in 1.0; no CR in 1.1.
-fn carriable(version: Version, value: &str) -> bool {
-    let forbidden: &[u8] = match version {
-        Version::V1_0 => b"\0\n\r",
-        Version::V1_1 => b"\0\r",
-        Version::V1_2 => b"\0",
-    };
-    !value.bytes().any(|b| forbidden.contains(&b))
 }
 
 fn required<'a>(frame: &'a Frame, name: &str) -> Result<&'a str, Refusal> {
