@@ -3,42 +3,24 @@
 //! ended by close), rtw's WebSocket client, CORS and the errors.
 #![cfg(feature = "serve")]
 
+mod serve_support;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
-use hyper::server::conn::http1;
-use hyper_util::rt::TokioIo;
 use rtw_chunked::{Config as ChunkedConfig, Decoder, Frame};
 use rtw_hub::{Config as HubConfig, Limits as HubLimits};
 use rtw_tokio::serve::{Limits, ServeConfig, ServeService, SharedHub};
 use rtw_tokio::ws::{ClientOptions, CloseCode, Message};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::time::timeout;
 
+use serve_support::{serve, server};
+
 const WAIT: Duration = Duration::from_secs(10);
-
-/// Serves `service` on 127.0.0.1:0; its address.
-async fn serve(service: ServeService) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let connection = http1::Builder::new()
-                .serve_connection(TokioIo::new(tcp), service.clone())
-                .with_upgrades();
-            tokio::spawn(connection);
-        }
-    });
-    addr
-}
-
-async fn server(config: ServeConfig, hub: HubConfig) -> (SocketAddr, SharedHub) {
-    let hub = SharedHub::new(hub);
-    (serve(ServeService::new(config, hub.clone())).await, hub)
-}
 
 async fn default_server() -> (SocketAddr, SharedHub) {
     server(ServeConfig::default(), HubConfig::default()).await

@@ -3,30 +3,23 @@
 //! rtw-multipart: whole JPEG frames that differ, at about F a second.
 #![cfg(feature = "serve")]
 
+mod serve_support;
+
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use http_body_util::{BodyExt, Empty};
-use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use rtw_hub::Config as HubConfig;
 use rtw_multipart::{Boundary, Decoder, Item, Part};
 use rtw_tokio::serve::{ServeConfig, ServeService, SharedHub};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 #[tokio::test]
 async fn mjpeg_streams_jpeg_parts_at_the_rate_asked() {
     let service = ServeService::new(ServeConfig::default(), SharedHub::new(HubConfig::default()));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let connection =
-                http1::Builder::new().serve_connection(TokioIo::new(tcp), service.clone());
-            tokio::spawn(connection);
-        }
-    });
+    let addr = serve_support::serve(service).await;
 
     let tcp = TcpStream::connect(addr).await.unwrap();
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))

@@ -3,36 +3,23 @@
 //! topics, with the same ids, as the other transports.
 #![cfg(feature = "serve")]
 
+mod serve_support;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use hyper::server::conn::http1;
-use hyper_util::rt::TokioIo;
 use rtw_hub::Config as HubConfig;
-use rtw_tokio::serve::{ServeConfig, ServeService, SharedHub};
+use rtw_tokio::serve::{ServeConfig, SharedHub};
 use rtw_tokio::stomp::{AckMode, ClientConfig, ClientEvent, FrameOptions, StompClient, Version};
 use rtw_tokio::ws::{ClientOptions, Message};
-use tokio::net::TcpListener;
 use tokio::time::timeout;
 
 const WAIT: Duration = Duration::from_secs(10);
 
 async fn server(config: ServeConfig) -> (SocketAddr, SharedHub) {
-    let hub = SharedHub::new(HubConfig::default());
-    let service = ServeService::new(config, hub.clone());
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let connection = http1::Builder::new()
-                .serve_connection(TokioIo::new(tcp), service.clone())
-                .with_upgrades();
-            tokio::spawn(connection);
-        }
-    });
-    (addr, hub)
+    serve_support::server(config, HubConfig::default()).await
 }
 
 async fn client(addr: SocketAddr) -> StompClient {
