@@ -9,9 +9,10 @@
 //!   candidate`). A line over the limit is not kept: the rest of it is read
 //!   and dropped, and the caller reports it and goes on with the next line.
 //!
-//! `rtw sse parse` and `rtw chunked` need neither: they read 64 KiB at a
-//! time and their decoders bound what they hold (`rtw_sse::Limits`,
-//! `rtw_chunked::Limits`).
+//! - [`read_some`]: one read, retried when interrupted, for `rtw chunked`
+//!   and `rtw multipart split`, which read 64 KiB at a time and whose
+//!   decoders bound what they hold (`rtw_chunked::Limits`,
+//!   `rtw_multipart::Limits`); `rtw sse parse` does the same.
 
 use std::fmt;
 use std::io::{self, BufRead, Read};
@@ -108,6 +109,17 @@ pub(crate) fn read_line(
         input.consume(used);
         if newline.is_some() {
             return Ok(read);
+        }
+    }
+}
+
+/// One read into `buf`, retried on `Interrupted`; 0 means the end of the
+/// input.
+pub(crate) fn read_some(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match input.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            result => return result,
         }
     }
 }

@@ -88,15 +88,9 @@ impl fmt::Display for Failure {
     }
 }
 
-/// Read into `buf`, retrying on `Interrupted`; 0 means end of input.
+/// Read into `buf` ([`crate::input::read_some`]); 0 means end of input.
 fn read_some(input: &mut impl Read, buf: &mut [u8]) -> Result<usize, Failure> {
-    loop {
-        match input.read(buf) {
-            Ok(n) => return Ok(n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Failure::Io("reading stdin".into(), e)),
-        }
-    }
+    crate::input::read_some(input, buf).map_err(|e| Failure::Io("reading stdin".into(), e))
 }
 
 fn split(
