@@ -12,6 +12,7 @@
 //! | long-poll wait | 30 s, at most `--longpoll-max` (60 s) | `timeout=`, `--longpoll-max` |
 //! | long polls held, streams open | 10,000 each (503 beyond) | `--max-longpolls`, `--max-streams` |
 //! | cross-origin pages | none (same origin only) | `--allow-origin` (repeat) |
+//! | transports refused (403), to try clients' fallbacks | none | `--refuse` (repeat) |
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -22,7 +23,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use rtw_tokio::listener::Listener;
 use rtw_tokio::serve::hub::{Config as HubConfig, Limits as HubLimits};
-use rtw_tokio::serve::{Limits, ServeConfig, ServeService, SharedHub};
+use rtw_tokio::serve::{Limits, ServeConfig, ServeService, SharedHub, Transport};
 
 use crate::serve_limits::{ServerLimits, seconds};
 
@@ -62,11 +63,21 @@ pub(crate) struct Args {
     /// M-JPEG) open at once; more get 503.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     max_streams: usize,
+    /// Answer 403 Forbidden to every request of this transport, as a
+    /// server or proxy that blocks it would (to try clients' fallbacks:
+    /// rtw.js goes from WebSocket to SSE to long polling): ws, sse,
+    /// stream, iframe, longpoll, poll or stomp. Repeat for more.
+    #[arg(long, value_name = "TRANSPORT", value_parser = transport)]
+    refuse: Vec<Transport>,
     #[command(flatten)]
     limits: ServerLimits,
     /// Report connection errors on stderr.
     #[arg(long, short)]
     verbose: bool,
+}
+
+fn transport(name: &str) -> Result<Transport, String> {
+    name.parse()
 }
 
 pub(crate) fn run(args: Args) -> ExitCode {
@@ -104,6 +115,7 @@ async fn serve(args: Args) -> Result<(), Failure> {
     );
     let config = ServeConfig::default()
         .allowed_origins(args.allow_origin.clone())
+        .refused(args.refuse.iter().copied())
         .limits(
             Limits::default()
                 .max_body(args.max_body)

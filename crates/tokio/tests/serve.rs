@@ -757,3 +757,43 @@ async fn wait_for(done: impl Fn() -> bool) {
     .await
     .expect("in time");
 }
+
+#[tokio::test]
+async fn refused_transports_get_403_and_the_others_serve() {
+    use rtw_tokio::serve::Transport;
+
+    assert_eq!("sse".parse::<Transport>(), Ok(Transport::Sse));
+    assert!("websocket".parse::<Transport>().is_err());
+    let (addr, _hub) = server(
+        ServeConfig::default().refused([Transport::Ws, Transport::Sse, Transport::Stomp]),
+        HubConfig::default(),
+    )
+    .await;
+    assert_eq!(post(addr, "r", "one").await.json()["id"], 1);
+    for (target, name) in [
+        ("/topics/r/ws?since=0", "ws"),
+        ("/topics/r/events", "sse"),
+        ("/stomp", "stomp"),
+    ] {
+        let reply = get(addr, target).await;
+        assert_eq!(reply.status, 403, "{target}");
+        assert!(
+            reply.text().contains(&format!("--refuse {name}")),
+            "{}",
+            reply.text()
+        );
+    }
+    // A WebSocket client's handshake fails: no upgrade.
+    assert!(
+        rtw_tokio::ws::connect(&format!("ws://{addr}/topics/r/ws?since=0"))
+            .await
+            .is_err()
+    );
+    // The others still serve.
+    assert_eq!(ids(&get(addr, "/topics/r/poll?since=0").await.json()), [1]);
+    assert_eq!(
+        ids(&get(addr, "/topics/r/longpoll?since=0").await.json()),
+        [1]
+    );
+    assert_eq!(get(addr, "/rtw.js").await.status, 200);
+}

@@ -1,5 +1,8 @@
 //! [`ServeConfig`] and its [`Limits`].
 
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
 use std::time::Duration;
 
 /// What the service never exceeds (`docs/ARCHITECTURE.md` §2.6). The hub's
@@ -112,6 +115,12 @@ pub struct ServeConfig {
     /// service lowers their largest message to twice `limits.max_body`
     /// (a larger one closes the connection with 1009, RFC 6455 §7.4.1).
     pub ws_options: crate::ws::Options,
+    /// Transports the service refuses: their requests get 403 Forbidden
+    /// with a one-line text body (preflights still pass, so a page on an
+    /// allowed origin sees the 403), as a server or proxy that blocks them
+    /// would answer. For trying clients' fallbacks (rtw.js goes from
+    /// WebSocket to SSE to long polling). Empty by default.
+    pub refused: BTreeSet<Transport>,
 }
 
 impl ServeConfig {
@@ -145,5 +154,80 @@ impl ServeConfig {
     pub fn ws_options(mut self, ws_options: crate::ws::Options) -> Self {
         self.ws_options = ws_options;
         self
+    }
+
+    /// Sets [`ServeConfig::refused`].
+    #[must_use]
+    pub fn refused(mut self, refused: impl IntoIterator<Item = Transport>) -> Self {
+        self.refused = refused.into_iter().collect();
+        self
+    }
+}
+
+/// A transport of the service, by its route (for [`ServeConfig::refused`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Transport {
+    /// Short polling, `GET /topics/{topic}/poll`: `poll`.
+    Poll,
+    /// Long polling, `GET /topics/{topic}/longpoll`: `longpoll`.
+    Longpoll,
+    /// HTTP streaming, `GET /topics/{topic}/stream`: `stream`.
+    Stream,
+    /// Iframe streaming, `GET /topics/{topic}/iframe`: `iframe`.
+    Iframe,
+    /// Server-Sent Events, `GET /topics/{topic}/events`: `sse`.
+    Sse,
+    /// WebSocket, `GET /topics/{topic}/ws`: `ws`.
+    Ws,
+    /// STOMP over WebSocket, `GET /stomp`: `stomp`.
+    Stomp,
+}
+
+impl Transport {
+    /// Every transport.
+    pub const ALL: [Transport; 7] = [
+        Transport::Poll,
+        Transport::Longpoll,
+        Transport::Stream,
+        Transport::Iframe,
+        Transport::Sse,
+        Transport::Ws,
+        Transport::Stomp,
+    ];
+
+    /// Its short name: `poll`, `longpoll`, `stream`, `iframe`, `sse`, `ws`,
+    /// `stomp` (what [`FromStr`] reads).
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Poll => "poll",
+            Transport::Longpoll => "longpoll",
+            Transport::Stream => "stream",
+            Transport::Iframe => "iframe",
+            Transport::Sse => "sse",
+            Transport::Ws => "ws",
+            Transport::Stomp => "stomp",
+        }
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Transport {
+    type Err = String;
+
+    /// A transport by its [`name`](Transport::name).
+    fn from_str(name: &str) -> Result<Transport, String> {
+        Transport::ALL
+            .into_iter()
+            .find(|t| t.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<_> = Transport::ALL.iter().map(|t| t.name()).collect();
+                format!("unknown transport {name:?} (one of {})", names.join(", "))
+            })
     }
 }

@@ -86,7 +86,7 @@ mod stomp;
 mod stream;
 mod ws;
 
-pub use config::{Limits, ServeConfig};
+pub use config::{Limits, ServeConfig, Transport};
 pub use reply::ServeBody;
 /// [`rtw_hub`], re-exported so that an application builds the hub's
 /// configuration and reads its messages without depending on it.

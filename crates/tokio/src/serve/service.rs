@@ -12,7 +12,7 @@ use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use hyper::service::Service;
 
-use super::config::ServeConfig;
+use super::config::{ServeConfig, Transport};
 use super::cors::{self, Origin};
 use super::query::Query;
 use super::reply::{self, ServeBody};
@@ -165,6 +165,22 @@ enum Route<'a> {
     Other,
 }
 
+impl Route<'_> {
+    /// The transport a route serves, if it is one ([`ServeConfig::refused`]).
+    fn transport(&self) -> Option<Transport> {
+        match self {
+            Route::Topic(_, "poll") => Some(Transport::Poll),
+            Route::Topic(_, "longpoll") => Some(Transport::Longpoll),
+            Route::Topic(_, "stream") => Some(Transport::Stream),
+            Route::Topic(_, "iframe") => Some(Transport::Iframe),
+            Route::Topic(_, "events") => Some(Transport::Sse),
+            Route::Topic(_, "ws") => Some(Transport::Ws),
+            Route::Stomp => Some(Transport::Stomp),
+            _ => None,
+        }
+    }
+}
+
 /// The path with the prefix taken off, or `None` outside it.
 fn strip<'a>(prefix: &str, path: &'a str) -> Option<&'a str> {
     if prefix.is_empty() {
@@ -217,6 +233,11 @@ where
         return cors::preflight(allowed, request.headers(), allow);
     }
     let origin = cors::check(allowed, request.headers());
+    if let Some(transport) = route.transport()
+        && inner.config.refused.contains(&transport)
+    {
+        return finish(allowed, &origin, refused(transport));
+    }
     let query = match Query::parse(request.uri().query()) {
         Ok(query) => query,
         Err(line) => return finish(allowed, &origin, reply::text(StatusCode::BAD_REQUEST, line)),
@@ -334,6 +355,16 @@ fn forbidden() -> Response<ServeBody> {
     reply::text(
         StatusCode::FORBIDDEN,
         "origin not allowed (rtw serve --allow-origin)",
+    )
+}
+
+/// 403 for a transport in [`ServeConfig::refused`].
+fn refused(transport: Transport) -> Response<ServeBody> {
+    reply::text(
+        StatusCode::FORBIDDEN,
+        format_args!(
+            "transport {transport} refused by this server (rtw serve --refuse {transport})"
+        ),
     )
 }
 
