@@ -3,6 +3,7 @@
 
   verdict.py REPORT.json N [--columns a,b,...] [--cuts K]
              [--reason expect|deadline] [--rtwjs-transport NAME]
+             [--empty a,b,...]
 
 The page (crates/tokio/src/serve/assets/index.html, `?report=`) sends
 window.rtwDemo's state: for each column (transport) the ids it received and
@@ -11,7 +12,9 @@ column judged (default: all eight), every id 1..N must be there exactly
 once and in order, nothing else, each with common.data_of(id). The page's
 cut count must be K (default 1: `?cut_at=` cut every connection once), the
 reason of the report the one given (default expect: every column reached
-N), and with --rtwjs-transport the rtw.js column's transport that name.
+N), with --rtwjs-transport the rtw.js column's transport that name, and
+the columns named by --empty (transports the server refuses) must have
+received nothing.
 
 Prints one line per check, `ok<TAB>CHECK<TAB>what was seen` or
 `FAIL<TAB>CHECK<TAB>why`; exits 1 if any failed, 2 if the report is unreadable.
@@ -32,6 +35,7 @@ parser.add_argument("--columns", default=",".join(COLUMNS))
 parser.add_argument("--cuts", type=int, default=1)
 parser.add_argument("--reason", default="expect")
 parser.add_argument("--rtwjs-transport")
+parser.add_argument("--empty", default="")
 args = parser.parse_args()
 
 try:
@@ -105,5 +109,12 @@ for column in args.columns.split(","):
         else f"{len(wrong)} differ, first: id {wrong[0][0]} {wrong[0][1]!r} (want {data_of(wrong[0][0])!r})"
         if wrong
         else f"{len(texts)} texts for {len(ids)} ids",
+    )
+for column in filter(None, args.empty.split(",")):
+    ids = received.get(column) or []
+    check(
+        f"{column}: refused, received nothing",
+        not ids,
+        f"{len(ids)} ids (errors seen by the page: {errors.get(column)})",
     )
 sys.exit(1 if bad else 0)
