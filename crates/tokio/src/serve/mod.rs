@@ -63,12 +63,13 @@
 //!
 //! # Embedding
 //!
-//! `ServeService` implements hyper's `Service` for any request body
-//! `B: http_body::Body<Data = Bytes>`. `tower-service` is not a dependency
-//! of rtw: to mount it in axum (a tower `Service`), wrap it, e.g.
-//! `Router::new().nest_service("/rt", tower::service_fn(move |r| { let s = service.clone(); async move { Ok::<_, Infallible>(s.handle(r).await) } }))`
-//! with `ServeConfig::prefix("/rt")` unless the router strips the prefix
-//! itself (axum's `nest_service` does: then leave the prefix empty).
+//! `ServeService` implements hyper's `Service` and tower's
+//! (`tower_service::Service`, always ready) for any request body
+//! `B: http_body::Body<Data = Bytes>`, so it mounts in axum as it is:
+//! `Router::new().route("/hello", get(hello)).nest_service("/rt", service)`
+//! (axum's `nest_service` strips `/rt`: leave `ServeConfig::prefix`
+//! empty), or on hyper beside an application's own handlers with
+//! `ServeConfig::prefix("/rt")` (`examples/serve_embed.rs`).
 //! Serve the connections `.with_upgrades()` for the WebSocket routes.
 mod assets;
 mod config;

@@ -154,6 +154,32 @@ where
     }
 }
 
+/// The same service for tower (and so axum): always ready, since nothing
+/// is held per request until it is routed; `call` is hyper's.
+///
+/// In axum: `Router::new().route("/hello", get(hello)).nest_service("/rt",
+/// service)`, with [`ServeConfig::prefix`] left empty since
+/// `nest_service` strips `/rt` itself.
+impl<B> tower_service::Service<Request<B>> for ServeService
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+{
+    type Response = Response<ServeBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<ServeBody>, Infallible>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        Service::call(&*self, request)
+    }
+}
+
 /// What a path names.
 enum Route<'a> {
     Publish(&'a str),
@@ -384,5 +410,33 @@ mod tests {
         assert!(matches!(parse("/"), Route::Index));
         assert!(matches!(parse("/stomp"), Route::Stomp));
         assert!(matches!(parse("/elsewhere"), Route::Other));
+    }
+
+    /// Through tower's trait, as axum calls it: ready at once, then a
+    /// publish and a short poll answered as by hyper's.
+    #[tokio::test]
+    async fn serves_through_towers_trait() {
+        use http_body_util::{BodyExt, Full};
+        use tower_service::Service as Tower;
+
+        let mut service = ServeService::new(
+            ServeConfig::default(),
+            SharedHub::new(rtw_hub::Config::default()),
+        );
+        std::future::poll_fn(|cx| Tower::<Request<Full<Bytes>>>::poll_ready(&mut service, cx))
+            .await
+            .unwrap();
+        let publish = Request::post("/topics/t")
+            .header(CONTENT_TYPE, "text/plain")
+            .body(Full::new(Bytes::from_static(b"hi")))
+            .unwrap();
+        let response = Tower::call(&mut service, publish).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let poll = Request::get("/topics/t/poll?since=0")
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let response = Tower::call(&mut service, poll).await.unwrap();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(&body[..], br#"[{"id":1,"data":"hi"}]"#);
     }
 }
