@@ -13,6 +13,7 @@
 //! | long polls held, streams open | 10,000 each (503 beyond) | `--max-longpolls`, `--max-streams` |
 //! | cross-origin pages | none (same origin only) | `--allow-origin` (repeat) |
 //! | transports refused (403), to try clients' fallbacks | none | `--refuse` (repeat) |
+//! | age at which the server ends a stream, iframe, SSE or WebSocket (clients resume) | never | `--max-stream-age` |
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -69,6 +70,14 @@ pub(crate) struct Args {
     /// stream, iframe, longpoll, poll or stomp. Repeat for more.
     #[arg(long, value_name = "TRANSPORT", value_parser = transport)]
     refuse: Vec<Transport>,
+    /// End every HTTP stream, iframe stream, SSE response and WebSocket
+    /// (close 1001) once it is this old, seconds; clients resume from the
+    /// last id they saw (an EventSource by itself, with Last-Event-ID:
+    /// SSE responses then start with `retry: 500`). To rebalance
+    /// long-lived connections across nodes and stay under proxies' idle
+    /// limits. Without it: never.
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    max_stream_age: Option<Duration>,
     #[command(flatten)]
     limits: ServerLimits,
     /// Report connection errors on stderr.
@@ -121,7 +130,8 @@ async fn serve(args: Args) -> Result<(), Failure> {
                 .max_body(args.max_body)
                 .longpoll_max(args.longpoll_max)
                 .max_longpolls(args.max_longpolls)
-                .max_streams(args.max_streams),
+                .max_streams(args.max_streams)
+                .max_stream_age(args.max_stream_age),
         );
     let service = ServeService::new(config, hub);
     let mut stdout = std::io::stdout().lock();

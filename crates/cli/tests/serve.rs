@@ -148,3 +148,29 @@ fn publish_then_poll_long_poll_and_sse() {
     assert!(get(addr, "/nothing").starts_with("HTTP/1.0 404"));
     assert!(publish(addr, "demo", "after").ends_with("{\"id\":4}"));
 }
+
+#[test]
+fn max_stream_age_ends_an_event_stream_that_resumes_by_last_event_id() {
+    let server = Serve::start(&["--max-stream-age", "0.5"]);
+    let addr = server.addr;
+    assert!(publish(addr, "age", "one").ends_with("{\"id\":1}"));
+    // The server ends the response (HTTP/1.0: it closes) after 0.5 s.
+    let started = Instant::now();
+    let first = get(addr, "/topics/age/events?since=0");
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    assert!(
+        first.ends_with("\r\n\r\nretry: 500\n\ndata: one\nid: 1\n\n"),
+        "{first}"
+    );
+    assert!(publish(addr, "age", "two").ends_with("{\"id\":2}"));
+    let again = exchange(
+        addr,
+        &format!(
+            "GET /topics/age/events?since=0 HTTP/1.0\r\nHost: {addr}\r\nLast-Event-ID: 1\r\n\r\n"
+        ),
+    );
+    assert!(
+        again.ends_with("\r\n\r\nretry: 500\n\ndata: two\nid: 2\n\n"),
+        "{again}"
+    );
+}

@@ -459,6 +459,70 @@ async fn sse_resumes_from_last_event_id_then_since() {
 }
 
 #[tokio::test]
+async fn max_stream_age_ends_sse_and_last_event_id_gets_the_rest() {
+    let age = Duration::from_millis(300);
+    let config = ServeConfig::default().limits(Limits::default().max_stream_age(Some(age)));
+    let (addr, hub) = server(config, HubConfig::default()).await;
+    for d in ["1", "2", "3"] {
+        hub.publish("a", Bytes::from(d)).unwrap();
+    }
+    // Ended by the server after the age (request() reads to the end).
+    let started = std::time::Instant::now();
+    let first = get(addr, "/topics/a/events?since=0").await;
+    assert!(started.elapsed() >= age, "{:?}", started.elapsed());
+    assert_eq!(first.status, 200);
+    assert_eq!(
+        first.text(),
+        "retry: 500\n\ndata: 1\nid: 1\n\ndata: 2\nid: 2\n\ndata: 3\nid: 3\n\n"
+    );
+    for d in ["4", "5"] {
+        hub.publish("a", Bytes::from(d)).unwrap();
+    }
+    // The EventSource reconnects to the same URL (still `?since=0`) with
+    // its Last-Event-ID: the header wins, and exactly the rest comes.
+    let again = request(
+        addr,
+        "GET",
+        "/topics/a/events?since=0",
+        &[("Last-Event-ID", "3")],
+        b"",
+    )
+    .await;
+    assert_eq!(
+        again.text(),
+        "retry: 500\n\ndata: 4\nid: 4\n\ndata: 5\nid: 5\n\n"
+    );
+}
+
+#[tokio::test]
+async fn max_stream_age_ends_streams_iframes_and_websockets() {
+    let age = Duration::from_millis(300);
+    let config = ServeConfig::default().limits(Limits::default().max_stream_age(Some(age)));
+    let (addr, hub) = server(config, HubConfig::default()).await;
+    hub.publish("b", Bytes::from("1")).unwrap();
+    let stream = get(addr, "/topics/b/stream?since=0").await;
+    assert_eq!(stream.text(), "{\"id\":1,\"data\":\"1\"}\n");
+    let iframe = get(addr, "/topics/b/iframe?since=0").await;
+    assert!(iframe.text().ends_with("</script>\n"), "{}", iframe.text());
+    assert_eq!(count(&iframe.body, "postMessage("), 1);
+    let (mut ws, _) = rtw_tokio::ws::connect(&format!("ws://{addr}/topics/b/ws?since=0"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        timeout(WAIT, ws.next()).await.unwrap(),
+        Some(Ok(Message::Text(_)))
+    ));
+    match timeout(WAIT, ws.next()).await.unwrap() {
+        Some(Ok(Message::Close(Some(frame)))) => {
+            assert_eq!(frame.code, CloseCode::GOING_AWAY);
+            assert_eq!(&*frame.reason, "max stream age: resume with since=1");
+        }
+        Some(Err(e)) => assert_eq!(e.close_code(), Some(CloseCode::GOING_AWAY), "{e}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn missed_messages_are_reported() {
     let hub_config = HubConfig::default().limits(HubLimits::default().history_messages(2));
     let (addr, hub) = server(ServeConfig::default(), hub_config).await;

@@ -19,6 +19,7 @@ use std::time::Duration;
 /// | `max_streams` | 10,000 streams, iframes, SSE, WebSocket and M-JPEG connections at once | 503 with `Retry-After: 1` (WebSocket: refused before the upgrade) |
 /// | `sse_keep_alive` | 15 s | a comment line on an idle event stream |
 /// | `poll_max` | 1,000 messages per poll answer | the rest in the next poll |
+/// | `max_stream_age` | none (never) | the server ends the stream: see the field |
 ///
 /// Setters are named like the fields:
 /// `Limits::default().max_body(1024).longpoll_max(Duration::from_secs(20))`.
@@ -43,6 +44,23 @@ pub struct Limits {
     pub sse_keep_alive: Duration,
     /// Messages in one poll or long-poll answer: 1,000.
     pub poll_max: usize,
+    /// The age at which the server ends a long-lived response: an HTTP or
+    /// iframe stream's body ends (HTTP/1.1: the last chunk; HTTP/1.0: the
+    /// connection closes), an SSE body ends cleanly, and a WebSocket
+    /// closes with 1001 Going Away (RFC 6455 §7.4.1, reason
+    /// `max stream age: resume with since=N`). Each client resumes from
+    /// the last id it saw: an EventSource reconnects by itself and sends
+    /// `Last-Event-ID` (WHATWG HTML, "Server-sent events"), so while this
+    /// is set every SSE response starts with `retry: 500` (reconnect after
+    /// half a second, not the browser's default of seconds); the other
+    /// transports reconnect with `?since=N`. `None` (the default): never.
+    ///
+    /// In production this rebalances long-lived connections across the
+    /// nodes behind a load balancer (a connection opened before a node
+    /// joined moves when it ends) and keeps connections under the idle or
+    /// lifetime limits of proxies in between. STOMP and M-JPEG are not
+    /// ended.
+    pub max_stream_age: Option<Duration>,
 }
 
 impl Default for Limits {
@@ -56,6 +74,7 @@ impl Default for Limits {
             max_streams: 10_000,
             sse_keep_alive: Duration::from_secs(15),
             poll_max: 1_000,
+            max_stream_age: None,
         }
     }
 }
@@ -84,6 +103,7 @@ setters!(Limits {
     max_streams: usize,
     sse_keep_alive: Duration,
     poll_max: usize,
+    max_stream_age: Option<Duration>,
 });
 
 /// How a [`ServeService`](super::ServeService) serves.

@@ -12,7 +12,7 @@ use super::cors;
 use super::query::Query;
 use super::reply::{self, ServeBody};
 use super::service::Inner;
-use super::stream::{Item, body, items, open};
+use super::stream::{Item, body, items, open, until_age};
 
 /// Bytes of padding after the head: browsers wait for about 1 KiB (some
 /// sniff 512 bytes, older ones buffered more) before they render and run
@@ -25,7 +25,8 @@ pub(crate) const PADDING: usize = 2048;
 /// JSON has every `<` written `\u003c`, so no data ends the script. ORIGIN
 /// is `?origin=` when that origin may use the service (the allow-list, or
 /// the request's own host), else `"/"`: the iframe's own origin, so only a
-/// same-origin parent receives the messages.
+/// same-origin parent receives the messages. The document ends at
+/// `max_stream_age`.
 pub(crate) fn iframe(
     inner: &Inner,
     topic: &str,
@@ -54,16 +55,17 @@ pub(crate) fn iframe(
     );
     head.extend(std::iter::repeat_n(' ', PADDING));
     head.push_str("-->\n");
-    let scripts = items(sub, permit).map(move |item| {
-        let json = match item {
-            Item::Missed(range) => reply::missed_json(range),
-            Item::Message(message) => reply::message_json(&message),
-        };
-        Bytes::from(format!(
-            "<script>parent.postMessage({}, {target});</script>\n",
-            escape(&json)
-        ))
-    });
+    let scripts =
+        until_age(items(sub, permit), inner.config.limits.max_stream_age).map(move |item| {
+            let json = match item {
+                Item::Missed(range) => reply::missed_json(range),
+                Item::Message(message) => reply::message_json(&message),
+            };
+            Bytes::from(format!(
+                "<script>parent.postMessage({}, {target});</script>\n",
+                escape(&json)
+            ))
+        });
     let chunks = stream::iter([Bytes::from(head)]).chain(scripts);
     let mut response = Response::new(body(chunks));
     let h = response.headers_mut();

@@ -3,6 +3,7 @@
 //! reads.
 
 use std::convert::Infallible;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_core::Stream;
@@ -13,6 +14,7 @@ use http::{HeaderValue, Response};
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
 use rtw_hub::{Message, MessageId, Since};
+use tokio::time::Instant;
 
 use super::query::Query;
 use super::reply::{self, ServeBody};
@@ -57,6 +59,25 @@ pub(crate) fn items(sub: HubSubscriber, permit: Permit) -> impl Stream<Item = It
     stream::iter(missed).chain(messages)
 }
 
+/// `items` until `max_age` from now (all of them without one): what
+/// [`Limits::max_stream_age`](super::Limits::max_stream_age) does to a
+/// stream, iframe or SSE body.
+pub(crate) fn until_age<S: Stream>(
+    items: S,
+    max_age: Option<Duration>,
+) -> impl Stream<Item = S::Item> {
+    let deadline = max_age.map(|age| Instant::now() + age);
+    items.take_until(expired(deadline))
+}
+
+/// Done at `deadline`; never without one.
+pub(crate) async fn expired(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// A body writing each item of `chunks` as one data frame: over HTTP/1.1
 /// hyper sends each as one chunk (RFC 9112 §7.1); to an HTTP/1.0 request,
 /// which has no chunked coding, hyper sends them as they come without
@@ -67,13 +88,14 @@ pub(crate) fn body(chunks: impl Stream<Item = Bytes> + Send + 'static) -> ServeB
 }
 
 /// `{"id":N,"data":"..."}\n` per message (after `{"missed":[A,B]}\n` for
-/// a resume older than the history), `application/x-ndjson`.
+/// a resume older than the history), `application/x-ndjson`; the body
+/// ends at `max_stream_age`.
 pub(crate) fn stream(inner: &Inner, topic: &str, query: &Query) -> Response<ServeBody> {
     let (sub, permit) = match open(inner, topic, query.since) {
         Ok(opened) => opened,
         Err(response) => return *response,
     };
-    let lines = items(sub, permit).map(|item| {
+    let lines = until_age(items(sub, permit), inner.config.limits.max_stream_age).map(|item| {
         let mut line = match item {
             Item::Missed(range) => reply::missed_json(range),
             Item::Message(message) => reply::message_json(&message),

@@ -74,7 +74,8 @@ where
 /// published. Closes with 1013 Try Again Later when the hub evicts the
 /// subscriber (reason `evicted: resume with since=N`), 1008 when a
 /// message is refused by the hub (reason: why), 1003 for a binary
-/// message (RFC 6455 §7.4.1).
+/// message (RFC 6455 §7.4.1); with 1001 Going Away at `max_stream_age`
+/// (reason `max stream age: resume with since=N`).
 pub(crate) fn topic<B>(
     inner: &Inner,
     topic: &str,
@@ -89,15 +90,32 @@ pub(crate) fn topic<B>(
     let hub = inner.hub.clone();
     let topic = topic.to_owned();
     let since = query.since;
-    upgrade(inner, request, &[], move |ws, _| run(ws, hub, topic, since))
+    let deadline = inner
+        .config
+        .limits
+        .max_stream_age
+        .map(|age| tokio::time::Instant::now() + age);
+    upgrade(inner, request, &[], move |ws, _| {
+        run(ws, hub, topic, since, deadline)
+    })
 }
 
-async fn run(mut ws: Ws, hub: super::SharedHub, topic: String, since: Option<rtw_hub::MessageId>) {
-    let since = since.map_or(rtw_hub::Since::Now, rtw_hub::Since::After);
-    let mut sub = match hub.subscribe(&topic, since) {
+async fn run(
+    mut ws: Ws,
+    hub: super::SharedHub,
+    topic: String,
+    since: Option<rtw_hub::MessageId>,
+    deadline: Option<tokio::time::Instant>,
+) {
+    let from = since.map_or(rtw_hub::Since::Now, rtw_hub::Since::After);
+    let expired = super::stream::expired(deadline);
+    tokio::pin!(expired);
+    let mut sub = match hub.subscribe(&topic, from) {
         Ok(sub) => sub,
         Err(e) => return close(ws, CloseCode::TRY_AGAIN_LATER, &e.to_string()).await,
     };
+    // The last id the client has, for the reason of a close at the deadline.
+    let mut last = since.unwrap_or(sub.last_id());
     if let Some(range) = sub.missed()
         && ws
             .send(Message::text(reply::missed_json(range)))
@@ -110,6 +128,7 @@ async fn run(mut ws: Ws, hub: super::SharedHub, topic: String, since: Option<rtw
         tokio::select! {
             delivery = sub.next() => match delivery {
                 Delivery::Message(m) => {
+                    last = m.id;
                     if ws.send(Message::text(reply::message_json(&m))).await.is_err() {
                         return;
                     }
@@ -119,6 +138,10 @@ async fn run(mut ws: Ws, hub: super::SharedHub, topic: String, since: Option<rtw
                     return close(ws, CloseCode::TRY_AGAIN_LATER, &reason).await;
                 }
             },
+            () = &mut expired => {
+                let reason = format!("max stream age: resume with since={last}");
+                return close(ws, CloseCode::GOING_AWAY, &reason).await;
+            }
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Text(text))) => {
                     if let Err(e) = hub.publish(&topic, text.into_bytes()) {
