@@ -3,7 +3,7 @@
 
   verdict.py REPORT.json N [--columns a,b,...] [--cuts K]
              [--reason expect|deadline] [--rtwjs-transport NAME]
-             [--empty a,b,...]
+             [--empty a,b,...] [--min-opens COLUMN=K]
 
 The page (crates/tokio/src/serve/assets/index.html, `?report=`) sends
 window.rtwDemo's state: for each column (transport) the ids it received and
@@ -14,7 +14,9 @@ cut count must be K (default 1: `?cut_at=` cut every connection once), the
 reason of the report the one given (default expect: every column reached
 N), with --rtwjs-transport the rtw.js column's transport that name, and
 the columns named by --empty (transports the server refuses) must have
-received nothing.
+received nothing, and with --min-opens sse=K the page's count of that
+column's open events (rtwDemo.opens.sse: the EventSource's first open and
+each reconnection the browser made by itself) must be K or more.
 
 Prints one line per check, `ok<TAB>CHECK<TAB>what was seen` or
 `FAIL<TAB>CHECK<TAB>why`; exits 1 if any failed, 2 if the report is unreadable.
@@ -36,6 +38,7 @@ parser.add_argument("--cuts", type=int, default=1)
 parser.add_argument("--reason", default="expect")
 parser.add_argument("--rtwjs-transport")
 parser.add_argument("--empty", default="")
+parser.add_argument("--min-opens", action="append", default=[])
 args = parser.parse_args()
 
 try:
@@ -109,6 +112,14 @@ for column in args.columns.split(","):
         else f"{len(wrong)} differ, first: id {wrong[0][0]} {wrong[0][1]!r} (want {data_of(wrong[0][0])!r})"
         if wrong
         else f"{len(texts)} texts for {len(ids)} ids",
+    )
+opens = report.get("opens") or {}
+for spec in args.min_opens:
+    column, _, k = spec.partition("=")
+    check(
+        f"{column}: opened {k} times or more",
+        isinstance(opens.get(column), int) and opens[column] >= int(k),
+        f"{opens.get(column)} open events (want >= {k}; errors/reconnects seen by the page: {errors.get(column)})",
     )
 for column in filter(None, args.empty.split(",")):
     ids = received.get(column) or []
