@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod chunked;
+mod http_server;
 mod ice;
 mod input;
 mod multipart;

@@ -20,8 +20,6 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use rtw_tokio::listener::Listener;
 use rtw_tokio::serve::hub::{Config as HubConfig, Limits as HubLimits};
 use rtw_tokio::serve::{Limits, ServeConfig, ServeService, SharedHub, Transport};
@@ -138,31 +136,14 @@ async fn serve(args: Args) -> Result<(), Failure> {
     writeln!(stdout, "listening on http://{bound}")?;
     stdout.flush()?;
     drop(stdout);
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(args.limits.header_timeout);
-    loop {
-        let (tcp, peer, permit) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            // Not for want of descriptors: the listener waits those out.
-            Err(e) => {
-                eprintln!("rtw serve: accept: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let connection = http
-            .serve_connection(TokioIo::new(tcp), service.clone())
-            .with_upgrades();
-        let verbose = args.verbose;
-        tokio::spawn(async move {
-            // The connection's slot, until it ends.
-            let _permit = permit;
-            if let Err(e) = connection.await
-                && verbose
-            {
-                eprintln!("{peer}: {e}");
-            }
-        });
-    }
+    let verbose = args.verbose;
+    crate::http_server::serve(
+        listener,
+        args.limits.header_timeout,
+        "rtw serve",
+        verbose,
+        || service.clone(),
+    )
+    .await;
+    Ok(())
 }

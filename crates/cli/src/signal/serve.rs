@@ -26,9 +26,8 @@ use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use rtw_signal::{Config, IceCredentials, IceServer, Limits, Rooms, Server};
 use rtw_tokio::listener::Listener;
 use rtw_tokio::turn::{PeerPolicy, ServerConfig, ServerOptions};
@@ -218,38 +217,24 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
             u64::try_from(args.max_message_size.saturating_mul(2)).unwrap_or(u64::MAX),
         );
     let ws_options = Options::with_config(rtw_tokio::ws::Config::default().limits(ws_limits));
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(args.limits.header_timeout);
-    loop {
-        let (tcp, peer, permit) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                eprintln!("rtw signal serve: accept: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let hub = hub.clone();
-        let ws_options = ws_options.clone();
-        let verbose = args.verbose;
-        let service = service_fn(move |request: Request<Incoming>| {
+    let header_timeout = args.limits.header_timeout;
+    crate::http_server::serve(
+        listener,
+        header_timeout,
+        "rtw signal serve",
+        args.verbose,
+        || {
             let hub = hub.clone();
             let ws_options = ws_options.clone();
-            async move { Ok::<_, Infallible>(route(request, hub, ws_options)) }
-        });
-        let connection = http
-            .serve_connection(TokioIo::new(tcp), service)
-            .with_upgrades();
-        tokio::spawn(async move {
-            let _permit = permit;
-            if let Err(e) = connection.await
-                && verbose
-            {
-                eprintln!("{peer}: {e}");
-            }
-        });
-    }
+            service_fn(move |request: Request<Incoming>| {
+                let hub = hub.clone();
+                let ws_options = ws_options.clone();
+                async move { Ok::<_, Infallible>(route(request, hub, ws_options)) }
+            })
+        },
+    )
+    .await;
+    Ok(())
 }
 
 /// `/signal`: the WebSocket upgrade; `/`: the demo page; 404 otherwise.
