@@ -25,16 +25,9 @@ import json
 import re
 import sys
 
-from common import data_of
+from common import Checks, data_of
 
-bad = 0
-
-
-def check(name, ok, seen):
-    global bad
-    if not ok:
-        bad += 1
-    print(f"{'ok' if ok else 'FAIL'}\t{name}\t{seen}")
+check = Checks()
 
 
 def split_head(raw):
@@ -161,4 +154,4 @@ elif sys.argv[1] == "sse":
     sse(raw, int(sys.argv[3]), int(sys.argv[4]))
 else:
     sys.exit(f"curl_check.py: unknown check {sys.argv[1]}")
-sys.exit(1 if bad else 0)
+check.exit()

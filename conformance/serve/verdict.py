@@ -26,7 +26,7 @@ import argparse
 import json
 import sys
 
-from common import data_of
+from common import Checks, data_of
 
 COLUMNS = ["poll", "longpoll", "stream", "iframe", "sse", "ws", "stomp", "rtwjs"]
 
@@ -48,14 +48,7 @@ except (OSError, ValueError) as e:
     print(f"FAIL\treport\tunreadable: {e}")
     sys.exit(2)
 
-bad = 0
-
-
-def check(name, ok, seen):
-    global bad
-    if not ok:
-        bad += 1
-    print(f"{'ok' if ok else 'FAIL'}\t{name}\t{seen}")
+check = Checks()
 
 
 def describe(ids, n):
@@ -128,4 +121,4 @@ for column in filter(None, args.empty.split(",")):
         not ids,
         f"{len(ids)} ids (errors seen by the page: {errors.get(column)})",
     )
-sys.exit(1 if bad else 0)
+check.exit()
