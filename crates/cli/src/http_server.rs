@@ -1,6 +1,6 @@
 //! The accept loop of the CLI's HTTP/1.1 servers (`rtw serve`, `rtw signal
 //! serve`): each connection accepted on a
-//! [`Listener`](rtw_tokio::listener::Listener) (which bounds connections
+//! [`Listener`] (which bounds connections
 //! at once and per address) served by hyper with a service, a timeout on
 //! the request head, and upgrades (WebSocket).
 
