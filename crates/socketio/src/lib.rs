@@ -24,12 +24,17 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod config;
 mod error;
 mod limits;
 mod packet;
+mod server;
 
+pub use config::{Config, ConnectPolicy};
 pub use error::Error;
 pub use limits::Limits;
 pub use packet::{
     Args, Decoder, EngineMessage, Packet, PacketKind, RESERVED_EVENTS, encode, placeholder,
 };
+pub use rtw_core::{Random, SeededRandom};
+pub use server::{DisconnectReason, EngineId, Server, ServerEvent, ServerTransmit, SocketId};
