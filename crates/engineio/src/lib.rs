@@ -1,6 +1,7 @@
 //! Sans-IO Engine.IO v4, the transport under Socket.IO: packets and
 //! polling payloads, a [`Server`] of sessions over HTTP long polling and
-//! WebSocket with the upgrade and the heartbeat.
+//! WebSocket with the upgrade and the heartbeat, and a [`Client`]
+//! session.
 //!
 //! Nothing here opens a socket, reads a clock or draws randomness of its
 //! own (`docs/ARCHITECTURE.md`): the HTTP layer hands the server each
@@ -73,11 +74,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod client;
 mod error;
 mod packet;
 mod payload;
 mod server;
 
+pub use client::{Client, ClientConfig, ClientEvent, ClientTransport, Request};
 pub use error::{Error, Result};
 pub use packet::{Data, Message, Packet, PacketType};
 pub use payload::{Limits, SEPARATOR, decode_payload, encode_payload};
