@@ -41,10 +41,9 @@ fuzz_target!(|input: &[u8]| {
     let control = |i: usize| input.get(i).copied().unwrap_or(0);
     let data = input.get(3..).unwrap_or(&[]);
     let limits = if control(0) & 1 == 1 {
-        Limits {
-            max_packets: usize::from(control(1)) + 1,
-            max_payload: usize::from(control(2)) * 4,
-        }
+        Limits::default()
+            .max_packets(usize::from(control(1)) + 1)
+            .max_payload(usize::from(control(2)) * 4)
     } else {
         Limits::default()
     };
@@ -79,10 +78,9 @@ fuzz_target!(|input: &[u8]| {
     }
     if !packets.is_empty() {
         let encoded = encode_payload(&packets);
-        let unbounded = Limits {
-            max_payload: usize::MAX,
-            max_packets: usize::MAX,
-        };
+        let unbounded = Limits::default()
+            .max_payload(usize::MAX)
+            .max_packets(usize::MAX);
         assert_eq!(
             decode_payload(&encoded, &unbounded).expect("encoded payload"),
             packets
@@ -91,10 +89,7 @@ fuzz_target!(|input: &[u8]| {
 
     // 3. The server.
     let now = Instant::now();
-    let config = Config {
-        limits,
-        ..Config::default()
-    };
+    let config = Config::default().limits(limits);
     let mut server = Server::new(config, Box::new(SeededRandom::new(1)));
     server.handle_request(
         now,

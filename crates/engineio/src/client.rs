@@ -31,6 +31,7 @@ pub enum ClientTransport {
 
 /// The client's settings.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ClientConfig {
     /// The transport of the handshake (polling).
     pub transport: ClientTransport,
@@ -51,6 +52,29 @@ impl Default for ClientConfig {
     }
 }
 
+impl ClientConfig {
+    /// Sets `transport`: the transport of the handshake.
+    #[must_use]
+    pub fn transport(mut self, transport: ClientTransport) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// Sets `upgrade`: whether to upgrade polling to WebSocket.
+    #[must_use]
+    pub fn upgrade(mut self, upgrade: bool) -> Self {
+        self.upgrade = upgrade;
+        self
+    }
+
+    /// Sets `limits`: bounds on the payloads read from the server.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+}
+
 /// An HTTP request the client wants made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -65,6 +89,7 @@ pub struct Request {
 
 /// What happened to the client session.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClientEvent {
     /// The handshake is done.
     Opened(Handshake),

@@ -11,6 +11,7 @@ pub const SEPARATOR: u8 = 0x1e;
 
 /// Bounds on a payload read from a peer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// The longest payload in bytes, the `maxPayload` of the open packet
     /// (1,000,000 by default, as the reference server).
@@ -25,6 +26,22 @@ impl Default for Limits {
             max_payload: 1_000_000,
             max_packets: 1_000,
         }
+    }
+}
+
+impl Limits {
+    /// Sets `max_payload`: the longest payload in bytes.
+    #[must_use]
+    pub fn max_payload(mut self, max_payload: usize) -> Self {
+        self.max_payload = max_payload;
+        self
+    }
+
+    /// Sets `max_packets`: the most packets in one payload.
+    #[must_use]
+    pub fn max_packets(mut self, max_packets: usize) -> Self {
+        self.max_packets = max_packets;
+        self
     }
 }
 

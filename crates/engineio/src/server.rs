@@ -86,6 +86,7 @@ pub struct Handshake {
 
 /// The server's settings.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Config {
     /// Time between pings (25 s by default, as the reference server).
     pub ping_interval: Duration,
@@ -118,6 +119,57 @@ impl Default for Config {
             max_sessions: 10_000,
             max_queued_bytes: 1 << 20,
         }
+    }
+}
+
+impl Config {
+    /// Sets `ping_interval`: time between pings.
+    #[must_use]
+    pub fn ping_interval(mut self, ping_interval: Duration) -> Self {
+        self.ping_interval = ping_interval;
+        self
+    }
+
+    /// Sets `ping_timeout`: time the client has to answer a ping.
+    #[must_use]
+    pub fn ping_timeout(mut self, ping_timeout: Duration) -> Self {
+        self.ping_timeout = ping_timeout;
+        self
+    }
+
+    /// Sets `limits`: bounds on POST bodies.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets `allow_polling`: whether polling is served.
+    #[must_use]
+    pub fn allow_polling(mut self, allow_polling: bool) -> Self {
+        self.allow_polling = allow_polling;
+        self
+    }
+
+    /// Sets `allow_websocket`: whether WebSocket is served.
+    #[must_use]
+    pub fn allow_websocket(mut self, allow_websocket: bool) -> Self {
+        self.allow_websocket = allow_websocket;
+        self
+    }
+
+    /// Sets `max_sessions`: the most sessions at once.
+    #[must_use]
+    pub fn max_sessions(mut self, max_sessions: usize) -> Self {
+        self.max_sessions = max_sessions;
+        self
+    }
+
+    /// Sets `max_queued_bytes`: the most bytes queued for one polling session.
+    #[must_use]
+    pub fn max_queued_bytes(mut self, max_queued_bytes: usize) -> Self {
+        self.max_queued_bytes = max_queued_bytes;
+        self
     }
 }
 
@@ -273,6 +325,7 @@ pub enum WsTransmit {
 
 /// Why a session ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseReason {
     /// No pong within `ping_timeout` of a ping.
     PingTimeout,
@@ -290,6 +343,7 @@ pub enum CloseReason {
 
 /// What happened to the server's sessions.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ServerEvent {
     /// A session was opened (handshake over polling or WebSocket).
     Opened(Sid),

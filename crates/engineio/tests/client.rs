@@ -161,10 +161,7 @@ fn polling_upgraded_to_websocket() {
 #[test]
 fn polling_only_with_heartbeat_and_close() {
     let t0 = Instant::now();
-    let mut p = Pair::new(ClientConfig {
-        upgrade: false,
-        ..ClientConfig::default()
-    });
+    let mut p = Pair::new(ClientConfig::default().upgrade(false));
     p.run(t0);
     let sid = sid_of(&p.server_events);
     assert!(!p.client.is_websocket());
@@ -192,10 +189,7 @@ fn polling_only_with_heartbeat_and_close() {
 #[test]
 fn websocket_only() {
     let now = Instant::now();
-    let mut p = Pair::new(ClientConfig {
-        transport: ClientTransport::WebSocket,
-        ..ClientConfig::default()
-    });
+    let mut p = Pair::new(ClientConfig::default().transport(ClientTransport::WebSocket));
     p.client.send(Packet::message("first")).unwrap();
     p.run(now);
     let sid = sid_of(&p.server_events);

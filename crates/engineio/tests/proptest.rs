@@ -23,7 +23,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200),
                                    max_payload in 0usize..200, max_packets in 1usize..8) {
-        let limits = Limits { max_payload, max_packets };
+        let limits = Limits::default().max_payload(max_payload).max_packets(max_packets);
         if let Ok(packets) = decode_payload(&bytes, &limits) {
             prop_assert!(bytes.len() <= max_payload);
             prop_assert!(packets.len() <= max_packets);

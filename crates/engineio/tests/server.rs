@@ -389,11 +389,7 @@ fn the_client_closes_over_polling() {
 #[test]
 fn limits_hold() {
     let now = Instant::now();
-    let config = Config {
-        max_sessions: 1,
-        max_queued_bytes: 3,
-        ..Config::default()
-    };
+    let config = Config::default().max_sessions(1).max_queued_bytes(3);
     let mut s = Server::new(config, Box::new(SeededRandom::new(1)));
     let sid = handshake(&mut s, now);
     let r = s.handle_request(
