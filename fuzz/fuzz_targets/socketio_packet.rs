@@ -24,6 +24,9 @@
 //!    `/` accepted and other namespaces asked, every request accepted or
 //!    refused in turn, every event echoed and acked) never panic, and an
 //!    error from `handle_message` is a peer fault that ends the session.
+//! 5. The same messages to a `Client` that asked for `/` and `/a` (every
+//!    event acked, `emit_with_ack` once connected) never panic; an error
+//!    is a peer fault and leaves every namespace; what it sends decodes.
 #![no_main]
 
 use std::time::Instant;
@@ -31,8 +34,8 @@ use std::time::Instant;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use rtw_socketio::{
-    Config, ConnectPolicy, Decoder, EngineId, EngineMessage, Error, Limits, Packet, SeededRandom,
-    Server, ServerEvent, encode,
+    Client, ClientEvent, Config, ConnectPolicy, Decoder, EngineId, EngineMessage, Error, Limits,
+    Packet, SeededRandom, Server, ServerEvent, encode,
 };
 use serde_json::Value;
 
@@ -40,15 +43,7 @@ fuzz_target!(|input: &[u8]| {
     let Some((&opts, mut rest)) = input.split_first() else {
         return;
     };
-    let limits = if opts & 1 != 0 {
-        Limits::default()
-            .max_packet_size(64)
-            .max_attachments(2)
-            .max_attachment_size(8)
-            .max_namespaces(2)
-    } else {
-        Limits::default()
-    };
+    let limits = limits_for(opts);
     let mut messages = Vec::new();
     while let [tag, len, tail @ ..] = rest {
         let body = &tail[..usize::from(*len).min(tail.len())];
@@ -88,7 +83,7 @@ fuzz_target!(|input: &[u8]| {
     let engine = EngineId(1);
     server.handle_open(now, engine);
     let mut accept = true;
-    for message in messages {
+    for message in messages.clone() {
         if let Err(error) = server.handle_message(now, engine, message) {
             assert!(error.is_peer_fault(), "{error:?}");
             assert_eq!(server.socket_count(), 0);
@@ -124,16 +119,48 @@ fuzz_target!(|input: &[u8]| {
             }
         }
         // What the server sends decodes, in order.
-        let mut out = Decoder::new(
-            Limits::default()
-                .max_packet_size(usize::MAX)
-                .max_attachment_size(usize::MAX)
-                .max_attachments(usize::MAX),
-        );
+        let mut out = Decoder::new(roomy());
         while let Some(transmit) = server.poll_transmit() {
             assert_eq!(transmit.engine, engine);
             out.decode(transmit.message)
                 .expect("the server's output decodes");
+        }
+        assert!(!out.is_awaiting_attachments());
+    }
+
+    // 5: the client.
+    let mut client = Client::new(limits_for(opts));
+    client.connect("/", None).unwrap();
+    client
+        .connect("/a", Some(serde_json::json!({"k": 1})))
+        .unwrap();
+    for message in messages {
+        if let Err(error) = client.handle_message(message) {
+            assert!(error.is_peer_fault(), "{error:?}");
+            assert!(client.sid("/").is_none() && client.sid("/a").is_none());
+            break;
+        }
+        while let Some(event) = client.poll_event() {
+            match event {
+                ClientEvent::Event {
+                    namespace,
+                    args,
+                    ack_id: Some(id),
+                    ..
+                } => {
+                    client.ack(&namespace, id, args).unwrap();
+                }
+                ClientEvent::Connected { namespace, .. } => {
+                    client
+                        .emit_with_ack(&namespace, "hello", rtw_socketio::Args::new())
+                        .unwrap();
+                }
+                _ => {}
+            }
+        }
+        let mut out = Decoder::new(roomy());
+        while let Some(message) = client.poll_transmit() {
+            out.decode(message).expect("the client's output decodes");
         }
         assert!(!out.is_awaiting_attachments());
     }
@@ -176,5 +203,26 @@ fn has_fraction(value: &Value) -> bool {
         Value::Array(items) => items.iter().any(has_fraction),
         Value::Object(map) => map.values().any(has_fraction),
         _ => false,
+    }
+}
+
+/// Limits the output of rtw's own server and client always fits.
+fn roomy() -> Limits {
+    Limits::default()
+        .max_packet_size(usize::MAX)
+        .max_attachment_size(usize::MAX)
+        .max_attachments(usize::MAX)
+}
+
+/// Small limits (options bit 0) or the defaults.
+fn limits_for(opts: u8) -> Limits {
+    if opts & 1 != 0 {
+        Limits::default()
+            .max_packet_size(64)
+            .max_attachments(2)
+            .max_attachment_size(8)
+            .max_namespaces(2)
+    } else {
+        Limits::default()
     }
 }

@@ -1,6 +1,7 @@
 //! Sans-IO Socket.IO v5 (socket.io-protocol v5) over Engine.IO v4
 //! messages: the packet codec, binary attachments included, and a server
-//! with namespaces, rooms and acknowledgements both ways.
+//! with namespaces, rooms and acknowledgements both ways ([`Server`]),
+//! and a client ([`Client`]).
 //!
 //! Socket.IO packets ride in Engine.IO "message" packets: one text
 //! message per packet, then one binary message per attachment. This crate
@@ -24,12 +25,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod client;
 mod config;
 mod error;
 mod limits;
 mod packet;
 mod server;
 
+pub use client::{Client, ClientEvent};
 pub use config::{Config, ConnectPolicy};
 pub use error::Error;
 pub use limits::Limits;
