@@ -14,6 +14,7 @@
 //! | cross-origin pages | none (same origin only) | `--allow-origin` (repeat) |
 //! | transports refused (403), to try clients' fallbacks | none | `--refuse` (repeat) |
 //! | age at which the server ends a stream, iframe, SSE or WebSocket (clients resume) | never | `--max-stream-age` |
+//! | Engine.IO heartbeat at `/socket.io/`: ping every, pong within | 25,000 ms, 20,000 ms | `--ping-interval`, `--ping-timeout` |
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -65,7 +66,7 @@ pub(crate) struct Args {
     /// Answer 403 Forbidden to every request of this transport, as a
     /// server or proxy that blocks it would (to try clients' fallbacks:
     /// rtw.js goes from WebSocket to SSE to long polling): ws, sse,
-    /// stream, iframe, longpoll, poll or stomp. Repeat for more.
+    /// stream, iframe, longpoll, poll, stomp or socketio. Repeat for more.
     #[arg(long, value_name = "TRANSPORT", value_parser = transport)]
     refuse: Vec<Transport>,
     /// End every HTTP stream, iframe stream, SSE response and WebSocket
@@ -76,6 +77,14 @@ pub(crate) struct Args {
     /// limits. Without it: never.
     #[arg(long, value_name = "SECS", value_parser = seconds)]
     max_stream_age: Option<Duration>,
+    /// Socket.IO at /socket.io/: the server pings each Engine.IO session
+    /// this often, milliseconds (the open packet's pingInterval).
+    #[arg(long, value_name = "MS", default_value = "25000", value_parser = millis)]
+    ping_interval: Duration,
+    /// Socket.IO at /socket.io/: a session whose pong does not come within
+    /// this of a ping is closed, milliseconds (pingTimeout).
+    #[arg(long, value_name = "MS", default_value = "20000", value_parser = millis)]
+    ping_timeout: Duration,
     #[command(flatten)]
     limits: ServerLimits,
     /// Report connection errors on stderr.
@@ -85,6 +94,14 @@ pub(crate) struct Args {
 
 fn transport(name: &str) -> Result<Transport, String> {
     name.parse()
+}
+
+/// A positive number of milliseconds.
+fn millis(text: &str) -> Result<Duration, String> {
+    match text.parse::<u64>() {
+        Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+        _ => Err(format!("{text:?} is not a positive number of milliseconds")),
+    }
 }
 
 pub(crate) fn run(args: Args) -> ExitCode {
@@ -123,6 +140,8 @@ async fn serve(args: Args) -> Result<(), Failure> {
     let config = ServeConfig::default()
         .allowed_origins(args.allow_origin.clone())
         .refused(args.refuse.iter().copied())
+        .ping_interval(args.ping_interval)
+        .ping_timeout(args.ping_timeout)
         .limits(
             Limits::default()
                 .max_body(args.max_body)

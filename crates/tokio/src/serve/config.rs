@@ -117,7 +117,7 @@ setters!(Limits {
 ///     .limits(Limits::default().max_body(4096));
 /// assert_eq!(config.limits.max_body, 4096);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ServeConfig {
     /// Its limits.
@@ -141,6 +141,26 @@ pub struct ServeConfig {
     /// would answer. For trying clients' fallbacks (rtw.js goes from
     /// WebSocket to SSE to long polling). Empty by default.
     pub refused: BTreeSet<Transport>,
+    /// Engine.IO's `pingInterval` at `/socket.io/`: the server pings each
+    /// session this often (25 s, the protocol's default).
+    pub ping_interval: Duration,
+    /// Engine.IO's `pingTimeout` at `/socket.io/`: a session whose pong
+    /// does not come within this of a ping is closed (20 s).
+    pub ping_timeout: Duration,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            limits: Limits::default(),
+            allowed_origins: Vec::new(),
+            prefix: String::new(),
+            ws_options: crate::ws::Options::default(),
+            refused: BTreeSet::new(),
+            ping_interval: Duration::from_secs(25),
+            ping_timeout: Duration::from_secs(20),
+        }
+    }
 }
 
 impl ServeConfig {
@@ -182,6 +202,20 @@ impl ServeConfig {
         self.refused = refused.into_iter().collect();
         self
     }
+
+    /// Sets [`ServeConfig::ping_interval`].
+    #[must_use]
+    pub fn ping_interval(mut self, ping_interval: Duration) -> Self {
+        self.ping_interval = ping_interval;
+        self
+    }
+
+    /// Sets [`ServeConfig::ping_timeout`].
+    #[must_use]
+    pub fn ping_timeout(mut self, ping_timeout: Duration) -> Self {
+        self.ping_timeout = ping_timeout;
+        self
+    }
 }
 
 /// A transport of the service, by its route (for [`ServeConfig::refused`]).
@@ -202,11 +236,14 @@ pub enum Transport {
     Ws,
     /// STOMP over WebSocket, `GET /stomp`: `stomp`.
     Stomp,
+    /// Socket.IO (Engine.IO polling and WebSocket), `/socket.io/`:
+    /// `socketio`.
+    SocketIo,
 }
 
 impl Transport {
     /// Every transport.
-    pub const ALL: [Transport; 7] = [
+    pub const ALL: [Transport; 8] = [
         Transport::Poll,
         Transport::Longpoll,
         Transport::Stream,
@@ -214,10 +251,11 @@ impl Transport {
         Transport::Sse,
         Transport::Ws,
         Transport::Stomp,
+        Transport::SocketIo,
     ];
 
     /// Its short name: `poll`, `longpoll`, `stream`, `iframe`, `sse`, `ws`,
-    /// `stomp` (what [`FromStr`] reads).
+    /// `stomp`, `socketio` (what [`FromStr`] reads).
     pub fn name(self) -> &'static str {
         match self {
             Transport::Poll => "poll",
@@ -227,6 +265,7 @@ impl Transport {
             Transport::Sse => "sse",
             Transport::Ws => "ws",
             Transport::Stomp => "stomp",
+            Transport::SocketIo => "socketio",
         }
     }
 }

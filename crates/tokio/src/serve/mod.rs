@@ -19,6 +19,7 @@
 //! | `GET /topics/{topic}/events` | Server-Sent Events (WHATWG HTML): `data:` the message, `id:` its id; resumes from `Last-Event-ID`, else `?since=N`; a keep-alive comment every 15 s |
 //! | `GET /topics/{topic}/ws?since=N` | WebSocket (RFC 6455): each message one text frame `{"id":..,"data":..}`; text the client sends is published |
 //! | `GET /stomp` | STOMP 1.2 (1.1, 1.0) over WebSocket, subprotocols `v12.stomp`, `v11.stomp`, `v10.stomp`; destination `/topic/{topic}` is the hub's topic (the `stomp` module's docs) |
+//! | `GET`/`POST /socket.io/?EIO=4&transport=polling\|websocket[&sid=..]` | Socket.IO v5 over Engine.IO v4 (long polling, WebSocket, the upgrade): `echo`, `echo-ack`, `subscribe`/`publish` on the hub's topics, rooms (the `socketio` module's docs) |
 //! | `GET /mjpeg?fps=F` | generated JPEG frames (a counter and the clock) as `multipart/x-mixed-replace` (RFC 2046 §5.1), F 5 by default, 1 to 30 |
 //! | `GET /`, `GET /rtw.js` | the demo page (a column per transport, a box to publish, the M-JPEG image) and the JavaScript client `rtw.subscribe(topic, onMessage)` (WebSocket, else SSE, else long polling) |
 //! | `OPTIONS` on any of these | the CORS preflight (below), or 204 with `Allow` |
@@ -82,6 +83,7 @@ mod query;
 mod reply;
 mod service;
 mod shared_hub;
+mod socketio;
 mod sse;
 mod stomp;
 mod stream;

@@ -40,6 +40,8 @@ pub(crate) struct Inner {
     pub(crate) longpolls: Arc<Gauge>,
     pub(crate) streams: Arc<Gauge>,
     pub(crate) ws_options: crate::ws::Options,
+    /// The Socket.IO server, made at the first `/socket.io/` request.
+    pub(crate) socketio: super::socketio::Slot,
 }
 
 impl std::fmt::Debug for ServeService {
@@ -104,6 +106,7 @@ impl ServeService {
                 longpolls: Gauge::new(config.limits.max_longpolls),
                 streams: Gauge::new(config.limits.max_streams),
                 ws_options,
+                socketio: super::socketio::Slot::new(),
                 config,
                 hub,
             }),
@@ -185,6 +188,7 @@ enum Route<'a> {
     Publish(&'a str),
     Topic(&'a str, &'a str),
     Stomp,
+    SocketIo,
     Mjpeg,
     Index,
     RtwJs,
@@ -202,6 +206,7 @@ impl Route<'_> {
             Route::Topic(_, "events") => Some(Transport::Sse),
             Route::Topic(_, "ws") => Some(Transport::Ws),
             Route::Stomp => Some(Transport::Stomp),
+            Route::SocketIo => Some(Transport::SocketIo),
             _ => None,
         }
     }
@@ -225,6 +230,8 @@ fn parse(path: &str) -> Route<'_> {
         "/mjpeg" => return Route::Mjpeg,
         "/" | "/index.html" => return Route::Index,
         "/rtw.js" => return Route::RtwJs,
+        "/socket.io" => return Route::SocketIo,
+        p if p.starts_with("/socket.io/") => return Route::SocketIo,
         _ => {}
     }
     let Some(rest) = path.strip_prefix("/topics/") else {
@@ -253,6 +260,7 @@ where
         Route::Publish(_) => "POST, OPTIONS",
         Route::Topic(_, kind) if TOPIC_KINDS.contains(&kind) => "GET, OPTIONS",
         Route::Stomp | Route::Mjpeg | Route::Index | Route::RtwJs => "GET, OPTIONS",
+        Route::SocketIo => "GET, POST, OPTIONS",
         _ => return not_found(),
     };
     if request.method() == Method::OPTIONS {
@@ -269,6 +277,8 @@ where
         Err(line) => return finish(allowed, &origin, reply::text(StatusCode::BAD_REQUEST, line)),
     };
     let response = match route {
+        Route::SocketIo if request.method() == Method::POST && !origin.allowed() => forbidden(),
+        Route::SocketIo => super::socketio::handle(inner, request).await,
         Route::Publish(topic) => {
             if request.method() != Method::POST {
                 reply::method_not_allowed(allow)
@@ -373,7 +383,7 @@ fn finish(
 fn not_found() -> Response<ServeBody> {
     reply::text(
         StatusCode::NOT_FOUND,
-        "not found: GET / is the demo; POST /topics/{topic}, GET /topics/{topic}/{poll,longpoll,stream,iframe,events,ws}, /stomp, /mjpeg, /rtw.js",
+        "not found: GET / is the demo; POST /topics/{topic}, GET /topics/{topic}/{poll,longpoll,stream,iframe,events,ws}, /stomp, /socket.io/, /mjpeg, /rtw.js",
     )
 }
 
@@ -409,6 +419,7 @@ mod tests {
         assert!(matches!(parse("/topics/x/poll/y"), Route::Other));
         assert!(matches!(parse("/"), Route::Index));
         assert!(matches!(parse("/stomp"), Route::Stomp));
+        assert!(matches!(parse("/socket.io/"), Route::SocketIo));
         assert!(matches!(parse("/elsewhere"), Route::Other));
     }
 

@@ -1,0 +1,392 @@
+//! The driver: one mutex-guarded [`State`] holding the Engine.IO and
+//! Socket.IO servers, and a timer task.
+//!
+//! Every request, WebSocket frame and hub message locks the state, hands
+//! its input to the right server and then [`State::pump`]s: Engine.IO
+//! events go to Socket.IO (`Opened` → `handle_open`, `Message` →
+//! `handle_message`, `Closed` → `handle_close`), Socket.IO events to the
+//! application ([`super`]'s table), Socket.IO transmits back to Engine.IO
+//! (`send`), Engine.IO's WebSocket transmits to the connections' channels
+//! and `PollReady` answers a held GET, until nothing moves. The lock is
+//! never held across an await. After each change the timer task is
+//! woken ([`Notify`]) to sleep again until the earlier of the two
+//! servers' `poll_timeout`s and then call their `handle_timeout`. The
+//! task holds the state weakly: once the service is gone it ends at its
+//! next wake-up.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Once, Weak};
+use std::time::Instant;
+
+use bytes::Bytes;
+use rtw_engineio::{
+    Data, Message as EioMessage, Packet, Response as EioResponse, Server as EioServer,
+    ServerEvent as EioEvent, Sid, WsId, WsTransmit,
+};
+use rtw_hub::Since;
+use rtw_socketio::{
+    Args, ConnectPolicy, EngineId, EngineMessage, Server as SioServer, ServerEvent as SioEvent,
+    SocketId,
+};
+use serde_json::{Value, json};
+use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::task::AbortHandle;
+
+use crate::serve::{Delivery, ServeConfig, SharedHub};
+
+/// What goes to one WebSocket connection.
+pub(crate) enum WsOut {
+    /// A message to send.
+    Message(EioMessage),
+    /// Close the connection.
+    Close,
+}
+
+/// The servers and what the driver maps between them.
+pub(crate) struct State {
+    pub(crate) eio: EioServer,
+    sio: SioServer,
+    engines: HashMap<Sid, EngineId>,
+    sids: HashMap<EngineId, Sid>,
+    next_engine: u64,
+    /// The GET held per session, answered at `PollReady`.
+    pub(crate) held: HashMap<Sid, oneshot::Sender<EioResponse>>,
+    /// The open WebSocket connections.
+    pub(crate) ws: HashMap<WsId, mpsc::UnboundedSender<WsOut>>,
+    /// Hub subscriptions per socket, ended when it leaves.
+    subscriptions: HashMap<SocketId, Vec<AbortHandle>>,
+}
+
+/// The state, its timer task's wake-up and the hub.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    notify: Arc<Notify>,
+    hub: SharedHub,
+    started: Once,
+    /// Engine.IO's `maxPayload`: POST bodies are read up to one more byte.
+    pub(crate) max_payload: usize,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        config: &ServeConfig,
+        hub: SharedHub,
+        random: Box<dyn rtw_core::Random + Send>,
+    ) -> Arc<Shared> {
+        let eio_config = rtw_engineio::Config::default()
+            .ping_interval(config.ping_interval)
+            .ping_timeout(config.ping_timeout);
+        let max_payload = eio_config.limits.max_payload;
+        let eio = EioServer::new(eio_config, random);
+        let sio_config = rtw_socketio::Config::default().other_namespaces(Some(ConnectPolicy::Ask));
+        // Socket.IO's own ids (socket sids) need no secrecy beyond the
+        // Engine.IO sid's; seeded from the clock.
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        let sio = SioServer::new(sio_config, Box::new(rtw_core::SeededRandom::new(seed)));
+        Arc::new(Shared {
+            state: Mutex::new(State {
+                eio,
+                sio,
+                engines: HashMap::new(),
+                sids: HashMap::new(),
+                next_engine: 1,
+                held: HashMap::new(),
+                ws: HashMap::new(),
+                subscriptions: HashMap::new(),
+            }),
+            notify: Arc::new(Notify::new()),
+            hub,
+            started: Once::new(),
+            max_payload,
+        })
+    }
+
+    /// Spawns the timer task once.
+    pub(crate) fn start(self: &Arc<Self>) {
+        self.started.call_once(|| {
+            tokio::spawn(timers(Arc::downgrade(self), self.notify.clone()));
+        });
+    }
+
+    /// Runs `f` on the locked state, then pumps and wakes the timer task.
+    pub(crate) fn with<R>(self: &Arc<Self>, f: impl FnOnce(&mut State, Instant) -> R) -> R {
+        let now = Instant::now();
+        let r = {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let r = f(&mut state, now);
+            self.pump(&mut state, now);
+            r
+        };
+        self.notify.notify_one();
+        r
+    }
+
+    fn pump(self: &Arc<Self>, s: &mut State, now: Instant) {
+        loop {
+            let mut busy = false;
+            while let Some(event) = s.eio.poll_event() {
+                busy = true;
+                match event {
+                    EioEvent::Opened(sid) => {
+                        let id = EngineId(s.next_engine);
+                        s.next_engine += 1;
+                        s.engines.insert(sid, id);
+                        s.sids.insert(id, sid);
+                        s.sio.handle_open(now, id);
+                    }
+                    EioEvent::Message(sid, data) => {
+                        if let Some(&id) = s.engines.get(&sid) {
+                            let message = match data {
+                                Data::Text(t) => EngineMessage::Text(t),
+                                Data::Binary(b) => EngineMessage::Binary(b),
+                            };
+                            if s.sio.handle_message(now, id, message).is_err() {
+                                s.eio.close(now, sid);
+                            }
+                        }
+                    }
+                    EioEvent::PollReady(sid) => {
+                        if let Some(tx) = s.held.remove(&sid) {
+                            match s.eio.take_poll(now, sid) {
+                                Some(response) => {
+                                    let _ = tx.send(response);
+                                }
+                                None => {
+                                    s.held.insert(sid, tx);
+                                }
+                            }
+                        }
+                    }
+                    EioEvent::Closed(sid, _) => {
+                        if let Some(id) = s.engines.remove(&sid) {
+                            s.sids.remove(&id);
+                            s.sio.handle_close(id);
+                        }
+                        if let Some(tx) = s.held.remove(&sid)
+                            && let Some(response) = s.eio.take_poll(now, sid)
+                        {
+                            let _ = tx.send(response);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            while let Some(event) = s.sio.poll_event() {
+                busy = true;
+                self.application(s, now, event);
+            }
+            while let Some(t) = s.sio.poll_transmit() {
+                busy = true;
+                if let Some(&sid) = s.sids.get(&t.engine) {
+                    let packet = match t.message {
+                        EngineMessage::Text(text) => Packet::message(text),
+                        EngineMessage::Binary(bytes) => Packet::binary(bytes),
+                    };
+                    let _ = s.eio.send(sid, packet);
+                }
+            }
+            while let Some(t) = s.eio.poll_ws_transmit() {
+                busy = true;
+                match t {
+                    WsTransmit::Send { conn, message } => {
+                        if let Some(tx) = s.ws.get(&conn) {
+                            let _ = tx.send(WsOut::Message(message));
+                        }
+                    }
+                    WsTransmit::Close { conn } => {
+                        if let Some(tx) = s.ws.remove(&conn) {
+                            let _ = tx.send(WsOut::Close);
+                        }
+                    }
+                }
+            }
+            if !busy {
+                return;
+            }
+        }
+    }
+
+    /// `rtw serve`'s application ([`super`]'s table).
+    fn application(self: &Arc<Self>, s: &mut State, now: Instant, event: SioEvent) {
+        match event {
+            SioEvent::ConnectRequest { socket, .. } => {
+                let _ = s.sio.refuse(socket, "refused", None);
+            }
+            SioEvent::Event {
+                socket,
+                namespace,
+                name,
+                args,
+                ack_id,
+            } => self.event(s, socket, &namespace, &name, args, ack_id),
+            SioEvent::Disconnected { socket, .. } => {
+                for task in s.subscriptions.remove(&socket).into_iter().flatten() {
+                    task.abort();
+                }
+            }
+            SioEvent::CloseEngine { engine } => {
+                if let Some(&sid) = s.sids.get(&engine) {
+                    s.eio.close(now, sid);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn event(
+        self: &Arc<Self>,
+        s: &mut State,
+        socket: SocketId,
+        namespace: &str,
+        name: &str,
+        args: Args,
+        ack_id: Option<u64>,
+    ) {
+        let text = |i: usize| {
+            args.values
+                .get(i)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let answer: Option<Vec<Value>> = match name {
+            "echo" => {
+                let _ = s.sio.emit(socket, "echo", args);
+                return;
+            }
+            "echo-ack" => {
+                if let Some(id) = ack_id {
+                    let _ = s.sio.ack(socket, id, args);
+                }
+                return;
+            }
+            "subscribe" => Some(match text(0) {
+                None => vec![json!({"error": "subscribe: a topic name"})],
+                Some(topic) => {
+                    let since = args
+                        .values
+                        .get(1)
+                        .and_then(Value::as_u64)
+                        .map_or(Since::Now, |n| Since::After(rtw_hub::MessageId(n)));
+                    match self.hub.subscribe(&topic, since) {
+                        Ok(sub) => {
+                            let task = tokio::spawn(forward(Arc::downgrade(self), socket, sub));
+                            s.subscriptions
+                                .entry(socket)
+                                .or_default()
+                                .push(task.abort_handle());
+                            vec![json!({ "topic": topic })]
+                        }
+                        Err(e) => vec![json!({"error": e.to_string()})],
+                    }
+                }
+            }),
+            "publish" => Some(match (text(0), args.values.get(1)) {
+                (Some(topic), Some(data)) => {
+                    let data = match data {
+                        Value::String(s) => Bytes::from(s.clone()),
+                        other => Bytes::from(other.to_string()),
+                    };
+                    match self.hub.publish(&topic, data) {
+                        Ok(id) => vec![json!({"id": id.get()})],
+                        Err(e) => vec![json!({"error": e.to_string()})],
+                    }
+                }
+                _ => vec![json!({"error": "publish: a topic name and data"})],
+            }),
+            "join" | "leave" => Some(match text(0) {
+                Some(room) => {
+                    let _ = if name == "join" {
+                        s.sio.join(socket, &room)
+                    } else {
+                        s.sio.leave(socket, &room)
+                    };
+                    vec![]
+                }
+                None => vec![json!({"error": "a room name"})],
+            }),
+            "to-room" => Some(match text(0) {
+                Some(room) => {
+                    let rest = Args {
+                        values: args.values[1..].to_vec(),
+                        attachments: args.attachments.clone(),
+                    };
+                    let n = s
+                        .sio
+                        .broadcast(namespace, Some(&room), Some(socket), "to-room", rest)
+                        .unwrap_or(0);
+                    vec![json!(n)]
+                }
+                None => vec![json!({"error": "a room name"})],
+            }),
+            _ => Some(vec![json!({"error": "unknown event"})]),
+        };
+        if let (Some(id), Some(values)) = (ack_id, answer) {
+            let _ = s.sio.ack(socket, id, Args::from(values));
+        }
+    }
+}
+
+/// A hub subscription of `socket`: each message emitted as `message`
+/// `{"id":N,"data":".."}`; an eviction emits `evicted` `{"since":N}` and
+/// ends it.
+async fn forward(shared: Weak<Shared>, socket: SocketId, mut sub: super::super::HubSubscriber) {
+    loop {
+        let delivery = sub.next().await;
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        match delivery {
+            Delivery::Message(m) => {
+                let value = json!({
+                    "id": m.id.get(),
+                    "data": String::from_utf8_lossy(&m.data),
+                });
+                shared.with(|s, _| {
+                    let _ = s.sio.emit(socket, "message", Args::from(vec![value]));
+                });
+            }
+            Delivery::Evicted { last_delivered, .. } => {
+                let value = json!({ "since": last_delivered.get() });
+                shared.with(|s, _| {
+                    let _ = s.sio.emit(socket, "evicted", Args::from(vec![value]));
+                });
+                return;
+            }
+        }
+    }
+}
+
+/// The timer task: sleeps until the earlier deadline of the two servers
+/// (or a wake-up after a change), then runs their `handle_timeout`.
+async fn timers(shared: Weak<Shared>, notify: Arc<Notify>) {
+    loop {
+        let deadline = {
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            let mut s = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            match (s.eio.poll_timeout(), s.sio.poll_timeout()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        };
+        let Some(at) = deadline else {
+            notify.notified().await;
+            continue;
+        };
+        tokio::select! {
+            () = tokio::time::sleep_until(tokio::time::Instant::from_std(at)) => {
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
+                shared.with(|s, now| {
+                    s.eio.handle_timeout(now);
+                    s.sio.handle_timeout(now);
+                });
+            }
+            () = notify.notified() => {}
+        }
+    }
+}

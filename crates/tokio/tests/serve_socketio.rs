@@ -1,0 +1,507 @@
+//! Socket.IO at `/socket.io/` of `rtw_tokio::serve::ServeService` on a
+//! real hyper server on 127.0.0.1, with rtw's own sans-IO clients
+//! (`rtw_engineio::Client` under `rtw_socketio::Client`) driven over real
+//! sockets: hyper's HTTP/1.1 client for long polling, `rtw_tokio::ws` for
+//! WebSocket.
+#![cfg(feature = "serve")]
+
+mod serve_support;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use rtw_engineio::{
+    Client as EioClient, ClientConfig, ClientEvent as EioEvent, ClientTransport, Data,
+    Message as EioMessage, Method, Packet,
+};
+use rtw_hub::Config as HubConfig;
+use rtw_socketio::{Args, Client as SioClient, ClientEvent, EngineMessage, Limits};
+use rtw_tokio::serve::{ServeConfig, SharedHub};
+use rtw_tokio::ws::{Message, WsWriter};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn server(config: ServeConfig) -> (SocketAddr, SharedHub) {
+    serve_support::server(config, HubConfig::default()).await
+}
+
+/// One HTTP/1.1 request on a new connection: status and body.
+async fn http(addr: SocketAddr, method: &str, target: &str, body: Bytes) -> (u16, Bytes) {
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let request = http::Request::builder()
+        .method(method)
+        .uri(target)
+        .header("host", addr.to_string())
+        .header("content-type", "text/plain; charset=UTF-8")
+        .body(Full::new(body))
+        .unwrap();
+    let response = send.send_request(request).await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, body)
+}
+
+/// rtw's Engine.IO and Socket.IO clients over real sockets.
+struct Peer {
+    addr: SocketAddr,
+    eio: EioClient,
+    sio: SioClient,
+    /// Answers to the HTTP requests out: (method, status or 0, body).
+    http_tx: mpsc::UnboundedSender<(Method, u16, Bytes)>,
+    http_rx: mpsc::UnboundedReceiver<(Method, u16, Bytes)>,
+    ws_writer: Option<WsWriter<TcpStream>>,
+    /// WebSocket messages in; `None` when it closed.
+    ws_tx: mpsc::UnboundedSender<Option<EioMessage>>,
+    ws_rx: mpsc::UnboundedReceiver<Option<EioMessage>>,
+    events: VecDeque<ClientEvent>,
+    opened: bool,
+    upgraded: bool,
+    closed: bool,
+}
+
+impl Peer {
+    /// A session opened on `transport`, connected to namespace `/`.
+    async fn connected(addr: SocketAddr, config: ClientConfig) -> Peer {
+        let mut peer = Peer::open(addr, config).await;
+        peer.sio.connect("/", None).unwrap();
+        match peer.event().await {
+            ClientEvent::Connected { namespace, .. } => assert_eq!(namespace, "/"),
+            other => panic!("expected Connected, got {other:?}"),
+        }
+        peer
+    }
+
+    /// An Engine.IO session opened, no namespace yet.
+    async fn open(addr: SocketAddr, config: ClientConfig) -> Peer {
+        let (http_tx, http_rx) = mpsc::unbounded_channel();
+        let (ws_tx, ws_rx) = mpsc::unbounded_channel();
+        let mut peer = Peer {
+            addr,
+            eio: EioClient::new(config),
+            sio: SioClient::new(Limits::default()),
+            http_tx,
+            http_rx,
+            ws_writer: None,
+            ws_tx,
+            ws_rx,
+            events: VecDeque::new(),
+            opened: false,
+            upgraded: false,
+            closed: false,
+        };
+        timeout(WAIT, async {
+            while !peer.opened {
+                peer.step().await;
+            }
+        })
+        .await
+        .expect("the session opens in time");
+        peer
+    }
+
+    /// Moves everything that can move without waiting.
+    async fn flush(&mut self) {
+        loop {
+            let mut busy = false;
+            while let Some(m) = self.sio.poll_transmit() {
+                busy = true;
+                let packet = match m {
+                    EngineMessage::Text(t) => Packet::message(t),
+                    EngineMessage::Binary(b) => Packet::binary(b),
+                };
+                self.eio.send(packet).unwrap();
+            }
+            while let Some(event) = self.eio.poll_event() {
+                busy = true;
+                match event {
+                    EioEvent::Opened(_) => self.opened = true,
+                    EioEvent::Message(data) => {
+                        let m = match data {
+                            Data::Text(t) => EngineMessage::Text(t),
+                            Data::Binary(b) => EngineMessage::Binary(b),
+                        };
+                        self.sio.handle_message(m).unwrap();
+                    }
+                    EioEvent::Upgraded => self.upgraded = true,
+                    EioEvent::Closed(_) => {
+                        self.closed = true;
+                        self.sio.handle_close();
+                    }
+                    _ => {}
+                }
+            }
+            while let Some(event) = self.sio.poll_event() {
+                busy = true;
+                self.events.push_back(event);
+            }
+            if let Some(query) = self.eio.ws_query() {
+                busy = true;
+                let url = format!("ws://{}/socket.io/?{query}", self.addr);
+                let (ws, _) = rtw_tokio::ws::connect(&url).await.unwrap();
+                let (mut reader, writer) = ws.split();
+                self.ws_writer = Some(writer);
+                let tx = self.ws_tx.clone();
+                tokio::spawn(async move {
+                    while let Some(Ok(m)) = reader.next().await {
+                        let m = match m {
+                            Message::Text(t) => EioMessage::Text(t.as_str().to_owned()),
+                            Message::Binary(b) => EioMessage::Binary(b),
+                            _ => continue,
+                        };
+                        if tx.send(Some(m)).is_err() {
+                            return;
+                        }
+                    }
+                    let _ = tx.send(None);
+                });
+                self.eio.handle_ws_open(Instant::now());
+            }
+            while let Some(m) = self.eio.poll_ws_transmit() {
+                busy = true;
+                let m = match m {
+                    EioMessage::Text(t) => Message::text(t),
+                    EioMessage::Binary(b) => Message::binary(b),
+                };
+                let writer = self.ws_writer.as_mut().expect("a WebSocket");
+                writer.send(m).await.unwrap();
+            }
+            while let Some(request) = self.eio.poll_request() {
+                busy = true;
+                let (addr, tx) = (self.addr, self.http_tx.clone());
+                tokio::spawn(async move {
+                    let name = if request.method == Method::Post {
+                        "POST"
+                    } else {
+                        "GET"
+                    };
+                    let target = format!("/socket.io/?{}", request.query);
+                    let (status, body) = http(addr, name, &target, request.body).await;
+                    let _ = tx.send((request.method, status, body));
+                });
+            }
+            if !busy {
+                return;
+            }
+        }
+    }
+
+    /// Flushes, then waits for one input (an HTTP answer, a WebSocket
+    /// message, the client's timer).
+    async fn step(&mut self) {
+        self.flush().await;
+        let at = self
+            .eio
+            .poll_timeout()
+            .unwrap_or_else(|| Instant::now() + WAIT);
+        tokio::select! {
+            Some((method, status, body)) = self.http_rx.recv() => {
+                self.eio.handle_response(Instant::now(), method, status, &body);
+            }
+            Some(m) = self.ws_rx.recv() => match m {
+                Some(m) => self.eio.handle_ws_message(Instant::now(), m),
+                None => self.eio.handle_ws_close(Instant::now()),
+            },
+            () = tokio::time::sleep_until(tokio::time::Instant::from_std(at)) => {
+                self.eio.handle_timeout(Instant::now());
+            }
+        }
+        self.flush().await;
+    }
+
+    /// The next Socket.IO event.
+    async fn event(&mut self) -> ClientEvent {
+        timeout(WAIT, async {
+            loop {
+                if let Some(e) = self.events.pop_front() {
+                    return e;
+                }
+                self.step().await;
+            }
+        })
+        .await
+        .expect("an event in time")
+    }
+
+    /// Steps until `done` holds.
+    async fn until(&mut self, done: impl Fn(&Peer) -> bool) {
+        timeout(WAIT, async {
+            while !done(self) {
+                self.step().await;
+            }
+        })
+        .await
+        .expect("in time");
+    }
+
+    /// Emits with an ack and waits for it: its args.
+    async fn call(&mut self, name: &str, args: Args) -> Args {
+        let id = self.sio.emit_with_ack("/", name, args).unwrap();
+        match self.event().await {
+            ClientEvent::Ack { ack_id, args, .. } if ack_id == id => args,
+            other => panic!("expected the ack {id}, got {other:?}"),
+        }
+    }
+
+    /// Emits `echo` with `args` and checks the `echo` back.
+    async fn echo(&mut self, args: Args) {
+        self.sio.emit("/", "echo", args.clone()).unwrap();
+        match self.event().await {
+            ClientEvent::Event {
+                name, args: back, ..
+            } => {
+                assert_eq!(name, "echo");
+                assert_eq!(back, args);
+            }
+            other => panic!("expected echo, got {other:?}"),
+        }
+    }
+}
+
+fn polling_only() -> ClientConfig {
+    ClientConfig::default().upgrade(false)
+}
+
+fn text_and_binary() -> Args {
+    Args::new()
+        .arg(json!("hi"))
+        .arg(json!({"n": 1}))
+        .binary(Bytes::from_static(b"\x00\x01\xff"))
+}
+
+#[tokio::test]
+async fn handshake_and_bad_requests() {
+    let (addr, _) = server(ServeConfig::default()).await;
+    let (status, body) = http(
+        addr,
+        "GET",
+        "/socket.io/?EIO=4&transport=polling",
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let text = std::str::from_utf8(&body).unwrap();
+    assert!(text.starts_with(r#"0{"sid":""#), "{text}");
+    let open: Value = serde_json::from_str(&text[1..]).unwrap();
+    assert_eq!(open["upgrades"], json!(["websocket"]));
+    assert_eq!(open["pingInterval"], json!(25000));
+    assert_eq!(open["pingTimeout"], json!(20000));
+
+    let (status, body) = http(
+        addr,
+        "GET",
+        "/socket.io/?EIO=3&transport=polling",
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        &body[..],
+        br#"{"code":5,"message":"Unsupported protocol version"}"#
+    );
+    let (status, body) = http(
+        addr,
+        "GET",
+        "/socket.io/?EIO=4&transport=polling&sid=AAAAAAAAAAAAAAAAAAAA",
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(&body[..], br#"{"code":1,"message":"Session ID unknown"}"#);
+}
+
+#[tokio::test]
+async fn polling_only_echo_and_ack() {
+    let (addr, _) = server(ServeConfig::default()).await;
+    let mut peer = Peer::connected(addr, polling_only()).await;
+    peer.echo(Args::from(vec![json!("hello"), json!(2)])).await;
+    peer.echo(text_and_binary()).await;
+    let args = peer.call("echo-ack", text_and_binary()).await;
+    assert_eq!(args, text_and_binary());
+    assert!(!peer.upgraded);
+    assert!(!peer.eio.is_websocket());
+}
+
+#[tokio::test]
+async fn websocket_only_echo_and_ack() {
+    let (addr, _) = server(ServeConfig::default()).await;
+    let config = ClientConfig::default().transport(ClientTransport::WebSocket);
+    let mut peer = Peer::connected(addr, config).await;
+    assert!(peer.eio.is_websocket());
+    peer.echo(text_and_binary()).await;
+    let args = peer
+        .call("echo-ack", Args::from(vec![json!([1, 2, 3])]))
+        .await;
+    assert_eq!(args.values, vec![json!([1, 2, 3])]);
+}
+
+#[tokio::test]
+async fn polling_upgraded_to_websocket() {
+    let (addr, _) = server(ServeConfig::default()).await;
+    let mut peer = Peer::connected(addr, ClientConfig::default()).await;
+    peer.echo(Args::from(vec![json!("before")])).await;
+    peer.until(|p| p.upgraded).await;
+    assert!(peer.eio.is_websocket());
+    peer.echo(text_and_binary()).await;
+    let args = peer
+        .call("echo-ack", Args::from(vec![json!("after")]))
+        .await;
+    assert_eq!(args.values, vec![json!("after")]);
+}
+
+#[tokio::test]
+async fn another_namespace_is_refused() {
+    let (addr, _) = server(ServeConfig::default()).await;
+    let mut peer = Peer::open(addr, polling_only()).await;
+    peer.sio.connect("/forbidden", None).unwrap();
+    match peer.event().await {
+        ClientEvent::ConnectError {
+            namespace, message, ..
+        } => {
+            assert_eq!(namespace, "/forbidden");
+            assert_eq!(message.as_deref(), Some("refused"));
+        }
+        other => panic!("expected ConnectError, got {other:?}"),
+    }
+    // `/` on the same session is still accepted.
+    peer.sio.connect("/", None).unwrap();
+    assert!(matches!(peer.event().await, ClientEvent::Connected { .. }));
+}
+
+#[tokio::test]
+async fn subscribe_gets_what_is_posted() {
+    let (addr, _) = server(ServeConfig::default()).await;
+    let mut peer = Peer::connected(addr, ClientConfig::default()).await;
+    let args = peer.call("subscribe", Args::from(vec![json!("x")])).await;
+    assert_eq!(args.values, vec![json!({"topic": "x"})]);
+    let (status, body) = http(addr, "POST", "/topics/x", Bytes::from_static(b"from curl")).await;
+    assert_eq!(status, 200, "{body:?}");
+    match peer.event().await {
+        ClientEvent::Event { name, args, .. } => {
+            assert_eq!(name, "message");
+            assert_eq!(args.values, vec![json!({"id": 1, "data": "from curl"})]);
+        }
+        other => panic!("expected message, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn publish_is_seen_by_polling() {
+    let (addr, _) = server(ServeConfig::default()).await;
+    let mut peer = Peer::connected(addr, polling_only()).await;
+    let args = peer
+        .call(
+            "publish",
+            Args::from(vec![json!("x"), json!("from socket.io")]),
+        )
+        .await;
+    assert_eq!(args.values, vec![json!({"id": 1})]);
+    let (status, body) = http(addr, "GET", "/topics/x/poll?since=0", Bytes::new()).await;
+    assert_eq!(status, 200);
+    assert_eq!(&body[..], br#"[{"id":1,"data":"from socket.io"}]"#);
+}
+
+#[tokio::test]
+async fn to_room_reaches_the_others_in_it() {
+    let (addr, _) = server(ServeConfig::default()).await;
+    let mut a = Peer::connected(addr, polling_only()).await;
+    let mut b = Peer::connected(
+        addr,
+        ClientConfig::default().transport(ClientTransport::WebSocket),
+    )
+    .await;
+    a.call("join", Args::from(vec![json!("r")])).await;
+    b.call("join", Args::from(vec![json!("r")])).await;
+    let args = a
+        .call(
+            "to-room",
+            Args::from(vec![json!("r"), json!("hey")]).binary(Bytes::from_static(b"\x01")),
+        )
+        .await;
+    assert_eq!(args.values, vec![json!(1)], "only b, not the sender");
+    match b.event().await {
+        ClientEvent::Event { name, args, .. } => {
+            assert_eq!(name, "to-room");
+            assert_eq!(args.values[0], json!("hey"));
+            assert_eq!(
+                args.attachment(&args.values[1]).map(|b| &b[..]),
+                Some(&b"\x01"[..])
+            );
+        }
+        other => panic!("expected to-room, got {other:?}"),
+    }
+}
+
+/// A client that stops answering pings (here: stops polling) is closed
+/// after ping_interval + ping_timeout: its sid is unknown afterwards.
+#[tokio::test]
+async fn a_silent_client_is_closed_after_the_ping_timeout() {
+    let config = ServeConfig::default()
+        .ping_interval(Duration::from_millis(200))
+        .ping_timeout(Duration::from_millis(200));
+    let (addr, _) = server(config).await;
+    let (status, body) = http(
+        addr,
+        "GET",
+        "/socket.io/?EIO=4&transport=polling",
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let open: Value = serde_json::from_slice(&body[1..]).unwrap();
+    assert_eq!(open["pingInterval"], json!(200));
+    assert_eq!(open["pingTimeout"], json!(200));
+    let sid = open["sid"].as_str().unwrap().to_owned();
+    let poll = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+
+    // Answered: the ping comes after the interval, the pong keeps it open.
+    let started = Instant::now();
+    let (status, body) = http(addr, "GET", &poll, Bytes::new()).await;
+    assert_eq!((status, &body[..]), (200, &b"2"[..]));
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    let (status, _) = http(addr, "POST", &poll, Bytes::from_static(b"3")).await;
+    assert_eq!(status, 200);
+
+    // Silent: closed within interval + timeout (and some slack).
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let (status, body) = http(addr, "GET", &poll, Bytes::new()).await;
+    assert_eq!(status, 400, "{body:?}");
+    assert_eq!(&body[..], br#"{"code":1,"message":"Session ID unknown"}"#);
+}
+
+/// The same over WebSocket: the server closes the connection.
+#[tokio::test]
+async fn a_silent_websocket_client_is_closed() {
+    let config = ServeConfig::default()
+        .ping_interval(Duration::from_millis(200))
+        .ping_timeout(Duration::from_millis(200));
+    let (addr, _) = server(config).await;
+    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+    let (mut ws, _) = rtw_tokio::ws::connect(&url).await.unwrap();
+    let started = Instant::now();
+    let mut texts = Vec::new();
+    timeout(WAIT, async {
+        while let Some(Ok(m)) = ws.next().await {
+            if let Message::Text(t) = m {
+                texts.push(t.as_str().to_owned());
+            }
+        }
+    })
+    .await
+    .expect("closed in time");
+    assert!(texts[0].starts_with(r#"0{"sid":""#), "{texts:?}");
+    assert_eq!(texts[1], "2", "{texts:?}");
+    assert!(started.elapsed() >= Duration::from_millis(350));
+}
