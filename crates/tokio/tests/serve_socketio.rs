@@ -505,3 +505,119 @@ async fn a_silent_websocket_client_is_closed() {
     assert_eq!(texts[1], "2", "{texts:?}");
     assert!(started.elapsed() >= Duration::from_millis(350));
 }
+
+/// The official client: `socket.io-client` (npm, 4.x) under node against
+/// the server, polling only, WebSocket only and polling upgraded: connect,
+/// echo with a binary attachment, echo-ack, a refused namespace. Skipped
+/// (a line on stderr) when node or npm is missing or `npm install` does
+/// not succeed within 60 s (offline).
+#[tokio::test(flavor = "multi_thread")]
+async fn node_socket_io_client() {
+    use tokio::process::Command;
+
+    let dir = std::env::temp_dir().join(format!("rtw-serve-socketio-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("client.js"), NODE_CLIENT).unwrap();
+    let install = Command::new("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--silent",
+            "socket.io-client@4",
+        ])
+        .current_dir(&dir)
+        .kill_on_drop(true)
+        .output();
+    match timeout(Duration::from_secs(60), install).await {
+        Ok(Ok(out)) if out.status.success() => {}
+        other => {
+            eprintln!("skipped: npm install socket.io-client failed: {other:?}");
+            let _ = std::fs::remove_dir_all(&dir);
+            return;
+        }
+    }
+    let (addr, _) = server(ServeConfig::default()).await;
+    let run = Command::new("node")
+        .arg("client.js")
+        .arg(format!("http://{addr}"))
+        .current_dir(&dir)
+        .kill_on_drop(true)
+        .output();
+    let out = timeout(Duration::from_secs(30), run)
+        .await
+        .expect("node in time")
+        .expect("node runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "ok polling (polling)",
+        "ok websocket (websocket)",
+        "ok upgrade (websocket)",
+        "ok refused namespace",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "{line:?} missing: {stdout}"
+        );
+    }
+}
+
+/// The node script of [`node_socket_io_client`].
+const NODE_CLIENT: &str = r#"// socket.io-client (npm) against rtw serve's /socket.io/: for each of
+// polling only, WebSocket only and polling upgraded to WebSocket: connect,
+// echo with a binary attachment, echo-ack, and a refused namespace.
+// Usage: node client.js URL (socket.io-client installed beside it).
+// Prints one "ok ..." line per check, exits 1 on the first failure.
+const { io } = require("socket.io-client");
+
+const url = process.argv[2];
+const fail = (what) => {
+  console.log(`FAIL ${what}`);
+  process.exit(1);
+};
+const timeout = setTimeout(() => fail("timed out"), 20000);
+
+function once(socket, event) {
+  return new Promise((resolve) => socket.once(event, (...args) => resolve(args)));
+}
+
+async function scenario(name, options) {
+  const socket = io(url, { forceNew: true, reconnection: false, ...options });
+  await once(socket, "connect");
+  const bytes = Buffer.from([0, 1, 255]);
+  socket.emit("echo", "hi", { n: 1 }, bytes);
+  const [text, obj, bin] = await once(socket, "echo");
+  if (text !== "hi" || obj.n !== 1 || !Buffer.from(bin).equals(bytes)) fail(`${name} echo`);
+  const acked = await socket.timeout(5000).emitWithAck("echo-ack", "ack me", 7);
+  if (acked !== "ack me") fail(`${name} echo-ack`);
+  if (options.upgrade !== false && options.transports === undefined) {
+    if (socket.io.engine.transport.name !== "websocket") {
+      await new Promise((r) => socket.io.engine.once("upgrade", r));
+    }
+    socket.emit("echo", "after upgrade");
+    const [after] = await once(socket, "echo");
+    if (after !== "after upgrade") fail(`${name} echo after upgrade`);
+  }
+  console.log(`ok ${name} (${socket.io.engine.transport.name})`);
+  socket.disconnect();
+}
+
+(async () => {
+  await scenario("polling", { transports: ["polling"] });
+  await scenario("websocket", { transports: ["websocket"] });
+  await scenario("upgrade", {});
+  const refused = io(`${url}/forbidden`, { forceNew: true, reconnection: false });
+  const [err] = await once(refused, "connect_error");
+  if (err.message !== "refused") fail(`refused namespace: ${err.message}`);
+  console.log("ok refused namespace");
+  refused.disconnect();
+  clearTimeout(timeout);
+  process.exit(0);
+})().catch((e) => fail(e));
+"#;
