@@ -72,6 +72,7 @@ impl Shared {
         config: &ServeConfig,
         hub: SharedHub,
         random: Box<dyn rtw_core::Random + Send>,
+        socket_random: Box<dyn rtw_core::Random + Send>,
     ) -> Arc<Shared> {
         let eio_config = rtw_engineio::Config::default()
             .ping_interval(config.ping_interval)
@@ -79,12 +80,9 @@ impl Shared {
         let max_payload = eio_config.limits.max_payload;
         let eio = EioServer::new(eio_config, random);
         let sio_config = rtw_socketio::Config::default().other_namespaces(Some(ConnectPolicy::Ask));
-        // Socket.IO's own ids (socket sids) need no secrecy beyond the
-        // Engine.IO sid's; seeded from the clock.
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
-        let sio = SioServer::new(sio_config, Box::new(rtw_core::SeededRandom::new(seed)));
+        // Socket.IO's own ids (socket sids) from a source of their own, so
+        // that neither kind of id tells anything of the other.
+        let sio = SioServer::new(sio_config, socket_random);
         Arc::new(Shared {
             state: Mutex::new(State {
                 eio,

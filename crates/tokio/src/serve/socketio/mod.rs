@@ -41,7 +41,7 @@ use super::service::Inner;
 pub(crate) use driver::Shared;
 
 /// The Socket.IO server of one service, made at its first request (its
-/// session ids come from the OS's random source).
+/// Engine.IO and Socket.IO ids come from two OS-seeded random sources).
 pub(crate) type Slot = OnceLock<Arc<Shared>>;
 
 /// A request under `/socket.io/`.
@@ -51,9 +51,14 @@ where
 {
     let shared = match inner.socketio.get() {
         Some(shared) => shared.clone(),
-        None => match crate::OsRandom::new() {
-            Ok(random) => {
-                let made = Shared::new(&inner.config, inner.hub.clone(), Box::new(random));
+        None => match crate::OsRandom::new().and_then(|e| Ok((e, crate::OsRandom::new()?))) {
+            Ok((random, socket_random)) => {
+                let made = Shared::new(
+                    &inner.config,
+                    inner.hub.clone(),
+                    Box::new(random),
+                    Box::new(socket_random),
+                );
                 inner.socketio.get_or_init(|| made).clone()
             }
             Err(e) => {
