@@ -1,9 +1,10 @@
 //! The sans-IO Socket.IO v5 client over one Engine.IO session.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::Value;
 
+use crate::ack_ids::AckIds;
 use crate::packet::{Args, Decoder, EngineMessage, Packet, PacketKind, RESERVED_EVENTS, encode};
 use crate::{DisconnectReason, Error, Limits};
 
@@ -64,8 +65,7 @@ pub enum ClientEvent {
 struct Namespace {
     /// `None` while the CONNECT is unanswered.
     sid: Option<String>,
-    next_ack_id: u64,
-    awaiting_acks: BTreeSet<u64>,
+    acks: AckIds,
 }
 
 /// A Socket.IO v5 client on one Engine.IO session: the driver feeds it the
@@ -128,8 +128,7 @@ impl Client {
             namespace.to_owned(),
             Namespace {
                 sid: None,
-                next_ack_id: 0,
-                awaiting_acks: BTreeSet::new(),
+                acks: AckIds::default(),
             },
         );
         self.send(&Packet::connect(namespace, auth));
@@ -171,12 +170,7 @@ impl Client {
             return Err(Error::ReservedEvent);
         }
         let ns = self.connected_mut(namespace)?;
-        let ack_id = want_ack.then(|| {
-            let id = ns.next_ack_id;
-            ns.next_ack_id = ns.next_ack_id.wrapping_add(1);
-            ns.awaiting_acks.insert(id);
-            id
-        });
+        let ack_id = want_ack.then(|| ns.acks.take());
         self.send(&Packet::event(namespace, name, args, ack_id));
         Ok(ack_id)
     }
@@ -297,7 +291,7 @@ impl Client {
             }
             PacketKind::Ack | PacketKind::BinaryAck => {
                 if let Some(ack_id) = packet.ack_id
-                    && ns.awaiting_acks.remove(&ack_id)
+                    && ns.acks.settle(ack_id)
                 {
                     self.events.push_back(ClientEvent::Ack {
                         namespace,

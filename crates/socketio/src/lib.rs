@@ -25,6 +25,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod ack_ids;
 mod client;
 mod config;
 mod error;

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use rtw_core::Random;
 use serde_json::Value;
 
+use crate::ack_ids::AckIds;
 use crate::packet::{Args, Decoder, EngineMessage, Packet, PacketKind, RESERVED_EVENTS, encode};
 use crate::{Config, ConnectPolicy, Error};
 
@@ -144,8 +145,7 @@ struct SocketState {
     namespace: String,
     sid: String,
     connected: bool,
-    next_ack_id: u64,
-    awaiting_acks: BTreeSet<u64>,
+    acks: AckIds,
     rooms: BTreeSet<String>,
 }
 
@@ -368,12 +368,7 @@ impl Server {
             return Err(Error::ReservedEvent);
         }
         let state = self.connected_mut(socket)?;
-        let ack_id = want_ack.then(|| {
-            let id = state.next_ack_id;
-            state.next_ack_id = state.next_ack_id.wrapping_add(1);
-            state.awaiting_acks.insert(id);
-            id
-        });
+        let ack_id = want_ack.then(|| state.acks.take());
         let (engine, packet) = (
             state.engine,
             Packet::event(&state.namespace, name, args, ack_id),
@@ -552,7 +547,7 @@ impl Server {
             PacketKind::Ack | PacketKind::BinaryAck => {
                 if let (Some(socket), true, Some(ack_id)) = (socket, connected, packet.ack_id)
                     && let Some(state) = self.sockets.get_mut(&socket)
-                    && state.awaiting_acks.remove(&ack_id)
+                    && state.acks.settle(ack_id)
                 {
                     self.events.push_back(ServerEvent::Ack {
                         socket,
@@ -596,8 +591,7 @@ impl Server {
                 namespace: namespace.clone(),
                 sid,
                 connected: false,
-                next_ack_id: 0,
-                awaiting_acks: BTreeSet::new(),
+                acks: AckIds::default(),
                 rooms: BTreeSet::new(),
             },
         );
