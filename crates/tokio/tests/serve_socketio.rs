@@ -35,6 +35,11 @@ async fn server(config: ServeConfig) -> (SocketAddr, SharedHub) {
 }
 
 /// One HTTP/1.1 request on a new connection: status and body.
+/// A GET of `target` without a body: status and body.
+async fn get(addr: SocketAddr, target: &str) -> (u16, Bytes) {
+    http(addr, "GET", target, Bytes::new()).await
+}
+
 async fn http(addr: SocketAddr, method: &str, target: &str, body: Bytes) -> (u16, Bytes) {
     let tcp = TcpStream::connect(addr).await.unwrap();
     let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
@@ -284,13 +289,7 @@ fn text_and_binary() -> Args {
 #[tokio::test]
 async fn handshake_and_bad_requests() {
     let (addr, _) = server(ServeConfig::default()).await;
-    let (status, body) = http(
-        addr,
-        "GET",
-        "/socket.io/?EIO=4&transport=polling",
-        Bytes::new(),
-    )
-    .await;
+    let (status, body) = get(addr, "/socket.io/?EIO=4&transport=polling").await;
     assert_eq!(status, 200);
     let text = std::str::from_utf8(&body).unwrap();
     assert!(text.starts_with(r#"0{"sid":""#), "{text}");
@@ -299,23 +298,15 @@ async fn handshake_and_bad_requests() {
     assert_eq!(open["pingInterval"], json!(25000));
     assert_eq!(open["pingTimeout"], json!(20000));
 
-    let (status, body) = http(
-        addr,
-        "GET",
-        "/socket.io/?EIO=3&transport=polling",
-        Bytes::new(),
-    )
-    .await;
+    let (status, body) = get(addr, "/socket.io/?EIO=3&transport=polling").await;
     assert_eq!(status, 400);
     assert_eq!(
         &body[..],
         br#"{"code":5,"message":"Unsupported protocol version"}"#
     );
-    let (status, body) = http(
+    let (status, body) = get(
         addr,
-        "GET",
         "/socket.io/?EIO=4&transport=polling&sid=AAAAAAAAAAAAAAAAAAAA",
-        Bytes::new(),
     )
     .await;
     assert_eq!(status, 400);
@@ -408,7 +399,7 @@ async fn publish_is_seen_by_polling() {
         )
         .await;
     assert_eq!(args.values, vec![json!({"id": 1})]);
-    let (status, body) = http(addr, "GET", "/topics/x/poll?since=0", Bytes::new()).await;
+    let (status, body) = get(addr, "/topics/x/poll?since=0").await;
     assert_eq!(status, 200);
     assert_eq!(&body[..], br#"[{"id":1,"data":"from socket.io"}]"#);
 }
@@ -452,13 +443,7 @@ async fn a_silent_client_is_closed_after_the_ping_timeout() {
         .ping_interval(Duration::from_millis(200))
         .ping_timeout(Duration::from_millis(200));
     let (addr, _) = server(config).await;
-    let (status, body) = http(
-        addr,
-        "GET",
-        "/socket.io/?EIO=4&transport=polling",
-        Bytes::new(),
-    )
-    .await;
+    let (status, body) = get(addr, "/socket.io/?EIO=4&transport=polling").await;
     assert_eq!(status, 200);
     let open: Value = serde_json::from_slice(&body[1..]).unwrap();
     assert_eq!(open["pingInterval"], json!(200));
@@ -468,7 +453,7 @@ async fn a_silent_client_is_closed_after_the_ping_timeout() {
 
     // Answered: the ping comes after the interval, the pong keeps it open.
     let started = Instant::now();
-    let (status, body) = http(addr, "GET", &poll, Bytes::new()).await;
+    let (status, body) = get(addr, &poll).await;
     assert_eq!((status, &body[..]), (200, &b"2"[..]));
     assert!(started.elapsed() >= Duration::from_millis(150));
     let (status, _) = http(addr, "POST", &poll, Bytes::from_static(b"3")).await;
@@ -476,7 +461,7 @@ async fn a_silent_client_is_closed_after_the_ping_timeout() {
 
     // Silent: closed within interval + timeout (and some slack).
     tokio::time::sleep(Duration::from_millis(700)).await;
-    let (status, body) = http(addr, "GET", &poll, Bytes::new()).await;
+    let (status, body) = get(addr, &poll).await;
     assert_eq!(status, 400, "{body:?}");
     assert_eq!(&body[..], br#"{"code":1,"message":"Session ID unknown"}"#);
 }
