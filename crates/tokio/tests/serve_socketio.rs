@@ -353,6 +353,46 @@ async fn polling_upgraded_to_websocket() {
 }
 
 #[tokio::test]
+async fn auth_is_seen_and_acks_go_both_ways() {
+    let (addr, _) = server(ServeConfig::default()).await;
+    let mut peer = Peer::open(addr, polling_only()).await;
+    let auth = json!({"token": "abc", "n": 7});
+    peer.sio.connect("/", Some(auth.clone())).unwrap();
+    match peer.event().await {
+        ClientEvent::Connected { namespace, .. } => assert_eq!(namespace, "/"),
+        other => panic!("expected Connected, got {other:?}"),
+    }
+    assert_eq!(peer.call("auth", Args::new()).await.values, vec![auth]);
+
+    // `ask`: the server emits `question` asking for our ack, then acks the
+    // `ask` with our answer.
+    let asked = peer
+        .sio
+        .emit_with_ack("/", "ask", Args::from(vec![json!("question"), json!(1)]))
+        .unwrap();
+    match peer.event().await {
+        ClientEvent::Event {
+            name,
+            args,
+            ack_id: Some(id),
+            ..
+        } => {
+            assert_eq!(name, "question");
+            assert_eq!(args.values, vec![json!(1)]);
+            peer.sio.ack("/", id, text_and_binary()).unwrap();
+        }
+        other => panic!("expected the question with an ack id, got {other:?}"),
+    }
+    match peer.event().await {
+        ClientEvent::Ack { ack_id, args, .. } => {
+            assert_eq!(ack_id, asked);
+            assert_eq!(args, text_and_binary());
+        }
+        other => panic!("expected the ask's ack, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn another_namespace_is_refused() {
     let (addr, _) = server(ServeConfig::default()).await;
     let mut peer = Peer::open(addr, polling_only()).await;

@@ -55,6 +55,11 @@ pub(crate) struct State {
     pub(crate) ws: HashMap<WsId, mpsc::UnboundedSender<WsOut>>,
     /// Hub subscriptions per socket, ended when it leaves.
     subscriptions: HashMap<SocketId, Vec<AbortHandle>>,
+    /// The `auth` of each socket's CONNECT on `/` (JSON `null` without).
+    auth: HashMap<SocketId, Value>,
+    /// `ask`s in flight: the id of the server's emit to the client, and the
+    /// id of the client's `ask` to answer with the client's reply.
+    asks: HashMap<(SocketId, u64), u64>,
 }
 
 /// The state, its timer task's wake-up and the hub.
@@ -79,7 +84,10 @@ impl Shared {
             .ping_timeout(config.ping_timeout);
         let max_payload = eio_config.limits.max_payload;
         let eio = EioServer::new(eio_config, random);
-        let sio_config = rtw_socketio::Config::default().other_namespaces(Some(ConnectPolicy::Ask));
+        // `/` asks too, so that the application sees each CONNECT's auth.
+        let sio_config = rtw_socketio::Config::default()
+            .namespace("/", ConnectPolicy::Ask)
+            .other_namespaces(Some(ConnectPolicy::Ask));
         // Socket.IO's own ids (socket sids) from a source of their own, so
         // that neither kind of id tells anything of the other.
         let sio = SioServer::new(sio_config, socket_random);
@@ -93,6 +101,8 @@ impl Shared {
                 held: HashMap::new(),
                 ws: HashMap::new(),
                 subscriptions: HashMap::new(),
+                auth: HashMap::new(),
+                asks: HashMap::new(),
             }),
             notify: Arc::new(Notify::new()),
             hub,
@@ -209,8 +219,26 @@ impl Shared {
     /// `rtw serve`'s application ([`super`]'s table).
     fn application(self: &Arc<Self>, s: &mut State, now: Instant, event: SioEvent) {
         match event {
-            SioEvent::ConnectRequest { socket, .. } => {
-                let _ = s.sio.refuse(socket, "refused", None);
+            SioEvent::ConnectRequest {
+                socket,
+                namespace,
+                auth,
+                ..
+            } => {
+                if namespace == "/" && s.sio.accept(socket).is_ok() {
+                    s.auth.insert(socket, auth.unwrap_or(Value::Null));
+                } else {
+                    let _ = s.sio.refuse(socket, "refused", None);
+                }
+            }
+            SioEvent::Ack {
+                socket,
+                ack_id,
+                args,
+            } => {
+                if let Some(asked) = s.asks.remove(&(socket, ack_id)) {
+                    let _ = s.sio.ack(socket, asked, args);
+                }
             }
             SioEvent::Event {
                 socket,
@@ -220,6 +248,8 @@ impl Shared {
                 ack_id,
             } => self.event(s, socket, &namespace, &name, args, ack_id),
             SioEvent::Disconnected { socket, .. } => {
+                s.auth.remove(&socket);
+                s.asks.retain(|&(asker, _), _| asker != socket);
                 for task in s.subscriptions.remove(&socket).into_iter().flatten() {
                     task.abort();
                 }
@@ -259,6 +289,24 @@ impl Shared {
                 }
                 return;
             }
+            "auth" => Some(vec![s.auth.get(&socket).cloned().unwrap_or(Value::Null)]),
+            "ask" => Some(match (text(0), ack_id) {
+                (Some(question), Some(asked)) => {
+                    let rest = Args {
+                        values: args.values[1..].to_vec(),
+                        attachments: args.attachments.clone(),
+                    };
+                    match s.sio.emit_with_ack(socket, &question, rest) {
+                        Ok(id) => {
+                            s.asks.insert((socket, id), asked);
+                            return;
+                        }
+                        Err(e) => vec![json!({"error": e.to_string()})],
+                    }
+                }
+                (None, _) => vec![json!({"error": "ask: an event name"})],
+                (Some(_), None) => return,
+            }),
             "subscribe" => Some(match text(0) {
                 None => vec![json!({"error": "subscribe: a topic name"})],
                 Some(topic) => {

@@ -9,6 +9,8 @@
 //! |---|---|
 //! | `echo` (any arguments, binary too) | emits `echo` back with the same arguments |
 //! | `echo-ack` with an ack id | acknowledges with the same arguments |
+//! | `auth` with an ack id | acknowledges with the `auth` of the socket's CONNECT (`null` without) |
+//! | `ask` (name, args...) with an ack id | emits `name` with the args to the client asking for its ack, then acknowledges the `ask` with the client's answer (acks both ways) |
 //! | `subscribe` (topic[, since]) | subscribes to the hub's topic (live, or after id `since`): each message is emitted as `message` with `{"id":N,"data":"..."}`; ack `[{"topic":topic}]` or `[{"error":".."}]` |
 //! | `publish` (topic, data) | publishes `data` (a string as it is, another JSON value serialized) to the hub; ack `[{"id":N}]` or `[{"error":".."}]` |
 //! | `join` / `leave` (room) | joins or leaves the Socket.IO room of `/` (ack `[]`) |
