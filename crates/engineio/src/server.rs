@@ -74,7 +74,8 @@ impl fmt::Display for Sid {
 pub struct Handshake {
     /// The session id.
     pub sid: String,
-    /// The transports the client may upgrade to (`["websocket"]` or `[]`).
+    /// The transports the client may upgrade to (`["websocket"]` for a
+    /// polling session when WebSocket is served, else `[]`).
     pub upgrades: Vec<String>,
     /// Milliseconds between the server's pings.
     pub ping_interval: u64,
@@ -489,7 +490,7 @@ impl Server {
                 return Err(Error::BadRequest("a WebSocket handshake needs an upgrade"));
             }
             let sid = self.open(now, Active::Polling { held: false })?;
-            let open = self.open_packet(sid);
+            let open = self.open_packet(sid, self.config.allow_websocket);
             return Ok(Response::payload(&[open]));
         };
         let sid = Sid::parse(sid).ok_or(Error::UnknownSid)?;
@@ -605,7 +606,8 @@ impl Server {
         match &query.sid {
             None => {
                 let sid = self.open(now, Active::WebSocket(conn))?;
-                let open = self.open_packet(sid);
+                // Already on WebSocket: no transport to upgrade to.
+                let open = self.open_packet(sid, false);
                 self.next_ws += 1;
                 self.ws.insert(conn, sid);
                 self.transmits.push_back(WsTransmit::Send {
@@ -798,10 +800,12 @@ impl Server {
         Ok(sid)
     }
 
-    fn open_packet(&self, sid: Sid) -> Packet {
+    /// The open packet of a new session; `upgradable`: whether it may
+    /// upgrade to WebSocket (a polling session on a server that serves it).
+    fn open_packet(&self, sid: Sid, upgradable: bool) -> Packet {
         let handshake = Handshake {
             sid: sid.to_string(),
-            upgrades: if self.config.allow_websocket {
+            upgrades: if upgradable {
                 vec!["websocket".into()]
             } else {
                 Vec::new()

@@ -348,6 +348,7 @@ fn websocket_only_session_with_heartbeat_and_close() {
         panic!()
     };
     let open: Handshake = serde_json::from_str(open.strip_prefix('0').unwrap()).unwrap();
+    assert!(open.upgrades.is_empty(), "already on WebSocket: {open:?}");
     let sid = Sid::parse(&open.sid).unwrap();
     assert_eq!(s.poll_event(), Some(ServerEvent::Opened(sid)));
     let ping_at = t0 + Duration::from_secs(25);

@@ -73,9 +73,25 @@ where
     };
     shared.start();
     let query = rtw_engineio::Query::parse(request.uri().query().unwrap_or(""));
-    if request.method() == ::http::Method::GET && query.transport.as_deref() == Some("websocket") {
+    // A `transport=websocket` request without `Upgrade: websocket` goes to
+    // the Engine.IO server as a plain request, which refuses it with 400
+    // code 3 "Bad request" in the protocol's JSON body.
+    if request.method() == ::http::Method::GET
+        && query.transport.as_deref() == Some("websocket")
+        && wants_websocket(request.headers())
+    {
         ws::websocket(inner, &shared, &query, &mut request)
     } else {
         http::polling(&shared, query, request, inner.config.limits.body_timeout).await
     }
+}
+
+/// Whether the `Upgrade` header lists `websocket` (RFC 6455 §4.2.1).
+fn wants_websocket(headers: &::http::HeaderMap) -> bool {
+    headers
+        .get_all(::http::header::UPGRADE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|token| token.trim().eq_ignore_ascii_case("websocket"))
 }
