@@ -2,7 +2,7 @@
 //!
 //! `main` only parses the command line and dispatches: each protocol is one
 //! subcommand implemented in its own module (`rtw chunked ...` in
-//! [`chunked`], `rtw ws ...` in [`ws`], `rtw stun ...` in [`stun`], `rtw sdp ...` in [`sdp`], `rtw ice ...` in [`ice`], `rtw turn ...` in [`turn`], `rtw signal ...` in [`signal`], `rtw stomp ...` in [`stomp`]), so a new protocol adds a module and one variant of
+//! [`chunked`], `rtw ws ...` in [`ws`], `rtw stun ...` in [`stun`], `rtw sdp ...` in [`sdp`], `rtw ice ...` in [`ice`], `rtw turn ...` in [`turn`], `rtw signal ...` in [`signal`], `rtw stomp ...` in [`stomp`], `rtw socketio ...` in [`socketio`]), so a new protocol adds a module and one variant of
 //! [`Protocol`].
 //!
 //! Exit status: 0 on success, 1 when the input breaks the protocol or I/O
@@ -19,6 +19,7 @@ mod sdp;
 mod serve;
 mod serve_limits;
 mod signal;
+mod socketio;
 mod sse;
 mod stats;
 mod stomp;
@@ -65,6 +66,8 @@ enum Protocol {
     /// STOMP 1.2 over TCP and WebSocket: a broker, and clients that send
     /// stdin's lines or print what a subscription receives.
     Stomp(stomp::Args),
+    /// Socket.IO v5 over Engine.IO v4: check a server with rtw's client.
+    Socketio(socketio::Args),
     /// Multipart bodies (RFC 2046 §5.1): split an M-JPEG stream into files.
     Multipart(multipart::Args),
     /// Every push transport of the real-time web (polling, long polling,
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Protocol::Turn(args) => turn::run(args),
         Protocol::Signal(args) => signal::run(args),
         Protocol::Stomp(args) => stomp::run(args),
+        Protocol::Socketio(args) => socketio::run(args),
         Protocol::Multipart(args) => multipart::run(args),
         Protocol::Serve(args) => serve::run(args),
     }

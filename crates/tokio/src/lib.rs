@@ -16,6 +16,7 @@
 //! | [`ice`] | `ice` | ICE (RFC 8445) over UDP: an agent on host sockets, relayed candidates, data over the selected pair, over [`rtw_ice`] |
 //! | [`stomp`] | `stomp` | STOMP 1.2 over TCP and WebSocket: a client session and a broker server, over [`rtw_stomp`] |
 //! | [`serve`] | `serve` | `rtw serve`'s transports (polling, streaming, iframe, SSE, WebSocket, STOMP, M-JPEG) as one hyper service over an [`rtw_hub`] hub |
+//! | [`socketio`] | `socketio` | A Socket.IO v5 client over long polling and WebSocket with the upgrade, over [`rtw_engineio`] and [`rtw_socketio`] |
 //! | [`listener`] | `listener` | A TCP listener for servers: connection caps in total and per client address, keepalive, descriptor limits |
 //!
 //! An echo server and a client over an in-memory pipe, from the [`ws`]
@@ -70,6 +71,8 @@ mod random;
 pub use random::OsRandom;
 #[cfg(feature = "serve")]
 pub mod serve;
+#[cfg(feature = "socketio")]
+pub mod socketio;
 #[cfg(feature = "sse")]
 pub mod sse;
 #[cfg(feature = "stomp")]

@@ -1,31 +1,25 @@
 //! Socket.IO at `/socket.io/` of `rtw_tokio::serve::ServeService` on a
-//! real hyper server on 127.0.0.1, with rtw's own sans-IO clients
-//! (`rtw_engineio::Client` under `rtw_socketio::Client`) driven over real
-//! sockets: hyper's HTTP/1.1 client for long polling, `rtw_tokio::ws` for
-//! WebSocket.
-#![cfg(feature = "serve")]
+//! real hyper server on 127.0.0.1, with rtw's own client
+//! (`rtw_tokio::socketio::Client`: `rtw_engineio::Client` under
+//! `rtw_socketio::Client` driven over real sockets, hyper's HTTP/1.1
+//! client for long polling, `rtw_tokio::ws` for WebSocket).
+#![cfg(all(feature = "serve", feature = "socketio"))]
 
 mod serve_support;
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
-use rtw_engineio::{
-    Client as EioClient, ClientConfig, ClientEvent as EioEvent, ClientTransport, Data,
-    Message as EioMessage, Method, Packet,
-};
 use rtw_hub::Config as HubConfig;
-use rtw_socketio::{Args, Client as SioClient, ClientEvent, EngineMessage, Limits};
 use rtw_tokio::serve::{ServeConfig, SharedHub};
-use rtw_tokio::ws::{Message, WsWriter};
+use rtw_tokio::socketio::{Args, Client, ClientEvent, ClientOptions, Error, Transport};
+use rtw_tokio::ws::Message;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -34,12 +28,12 @@ async fn server(config: ServeConfig) -> (SocketAddr, SharedHub) {
     serve_support::server(config, HubConfig::default()).await
 }
 
-/// One HTTP/1.1 request on a new connection: status and body.
 /// A GET of `target` without a body: status and body.
 async fn get(addr: SocketAddr, target: &str) -> (u16, Bytes) {
     http(addr, "GET", target, Bytes::new()).await
 }
 
+/// One HTTP/1.1 request on a new connection: status and body.
 async fn http(addr: SocketAddr, method: &str, target: &str, body: Bytes) -> (u16, Bytes) {
     let tcp = TcpStream::connect(addr).await.unwrap();
     let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
@@ -59,224 +53,39 @@ async fn http(addr: SocketAddr, method: &str, target: &str, body: Bytes) -> (u16
     (status, body)
 }
 
-/// rtw's Engine.IO and Socket.IO clients over real sockets.
-struct Peer {
-    addr: SocketAddr,
-    eio: EioClient,
-    sio: SioClient,
-    /// Answers to the HTTP requests out: (method, status or 0, body).
-    http_tx: mpsc::UnboundedSender<(Method, u16, Bytes)>,
-    http_rx: mpsc::UnboundedReceiver<(Method, u16, Bytes)>,
-    ws_writer: Option<WsWriter<TcpStream>>,
-    /// WebSocket messages in; `None` when it closed.
-    ws_tx: mpsc::UnboundedSender<Option<EioMessage>>,
-    ws_rx: mpsc::UnboundedReceiver<Option<EioMessage>>,
-    events: VecDeque<ClientEvent>,
-    opened: bool,
-    upgraded: bool,
-    closed: bool,
+/// rtw's client on `transport`, connected to namespace `/`.
+async fn connected(addr: SocketAddr, transport: Transport) -> Client {
+    let options = ClientOptions::default().transport(transport);
+    Client::connect(&format!("http://{addr}"), options)
+        .await
+        .expect("connected")
 }
 
-impl Peer {
-    /// A session opened on `transport`, connected to namespace `/`.
-    async fn connected(addr: SocketAddr, config: ClientConfig) -> Peer {
-        let mut peer = Peer::open(addr, config).await;
-        peer.sio.connect("/", None).unwrap();
-        match peer.event().await {
-            ClientEvent::Connected { namespace, .. } => assert_eq!(namespace, "/"),
-            other => panic!("expected Connected, got {other:?}"),
-        }
-        peer
-    }
-
-    /// An Engine.IO session opened, no namespace yet.
-    async fn open(addr: SocketAddr, config: ClientConfig) -> Peer {
-        let (http_tx, http_rx) = mpsc::unbounded_channel();
-        let (ws_tx, ws_rx) = mpsc::unbounded_channel();
-        let mut peer = Peer {
-            addr,
-            eio: EioClient::new(config),
-            sio: SioClient::new(Limits::default()),
-            http_tx,
-            http_rx,
-            ws_writer: None,
-            ws_tx,
-            ws_rx,
-            events: VecDeque::new(),
-            opened: false,
-            upgraded: false,
-            closed: false,
-        };
-        timeout(WAIT, async {
-            while !peer.opened {
-                peer.step().await;
-            }
-        })
-        .await
-        .expect("the session opens in time");
-        peer
-    }
-
-    /// Moves everything that can move without waiting.
-    async fn flush(&mut self) {
-        loop {
-            let mut busy = false;
-            while let Some(m) = self.sio.poll_transmit() {
-                busy = true;
-                let packet = match m {
-                    EngineMessage::Text(t) => Packet::message(t),
-                    EngineMessage::Binary(b) => Packet::binary(b),
-                };
-                self.eio.send(packet).unwrap();
-            }
-            while let Some(event) = self.eio.poll_event() {
-                busy = true;
-                match event {
-                    EioEvent::Opened(_) => self.opened = true,
-                    EioEvent::Message(data) => {
-                        let m = match data {
-                            Data::Text(t) => EngineMessage::Text(t),
-                            Data::Binary(b) => EngineMessage::Binary(b),
-                        };
-                        self.sio.handle_message(m).unwrap();
-                    }
-                    EioEvent::Upgraded => self.upgraded = true,
-                    EioEvent::Closed(_) => {
-                        self.closed = true;
-                        self.sio.handle_close();
-                    }
-                    _ => {}
-                }
-            }
-            while let Some(event) = self.sio.poll_event() {
-                busy = true;
-                self.events.push_back(event);
-            }
-            if let Some(query) = self.eio.ws_query() {
-                busy = true;
-                let url = format!("ws://{}/socket.io/?{query}", self.addr);
-                let (ws, _) = rtw_tokio::ws::connect(&url).await.unwrap();
-                let (mut reader, writer) = ws.split();
-                self.ws_writer = Some(writer);
-                let tx = self.ws_tx.clone();
-                tokio::spawn(async move {
-                    while let Some(Ok(m)) = reader.next().await {
-                        let m = match m {
-                            Message::Text(t) => EioMessage::Text(t.as_str().to_owned()),
-                            Message::Binary(b) => EioMessage::Binary(b),
-                            _ => continue,
-                        };
-                        if tx.send(Some(m)).is_err() {
-                            return;
-                        }
-                    }
-                    let _ = tx.send(None);
-                });
-                self.eio.handle_ws_open(Instant::now());
-            }
-            while let Some(m) = self.eio.poll_ws_transmit() {
-                busy = true;
-                let m = match m {
-                    EioMessage::Text(t) => Message::text(t),
-                    EioMessage::Binary(b) => Message::binary(b),
-                };
-                let writer = self.ws_writer.as_mut().expect("a WebSocket");
-                writer.send(m).await.unwrap();
-            }
-            while let Some(request) = self.eio.poll_request() {
-                busy = true;
-                let (addr, tx) = (self.addr, self.http_tx.clone());
-                tokio::spawn(async move {
-                    let name = if request.method == Method::Post {
-                        "POST"
-                    } else {
-                        "GET"
-                    };
-                    let target = format!("/socket.io/?{}", request.query);
-                    let (status, body) = http(addr, name, &target, request.body).await;
-                    let _ = tx.send((request.method, status, body));
-                });
-            }
-            if !busy {
-                return;
-            }
-        }
-    }
-
-    /// Flushes, then waits for one input (an HTTP answer, a WebSocket
-    /// message, the client's timer).
-    async fn step(&mut self) {
-        self.flush().await;
-        let at = self
-            .eio
-            .poll_timeout()
-            .unwrap_or_else(|| Instant::now() + WAIT);
-        tokio::select! {
-            Some((method, status, body)) = self.http_rx.recv() => {
-                self.eio.handle_response(Instant::now(), method, status, &body);
-            }
-            Some(m) = self.ws_rx.recv() => match m {
-                Some(m) => self.eio.handle_ws_message(Instant::now(), m),
-                None => self.eio.handle_ws_close(Instant::now()),
-            },
-            () = tokio::time::sleep_until(tokio::time::Instant::from_std(at)) => {
-                self.eio.handle_timeout(Instant::now());
-            }
-        }
-        self.flush().await;
-    }
-
-    /// The next Socket.IO event.
-    async fn event(&mut self) -> ClientEvent {
-        timeout(WAIT, async {
-            loop {
-                if let Some(e) = self.events.pop_front() {
-                    return e;
-                }
-                self.step().await;
-            }
-        })
+/// The next Socket.IO event, within [`WAIT`].
+async fn event(client: &Client) -> ClientEvent {
+    timeout(WAIT, client.next_event())
         .await
         .expect("an event in time")
-    }
-
-    /// Steps until `done` holds.
-    async fn until(&mut self, done: impl Fn(&Peer) -> bool) {
-        timeout(WAIT, async {
-            while !done(self) {
-                self.step().await;
-            }
-        })
-        .await
-        .expect("in time");
-    }
-
-    /// Emits with an ack and waits for it: its args.
-    async fn call(&mut self, name: &str, args: Args) -> Args {
-        let id = self.sio.emit_with_ack("/", name, args).unwrap();
-        match self.event().await {
-            ClientEvent::Ack { ack_id, args, .. } if ack_id == id => args,
-            other => panic!("expected the ack {id}, got {other:?}"),
-        }
-    }
-
-    /// Emits `echo` with `args` and checks the `echo` back.
-    async fn echo(&mut self, args: Args) {
-        self.sio.emit("/", "echo", args.clone()).unwrap();
-        match self.event().await {
-            ClientEvent::Event {
-                name, args: back, ..
-            } => {
-                assert_eq!(name, "echo");
-                assert_eq!(back, args);
-            }
-            other => panic!("expected echo, got {other:?}"),
-        }
-    }
+        .expect("the session runs")
 }
 
-fn polling_only() -> ClientConfig {
-    ClientConfig::default().upgrade(false)
+/// Emits with an ack and waits for it: its args.
+async fn call(client: &Client, name: &str, args: Args) -> Args {
+    client.call(name, args, WAIT).await.expect("acknowledged")
+}
+
+/// Emits `echo` with `args` and checks the `echo` back.
+async fn echo(client: &Client, args: Args) {
+    client.emit("echo", args.clone()).unwrap();
+    match event(client).await {
+        ClientEvent::Event {
+            name, args: back, ..
+        } => {
+            assert_eq!(name, "echo");
+            assert_eq!(back, args);
+        }
+        other => panic!("expected echo, got {other:?}"),
+    }
 }
 
 fn text_and_binary() -> Args {
@@ -316,110 +125,106 @@ async fn handshake_and_bad_requests() {
 #[tokio::test]
 async fn polling_only_echo_and_ack() {
     let (addr, _) = server(ServeConfig::default()).await;
-    let mut peer = Peer::connected(addr, polling_only()).await;
-    peer.echo(Args::from(vec![json!("hello"), json!(2)])).await;
-    peer.echo(text_and_binary()).await;
-    let args = peer.call("echo-ack", text_and_binary()).await;
+    let client = connected(addr, Transport::Polling).await;
+    echo(&client, Args::from(vec![json!("hello"), json!(2)])).await;
+    echo(&client, text_and_binary()).await;
+    let args = call(&client, "echo-ack", text_and_binary()).await;
     assert_eq!(args, text_and_binary());
-    assert!(!peer.upgraded);
-    assert!(!peer.eio.is_websocket());
+    assert!(!client.is_websocket());
+    client.close().await;
+    assert_eq!(client.ended().as_deref(), Some("client close"));
 }
 
 #[tokio::test]
 async fn websocket_only_echo_and_ack() {
     let (addr, _) = server(ServeConfig::default()).await;
-    let config = ClientConfig::default().transport(ClientTransport::WebSocket);
-    let mut peer = Peer::connected(addr, config).await;
-    assert!(peer.eio.is_websocket());
-    peer.echo(text_and_binary()).await;
-    let args = peer
-        .call("echo-ack", Args::from(vec![json!([1, 2, 3])]))
-        .await;
+    let client = connected(addr, Transport::WebSocket).await;
+    assert!(client.is_websocket());
+    echo(&client, text_and_binary()).await;
+    let args = call(&client, "echo-ack", Args::from(vec![json!([1, 2, 3])])).await;
     assert_eq!(args.values, vec![json!([1, 2, 3])]);
+    client.close().await;
 }
 
 #[tokio::test]
 async fn polling_upgraded_to_websocket() {
     let (addr, _) = server(ServeConfig::default()).await;
-    let mut peer = Peer::connected(addr, ClientConfig::default()).await;
-    peer.echo(Args::from(vec![json!("before")])).await;
-    peer.until(|p| p.upgraded).await;
-    assert!(peer.eio.is_websocket());
-    peer.echo(text_and_binary()).await;
-    let args = peer
-        .call("echo-ack", Args::from(vec![json!("after")]))
-        .await;
+    let client = connected(addr, Transport::Upgrade).await;
+    echo(&client, Args::from(vec![json!("before")])).await;
+    timeout(WAIT, async {
+        while !client.is_websocket() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("upgraded in time");
+    echo(&client, text_and_binary()).await;
+    let args = call(&client, "echo-ack", Args::from(vec![json!("after")])).await;
     assert_eq!(args.values, vec![json!("after")]);
 }
 
 #[tokio::test]
 async fn auth_is_seen_and_acks_go_both_ways() {
     let (addr, _) = server(ServeConfig::default()).await;
-    let mut peer = Peer::open(addr, polling_only()).await;
     let auth = json!({"token": "abc", "n": 7});
-    peer.sio.connect("/", Some(auth.clone())).unwrap();
-    match peer.event().await {
-        ClientEvent::Connected { namespace, .. } => assert_eq!(namespace, "/"),
-        other => panic!("expected Connected, got {other:?}"),
-    }
-    assert_eq!(peer.call("auth", Args::new()).await.values, vec![auth]);
+    let options = ClientOptions::default()
+        .transport(Transport::Polling)
+        .auth(auth.clone());
+    let client = Client::connect(&format!("http://{addr}"), options)
+        .await
+        .unwrap();
+    assert_eq!(call(&client, "auth", Args::new()).await.values, vec![auth]);
 
     // `ask`: the server emits `question` asking for our ack, then acks the
     // `ask` with our answer.
-    let asked = peer
-        .sio
-        .emit_with_ack("/", "ask", Args::from(vec![json!("question"), json!(1)]))
-        .unwrap();
-    match peer.event().await {
-        ClientEvent::Event {
-            name,
-            args,
-            ack_id: Some(id),
-            ..
-        } => {
-            assert_eq!(name, "question");
-            assert_eq!(args.values, vec![json!(1)]);
-            peer.sio.ack("/", id, text_and_binary()).unwrap();
+    let ask = call(
+        &client,
+        "ask",
+        Args::from(vec![json!("question"), json!(1)]),
+    );
+    let answer = async {
+        match event(&client).await {
+            ClientEvent::Event {
+                name,
+                args,
+                ack_id: Some(id),
+            } => {
+                assert_eq!(name, "question");
+                assert_eq!(args.values, vec![json!(1)]);
+                client.ack(id, text_and_binary()).unwrap();
+            }
+            other => panic!("expected the question with an ack id, got {other:?}"),
         }
-        other => panic!("expected the question with an ack id, got {other:?}"),
-    }
-    match peer.event().await {
-        ClientEvent::Ack { ack_id, args, .. } => {
-            assert_eq!(ack_id, asked);
-            assert_eq!(args, text_and_binary());
-        }
-        other => panic!("expected the ask's ack, got {other:?}"),
-    }
+    };
+    let (args, ()) = tokio::join!(ask, answer);
+    assert_eq!(args, text_and_binary());
 }
 
 #[tokio::test]
 async fn another_namespace_is_refused() {
     let (addr, _) = server(ServeConfig::default()).await;
-    let mut peer = Peer::open(addr, polling_only()).await;
-    peer.sio.connect("/forbidden", None).unwrap();
-    match peer.event().await {
-        ClientEvent::ConnectError {
-            namespace, message, ..
-        } => {
-            assert_eq!(namespace, "/forbidden");
-            assert_eq!(message.as_deref(), Some("refused"));
+    for transport in [Transport::Polling, Transport::WebSocket] {
+        let options = ClientOptions::default()
+            .transport(transport)
+            .namespace("/forbidden");
+        match Client::connect(&format!("http://{addr}"), options).await {
+            Err(Error::Refused { message, .. }) => assert_eq!(message.as_deref(), Some("refused")),
+            other => panic!("expected Refused, got {other:?}"),
         }
-        other => panic!("expected ConnectError, got {other:?}"),
     }
-    // `/` on the same session is still accepted.
-    peer.sio.connect("/", None).unwrap();
-    assert!(matches!(peer.event().await, ClientEvent::Connected { .. }));
+    // `/` is still accepted.
+    connected(addr, Transport::Polling).await;
 }
 
 #[tokio::test]
 async fn subscribe_gets_what_is_posted() {
     let (addr, _) = server(ServeConfig::default()).await;
-    let mut peer = Peer::connected(addr, ClientConfig::default()).await;
-    let args = peer.call("subscribe", Args::from(vec![json!("x")])).await;
+    let client = connected(addr, Transport::Upgrade).await;
+    let args = call(&client, "subscribe", Args::from(vec![json!("x")])).await;
     assert_eq!(args.values, vec![json!({"topic": "x"})]);
     let (status, body) = http(addr, "POST", "/topics/x", Bytes::from_static(b"from curl")).await;
     assert_eq!(status, 200, "{body:?}");
-    match peer.event().await {
+    match event(&client).await {
         ClientEvent::Event { name, args, .. } => {
             assert_eq!(name, "message");
             assert_eq!(args.values, vec![json!({"id": 1, "data": "from curl"})]);
@@ -431,13 +236,13 @@ async fn subscribe_gets_what_is_posted() {
 #[tokio::test]
 async fn publish_is_seen_by_polling() {
     let (addr, _) = server(ServeConfig::default()).await;
-    let mut peer = Peer::connected(addr, polling_only()).await;
-    let args = peer
-        .call(
-            "publish",
-            Args::from(vec![json!("x"), json!("from socket.io")]),
-        )
-        .await;
+    let client = connected(addr, Transport::Polling).await;
+    let args = call(
+        &client,
+        "publish",
+        Args::from(vec![json!("x"), json!("from socket.io")]),
+    )
+    .await;
     assert_eq!(args.values, vec![json!({"id": 1})]);
     let (status, body) = get(addr, "/topics/x/poll?since=0").await;
     assert_eq!(status, 200);
@@ -447,22 +252,18 @@ async fn publish_is_seen_by_polling() {
 #[tokio::test]
 async fn to_room_reaches_the_others_in_it() {
     let (addr, _) = server(ServeConfig::default()).await;
-    let mut a = Peer::connected(addr, polling_only()).await;
-    let mut b = Peer::connected(
-        addr,
-        ClientConfig::default().transport(ClientTransport::WebSocket),
+    let a = connected(addr, Transport::Polling).await;
+    let b = connected(addr, Transport::WebSocket).await;
+    call(&a, "join", Args::from(vec![json!("r")])).await;
+    call(&b, "join", Args::from(vec![json!("r")])).await;
+    let args = call(
+        &a,
+        "to-room",
+        Args::from(vec![json!("r"), json!("hey")]).binary(Bytes::from_static(b"\x01")),
     )
     .await;
-    a.call("join", Args::from(vec![json!("r")])).await;
-    b.call("join", Args::from(vec![json!("r")])).await;
-    let args = a
-        .call(
-            "to-room",
-            Args::from(vec![json!("r"), json!("hey")]).binary(Bytes::from_static(b"\x01")),
-        )
-        .await;
     assert_eq!(args.values, vec![json!(1)], "only b, not the sender");
-    match b.event().await {
+    match event(&b).await {
         ClientEvent::Event { name, args, .. } => {
             assert_eq!(name, "to-room");
             assert_eq!(args.values[0], json!("hey"));
@@ -649,3 +450,21 @@ async function scenario(name, options) {
   process.exit(0);
 })().catch((e) => fail(e));
 "#;
+
+/// rtw's client answers the server's pings on each transport: with a
+/// 100 ms interval and timeout, a session outlives ten intervals and
+/// still echoes.
+#[tokio::test]
+async fn the_client_answers_pings() {
+    let config = ServeConfig::default()
+        .ping_interval(Duration::from_millis(100))
+        .ping_timeout(Duration::from_millis(100));
+    let (addr, _) = server(config).await;
+    for transport in [Transport::Polling, Transport::WebSocket, Transport::Upgrade] {
+        let client = connected(addr, transport).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert_eq!(client.ended(), None, "{transport:?}");
+        echo(&client, Args::from(vec![json!("still here")])).await;
+        client.close().await;
+    }
+}
