@@ -175,10 +175,13 @@ impl Client {
             return None;
         }
         if self.state == State::Closed {
-            // Only the close packet of `close` is left to post.
-            if self.outbox.is_empty() {
+            // Only what `close` left is to post: the packets sent before
+            // it, then the close packet, once no POST is out (a server
+            // refuses overlapping POSTs).
+            if self.outbox.is_empty() || self.post_out {
                 return None;
             }
+            self.post_out = true;
             let packets: Vec<Packet> = self.outbox.drain(..).collect();
             return Some(self.request(Method::Post, encode_payload(&packets)));
         }
@@ -374,17 +377,23 @@ impl Client {
         Ok(())
     }
 
-    /// Closes the session: a close packet `1` to the server (the layer
-    /// makes the POST [`Client::poll_request`] still gives, or writes the
-    /// WebSocket message, then drops its connections) and [`ClientEvent::Closed`] with
+    /// Closes the session: the packets sent and not yet written, then a
+    /// close packet `1`, to the server (the layer makes the POST
+    /// [`Client::poll_request`] still gives once the POST out, if any, is
+    /// answered, or writes the WebSocket messages, then drops its
+    /// connections) and [`ClientEvent::Closed`] with
     /// [`CloseReason::ClientClose`].
     pub fn close(&mut self) {
         if self.state == State::Closed {
             return;
         }
         let open = self.state == State::Open;
+        let queued = std::mem::take(&mut self.outbox);
         self.end(CloseReason::ClientClose);
         if open {
+            // Like engine.io-client, what was sent before `close` still
+            // goes (a Socket.IO DISCONNECT, say).
+            self.outbox = queued;
             self.out(Packet::control(PacketType::Close));
         }
     }

@@ -186,6 +186,44 @@ fn polling_only_with_heartbeat_and_close() {
     );
 }
 
+/// What was sent before `close` still goes, in the POST of the close
+/// packet, and that POST waits for the one out to be answered.
+#[test]
+fn close_keeps_what_was_sent_before_it() {
+    let t0 = Instant::now();
+    let mut p = Pair::new(ClientConfig::default().upgrade(false));
+    p.run(t0);
+    let sid = sid_of(&p.server_events);
+    p.client.send(Packet::message("first")).unwrap();
+    let first = p.client.poll_request().expect("the POST of first");
+    assert_eq!(first.method, Method::Post);
+    p.client.send(Packet::message("last words")).unwrap();
+    p.client.close();
+    assert_eq!(p.client.poll_request(), None, "a POST is out");
+    p.client.handle_response(t0, Method::Post, 200, b"ok");
+    let last = p.client.poll_request().expect("the closing POST");
+    assert_eq!(&last.body[..], b"4last words\x1e1");
+    assert_eq!(p.client.poll_request(), None);
+    for request in [first, last] {
+        p.server.handle_request(
+            t0,
+            request.method,
+            &Query::parse(&request.query),
+            request.body,
+        );
+    }
+    let mut events = Vec::new();
+    while let Some(e) = p.server.poll_event() {
+        events.push(e);
+    }
+    assert!(events.contains(&ServerEvent::Message(sid, Data::Text("first".into()))));
+    assert!(events.contains(&ServerEvent::Message(sid, Data::Text("last words".into()))));
+    assert_eq!(
+        events.last(),
+        Some(&ServerEvent::Closed(sid, CloseReason::ClientClose))
+    );
+}
+
 #[test]
 fn websocket_only() {
     let now = Instant::now();

@@ -133,6 +133,14 @@ async fn polling_only_echo_and_ack() {
     assert!(!client.is_websocket());
     client.close().await;
     assert_eq!(client.ended().as_deref(), Some("client close"));
+    // The close packet reached the server: the session is gone.
+    let poll = format!(
+        "/socket.io/?EIO=4&transport=polling&sid={}",
+        client.engine_sid()
+    );
+    let (status, body) = get(addr, &poll).await;
+    assert_eq!(status, 400, "{body:?}");
+    assert_eq!(&body[..], br#"{"code":1,"message":"Session ID unknown"}"#);
 }
 
 #[tokio::test]

@@ -85,6 +85,8 @@ struct Io {
     ws_tx: mpsc::UnboundedSender<Option<EioMessage>>,
     ws_rx: mpsc::UnboundedReceiver<Option<EioMessage>>,
     acks: HashMap<u64, oneshot::Sender<Args>>,
+    /// POSTs spawned and not answered yet.
+    posts_out: usize,
     /// Why the session ends, once known.
     reason: Option<String>,
     /// The Engine.IO session ended.
@@ -103,6 +105,7 @@ impl Driver {
             ws_tx,
             ws_rx,
             acks: HashMap::new(),
+            posts_out: 0,
             reason: None,
             ended: false,
         };
@@ -139,7 +142,11 @@ impl Driver {
                     }
                     None => self.close(&mut io, "client dropped").await,
                 },
-                Some((method, answer)) = io.http_rx.recv() => match answer {
+                Some((method, answer)) = io.http_rx.recv() => {
+                    if method == Method::Post {
+                        io.posts_out = io.posts_out.saturating_sub(1);
+                    }
+                    match answer {
                     Ok((status, body)) => {
                         if status != 200 {
                             io.reason.get_or_insert_with(|| {
@@ -150,6 +157,7 @@ impl Driver {
                         self.eio.handle_response(Instant::now(), method, status, &body);
                     }
                     Err(_) => self.eio.handle_request_failed(Instant::now(), method),
+                    }
                 },
                 Some(message) = io.ws_rx.recv() => match message {
                     Some(m) => self.eio.handle_ws_message(Instant::now(), m),
@@ -162,6 +170,11 @@ impl Driver {
                     self.eio.handle_timeout(Instant::now());
                 }
             }
+        }
+        if closing.is_none() {
+            // Ended by the server, an error or a refusal: the close packet
+            // the Engine.IO client queued, if any, still goes.
+            self.finish(&mut io).await;
         }
         let reason = io.reason.take().unwrap_or_else(|| "session ended".into());
         *self
@@ -179,20 +192,47 @@ impl Driver {
         }
     }
 
-    /// DISCONNECT, then the Engine.IO close packet written (a last POST,
-    /// or a WebSocket message and the closing handshake), within
-    /// [`IO_WAIT`].
+    /// DISCONNECT, then the Engine.IO close packet written (a last POST
+    /// once the POST out is answered, or WebSocket messages and the
+    /// closing handshake), within [`IO_WAIT`].
     async fn close(&mut self, io: &mut Io, reason: &str) {
         io.reason.get_or_insert_with(|| reason.to_owned());
         let _ = self.sio.disconnect(&self.namespace);
         self.socket_to_engine();
         self.eio.close();
+        self.finish(io).await;
+    }
+
+    /// Writes what the closed Engine.IO client still has (a last POST once
+    /// the POST out is answered, or WebSocket messages and the closing
+    /// handshake), within [`IO_WAIT`].
+    async fn finish(&mut self, io: &mut Io) {
         let _ = tokio::time::timeout(IO_WAIT, async {
-            while let Some(request) = self.eio.poll_request() {
-                let _ = self
-                    .endpoint
-                    .http("POST", &request.query, request.body, IO_WAIT)
-                    .await;
+            loop {
+                while let Some(request) = self.eio.poll_request() {
+                    let answer = self
+                        .endpoint
+                        .http("POST", &request.query, request.body, IO_WAIT)
+                        .await;
+                    let (status, body) = answer.unwrap_or_default();
+                    self.eio
+                        .handle_response(Instant::now(), Method::Post, status, &body);
+                }
+                if io.posts_out == 0 {
+                    break;
+                }
+                // The POST out, answered, lets the last one go.
+                match io.http_rx.recv().await {
+                    Some((method, answer)) => {
+                        if method == Method::Post {
+                            io.posts_out -= 1;
+                        }
+                        let (status, body) = answer.unwrap_or_default();
+                        self.eio
+                            .handle_response(Instant::now(), method, status, &body);
+                    }
+                    None => break,
+                }
             }
             if let Some(writer) = io.ws_writer.as_mut() {
                 while let Some(m) = self.eio.poll_ws_transmit() {
@@ -260,6 +300,9 @@ impl Driver {
                 let within = self.eio.handshake().map_or(IO_WAIT, |h| {
                     Duration::from_millis(h.ping_interval.saturating_add(h.ping_timeout)) + IO_WAIT
                 });
+                if request.method == Method::Post {
+                    io.posts_out += 1;
+                }
                 let (endpoint, tx) = (self.endpoint.clone(), io.http_tx.clone());
                 tokio::spawn(async move {
                     let name = if request.method == Method::Post {
