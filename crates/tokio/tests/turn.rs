@@ -717,16 +717,18 @@ async fn ipv6_allocations_relay_over_ipv6_and_refuse_loopback_unless_allowed() {
 #[tokio::test]
 async fn a_busy_stream_whose_reads_end_inside_frames_is_not_timed_out() {
     let options = ServerOptions::new(config(true), loopback())
-        .frame_timeout(Duration::from_millis(300))
-        .idle_timeout(Duration::from_millis(300));
+        .frame_timeout(Duration::from_millis(1000))
+        .idle_timeout(Duration::from_millis(1000));
     let (server, address) = start(options).await;
     let task = server.spawn();
     let mut tcp = TcpStream::connect(address).await.unwrap();
     tcp.set_nodelay(true).unwrap();
     // Binding requests (answered without credentials), each written in two
     // halves 100 ms apart, so that the stream is inside a frame after
-    // every write for a second: three frame timeouts.
-    let requests: Vec<Bytes> = (0..10u8)
+    // every write for three seconds: three frame timeouts. (Each half
+    // still comes well within the timeout on a loaded machine: a sleep of
+    // 100 ms may overshoot by several hundred.)
+    let requests: Vec<Bytes> = (0..30u8)
         .map(|k| {
             MessageBuilder::new(
                 MessageType::new(Method::BINDING, Class::Request),
