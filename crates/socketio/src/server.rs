@@ -186,6 +186,9 @@ pub struct Server {
     config: Config,
     random: Box<dyn Random + Send>,
     engines: BTreeMap<EngineId, EngineState>,
+    /// The connect deadlines of the sessions that have one, in order
+    /// (each engine's `deadline`, kept in step with it).
+    deadlines: BTreeSet<(Instant, EngineId)>,
     sockets: BTreeMap<SocketId, SocketState>,
     /// (namespace, room) -> members.
     rooms: BTreeMap<(String, String), BTreeSet<SocketId>>,
@@ -212,6 +215,7 @@ impl Server {
             config,
             random,
             engines: BTreeMap::new(),
+            deadlines: BTreeSet::new(),
             sockets: BTreeMap::new(),
             rooms: BTreeMap::new(),
             next_socket: 0,
@@ -226,12 +230,14 @@ impl Server {
         if self.engines.contains_key(&engine) {
             self.handle_close(engine);
         }
+        let deadline = now + self.config.connect_timeout;
+        self.deadlines.insert((deadline, engine));
         self.engines.insert(
             engine,
             EngineState {
                 decoder: Decoder::new(self.config.limits.clone()),
                 sockets: BTreeMap::new(),
-                deadline: Some(now + self.config.connect_timeout),
+                deadline: Some(deadline),
             },
         );
     }
@@ -268,13 +274,11 @@ impl Server {
     /// Ends the connect timeout of sessions that joined no namespace in
     /// time ([`ServerEvent::CloseEngine`]).
     pub fn handle_timeout(&mut self, now: Instant) {
-        let expired: Vec<EngineId> = self
-            .engines
-            .iter()
-            .filter(|(_, e)| e.deadline.is_some_and(|d| d <= now))
-            .map(|(id, _)| *id)
-            .collect();
-        for engine in expired {
+        while let Some(&(at, engine)) = self.deadlines.first() {
+            if at > now {
+                break;
+            }
+            self.deadlines.pop_first();
             self.drop_engine(engine, DisconnectReason::ConnectTimeout);
             self.events.push_back(ServerEvent::CloseEngine { engine });
         }
@@ -282,7 +286,7 @@ impl Server {
 
     /// When [`Server::handle_timeout`] should next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.engines.values().filter_map(|e| e.deadline).min()
+        self.deadlines.first().map(|&(at, _)| at)
     }
 
     /// The next message to send.
@@ -305,8 +309,10 @@ impl Server {
         }
         state.connected = true;
         let (engine, namespace, sid) = (state.engine, state.namespace.clone(), state.sid.clone());
-        if let Some(e) = self.engines.get_mut(&engine) {
-            e.deadline = None;
+        if let Some(e) = self.engines.get_mut(&engine)
+            && let Some(at) = e.deadline.take()
+        {
+            self.deadlines.remove(&(at, engine));
         }
         self.send(engine, &Packet::connect_ok(&namespace, &sid));
         self.events.push_back(ServerEvent::Connected {
@@ -626,6 +632,9 @@ impl Server {
         let Some(state) = self.engines.remove(&engine) else {
             return;
         };
+        if let Some(at) = state.deadline {
+            self.deadlines.remove(&(at, engine));
+        }
         for socket in state.sockets.into_values() {
             if let Some(s) = self.forget_socket(socket) {
                 self.events.push_back(ServerEvent::Disconnected {

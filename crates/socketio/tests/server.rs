@@ -368,3 +368,45 @@ fn connect_timeout_closes_a_silent_session() {
     assert_eq!(s.poll_timeout(), None);
     assert!(s.socket(EngineId(2), "/").is_some());
 }
+
+#[test]
+fn connect_timeouts_of_many_sessions_end_in_deadline_order() {
+    let start = Instant::now();
+    let mut s = server(
+        Config::default()
+            .namespace("/", ConnectPolicy::Ask)
+            .connect_timeout(Duration::from_secs(10)),
+    );
+    // Sessions opened one second apart; the even ones connect (asked),
+    // half of those are accepted, the others close before their deadline.
+    for i in 0..100u64 {
+        let now = start + Duration::from_secs(i);
+        s.handle_open(now, EngineId(i));
+        if i % 2 == 0 {
+            s.handle_message(now, EngineId(i), text("0")).unwrap();
+            let socket = s.socket(EngineId(i), "/").unwrap();
+            if i % 4 == 0 {
+                s.accept(socket).unwrap();
+            } else {
+                s.handle_close(EngineId(i));
+            }
+        }
+    }
+    events(&mut s);
+    // The odd ones remain, the first due at 1 + 10 s.
+    assert_eq!(s.poll_timeout(), Some(start + Duration::from_secs(11)));
+    s.handle_timeout(start + Duration::from_secs(50));
+    let closed: Vec<_> = events(&mut s)
+        .into_iter()
+        .map(|e| match e {
+            ServerEvent::CloseEngine { engine } => engine.0,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(closed, (1..=39).step_by(2).collect::<Vec<_>>());
+    assert_eq!(s.poll_timeout(), Some(start + Duration::from_secs(51)));
+    s.handle_timeout(start + Duration::from_secs(1000));
+    assert_eq!(events(&mut s).len(), 30);
+    assert_eq!(s.poll_timeout(), None);
+    assert_eq!(s.socket_count(), 25);
+}

@@ -2,6 +2,7 @@
 //! `GET /topics/{topic}/ws?since=N`.
 
 use std::future::Future;
+use std::pin::Pin;
 
 use futures_util::{SinkExt, StreamExt};
 use http::{Request, Response, StatusCode};
@@ -13,7 +14,7 @@ use super::reply::{self, ServeBody};
 use super::service::Inner;
 use super::{Delivery, cors};
 use crate::ws::{
-    CloseCode, CloseFrame, Message, ServerHandshake, ServerNegotiated, WebSocketStream,
+    CloseCode, CloseFrame, Message, Options, ServerHandshake, ServerNegotiated, WebSocketStream,
 };
 
 /// A WebSocket on an upgraded hyper connection.
@@ -56,16 +57,39 @@ where
     let upgrade = hyper::upgrade::on(request);
     let options = inner.ws_options.clone();
     let (parts, ()) = negotiated.response.clone().into_parts();
+    // The task lives as long as the connection and its allocation is
+    // sized for its largest state: what only the wait for hyper's upgrade
+    // needs is boxed (and freed after it), and the connection's future is
+    // boxed at its own size, so that the task stays small.
+    let pending = Box::new((negotiated, options, run));
     tokio::spawn(async move {
         let _permit = permit;
         let Ok(upgraded) = upgrade.await else { return };
-        let Ok(ws) = WebSocketStream::from_negotiated(TokioIo::new(upgraded), &negotiated, options)
-        else {
-            return;
-        };
-        run(ws, negotiated).await;
+        let connection = connect(upgraded, pending);
+        if let Some(connection) = connection {
+            connection.await;
+        }
     });
     Response::from_parts(parts, reply::full(""))
+}
+
+/// The upgraded connection's future, boxed; `None` if the stream cannot
+/// be made (an extension it cannot run).
+#[allow(
+    clippy::boxed_local,
+    reason = "boxed by the caller, to keep it out of the connection's task"
+)]
+fn connect<F, Fut>(
+    upgraded: hyper::upgrade::Upgraded,
+    pending: Box<(ServerNegotiated, Options, F)>,
+) -> Option<Pin<Box<Fut>>>
+where
+    F: FnOnce(Ws, ServerNegotiated) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let (negotiated, options, run) = *pending;
+    let ws = WebSocketStream::from_negotiated(TokioIo::new(upgraded), &negotiated, options).ok()?;
+    Some(Box::pin(run(ws, negotiated)))
 }
 
 /// The topic's WebSocket: from `since` (live without it), each message

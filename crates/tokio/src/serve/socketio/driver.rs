@@ -6,16 +6,17 @@
 //! events go to Socket.IO (`Opened` → `handle_open`, `Message` →
 //! `handle_message`, `Closed` → `handle_close`), Socket.IO events to the
 //! application ([`super`]'s table), Socket.IO transmits back to Engine.IO
-//! (`send`), Engine.IO's WebSocket transmits to the connections' channels
-//! and `PollReady` answers a held GET, until nothing moves. The lock is
-//! never held across an await. After each change the timer task is
-//! woken ([`Notify`]) to sleep again until the earlier of the two
-//! servers' `poll_timeout`s and then call their `handle_timeout`. The
-//! task holds the state weakly: once the service is gone it ends at its
-//! next wake-up.
+//! (`send`), Engine.IO's WebSocket transmits to the connections' queues
+//! ([`WsQueue`]) and `PollReady` answers a held GET, until nothing moves.
+//! The lock is never held across an await. The timer task sleeps until
+//! the earlier of the two servers' `poll_timeout`s, then calls their
+//! `handle_timeout`; a change wakes it ([`Notify`]) only when it brings
+//! a deadline earlier than the one it sleeps until. The task holds the
+//! state weakly: once the service is gone it ends at its next wake-up.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, Once, Weak};
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -29,17 +30,91 @@ use rtw_socketio::{
     SocketId,
 };
 use serde_json::{Value, json};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::serve::{Delivery, ServeConfig, SharedHub};
 
-/// What goes to one WebSocket connection.
-pub(crate) enum WsOut {
-    /// A message to send.
-    Message(EioMessage),
-    /// Close the connection.
-    Close,
+/// What waits for one WebSocket connection: the messages to send, in
+/// order, then maybe the close. Filled by the driver under the state's
+/// lock, emptied all at once by the connection's task (one write for all
+/// of them). Bounded: past `limit` bytes queued (a peer that reads too
+/// slowly) the driver drops the messages and closes the connection.
+#[derive(Default)]
+pub(crate) struct WsQueue {
+    inner: Mutex<WsQueueInner>,
+}
+
+#[derive(Default)]
+struct WsQueueInner {
+    messages: VecDeque<EioMessage>,
+    bytes: usize,
+    closed: bool,
+    /// The connection's task, waiting for messages.
+    waker: Option<Waker>,
+}
+
+impl WsQueue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, WsQueueInner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues `message`; `false` (and nothing queued) past `limit` bytes.
+    fn push(&self, message: EioMessage, limit: usize) -> bool {
+        let len = match &message {
+            EioMessage::Text(t) => t.len(),
+            EioMessage::Binary(b) => b.len(),
+        };
+        let waker = {
+            let mut q = self.lock();
+            if q.bytes + len > limit && !q.messages.is_empty() {
+                return false;
+            }
+            q.bytes += len;
+            q.messages.push_back(message);
+            q.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        true
+    }
+
+    /// Closes the connection after what is queued; with `drop_queued`,
+    /// instead of it.
+    pub(crate) fn close(&self, drop_queued: bool) {
+        let waker = {
+            let mut q = self.lock();
+            q.closed = true;
+            if drop_queued {
+                q.messages = VecDeque::new();
+                q.bytes = 0;
+            }
+            q.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Moves what is queued into `out`: ready once there is something
+    /// or the connection is to close (then `true`).
+    pub(crate) fn poll_take(
+        &self,
+        cx: &mut Context<'_>,
+        out: &mut VecDeque<EioMessage>,
+    ) -> Poll<bool> {
+        let mut q = self.lock();
+        if q.messages.is_empty() && !q.closed {
+            if !q.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                q.waker = Some(cx.waker().clone());
+            }
+            return Poll::Pending;
+        }
+        std::mem::swap(&mut q.messages, out);
+        q.bytes = 0;
+        Poll::Ready(q.closed)
+    }
 }
 
 /// The servers and what the driver maps between them.
@@ -52,7 +127,13 @@ pub(crate) struct State {
     /// The GET held per session, answered at `PollReady`.
     pub(crate) held: HashMap<Sid, oneshot::Sender<EioResponse>>,
     /// The open WebSocket connections.
-    pub(crate) ws: HashMap<WsId, mpsc::UnboundedSender<WsOut>>,
+    pub(crate) ws: HashMap<WsId, Arc<WsQueue>>,
+    /// The most bytes queued for one WebSocket connection (Engine.IO's
+    /// `max_queued_bytes`).
+    ws_limit: usize,
+    /// The deadline the timer task sleeps until (`None`: none); it is
+    /// woken only when an earlier one comes up.
+    armed: Option<Instant>,
     /// Hub subscriptions per socket, ended when it leaves.
     subscriptions: HashMap<SocketId, Vec<AbortHandle>>,
     /// The `auth` of each socket's CONNECT on `/` (JSON `null` without).
@@ -60,6 +141,16 @@ pub(crate) struct State {
     /// `ask`s in flight: the id of the server's emit to the client, and the
     /// id of the client's `ask` to answer with the client's reply.
     asks: HashMap<(SocketId, u64), u64>,
+}
+
+impl State {
+    /// The earlier of the two servers' deadlines.
+    fn next_deadline(&mut self) -> Option<Instant> {
+        match (self.eio.poll_timeout(), self.sio.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// The state, its timer task's wake-up and the hub.
@@ -83,6 +174,7 @@ impl Shared {
             .ping_interval(config.ping_interval)
             .ping_timeout(config.ping_timeout);
         let max_payload = eio_config.limits.max_payload;
+        let ws_limit = eio_config.max_queued_bytes;
         let eio = EioServer::new(eio_config, random);
         // `/` asks too, so that the application sees each CONNECT's auth.
         let sio_config = rtw_socketio::Config::default()
@@ -100,6 +192,8 @@ impl Shared {
                 next_engine: 1,
                 held: HashMap::new(),
                 ws: HashMap::new(),
+                ws_limit,
+                armed: None,
                 subscriptions: HashMap::new(),
                 auth: HashMap::new(),
                 asks: HashMap::new(),
@@ -121,13 +215,20 @@ impl Shared {
     /// Runs `f` on the locked state, then pumps and wakes the timer task.
     pub(crate) fn with<R>(self: &Arc<Self>, f: impl FnOnce(&mut State, Instant) -> R) -> R {
         let now = Instant::now();
-        let r = {
+        let (r, earlier) = {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             let r = f(&mut state, now);
             self.pump(&mut state, now);
-            r
+            let next = state.next_deadline();
+            let earlier = next.is_some_and(|at| state.armed.is_none_or(|armed| at < armed));
+            if earlier {
+                state.armed = next;
+            }
+            (r, earlier)
         };
-        self.notify.notify_one();
+        if earlier {
+            self.notify.notify_one();
+        }
         r
     }
 
@@ -199,13 +300,20 @@ impl Shared {
                 busy = true;
                 match t {
                     WsTransmit::Send { conn, message } => {
-                        if let Some(tx) = s.ws.get(&conn) {
-                            let _ = tx.send(WsOut::Message(message));
+                        if let Some(q) = s.ws.get(&conn)
+                            && !q.push(message, s.ws_limit)
+                        {
+                            // The peer reads too slowly: it is closed,
+                            // what waited for it dropped.
+                            if let Some(q) = s.ws.remove(&conn) {
+                                q.close(true);
+                            }
+                            s.eio.handle_ws_close(now, conn);
                         }
                     }
                     WsTransmit::Close { conn } => {
-                        if let Some(tx) = s.ws.remove(&conn) {
-                            let _ = tx.send(WsOut::Close);
+                        if let Some(q) = s.ws.remove(&conn) {
+                            q.close(false);
                         }
                     }
                 }
@@ -413,10 +521,9 @@ async fn timers(shared: Weak<Shared>, notify: Arc<Notify>) {
                 return;
             };
             let mut s = shared.state.lock().unwrap_or_else(|e| e.into_inner());
-            match (s.eio.poll_timeout(), s.sio.poll_timeout()) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            }
+            let deadline = s.next_deadline();
+            s.armed = deadline;
+            deadline
         };
         let Some(at) = deadline else {
             notify.notified().await;
@@ -434,5 +541,38 @@ async fn timers(shared: Weak<Shared>, notify: Arc<Notify>) {
             }
             () = notify.notified() => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ws_queue_is_bounded_and_closes_after_what_it_holds() {
+        let q = WsQueue::default();
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut out = VecDeque::new();
+        assert!(q.poll_take(&mut cx, &mut out).is_pending());
+        // One message over the bound still goes alone; a second not.
+        assert!(q.push(EioMessage::Text("a".repeat(12)), 10));
+        assert!(!q.push(EioMessage::Text("b".into()), 10));
+        assert_eq!(q.poll_take(&mut cx, &mut out), Poll::Ready(false));
+        assert_eq!(out.len(), 1);
+        out.clear();
+        // Taken, the bound counts from zero again; all is taken at once.
+        assert!(q.push(EioMessage::Text("c".repeat(6)), 10));
+        assert!(q.push(EioMessage::Binary(Bytes::from_static(b"1234")), 10));
+        assert!(!q.push(EioMessage::Text("d".into()), 10));
+        q.close(false);
+        assert_eq!(q.poll_take(&mut cx, &mut out), Poll::Ready(true));
+        assert_eq!(out.len(), 2);
+        // Closed, dropping what waits.
+        let q = WsQueue::default();
+        assert!(q.push(EioMessage::Text("e".into()), 10));
+        q.close(true);
+        out.clear();
+        assert_eq!(q.poll_take(&mut cx, &mut out), Poll::Ready(true));
+        assert!(out.is_empty());
     }
 }

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use ::http::{Request, Response};
 use futures_util::{SinkExt, StreamExt};
 use rtw_engineio::{Message as EioMessage, Query, Response as EioResponse, WsId};
-use tokio::sync::mpsc;
+use std::collections::VecDeque;
 
-use super::driver::WsOut;
+use super::driver::WsQueue;
 use super::{Shared, http::answer};
 use crate::serve::reply::ServeBody;
 use crate::serve::service::Inner;
@@ -24,11 +24,11 @@ pub(crate) fn websocket<B>(
     query: &Query,
     request: &mut Request<B>,
 ) -> Response<ServeBody> {
-    let (tx, rx) = mpsc::unbounded_channel();
+    let queue = Arc::new(WsQueue::default());
     let opened = shared.with(|s, now| {
         let opened = s.eio.handle_ws_open(now, query);
         if let Ok(conn) = opened {
-            s.ws.insert(conn, tx);
+            s.ws.insert(conn, queue.clone());
         }
         opened
     });
@@ -40,7 +40,9 @@ pub(crate) fn websocket<B>(
         shared: shared.clone(),
         conn,
     };
-    upgrade(inner, request, &[], move |ws, _| run(ws, guard, rx))
+    upgrade(inner, request, &[], move |ws, _| {
+        run(Box::new(ws), guard, queue)
+    })
 }
 
 /// An open Engine.IO WebSocket connection; dropped, it is closed.
@@ -59,27 +61,27 @@ impl Drop for Conn {
     }
 }
 
-async fn run(mut ws: Ws, guard: Conn, mut rx: mpsc::UnboundedReceiver<WsOut>) {
+/// Shuttles the connection's frames: what the client sends to the
+/// Engine.IO server, one locked call each; what is queued for it written
+/// all at once (one flush per wake-up). The stream is boxed: an async
+/// fn's future holds its arguments and its locals apart, so a stream
+/// taken by value would take twice its size there.
+async fn run(mut ws: Box<Ws>, guard: Conn, queue: Arc<WsQueue>) {
+    let mut out = VecDeque::new();
     loop {
         tokio::select! {
-            out = rx.recv() => match out {
-                Some(WsOut::Message(EioMessage::Text(text))) => {
-                    if ws.send(Message::text(text)).await.is_err() {
-                        break;
-                    }
+            biased;
+            closing = std::future::poll_fn(|cx| queue.poll_take(cx, &mut out)) => {
+                if write(&mut ws, &mut out).await.is_err() {
+                    break;
                 }
-                Some(WsOut::Message(EioMessage::Binary(bytes))) => {
-                    if ws.send(Message::binary(bytes)).await.is_err() {
-                        break;
-                    }
-                }
-                Some(WsOut::Close) | None => {
+                if closing {
                     if ws.send(Message::Close(None)).await.is_ok() {
                         while let Some(Ok(_)) = ws.next().await {}
                     }
                     break;
                 }
-            },
+            }
             incoming = ws.next() => {
                 let message = match incoming {
                     Some(Ok(Message::Text(text))) => EioMessage::Text(text.as_str().to_owned()),
@@ -93,4 +95,19 @@ async fn run(mut ws: Ws, guard: Conn, mut rx: mpsc::UnboundedReceiver<WsOut>) {
         }
     }
     drop(guard);
+}
+
+/// Writes `out` (emptied) with one flush at the end.
+async fn write(ws: &mut Ws, out: &mut VecDeque<EioMessage>) -> Result<(), crate::ws::WsError> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    while let Some(message) = out.pop_front() {
+        let message = match message {
+            EioMessage::Text(text) => Message::text(text),
+            EioMessage::Binary(bytes) => Message::binary(bytes),
+        };
+        ws.feed(message).await?;
+    }
+    ws.flush().await
 }
