@@ -2,9 +2,13 @@
 //! serve`): each connection accepted on a
 //! [`Listener`] (which bounds connections
 //! at once and per address) served by hyper with a service, a timeout on
-//! the request head, and upgrades (WebSocket).
+//! the request head, and upgrades (WebSocket); with TLS (`--tls-cert`,
+//! `--tls-key`) when given an acceptor, its handshake within the same
+//! timeout as the request head.
 
 use std::error::Error as StdError;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Request, Response};
@@ -13,6 +17,7 @@ use hyper::server::conn::http1;
 use hyper::service::Service;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use rtw_tokio::listener::Listener;
+use rtw_tokio::tls::{MaybeTlsStream, TlsAcceptor};
 
 /// Serves every connection `listener` accepts, each with the service
 /// `service()` makes for it, until the task is dropped: a request head
@@ -22,6 +27,28 @@ use rtw_tokio::listener::Listener;
 /// too, after the peer's address.
 pub(crate) async fn serve<S, F, B>(
     listener: Listener,
+    header_timeout: Duration,
+    name: &str,
+    verbose: bool,
+    service: F,
+) where
+    F: FnMut() -> S,
+    S: Service<Request<Incoming>, Response = Response<B>> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn StdError + Send + Sync>>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
+    serve_tls(listener, None, header_timeout, name, verbose, service).await;
+}
+
+/// [`serve`], each connection over TLS when `tls` is given: its handshake
+/// must end within `header_timeout` too (it runs in the connection's
+/// task, so a slow one holds nothing but its own slot).
+pub(crate) async fn serve_tls<S, F, B>(
+    listener: Listener,
+    tls: Option<TlsAcceptor>,
     header_timeout: Duration,
     name: &str,
     verbose: bool,
@@ -47,17 +74,94 @@ pub(crate) async fn serve<S, F, B>(
                 continue;
             }
         };
-        let connection = http
-            .serve_connection(TokioIo::new(tcp), service())
-            .with_upgrades();
+        let http = http.clone();
+        let service = service();
+        let tls = tls.clone();
         tokio::spawn(async move {
             // The connection's slot, until it ends.
             let _permit = permit;
+            let io = match tls {
+                None => MaybeTlsStream::Plain(tcp),
+                Some(acceptor) => {
+                    match rtw_tokio::tls::accept(&acceptor, tcp, Some(header_timeout)).await {
+                        Ok(io) => io,
+                        Err(e) => {
+                            if verbose {
+                                eprintln!("{peer}: TLS: {e}");
+                            }
+                            return;
+                        }
+                    }
+                }
+            };
+            let connection = http
+                .serve_connection(TokioIo::new(io), service)
+                .with_upgrades();
             if let Err(e) = connection.await
                 && verbose
             {
                 eprintln!("{peer}: {e}");
             }
         });
+    }
+}
+
+/// `--tls-cert FILE --tls-key FILE`: TLS on a server's listeners (shared
+/// by `rtw serve`, `rtw ws echo-server` and `rtw stomp broker`).
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct TlsArgs {
+    /// Serve over TLS with this certificate chain (PEM, the server's
+    /// certificate first); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1); needs
+    /// --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// The server configuration, with `alpn`, when TLS was asked for.
+    pub(crate) fn config(
+        &self,
+        alpn: &[&[u8]],
+    ) -> Result<Option<Arc<rtw_tokio::tls::ServerConfig>>, rtw_tokio::tls::TlsError> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Ok(Some(rtw_tokio::tls::server_config_from_pem(
+                cert, key, alpn,
+            )?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// An acceptor for an HTTP/1.1 server (ALPN `http/1.1`), when TLS was
+    /// asked for.
+    pub(crate) fn http_acceptor(&self) -> Result<Option<TlsAcceptor>, rtw_tokio::tls::TlsError> {
+        Ok(self
+            .config(rtw_tokio::tls::ALPN_HTTP1)?
+            .map(TlsAcceptor::from))
+    }
+}
+
+/// `--ca FILE`: what a client that connects by URL trusts for `wss://`
+/// (and `https://`, `stomps://`).
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct CaArg {
+    /// Trust the CA certificates of this PEM file for TLS (wss://...),
+    /// instead of the platform's roots.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca: Option<PathBuf>,
+}
+
+impl CaArg {
+    /// The client configuration to use: the CA file's, or `None` for the
+    /// platform's roots.
+    pub(crate) fn client_config(
+        &self,
+    ) -> Result<Option<Arc<rtw_tokio::tls::ClientConfig>>, rtw_tokio::tls::TlsError> {
+        self.ca
+            .as_ref()
+            .map(|ca| rtw_tokio::tls::client_config(&rtw_tokio::tls::Trust::ca_only(ca)))
+            .transpose()
     }
 }

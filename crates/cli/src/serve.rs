@@ -15,6 +15,7 @@
 //! | transports refused (403), to try clients' fallbacks | none | `--refuse` (repeat) |
 //! | age at which the server ends a stream, iframe, SSE or WebSocket (clients resume) | never | `--max-stream-age` |
 //! | Engine.IO heartbeat at `/socket.io/`: ping every, pong within | 25,000 ms, 20,000 ms | `--ping-interval`, `--ping-timeout` |
+//! | TLS (https and wss on the one listener, ALPN `http/1.1`; the handshake within `--header-timeout`) | off | `--tls-cert`, `--tls-key` |
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -33,7 +34,8 @@ type Failure = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free
-    /// one). Prints `listening on http://IP:PORT` first.
+    /// one). Prints `listening on http://IP:PORT` first (`https://` with
+    /// --tls-cert and --tls-key).
     #[arg(long, value_name = "IP:PORT")]
     listen: SocketAddr,
     /// An origin (`scheme://host[:port]`) whose pages may use every
@@ -87,6 +89,8 @@ pub(crate) struct Args {
     ping_timeout: Duration,
     #[command(flatten)]
     limits: ServerLimits,
+    #[command(flatten)]
+    tls: crate::http_server::TlsArgs,
     /// Report connection errors on stderr.
     #[arg(long, short)]
     verbose: bool,
@@ -125,6 +129,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
 }
 
 async fn serve(args: Args) -> Result<(), Failure> {
+    let tls = args.tls.http_acceptor()?;
     let listener = Listener::bind(args.listen, args.limits.listener_config())
         .await
         .map_err(|e| format!("binding {}: {e}", args.listen))?;
@@ -152,12 +157,14 @@ async fn serve(args: Args) -> Result<(), Failure> {
         );
     let service = ServeService::new(config, hub);
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "listening on http://{bound}")?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    writeln!(stdout, "listening on {scheme}://{bound}")?;
     stdout.flush()?;
     drop(stdout);
     let verbose = args.verbose;
-    crate::http_server::serve(
+    crate::http_server::serve_tls(
         listener,
+        tls,
         args.limits.header_timeout,
         "rtw serve",
         verbose,

@@ -57,17 +57,33 @@ fn the_client_sends_binary_with_the_flag() {
 }
 
 #[test]
-fn the_client_refuses_wss_and_unreachable_servers() {
-    let out = rtw(&["ws", "client", "wss://127.0.0.1:1/"], b"");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("TLS"), "{}", text(&out.stderr));
-    let out = rtw(&["ws", "client", "ws://127.0.0.1:1/"], b"");
+fn the_client_reports_unreachable_servers_and_unreadable_cas() {
+    // wss:// is served (tests/tls.rs); an unreadable --ca is named.
+    let out = rtw(
+        &[
+            "ws",
+            "client",
+            "--ca",
+            "/nonexistent/ca.pem",
+            "wss://127.0.0.1:1/",
+        ],
+        b"",
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).starts_with("rtw ws client: "),
+        text(&out.stderr).contains("/nonexistent/ca.pem"),
         "{}",
         text(&out.stderr)
     );
+    for url in ["ws://127.0.0.1:1/", "wss://127.0.0.1:1/"] {
+        let out = rtw(&["ws", "client", url], b"");
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text(&out.stderr).starts_with("rtw ws client: "),
+            "{}",
+            text(&out.stderr)
+        );
+    }
 }
 
 #[tokio::test]

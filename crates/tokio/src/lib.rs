@@ -12,6 +12,7 @@
 //! | [`ws`] | `ws` | WebSocket (RFC 6455) streams, sinks and handshakes, over [`rtw_ws`] |
 //! | [`sse`] | `sse` | Server-Sent Events: response bodies with keep-alive, an EventSource client, over [`rtw_sse`] |
 //! | [`stun`] | `stun` | STUN (RFC 8489) over UDP: Binding client and server, request transactions, over [`rtw_stun`] |
+//! | [`tls`] | `tls` | TLS (rustls, ring): server and client configurations from PEM, platform roots or given CAs, a stream with or without TLS |
 //! | [`turn`] | `turn` | TURN (RFC 8656) on UDP, TCP and TLS: a relay server and a client, over [`rtw_turn`] |
 //! | [`ice`] | `ice` | ICE (RFC 8445) over UDP: an agent on host sockets, relayed candidates, data over the selected pair, over [`rtw_ice`] |
 //! | [`stomp`] | `stomp` | STOMP 1.2 over TCP and WebSocket: a client session and a broker server, over [`rtw_stomp`] |
@@ -79,6 +80,8 @@ pub mod sse;
 pub mod stomp;
 #[cfg(feature = "stun")]
 pub mod stun;
+#[cfg(feature = "tls")]
+pub mod tls;
 #[cfg(feature = "turn")]
 pub mod turn;
 #[cfg(feature = "ws")]

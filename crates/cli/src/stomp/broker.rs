@@ -46,6 +46,9 @@ pub(crate) struct BrokerArgs {
     /// Print the broker's counters on stderr every SECS seconds.
     #[arg(long, value_name = "SECS")]
     stats_interval: Option<u64>,
+    /// TLS on both listeners (`stomps://` on --tcp, `wss://` on --ws).
+    #[command(flatten)]
+    tls: crate::http_server::TlsArgs,
 }
 
 fn login_passcode(arg: &str) -> Result<(String, String), String> {
@@ -72,7 +75,11 @@ pub(super) async fn run(args: BrokerArgs) -> Result<(), Failure> {
         .heart_beat(heart_beat)
         .users(args.user.clone())
         .limits(limits);
+    // ALPN http/1.1 only matters to WebSocket clients; a STOMP client over
+    // TLS sends no ALPN, and rustls then agrees to none.
+    let tls = args.tls.config(rtw_tokio::tls::ALPN_HTTP1)?;
     let options = BrokerOptions::new(config)
+        .tls(tls)
         .tcp(args.tcp)
         .ws(args.ws)
         .listener(

@@ -1,5 +1,5 @@
 //! `rtw stomp send` and `rtw stomp subscribe`: [`StompClient`] on a
-//! `tcp://` or `ws://` URL.
+//! `tcp://`, `stomps://`, `ws://` or `wss://` URL.
 
 use std::io::Write;
 
@@ -20,9 +20,20 @@ pub(crate) struct Login {
     /// The `host` header (the virtual host).
     #[arg(long, default_value = "/")]
     host: String,
+    #[command(flatten)]
+    ca: crate::http_server::CaArg,
 }
 
 impl Login {
+    /// The TLS configuration of `stomps://` and `wss://` URLs: `--ca`'s,
+    /// or `None` for the platform's roots.
+    pub(crate) fn tls(
+        &self,
+    ) -> Result<Option<std::sync::Arc<rtw_tokio::tls::ClientConfig>>, rtw_tokio::tls::TlsError>
+    {
+        self.ca.client_config()
+    }
+
     /// The client configuration with these headers.
     pub(crate) fn config(&self) -> ClientConfig {
         ClientConfig::default()
@@ -35,7 +46,8 @@ impl Login {
 /// What `send` and `subscribe` take.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct Connection {
-    /// `tcp://HOST:PORT` or `ws://HOST:PORT/PATH`.
+    /// `tcp://HOST:PORT`, `stomps://HOST:PORT` (TLS), `ws://HOST:PORT/PATH`
+    /// or `wss://HOST:PORT/PATH`.
     url: String,
     /// The destination, e.g. /topic/news or /queue/jobs.
     destination: String,
@@ -45,7 +57,8 @@ pub(crate) struct Connection {
 
 impl Connection {
     async fn open(&self) -> Result<StompClient, Failure> {
-        Ok(StompClient::connect(&self.url, self.login.config()).await?)
+        let tls = self.login.tls()?;
+        Ok(StompClient::connect_tls(&self.url, self.login.config(), tls).await?)
     }
 }
 

@@ -6,7 +6,10 @@
 //! - `rtw stomp subscribe URL DEST`: each message's body on its own line.
 //! - `rtw stomp check URL`: STOMP 1.2 scenarios against a broker.
 //!
-//! URLs are `tcp://HOST:PORT` or `ws://HOST:PORT/PATH`.
+//! URLs are `tcp://HOST:PORT`, `stomps://HOST:PORT` (TLS),
+//! `ws://HOST:PORT/PATH` or `wss://HOST:PORT/PATH`; TLS trusts the
+//! platform's roots, or the CAs of `--ca FILE`. The broker serves TLS on
+//! its listeners with `--tls-cert FILE --tls-key FILE`.
 
 mod broker;
 mod check;

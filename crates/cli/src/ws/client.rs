@@ -1,18 +1,30 @@
 //! `rtw ws client`: an interactive client on stdin and stdout.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use futures_util::{SinkExt, StreamExt};
-use rtw_tokio::ws::{ClientOptions, Message, Options, WsReader, connect_with};
+use rtw_tokio::tls::{ClientConfig, MaybeTlsStream};
+use rtw_tokio::ws::{ClientOptions, Message, Options, WsReader, connect_any};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 
 use super::Failure;
 
-/// Connect to `url`, send stdin's lines, print what arrives; close at the
+/// Connect to `url` (`ws://`, or `wss://` trusting `tls`, else the
+/// platform's roots), send stdin's lines, print what arrives; close at the
 /// end of stdin, and stop when the server closes.
-pub(super) async fn run(url: &str, binary: bool, options: Options) -> Result<(), Failure> {
-    let (ws, _) = connect_with(url, ClientOptions::new().stream_options(options)).await?;
+pub(super) async fn run(
+    url: &str,
+    binary: bool,
+    options: Options,
+    tls: Option<Arc<ClientConfig>>,
+) -> Result<(), Failure> {
+    let mut client = ClientOptions::new().stream_options(options);
+    if let Some(tls) = tls {
+        client = client.tls(tls);
+    }
+    let (ws, _) = connect_any(url, client).await?;
     let (reader, mut writer) = ws.split();
     let mut printing = tokio::spawn(print_messages(reader));
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
@@ -43,7 +55,7 @@ pub(super) async fn run(url: &str, binary: bool, options: Options) -> Result<(),
 
 /// Print every text and binary message followed by a newline; report the
 /// server's close frame on stderr.
-async fn print_messages(mut reader: WsReader<TcpStream>) -> Result<(), Failure> {
+async fn print_messages(mut reader: WsReader<MaybeTlsStream<TcpStream>>) -> Result<(), Failure> {
     while let Some(item) = reader.next().await {
         let bytes = match item? {
             Message::Text(text) => text.into_bytes(),

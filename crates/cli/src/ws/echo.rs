@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use rtw_tokio::listener::{Listener, ListenerConfig, Permit};
+use rtw_tokio::tls::{MaybeTlsStream, TlsAcceptor};
 use rtw_tokio::ws::{Message, Options, accept_with};
 use rtw_ws::handshake::{ExtensionOffer, ServerHandshake, ServerPolicy};
 use tokio::net::TcpStream;
@@ -13,11 +14,14 @@ use super::Failure;
 
 /// Listen on `addr` with the caps of `listener` (connections over a cap
 /// get 503 before any upgrade; TCP keepalive on every socket), print the
-/// bound address, and echo on every connection until killed.
+/// bound address, and echo on every connection until killed; over TLS
+/// (wss) with `tls`, whose handshake must end within the opening
+/// handshake's timeout.
 pub(super) async fn serve(
     addr: &str,
     listener: ListenerConfig,
     options: Options,
+    tls: Option<TlsAcceptor>,
     verbose: bool,
 ) -> Result<(), Failure> {
     let listener = Listener::bind(addr, listener).await?;
@@ -35,17 +39,45 @@ pub(super) async fn serve(
     }
     loop {
         let (tcp, peer, permit) = listener.accept().await?;
-        tokio::spawn(echo(tcp, peer, permit, options.clone(), verbose));
+        tokio::spawn(echo(
+            tcp,
+            peer,
+            permit,
+            options.clone(),
+            tls.clone(),
+            verbose,
+        ));
     }
 }
 
 /// One connection: echo text and binary messages until the stream ends.
 /// The permit holds its place under the listener's caps until then.
-async fn echo(tcp: TcpStream, peer: SocketAddr, _permit: Permit, options: Options, verbose: bool) {
+async fn echo(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    _permit: Permit,
+    options: Options,
+    tls: Option<TlsAcceptor>,
+    verbose: bool,
+) {
     // The handshake and its result live in this block only: what a task
     // keeps across the awaits of its loop is held for the whole connection
     // (memory per idle connection, benches/src/bin/ws_perf.rs).
     let mut ws = {
+        let io = match tls {
+            None => MaybeTlsStream::Plain(tcp),
+            Some(acceptor) => {
+                match rtw_tokio::tls::accept(&acceptor, tcp, options.handshake_timeout).await {
+                    Ok(io) => io,
+                    Err(e) => {
+                        if verbose {
+                            eprintln!("{peer}: TLS: {e}");
+                        }
+                        return;
+                    }
+                }
+            }
+        };
         // permessage-deflate (RFC 7692) is accepted unless `--no-deflate`.
         let deflate = options.deflate.clone();
         let handshake = ServerHandshake::with_policy(ServerPolicy::new().extension_negotiator(
@@ -56,7 +88,7 @@ async fn echo(tcp: TcpStream, peer: SocketAddr, _permit: Permit, options: Option
         ));
         // Boxed: its state is freed once the connection is open, instead of
         // sizing the task that holds the connection for its whole life.
-        match Box::pin(accept_with(tcp, &handshake, options)).await {
+        match Box::pin(accept_with(io, &handshake, options)).await {
             Ok((ws, _)) => ws,
             Err(e) => {
                 if verbose {

@@ -1,12 +1,15 @@
-//! `rtw ws`: WebSocket (RFC 6455) over TCP with [`rtw_tokio::ws`].
+//! `rtw ws`: WebSocket (RFC 6455) over TCP, or TLS (`wss://`), with
+//! [`rtw_tokio::ws`].
 //!
 //! - `rtw ws echo-server ADDR`: accept WebSocket connections on ADDR and
 //!   send back every text and binary message ([`echo`]). Prints
-//!   `listening on IP:PORT` as its first line, so port 0 works.
+//!   `listening on IP:PORT` as its first line, so port 0 works. With
+//!   `--tls-cert` and `--tls-key`, over TLS (`wss://`).
 //! - `rtw ws autobahn-client --url ws://HOST:PORT --agent NAME`: drive an
 //!   Autobahn TestSuite fuzzingserver ([`autobahn`]).
 //! - `rtw ws client URL`: lines of stdin go out as messages, received
-//!   messages are printed ([`client`]).
+//!   messages are printed ([`client`]); `wss://` trusts the platform's
+//!   roots, or the CAs of `--ca FILE`.
 
 mod autobahn;
 mod client;
@@ -21,6 +24,7 @@ use clap::Subcommand;
 use rtw_tokio::ws::{Config, Options};
 use rtw_ws::MemoryBudget;
 
+use crate::http_server::{CaArg, TlsArgs};
 use crate::serve_limits::{self, ServerLimits};
 
 /// What a subcommand fails with; printed on stderr.
@@ -54,6 +58,8 @@ enum Command {
         server: ServerLimits,
         #[command(flatten)]
         liveness: Liveness,
+        #[command(flatten)]
+        tls: TlsArgs,
         /// Report each connection's handshake failure or protocol error on
         /// stderr.
         #[arg(long, short)]
@@ -79,13 +85,15 @@ enum Command {
     /// message received is printed on stdout followed by a newline. At the
     /// end of stdin the connection is closed (code 1000).
     Client {
-        /// A ws:// URL.
+        /// A ws:// or wss:// URL.
         url: String,
         /// Send lines as binary messages instead of text.
         #[arg(long)]
         binary: bool,
         #[command(flatten)]
         limits: Limits,
+        #[command(flatten)]
+        ca: CaArg,
     },
 }
 
@@ -175,14 +183,16 @@ pub(crate) fn run(args: Args) -> ExitCode {
             limits,
             server,
             liveness,
+            tls,
             verbose,
         } => {
             let options = liveness.apply(limits.options(), &server);
             let listener = server.listener_config();
-            (
-                "echo-server",
-                runtime.block_on(echo::serve(&addr, listener, options, verbose)),
-            )
+            let result = match tls.http_acceptor() {
+                Ok(tls) => runtime.block_on(echo::serve(&addr, listener, options, tls, verbose)),
+                Err(e) => Err(e.into()),
+            };
+            ("echo-server", result)
         }
         Command::AutobahnClient {
             url,
@@ -197,10 +207,14 @@ pub(crate) fn run(args: Args) -> ExitCode {
             url,
             binary,
             limits,
-        } => (
-            "client",
-            runtime.block_on(client::run(&url, binary, limits.options())),
-        ),
+            ca,
+        } => {
+            let result = match ca.client_config() {
+                Ok(tls) => runtime.block_on(client::run(&url, binary, limits.options(), tls)),
+                Err(e) => Err(e.into()),
+            };
+            ("client", result)
+        }
     };
     // A blocking read of stdin may still be pending: do not wait for it.
     runtime.shutdown_background();

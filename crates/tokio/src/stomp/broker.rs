@@ -11,7 +11,7 @@
 //! | what | default | where |
 //! |---|---|---|
 //! | connections, in total / per client address | 10,000 / 1,000 per listener | [`BrokerOptions::listener`] |
-//! | WebSocket handshake | 10 s | rtw-ws `Options::handshake_timeout` |
+//! | TLS handshake (with [`BrokerOptions::tls`]), then the WebSocket one | 10 s each | rtw-ws `Options::handshake_timeout` |
 //! | CONNECT after the connection opens | the broker's `connect_timeout` | `BrokerConfig` |
 //! | a silent client | twice its negotiated heart-beat interval | `BrokerConfig::heart_beat` |
 //! | bytes queued for a client that does not read | `BrokerLimits::max_unsent_bytes`, shared cap `max_total_unsent_bytes` | `BrokerLimits` |
@@ -30,6 +30,7 @@ use super::Error;
 use super::client::SUBPROTOCOLS;
 use super::io::Transport;
 use crate::listener::{Listener, ListenerConfig, Permit};
+use crate::tls::{MaybeTlsStream, ServerConfig, TlsAcceptor};
 use crate::ws::{Options, ServerHandshake};
 use rtw_ws::handshake::ServerPolicy;
 
@@ -47,6 +48,8 @@ pub struct BrokerOptions {
     pub listener: ListenerConfig,
     /// WebSocket options (handshake timeout, pings, message limits).
     pub ws_options: Options,
+    /// TLS on both listeners (STOMP over TLS, and `wss://`), when given.
+    pub tls: Option<Arc<ServerConfig>>,
 }
 
 impl BrokerOptions {
@@ -58,6 +61,7 @@ impl BrokerOptions {
             ws: None,
             listener: ListenerConfig::default().busy_response(Vec::new()),
             ws_options: Options::default(),
+            tls: None,
         }
     }
 
@@ -86,6 +90,15 @@ impl BrokerOptions {
     #[must_use]
     pub fn ws_options(mut self, ws_options: Options) -> Self {
         self.ws_options = ws_options;
+        self
+    }
+
+    /// TLS on both listeners with `tls` ([`crate::tls::server_config_from_pem`];
+    /// ALPN `http/1.1` suits the WebSocket listener, none the TCP one),
+    /// its handshake within [`Options::handshake_timeout`]; `None`: none.
+    #[must_use]
+    pub fn tls(mut self, tls: Option<Arc<ServerConfig>>) -> Self {
+        self.tls = tls;
         self
     }
 }
@@ -158,12 +171,23 @@ impl BrokerServer {
             ServerPolicy::new().supported_protocols(SUBPROTOCOLS),
         ));
         let mut tasks = Vec::new();
+        let tls = self.options.tls.clone().map(|config| {
+            (
+                TlsAcceptor::from(config),
+                self.options.ws_options.handshake_timeout,
+            )
+        });
         if let Some(listener) = self.tcp {
-            tasks.push(tokio::spawn(accept(listener, commands.clone(), None)));
+            tasks.push(tokio::spawn(accept(
+                listener,
+                commands.clone(),
+                tls.clone(),
+                None,
+            )));
         }
         if let Some(listener) = self.ws {
             let ws = Some((handshake, self.options.ws_options.clone()));
-            tasks.push(tokio::spawn(accept(listener, commands.clone(), ws)));
+            tasks.push(tokio::spawn(accept(listener, commands.clone(), tls, ws)));
         }
         for task in tasks {
             let _ = task.await;
@@ -177,7 +201,10 @@ const COMMANDS: usize = 4096;
 
 type WsSetup = Option<(Arc<ServerHandshake<ServerPolicy>>, Options)>;
 
-async fn accept(listener: Listener, commands: mpsc::Sender<Command>, ws: WsSetup) {
+/// The TLS acceptor and the time its handshake may take.
+type TlsSetup = Option<(TlsAcceptor, Option<std::time::Duration>)>;
+
+async fn accept(listener: Listener, commands: mpsc::Sender<Command>, tls: TlsSetup, ws: WsSetup) {
     loop {
         let (tcp, _peer, permit) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -188,24 +215,27 @@ async fn accept(listener: Listener, commands: mpsc::Sender<Command>, ws: WsSetup
         };
         let commands = commands.clone();
         let ws = ws.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
             let _ = tcp.set_nodelay(true);
-            if let Some(transport) = open(tcp, ws).await {
+            if let Some(transport) = open(tcp, tls, ws).await {
                 connection(transport, commands, permit).await;
             }
         });
     }
 }
 
-/// The transport of an accepted connection: TCP as it is, or WebSocket
-/// after its handshake.
-async fn open(tcp: TcpStream, ws: WsSetup) -> Option<Transport> {
+/// The transport of an accepted connection: TCP as it is (after the TLS
+/// handshake with TLS), or WebSocket after its handshake.
+async fn open(tcp: TcpStream, tls: TlsSetup, ws: WsSetup) -> Option<Transport> {
+    let io = match tls {
+        None => MaybeTlsStream::Plain(tcp),
+        Some((acceptor, timeout)) => crate::tls::accept(&acceptor, tcp, timeout).await.ok()?,
+    };
     match ws {
-        None => Some(Transport::Tcp(tcp)),
+        None => Some(Transport::Tcp(io)),
         Some((handshake, options)) => {
-            let (ws, _) = crate::ws::accept_with(tcp, &handshake, options)
-                .await
-                .ok()?;
+            let (ws, _) = crate::ws::accept_with(io, &handshake, options).await.ok()?;
             Some(Transport::Ws(Box::new(ws)))
         }
     }

@@ -1,7 +1,8 @@
 //! [`StompClient`]: an [`rtw_stomp::client::Client`] session on a TCP or
-//! WebSocket connection.
+//! WebSocket connection, with TLS or without.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::BytesMut;
 use rtw_stomp::client::{Client, ClientConfig, ClientEvent};
@@ -10,40 +11,52 @@ use tokio::time::Instant;
 
 use super::Error;
 use super::io::Transport;
+use crate::tls::{ClientConfig as TlsConfig, MaybeTlsStream};
 use crate::ws::ClientOptions;
 
 /// The WebSocket subprotocols a STOMP client offers, newest first (STOMP
 /// over WebSocket names one per version).
 pub const SUBPROTOCOLS: [&str; 3] = ["v12.stomp", "v11.stomp", "v10.stomp"];
 
-/// Where a STOMP server listens: `tcp://HOST:PORT` or
-/// `ws://HOST:PORT/PATH`.
+/// Where a STOMP server listens: `tcp://HOST:PORT`, `stomps://HOST:PORT`
+/// (TLS over TCP), or `ws://HOST:PORT/PATH` and `wss://HOST:PORT/PATH`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StompUrl {
     /// STOMP over TCP.
     Tcp(String),
-    /// STOMP over WebSocket, the whole `ws://` URL.
+    /// STOMP over TLS over TCP (`stomps://HOST:PORT`).
+    Tls(String),
+    /// STOMP over WebSocket, the whole `ws://` or `wss://` URL.
     Ws(String),
 }
 
 impl StompUrl {
-    /// Read a `tcp://` or `ws://` URL.
+    /// Read a `tcp://`, `stomps://`, `ws://` or `wss://` URL.
     ///
     /// # Errors
     ///
-    /// [`Error::Url`] for any other scheme or a `tcp://` URL with a path.
+    /// [`Error::Url`] for any other scheme or a `tcp://` or `stomps://`
+    /// URL with a path.
     pub fn parse(url: &str) -> Result<Self, Error> {
-        if let Some(rest) = url.strip_prefix("tcp://") {
+        let authority = |rest: &str, scheme: &str| {
             let authority = rest.trim_end_matches('/');
             if authority.is_empty() || authority.contains('/') {
-                return Err(Error::Url(format!("{url:?}: tcp:// takes HOST:PORT only")));
+                return Err(Error::Url(format!(
+                    "{url:?}: {scheme}:// takes HOST:PORT only"
+                )));
             }
-            Ok(StompUrl::Tcp(authority.to_owned()))
-        } else if url.starts_with("ws://") {
+            Ok(authority.to_owned())
+        };
+        if let Some(rest) = url.strip_prefix("tcp://") {
+            Ok(StompUrl::Tcp(authority(rest, "tcp")?))
+        } else if let Some(rest) = url.strip_prefix("stomps://") {
+            Ok(StompUrl::Tls(authority(rest, "stomps")?))
+        } else if url.starts_with("ws://") || url.starts_with("wss://") {
             Ok(StompUrl::Ws(url.to_owned()))
         } else {
             Err(Error::Url(format!(
-                "{url:?}: the URL must start with tcp:// or ws://"
+                "{url:?}: the URL must start with tcp:// or ws:// (stomps:// or wss:// for TLS)"
             )))
         }
     }
@@ -82,7 +95,9 @@ pub struct StompClient {
 }
 
 impl StompClient {
-    /// Connect to `url` (`tcp://` or `ws://`), send CONNECT (or STOMP) as
+    /// Connect to `url` (`tcp://`, `stomps://`, `ws://` or `wss://`; TLS
+    /// trusts the platform's roots, [`StompClient::connect_tls`] for
+    /// others), send CONNECT (or STOMP) as
     /// `config` says, and return once CONNECTED came; its
     /// [`ClientEvent::Connected`] is the first [`StompClient::next_event`].
     ///
@@ -93,15 +108,53 @@ impl StompClient {
     /// when the session failed (a timeout, bad frames); [`Error::Closed`]
     /// when the server closed first.
     pub async fn connect(url: &str, config: ClientConfig) -> Result<Self, Error> {
+        StompClient::connect_tls(url, config, None).await
+    }
+
+    /// [`StompClient::connect`], with `tls` as the TLS configuration of
+    /// `stomps://` and `wss://` URLs (`None`: trust the platform's roots,
+    /// [`crate::tls::platform_client_config`]). The server name checked
+    /// against the certificate is the URL's host.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`StompClient::connect`]; a TLS handshake that fails (a
+    /// certificate not valid for the host, say) is [`Error::Io`] for
+    /// `stomps://`, [`Error::Ws`] for `wss://`, with rustls' reason.
+    pub async fn connect_tls(
+        url: &str,
+        config: ClientConfig,
+        tls: Option<Arc<TlsConfig>>,
+    ) -> Result<Self, Error> {
         let transport = match StompUrl::parse(url)? {
             StompUrl::Tcp(authority) => {
                 let tcp = TcpStream::connect(authority.as_str()).await?;
                 tcp.set_nodelay(true)?;
-                Transport::Tcp(tcp)
+                Transport::Tcp(MaybeTlsStream::Plain(tcp))
+            }
+            StompUrl::Tls(authority) => {
+                let tls = match tls {
+                    Some(tls) => tls,
+                    None => crate::tls::platform_client_config()
+                        .map_err(|e| std::io::Error::other(e.to_string()))?,
+                };
+                let host = match authority.rsplit_once(':') {
+                    Some((host, port)) if port.parse::<u16>().is_ok() => host,
+                    _ => return Err(Error::Url(format!("{url:?}: stomps:// needs HOST:PORT"))),
+                };
+                let tcp = TcpStream::connect(authority.as_str()).await?;
+                tcp.set_nodelay(true)?;
+                let io = crate::tls::connect(tls, host, tcp)
+                    .await
+                    .map_err(|e| std::io::Error::new(e.kind(), format!("TLS with {host}: {e}")))?;
+                Transport::Tcp(io)
             }
             StompUrl::Ws(url) => {
-                let options = ClientOptions::new().protocols(SUBPROTOCOLS);
-                let (ws, _) = crate::ws::connect_with(&url, options).await?;
+                let mut options = ClientOptions::new().protocols(SUBPROTOCOLS);
+                if let Some(tls) = tls {
+                    options = options.tls(tls);
+                }
+                let (ws, _) = crate::ws::connect_any(&url, options).await?;
                 Transport::Ws(Box::new(ws))
             }
         };
@@ -204,8 +257,8 @@ impl StompClient {
     /// [`Error::Io`] from the socket.
     pub fn local_addr(&self) -> Result<SocketAddr, Error> {
         match &self.transport {
-            Transport::Tcp(tcp) => Ok(tcp.local_addr()?),
-            Transport::Ws(ws) => Ok(ws.get_ref().local_addr()?),
+            Transport::Tcp(tcp) => Ok(tcp.get_ref().local_addr()?),
+            Transport::Ws(ws) => Ok(ws.get_ref().get_ref().local_addr()?),
         }
     }
 }

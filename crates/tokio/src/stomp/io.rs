@@ -1,4 +1,5 @@
-//! One STOMP transport: a TCP byte stream, or a WebSocket whose messages
+//! One STOMP transport: a TCP byte stream (with TLS or without), or a
+//! WebSocket (`ws://` or `wss://`) whose messages
 //! carry the frames (each message one or more whole frames or a
 //! heart-beat EOL, text when it is UTF-8 and binary otherwise; STOMP over
 //! WebSocket sends its frames as message payloads).
@@ -9,16 +10,17 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::Error;
+use crate::tls::MaybeTlsStream;
 use crate::ws::{Message, WebSocketStream};
 
 /// A connection STOMP frames travel on.
 #[derive(Debug)]
 pub(super) enum Transport {
-    /// STOMP over TCP (the spec's own transport).
-    Tcp(TcpStream),
+    /// STOMP over TCP (the spec's own transport), or TLS over TCP.
+    Tcp(MaybeTlsStream<TcpStream>),
     /// STOMP over WebSocket, subprotocol `v12.stomp`, `v11.stomp` or
     /// `v10.stomp`.
-    Ws(Box<WebSocketStream<TcpStream>>),
+    Ws(Box<WebSocketStream<MaybeTlsStream<TcpStream>>>),
 }
 
 /// Bytes one TCP read asks for.

@@ -1,5 +1,6 @@
-//! The client: connect to a `ws://` URL (RFC 6455 §3, §4.1), or run the
-//! client handshake over a transport of the caller's.
+//! The client: connect to a `ws://` URL (RFC 6455 §3, §4.1), a `ws://` or
+//! `wss://` one (feature `tls`), or run the client handshake over a
+//! transport of the caller's.
 
 use bytes::BytesMut;
 use http::Uri;
@@ -13,10 +14,13 @@ use super::head::{read_head, within};
 use super::options::{ClientOptions, Options};
 use super::stream::WebSocketStream;
 use crate::OsRandom;
+#[cfg(feature = "tls")]
+use crate::tls::MaybeTlsStream;
 
 /// Connect to `url` (`ws://host[:port]/path?query`, RFC 6455 §3) over TCP
 /// with default options, returning the stream and what the server agreed
-/// to. `wss://` fails with [`WsError::TlsUnsupported`].
+/// to. `wss://` fails with [`WsError::TlsUnsupported`]: `connect_any`
+/// (feature `tls`) connects to both.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), rtw_tokio::ws::WsError> {
@@ -61,6 +65,66 @@ pub async fn connect_with(
         let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
         tcp.set_nodelay(options.wants_nodelay())?;
         handshake_over(tcp, &handshake, stream_options.clone()).await
+    })
+    .await
+}
+
+/// Connect to a `ws://` or `wss://` URL (RFC 6455 §3) with `options`: for
+/// `wss://`, TLS with the URL's host as the server name (SNI, and the
+/// name the certificate must be valid for), trusting what
+/// [`ClientOptions::tls`] says, else the platform's roots. A certificate
+/// that does not match fails with [`WsError::Tls`], whose message gives
+/// rustls' reason. [`Options::handshake_timeout`] covers TCP, TLS and the
+/// opening handshake.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use rtw_tokio::tls::{Trust, client_config};
+/// use rtw_tokio::ws::{ClientOptions, connect_any};
+///
+/// let tls = client_config(&Trust::ca_only("ca.pem"))?;
+/// let (ws, _) = connect_any("wss://localhost:8443/chat", ClientOptions::new().tls(tls)).await?;
+/// # let _ = ws;
+/// # Ok(())
+/// # }
+/// ```
+#[cfg(feature = "tls")]
+pub async fn connect_any(
+    url: &str,
+    options: ClientOptions,
+) -> Result<(WebSocketStream<MaybeTlsStream<TcpStream>>, ClientNegotiated), WsError> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|e: http::uri::InvalidUri| WsError::InvalidUrl {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?;
+    let target = WsUri::parse(&uri)?;
+    let tls = if target.secure {
+        Some(match options.tls_config() {
+            Some(config) => config.clone(),
+            None => crate::tls::platform_client_config()?,
+        })
+    } else {
+        None
+    };
+    let handshake = options
+        .apply(ClientHandshake::builder_from_uri(&uri))
+        .build(&mut OsRandom::new()?)?;
+    let stream_options = options.options.clone();
+    within(stream_options.handshake_timeout, async {
+        let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
+        tcp.set_nodelay(options.wants_nodelay())?;
+        let io = match tls {
+            Some(config) => crate::tls::connect(config, &target.host, tcp)
+                .await
+                .map_err(|error| WsError::Tls {
+                    host: target.host.clone(),
+                    error,
+                })?,
+            None => MaybeTlsStream::Plain(tcp),
+        };
+        handshake_over(io, &handshake, stream_options.clone()).await
     })
     .await
 }

@@ -43,14 +43,35 @@ pub enum WsError {
         /// Why it was refused.
         reason: String,
     },
-    /// A `wss://` URL (RFC 6455 §3): this crate speaks plain TCP only. Wrap
-    /// a TLS stream yourself and use
+    /// A `wss://` URL (RFC 6455 §3) given to
+    /// [`connect`](super::connect) or [`connect_with`](super::connect_with),
+    /// whose stream is plain TCP: `connect_any` (feature `tls`) connects
+    /// to both `ws://` and `wss://`; or wrap a TLS stream yourself and use
     /// [`client_from_stream`](super::client_from_stream).
-    #[error("wss:// needs TLS, which rtw-tokio does not provide: {url}")]
+    #[error(
+        "wss:// needs TLS, which connect and connect_with do not speak (use connect_any): {url}"
+    )]
     TlsUnsupported {
         /// The URL as given.
         url: String,
     },
+    /// The TLS handshake of a `wss://` connection failed: the reason is
+    /// rustls' (`invalid peer certificate: ...` for a certificate that
+    /// is not valid for the host or not signed by a trusted CA).
+    #[cfg(feature = "tls")]
+    #[error("TLS with {host}: {error}")]
+    Tls {
+        /// The host of the URL (the name the certificate must be valid for).
+        host: String,
+        /// What the handshake failed with.
+        #[source]
+        error: io::Error,
+    },
+    /// The client's TLS configuration could not be made (the platform's
+    /// roots could not be read, say).
+    #[cfg(feature = "tls")]
+    #[error(transparent)]
+    TlsSetup(#[from] crate::tls::TlsError),
     /// The peer closed the transport before the opening handshake was
     /// complete.
     #[error("connection closed during the opening handshake")]
@@ -84,6 +105,11 @@ impl WsError {
             #[cfg(feature = "deflate")]
             WsError::Deflate(_) => true,
             WsError::HandshakeClosed | WsError::HandshakeTimeout => true,
+            // A certificate we do not trust, or a server that broke TLS.
+            #[cfg(feature = "tls")]
+            WsError::Tls { .. } => true,
+            #[cfg(feature = "tls")]
+            WsError::TlsSetup(_) => false,
             WsError::Io(_)
             | WsError::UnsupportedExtension { .. }
             | WsError::InvalidUrl { .. }

@@ -2,7 +2,10 @@
 //! opening handshake, driven over any [`AsyncRead`] + [`AsyncWrite`].
 //!
 //! - A client calls [`connect`] / [`connect_with`] for a `ws://` URL over
-//!   TCP, or [`client_from_stream`] over a transport of its own (TLS, say).
+//!   TCP, `connect_any` (feature `tls`) for a `ws://` or `wss://` URL
+//!   (TLS with rustls: the platform's roots, or a configuration of
+//!   [`crate::tls`] trusting a private CA, in [`ClientOptions::tls`]), or
+//!   [`client_from_stream`] over a transport of its own.
 //! - A server calls [`accept`] / [`accept_with`] on an accepted transport,
 //!   or, when an HTTP server (hyper) did the handshake with
 //!   [`ServerHandshake::accept`] (its rejection for a bad request is
@@ -141,6 +144,8 @@ mod stream;
 mod wakers;
 
 pub use crate::OsRandom;
+#[cfg(feature = "tls")]
+pub use client::connect_any;
 pub use client::{client_from_stream, connect, connect_with};
 pub use error::WsError;
 pub use options::{ClientOptions, Options};

@@ -167,6 +167,8 @@ pub struct ClientOptions {
     headers: Vec<(String, String)>,
     limits: Option<Limits>,
     nodelay: Option<bool>,
+    #[cfg(feature = "tls")]
+    tls: Option<std::sync::Arc<crate::tls::ClientConfig>>,
 }
 
 impl ClientOptions {
@@ -222,6 +224,23 @@ impl ClientOptions {
     pub fn nodelay(mut self, nodelay: bool) -> Self {
         self.nodelay = Some(nodelay);
         self
+    }
+
+    /// The TLS configuration of a `wss://` connection
+    /// ([`connect_any`](super::connect_any)): whom to trust, made with
+    /// [`crate::tls::client_config`] (a private CA, say). Without it the
+    /// platform's roots are trusted
+    /// ([`crate::tls::platform_client_config`]).
+    #[cfg(feature = "tls")]
+    #[must_use]
+    pub fn tls(mut self, config: std::sync::Arc<crate::tls::ClientConfig>) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls_config(&self) -> Option<&std::sync::Arc<crate::tls::ClientConfig>> {
+        self.tls.as_ref()
     }
 
     pub(crate) fn wants_nodelay(&self) -> bool {

@@ -36,7 +36,8 @@ use super::Failure;
 /// `rtw stomp check` arguments.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct CheckArgs {
-    /// `tcp://HOST:PORT` or `ws://HOST:PORT/PATH`.
+    /// `tcp://HOST:PORT`, `stomps://HOST:PORT` (TLS), `ws://HOST:PORT/PATH`
+    /// or `wss://HOST:PORT/PATH`.
     url: String,
     #[command(flatten)]
     login: Login,
@@ -58,7 +59,7 @@ pub(crate) struct CheckArgs {
 
 /// Run every scenario (or those of `--only`), print one line per check.
 pub(super) async fn run(args: CheckArgs) -> Result<(), Failure> {
-    let checker = Checker::new(&args);
+    let checker = Checker::new(&args)?;
     let names: Vec<&str> = scenarios::NAMES.to_vec();
     if let Some(unknown) = args.only.iter().find(|n| !names.contains(&n.as_str())) {
         return Err(format!("--only {unknown:?}: the checks are {}", names.join(", ")).into());

@@ -19,6 +19,7 @@ pub(super) type Step<T> = Result<T, String>;
 pub(super) struct Checker {
     pub(super) url: String,
     config: ClientConfig,
+    tls: Option<std::sync::Arc<rtw_tokio::tls::ClientConfig>>,
     pub(super) heart_beat: Duration,
     pub(super) wait: Duration,
     pub(super) quiet: Duration,
@@ -26,19 +27,20 @@ pub(super) struct Checker {
 }
 
 impl Checker {
-    pub(super) fn new(args: &CheckArgs) -> Self {
+    pub(super) fn new(args: &CheckArgs) -> Result<Self, rtw_tokio::tls::TlsError> {
         let config = args.login.config().heart_beat(HeartBeat::NONE);
         let millis = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
-        Checker {
+        Ok(Checker {
             url: args.url.clone(),
             config,
+            tls: args.login.tls()?,
             heart_beat: Duration::from_millis(args.heart_beat),
             wait: Duration::from_millis(args.wait),
             quiet: Duration::from_millis(args.quiet),
             tag: format!("{}-{millis}", std::process::id()),
-        }
+        })
     }
 
     /// `/queue/rtw-check-TAG-NAME` (or `/topic/...` for `kind` "topic").
@@ -54,7 +56,7 @@ impl Checker {
     /// A session offering `heart_beat`.
     pub(super) async fn open_with(&self, heart_beat: HeartBeat) -> Step<Session> {
         let config = self.config.clone().heart_beat(heart_beat);
-        let connect = StompClient::connect(&self.url, config);
+        let connect = StompClient::connect_tls(&self.url, config, self.tls.clone());
         let mut stomp = tokio::time::timeout(self.wait, connect)
             .await
             .map_err(|_| format!("no CONNECTED within {} ms", self.wait.as_millis()))?
