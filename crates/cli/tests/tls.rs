@@ -272,6 +272,40 @@ fn rtw_ws_echo_server_over_wss_with_the_client_and_ca() {
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert_eq!(text(&out.stdout), "hello\nwörld\n");
     }
+    // autobahn-client speaks wss:// too: without --ca the platform's
+    // roots do not know the test CA, with a missing one the file is named.
+    let url = format!("wss://localhost:{}", server.port());
+    let out = rtw(
+        &["ws", "autobahn-client", "--url", &url, "--agent", "a"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("invalid peer certificate")
+            || text(&out.stderr).contains("platform's root certificates"),
+        "{}",
+        text(&out.stderr)
+    );
+    let missing = pki.path("missing-ca.pem");
+    let out = rtw(
+        &[
+            "ws",
+            "autobahn-client",
+            "--url",
+            &url,
+            "--agent",
+            "a",
+            "--ca",
+            &missing,
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("missing-ca.pem"),
+        "{}",
+        text(&out.stderr)
+    );
     // Without --ca the platform's roots do not know the test CA.
     let url = format!("wss://localhost:{}/", server.port());
     let out = rtw(&["ws", "client", &url], b"x\n");

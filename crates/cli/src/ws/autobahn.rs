@@ -3,12 +3,15 @@
 //! `/getCaseCount` sends the number of cases as one text message;
 //! `/runCase?case=N&agent=NAME` runs case N, during which we echo every
 //! text and binary message; `/updateReports?agent=NAME` writes the reports.
+//! A `wss://` URL works too, trusting `--ca FILE` or the platform's roots.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};
-use rtw_tokio::ws::{ClientOptions, Message, Options, WsError, connect_with};
+use rtw_tokio::tls::ClientConfig;
+use rtw_tokio::ws::{ClientOptions, Message, Options, WsError, connect_any};
 
 use super::Failure;
 
@@ -18,7 +21,9 @@ pub(super) async fn run(
     agent: &str,
     limit: Option<u32>,
     options: Options,
+    tls: Option<Arc<ClientConfig>>,
 ) -> Result<(), Failure> {
+    let options = client(&options, tls);
     let base = url.trim_end_matches('/');
     let name = agent;
     let agent = percent_encode(agent);
@@ -38,7 +43,7 @@ pub(super) async fn run(
         );
     }
     let update = format!("{base}/updateReports?agent={agent}");
-    let (mut ws, _) = connect_with(&update, client(&options)).await?;
+    let (mut ws, _) = connect_any(&update, options).await?;
     while ws.next().await.is_some() {}
     println!("reports updated for agent {name}");
     Ok(())
@@ -47,17 +52,22 @@ pub(super) async fn run(
 /// The fuzzingserver accepts permessage-deflate (cases 13.2 to 13.7) only
 /// from a client that offers both `client_no_context_takeover` and
 /// `client_max_window_bits` (RFC 7692 §7.1.1.2, §7.1.2.2): offer them.
-fn client(options: &Options) -> ClientOptions {
+/// `tls` for `wss://` URLs (`None`: the platform's roots).
+fn client(options: &Options, tls: Option<Arc<ClientConfig>>) -> ClientOptions {
     let mut options = options.clone();
     if let Some(deflate) = &mut options.deflate {
         deflate.client_no_context_takeover = true;
     }
-    ClientOptions::new().stream_options(options)
+    let client = ClientOptions::new().stream_options(options);
+    match tls {
+        Some(tls) => client.tls(tls),
+        None => client,
+    }
 }
 
 /// `/getCaseCount`: one text message holding a number.
-async fn case_count(base: &str, options: &Options) -> Result<u32, Failure> {
-    let (mut ws, _) = connect_with(&format!("{base}/getCaseCount"), client(options)).await?;
+async fn case_count(base: &str, options: &ClientOptions) -> Result<u32, Failure> {
+    let (mut ws, _) = connect_any(&format!("{base}/getCaseCount"), options.clone()).await?;
     let mut count = None;
     while let Some(item) = ws.next().await {
         if let Message::Text(text) = item? {
@@ -73,8 +83,8 @@ async fn case_count(base: &str, options: &Options) -> Result<u32, Failure> {
 }
 
 /// One case: echo until the connection ends; describe how it ended.
-async fn run_case(url: &str, options: &Options) -> Result<String, Failure> {
-    let (mut ws, _) = connect_with(url, client(options)).await?;
+async fn run_case(url: &str, options: &ClientOptions) -> Result<String, Failure> {
+    let (mut ws, _) = connect_any(url, options.clone()).await?;
     let (mut echoed, mut ended) = (0usize, String::from("closed without a close frame"));
     while let Some(item) = ws.next().await {
         match item {

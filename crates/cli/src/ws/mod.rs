@@ -6,7 +6,8 @@
 //!   `listening on IP:PORT` as its first line, so port 0 works. With
 //!   `--tls-cert` and `--tls-key`, over TLS (`wss://`).
 //! - `rtw ws autobahn-client --url ws://HOST:PORT --agent NAME`: drive an
-//!   Autobahn TestSuite fuzzingserver ([`autobahn`]).
+//!   Autobahn TestSuite fuzzingserver ([`autobahn`]); `wss://` with
+//!   `--ca FILE` too.
 //! - `rtw ws client URL`: lines of stdin go out as messages, received
 //!   messages are printed ([`client`]); `wss://` trusts the platform's
 //!   roots, or the CAs of `--ca FILE`.
@@ -69,7 +70,7 @@ enum Command {
     /// count, echo every message of each case, then have the reports
     /// written. Prints one line per case.
     AutobahnClient {
-        /// The fuzzingserver, e.g. ws://127.0.0.1:9001.
+        /// The fuzzingserver, e.g. ws://127.0.0.1:9001 (or wss://).
         #[arg(long)]
         url: String,
         /// The agent name the reports are filed under.
@@ -80,6 +81,8 @@ enum Command {
         cases: Option<u32>,
         #[command(flatten)]
         limits: Limits,
+        #[command(flatten)]
+        ca: CaArg,
     },
     /// Connect to URL; each line of stdin is sent as a message, each
     /// message received is printed on stdout followed by a newline. At the
@@ -199,10 +202,16 @@ pub(crate) fn run(args: Args) -> ExitCode {
             agent,
             cases,
             limits,
-        } => (
-            "autobahn-client",
-            runtime.block_on(autobahn::run(&url, &agent, cases, limits.options())),
-        ),
+            ca,
+        } => {
+            let result = match ca.client_config() {
+                Ok(tls) => {
+                    runtime.block_on(autobahn::run(&url, &agent, cases, limits.options(), tls))
+                }
+                Err(e) => Err(e.into()),
+            };
+            ("autobahn-client", result)
+        }
         Command::Client {
             url,
             binary,
