@@ -97,6 +97,14 @@ impl WsQueue {
         }
     }
 
+    /// Forgets the task's waker: called by the task itself before it hands
+    /// the server what it read, so that what the server answers at once
+    /// (an echo, an ack) is queued without waking the task that is
+    /// running anyway (it takes it next, see [`WsQueue::poll_take`]).
+    pub(crate) fn forget_waker(&self) {
+        self.lock().waker = None;
+    }
+
     /// Moves what is queued into `out`: ready once there is something
     /// or the connection is to close (then `true`).
     pub(crate) fn poll_take(

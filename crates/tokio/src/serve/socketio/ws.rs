@@ -90,6 +90,7 @@ async fn run(mut ws: Box<Ws>, guard: Conn, queue: Arc<WsQueue>) {
                     Some(Err(_)) | None => break,
                 };
                 let conn = guard.conn;
+                queue.forget_waker();
                 guard.shared.with(|s, now| s.eio.handle_ws_message(now, conn, message));
             }
         }
