@@ -509,6 +509,13 @@ impl Server {
                     return Err(e);
                 }
                 if session.queue.is_empty() {
+                    // Probed (`3probe` sent): the client pauses polling as
+                    // soon as `3probe` comes, and a GET it sent before
+                    // that would otherwise be held until the next ping,
+                    // stalling the upgrade; it gets a noop at once.
+                    if matches!(session.probe, Some((_, true))) {
+                        return Ok(Response::payload(&[Packet::control(PacketType::Noop)]));
+                    }
                     *held = true;
                     return Ok(Response::Wait(sid));
                 }

@@ -319,6 +319,31 @@ fn upgrade_from_polling_to_websocket() {
     assert_eq!(s.stats().sessions, 0);
 }
 
+/// The held GET's noop can reach the client before `3probe` does (two
+/// connections): the client, not yet paused, polls again. That GET must
+/// not be held until the next ping, or the upgrade stalls.
+#[test]
+fn a_get_after_the_probe_gets_a_noop_at_once() {
+    let now = Instant::now();
+    let mut s = server();
+    let sid = handshake(&mut s, now);
+    assert_eq!(get(&mut s, now, sid), Response::Wait(sid));
+    let ws_q = q(&format!("EIO=4&transport=websocket&sid={sid}"));
+    let conn = s.handle_ws_open(now, &ws_q).unwrap();
+    s.handle_ws_message(now, conn, Message::Text("2probe".into()));
+    assert_eq!(ws_sent(&mut s), [text(conn, "3probe")]);
+    assert_eq!(s.poll_event(), Some(ServerEvent::PollReady(sid)));
+    assert_eq!(body(&s.take_poll(now, sid).unwrap()), "6");
+    // The client polls again before it sees 3probe: a noop at once, again.
+    assert_eq!(body(&get(&mut s, now, sid)), "6");
+    assert_eq!(body(&get(&mut s, now, sid)), "6");
+    // Something queued meanwhile is still delivered by the next GET.
+    s.send(sid, rtw_engineio::Packet::message("m")).unwrap();
+    assert_eq!(body(&get(&mut s, now, sid)), "4m");
+    s.handle_ws_message(now, conn, Message::Text("5".into()));
+    assert_eq!(s.poll_event(), Some(ServerEvent::Upgraded(sid)));
+}
+
 #[test]
 fn a_failed_probe_leaves_the_session_on_polling() {
     let now = Instant::now();
