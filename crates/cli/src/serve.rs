@@ -28,7 +28,7 @@ use rtw_tokio::serve::{Limits, ServeConfig, ServeService, SharedHub, Transport};
 
 use crate::serve_limits::{ServerLimits, seconds};
 
-type Failure = Box<dyn std::error::Error + Send + Sync>;
+use crate::checks::Failure;
 
 /// `rtw serve` arguments.
 #[derive(Debug, clap::Args)]

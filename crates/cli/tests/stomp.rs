@@ -196,11 +196,11 @@ fn rtw_stomp_check_passes_against_rtw_stomp_broker_over_tcp_and_websocket() {
         };
         let (success, stdout) = check(&url, &["--heart-beat", "500"]);
         assert!(success, "{url}:\n{stdout}");
-        let oks: Vec<&str> = stdout.lines().filter(|l| l.starts_with("ok  ")).collect();
+        let oks: Vec<&str> = stdout.lines().filter(|l| l.starts_with("ok    ")).collect();
         assert_eq!(oks.len(), 12, "{url}:\n{stdout}");
         for name in ["nack:", "commit:", "abort:", "heart-beat:", "error:"] {
             assert!(
-                oks.iter().any(|l| l[4..].starts_with(name)),
+                oks.iter().any(|l| l[6..].starts_with(name)),
                 "{name}\n{stdout}"
             );
         }
@@ -220,7 +220,7 @@ fn rtw_stomp_check_fails_where_the_broker_declines_heart_beats() {
     let url = format!("tcp://{}", server.addr);
     let (success, stdout) = check(&url, &["--only", "heart-beat", "--only", "receipt"]);
     assert!(!success, "{stdout}");
-    assert!(stdout.contains("ok  receipt:"), "{stdout}");
+    assert!(stdout.contains("ok    receipt:"), "{stdout}");
     assert!(
         stdout.contains("FAIL  heart-beat: asked for heart-beats both ways"),
         "{stdout}"

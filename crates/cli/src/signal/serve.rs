@@ -38,7 +38,7 @@ use super::hub::{Hub, HubOptions};
 use super::session;
 use crate::serve_limits::{ServerLimits, seconds};
 
-type Failure = Box<dyn std::error::Error + Send + Sync>;
+use crate::checks::Failure;
 
 /// rtw-ws's write buffer per signaling WebSocket (its default, 16 MiB, is
 /// for bulk data; signaling messages are at most 64 KiB by default).

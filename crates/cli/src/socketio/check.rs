@@ -23,7 +23,7 @@ use bytes::Bytes;
 use rtw_tokio::socketio::{Args, Client, ClientEvent, ClientOptions, Error, Transport};
 use serde_json::{Value, json};
 
-type Failure = Box<dyn std::error::Error + Send + Sync>;
+use crate::checks::{Failure, run_checks};
 
 /// One check's outcome: what was seen, or why it failed.
 type Step<T> = Result<T, String>;
@@ -82,32 +82,11 @@ pub(super) async fn run(args: CheckArgs) -> Result<(), Failure> {
                 .map_or(0, |d| d.subsec_nanos())
         ),
     };
-    let (mut passed, mut failed) = (0, 0);
-    for name in NAMES {
-        let bound = checker.wait() * 4 + Duration::from_secs(5);
-        let result = match tokio::time::timeout(bound, checker.run(name)).await {
-            Ok(result) => result,
-            Err(_) => Err(format!("not done within {} s", bound.as_secs())),
-        };
-        match result {
-            Ok(detail) => {
-                passed += 1;
-                println!("ok    {name}: {detail}");
-            }
-            Err(why) => {
-                failed += 1;
-                println!("FAIL  {name}: {why}");
-            }
-        }
-    }
-    eprintln!(
-        "rtw socketio check {}: {passed} passed, {failed} failed",
-        args.url
-    );
-    if failed > 0 {
-        return Err(format!("{failed} check(s) failed").into());
-    }
-    Ok(())
+    let bound = checker.wait() * 4 + Duration::from_secs(5);
+    run_checks("socketio check", &args.url, NAMES, bound, |name| {
+        checker.run(name)
+    })
+    .await
 }
 
 struct Checker {

@@ -32,26 +32,9 @@ enum Command {
 }
 
 pub(crate) fn run(args: Args) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("rtw socketio: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async {
+    crate::checks::block_on("socketio", async {
         match args.command {
             Command::Check(args) => check::run(args).await,
         }
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("rtw socketio: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    })
 }

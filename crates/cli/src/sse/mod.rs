@@ -18,7 +18,6 @@ mod client;
 mod parse;
 mod serve;
 
-use std::error::Error;
 use std::io;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -27,8 +26,7 @@ use clap::Subcommand;
 
 use crate::serve_limits::{self, ServerLimits};
 
-/// What a subcommand fails with; printed on stderr.
-type Failure = Box<dyn Error + Send + Sync>;
+use crate::checks::Failure;
 
 /// `rtw sse`.
 #[derive(Debug, clap::Args)]

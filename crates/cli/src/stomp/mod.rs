@@ -19,6 +19,8 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
+use crate::checks::Failure;
+
 /// `rtw stomp`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -45,31 +47,12 @@ enum Command {
 }
 
 pub(crate) fn run(args: Args) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("rtw stomp: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async {
+    crate::checks::block_on("stomp", async {
         match args.command {
             Command::Broker(args) => broker::run(args).await,
             Command::Send(args) => client::send(args).await,
             Command::Subscribe(args) => client::subscribe(args).await,
             Command::Check(args) => check::run(args).await,
         }
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("rtw stomp: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    })
 }
-
-type Failure = Box<dyn std::error::Error + Send + Sync>;

@@ -18,7 +18,6 @@ mod decode;
 mod describe;
 mod server;
 
-use std::error::Error;
 use std::io;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -27,8 +26,7 @@ use std::time::Duration;
 use clap::Subcommand;
 use rtw_tokio::stun::TransactionConfig;
 
-/// What a subcommand fails with; printed on stderr.
-type Failure = Box<dyn Error + Send + Sync>;
+use crate::checks::Failure;
 
 /// `rtw stun`.
 #[derive(Debug, clap::Args)]

@@ -12,13 +12,11 @@
 mod client;
 mod server;
 
-use std::error::Error;
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
-/// What a subcommand fails with; printed on stderr.
-type Failure = Box<dyn Error + Send + Sync>;
+use crate::checks::Failure;
 
 /// `rtw turn`.
 #[derive(Debug, clap::Args)]

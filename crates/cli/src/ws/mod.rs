@@ -16,7 +16,6 @@ mod autobahn;
 mod client;
 mod echo;
 
-use std::error::Error;
 use std::process::ExitCode;
 
 use std::time::Duration;
@@ -28,8 +27,7 @@ use rtw_ws::MemoryBudget;
 use crate::http_server::{CaArg, TlsArgs};
 use crate::serve_limits::{self, ServerLimits};
 
-/// What a subcommand fails with; printed on stderr.
-type Failure = Box<dyn Error + Send + Sync>;
+use crate::checks::Failure;
 
 /// `rtw ws`.
 #[derive(Debug, clap::Args)]

@@ -100,23 +100,7 @@ pub(crate) struct PeerArgs {
 
 /// Run `rtw signal peer`.
 pub(crate) fn run(args: PeerArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("rtw signal peer: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(peer(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("rtw signal peer: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::checks::block_on("signal peer", async { Ok(peer(args).await?) })
 }
 
 /// The agent's settings for `--consent-timeout`: consent checks every 5

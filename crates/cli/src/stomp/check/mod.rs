@@ -1,5 +1,5 @@
 //! `rtw stomp check URL`: STOMP 1.2 scenarios run with rtw's client
-//! against any broker, one line per check (`ok  NAME` or
+//! against any broker, one line per check (`ok    NAME: ...` or
 //! `FAIL  NAME: WHY`), exit 1 if one failed.
 //!
 //! Each scenario opens its own connections and uses destinations of its
@@ -31,7 +31,7 @@ use session::Checker;
 
 use super::client::Login;
 
-use super::Failure;
+use crate::checks::{Failure, run_checks};
 
 /// `rtw stomp check` arguments.
 #[derive(Debug, Clone, clap::Args)]
@@ -64,35 +64,14 @@ pub(super) async fn run(args: CheckArgs) -> Result<(), Failure> {
     if let Some(unknown) = args.only.iter().find(|n| !names.contains(&n.as_str())) {
         return Err(format!("--only {unknown:?}: the checks are {}", names.join(", ")).into());
     }
-    let (mut passed, mut failed) = (0, 0);
-    for name in names {
-        if !args.only.is_empty() && !args.only.iter().any(|n| n == name) {
-            continue;
-        }
-        // A scenario waits at most `wait` per step; this bounds a broker
-        // that keeps a scenario going by trickling.
-        let bound = Duration::from_millis(args.wait) * 6 + Duration::from_secs(40);
-        let result = match tokio::time::timeout(bound, scenarios::run(&checker, name)).await {
-            Ok(result) => result,
-            Err(_) => Err(format!("not done within {} s", bound.as_secs())),
-        };
-        match result {
-            Ok(detail) => {
-                passed += 1;
-                println!("ok  {name}: {detail}");
-            }
-            Err(why) => {
-                failed += 1;
-                println!("FAIL  {name}: {why}");
-            }
-        }
-    }
-    eprintln!(
-        "rtw stomp check {}: {passed} passed, {failed} failed",
-        args.url
-    );
-    if failed > 0 {
-        return Err(format!("{failed} check(s) failed").into());
-    }
-    Ok(())
+    let selected = names
+        .into_iter()
+        .filter(|name| args.only.is_empty() || args.only.iter().any(|n| n == name));
+    // A scenario waits at most `wait` per step; this bounds a broker that
+    // keeps a scenario going by trickling.
+    let bound = Duration::from_millis(args.wait) * 6 + Duration::from_secs(40);
+    run_checks("stomp check", &args.url, selected, bound, |name| {
+        scenarios::run(&checker, name)
+    })
+    .await
 }
