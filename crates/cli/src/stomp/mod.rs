@@ -41,7 +41,7 @@ enum Command {
     Subscribe(client::SubscribeArgs),
     /// Check a broker: run STOMP 1.2 scenarios (receipts, topics, every
     /// ack mode, NACK, transactions, heart-beats, ERROR, DISCONNECT) with
-    /// rtw's client, one line per check (`ok  NAME: ...` or
+    /// rtw's client, one line per check (`ok    NAME: ...` or
     /// `FAIL  NAME: WHY`); exit 1 if one failed.
     Check(check::CheckArgs),
 }
