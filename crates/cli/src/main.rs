@@ -15,6 +15,7 @@ mod chunked;
 mod http_server;
 mod ice;
 mod input;
+mod metrics_endpoint;
 mod multipart;
 mod sdp;
 mod serve;

@@ -15,6 +15,8 @@
 //! | transports refused (403), to try clients' fallbacks | none | `--refuse` (repeat) |
 //! | age at which the server ends a stream, iframe, SSE or WebSocket (clients resume) | never | `--max-stream-age` |
 //! | Engine.IO heartbeat at `/socket.io/`: ping every, pong within | 25,000 ms, 20,000 ms | `--ping-interval`, `--ping-timeout` |
+//! | counters (connections, messages and bytes, evictions, refusals, errors by transport) | `GET /metrics`, Prometheus text format 0.0.4 | |
+//! | log lines on stderr (WebSocket and STOMP sessions opened and closed at debug, errors at warn; level from `RTW_LOG`) | text | `--log-format text\|json` |
 //! | TLS (https and wss on the one listener, ALPN `http/1.1`; the handshake within `--header-timeout`) | off | `--tls-cert`, `--tls-key` |
 
 use std::io::Write;
@@ -91,6 +93,8 @@ pub(crate) struct Args {
     limits: ServerLimits,
     #[command(flatten)]
     tls: crate::http_server::TlsArgs,
+    #[command(flatten)]
+    log: crate::metrics_endpoint::LogArgs,
     /// Report connection errors on stderr.
     #[arg(long, short)]
     verbose: bool,
@@ -109,6 +113,7 @@ fn millis(text: &str) -> Result<Duration, String> {
 }
 
 pub(crate) fn run(args: Args) -> ExitCode {
+    args.log.init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

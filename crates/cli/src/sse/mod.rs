@@ -93,6 +93,8 @@ enum Command {
         body_timeout: Duration,
         #[command(flatten)]
         limits: ServerLimits,
+        #[command(flatten)]
+        observe: crate::metrics_endpoint::ObserveArgs,
         /// Report each request on stderr, and the listener's counters
         /// every 10 seconds when they change.
         #[arg(long, short)]
@@ -131,10 +133,12 @@ pub(crate) fn run(args: Args) -> ExitCode {
             count,
             body_timeout,
             limits,
+            observe,
             verbose,
         } => (
             "serve",
             runtime().and_then(|runtime| {
+                observe.log.init();
                 runtime.block_on(serve::run(
                     &addr,
                     serve::Demo {
@@ -145,6 +149,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
                         limits,
                         body_timeout,
                         verbose,
+                        metrics: observe.metrics,
                     },
                 ))
             }),

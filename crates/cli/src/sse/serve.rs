@@ -30,6 +30,7 @@ use rtw_tokio::sse::{EventStream, KeepAlive, last_event_id};
 use tokio::time::MissedTickBehavior;
 
 use super::Failure;
+use crate::metrics_endpoint::{self, ServerMetrics};
 use crate::serve_limits::ServerLimits;
 
 /// What the demo stream sends.
@@ -51,6 +52,8 @@ pub(super) struct Options {
     /// Report requests, connection errors and the listener's counters on
     /// stderr.
     pub(super) verbose: bool,
+    /// Where to serve the counters (`rtw_sse_*`), if anywhere.
+    pub(super) metrics: Option<std::net::SocketAddr>,
 }
 
 /// The largest request body the demo reads (and drops).
@@ -70,6 +73,7 @@ pub(super) async fn run(addr: &str, demo: Demo, options: Options) -> Result<(), 
         limits,
         body_timeout,
         verbose,
+        metrics,
     } = options;
     let listener = Arc::new(Listener::bind(addr, limits.listener_config()).await?);
     let bound = listener.local_addr()?;
@@ -77,6 +81,10 @@ pub(super) async fn run(addr: &str, demo: Demo, options: Options) -> Result<(), 
     writeln!(stdout, "listening on {bound}")?;
     stdout.flush()?;
     drop(stdout);
+    let counters = ServerMetrics::new("sse");
+    if let Some(addr) = metrics {
+        metrics_endpoint::serve(addr, counters.clone()).await?;
+    }
     if verbose {
         let config = listener.config();
         eprintln!(
@@ -99,36 +107,48 @@ pub(super) async fn run(addr: &str, demo: Demo, options: Options) -> Result<(), 
                 continue;
             }
         };
-        let service = service_fn(move |request: Request<Incoming>| async move {
-            let (parts, body) = request.into_parts();
-            if verbose {
-                eprintln!(
-                    "{peer}: {} {} Last-Event-ID: {}",
-                    parts.method,
-                    parts.uri,
-                    last_event_id(&parts.headers).unwrap_or("(none)")
-                );
-            }
-            let response = match drain(body, body_timeout).await {
-                Ok(()) => respond(&parts, demo),
-                Err(status) => {
-                    if verbose {
-                        eprintln!("{peer}: request body: {status}");
-                    }
-                    refuse(status)
+        let open = counters.accepted();
+        tracing::debug!(%peer, "connection accepted");
+        let per_request = counters.clone();
+        let service = service_fn(move |request: Request<Incoming>| {
+            let counters = per_request.clone();
+            async move {
+                let (parts, body) = request.into_parts();
+                if verbose {
+                    eprintln!(
+                        "{peer}: {} {} Last-Event-ID: {}",
+                        parts.method,
+                        parts.uri,
+                        last_event_id(&parts.headers).unwrap_or("(none)")
+                    );
                 }
-            };
-            Ok::<_, Infallible>(response)
+                let response = match drain(body, body_timeout).await {
+                    Ok(()) => respond(&parts, demo, counters),
+                    Err(status) => {
+                        if verbose {
+                            eprintln!("{peer}: request body: {status}");
+                        }
+                        refuse(status)
+                    }
+                };
+                Ok::<_, Infallible>(response)
+            }
         });
         let connection = http.serve_connection(TokioIo::new(tcp), service);
         tokio::spawn(async move {
             // The connection's slot, until it ends.
             let _permit = permit;
-            if let Err(e) = connection.await
-                && verbose
-            {
-                eprintln!("{peer}: {e}");
+            match connection.await {
+                Ok(()) => tracing::debug!(%peer, "connection closed"),
+                Err(e) => {
+                    open.metrics().error();
+                    tracing::warn!(%peer, error = %e, "connection closed");
+                    if verbose {
+                        eprintln!("{peer}: {e}");
+                    }
+                }
             }
+            drop(open);
         });
     }
 }
@@ -193,7 +213,7 @@ fn refuse(status: StatusCode) -> Response<Body> {
 /// The answer to one request: the stream from one past its
 /// `Last-Event-ID` (from 1 if it has none that is a number), 204 when
 /// nothing is left, 405 for methods other than GET and HEAD.
-fn respond(request: &Parts, demo: Demo) -> Response<Body> {
+fn respond(request: &Parts, demo: Demo, counters: Arc<ServerMetrics>) -> Response<Body> {
     let last = last_event_id(&request.headers);
     if request.method != Method::GET && request.method != Method::HEAD {
         let mut response = Response::new(Either::Right(Empty::new()));
@@ -214,28 +234,34 @@ fn respond(request: &Parts, demo: Demo) -> Response<Body> {
         *response.status_mut() = StatusCode::NO_CONTENT;
         return response;
     }
-    EventStream::new(ticks(first, demo))
+    EventStream::new(ticks(first, demo, counters))
         .keep_alive(KeepAlive::new())
         .into_response()
         .map(Either::Left)
 }
 
-/// Events `first`, `first + 1`, ... (up to the count), one per interval.
-fn ticks(first: u64, demo: Demo) -> Ticks {
+/// Events `first`, `first + 1`, ... (up to the count), one per interval,
+/// each counted as sent (its data's bytes) in `counters`.
+fn ticks(first: u64, demo: Demo, counters: Arc<ServerMetrics>) -> Ticks {
     let mut interval = tokio::time::interval(demo.interval);
     interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let last = demo.count.unwrap_or(u64::MAX);
     Box::pin(stream::unfold(
         (first, interval),
-        move |(n, mut interval)| async move {
-            if n > last {
-                return None;
+        move |(n, mut interval)| {
+            let counters = counters.clone();
+            async move {
+                if n > last {
+                    return None;
+                }
+                interval.tick().await;
+                let data = format!("event {n}");
+                counters.sent(data.len());
+                let message = Message::new(data)
+                    .id(n.to_string())
+                    .expect("a number holds no line break or NUL");
+                Some((message, (n.saturating_add(1), interval)))
             }
-            interval.tick().await;
-            let message = Message::new(format!("event {n}"))
-                .id(n.to_string())
-                .expect("a number holds no line break or NUL");
-            Some((message, (n.saturating_add(1), interval)))
         },
     ))
 }

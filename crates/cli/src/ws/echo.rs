@@ -11,17 +11,20 @@ use rtw_ws::handshake::{ExtensionOffer, ServerHandshake, ServerPolicy};
 use tokio::net::TcpStream;
 
 use super::Failure;
+use crate::metrics_endpoint::{self, ServerMetrics};
 
 /// Listen on `addr` with the caps of `listener` (connections over a cap
 /// get 503 before any upgrade; TCP keepalive on every socket), print the
 /// bound address, and echo on every connection until killed; over TLS
 /// (wss) with `tls`, whose handshake must end within the opening
-/// handshake's timeout.
+/// handshake's timeout. With `metrics`, its counters are served there
+/// (`rtw_ws_echo_*`, the `metrics_endpoint` module).
 pub(super) async fn serve(
     addr: &str,
     listener: ListenerConfig,
     options: Options,
     tls: Option<TlsAcceptor>,
+    metrics: Option<SocketAddr>,
     verbose: bool,
 ) -> Result<(), Failure> {
     let listener = Listener::bind(addr, listener).await?;
@@ -30,6 +33,10 @@ pub(super) async fn serve(
     writeln!(stdout, "listening on {bound}")?;
     stdout.flush()?;
     drop(stdout);
+    let counters = ServerMetrics::new("ws_echo");
+    if let Some(addr) = metrics {
+        metrics_endpoint::serve(addr, counters.clone()).await?;
+    }
     if verbose {
         let c = listener.config();
         eprintln!(
@@ -39,10 +46,11 @@ pub(super) async fn serve(
     }
     loop {
         let (tcp, peer, permit) = listener.accept().await?;
+        let open = counters.accepted();
         tokio::spawn(echo(
             tcp,
             peer,
-            permit,
+            (permit, open),
             options.clone(),
             tls.clone(),
             verbose,
@@ -55,11 +63,34 @@ pub(super) async fn serve(
 async fn echo(
     tcp: TcpStream,
     peer: SocketAddr,
-    _permit: Permit,
+    held: (Permit, metrics_endpoint::Open),
     options: Options,
     tls: Option<TlsAcceptor>,
     verbose: bool,
 ) {
+    tracing::debug!(%peer, "connection accepted");
+    let counters = held.1.metrics();
+    let reason = echo_until_closed(tcp, peer, counters, options, tls, verbose).await;
+    match reason {
+        Ok(reason) => tracing::debug!(%peer, reason, "connection closed"),
+        Err(e) => {
+            counters.error();
+            tracing::warn!(%peer, error = %e, "connection closed");
+        }
+    }
+    drop(held);
+}
+
+/// Echoes until the connection ends: why it ended, or the error that
+/// ended it.
+async fn echo_until_closed(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    counters: &ServerMetrics,
+    options: Options,
+    tls: Option<TlsAcceptor>,
+    verbose: bool,
+) -> Result<&'static str, String> {
     // The handshake and its result live in this block only: what a task
     // keeps across the awaits of its loop is held for the whole connection
     // (memory per idle connection, benches/src/bin/ws_perf.rs).
@@ -73,7 +104,7 @@ async fn echo(
                         if verbose {
                             eprintln!("{peer}: TLS: {e}");
                         }
-                        return;
+                        return Err(format!("TLS: {e}"));
                     }
                 }
             }
@@ -94,10 +125,11 @@ async fn echo(
                 if verbose {
                     eprintln!("{peer}: handshake: {e}");
                 }
-                return;
+                return Err(format!("handshake: {e}"));
             }
         }
     };
+    let mut outcome = Ok("closed");
     loop {
         // Echo what already arrived without writing each echo on its own;
         // write them all (one vectored write) before waiting for more.
@@ -108,7 +140,7 @@ async fn echo(
                     if verbose {
                         eprintln!("{peer}: send: {e}");
                     }
-                    break;
+                    return Err(format!("send: {e}"));
                 }
                 ws.next().await
             }
@@ -118,19 +150,36 @@ async fn echo(
         };
         match item {
             Ok(message @ (Message::Text(_) | Message::Binary(_))) => {
+                let len = match &message {
+                    Message::Text(text) => text.len(),
+                    Message::Binary(data) => data.len(),
+                    _ => 0,
+                };
+                counters.received(len);
                 // Waits only while the write buffer is full.
                 if let Err(e) = ws.feed(message).await {
                     if verbose {
                         eprintln!("{peer}: send: {e}");
                     }
-                    break;
+                    return Err(format!("send: {e}"));
                 }
+                counters.sent(len);
             }
-            Ok(Message::Close(frame)) if verbose => eprintln!("{peer}: close {frame:?}"),
+            Ok(Message::Close(frame)) => {
+                if verbose {
+                    eprintln!("{peer}: close {frame:?}");
+                }
+                outcome = Ok("close frame");
+            }
             Ok(_) => {}
             // The stream ends after an error; keep reading to close properly.
-            Err(e) if verbose => eprintln!("{peer}: {e}"),
-            Err(_) => {}
+            Err(e) => {
+                if verbose {
+                    eprintln!("{peer}: {e}");
+                }
+                outcome = Err(e.to_string());
+            }
         }
     }
+    outcome
 }

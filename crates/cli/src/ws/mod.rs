@@ -59,6 +59,8 @@ enum Command {
         liveness: Liveness,
         #[command(flatten)]
         tls: TlsArgs,
+        #[command(flatten)]
+        observe: crate::metrics_endpoint::ObserveArgs,
         /// Report each connection's handshake failure or protocol error on
         /// stderr.
         #[arg(long, short)]
@@ -185,12 +187,21 @@ pub(crate) fn run(args: Args) -> ExitCode {
             server,
             liveness,
             tls,
+            observe,
             verbose,
         } => {
+            observe.log.init();
             let options = liveness.apply(limits.options(), &server);
             let listener = server.listener_config();
             let result = match tls.http_acceptor() {
-                Ok(tls) => runtime.block_on(echo::serve(&addr, listener, options, tls, verbose)),
+                Ok(tls) => runtime.block_on(echo::serve(
+                    &addr,
+                    listener,
+                    options,
+                    tls,
+                    observe.metrics,
+                    verbose,
+                )),
                 Err(e) => Err(e.into()),
             };
             ("echo-server", result)

@@ -55,17 +55,18 @@ pub(crate) fn iframe(
     );
     head.extend(std::iter::repeat_n(' ', PADDING));
     head.push_str("-->\n");
-    let scripts =
-        until_age(items(sub, permit), inner.config.limits.max_stream_age).map(move |item| {
-            let json = match item {
-                Item::Missed(range) => reply::missed_json(range),
-                Item::Message(message) => reply::message_json(&message),
-            };
-            Bytes::from(format!(
-                "<script>parent.postMessage({}, {target});</script>\n",
-                escape(&json)
-            ))
-        });
+    let label = super::metrics::Label::Transport(super::Transport::Iframe);
+    let items = items(sub, permit, inner.metrics.clone(), label);
+    let scripts = until_age(items, inner.config.limits.max_stream_age).map(move |item| {
+        let json = match item {
+            Item::Missed(range) => reply::missed_json(range),
+            Item::Message(message) => reply::message_json(&message),
+        };
+        Bytes::from(format!(
+            "<script>parent.postMessage({}, {target});</script>\n",
+            escape(&json)
+        ))
+    });
     let chunks = stream::iter([Bytes::from(head)]).chain(scripts);
     let mut response = Response::new(body(chunks));
     let h = response.headers_mut();

@@ -20,6 +20,7 @@
 //! | `GET /topics/{topic}/ws?since=N` | WebSocket (RFC 6455): each message one text frame `{"id":..,"data":..}`; text the client sends is published |
 //! | `GET /stomp` | STOMP 1.2 (1.1, 1.0) over WebSocket, subprotocols `v12.stomp`, `v11.stomp`, `v10.stomp`; destination `/topic/{topic}` is the hub's topic (the `stomp` module's docs) |
 //! | `GET`/`POST /socket.io/?EIO=4&transport=polling\|websocket[&sid=..]` | Socket.IO v5 over Engine.IO v4 (long polling, WebSocket, the upgrade): `echo`, `echo-ack`, `subscribe`/`publish` on the hub's topics, rooms (the `socketio` module's docs) |
+//! | `GET /metrics` | the service's counters (connections, messages and bytes, evictions, refusals and errors by transport) in the Prometheus text format 0.0.4 (the `metrics` module) |
 //! | `GET /mjpeg?fps=F` | generated JPEG frames (a counter and the clock) as `multipart/x-mixed-replace` (RFC 2046 §5.1), F 5 by default, 1 to 30 |
 //! | `GET /`, `GET /rtw.js` | the demo page (a column per transport, a box to publish, the M-JPEG image) and the JavaScript client `rtw.subscribe(topic, onMessage)` (WebSocket, else SSE, else long polling) |
 //! | `OPTIONS` on any of these | the CORS preflight (below), or 204 with `Allow` |
@@ -76,6 +77,7 @@ mod assets;
 mod config;
 mod cors;
 mod iframe;
+mod metrics;
 mod mjpeg;
 mod poll;
 mod publish;
@@ -90,6 +92,7 @@ mod stream;
 mod ws;
 
 pub use config::{Limits, ServeConfig, Transport};
+pub use metrics::{CONTENT_TYPE as METRICS_CONTENT_TYPE, ServeMetrics};
 pub use reply::ServeBody;
 /// [`rtw_hub`], re-exported so that an application builds the hub's
 /// configuration and reads its messages without depending on it.

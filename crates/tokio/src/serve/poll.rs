@@ -4,10 +4,10 @@
 use http::Response;
 use rtw_hub::{Message, MessageId, Since};
 
-use super::Delivery;
 use super::query::Query;
 use super::reply::{self, ServeBody};
 use super::service::Inner;
+use super::{Delivery, Transport};
 
 /// The kept messages after `since` (0 if absent) at once, up to
 /// `poll_max`, as a JSON array; `Rtw-Missed` when `since` is older than
@@ -22,7 +22,7 @@ pub(crate) fn short(inner: &Inner, topic: &str, query: &Query) -> Response<Serve
         Err(e) => return reply::hub_error(&e),
     };
     let missed = inner.hub.missed(topic, since).ok().flatten();
-    answer(&messages, missed)
+    answer(inner, Transport::Poll, &messages, missed)
 }
 
 /// The messages after `since` (the topic's last id if absent: the next
@@ -52,9 +52,11 @@ pub(crate) async fn long(inner: &Inner, topic: &str, query: &Query) -> Response<
         .min(limits.longpoll_max);
     let first = match tokio::time::timeout(wait, sub.next()).await {
         Ok(Delivery::Message(message)) => message,
-        Ok(Delivery::Evicted { .. }) | Err(_) => {
+        Ok(Delivery::Evicted { .. }) => {
+            inner.metrics.evicted(Transport::Longpoll.into());
             return reply::no_content();
         }
+        Err(_) => return reply::no_content(),
     };
     let mut messages = vec![first];
     while messages.len() < limits.poll_max {
@@ -63,10 +65,15 @@ pub(crate) async fn long(inner: &Inner, topic: &str, query: &Query) -> Response<
             _ => break,
         }
     }
-    answer(&messages, sub.missed())
+    answer(inner, Transport::Longpoll, &messages, sub.missed())
 }
 
-fn answer(messages: &[Message], missed: Option<(MessageId, MessageId)>) -> Response<ServeBody> {
+fn answer(
+    inner: &Inner,
+    transport: Transport,
+    messages: &[Message],
+    missed: Option<(MessageId, MessageId)>,
+) -> Response<ServeBody> {
     let mut body = String::from("[");
     for (i, message) in messages.iter().enumerate() {
         if i > 0 {
@@ -75,6 +82,9 @@ fn answer(messages: &[Message], missed: Option<(MessageId, MessageId)>) -> Respo
         body.push_str(&reply::message_json(message));
     }
     body.push(']');
+    inner
+        .metrics
+        .delivered(transport.into(), messages.len() as u64, body.len() as u64);
     let mut response = reply::json(body);
     if let Some(range) = missed {
         response

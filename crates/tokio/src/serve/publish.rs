@@ -83,7 +83,10 @@ where
         return reply::text(StatusCode::BAD_REQUEST, "the message is not UTF-8 text");
     }
     match inner.hub.publish(topic, data) {
-        Ok(id) => reply::json(format!("{{\"id\":{id}}}")),
+        Ok(id) => {
+            inner.metrics.published(super::metrics::Label::Http);
+            reply::json(format!("{{\"id\":{id}}}"))
+        }
         Err(e) => reply::hub_error(&e),
     }
 }

@@ -14,6 +14,7 @@ use hyper::service::Service;
 
 use super::config::{ServeConfig, Transport};
 use super::cors::{self, Origin};
+use super::metrics::{self, Label, ServeMetrics};
 use super::query::Query;
 use super::reply::{self, ServeBody};
 use super::{SharedHub, assets, iframe, mjpeg, poll, publish, sse, stomp, stream, ws};
@@ -42,6 +43,8 @@ pub(crate) struct Inner {
     pub(crate) ws_options: crate::ws::Options,
     /// The Socket.IO server, made at the first `/socket.io/` request.
     pub(crate) socketio: super::socketio::Slot,
+    /// The counters of `GET /metrics`.
+    pub(crate) metrics: Arc<ServeMetrics>,
 }
 
 impl std::fmt::Debug for ServeService {
@@ -107,6 +110,7 @@ impl ServeService {
                 streams: Gauge::new(config.limits.max_streams),
                 ws_options,
                 socketio: super::socketio::Slot::new(),
+                metrics: Arc::default(),
                 config,
                 hub,
             }),
@@ -132,6 +136,19 @@ impl ServeService {
     /// WebSocket, M-JPEG).
     pub fn open_streams(&self) -> usize {
         self.inner.streams.count()
+    }
+
+    /// Its counters (what `GET /metrics` shows).
+    pub fn metrics(&self) -> &ServeMetrics {
+        &self.inner.metrics
+    }
+
+    /// The text `GET /metrics` answers: the Prometheus text exposition
+    /// format 0.0.4 (`Content-Type` [`metrics::CONTENT_TYPE`]).
+    pub fn metrics_text(&self) -> String {
+        self.inner
+            .metrics
+            .render(self.held_longpolls(), self.open_streams())
     }
 
     /// The answer to `request` (what [`Service::call`] gives).
@@ -190,6 +207,7 @@ enum Route<'a> {
     Stomp,
     SocketIo,
     Mjpeg,
+    Metrics,
     Index,
     RtwJs,
     Other,
@@ -210,6 +228,15 @@ impl Route<'_> {
             _ => None,
         }
     }
+
+    /// The label its counters have in `GET /metrics`.
+    fn label(&self) -> Option<Label> {
+        match self {
+            Route::Publish(_) => Some(Label::Http),
+            Route::Mjpeg => Some(Label::Mjpeg),
+            _ => self.transport().map(Label::Transport),
+        }
+    }
 }
 
 /// The path with the prefix taken off, or `None` outside it.
@@ -228,6 +255,7 @@ fn parse(path: &str) -> Route<'_> {
     match path {
         "/stomp" => return Route::Stomp,
         "/mjpeg" => return Route::Mjpeg,
+        "/metrics" => return Route::Metrics,
         "/" | "/index.html" => return Route::Index,
         "/rtw.js" => return Route::RtwJs,
         "/socket.io" => return Route::SocketIo,
@@ -246,7 +274,7 @@ fn parse(path: &str) -> Route<'_> {
 
 const TOPIC_KINDS: [&str; 6] = ["poll", "longpoll", "stream", "iframe", "events", "ws"];
 
-async fn route<B>(inner: &Arc<Inner>, mut request: Request<B>) -> Response<ServeBody>
+async fn route<B>(inner: &Arc<Inner>, request: Request<B>) -> Response<ServeBody>
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
 {
@@ -259,7 +287,9 @@ where
     let allow = match route {
         Route::Publish(_) => "POST, OPTIONS",
         Route::Topic(_, kind) if TOPIC_KINDS.contains(&kind) => "GET, OPTIONS",
-        Route::Stomp | Route::Mjpeg | Route::Index | Route::RtwJs => "GET, OPTIONS",
+        Route::Stomp | Route::Mjpeg | Route::Metrics | Route::Index | Route::RtwJs => {
+            "GET, OPTIONS"
+        }
         Route::SocketIo => "GET, POST, OPTIONS",
         _ => return not_found(),
     };
@@ -267,6 +297,56 @@ where
         return cors::preflight(allowed, request.headers(), allow);
     }
     let origin = cors::check(allowed, request.headers());
+    let label = route.label();
+    // Open while the request is answered; a streaming body and an upgraded
+    // connection take their own.
+    let _open = label.map(|label| inner.metrics.open(label));
+    let response = answer(inner, request, route, allow, &origin).await;
+    let Some(label) = label else {
+        return response;
+    };
+    inner.metrics.answered(label, response.status().as_u16());
+    match label {
+        Label::Transport(Transport::Stream | Transport::Iframe | Transport::Sse) | Label::Mjpeg
+            if response.status() == StatusCode::OK =>
+        {
+            metered(inner, label, response)
+        }
+        _ => response,
+    }
+}
+
+/// A streaming answer whose body keeps the transport's connection open in
+/// the counters while it is sent, and counts the bytes it sends.
+fn metered(inner: &Arc<Inner>, label: Label, response: Response<ServeBody>) -> Response<ServeBody> {
+    use http_body_util::BodyExt;
+
+    let open = inner.metrics.open(label);
+    let counters = inner.metrics.clone();
+    response.map(move |body| {
+        body.map_frame(move |frame| {
+            let _ = &open;
+            if let Some(data) = frame.data_ref() {
+                counters.delivered(label, 0, data.len() as u64);
+            }
+            frame
+        })
+        .boxed_unsync()
+    })
+}
+
+async fn answer<B>(
+    inner: &Arc<Inner>,
+    mut request: Request<B>,
+    route: Route<'_>,
+    allow: &'static str,
+    origin: &Origin,
+) -> Response<ServeBody>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+{
+    let allowed = &inner.config.allowed_origins;
+    let origin = origin.clone();
     if let Some(transport) = route.transport()
         && inner.config.refused.contains(&transport)
     {
@@ -289,7 +369,12 @@ where
                 publish::publish(inner, topic, &parts.headers, body).await
             }
         }
-        Route::Topic(_, _) | Route::Stomp | Route::Mjpeg | Route::Index | Route::RtwJs
+        Route::Topic(_, _)
+        | Route::Stomp
+        | Route::Mjpeg
+        | Route::Metrics
+        | Route::Index
+        | Route::RtwJs
             if request.method() != Method::GET =>
         {
             reply::method_not_allowed(allow)
@@ -301,6 +386,19 @@ where
         }
         Route::Index => asset(assets::INDEX_HTML, "text/html; charset=utf-8"),
         Route::RtwJs => asset(assets::RTW_JS, "text/javascript; charset=utf-8"),
+        Route::Metrics => {
+            let text = inner
+                .metrics
+                .render(inner.longpolls.count(), inner.streams.count());
+            let mut response = Response::new(reply::full(text));
+            let headers = response.headers_mut();
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static(metrics::CONTENT_TYPE),
+            );
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
         Route::Stomp if !origin.allowed() => forbidden(),
         // Not counted in `max_streams`: the session is spawned by
         // `stomp::accept`, which takes no permit.
@@ -309,6 +407,7 @@ where
             inner.hub.clone(),
             inner.ws_options.clone(),
             rtw_stomp::Limits::default(),
+            inner.metrics.clone(),
         )
         .map(reply::full),
         Route::Mjpeg => mjpeg_stream(inner, &query),
@@ -333,8 +432,10 @@ fn mjpeg_stream(inner: &Inner, query: &Query) -> Response<ServeBody> {
     let Some(permit) = inner.streams.acquire() else {
         return reply::busy("too many streams open; retry");
     };
+    let metrics = inner.metrics.clone();
     let frames = mjpeg::frames(query.fps.unwrap_or(5)).map(move |part| {
         let _ = &permit;
+        metrics.delivered(Label::Mjpeg, 1, 0);
         part
     });
     let mut response = Response::new(stream::body(frames));

@@ -51,7 +51,12 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until};
 
+use super::config::Transport;
+use super::metrics::{Label, ServeMetrics};
 use super::{Delivery, SharedHub};
+
+/// What the session counts under in `GET /metrics`.
+const LABEL: Label = Label::Transport(Transport::Stomp);
 use crate::stomp::SUBPROTOCOLS;
 use crate::ws::{Message, Options, ServerHandshake, ServerPolicy, WebSocketStream};
 
@@ -101,6 +106,7 @@ pub(crate) fn accept<B>(
     hub: SharedHub,
     options: Options,
     limits: Limits,
+    metrics: Arc<ServeMetrics>,
 ) -> Response<Bytes> {
     let handshake =
         ServerHandshake::with_policy(ServerPolicy::new().supported_protocols(SUBPROTOCOLS));
@@ -115,12 +121,15 @@ pub(crate) fn accept<B>(
     let upgrade = hyper::upgrade::on(request);
     let response = negotiated.response.clone().map(|()| Bytes::new());
     tokio::spawn(async move {
+        let _open = metrics.open(LABEL);
         let Ok(upgraded) = upgrade.await else { return };
         let io = TokioIo::new(upgraded);
         let Ok(ws) = WebSocketStream::from_negotiated(io, &negotiated, options) else {
             return;
         };
-        run(ws, hub, limits).await;
+        tracing::debug!(transport = "stomp", "STOMP session opened");
+        run(ws, hub, limits, metrics).await;
+        tracing::debug!(transport = "stomp", "STOMP session closed");
     });
     response
 }
@@ -129,14 +138,19 @@ pub(crate) fn accept<B>(
 /// client's close or its silence; frames are read with `limits` (STOMP
 /// 1.2 "Size Limits"). See the module documentation for what each frame
 /// does.
-pub(crate) async fn run<S>(ws: WebSocketStream<S>, hub: SharedHub, limits: Limits)
-where
+pub(crate) async fn run<S>(
+    ws: WebSocketStream<S>,
+    hub: SharedHub,
+    limits: Limits,
+    metrics: Arc<ServeMetrics>,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
     let (deliveries_tx, deliveries) = mpsc::channel(DELIVERIES);
     let mut session = Session {
         ws,
         hub,
+        metrics,
         decoder: Decoder::with_limits(limits),
         input: BytesMut::new(),
         out: Vec::new(),
@@ -200,6 +214,7 @@ enum Next {
 struct Session<S> {
     ws: WebSocketStream<S>,
     hub: SharedHub,
+    metrics: Arc<ServeMetrics>,
     decoder: Decoder,
     input: BytesMut,
     /// Frames to write, in order.
@@ -398,6 +413,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
             self.hub
                 .publish(topic, frame.body.clone())
                 .map_err(|e| e.to_string())?;
+            self.metrics.published(LABEL);
             return Ok(());
         };
         let Some(held) = self.transactions.get_mut(tx) else {
@@ -551,11 +567,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
                 if subscription.client_ack && version == Version::V1_2 {
                     frame = frame.with_header("ack", message_id);
                 }
-                self.out
-                    .push(frame.with_body(message.data).to_bytes(version));
+                let bytes = frame.with_body(message.data).to_bytes(version);
+                self.metrics.delivered(LABEL, 1, bytes.len() as u64);
+                self.out.push(bytes);
                 Next::Continue
             }
             Delivery::Evicted { last_delivered, .. } => {
+                self.metrics.evicted(LABEL);
                 let text = format!(
                     "slow consumer: the hub dropped subscription {id}; subscribe again with since:{last_delivered}"
                 );
@@ -622,7 +640,13 @@ mod tests {
                     let hub = hub.clone();
                     async move {
                         let response = if request.uri().path() == "/stomp" {
-                            accept(&mut request, hub, Options::default(), Limits::default())
+                            accept(
+                                &mut request,
+                                hub,
+                                Options::default(),
+                                Limits::default(),
+                                Arc::default(),
+                            )
                         } else {
                             let mut response = Response::new(Bytes::from_static(b"not found\n"));
                             *response.status_mut() = http::StatusCode::NOT_FOUND;

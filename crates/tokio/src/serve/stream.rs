@@ -16,10 +16,12 @@ use hyper::body::Frame;
 use rtw_hub::{Message, MessageId, Since};
 use tokio::time::Instant;
 
+use super::metrics::{Label, ServeMetrics};
 use super::query::Query;
 use super::reply::{self, ServeBody};
 use super::service::{Inner, Permit};
 use super::{Delivery, HubSubscriber};
+use std::sync::Arc;
 
 /// What a streaming transport writes, in order.
 pub(crate) enum Item {
@@ -48,12 +50,26 @@ pub(crate) fn open(
 
 /// The items of `sub`: the missed range if any, then each message; it
 /// ends when the hub evicts the subscriber. Holds `permit` until dropped.
-pub(crate) fn items(sub: HubSubscriber, permit: Permit) -> impl Stream<Item = Item> + Send {
+/// Each message and the eviction are counted in `metrics` under `label`.
+pub(crate) fn items(
+    sub: HubSubscriber,
+    permit: Permit,
+    metrics: Arc<ServeMetrics>,
+    label: Label,
+) -> impl Stream<Item = Item> + Send {
     let missed = sub.missed().map(Item::Missed);
-    let messages = stream::unfold((sub, permit), |(mut sub, permit)| async move {
+    let state = (sub, permit, metrics);
+    let messages = stream::unfold(state, move |(mut sub, permit, metrics)| async move {
         match sub.next().await {
-            Delivery::Message(message) => Some((Item::Message(message), (sub, permit))),
-            Delivery::Evicted { .. } => None,
+            Delivery::Message(message) => {
+                metrics.delivered(label, 1, 0);
+                Some((Item::Message(message), (sub, permit, metrics)))
+            }
+            Delivery::Evicted { .. } => {
+                metrics.evicted(label);
+                tracing::debug!(transport = label.name(), "subscriber evicted");
+                None
+            }
         }
     });
     stream::iter(missed).chain(messages)
@@ -95,7 +111,9 @@ pub(crate) fn stream(inner: &Inner, topic: &str, query: &Query) -> Response<Serv
         Ok(opened) => opened,
         Err(response) => return *response,
     };
-    let lines = until_age(items(sub, permit), inner.config.limits.max_stream_age).map(|item| {
+    let label = Label::Transport(super::Transport::Stream);
+    let items = items(sub, permit, inner.metrics.clone(), label);
+    let lines = until_age(items, inner.config.limits.max_stream_age).map(|item| {
         let mut line = match item {
             Item::Missed(range) => reply::missed_json(range),
             Item::Message(message) => reply::message_json(&message),

@@ -9,6 +9,8 @@ use http::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use rtw_ws::handshake::ServerPolicy;
 
+use super::config::Transport;
+use super::metrics::{Label, ServeMetrics};
 use super::query::Query;
 use super::reply::{self, ServeBody};
 use super::service::Inner;
@@ -27,9 +29,11 @@ pub(crate) type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 /// §10.2) and with 503 past `max_streams` (the permit lives as long as
 /// `run`). `protocols`: the subprotocols the route speaks, the client's
 /// preferred one selected (RFC 6455 §1.9); empty for none. The connection
-/// uses the service's WebSocket options.
+/// uses the service's WebSocket options; it counts as an open connection
+/// of `label` in the service's metrics while it lasts.
 pub(crate) fn upgrade<B, F, Fut>(
     inner: &Inner,
+    label: Label,
     request: &mut Request<B>,
     protocols: &'static [&'static str],
     run: F,
@@ -62,12 +66,16 @@ where
     // needs is boxed (and freed after it), and the connection's future is
     // boxed at its own size, so that the task stays small.
     let pending = Box::new((negotiated, options, run));
+    let open = inner.metrics.open(label);
     tokio::spawn(async move {
         let _permit = permit;
+        let _open = open;
         let Ok(upgraded) = upgrade.await else { return };
         let connection = connect(upgraded, pending);
         if let Some(connection) = connection {
+            tracing::debug!(transport = label.name(), "WebSocket opened");
             connection.await;
+            tracing::debug!(transport = label.name(), "WebSocket closed");
         }
     });
     Response::from_parts(parts, reply::full(""))
@@ -119,14 +127,25 @@ pub(crate) fn topic<B>(
         .limits
         .max_stream_age
         .map(|age| tokio::time::Instant::now() + age);
-    upgrade(inner, request, &[], move |ws, _| {
-        run(ws, hub, topic, since, deadline)
+    let metrics = inner.metrics.clone();
+    upgrade(inner, LABEL, request, &[], move |ws, _| {
+        run(ws, hub, metrics, topic, since, deadline)
     })
+}
+
+/// What `/topics/{topic}/ws` counts under in `GET /metrics`.
+const LABEL: Label = Label::Transport(Transport::Ws);
+
+/// Counts an error of the topic's WebSocket and logs it.
+fn failed(metrics: &ServeMetrics, what: &str, e: &dyn std::fmt::Display) {
+    metrics.error(LABEL);
+    tracing::warn!(transport = "ws", error = %e, "{what}");
 }
 
 async fn run(
     mut ws: Ws,
     hub: super::SharedHub,
+    metrics: std::sync::Arc<ServeMetrics>,
     topic: String,
     since: Option<rtw_hub::MessageId>,
     deadline: Option<tokio::time::Instant>,
@@ -153,11 +172,15 @@ async fn run(
             delivery = sub.next() => match delivery {
                 Delivery::Message(m) => {
                     last = m.id;
-                    if ws.send(Message::text(reply::message_json(&m))).await.is_err() {
-                        return;
+                    let json = reply::message_json(&m);
+                    let bytes = json.len() as u64;
+                    if let Err(e) = ws.send(Message::text(json)).await {
+                        return failed(&metrics, "send", &e);
                     }
+                    metrics.delivered(LABEL, 1, bytes);
                 }
                 Delivery::Evicted { last_delivered, .. } => {
+                    metrics.evicted(LABEL);
                     let reason = format!("evicted: resume with since={last_delivered}");
                     return close(ws, CloseCode::TRY_AGAIN_LATER, &reason).await;
                 }
@@ -171,12 +194,14 @@ async fn run(
                     if let Err(e) = hub.publish(&topic, text.into_bytes()) {
                         return close(ws, CloseCode::POLICY_VIOLATION, &e.to_string()).await;
                     }
+                    metrics.published(LABEL);
                 }
                 Some(Ok(Message::Binary(_))) => {
                     return close(ws, CloseCode::UNSUPPORTED_DATA, "text messages only").await;
                 }
                 Some(Ok(_)) => {}
-                Some(Err(_)) | None => return,
+                Some(Err(e)) => return failed(&metrics, "read", &e),
+                None => return,
             },
         }
     }

@@ -40,7 +40,8 @@ pub(crate) fn websocket<B>(
         shared: shared.clone(),
         conn,
     };
-    upgrade(inner, request, &[], move |ws, _| {
+    let label = super::super::metrics::Label::Transport(super::super::Transport::SocketIo);
+    upgrade(inner, label, request, &[], move |ws, _| {
         run(Box::new(ws), guard, queue)
     })
 }

@@ -1,0 +1,303 @@
+//! Observability of the servers: `GET /metrics` of `rtw serve`, `--metrics`
+//! of `rtw ws echo-server` and `rtw sse serve` (Prometheus text format
+//! 0.0.4), and `--log-format json` (one JSON object a line on stderr).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use rtw_tokio::ws::Message;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+const CONTENT_TYPE: &str = "content-type: text/plain; version=0.0.4; charset=utf-8";
+
+/// An `rtw` server, killed on drop, with its first stdout lines read.
+struct Server {
+    child: Child,
+    lines: Vec<String>,
+}
+
+impl Server {
+    /// Starts `rtw ARGS` (with `env` set) and reads `lines` lines of stdout
+    /// within [`TIMEOUT`]; the rest of stdout is drained.
+    fn start(args: &[&str], env: &[(&str, &str)], lines: usize) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rtw"));
+        command
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("rtw starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            for _ in 0..lines {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let _ = tx.send(line.trim().to_owned());
+            }
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        });
+        let mut server = Server {
+            child,
+            lines: Vec::new(),
+        };
+        for _ in 0..lines {
+            let line = rx
+                .recv_timeout(TIMEOUT)
+                .unwrap_or_else(|_| panic!("rtw {args:?}: not {lines} lines in time"));
+            server.lines.push(line);
+        }
+        server
+    }
+
+    /// The address after `prefix` in stdout line `n`, up to a `/`.
+    fn addr(&self, n: usize, prefix: &str) -> SocketAddr {
+        let rest = self.lines[n]
+            .strip_prefix(prefix)
+            .unwrap_or_else(|| panic!("line {:?}", self.lines[n]));
+        rest.split('/').next().unwrap().parse().unwrap()
+    }
+
+    /// Kills it and gives what it wrote on stderr.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut stderr: ChildStderr = self.child.stderr.take().unwrap();
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).unwrap();
+        text
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `METHOD PATH` with `body` and `Connection: close`: the response's head
+/// (lowercase) and body.
+fn http(addr: SocketAddr, head: &str, body: &str) -> (String, String) {
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(TIMEOUT)).unwrap();
+    write!(
+        tcp,
+        "{head} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    tcp.read_to_string(&mut out).unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap();
+    (head.to_ascii_lowercase(), body.to_owned())
+}
+
+/// `GET /metrics`: checks the status, the content type and the text's
+/// form (HELP and TYPE once per family, each sample `name{labels} value`),
+/// and gives the text.
+fn scrape(addr: SocketAddr) -> String {
+    let (head, body) = http(addr, "GET /metrics", "");
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains(CONTENT_TYPE), "{head}");
+    let mut families = std::collections::HashSet::new();
+    let mut typed = std::collections::HashSet::new();
+    for line in body.lines() {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let name = rest.split(' ').next().unwrap();
+            assert!(families.insert(name.to_owned()), "HELP twice: {line}");
+        } else if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let name = rest.split(' ').next().unwrap();
+            assert!(typed.insert(name.to_owned()), "TYPE twice: {line}");
+        } else {
+            let (series, value) = line.rsplit_once(' ').unwrap();
+            value
+                .parse::<f64>()
+                .unwrap_or_else(|_| panic!("not a value: {line}"));
+            let name = series.split('{').next().unwrap();
+            assert!(typed.contains(name), "sample before its TYPE: {line}");
+            if let Some(labels) = series.strip_prefix(name).filter(|l| !l.is_empty()) {
+                assert!(labels.starts_with('{') && labels.ends_with('}'), "{line}");
+            }
+        }
+    }
+    assert_eq!(families, typed);
+    body
+}
+
+/// The value of the sample `series` in `text`.
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn rtw_serve_answers_metrics() {
+    let server = Server::start(&["serve", "--listen", "127.0.0.1:0"], &[], 1);
+    let addr = server.addr(0, "listening on http://");
+    let before = scrape(addr);
+    assert_eq!(
+        sample(
+            &before,
+            "rtw_serve_messages_published_total{transport=\"http\"}"
+        ),
+        0.0
+    );
+    let (head, body) = http(addr, "POST /topics/news", "hello");
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert_eq!(body, r#"{"id":1}"#);
+    let (_, body) = http(addr, "GET /topics/news/poll?since=0", "");
+    assert_eq!(body, r#"[{"id":1,"data":"hello"}]"#);
+    let after = scrape(addr);
+    assert_eq!(
+        sample(
+            &after,
+            "rtw_serve_messages_published_total{transport=\"http\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        sample(
+            &after,
+            "rtw_serve_messages_delivered_total{transport=\"poll\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        sample(
+            &after,
+            "rtw_serve_bytes_delivered_total{transport=\"poll\"}"
+        ),
+        r#"[{"id":1,"data":"hello"}]"#.len() as f64
+    );
+    server.stop();
+}
+
+#[test]
+fn echo_server_metrics_and_json_logs() {
+    let server = Server::start(
+        &[
+            "ws",
+            "echo-server",
+            "127.0.0.1:0",
+            "--metrics",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+        ],
+        &[("RTW_LOG", "debug")],
+        2,
+    );
+    let addr = server.addr(0, "listening on ");
+    let metrics = server.addr(1, "metrics on http://");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (mut ws, _) =
+            tokio::time::timeout(TIMEOUT, rtw_tokio::ws::connect(&format!("ws://{addr}/")))
+                .await
+                .unwrap()
+                .unwrap();
+        for text in ["one", "three"] {
+            ws.send(Message::text(text)).await.unwrap();
+            let echo = tokio::time::timeout(TIMEOUT, ws.next())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            assert_eq!(echo, Message::text(text));
+        }
+        let open = scrape(metrics);
+        assert_eq!(sample(&open, "rtw_ws_echo_connections_open"), 1.0);
+        ws.close().await.unwrap();
+        while let Ok(Some(Ok(_))) = tokio::time::timeout(TIMEOUT, ws.next()).await {}
+    });
+    // The connection's end is counted once the server's task ends.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let text = loop {
+        let text = scrape(metrics);
+        if sample(&text, "rtw_ws_echo_connections_open") == 0.0 {
+            break text;
+        }
+        assert!(std::time::Instant::now() < deadline, "still open:\n{text}");
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(sample(&text, "rtw_ws_echo_connections_accepted_total"), 1.0);
+    assert_eq!(sample(&text, "rtw_ws_echo_messages_in_total"), 2.0);
+    assert_eq!(sample(&text, "rtw_ws_echo_messages_out_total"), 2.0);
+    assert_eq!(sample(&text, "rtw_ws_echo_bytes_out_total"), 8.0);
+    assert_eq!(sample(&text, "rtw_ws_echo_errors_total"), 0.0);
+    let (head, _) = http(metrics, "GET /elsewhere", "");
+    assert!(head.starts_with("http/1.1 404"), "{head}");
+
+    let stderr = server.stop();
+    let mut events = Vec::new();
+    for line in stderr.lines().filter(|l| !l.trim().is_empty()) {
+        let event: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(event["level"].is_string(), "{line}");
+        assert!(event["timestamp"].is_string(), "{line}");
+        events.push(event);
+    }
+    let accepted = events
+        .iter()
+        .find(|e| e["fields"]["message"] == "connection accepted")
+        .unwrap_or_else(|| panic!("no accepted connection logged:\n{stderr}"));
+    assert!(
+        accepted["fields"]["peer"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["fields"]["message"] == "connection closed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sse_serve_metrics_count_events() {
+    let server = Server::start(
+        &[
+            "sse",
+            "serve",
+            "127.0.0.1:0",
+            "--interval-ms",
+            "10",
+            "--count",
+            "3",
+            "--metrics",
+            "127.0.0.1:0",
+        ],
+        &[],
+        2,
+    );
+    let addr = server.addr(0, "listening on ");
+    let metrics = server.addr(1, "metrics on http://");
+    let (head, body) = http(addr, "GET /events", "");
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(body.contains("event 3"), "{body}");
+    let text = scrape(metrics);
+    assert_eq!(sample(&text, "rtw_sse_messages_out_total"), 3.0);
+    assert_eq!(sample(&text, "rtw_sse_connections_accepted_total"), 1.0);
+    server.stop();
+}

@@ -1,0 +1,241 @@
+//! `GET /metrics` of `rtw_tokio::serve`: the counters move as a publish,
+//! an SSE delivery and a WebSocket delivery go through, and the text is
+//! the Prometheus text exposition format 0.0.4 (every sample line `name{labels}
+//! value`, `# HELP` and `# TYPE` once per family, before its samples).
+#![cfg(feature = "serve")]
+
+mod serve_support;
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use rtw_hub::Config as HubConfig;
+use rtw_tokio::serve::{METRICS_CONTENT_TYPE, ServeConfig, Transport};
+use rtw_tokio::ws::Message;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+use serve_support::server;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// One request with `Connection: close`: the whole response as text.
+async fn request(addr: SocketAddr, head: &str, body: &str) -> String {
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "{head} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    timeout(WAIT, tcp.read_to_end(&mut out))
+        .await
+        .unwrap()
+        .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// The samples of `GET /metrics`, by `name{labels}`, after checking the
+/// text's form.
+async fn scrape(addr: SocketAddr) -> HashMap<String, f64> {
+    let response = request(addr, "GET /metrics", "").await;
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains(&format!("content-type: {METRICS_CONTENT_TYPE}")),
+        "{head}"
+    );
+    parse(body)
+}
+
+/// Checks the text exposition format of `text` and gives its samples.
+fn parse(text: &str) -> HashMap<String, f64> {
+    let mut helps = HashSet::new();
+    let mut types = HashMap::new();
+    let mut samples = HashMap::new();
+    assert!(text.ends_with('\n'));
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let (name, help) = rest.split_once(' ').unwrap();
+            assert!(!help.is_empty());
+            assert!(helps.insert(name.to_owned()), "HELP twice for {name}");
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').unwrap();
+            assert!(["counter", "gauge"].contains(&kind), "{line}");
+            assert!(helps.contains(name), "TYPE before HELP: {line}");
+            assert!(
+                types.insert(name.to_owned(), kind.to_owned()).is_none(),
+                "TYPE twice for {name}"
+            );
+            continue;
+        }
+        assert!(!line.starts_with('#'), "{line}");
+        let (series, value) = line.rsplit_once(' ').unwrap();
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("{line}"));
+        let name = match series.split_once('{') {
+            Some((name, labels)) => {
+                let labels = labels.strip_suffix('}').unwrap();
+                for pair in labels.split(',') {
+                    let (key, value) = pair.split_once('=').unwrap();
+                    assert!(
+                        key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                        "{line}"
+                    );
+                    assert!(
+                        value.len() >= 2 && value.starts_with('"') && value.ends_with('"'),
+                        "{line}"
+                    );
+                }
+                name
+            }
+            None => series,
+        };
+        assert!(
+            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "{line}"
+        );
+        let kind = types
+            .get(name)
+            .unwrap_or_else(|| panic!("sample before its TYPE: {line}"));
+        if kind == "counter" {
+            assert!(name.ends_with("_total"), "{line}");
+        }
+        assert!(
+            samples.insert(series.to_owned(), value).is_none(),
+            "{line} twice"
+        );
+    }
+    assert_eq!(helps.len(), types.len());
+    samples
+}
+
+fn at(samples: &HashMap<String, f64>, family: &str, transport: &str) -> f64 {
+    let key = format!("{family}{{transport=\"{transport}\"}}");
+    *samples.get(&key).unwrap_or_else(|| panic!("no {key}"))
+}
+
+#[tokio::test]
+async fn counters_follow_a_publish_an_sse_and_a_ws_delivery() {
+    let (addr, _hub) = server(ServeConfig::default(), HubConfig::default()).await;
+    let before = scrape(addr).await;
+    for transport in ["sse", "ws", "http", "poll"] {
+        assert_eq!(
+            at(&before, "rtw_serve_messages_delivered_total", transport),
+            0.0
+        );
+    }
+    assert_eq!(before["rtw_serve_streams_open"], 0.0);
+
+    // An SSE subscriber and a WebSocket subscriber, then one publish.
+    let mut sse = TcpStream::connect(addr).await.unwrap();
+    sse.write_all(format!("GET /topics/t/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0; 1024];
+    while !String::from_utf8_lossy(&seen).contains("\r\n\r\n") {
+        let n = timeout(WAIT, sse.read(&mut buf)).await.unwrap().unwrap();
+        assert!(n > 0);
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let (mut ws, _) = rtw_tokio::ws::connect(&format!("ws://{addr}/topics/t/ws"))
+        .await
+        .unwrap();
+    let during = scrape(addr).await;
+    assert_eq!(at(&during, "rtw_serve_connections_open", "sse"), 1.0);
+    assert_eq!(at(&during, "rtw_serve_connections_open", "ws"), 1.0);
+    assert_eq!(
+        at(&during, "rtw_serve_connections_accepted_total", "ws"),
+        1.0
+    );
+    assert_eq!(during["rtw_serve_streams_open"], 2.0);
+
+    let published = request(addr, "POST /topics/t", "hello").await;
+    assert!(published.starts_with("HTTP/1.1 200"), "{published}");
+    assert!(published.ends_with(r#"{"id":1}"#), "{published}");
+    let message = timeout(WAIT, ws.next()).await.unwrap().unwrap().unwrap();
+    assert_eq!(message, Message::text(r#"{"id":1,"data":"hello"}"#));
+    while !String::from_utf8_lossy(&seen).contains("data: hello") {
+        let n = timeout(WAIT, sse.read(&mut buf)).await.unwrap().unwrap();
+        assert!(n > 0);
+        seen.extend_from_slice(&buf[..n]);
+    }
+
+    let after = scrape(addr).await;
+    assert_eq!(
+        at(&after, "rtw_serve_messages_published_total", "http"),
+        1.0
+    );
+    assert_eq!(
+        at(&after, "rtw_serve_connections_accepted_total", "http"),
+        1.0
+    );
+    assert_eq!(at(&after, "rtw_serve_messages_delivered_total", "sse"), 1.0);
+    assert_eq!(at(&after, "rtw_serve_messages_delivered_total", "ws"), 1.0);
+    assert_eq!(
+        at(&after, "rtw_serve_bytes_delivered_total", "ws"),
+        r#"{"id":1,"data":"hello"}"#.len() as f64
+    );
+    assert!(at(&after, "rtw_serve_bytes_delivered_total", "sse") >= "data: hello\n".len() as f64);
+
+    // A refusal is counted by transport and status; the WebSocket's close
+    // takes its connection off the gauge.
+    let refused = request(addr, "GET /topics/bad%2Fname/poll", "").await;
+    assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
+    ws.close().await.unwrap();
+    drop(sse);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let now = scrape(addr).await;
+        let open = at(&now, "rtw_serve_connections_open", "ws")
+            + at(&now, "rtw_serve_connections_open", "sse");
+        if open == 0.0 {
+            assert_eq!(
+                now["rtw_serve_requests_refused_total{transport=\"poll\",status=\"400\"}"],
+                1.0
+            );
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still open: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_service_counts_without_a_server() {
+    use http_body_util::{BodyExt, Full};
+
+    let service = rtw_tokio::serve::ServeService::new(
+        ServeConfig::default(),
+        rtw_tokio::serve::SharedHub::new(HubConfig::default()),
+    );
+    let publish = http::Request::post("/topics/t")
+        .body(Full::new(bytes::Bytes::from_static(b"x")))
+        .unwrap();
+    assert_eq!(service.handle(publish).await.status(), 200);
+    let poll = http::Request::get("/topics/t/poll?since=0")
+        .body(Full::new(bytes::Bytes::new()))
+        .unwrap();
+    let body = service.handle(poll).await.into_body().collect().await;
+    assert_eq!(&body.unwrap().to_bytes()[..], br#"[{"id":1,"data":"x"}]"#);
+    assert_eq!(service.metrics().messages_delivered(Transport::Poll), 1);
+    assert_eq!(service.metrics().connections_accepted(Transport::Poll), 1);
+    let samples = parse(&service.metrics_text());
+    assert_eq!(
+        at(&samples, "rtw_serve_messages_published_total", "http"),
+        1.0
+    );
+    assert_eq!(
+        at(&samples, "rtw_serve_bytes_delivered_total", "poll"),
+        br#"[{"id":1,"data":"x"}]"#.len() as f64
+    );
+}
