@@ -8,7 +8,10 @@
 //! `rtw_NAME_messages_in_total`, `rtw_NAME_messages_out_total`,
 //! `rtw_NAME_bytes_in_total`, `rtw_NAME_bytes_out_total` and
 //! `rtw_NAME_errors_total`, NAME naming the server (`ws_echo`, `sse`).
-//! `rtw serve` answers `GET /metrics` on its own listener instead
+//! `rtw stomp broker` and `rtw turn server` show the counters their
+//! servers keep (`BrokerStats`, `ServerStats`) as `rtw_stomp_broker_*` and
+//! `rtw_turn_*` ([`stomp_broker`], [`turn_server`]). `rtw serve` answers
+//! `GET /metrics` on its own listener instead
 //! (`rtw_tokio::serve::ServeMetrics`).
 
 use std::convert::Infallible;
@@ -199,21 +202,174 @@ impl ServerMetrics {
             ),
         ];
         for (family, kind, help, value) in families {
-            let _ = writeln!(out, "# HELP rtw_{n}_{family} {help}");
-            let _ = writeln!(out, "# TYPE rtw_{n}_{family} {kind}");
-            let _ = writeln!(out, "rtw_{n}_{family} {value}");
+            let name = format!("rtw_{n}_{family}");
+            family_of(&mut out, &name, kind, help, &[("", value)]);
         }
         out
     }
 }
 
+/// Writes one family: HELP, TYPE, then a sample per `(labels, value)`
+/// (`labels` as `key="value",...`, or empty for none).
+fn family_of(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(&str, u64)]) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+    for (labels, value) in samples {
+        if labels.is_empty() {
+            let _ = writeln!(out, "{name} {value}");
+        } else {
+            let _ = writeln!(out, "{name}{{{labels}}} {value}");
+        }
+    }
+}
+
+/// What `GET /metrics` answers, made at each request.
+pub(crate) type Render = Arc<dyn Fn() -> String + Send + Sync>;
+
+impl ServerMetrics {
+    /// Its text, as a [`Render`].
+    pub(crate) fn renderer(self: &Arc<Self>) -> Render {
+        let metrics = self.clone();
+        Arc::new(move || metrics.render())
+    }
+}
+
+/// `rtw stomp broker`'s counters (`rtw_stomp_broker_*`) from the broker's
+/// latest [`BrokerStats`](rtw_tokio::stomp::BrokerStats).
+pub(crate) fn stomp_broker(
+    stats: tokio::sync::watch::Receiver<rtw_tokio::stomp::BrokerStats>,
+) -> Render {
+    Arc::new(move || {
+        let s = *stats.borrow();
+        let mut out = String::with_capacity(2048);
+        let gauges: [(&str, &str, usize); 8] = [
+            ("connections", "Connections held now.", s.connections),
+            ("sessions", "Connections past CONNECT now.", s.sessions),
+            ("subscriptions", "Subscriptions held now.", s.subscriptions),
+            (
+                "destinations",
+                "Topics with subscribers and queues now.",
+                s.destinations,
+            ),
+            (
+                "queued_messages",
+                "Messages waiting in queues now.",
+                s.queued_messages,
+            ),
+            (
+                "unacked_messages",
+                "Messages delivered and not acknowledged now.",
+                s.unacked,
+            ),
+            (
+                "stored_bytes",
+                "Bytes of messages held now.",
+                s.stored_bytes,
+            ),
+            (
+                "unsent_bytes",
+                "Bytes queued for connections and not sent now.",
+                s.unsent_bytes,
+            ),
+        ];
+        for (family, help, value) in gauges {
+            let name = format!("rtw_stomp_broker_{family}");
+            family_of(&mut out, &name, "gauge", help, &[("", value as u64)]);
+        }
+        let counters: [(&str, &str, u64); 7] = [
+            (
+                "messages_received_total",
+                "SEND frames accepted.",
+                s.messages_received,
+            ),
+            (
+                "messages_delivered_total",
+                "MESSAGE frames queued for subscribers.",
+                s.messages_delivered,
+            ),
+            (
+                "messages_requeued_total",
+                "Queue messages returned to be delivered again.",
+                s.messages_requeued,
+            ),
+            (
+                "messages_dropped_total",
+                "Messages that reached nobody.",
+                s.messages_dropped,
+            ),
+            ("errors_total", "ERROR frames sent.", s.errors),
+            (
+                "slow_consumers_total",
+                "Connections closed as slow consumers.",
+                s.slow_consumers,
+            ),
+            (
+                "heart_beat_timeouts_total",
+                "Connections closed for missing heart-beats.",
+                s.heart_beat_timeouts,
+            ),
+        ];
+        for (family, help, value) in counters {
+            let name = format!("rtw_stomp_broker_{family}");
+            family_of(&mut out, &name, "counter", help, &[("", value)]);
+        }
+        out
+    })
+}
+
+/// `rtw turn server`'s counters (`rtw_turn_*`) from the server's latest
+/// [`ServerStats`](rtw_tokio::turn::ServerStats).
+pub(crate) fn turn_server(
+    stats: tokio::sync::watch::Receiver<rtw_tokio::turn::ServerStats>,
+) -> Render {
+    Arc::new(move || {
+        let s = *stats.borrow();
+        let mut out = String::with_capacity(2048);
+        let gauges: [(&str, &str, usize); 3] = [
+            ("allocations", "Allocations held now.", s.allocations),
+            ("permissions", "Permissions held now.", s.permissions),
+            ("channels", "Channels bound now.", s.channels),
+        ];
+        for (family, help, value) in gauges {
+            let name = format!("rtw_turn_{family}");
+            family_of(&mut out, &name, "gauge", help, &[("", value as u64)]);
+        }
+        family_of(
+            &mut out,
+            "rtw_turn_packets_relayed_total",
+            "counter",
+            "Packets relayed, by direction.",
+            &[
+                ("direction=\"to_peer\"", s.relayed_to_peers),
+                ("direction=\"to_client\"", s.relayed_to_clients),
+            ],
+        );
+        family_of(
+            &mut out,
+            "rtw_turn_packets_dropped_total",
+            "counter",
+            "Packets dropped, by reason.",
+            &[
+                ("reason=\"no_permission\"", s.dropped_no_permission),
+                ("reason=\"bandwidth\"", s.dropped_bandwidth),
+                ("reason=\"forbidden_peer\"", s.dropped_forbidden_peer),
+            ],
+        );
+        family_of(
+            &mut out,
+            "rtw_turn_error_responses_total",
+            "counter",
+            "Requests answered with an error response.",
+            &[("", s.error_responses)],
+        );
+        out
+    })
+}
+
 /// Binds `addr`, prints `metrics on http://IP:PORT/metrics` on stdout, and
 /// serves `GET /metrics` with `metrics`' text from a spawned task (404 for
 /// another path, 405 for another method).
-pub(crate) async fn serve(
-    addr: SocketAddr,
-    metrics: Arc<ServerMetrics>,
-) -> std::io::Result<SocketAddr> {
+pub(crate) async fn serve(addr: SocketAddr, metrics: Render) -> std::io::Result<SocketAddr> {
     use std::io::Write as _;
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -246,7 +402,7 @@ pub(crate) async fn serve(
     Ok(bound)
 }
 
-fn answer(request: &Request<Incoming>, metrics: &ServerMetrics) -> Response<Full<Bytes>> {
+fn answer(request: &Request<Incoming>, metrics: &Render) -> Response<Full<Bytes>> {
     let (status, content_type, body) = if request.uri().path() != "/metrics" {
         (
             StatusCode::NOT_FOUND,
@@ -260,7 +416,7 @@ fn answer(request: &Request<Incoming>, metrics: &ServerMetrics) -> Response<Full
             "method not allowed: GET\n".to_owned(),
         )
     } else {
-        (StatusCode::OK, METRICS_CONTENT_TYPE, metrics.render())
+        (StatusCode::OK, METRICS_CONTENT_TYPE, metrics())
     };
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;

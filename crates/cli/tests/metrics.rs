@@ -1,5 +1,6 @@
 //! Observability of the servers: `GET /metrics` of `rtw serve`, `--metrics`
-//! of `rtw ws echo-server` and `rtw sse serve` (Prometheus text format
+//! of `rtw ws echo-server`, `rtw sse serve`, `rtw stomp broker` and
+//! `rtw turn server` (Prometheus text format
 //! 0.0.4), and `--log-format json` (one JSON object a line on stderr).
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -299,5 +300,89 @@ fn sse_serve_metrics_count_events() {
     let text = scrape(metrics);
     assert_eq!(sample(&text, "rtw_sse_messages_out_total"), 3.0);
     assert_eq!(sample(&text, "rtw_sse_connections_accepted_total"), 1.0);
+    server.stop();
+}
+
+/// Reads from `tcp` until `needle` has come (STOMP frames end with NUL).
+fn read_until(tcp: &mut TcpStream, needle: &str) -> String {
+    let mut seen = Vec::new();
+    let mut buf = [0; 1024];
+    while !String::from_utf8_lossy(&seen).contains(needle) {
+        let n = tcp.read(&mut buf).unwrap();
+        assert!(
+            n > 0,
+            "closed before {needle:?}: {:?}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+#[test]
+fn stomp_broker_metrics_follow_its_stats() {
+    let server = Server::start(
+        &[
+            "stomp",
+            "broker",
+            "--tcp",
+            "127.0.0.1:0",
+            "--metrics",
+            "127.0.0.1:0",
+        ],
+        &[],
+        2,
+    );
+    let addr = server.addr(0, "listening on ");
+    let metrics = server.addr(1, "metrics on http://");
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(TIMEOUT)).unwrap();
+    tcp.write_all(b"CONNECT\naccept-version:1.2\nhost:h\n\n\0")
+        .unwrap();
+    read_until(&mut tcp, "CONNECTED");
+    tcp.write_all(b"SEND\ndestination:/topic/a\nreceipt:r1\n\nhi\0")
+        .unwrap();
+    read_until(&mut tcp, "receipt-id:r1");
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let text = scrape(metrics);
+        if sample(&text, "rtw_stomp_broker_messages_received_total") == 1.0 {
+            assert_eq!(sample(&text, "rtw_stomp_broker_sessions"), 1.0);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not counted:\n{text}");
+        thread::sleep(Duration::from_millis(20));
+    }
+    server.stop();
+}
+
+#[test]
+fn turn_server_serves_metrics() {
+    let server = Server::start(
+        &[
+            "turn",
+            "server",
+            "--listen",
+            "127.0.0.1:0",
+            "--realm",
+            "r",
+            "--user",
+            "a:b",
+            "--metrics",
+            "127.0.0.1:0",
+        ],
+        &[],
+        2,
+    );
+    let metrics = server.addr(1, "metrics on http://");
+    let text = scrape(metrics);
+    assert_eq!(sample(&text, "rtw_turn_allocations"), 0.0);
+    assert_eq!(
+        sample(
+            &text,
+            "rtw_turn_packets_dropped_total{reason=\"bandwidth\"}"
+        ),
+        0.0
+    );
     server.stop();
 }

@@ -83,7 +83,7 @@ pub(super) async fn run(addr: &str, demo: Demo, options: Options) -> Result<(), 
     drop(stdout);
     let counters = ServerMetrics::new("sse");
     if let Some(addr) = metrics {
-        metrics_endpoint::serve(addr, counters.clone()).await?;
+        metrics_endpoint::serve(addr, counters.renderer()).await?;
     }
     if verbose {
         let config = listener.config();

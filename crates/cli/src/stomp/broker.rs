@@ -49,6 +49,8 @@ pub(crate) struct BrokerArgs {
     /// TLS on both listeners (`stomps://` on --tcp, `wss://` on --ws).
     #[command(flatten)]
     tls: crate::http_server::TlsArgs,
+    #[command(flatten)]
+    observe: crate::metrics_endpoint::ObserveArgs,
 }
 
 fn login_passcode(arg: &str) -> Result<(String, String), String> {
@@ -59,6 +61,7 @@ fn login_passcode(arg: &str) -> Result<(String, String), String> {
 }
 
 pub(super) async fn run(args: BrokerArgs) -> Result<(), Failure> {
+    args.observe.log.init();
     let heart_beat = HeartBeat::parse(&args.heart_beat)
         .map_err(|e| format!("--heart-beat {:?}: {e}", args.heart_beat))?;
     let mut limits = BrokerLimits::default();
@@ -102,6 +105,10 @@ pub(super) async fn run(args: BrokerArgs) -> Result<(), Failure> {
     }
     stdout.flush()?;
     drop(stdout);
+    if let Some(addr) = args.observe.metrics {
+        let render = crate::metrics_endpoint::stomp_broker(server.stats());
+        crate::metrics_endpoint::serve(addr, render).await?;
+    }
     if let Some(secs) = args.stats_interval {
         crate::stats::print_every(secs, server.stats(), |s| {
             format!(

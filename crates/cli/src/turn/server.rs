@@ -117,6 +117,9 @@ pub(crate) struct Args {
     /// packets relayed and dropped) on stderr every SECS seconds.
     #[arg(long, value_name = "SECS")]
     stats_interval: Option<u64>,
+    // Boxed: `rtw turn`'s subcommands stay close in size (clippy).
+    #[command(flatten)]
+    observe: Box<crate::metrics_endpoint::ObserveArgs>,
 }
 
 /// `LOW-HIGH` with LOW <= HIGH.
@@ -146,6 +149,7 @@ pub(super) fn run(args: Args) -> Result<(), Failure> {
 }
 
 async fn serve(args: Args) -> Result<(), Failure> {
+    args.observe.log.init();
     let options = options(&args)?;
     let mut server = Server::bind(options).await?;
     if args.verbose {
@@ -163,6 +167,10 @@ async fn serve(args: Args) -> Result<(), Failure> {
     }
     stdout.flush()?;
     drop(stdout);
+    if let Some(addr) = args.observe.metrics {
+        let render = crate::metrics_endpoint::turn_server(server.stats());
+        crate::metrics_endpoint::serve(addr, render).await?;
+    }
     if let Some(secs) = args.stats_interval {
         crate::stats::print_every(secs, server.stats(), |s| {
             format!(

@@ -35,7 +35,7 @@ pub(super) async fn serve(
     drop(stdout);
     let counters = ServerMetrics::new("ws_echo");
     if let Some(addr) = metrics {
-        metrics_endpoint::serve(addr, counters.clone()).await?;
+        metrics_endpoint::serve(addr, counters.renderer()).await?;
     }
     if verbose {
         let c = listener.config();
