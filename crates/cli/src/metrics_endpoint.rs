@@ -7,7 +7,9 @@
 //! `rtw_NAME_connections_accepted_total`, `rtw_NAME_connections_open`,
 //! `rtw_NAME_messages_in_total`, `rtw_NAME_messages_out_total`,
 //! `rtw_NAME_bytes_in_total`, `rtw_NAME_bytes_out_total` and
-//! `rtw_NAME_errors_total`, NAME naming the server (`ws_echo`, `sse`).
+//! `rtw_NAME_errors_total`, NAME naming the server (`ws_echo`, `sse`;
+//! `signal` counts connections and errors (refused WebSocket handshakes)
+//! only: its messages pass through a hub that does not count them yet).
 //! `rtw stomp broker` and `rtw turn server` show the counters their
 //! servers keep (`BrokerStats`, `ServerStats`) as `rtw_stomp_broker_*` and
 //! `rtw_turn_*` ([`stomp_broker`], [`turn_server`]). `rtw serve` answers
@@ -94,6 +96,9 @@ pub(crate) struct ServerMetrics {
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
     errors: AtomicU64,
+    /// Whether the server counts messages (else their families are left
+    /// out rather than shown as 0).
+    messages: bool,
 }
 
 /// An open connection of a [`ServerMetrics`], counted until dropped.
@@ -125,7 +130,18 @@ impl ServerMetrics {
             bytes_in: AtomicU64::new(0),
             bytes_out: AtomicU64::new(0),
             errors: AtomicU64::new(0),
+            messages: true,
         })
+    }
+
+    /// Counters named `rtw_{name}_...` of a server that counts its
+    /// connections and errors but not its messages.
+    pub(crate) fn connections_only(name: &'static str) -> Arc<ServerMetrics> {
+        let mut metrics = ServerMetrics::new(name);
+        if let Some(m) = Arc::get_mut(&mut metrics) {
+            m.messages = false;
+        }
+        metrics
     }
 
     /// A connection accepted, open until the guard is dropped.
@@ -202,6 +218,9 @@ impl ServerMetrics {
             ),
         ];
         for (family, kind, help, value) in families {
+            if !self.messages && (family.starts_with("messages") || family.starts_with("bytes")) {
+                continue;
+            }
             let name = format!("rtw_{n}_{family}");
             family_of(&mut out, &name, kind, help, &[("", value)]);
         }

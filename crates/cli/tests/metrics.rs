@@ -1,6 +1,6 @@
 //! Observability of the servers: `GET /metrics` of `rtw serve`, `--metrics`
-//! of `rtw ws echo-server`, `rtw sse serve`, `rtw stomp broker` and
-//! `rtw turn server` (Prometheus text format
+//! of `rtw ws echo-server`, `rtw sse serve`, `rtw stomp broker`,
+//! `rtw turn server` and `rtw signal serve` (Prometheus text format
 //! 0.0.4), and `--log-format json` (one JSON object a line on stderr).
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -384,5 +384,46 @@ fn turn_server_serves_metrics() {
         ),
         0.0
     );
+    server.stop();
+}
+
+#[test]
+fn signal_serve_counts_sessions() {
+    let server = Server::start(
+        &[
+            "signal",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics",
+            "127.0.0.1:0",
+        ],
+        &[],
+        2,
+    );
+    let addr = server.addr(0, "listening on ");
+    let metrics = server.addr(1, "metrics on http://");
+    // Not an upgrade: refused, counted as an error.
+    let (head, _) = http(addr, "GET /signal", "");
+    assert!(head.starts_with("http/1.1 4"), "{head}");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (ws, _) = tokio::time::timeout(
+            TIMEOUT,
+            rtw_tokio::ws::connect(&format!("ws://{addr}/signal")),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let text = scrape(metrics);
+        assert_eq!(sample(&text, "rtw_signal_connections_open"), 1.0);
+        assert_eq!(sample(&text, "rtw_signal_connections_accepted_total"), 1.0);
+        assert_eq!(sample(&text, "rtw_signal_errors_total"), 1.0);
+        assert!(!text.contains("rtw_signal_messages"), "{text}");
+        drop(ws);
+    });
     server.stop();
 }

@@ -39,6 +39,8 @@ use super::session;
 use crate::serve_limits::{ServerLimits, seconds};
 
 use crate::checks::Failure;
+use crate::metrics_endpoint::ServerMetrics;
+use std::sync::Arc;
 
 /// rtw-ws's write buffer per signaling WebSocket (its default, 16 MiB, is
 /// for bulk data; signaling messages are at most 64 KiB by default).
@@ -115,6 +117,8 @@ pub(crate) struct ServeArgs {
     total_outbox_bytes: usize,
     #[command(flatten)]
     limits: ServerLimits,
+    #[command(flatten)]
+    observe: crate::metrics_endpoint::ObserveArgs,
     /// Report joins, leaves, closes and the STUN server's count on stderr.
     #[arg(long, short)]
     verbose: bool,
@@ -142,6 +146,7 @@ pub(super) fn run(args: ServeArgs) -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), Failure> {
+    args.observe.log.init();
     let listen = args.listen.ok_or("--listen IP:PORT is required")?;
     let listener = Listener::bind(listen, args.limits.listener_config())
         .await
@@ -210,6 +215,10 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
     }
     stdout.flush()?;
     drop(stdout);
+    let counters = ServerMetrics::connections_only("signal");
+    if let Some(addr) = args.observe.metrics {
+        crate::metrics_endpoint::serve(addr, counters.renderer()).await?;
+    }
 
     let ws_limits = rtw_tokio::ws::Limits::default()
         .max_write_buffer(WS_WRITE_BUFFER)
@@ -226,10 +235,12 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         || {
             let hub = hub.clone();
             let ws_options = ws_options.clone();
+            let counters = counters.clone();
             service_fn(move |request: Request<Incoming>| {
                 let hub = hub.clone();
                 let ws_options = ws_options.clone();
-                async move { Ok::<_, Infallible>(route(request, hub, ws_options)) }
+                let counters = counters.clone();
+                async move { Ok::<_, Infallible>(route(request, hub, ws_options, &counters)) }
             })
         },
     )
@@ -238,20 +249,35 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
 }
 
 /// `/signal`: the WebSocket upgrade; `/`: the demo page; 404 otherwise.
-fn route(mut request: Request<Incoming>, hub: Hub, options: Options) -> Response<Full<Bytes>> {
+/// A WebSocket session counts in `counters` (accepted, open until it
+/// ends; a refused handshake as an error).
+fn route(
+    mut request: Request<Incoming>,
+    hub: Hub,
+    options: Options,
+    counters: &Arc<ServerMetrics>,
+) -> Response<Full<Bytes>> {
     match request.uri().path() {
         "/signal" => {
             let negotiated = match ServerHandshake::new().accept(&request) {
                 Ok(negotiated) => negotiated,
-                Err(e) => return plain(e.status(), e.to_string()),
+                Err(e) => {
+                    counters.error();
+                    tracing::warn!(error = %e, "WebSocket handshake refused");
+                    return plain(e.status(), e.to_string());
+                }
             };
             let upgrade = hyper::upgrade::on(&mut request);
             let (parts, ()) = negotiated.response.clone().into_parts();
+            let open = counters.accepted();
             tokio::spawn(async move {
+                let _open = open;
                 let Ok(upgraded) = upgrade.await else { return };
                 let io = TokioIo::new(upgraded);
                 if let Ok(ws) = WebSocketStream::from_negotiated(io, &negotiated, options) {
+                    tracing::debug!("signaling session opened");
                     session::run(ws, hub).await;
+                    tracing::debug!("signaling session closed");
                 }
             });
             Response::from_parts(parts, Full::default())
