@@ -80,12 +80,14 @@ pub(crate) async fn serve_tls<S, F, B>(
         tokio::spawn(async move {
             // The connection's slot, until it ends.
             let _permit = permit;
+            tracing::debug!(%peer, "connection accepted");
             let io = match tls {
                 None => MaybeTlsStream::Plain(tcp),
                 Some(acceptor) => {
                     match rtw_tokio::tls::accept(&acceptor, tcp, Some(header_timeout)).await {
                         Ok(io) => io,
                         Err(e) => {
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
                             if verbose {
                                 eprintln!("{peer}: TLS: {e}");
                             }
@@ -97,10 +99,14 @@ pub(crate) async fn serve_tls<S, F, B>(
             let connection = http
                 .serve_connection(TokioIo::new(io), service)
                 .with_upgrades();
-            if let Err(e) = connection.await
-                && verbose
-            {
-                eprintln!("{peer}: {e}");
+            match connection.await {
+                Ok(()) => tracing::debug!(%peer, "connection closed"),
+                Err(e) => {
+                    tracing::debug!(%peer, error = %e, "connection closed");
+                    if verbose {
+                        eprintln!("{peer}: {e}");
+                    }
+                }
             }
         });
     }
