@@ -7,61 +7,32 @@
 //! `stomps://` and `wss://`.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use base64::Engine;
-use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, PublicKeyData};
-use sha2::{Digest, Sha256};
+use rtw_testkit::chromium::Chromium;
+use rtw_testkit::pki::TestPki;
 
 mod common;
 use common::{RTW, Running, TIMEOUT, require_tool, rtw, run};
 
-/// A directory with `ca.pem`, `leaf.pem` and `leaf.key` (127.0.0.1 and
-/// localhost, signed by the CA), removed on drop.
+/// The test PKI (`ca.pem`, `leaf.pem`, `leaf.key` for 127.0.0.1 and
+/// localhost) with the paths as the command line takes them.
 struct Pki {
-    dir: PathBuf,
-    /// base64 of the SHA-256 of the leaf's SubjectPublicKeyInfo.
-    spki_sha256: String,
+    files: TestPki,
 }
 
 impl Pki {
     fn new() -> Pki {
-        let dir = std::env::temp_dir().join(format!(
-            "rtw-cli-tls-{}-{}",
-            std::process::id(),
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "rtw test CA");
-        let ca_key = KeyPair::generate().unwrap();
-        let ca = ca_params.self_signed(&ca_key).unwrap();
-        std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
-        let issuer = Issuer::new(ca_params, ca_key);
-        let key = KeyPair::generate().unwrap();
-        let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-            .unwrap()
-            .signed_by(&key, &issuer)
-            .unwrap();
-        std::fs::write(dir.join("leaf.pem"), leaf.pem()).unwrap();
-        std::fs::write(dir.join("leaf.key"), key.serialize_pem()).unwrap();
-        let spki_sha256 = base64::engine::general_purpose::STANDARD
-            .encode(Sha256::digest(key.subject_public_key_info()));
-        Pki { dir, spki_sha256 }
+        Pki {
+            files: TestPki::new(),
+        }
     }
 
     fn path(&self, name: &str) -> String {
-        self.dir.join(name).display().to_string()
+        self.files.path(name).display().to_string()
     }
 
     /// `--tls-cert LEAF --tls-key KEY`.
@@ -72,12 +43,6 @@ impl Pki {
             "--tls-key".into(),
             self.path("leaf.key"),
         ]
-    }
-}
-
-impl Drop for Pki {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -476,7 +441,11 @@ fn chromium_loads_https_and_gets_a_message_over_wss() {
     let serve = Serve::start(&flags);
     let base = format!("https://{}", serve.addr);
     let url = page.url(&format!("?base={base}"));
-    let mut browser = Browser::launch(&url, &pki.spki_sha256);
+    let trust = format!(
+        "--ignore-certificate-errors-spki-list={}",
+        pki.files.leaf_spki_sha256()
+    );
+    let mut browser = Chromium::launch_with(&url, &[&trust]);
     let report = page.report(Duration::from_secs(60));
     let log = browser.log();
     browser.kill();
@@ -486,67 +455,4 @@ fn chromium_loads_https_and_gets_a_message_over_wss() {
     assert!(report.contains("\"pageHasRtw\":true"), "{report}");
     assert!(report.contains("over wss"), "{report}");
     assert!(!report.contains("wsError"), "{report}");
-}
-
-/// Headless Chromium with rtw_testkit's flags plus
-/// `--ignore-certificate-errors-spki-list` (which trusts a certificate by
-/// its public key's hash), killed with its process group on drop.
-struct Browser {
-    child: Child,
-    profile: PathBuf,
-}
-
-impl Browser {
-    fn launch(url: &str, spki: &str) -> Browser {
-        use std::os::unix::process::CommandExt;
-        let profile = std::env::temp_dir().join(format!(
-            "rtw-cli-tls-chromium-{}-{}",
-            std::process::id(),
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        ));
-        std::fs::create_dir_all(&profile).unwrap();
-        let log = std::fs::File::create(profile.join("chromium.log")).unwrap();
-        let child = Command::new("chromium")
-            .process_group(0)
-            .args(rtw_testkit::chromium::FLAGS)
-            .arg(format!("--ignore-certificate-errors-spki-list={spki}"))
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg(url)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        Browser { child, profile }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.profile.join("chromium.log")).unwrap_or_default()
-    }
-
-    fn kill(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.child.id())])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        self.kill();
-        for _ in 0..50 {
-            let _ = std::fs::remove_dir_all(&self.profile);
-            if !self.profile.exists() {
-                return;
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-    }
 }

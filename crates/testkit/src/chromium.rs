@@ -45,6 +45,13 @@ impl Chromium {
     /// Chromium is not installed (see [`require_tool`]); its stderr goes
     /// to a log file in the profile, read by [`Chromium::log`].
     pub fn launch(url: &str) -> Chromium {
+        Chromium::launch_with(url, &[])
+    }
+
+    /// [`Chromium::launch`] with `extra` flags after [`FLAGS`] (for example
+    /// `--ignore-certificate-errors-spki-list=HASH` to trust a test
+    /// certificate by its public key).
+    pub fn launch_with(url: &str, extra: &[&str]) -> Chromium {
         require_tool("chromium");
         let profile = std::env::temp_dir().join(format!(
             "rtw-chromium-{}-{}",
@@ -61,6 +68,7 @@ impl Chromium {
             // processes (renderer, GPU, utility, crashpad) too.
             .process_group(0)
             .args(FLAGS)
+            .args(extra)
             .arg(format!("--user-data-dir={}", profile.display()))
             .arg(url)
             .stdin(Stdio::null())

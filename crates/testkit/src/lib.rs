@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 pub mod chromium;
+pub mod pki;
 pub mod process;
 pub mod tool;
 pub mod vectors;

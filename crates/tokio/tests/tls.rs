@@ -2,12 +2,12 @@
 //! a wss echo server made of rtw's own pieces (`tls::accept`, then
 //! `ws::accept`), with a test CA and leaf certificates made here (rcgen).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+use rtw_testkit::pki::TestPki;
 use rtw_tokio::tls::{self, TlsAcceptor, Trust};
 use rtw_tokio::ws::{ClientOptions, Message, WsError, accept, connect_any};
 use tokio::net::TcpListener;
@@ -15,70 +15,19 @@ use tokio::time::timeout;
 
 const STEP: Duration = Duration::from_secs(10);
 
-/// A directory of PEM files, removed on drop.
-struct Pki {
-    dir: PathBuf,
+/// The test CA, `leaf` (127.0.0.1 and localhost) and `other` (another
+/// name) signed by it, and `stranger`, a self-signed leaf for localhost
+/// that no CA vouches for.
+fn pki() -> TestPki {
+    let pki = TestPki::new();
+    pki.leaf("other", &["other.example"]);
+    pki.self_signed("stranger", &["localhost"]);
+    pki
 }
 
-impl Pki {
-    /// A test CA (`ca.pem`), a leaf for 127.0.0.1 and localhost signed by
-    /// it (`leaf.pem`, `leaf.key`), a leaf for another name signed by it
-    /// (`other.pem`, `other.key`), and a self-signed leaf for localhost
-    /// that no CA vouches for (`stranger.pem`, `stranger.key`).
-    fn new() -> Pki {
-        let dir = std::env::temp_dir().join(format!(
-            "rtw-tls-{}-{}",
-            std::process::id(),
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "rtw test CA");
-        let ca_key = KeyPair::generate().unwrap();
-        let ca = ca_params.self_signed(&ca_key).unwrap();
-        std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
-        let issuer = Issuer::new(ca_params, ca_key);
-        for (name, sans) in [
-            ("leaf", vec!["127.0.0.1".to_owned(), "localhost".to_owned()]),
-            ("other", vec!["other.example".to_owned()]),
-        ] {
-            let key = KeyPair::generate().unwrap();
-            let cert = CertificateParams::new(sans)
-                .unwrap()
-                .signed_by(&key, &issuer)
-                .unwrap();
-            std::fs::write(dir.join(format!("{name}.pem")), cert.pem()).unwrap();
-            std::fs::write(dir.join(format!("{name}.key")), key.serialize_pem()).unwrap();
-        }
-        let stranger = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-        std::fs::write(dir.join("stranger.pem"), stranger.cert.pem()).unwrap();
-        std::fs::write(
-            dir.join("stranger.key"),
-            stranger.signing_key.serialize_pem(),
-        )
-        .unwrap();
-        Pki { dir }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    fn trust_ca(&self) -> Arc<tls::ClientConfig> {
-        tls::client_config(&Trust::ca_only(self.path("ca.pem"))).unwrap()
-    }
-}
-
-impl Drop for Pki {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// A client configuration trusting the test CA only.
+fn trust_ca(pki: &TestPki) -> Arc<tls::ClientConfig> {
+    tls::client_config(&Trust::ca_only(pki.path("ca.pem"))).unwrap()
 }
 
 /// A wss echo server with the certificate `cert` and key `key`: returns
@@ -113,11 +62,11 @@ async fn wss_echo(cert: &Path, key: &Path) -> u16 {
 
 #[tokio::test]
 async fn wss_echoes_with_the_test_ca_by_ip_and_by_name() {
-    let pki = Pki::new();
+    let pki = pki();
     let port = wss_echo(&pki.path("leaf.pem"), &pki.path("leaf.key")).await;
     for host in ["127.0.0.1", "localhost"] {
         let url = format!("wss://{host}:{port}/echo");
-        let options = ClientOptions::new().tls(pki.trust_ca());
+        let options = ClientOptions::new().tls(trust_ca(&pki));
         let (mut ws, _) = timeout(STEP, connect_any(&url, options))
             .await
             .unwrap()
@@ -161,10 +110,10 @@ async fn ws_urls_still_connect_in_the_clear() {
 
 #[tokio::test]
 async fn a_certificate_for_another_name_is_refused_saying_so() {
-    let pki = Pki::new();
+    let pki = pki();
     let port = wss_echo(&pki.path("other.pem"), &pki.path("other.key")).await;
     let url = format!("wss://localhost:{port}/");
-    let options = ClientOptions::new().tls(pki.trust_ca());
+    let options = ClientOptions::new().tls(trust_ca(&pki));
     let refused = timeout(STEP, connect_any(&url, options))
         .await
         .unwrap()
@@ -179,10 +128,10 @@ async fn a_certificate_for_another_name_is_refused_saying_so() {
 
 #[tokio::test]
 async fn a_certificate_of_an_unknown_issuer_is_refused_saying_so() {
-    let pki = Pki::new();
+    let pki = pki();
     let port = wss_echo(&pki.path("stranger.pem"), &pki.path("stranger.key")).await;
     let url = format!("wss://localhost:{port}/");
-    let options = ClientOptions::new().tls(pki.trust_ca());
+    let options = ClientOptions::new().tls(trust_ca(&pki));
     let refused = timeout(STEP, connect_any(&url, options))
         .await
         .unwrap()
@@ -194,7 +143,7 @@ async fn a_certificate_of_an_unknown_issuer_is_refused_saying_so() {
 
 #[test]
 fn configuration_errors_name_the_file_and_the_reason() {
-    let pki = Pki::new();
+    let pki = pki();
     let missing =
         tls::server_config_from_pem(&pki.path("leaf.pem"), &pki.path("nope.key"), &[]).unwrap_err();
     assert!(missing.to_string().contains("nope.key"), "{missing}");
@@ -225,7 +174,7 @@ fn configuration_errors_name_the_file_and_the_reason() {
 
 #[tokio::test]
 async fn the_server_handshake_times_out() {
-    let pki = Pki::new();
+    let pki = pki();
     let config =
         tls::server_config_from_pem(&pki.path("leaf.pem"), &pki.path("leaf.key"), &[]).unwrap();
     let acceptor = TlsAcceptor::from(config);
@@ -242,7 +191,7 @@ async fn the_platform_roots_are_used_by_default() {
     // A wss:// URL without a configuration trusts the platform's roots,
     // which do not hold the test CA: refused as an unknown issuer (or, on
     // a machine without a store, a clear setup error).
-    let pki = Pki::new();
+    let pki = pki();
     let port = wss_echo(&pki.path("leaf.pem"), &pki.path("leaf.key")).await;
     let refused = timeout(
         STEP,
