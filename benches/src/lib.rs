@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod process;
 pub mod sdp;
 pub mod sse;
 pub mod stun;

@@ -48,11 +48,13 @@
 //! Linux only (`/proc`, `taskset`). Loopback only, bounded: every read and
 //! write has a timeout, and every server is killed at the end.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use rtw_benches::process::{Failure, Running, cpu_ns, load_average, pin, rss_kib};
 
 /// Which server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,8 +169,6 @@ fn main() -> ExitCode {
     }
 }
 
-type Failure = Box<dyn std::error::Error + Send + Sync>;
-
 fn run(s: &Settings) -> Result<(), Failure> {
     if !std::path::Path::new(&s.rtw).exists() {
         return Err(format!(
@@ -255,106 +255,31 @@ fn raise_nofile(want: u64) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Pin every thread of process `pid` to `cpu`.
-fn pin(pid: u32, cpu: usize) -> Result<(), Failure> {
-    let status = Command::new("taskset")
-        .args(["-a", "-p", "-c", &cpu.to_string(), &pid.to_string()])
-        .stdout(Stdio::null())
-        .status()
-        .map_err(|e| format!("taskset (util-linux) is needed: {e}"))?;
-    if !status.success() {
-        return Err(format!("taskset -p -c {cpu} {pid} failed: {status}").into());
-    }
-    Ok(())
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
-}
-
-/// A running server process, killed when dropped.
-struct Running {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Running {
-    fn start(s: &Settings, server: Server) -> Result<Running, Failure> {
-        let cpu = s.server_cpu.to_string();
-        let mut command = Command::new("taskset");
-        command.args(["-c", &cpu]);
-        match server {
-            Server::Rtw => {
-                let cap = (2 * s.connections + 100).to_string();
-                command.args([
-                    s.rtw.as_str(),
-                    "ws",
-                    "echo-server",
-                    "127.0.0.1:0",
-                    "--max-connections",
-                    &cap,
-                    "--max-connections-per-ip",
-                    &cap,
-                ]);
-            }
-            other => {
-                command.arg(std::env::current_exe()?);
-                command.args(["serve", other.name()]);
-            }
+/// The server `server` on its CPU, once it listens.
+fn start(s: &Settings, server: Server) -> Result<Running, Failure> {
+    let cpu = s.server_cpu.to_string();
+    let mut command = Command::new("taskset");
+    command.args(["-c", &cpu]);
+    match server {
+        Server::Rtw => {
+            let cap = (2 * s.connections + 100).to_string();
+            command.args([
+                s.rtw.as_str(),
+                "ws",
+                "echo-server",
+                "127.0.0.1:0",
+                "--max-connections",
+                &cap,
+                "--max-connections-per-ip",
+                &cap,
+            ]);
         }
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stdin(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("starting {}: {e}", server.name()))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
-        let Some(addr) = line.trim().strip_prefix("listening on ") else {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("{}: expected `listening on`, got {line:?}", server.name()).into());
-        };
-        let addr = addr.parse()?;
-        Ok(Running { child, addr })
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// `VmRSS` in KiB.
-    fn rss_kib(&self) -> Result<u64, Failure> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
-        let line = status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .ok_or("no VmRSS")?;
-        Ok(line.split_whitespace().nth(1).ok_or("bad VmRSS")?.parse()?)
-    }
-
-    /// Nanoseconds on CPU, all threads together.
-    fn cpu_ns(&self) -> Result<u64, Failure> {
-        let mut total = 0;
-        for task in std::fs::read_dir(format!("/proc/{}/task", self.pid()))? {
-            let stat = std::fs::read_to_string(task?.path().join("schedstat"))?;
-            total += stat
-                .split_whitespace()
-                .next()
-                .ok_or("bad schedstat")?
-                .parse::<u64>()?;
+        other => {
+            command.arg(std::env::current_exe()?);
+            command.args(["serve", other.name()]);
         }
-        Ok(total)
     }
+    Running::spawn(command, server.name(), IO_TIMEOUT)
 }
 
 /// Bounded I/O: nothing here waits longer than this.
@@ -435,21 +360,21 @@ fn echo_once(tcp: &mut TcpStream, wire: &[u8], echo: &[u8]) -> Result<(), Failur
 
 /// (1) KiB of server memory per idle connection.
 fn memory(s: &Settings, server: Server) -> Result<f64, Failure> {
-    let running = Running::start(s, server)?;
+    let running = start(s, server)?;
     let data = rtw_benches::payload(1024);
     let (wire, echo) = window(&data, 1);
     // Warm-up: the first connection sets up what every later one shares.
-    echo_once(&mut connect(running.addr)?, &wire, &echo)?;
+    echo_once(&mut connect(running.addr())?, &wire, &echo)?;
     std::thread::sleep(Duration::from_millis(300));
-    let base = running.rss_kib()?;
+    let base = rss_kib(running.pid())?;
     let mut open = Vec::with_capacity(s.connections);
     for _ in 0..s.connections {
-        let mut tcp = connect(running.addr)?;
+        let mut tcp = connect(running.addr())?;
         echo_once(&mut tcp, &wire, &echo)?;
         open.push(tcp);
     }
     std::thread::sleep(Duration::from_millis(1_000));
-    let held = running.rss_kib()?;
+    let held = rss_kib(running.pid())?;
     drop(open);
     Ok(held.saturating_sub(base) as f64 / s.connections as f64)
 }
@@ -462,10 +387,10 @@ fn throughput(
     count: usize,
     windows: usize,
 ) -> Result<(f64, f64), Failure> {
-    let running = Running::start(s, server)?;
+    let running = start(s, server)?;
     let data = rtw_benches::payload(size);
     let (wire, echo) = window(&data, count);
-    let mut tcp = connect(running.addr)?;
+    let mut tcp = connect(running.addr())?;
     // Untimed warm-up windows.
     for _ in 0..windows.div_ceil(10) {
         echo_once(&mut tcp, &wire, &echo)?;
@@ -476,7 +401,7 @@ fn throughput(
     let mut reader = tcp.try_clone()?;
     let (done_tx, done_rx) = mpsc::sync_channel::<Result<(), String>>(1);
     let expected = echo.clone();
-    let cpu_before = running.cpu_ns()?;
+    let cpu_before = cpu_ns(running.pid())?;
     let started = Instant::now();
     let reading = std::thread::spawn(move || {
         let mut got = vec![0u8; expected.len()];
@@ -499,7 +424,7 @@ fn throughput(
             .map_err(|e| format!("{}: no echo: {e}", server.name()))??;
     }
     let wall = started.elapsed().as_secs_f64();
-    let cpu = (running.cpu_ns()? - cpu_before) as f64 / 1e9;
+    let cpu = (cpu_ns(running.pid())? - cpu_before) as f64 / 1e9;
     let _ = reading.join();
     let messages = (count * windows) as f64;
     Ok((messages / cpu, messages / wall))

@@ -44,12 +44,13 @@
 //! Linux only (`/proc`, `taskset`). Loopback only, bounded: every wait has
 //! a timeout, and every server is killed at the end.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use rtw_benches::process::{Failure, Running, cpu_ns, load_average, pin};
 
 use bytes::Bytes;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
@@ -165,8 +166,6 @@ fn main() -> ExitCode {
     }
 }
 
-type Failure = Box<dyn std::error::Error + Send + Sync>;
-
 /// The test CA and the server's certificate and key, as PEM files in a
 /// directory removed on drop.
 struct Pki {
@@ -245,8 +244,8 @@ fn run(s: &Settings, pki: &Pki) -> Result<(), Failure> {
     );
     // TLS as agreed, once per pair.
     for pair in Pair::ALL {
-        let running = Running::start(s, pki, pair)?;
-        let agreed = runtime.block_on(client::agreed(pair, &clients, running.addr))?;
+        let running = start(s, pki, pair)?;
+        let agreed = runtime.block_on(client::agreed(pair, &clients, running.addr()))?;
         println!("  {:<18} {agreed}", pair.name());
     }
     let mut table = Vec::new();
@@ -255,7 +254,7 @@ fn run(s: &Settings, pki: &Pki) -> Result<(), Failure> {
         let mut results: Vec<Vec<Figures>> = vec![Vec::new(); Pair::ALL.len()];
         for _ in 0..s.rounds {
             for (i, pair) in Pair::ALL.into_iter().enumerate() {
-                let running = Running::start(s, pki, pair)?;
+                let running = start(s, pki, pair)?;
                 let figures = runtime.block_on(client::measure(
                     pair, &clients, &running, size, count, windows,
                 ))?;
@@ -310,92 +309,24 @@ fn run(s: &Settings, pki: &Pki) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Pin every thread of process `pid` to `cpu`.
-fn pin(pid: u32, cpu: usize) -> Result<(), Failure> {
-    let status = Command::new("taskset")
-        .args(["-a", "-p", "-c", &cpu.to_string(), &pid.to_string()])
-        .stdout(Stdio::null())
-        .status()
-        .map_err(|e| format!("taskset (util-linux) is needed: {e}"))?;
-    if !status.success() {
-        return Err(format!("taskset -p -c {cpu} {pid} failed: {status}").into());
-    }
-    Ok(())
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
-}
-
-/// Nanoseconds on CPU of process `pid`, all threads together.
-fn cpu_ns(pid: u32) -> Result<u64, Failure> {
-    let mut total = 0;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
-        let stat = std::fs::read_to_string(task?.path().join("schedstat"))?;
-        total += stat
-            .split_whitespace()
-            .next()
-            .ok_or("bad schedstat")?
-            .parse::<u64>()?;
-    }
-    Ok(total)
-}
-
-/// A running server process, killed when dropped.
-struct Running {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Running {
-    fn start(s: &Settings, pki: &Pki, pair: Pair) -> Result<Running, Failure> {
-        let cpu = s.server_cpu.to_string();
-        let mut command = Command::new("taskset");
-        command.args(["-c", &cpu]);
-        match pair {
-            Pair::Rtw => {
-                command.args([s.rtw.as_str(), "ws", "echo-server", "127.0.0.1:0"]);
-                command.arg("--tls-cert").arg(pki.cert());
-                command.arg("--tls-key").arg(pki.key());
-            }
-            other => {
-                command.arg(std::env::current_exe()?);
-                command.args(["serve", other.name()]);
-                command.arg(pki.cert()).arg(pki.key());
-            }
+/// The server of `pair` on its CPU, once it listens.
+fn start(s: &Settings, pki: &Pki, pair: Pair) -> Result<Running, Failure> {
+    let cpu = s.server_cpu.to_string();
+    let mut command = Command::new("taskset");
+    command.args(["-c", &cpu]);
+    match pair {
+        Pair::Rtw => {
+            command.args([s.rtw.as_str(), "ws", "echo-server", "127.0.0.1:0"]);
+            command.arg("--tls-cert").arg(pki.cert());
+            command.arg("--tls-key").arg(pki.key());
         }
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stdin(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("starting {}: {e}", pair.name()))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        // The first line, read on a thread so that a server that prints
-        // nothing fails the run after IO_TIMEOUT instead of hanging it.
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(IO_TIMEOUT).unwrap_or_default();
-        let Some(addr) = line.trim().strip_prefix("listening on ") else {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("{}: expected `listening on`, got {line:?}", pair.name()).into());
-        };
-        let addr = addr.parse()?;
-        Ok(Running { child, addr })
+        other => {
+            command.arg(std::env::current_exe()?);
+            command.args(["serve", other.name()]);
+            command.arg(pki.cert()).arg(pki.key());
+        }
     }
+    Running::spawn(command, pair.name(), IO_TIMEOUT)
 }
 
 /// Bounded waits: nothing here waits longer than this.
@@ -512,12 +443,12 @@ mod client {
         windows: usize,
     ) -> Result<Figures, Failure> {
         let data = Bytes::from(rtw_benches::payload(size));
-        let server = running.child.id();
+        let server = running.pid();
         let client = std::process::id();
         match pair {
             Pair::Rtw | Pair::RtwLib => {
                 use rtw_tokio::ws::Message;
-                let mut ws = within(rtw_connect(configs, running.addr)).await?;
+                let mut ws = within(rtw_connect(configs, running.addr())).await?;
                 let message = Message::Binary(data.clone());
                 let same = |m: &Message| match m {
                     Message::Binary(b) => Some(*b == data),
@@ -528,7 +459,7 @@ mod client {
             }
             Pair::TokioTungstenite => {
                 use tungstenite::Message;
-                let mut ws = within(tt_connect(configs, running.addr)).await?;
+                let mut ws = within(tt_connect(configs, running.addr())).await?;
                 let message = Message::Binary(data.clone());
                 let same = |m: &Message| match m {
                     Message::Binary(b) => Some(*b == data),
