@@ -108,16 +108,27 @@ async fn ws_urls_still_connect_in_the_clear() {
     assert_eq!(reply, Message::text("plain"));
 }
 
-#[tokio::test]
-async fn a_certificate_for_another_name_is_refused_saying_so() {
+/// The error of a client that trusts the test CA only, connecting to
+/// `wss://localhost` served with the certificate `leaf` (`other`,
+/// `stranger`).
+async fn refused_by_a_client_trusting_the_ca(leaf: &str) -> WsError {
     let pki = pki();
-    let port = wss_echo(&pki.path("other.pem"), &pki.path("other.key")).await;
+    let (cert, key) = (
+        pki.path(&format!("{leaf}.pem")),
+        pki.path(&format!("{leaf}.key")),
+    );
+    let port = wss_echo(&cert, &key).await;
     let url = format!("wss://localhost:{port}/");
     let options = ClientOptions::new().tls(trust_ca(&pki));
-    let refused = timeout(STEP, connect_any(&url, options))
+    timeout(STEP, connect_any(&url, options))
         .await
         .unwrap()
-        .unwrap_err();
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn a_certificate_for_another_name_is_refused_saying_so() {
+    let refused = refused_by_a_client_trusting_the_ca("other").await;
     assert!(matches!(refused, WsError::Tls { .. }), "{refused:?}");
     let message = refused.to_string();
     assert!(message.contains("localhost"), "{message}");
@@ -128,14 +139,7 @@ async fn a_certificate_for_another_name_is_refused_saying_so() {
 
 #[tokio::test]
 async fn a_certificate_of_an_unknown_issuer_is_refused_saying_so() {
-    let pki = pki();
-    let port = wss_echo(&pki.path("stranger.pem"), &pki.path("stranger.key")).await;
-    let url = format!("wss://localhost:{port}/");
-    let options = ClientOptions::new().tls(trust_ca(&pki));
-    let refused = timeout(STEP, connect_any(&url, options))
-        .await
-        .unwrap()
-        .unwrap_err();
+    let refused = refused_by_a_client_trusting_the_ca("stranger").await;
     let message = refused.to_string();
     assert!(message.contains("invalid peer certificate"), "{message}");
     assert!(message.contains("UnknownIssuer"), "{message}");
