@@ -1,0 +1,335 @@
+"""Shared code of suite `abuse`: the row modules' contract and the checks
+that several servers share. Python 3 standard library only.
+
+Contract of a row module (rows/NAME.py, run by `run` as row `abuse-NAME`):
+
+    python3 rows/NAME.py --rtw PATH [--full]
+
+- It starts its own servers (lib.Server, on 127.0.0.1 port 0, killed when
+  it ends and with it: PR_SET_PDEATHSIG) and stays on 127.0.0.0/8.
+- It prints one line per check, `@@pass NAME` or `@@fail NAME<TAB>REASON`
+  (lib.check), where NAME carries the measured figure and its bound, e.g.
+  `@@pass headers one byte a second, --header-timeout 2: cut off after
+  2.1 s (bound: <= 4 s)`; any other line is shown as it is (indent
+  informational lines with lib.info); `@@done` last (common.main prints it).
+- Every wait is bounded. `run` kills a module after the limit its first
+  lines declare, `# abuse-limit: CI FULL` (seconds at CI scale and with
+  --full), 120 s without one; a module that did not print `@@done` fails.
+- At CI scale (no --full) a module may shorten the servers' timers with
+  their flags, and says which in the check's NAME; --full uses the
+  documented defaults.
+
+A module is `common.main([check_a, check_b, ...])` with `async def
+check_a(ctx)` functions; each runs in turn under its own time bound
+(ctx.bound), its servers stopped after it, an exception in it one failed
+check.
+"""
+
+import argparse
+import asyncio
+import os
+import re
+import signal
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import lib  # noqa: E402  (conformance/lib.py, shared with suite `attacks`)
+from lib import HOST, check, info, say  # noqa: E402,F401
+
+
+class Ctx:
+    """What a check gets: the rtw binary, the scale, and scale()."""
+
+    def __init__(self, rtw, full):
+        self.rtw = rtw
+        self.full = full
+
+    def scale(self, ci, full):
+        """The figure for this run's scale."""
+        return full if self.full else ci
+
+    def flags(self, sub, wanted):
+        """lib.flags: WANTED [(flag, value)] kept when `rtw SUB --help` has them."""
+        return lib.flags(self.rtw, sub, wanted)
+
+    def server(self, sub, args, **kw):
+        return lib.Server(self.rtw, sub, args, **kw)
+
+
+def main(checks, bound=None):
+    """Run the module: parse --rtw/--full, run CHECKS in turn (each at most
+    BOUND(ctx) seconds, default 60 at CI scale and 300 with --full), print
+    `@@done`."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--rtw", required=True)
+    p.add_argument("--full", action="store_true")
+    a = p.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    nofile = lib.raise_nofile()
+    ctx = Ctx(a.rtw, a.full)
+    info(f"client RLIMIT_NOFILE {nofile}; scale {'full' if a.full else 'CI'}")
+    limit = bound(ctx) if bound else ctx.scale(60, 300)
+    try:
+        for c in checks:
+            t0 = time.monotonic()
+            try:
+                asyncio.run(asyncio.wait_for(c(ctx), limit))
+            except asyncio.TimeoutError:
+                check(False, f"{c.__name__}: finished", f"did not finish within {limit} s")
+            except Exception as e:  # one failed check, the others still run
+                check(False, f"{c.__name__}: finished", f"{type(e).__name__}: {e}")
+            finally:
+                lib.stop_all()
+                lib._servers.clear()
+            info(f"({c.__name__}: {time.monotonic() - t0:.1f} s)")
+    finally:
+        lib.stop_all()
+    say("@@done")
+
+
+# ---------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------
+
+
+def percentile(xs, q):
+    """The Q-quantile (0..1) of XS, nearest rank; None when empty."""
+    if not xs:
+        return None
+    s = sorted(xs)
+    return s[min(len(s) - 1, max(0, int(round(q * len(s) + 0.5)) - 1))]
+
+
+def ms(x):
+    return "none" if x is None else f"{x * 1000:.1f} ms"
+
+
+def sources(n, first=(0, 10)):
+    """N distinct source addresses 127.0.X.Y from FIRST (X, Y) on."""
+    x, y = first
+    out = []
+    for _ in range(n):
+        out.append(f"127.0.{x}.{y}")
+        y += 1
+        if y > 254:
+            x, y = x + 1, 1
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Sockets
+# ---------------------------------------------------------------------------
+
+
+async def connect(port, src=None, rcvbuf=None, timeout=5.0):
+    """A non-blocking TCP socket connected to 127.0.0.1:PORT from SRC; with
+    RCVBUF a small receive buffer (set before connecting, so the window is
+    small too)."""
+    loop = asyncio.get_running_loop()
+    s = socket.socket()
+    s.setblocking(False)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    try:
+        if src:
+            s.bind((src, 0))
+        await asyncio.wait_for(loop.sock_connect(s, (HOST, port)), timeout)
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
+async def read_until_closed(s, limit, keep=1 << 16):
+    """Read S until EOF, an error or LIMIT seconds: (how, seconds, total
+    bytes, the first KEEP bytes, the last KEEP bytes); how is 'eof',
+    'reset', an error name or 'open'."""
+    loop = asyncio.get_running_loop()
+    t0 = time.monotonic()
+    first, last, total = b"", b"", 0
+    how = "open"
+    while True:
+        left = limit - (time.monotonic() - t0)
+        if left <= 0:
+            break
+        try:
+            data = await asyncio.wait_for(loop.sock_recv(s, 1 << 16), left)
+        except asyncio.TimeoutError:
+            break
+        except ConnectionResetError:
+            how = "reset"
+            break
+        except OSError as e:
+            how = type(e).__name__
+            break
+        if not data:
+            how = "eof"
+            break
+        total += len(data)
+        if len(first) < keep:
+            first += data[:keep - len(first)]
+        last = (last + data)[-keep:]
+    return how, time.monotonic() - t0, total, first, last
+
+
+def status_of(head):
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", head)
+    return int(m.group(1)) if m else None
+
+
+async def trickle(port, data, every, limit, src=None):
+    """Send DATA one byte every EVERY seconds until the server closes or
+    LIMIT seconds pass: (seconds until closed or None, bytes sent, the
+    status the server answered or None)."""
+    loop = asyncio.get_running_loop()
+    s = await connect(port, src)
+    t0 = time.monotonic()
+    sent = 0
+    got = b""
+    closed = None
+    try:
+        while time.monotonic() - t0 < limit and sent < len(data):
+            try:
+                s.send(data[sent:sent + 1])
+                sent += 1
+            except OSError:
+                closed = time.monotonic() - t0
+                break
+            try:
+                chunk = await asyncio.wait_for(loop.sock_recv(s, 4096), every)
+                got += chunk
+                if not chunk:
+                    closed = time.monotonic() - t0
+                    break
+            except asyncio.TimeoutError:
+                pass
+            except OSError:
+                closed = time.monotonic() - t0
+                break
+    finally:
+        s.close()
+    return closed, sent, status_of(got)
+
+
+async def check_trickle(ctx, port, data, what, timeout, bound):
+    """One check: a head sent one byte at a time is cut off within BOUND s
+    (TIMEOUT: the server's header timeout, for the name)."""
+    every = 0.25
+    closed, sent, status = await trickle(port, data, every, bound + 5)
+    check(closed is not None and closed <= bound,
+          f"{what} one byte every {every} s, header timeout {timeout} s: cut off after "
+          f"{'never' if closed is None else f'{closed:.1f} s'} ({sent} bytes sent, answer "
+          f"{status or 'none'}) (bound: <= {bound} s)",
+          f"still open after {bound + 5} s" if closed is None else f"closed after {closed:.1f} s")
+
+
+async def http_get(port, path, src=None, timeout=5.0, headers=""):
+    """GET PATH: (status, the first bytes of the answer) or (None, error)."""
+    loop = asyncio.get_running_loop()
+    try:
+        s = await connect(port, src, timeout=timeout)
+    except (OSError, asyncio.TimeoutError) as e:
+        return None, type(e).__name__
+    try:
+        req = f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n{headers}\r\n".encode()
+        await loop.sock_sendall(s, req)
+        buf = b""
+        while b"\r\n\r\n" not in buf and len(buf) < 65536:
+            chunk = await asyncio.wait_for(loop.sock_recv(s, 4096), timeout)
+            if not chunk:
+                break
+            buf += chunk
+        return status_of(buf), buf
+    except (OSError, asyncio.TimeoutError) as e:
+        return None, type(e).__name__
+    finally:
+        s.close()
+
+
+async def hold_many(port, n, open_one, concurrency=100):
+    """Open N connections with OPEN_ONE(i) -> (result, socket or None),
+    at most CONCURRENCY at once."""
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(i):
+        async with sem:
+            return await open_one(i)
+
+    return await asyncio.gather(*(one(i) for i in range(n)))
+
+
+def ws_close_code(data):
+    """The code of the first close frame in DATA (server frames, from any
+    frame boundary), or None."""
+    f = lib.Frames(keep=False)
+    f.feed(data)
+    return f.close_code()
+
+
+def ws_close_code_tail(tail):
+    """The close code at the end of TAIL, bytes read from the middle of a
+    stream: the last `88 LEN CODE...` that ends TAIL."""
+    for n in range(2, 126):
+        if len(tail) >= n + 2 and tail[-n - 2] == 0x88 and tail[-n - 1] == n:
+            return struct.unpack("!H", tail[-n:-n + 2])[0]
+    if tail.endswith(b"\x88\x00"):
+        return "none"
+    return None
+
+
+async def probe_latency(once, duration, every=0.05):
+    """Call the coroutine ONCE() (one round trip, returns True on success)
+    every EVERY seconds for DURATION seconds: (latencies in s, failures)."""
+    lat, bad = [], 0
+    end = time.monotonic() + duration
+    while time.monotonic() < end:
+        t0 = time.monotonic()
+        try:
+            ok = await once()
+        except (OSError, asyncio.TimeoutError, ConnectionError):
+            ok = False
+        if ok:
+            lat.append(time.monotonic() - t0)
+        else:
+            bad += 1
+        await asyncio.sleep(every)
+    return lat, bad
+
+
+class WsEcho:
+    """A reading WebSocket client of an echo (or pub/sub) server for
+    latency probes: send a short text, wait for a text back."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.loop = asyncio.get_running_loop()
+
+    @classmethod
+    async def open(cls, port, path="/", src=None, ext=None):
+        conn = await lib.ws_connect(port, src, ext)
+        if conn.status != 101:
+            raise ConnectionError(f"upgrade: {conn.status or conn.error}")
+        return cls(conn)
+
+    async def round_trip(self, payload=b"ping-probe", timeout=5.0):
+        c = self.conn
+        before = len(c.frames.frames)
+        if not await lib.send(c, lib.frame(1, payload)):
+            return False
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if any(op in (0, 1, 2) for _, _, op, _, _ in c.frames.frames[before:]):
+                del c.frames.frames[:]
+                return True
+            data = await asyncio.wait_for(self.loop.sock_recv(c.sock, 1 << 16),
+                                          end - time.monotonic())
+            if not data:
+                return False
+            c.frames.feed(data)
+        return False
+
+    def close(self):
+        self.conn.close()
