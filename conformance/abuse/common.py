@@ -333,3 +333,49 @@ class WsEcho:
 
     def close(self):
         self.conn.close()
+
+
+# ---------------------------------------------------------------------------
+# Load from another process
+# ---------------------------------------------------------------------------
+
+
+def in_child(fn, *args, timeout=120.0):
+    """Run the coroutine function FN(*ARGS) in a forked child process with
+    its own event loop, so that a flood does not slow this process's
+    latency probes (one Python thread cannot both flood and measure).
+    Returns an awaitable of FN's result (picklable), or raises
+    RuntimeError with the child's error; the child is killed after TIMEOUT
+    seconds and dies with this process."""
+    import multiprocessing
+
+    mp = multiprocessing.get_context("fork")
+    receiver, sender = mp.Pipe(duplex=False)
+
+    def target():
+        lib._die_with_parent()
+        asyncio.events._set_running_loop(None)  # the parent's loop, inherited by fork
+        try:
+            sender.send(("ok", asyncio.run(fn(*args))))
+        except BaseException as e:  # reported to the parent
+            sender.send(("error", f"{type(e).__name__}: {e}"))
+
+    child = mp.Process(target=target, daemon=True)
+    child.start()
+
+    async def result():
+        loop = asyncio.get_running_loop()
+        try:
+            ready = await loop.run_in_executor(None, receiver.poll, timeout)
+            if not ready:
+                raise RuntimeError(f"{fn.__name__} did not finish within {timeout} s")
+            how, value = receiver.recv()
+            if how != "ok":
+                raise RuntimeError(f"{fn.__name__}: {value}")
+            return value
+        finally:
+            if child.is_alive():
+                child.kill()
+            child.join(5)
+
+    return result()
