@@ -237,9 +237,9 @@ def accept_for(key):
     return base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
 
 
-def upgrade_request(port, key, ext=None):
+def upgrade_request(port, key, ext=None, path="/attacks"):
     lines = [
-        "GET /attacks HTTP/1.1",
+        f"GET {path} HTTP/1.1",
         f"Host: {HOST}:{port}",
         "Upgrade: websocket",
         "Connection: Upgrade",
@@ -399,7 +399,7 @@ async def read_head(loop, sock, limit=65536):
     return head, rest
 
 
-async def ws_connect(port, src=None, ext=None, timeout=10.0):
+async def ws_connect(port, src=None, ext=None, timeout=10.0, path="/attacks"):
     """Connect (from SRC), upgrade offering EXT; the Conn keeps the socket
     only after a valid 101, else records the status or error."""
     loop = asyncio.get_running_loop()
@@ -410,7 +410,7 @@ async def ws_connect(port, src=None, ext=None, timeout=10.0):
             sock.bind((src, 0))
         await asyncio.wait_for(loop.sock_connect(sock, (HOST, port)), timeout)
         key = base64.b64encode(os.urandom(16)).decode()
-        req = upgrade_request(port, key, ext)
+        req = upgrade_request(port, key, ext, path)
         try:
             await asyncio.wait_for(loop.sock_sendall(sock, req), timeout)
         except OSError:
@@ -430,12 +430,13 @@ async def ws_connect(port, src=None, ext=None, timeout=10.0):
     return conn
 
 
-async def open_many(port, n, src=lambda i: None, ext=None, concurrency=200, timeout=10.0):
+async def open_many(port, n, src=lambda i: None, ext=None, concurrency=200, timeout=10.0,
+                    path="/attacks"):
     sem = asyncio.Semaphore(concurrency)
 
     async def one(i):
         async with sem:
-            return await ws_connect(port, src(i), ext, timeout)
+            return await ws_connect(port, src(i), ext, timeout, path)
 
     return await asyncio.gather(*(one(i) for i in range(n)))
 

@@ -309,7 +309,7 @@ class WsEcho:
 
     @classmethod
     async def open(cls, port, path="/", src=None, ext=None):
-        conn = await lib.ws_connect(port, src, ext)
+        conn = await lib.ws_connect(port, src, ext, path=path)
         if conn.status != 101:
             raise ConnectionError(f"upgrade: {conn.status or conn.error}")
         return cls(conn)
