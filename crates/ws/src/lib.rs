@@ -94,6 +94,7 @@ pub mod handshake;
 mod limits;
 mod mask;
 mod message;
+mod rate;
 mod role;
 mod setters;
 mod utf8;
@@ -106,6 +107,7 @@ pub use error::Error;
 pub use limits::Limits;
 pub use mask::apply_mask;
 pub use message::{Event, Fragment, Message, MessageKind};
+pub use rate::InflateRate;
 pub use role::Role;
 /// The randomness trait of every rtw codec (masking keys, RFC 6455 §5.3;
 /// `Sec-WebSocket-Key`, §4.1), and a seeded generator for tests.

@@ -259,3 +259,21 @@ proptest! {
         prop_assert_eq!(got, expected);
     }
 }
+
+#[test]
+fn inflated_bytes_count_what_compressed_messages_inflated_to() {
+    let (mut client, mut server) = pair(DeflateParams::default(), Config::default());
+    assert_eq!(server.inflated_bytes(), 0);
+    let now = Instant::now();
+    for (i, size) in [1 << 20, 10, 300_000].into_iter().enumerate() {
+        client.send(Message::binary(vec![0u8; size])).unwrap();
+        let mut w = wire(&mut client);
+        assert!(w.len() < size.max(100), "compressed: {} bytes", w.len());
+        server.handle_input(now, &mut w);
+        assert_eq!(events(&mut server).len(), 1, "message {i}");
+    }
+    // 10 bytes are under the compression threshold: sent as they are.
+    assert_eq!(server.inflated_bytes(), (1 << 20) + 300_000);
+    let plain = Connection::new(Role::Server, SeededRandom::new(3));
+    assert_eq!(plain.inflated_bytes(), 0, "no permessage-deflate");
+}

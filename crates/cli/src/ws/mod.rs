@@ -113,6 +113,13 @@ struct Limits {
     /// (permessage-deflate), in bytes after inflation.
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
     max_inflated_message: u64,
+    /// Bytes a connection may inflate per second from compressed messages
+    /// (permessage-deflate), a second's worth at once: past it, its input
+    /// waits until the budget refills, so that data which inflates a
+    /// thousandfold cannot take a core from the other connections. 0: no
+    /// budget.
+    #[arg(long, value_name = "BYTES_PER_SEC", default_value_t = rtw_tokio::ws::DEFAULT_MAX_INFLATE_RATE)]
+    max_inflate_rate: u64,
     /// Neither offer nor accept permessage-deflate (RFC 7692), which is
     /// on by default.
     #[arg(long)]
@@ -125,7 +132,8 @@ impl Limits {
             .max_message_size(self.max_message)
             .max_frame_size(self.max_frame)
             .max_inflated_message_size(self.max_inflated_message);
-        let mut options = Options::with_config(Config::default().limits(limits));
+        let mut options = Options::with_config(Config::default().limits(limits))
+            .max_inflate_rate(Some(self.max_inflate_rate).filter(|&r| r > 0));
         if self.no_deflate {
             options.deflate = None;
         }

@@ -13,7 +13,9 @@
 //! - output: the chunks of [`Connection::poll_transmit`] (a frame header,
 //!   then the very `Bytes` of the payload on the server's path) are
 //!   gathered into one vectored write;
-//! - time: one sleep, armed for [`Connection::poll_timeout`].
+//! - time: one sleep, armed for [`Connection::poll_timeout`], or for the
+//!   end of a pause of the reads while the connection is over its budget
+//!   of inflated bytes ([`Options::max_inflate_rate`]).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -24,7 +26,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker, ready};
 
 use bytes::{Buf, Bytes, BytesMut};
-use rtw_ws::{CloseCode, CloseFrame, Connection, Event, Message, Role, State, Transport};
+use rtw_ws::{
+    CloseCode, CloseFrame, Connection, Event, InflateRate, Message, Role, State, Transport,
+};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
 use tokio_util::io::poll_read_buf;
@@ -168,6 +172,10 @@ pub(crate) struct Core<S> {
     wakers: Arc<WakerSet>,
     /// Wakes both sides; every poll of the transport uses it.
     waker: Waker,
+    /// The budget of inflated bytes per second ([`Options::max_inflate_rate`]).
+    inflate_rate: Option<InflateRate>,
+    /// [`Connection::inflated_bytes`] when last charged to `inflate_rate`.
+    inflate_charged: u64,
 }
 
 impl<S> Core<S> {
@@ -195,6 +203,7 @@ impl<S> Core<S> {
             None => conn,
         };
         let (wakers, waker) = WakerSet::new();
+        let inflate_rate = options.max_inflate_rate.map(InflateRate::new);
         let mut conn = conn;
         // The connection's timers start now.
         conn.handle_timeout(now());
@@ -213,6 +222,8 @@ impl<S> Core<S> {
             timer: None,
             wakers,
             waker,
+            inflate_rate,
+            inflate_charged: 0,
         })
     }
 
@@ -309,7 +320,12 @@ impl<S> Core<S> {
         // Each round either arms the sleep or moves the connection past a
         // deadline; a few rounds are plenty.
         for _ in 0..4 {
-            let Some(at) = self.conn.poll_timeout() else {
+            let resume = self.paused_until();
+            let Some(at) = [self.conn.poll_timeout(), resume]
+                .into_iter()
+                .flatten()
+                .min()
+            else {
                 // A sleep still armed fires for nothing, once.
                 return fired;
             };
@@ -349,13 +365,14 @@ impl<S> Core<S> {
     /// before a later frame of the same read can fail the connection:
     /// RFC 6455 §7.1.7). `false` when no event came of it.
     fn feed(&mut self) -> bool {
-        if self.input.is_empty() {
+        if self.input.is_empty() || self.paused_until().is_some() {
             return false;
         }
         let before = self.conn.state();
         let event = self
             .conn
             .handle_input_until_event(self.read_at, &mut self.input);
+        self.charge_inflated();
         if self.input.is_empty() {
             // Between frames: give the buffer back (the payloads handed
             // out keep what they need of it).
@@ -366,6 +383,28 @@ impl<S> Core<S> {
             self.wakers.notify(Side::Write);
         }
         event
+    }
+
+    /// Charge what the connection inflated since the last call to the
+    /// budget of [`Options::max_inflate_rate`].
+    fn charge_inflated(&mut self) {
+        let total = self.conn.inflated_bytes();
+        if let Some(rate) = &mut self.inflate_rate
+            && total > self.inflate_charged
+        {
+            rate.charge(now(), total - self.inflate_charged);
+        }
+        self.inflate_charged = total;
+    }
+
+    /// While the connection is over its budget of inflated bytes, when it
+    /// may read (and handle input) again. Never once it is closed: what
+    /// is read then is only discarded.
+    fn paused_until(&self) -> Option<std::time::Instant> {
+        if self.conn.state() == State::Closed {
+            return None;
+        }
+        self.inflate_rate.as_ref()?.resume_at(now())
     }
 
     /// Why nothing can be sent, if so.
@@ -480,7 +519,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
     /// while a frame is incomplete, into the connection's own buffer. At
     /// end of file, or on an error, the connection is told
     /// ([`Connection::handle_eof`]) and the error kept for the stream.
+    ///
+    /// While the connection is over its budget of inflated bytes, nothing
+    /// is read (the peer's bytes wait in its socket, and TCP's window stops
+    /// it): pending, with the timer armed for the end of the pause by
+    /// [`Core::poll_timer`].
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.paused_until().is_some() {
+            return Poll::Pending;
+        }
         let mut io = Pin::new(&mut self.io);
         let shared = if self.input.is_empty() {
             scratch(|buf| {

@@ -148,7 +148,7 @@ pub use crate::OsRandom;
 pub use client::connect_any;
 pub use client::{client_from_stream, connect, connect_with};
 pub use error::WsError;
-pub use options::{ClientOptions, Options};
+pub use options::{ClientOptions, DEFAULT_MAX_INFLATE_RATE, Options};
 #[cfg(feature = "deflate")]
 pub use rtw_ws::deflate;
 pub use rtw_ws::handshake::{

@@ -24,6 +24,7 @@ use rtw_ws::handshake::ClientBuilder;
 /// | `config.close_timeout` | 5 s | waiting for the peer's close frame after ours (RFC 6455 §7.1.2) |
 /// | `config.linger` | 1 s | once closed, waiting for the peer to close TCP (RFC 6455 §7.1.1), and writing what is left |
 /// | `deflate` | on, `DeflateConfig::default()` | permessage-deflate (RFC 7692), feature `deflate`; zlib state made on first use |
+/// | `max_inflate_rate` | 64 MiB/s ([`DEFAULT_MAX_INFLATE_RATE`]) | bytes a connection may inflate per second (a burst of one second); reading pauses until the budget refills |
 ///
 /// The connection's timers run on one tokio sleep, polled by the stream
 /// and the sink alike: a peer that vanished (half-open TCP) is found
@@ -57,7 +58,21 @@ pub struct Options {
     /// (or [`Options::negotiated_deflate`] for a handshake done elsewhere).
     #[cfg(feature = "deflate")]
     pub(crate) negotiated: Option<DeflateParams>,
+    /// The most bytes a connection may inflate per second from compressed
+    /// messages (RFC 7692 §8.1 leaves the cost of decompression to the
+    /// implementation): past one second's worth, the stream stops reading
+    /// until the budget refills ([`rtw_ws::InflateRate`]), so a peer whose
+    /// 1 MB of input inflates to 1 GB costs this much CPU, not a core, and
+    /// other connections keep their latency. A pause is short: one message
+    /// overdraws the budget by at most
+    /// [`Limits::max_inflated_message_size`], a quarter second at the
+    /// defaults. `None`: no budget.
+    pub max_inflate_rate: Option<u64>,
 }
+
+/// The default [`Options::max_inflate_rate`]: 64 MiB of inflated bytes per
+/// second and connection (with zlib, about 5 % of a core).
+pub const DEFAULT_MAX_INFLATE_RATE: u64 = 64 << 20;
 
 impl Default for Options {
     fn default() -> Self {
@@ -68,6 +83,7 @@ impl Default for Options {
             deflate: Some(DeflateConfig::default()),
             #[cfg(feature = "deflate")]
             negotiated: None,
+            max_inflate_rate: Some(DEFAULT_MAX_INFLATE_RATE),
         }
     }
 }
@@ -93,6 +109,13 @@ impl Options {
     #[must_use]
     pub fn handshake_timeout(mut self, handshake_timeout: Option<Duration>) -> Self {
         self.handshake_timeout = handshake_timeout;
+        self
+    }
+
+    /// Sets [`Options::max_inflate_rate`] (`None`: no budget).
+    #[must_use]
+    pub fn max_inflate_rate(mut self, bytes_per_second: Option<u64>) -> Self {
+        self.max_inflate_rate = bytes_per_second;
         self
     }
 

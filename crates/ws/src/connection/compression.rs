@@ -21,6 +21,8 @@ pub(crate) struct Compression {
     receiving: bool,
     /// Bytes inflated so far of the message being received.
     inflated: u64,
+    /// Bytes inflated since the connection opened.
+    inflated_total: u64,
     /// How long a (de)compressor without context takeover may sit unused
     /// before it is freed.
     release_after: Duration,
@@ -67,6 +69,7 @@ impl Compression {
             inflater: Inflater::new(theirs.0, theirs.1),
             receiving: false,
             inflated: 0,
+            inflated_total: 0,
             release_after: config.release_after,
             deflater_used: None,
             inflater_used: None,
@@ -122,11 +125,17 @@ impl Compression {
                 e => e,
             })?;
         self.inflated += out.len() as u64;
+        self.inflated_total += out.len() as u64;
         if fin {
             self.receiving = false;
         }
         self.inflater_used = now;
         Ok(Bytes::from(out))
+    }
+
+    /// Bytes inflated since the connection opened.
+    pub(crate) fn inflated_total(&self) -> u64 {
+        self.inflated_total
     }
 
     /// The compressed payload of a whole message, to send with RSV1 (RFC

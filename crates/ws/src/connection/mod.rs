@@ -181,6 +181,19 @@ impl Connection {
         false
     }
 
+    /// Bytes inflated from compressed messages since the connection opened
+    /// (RFC 7692 §6.2), 0 without permessage-deflate: what a driver charges
+    /// to an [`InflateRate`](crate::InflateRate) after each
+    /// [`Connection::handle_input_until_event`], pausing its reads while
+    /// the budget says so (RFC 7692 §8.1 leaves the cost of decompression
+    /// to the implementation).
+    pub fn inflated_bytes(&self) -> u64 {
+        #[cfg(feature = "deflate")]
+        return self.compression.as_ref().map_or(0, |c| c.inflated_total());
+        #[cfg(not(feature = "deflate"))]
+        0
+    }
+
     /// `true` while the data frames being received are compressed.
     fn receiving_compressed(&self) -> bool {
         #[cfg(feature = "deflate")]
