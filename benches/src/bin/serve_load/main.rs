@@ -34,6 +34,7 @@
 mod histogram;
 mod publish;
 mod report;
+mod table;
 mod worker;
 
 use std::collections::BTreeMap;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use rtw_benches::process::{Failure, cpu_ns, load_average, rss_kib};
 
-use crate::histogram::Histogram;
+use crate::table::{Cpu, Measured, Row, ms};
 use crate::{Args, split};
 
 /// A line from worker `.0` (`None`: its output ended), when it was read.
@@ -24,6 +24,8 @@ struct Workers {
     lines: Receiver<Line>,
     /// When each said `done`.
     done: Vec<Option<Instant>>,
+    /// Whether each has said `end` (its report is whole).
+    ended: Vec<bool>,
 }
 
 impl Drop for Workers {
@@ -46,6 +48,7 @@ impl Workers {
             stdins: vec![],
             lines,
             done: vec![],
+            ended: vec![],
         };
         let mut first = 0;
         for w in 0..args.workers as usize {
@@ -72,6 +75,7 @@ impl Workers {
             workers.stdins.push(child.stdin.take().ok_or("no stdin")?);
             workers.children.push(child);
             workers.done.push(None);
+            workers.ended.push(false);
             let tx = tx.clone();
             std::thread::spawn(move || {
                 for line in BufReader::new(stdout).lines() {
@@ -95,20 +99,26 @@ impl Workers {
         Ok(())
     }
 
-    /// The next line before `deadline` (a `done` is noted as well);
+    /// The next line before `deadline` (`done` and `end` are noted too);
     /// `Ok(None)` when the deadline passes. A worker that ends is an error.
     fn next(&mut self, deadline: Instant) -> Result<Option<(usize, String)>, Failure> {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match self.lines.recv_timeout(left) {
-            Ok((w, Some(line), at)) => {
-                if line == "done" {
-                    self.done[w] = Some(at);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            return match self.lines.recv_timeout(left) {
+                Ok((w, Some(line), at)) => {
+                    match line.as_str() {
+                        "done" => self.done[w] = Some(at),
+                        "end" => self.ended[w] = true,
+                        _ => {}
+                    }
+                    Ok(Some((w, line)))
                 }
-                Ok(Some((w, line)))
-            }
-            Ok((w, None, _)) => Err(format!("worker {w} ended early").into()),
-            Err(RecvTimeoutError::Timeout) => Ok(None),
-            Err(RecvTimeoutError::Disconnected) => Err("the workers are gone".into()),
+                // Its output ends after its report.
+                Ok((w, None, _)) if self.ended[w] => continue,
+                Ok((w, None, _)) => Err(format!("worker {w} ended early").into()),
+                Err(RecvTimeoutError::Timeout) => Ok(None),
+                Err(RecvTimeoutError::Disconnected) => Err("the workers are gone".into()),
+            };
         }
     }
 
@@ -159,62 +169,16 @@ impl Workers {
     }
 }
 
-/// What the subscribers of one node and transport saw, all together.
-#[derive(Debug, Default)]
-struct Row {
-    subscribers: u64,
-    delivered: u64,
-    disorder: u64,
-    missed: u64,
-    failed: u64,
-    complete: u64,
-    latency: Histogram,
-}
-
-impl Row {
-    /// Adds a `group T@ADDR k=v ... hist=...` line; returns its key.
-    fn add(rows: &mut BTreeMap<(String, String), Row>, line: &str) -> Result<(), Failure> {
-        let (head, hist) = line
-            .split_once(" hist=")
-            .ok_or("a group line without hist")?;
-        let mut words = head.split_whitespace().skip(1);
-        let key = words.next().ok_or("a group line without its group")?;
-        let (transport, addr) = key.split_once('@').ok_or("bad group")?;
-        let row = rows
-            .entry((addr.to_owned(), transport.to_owned()))
-            .or_default();
-        for word in words {
-            let (name, value) = word.split_once('=').ok_or("bad field")?;
-            let value: u64 = value.parse()?;
-            match name {
-                "subscribers" => row.subscribers += value,
-                "delivered" => row.delivered += value,
-                "disorder" => row.disorder += value,
-                "missed" => row.missed += value,
-                "failed" => row.failed += value,
-                "complete" => row.complete += value,
-                _ => {}
-            }
-        }
-        row.latency.merge(&Histogram::from_line(hist)?);
-        Ok(())
-    }
-}
-
 /// CPU nanoseconds of each node, each watched process and the client.
-fn cpu_snapshot(args: &Args, workers: &Workers) -> (Vec<u64>, Vec<u64>, u64) {
+fn cpu_snapshot(args: &Args, workers: &Workers) -> Cpu {
     let cpu = |pid: u32| cpu_ns(pid).unwrap_or(0);
     let client =
         workers.children.iter().map(|c| cpu(c.id())).sum::<u64>() + cpu(std::process::id());
-    (
-        args.server_pids.iter().map(|&p| cpu(p)).collect(),
-        args.watch.iter().map(|(_, p)| cpu(*p)).collect(),
+    Cpu {
+        nodes: args.server_pids.iter().map(|&p| cpu(p)).collect(),
+        watch: args.watch.iter().map(|(_, p)| cpu(*p)).collect(),
         client,
-    )
-}
-
-fn ms(us: Option<u64>) -> String {
-    us.map_or_else(|| "-".into(), |us| format!("{:.1}", us as f64 / 1000.0))
+    }
 }
 
 /// The whole run; `Ok(true)` when every message reached every subscriber.
@@ -235,7 +199,7 @@ pub(crate) fn run(args: &Args) -> Result<bool, Failure> {
     let rss = |i: usize| args.server_pids.get(i).and_then(|&p| rss_kib(p).ok());
     let mut workers = Workers::spawn(args)?;
     // KiB each node grew by while each transport's subscribers connected.
-    let mut grown: BTreeMap<(String, &str), Option<u64>> = BTreeMap::new();
+    let mut grown: BTreeMap<(usize, &str), Option<u64>> = BTreeMap::new();
     for (transport, total) in [("sse", args.sse), ("ws", args.ws)] {
         if total == 0 {
             continue;
@@ -253,9 +217,9 @@ pub(crate) fn run(args: &Args) -> Result<bool, Failure> {
         }
         // Let the servers settle before reading their memory.
         std::thread::sleep(Duration::from_secs(1));
-        for (i, node) in args.nodes.iter().enumerate() {
-            let delta = before[i].zip(rss(i)).map(|(b, a)| a.saturating_sub(b));
-            grown.insert((node.to_string(), transport), delta);
+        for (i, before) in before.into_iter().enumerate() {
+            let delta = before.zip(rss(i)).map(|(b, a)| a.saturating_sub(b));
+            grown.insert((i, transport), delta);
         }
     }
     let cpu0 = cpu_snapshot(args, &workers);
@@ -294,137 +258,17 @@ pub(crate) fn run(args: &Args) -> Result<bool, Failure> {
     }
     let mut rows = BTreeMap::new();
     for line in workers.report(Instant::now() + Duration::from_secs(30))? {
-        Row::add(&mut rows, &line)?;
+        Row::add(&mut rows, &args.nodes, &line)?;
     }
     drop(workers);
-    let mut pass = last.is_some();
-    println!(
-        "{:<21} {:<4} {:>6} {:>11} {:>9} {:>8} {:>6} {:>6} {:>8} {:>8} {:>8} {:>8}",
-        "node",
-        "tr",
-        "subs",
-        "delivered",
-        "lost",
-        "disorder",
-        "missed",
-        "failed",
-        "p50_ms",
-        "p99_ms",
-        "max_ms",
-        "KiB/sub"
-    );
-    let all = Histogram::default();
-    for ((node, transport), row) in &rows {
-        let lost = (row.subscribers * args.messages).saturating_sub(row.delivered);
-        pass &= lost == 0 && row.disorder == 0 && row.missed == 0 && row.failed == 0;
-        pass &= row.complete == row.subscribers;
-        let kib = grown
-            .get(&(node.clone(), transport.as_str()))
-            .copied()
-            .flatten()
-            .map_or_else(
-                || "-".into(),
-                |k| format!("{:.1}", k as f64 / row.subscribers.max(1) as f64),
-            );
-        println!(
-            "{node:<21} {transport:<4} {:>6} {:>11} {lost:>9} {:>8} {:>6} {:>6} {:>8} {:>8} {:>8} {kib:>8}",
-            row.subscribers,
-            row.delivered,
-            row.disorder,
-            row.missed,
-            row.failed,
-            ms(row.latency.quantile(0.5)),
-            ms(row.latency.quantile(0.99)),
-            ms(row.latency.quantile(1.0)),
-        );
-        all.merge(&row.latency);
-    }
-    println!(
-        "{:<21} {:<4} {:>6} {:>11} {:>9} {:>8} {:>6} {:>6} {:>8} {:>8} {:>8}",
-        "all",
-        "",
-        args.sse + args.ws,
-        all.count(),
-        "",
-        "",
-        "",
-        "",
-        ms(all.quantile(0.5)),
-        ms(all.quantile(0.99)),
-        ms(all.quantile(1.0)),
-    );
-    println!(
-        "{:<21} {:>6} {:>11} {:>8} {:>12} {:>9} {:>9}",
-        "process", "subs", "deliveries", "cpu_s", "us/delivery", "rss_MiB", "KiB/conn"
-    );
-    for (i, node) in args.nodes.iter().enumerate() {
-        let node = node.to_string();
-        let subs: u64 = rows
-            .iter()
-            .filter(|((n, _), _)| *n == node)
-            .map(|(_, r)| r.subscribers)
-            .sum();
-        let deliveries: u64 = rows
-            .iter()
-            .filter(|((n, _), _)| *n == node)
-            .map(|(_, r)| r.delivered)
-            .sum();
-        let grew: Option<u64> = ["sse", "ws"]
-            .iter()
-            .filter_map(|t| grown.get(&(node.clone(), *t)))
-            .try_fold(0, |sum, g| g.map(|g| sum + g));
-        let cpu = cpu1
-            .0
-            .get(i)
-            .zip(cpu0.0.get(i))
-            .map(|(a, b)| a.saturating_sub(*b));
-        println!(
-            "{:<21} {subs:>6} {deliveries:>11} {:>8} {:>12} {:>9} {:>9}",
-            format!("rtw serve {node}"),
-            cpu.map_or_else(|| "-".into(), |c| format!("{:.2}", c as f64 / 1e9)),
-            cpu.map_or_else(
-                || "-".into(),
-                |c| format!("{:.3}", c as f64 / 1e3 / deliveries.max(1) as f64)
-            ),
-            rss(i).map_or_else(|| "-".into(), |k| format!("{:.0}", k as f64 / 1024.0)),
-            grew.map_or_else(
-                || "-".into(),
-                |g| format!("{:.1}", g as f64 / subs.max(1) as f64)
-            ),
-        );
-    }
-    let deliveries: u64 = rows.values().map(|r| r.delivered).sum();
-    for (i, (name, pid)) in args.watch.iter().enumerate() {
-        let cpu = cpu1.1[i].saturating_sub(cpu0.1[i]);
-        println!(
-            "{:<21} {:>6} {deliveries:>11} {:>8.2} {:>12.3} {:>9}  ({:.1} us per published message)",
-            name,
-            "",
-            cpu as f64 / 1e9,
-            cpu as f64 / 1e3 / deliveries.max(1) as f64,
-            rss_kib(*pid).map_or_else(|_| "-".into(), |k| format!("{:.0}", k as f64 / 1024.0)),
-            cpu as f64 / 1e3 / args.messages as f64,
-        );
-    }
-    let client = cpu1.2.saturating_sub(cpu0.2);
-    println!(
-        "{:<21} {:>6} {deliveries:>11} {:>8.2} {:>12.3}",
-        "client (serve_load)",
-        args.sse + args.ws,
-        client as f64 / 1e9,
-        client as f64 / 1e3 / deliveries.max(1) as f64,
-    );
-    println!(
-        "# CPU from the first publish to the last delivery ({window:.1} s); load average {}",
-        load_average()
-    );
-    println!(
-        "result: {}",
-        if pass {
-            "PASS (every message, in order, to every subscriber)"
-        } else {
-            "FAIL"
-        }
-    );
-    Ok(pass)
+    Ok(crate::table::print(
+        args,
+        &Measured {
+            rows,
+            grown,
+            cpu: (cpu0, cpu1),
+            window,
+            drained: last.is_some(),
+        },
+    ))
 }
