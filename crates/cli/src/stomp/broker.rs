@@ -37,10 +37,12 @@ pub(crate) struct BrokerArgs {
     /// ERROR and is closed.
     #[arg(long, value_name = "BYTES")]
     max_unsent_bytes: Option<usize>,
-    /// Connections open at once on each listener.
+    /// Connections open at once on each listener; more get a STOMP ERROR
+    /// frame (TCP) or 503 Service Unavailable (WebSocket) and are closed.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     max_connections: usize,
-    /// Connections open at once from one client address.
+    /// Connections open at once from one client address (IPv6: one /64);
+    /// more are refused as over --max-connections.
     #[arg(long, value_name = "N", default_value_t = 1_000)]
     max_connections_per_ip: usize,
     /// Print the broker's counters on stderr every SECS seconds.
@@ -87,7 +89,6 @@ pub(super) async fn run(args: BrokerArgs) -> Result<(), Failure> {
         .ws(args.ws)
         .listener(
             ListenerConfig::default()
-                .busy_response(Vec::new())
                 .max_connections(args.max_connections)
                 .max_connections_per_ip(args.max_connections_per_ip),
         );

@@ -10,20 +10,31 @@
 //!
 //! | what | default | where |
 //! |---|---|---|
-//! | connections, in total / per client address | 10,000 / 1,000 per listener | [`BrokerOptions::listener`] |
+//! | connections, in total / per client address | 10,000 / 1,000 per listener; over them a STOMP ERROR frame on TCP ([`BUSY_FRAME`]), 503 on WebSocket, then close | [`BrokerOptions::listener`] |
 //! | TLS handshake (with [`BrokerOptions::tls`]), then the WebSocket one | 10 s each | rtw-ws `Options::handshake_timeout` |
 //! | CONNECT after the connection opens | the broker's `connect_timeout` | `BrokerConfig` |
 //! | a silent client | twice its negotiated heart-beat interval | `BrokerConfig::heart_beat` |
 //! | bytes queued for a client that does not read | `BrokerLimits::max_unsent_bytes`, shared cap `max_total_unsent_bytes` | `BrokerLimits` |
+//! | one write to a client | [`WRITE_TIMEOUT`], then the connection is closed | |
+//! | what is left to write once the broker closed a connection (ERROR, slow consumer, heart-beat timeout) | [`CLOSE_LINGER`], then the socket is dropped | |
+//!
+//! Each connection has at most [`INPUT_IN_FLIGHT`] reads waiting for the
+//! hub, so a client that floods it is read at the pace the hub handles
+//! its input and does not delay the others' frames behind a deep queue.
+//! A connection is read and written by one task, so while a write waits
+//! for a client that does not read, its input waits too: a client that
+//! negotiated heart-beats is then found silent and closed, and one that
+//! did not is closed by [`WRITE_TIMEOUT`].
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use rtw_stomp::broker::{Broker, BrokerConfig, BrokerEvent, BrokerStats, ConnectionId};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use super::Error;
@@ -44,7 +55,9 @@ pub struct BrokerOptions {
     pub tcp: Option<SocketAddr>,
     /// Address of the STOMP-over-WebSocket listener, if any (any path).
     pub ws: Option<SocketAddr>,
-    /// Connection caps of each listener.
+    /// Connection caps of each listener. The TCP listener's busy
+    /// response is always [`BUSY_FRAME`]; the WebSocket listener's is this
+    /// one's (HTTP 503 by default).
     pub listener: ListenerConfig,
     /// WebSocket options (handshake timeout, pings, message limits).
     pub ws_options: Options,
@@ -59,7 +72,7 @@ impl BrokerOptions {
             config,
             tcp: None,
             ws: None,
-            listener: ListenerConfig::default().busy_response(Vec::new()),
+            listener: ListenerConfig::default(),
             ws_options: Options::default(),
             tls: None,
         }
@@ -127,7 +140,10 @@ impl BrokerServer {
             ));
         }
         let tcp = match options.tcp {
-            Some(addr) => Some(Listener::bind(addr, options.listener.clone()).await?),
+            Some(addr) => {
+                let config = options.listener.clone().busy_response(BUSY_FRAME);
+                Some(Listener::bind(addr, config).await?)
+            }
             None => None,
         };
         let ws = match options.ws {
@@ -199,17 +215,38 @@ impl BrokerServer {
 /// Commands queued for the hub before connections wait.
 const COMMANDS: usize = 4096;
 
+/// Reads of one connection queued for the hub and not yet handled, at
+/// most: a client that floods (heart-beats, frames) waits for the hub
+/// before it is read again, so the hub's queue holds at most this many of
+/// its reads ahead of another client's frame, and every client gets its
+/// turn.
+const INPUT_IN_FLIGHT: usize = 2;
+
+/// What a connection over a cap of the STOMP-over-TCP listener is sent
+/// before it is closed (STOMP 1.2 "ERROR": the server may send ERROR and
+/// then close). The WebSocket listener answers 503 before any upgrade.
+pub const BUSY_FRAME: &[u8] =
+    b"ERROR\ncontent-type:text/plain\nmessage:too many connections\ncontent-length:0\n\n\0";
+
+/// How long one write to a client may take (a whole frame, or a
+/// WebSocket message): 30 s, then the connection is closed.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a connection the broker closed may take to write what was
+/// queued before the close (its ERROR frame): 1 s, then it is dropped.
+pub const CLOSE_LINGER: Duration = Duration::from_secs(1);
+
 type WsSetup = Option<(Arc<ServerHandshake<ServerPolicy>>, Options)>;
 
 /// The TLS acceptor and the time its handshake may take.
-type TlsSetup = Option<(TlsAcceptor, Option<std::time::Duration>)>;
+type TlsSetup = Option<(TlsAcceptor, Option<Duration>)>;
 
 async fn accept(listener: Listener, commands: mpsc::Sender<Command>, tls: TlsSetup, ws: WsSetup) {
     loop {
         let (tcp, _peer, permit) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(_) => {
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };
@@ -253,9 +290,12 @@ enum Outgoing {
 enum Command {
     Connect {
         outbox: mpsc::UnboundedSender<Outgoing>,
+        closing: watch::Sender<bool>,
         reply: oneshot::Sender<ConnectionId>,
     },
-    Input(ConnectionId, Bytes),
+    /// Bytes read, with one of the connection's [`INPUT_IN_FLIGHT`]
+    /// permits, given back once the hub has handled them.
+    Input(ConnectionId, Bytes, OwnedSemaphorePermit),
     Sent(ConnectionId, usize),
     Disconnect(ConnectionId),
 }
@@ -264,15 +304,21 @@ enum Command {
 async fn connection(mut transport: Transport, commands: mpsc::Sender<Command>, permit: Permit) {
     let _permit = permit;
     let (outbox, mut outgoing) = mpsc::unbounded_channel();
+    let (closing, mut closed) = watch::channel(false);
     let (reply, id) = oneshot::channel();
     if commands
-        .send(Command::Connect { outbox, reply })
+        .send(Command::Connect {
+            outbox,
+            closing,
+            reply,
+        })
         .await
         .is_err()
     {
         return;
     }
     let Ok(id) = id.await else { return };
+    let credit = Arc::new(Semaphore::new(INPUT_IN_FLIGHT));
     let mut buf = BytesMut::new();
     loop {
         tokio::select! {
@@ -280,7 +326,10 @@ async fn connection(mut transport: Transport, commands: mpsc::Sender<Command>, p
                 match read {
                     Ok(true) => {
                         let chunk = buf.split().freeze();
-                        if commands.send(Command::Input(id, chunk)).await.is_err() {
+                        let Ok(permit) = Arc::clone(&credit).acquire_owned().await else {
+                            break;
+                        };
+                        if commands.send(Command::Input(id, chunk, permit)).await.is_err() {
                             break;
                         }
                     }
@@ -290,7 +339,7 @@ async fn connection(mut transport: Transport, commands: mpsc::Sender<Command>, p
             out = outgoing.recv() => match out {
                 Some(Outgoing::Bytes(bytes)) => {
                     let len = bytes.len();
-                    if transport.write(bytes).await.is_err() {
+                    if !write(&mut transport, bytes, &mut closed).await {
                         break;
                     }
                     let _ = commands.send(Command::Sent(id, len)).await;
@@ -303,9 +352,37 @@ async fn connection(mut transport: Transport, commands: mpsc::Sender<Command>, p
     let _ = commands.send(Command::Disconnect(id)).await;
 }
 
+/// Write `bytes` within [`WRITE_TIMEOUT`], or within [`CLOSE_LINGER`]
+/// once the broker closed the connection (`closed` turned true): a client
+/// that does not read cannot hold the connection open. `false` if the
+/// write failed or did not finish in time.
+async fn write(
+    transport: &mut Transport,
+    bytes: Bytes,
+    closed: &mut watch::Receiver<bool>,
+) -> bool {
+    let write = tokio::time::timeout(WRITE_TIMEOUT, transport.write(bytes));
+    tokio::pin!(write);
+    tokio::select! {
+        written = &mut write => matches!(written, Ok(Ok(()))),
+        () = closing(closed) => {
+            matches!(tokio::time::timeout(CLOSE_LINGER, write).await, Ok(Ok(Ok(()))))
+        }
+    }
+}
+
+/// Done once `closed` is true; never if the hub is gone.
+async fn closing(closed: &mut watch::Receiver<bool>) {
+    if closed.wait_for(|closed| *closed).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// A connection as the hub knows it.
 struct Peer {
     outbox: mpsc::UnboundedSender<Outgoing>,
+    /// Set when the broker closes the connection.
+    closing: watch::Sender<bool>,
     /// Input not yet made of whole frames.
     input: BytesMut,
 }
@@ -329,15 +406,15 @@ async fn hub(
                 let Some(command) = command else { return };
                 let now = Instant::now().into_std();
                 match command {
-                    Command::Connect { outbox, reply } => {
+                    Command::Connect { outbox, closing, reply } => {
                         let id = broker.handle_connect(now);
-                        peers.insert(id, Peer { outbox, input: BytesMut::new() });
+                        peers.insert(id, Peer { outbox, closing, input: BytesMut::new() });
                         if reply.send(id).is_err() {
                             peers.remove(&id);
                             broker.handle_disconnect(now, id);
                         }
                     }
-                    Command::Input(id, bytes) => {
+                    Command::Input(id, bytes, _permit) => {
                         if let Some(peer) = peers.get_mut(&id) {
                             peer.input.extend_from_slice(&bytes);
                             broker.handle_input(now, id, &mut peer.input);
@@ -373,8 +450,10 @@ fn drain(broker: &mut Broker, peers: &mut HashMap<ConnectionId, Peer>) {
             if let BrokerEvent::Close { connection, .. } = event
                 && let Some(peer) = peers.get(&connection)
             {
-                // After what was queued before it, in order.
+                // After what was queued before it, in order; a write
+                // under way gets CLOSE_LINGER more.
                 let _ = peer.outbox.send(Outgoing::Close);
+                peer.closing.send_replace(true);
             }
         }
         if !progressed {

@@ -13,7 +13,7 @@ mod broker;
 mod client;
 mod io;
 
-pub use broker::{BrokerOptions, BrokerServer};
+pub use broker::{BUSY_FRAME, BrokerOptions, BrokerServer, CLOSE_LINGER, WRITE_TIMEOUT};
 pub use client::{SUBPROTOCOLS, StompClient, StompUrl};
 pub use rtw_stomp::broker::{BrokerConfig, BrokerLimits, BrokerStats};
 pub use rtw_stomp::client::{
