@@ -109,6 +109,10 @@ pub(crate) struct Args {
     /// The longest allocation lifetime granted, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 3600)]
     max_lifetime: u64,
+    /// The timeouts of TCP and TLS connections (boxed: `rtw turn`'s
+    /// subcommands stay close in size).
+    #[command(flatten)]
+    timeouts: Box<Timeouts>,
     /// Report the server's events on stderr: allocations created and
     /// deleted, relayed addresses opened and closed, connections closed.
     #[arg(long, short)]
@@ -120,6 +124,22 @@ pub(crate) struct Args {
     // Boxed: `rtw turn`'s subcommands stay close in size (clippy).
     #[command(flatten)]
     observe: Box<crate::metrics_endpoint::ObserveArgs>,
+}
+
+/// `--idle-timeout`, `--frame-timeout`.
+#[derive(Debug, clap::Args)]
+struct Timeouts {
+    /// Seconds a TCP or TLS connection that holds no allocation may send
+    /// nothing before it is closed (one with an allocation lives as long
+    /// as the allocation). Fractions allowed.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = crate::serve_limits::seconds)]
+    idle_timeout: Duration,
+    /// Seconds a STUN message or ChannelData frame may take to arrive
+    /// whole on a TCP or TLS connection once it began (a header sent a
+    /// byte at a time), and the TLS handshake may take; then the
+    /// connection is closed. Fractions allowed.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = crate::serve_limits::seconds)]
+    frame_timeout: Duration,
 }
 
 /// `LOW-HIGH` with LOW <= HIGH.
@@ -264,6 +284,9 @@ fn options(args: &Args) -> Result<ServerOptions, Failure> {
         .relay_ips(args.relay_ip.clone())
         .relay_ports(args.relay_ports.clone())
         .tls(tls)
+        .idle_timeout(args.timeouts.idle_timeout)
+        .frame_timeout(args.timeouts.frame_timeout)
+        .tls_handshake_timeout(args.timeouts.frame_timeout)
         .listener(
             ListenerConfig::default()
                 .busy_response(Vec::new())
