@@ -7,8 +7,11 @@
 //! timeout as the request head.
 
 use std::error::Error as StdError;
+use std::io;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::{Request, Response};
@@ -16,8 +19,9 @@ use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::Service;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use rtw_tokio::listener::Listener;
+use rtw_tokio::listener::{Listener, Permit};
 use rtw_tokio::tls::{MaybeTlsStream, TlsAcceptor};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Serves every connection `listener` accepts, each with the service
 /// `service()` makes for it, until the task is dropped: a request head
@@ -78,8 +82,8 @@ pub(crate) async fn serve_tls<S, F, B>(
         let service = service();
         let tls = tls.clone();
         tokio::spawn(async move {
-            // The connection's slot, until it ends.
-            let _permit = permit;
+            // The connection's slot goes with its stream (`Held`), into
+            // an upgraded session too.
             tracing::debug!(%peer, "connection accepted");
             let io = match tls {
                 None => MaybeTlsStream::Plain(tcp),
@@ -97,7 +101,13 @@ pub(crate) async fn serve_tls<S, F, B>(
                 }
             };
             let connection = http
-                .serve_connection(TokioIo::new(io), service)
+                .serve_connection(
+                    TokioIo::new(Held {
+                        io,
+                        _permit: permit,
+                    }),
+                    service,
+                )
                 .with_upgrades();
             match connection.await {
                 Ok(()) => tracing::debug!(%peer, "connection closed"),
@@ -109,6 +119,56 @@ pub(crate) async fn serve_tls<S, F, B>(
                 }
             }
         });
+    }
+}
+
+/// A connection's stream with its listener slot. On an upgrade
+/// (WebSocket, RFC 6455 §4) hyper hands the stream over and the HTTP
+/// connection ends: the slot must go with the stream, or upgraded
+/// sessions would stop counting against `--max-connections` and
+/// `--max-connections-per-ip` as soon as they are upgraded.
+struct Held<S> {
+    io: S,
+    _permit: Permit,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Held<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Held<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
     }
 }
 

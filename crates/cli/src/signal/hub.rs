@@ -11,9 +11,12 @@
 //! session ([`HubOptions::outbox_bytes`]) and for all of them together
 //! ([`HubOptions::total_bytes`], one shared counter, as
 //! docs/ARCHITECTURE.md §2.9 asks). A message that would pass either cap
-//! cuts its session off: the hub drops the outbox and reports the
-//! connection gone, and the session closes the WebSocket with 1008 ("too
-//! slow reading"). Nothing else waits for it; the others go on.
+//! cuts its session off: the hub drops the outbox, reports the connection
+//! gone and wakes the session's writer ([`Queued::cut`]) even in the middle
+//! of a write, and the session closes the WebSocket with 1008 ("too slow
+//! reading"), giving the close frame [`CLOSE_LINGER`](super::session::CLOSE_LINGER) to go out
+//! before it drops the connection. Nothing else waits for it; the others
+//! go on.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,7 +25,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use rtw_signal::{ConnectionId, Server, ServerEvent};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 /// What a session is told to do.
 #[derive(Debug)]
@@ -48,6 +51,9 @@ impl Outgoing {
 pub(super) struct Queued {
     session: Arc<AtomicUsize>,
     total: Arc<AtomicUsize>,
+    /// Notified when the hub cuts the session off as a slow reader, so
+    /// that a write waiting for the peer is abandoned.
+    pub(super) cut: Arc<Notify>,
 }
 
 impl Queued {
@@ -139,6 +145,7 @@ impl Hub {
         let queued = Queued {
             session: Arc::new(AtomicUsize::new(0)),
             total: Arc::clone(&self.total),
+            cut: Arc::new(Notify::new()),
         };
         let mailbox = Mailbox {
             sender,
@@ -327,6 +334,7 @@ impl State {
             if self.options.verbose {
                 eprintln!("connection {id:?}: outbox full, cut off as a slow reader");
             }
+            mailbox.queued.cut.notify_one();
             self.disconnect(now, id);
             return;
         }

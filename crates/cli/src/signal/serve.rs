@@ -9,7 +9,7 @@
 //! | time to join a room | 10 s, then 1008 | `--join-timeout` |
 //! | WebSocket message | twice `--max-message-size`, then 1009 | |
 //! | a message half-sent | 60 s, then 1008 | (rtw-ws `message_timeout`) |
-//! | a silent peer | ping after 30 s, 30 s to answer, then 1011 | (rtw-ws) |
+//! | a silent peer | ping after 30 s, 30 s to answer, then 1011 | `--ping-interval`, `--ping-timeout` |
 //! | bytes queued for a peer that does not read (beyond rtw-ws's 1 MiB write buffer) | 1 MiB, then cut off with 1008 | `--outbox-bytes` |
 //! | bytes queued for all peers together | 256 MiB, then the peer whose message would pass it is cut off | `--total-outbox-bytes` |
 //! | peers per room, message size, rate | rtw-signal's `Limits` | `--room-size`, `--max-message-size`, `--rate` |
@@ -115,6 +115,14 @@ pub(crate) struct ServeArgs {
     /// pass it is cut off with 1008.
     #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
     total_outbox_bytes: usize,
+    /// Ping a peer after this many seconds without anything from it (RFC
+    /// 6455 §5.5.2).
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
+    ping_interval: Duration,
+    /// Close a connection (1011) when nothing comes back this many seconds
+    /// after the ping: the peer vanished or stopped reading.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
+    ping_timeout: Duration,
     #[command(flatten)]
     limits: ServerLimits,
     #[command(flatten)]
@@ -225,7 +233,10 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         .max_message_size(
             u64::try_from(args.max_message_size.saturating_mul(2)).unwrap_or(u64::MAX),
         );
-    let ws_options = Options::with_config(rtw_tokio::ws::Config::default().limits(ws_limits));
+    let mut ws_config = rtw_tokio::ws::Config::default().limits(ws_limits);
+    ws_config.ping_interval = Some(args.ping_interval);
+    ws_config.ping_timeout = args.ping_timeout;
+    let ws_options = Options::with_config(ws_config);
     let header_timeout = args.limits.header_timeout;
     crate::http_server::serve(
         listener,

@@ -3,14 +3,22 @@
 //!
 //! The reader and the writer run side by side, so a peer that sends while
 //! it does not read is still heard until its outbox fills (then the hub
-//! cuts it off, see [`super::hub`]). rtw-ws's own timers bound the rest:
+//! cuts it off, see [`super::hub`]: the writer gives up the write it waits
+//! on, sends close 1008 within [`CLOSE_LINGER`], and the session ends
+//! even if the peer goes on sending). rtw-ws's own timers bound the rest:
 //! pings every 30 s with 30 s to answer (1011), 60 s to finish a message
 //! (1008), a capped write buffer.
+
+use std::time::Duration;
 
 use super::hub::{Hub, Outbox, Outgoing};
 use futures_util::{SinkExt, StreamExt};
 use rtw_tokio::ws::{CloseCode, CloseFrame, Message, WebSocketStream};
 use tokio::io::{AsyncRead, AsyncWrite};
+
+/// How long a session that is being closed gets to send its close frame,
+/// and then to read the peer's, before the connection is dropped.
+pub(super) const CLOSE_LINGER: Duration = Duration::from_secs(2);
 
 /// Run one session to its end.
 pub(super) async fn run<S>(ws: WebSocketStream<S>, hub: Hub)
@@ -21,22 +29,34 @@ where
         return;
     };
     let (mut reader, writer) = ws.split();
-    let writing = tokio::spawn(write(writer, outbox));
-    while let Some(message) = reader.next().await {
-        match message {
-            Ok(Message::Text(text)) => hub.text(id, text.into_bytes()).await,
-            Ok(Message::Binary(_)) => {
-                // The protocol is JSON text; binary is refused like any
-                // other unsupported data (RFC 6455 §7.4.1).
-                hub.disconnect(id).await;
-                break;
-            }
-            Ok(_) => {}
-            Err(_) => break,
+    let mut writing = tokio::spawn(write(writer, outbox));
+    let written = loop {
+        tokio::select! {
+            message = reader.next() => match message {
+                Some(Ok(Message::Text(text))) => hub.text(id, text.into_bytes()).await,
+                Some(Ok(Message::Binary(_))) => {
+                    // The protocol is JSON text; binary is refused like any
+                    // other unsupported data (RFC 6455 §7.4.1).
+                    break false;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => break false,
+            },
+            // The writer ended (a close the hub asked for, or a cut-off):
+            // what the peer still sends is not for the hub any more.
+            _ = &mut writing => break true,
         }
-    }
+    };
     hub.disconnect(id).await;
-    let _ = writing.await;
+    if written {
+        // The peer's close frame, if it answers ours in time.
+        let _ = tokio::time::timeout(CLOSE_LINGER, async {
+            while let Some(Ok(_)) = reader.next().await {}
+        })
+        .await;
+    } else {
+        let _ = writing.await;
+    }
 }
 
 /// Send what the hub queues, until it closes the outbox or tells us to
@@ -63,12 +83,18 @@ where
             Some(Outgoing::Text(text)) => {
                 let len = text.len();
                 let sent = match rtw_ws::Utf8Bytes::try_from(text) {
-                    Ok(text) => writer.send(Message::Text(text)).await.is_ok(),
-                    Err(_) => true,
+                    Ok(text) => tokio::select! {
+                        sent = writer.send(Message::Text(text)) => Some(sent.is_ok()),
+                        // Cut off as a slow reader while this waits.
+                        () = outbox.queued.cut.notified() => None,
+                    },
+                    Err(_) => Some(true),
                 };
                 outbox.queued.release(len);
-                if !sent {
-                    return;
+                match sent {
+                    Some(true) => {}
+                    Some(false) => return,
+                    None => break (1008, "too slow reading"),
                 }
             }
             Some(Outgoing::Close(code, reason)) => break (code, reason),
@@ -78,6 +104,10 @@ where
         }
     };
     let frame = CloseFrame::new(CloseCode::from(close.0), close.1);
-    let _ = writer.send(Message::Close(Some(frame))).await;
-    let _ = writer.close().await;
+    // A peer that does not read cannot take it: bounded.
+    let _ = tokio::time::timeout(CLOSE_LINGER, async {
+        let _ = writer.send(Message::Close(Some(frame))).await;
+        let _ = writer.close().await;
+    })
+    .await;
 }
