@@ -17,6 +17,7 @@
 //! | Engine.IO heartbeat at `/socket.io/`: ping every, pong within | 25,000 ms, 20,000 ms | `--ping-interval`, `--ping-timeout` |
 //! | counters (connections, messages and bytes, evictions, refusals, errors by transport) | `GET /metrics`, Prometheus text format 0.0.4 | |
 //! | log lines on stderr (WebSocket and STOMP sessions opened and closed at debug, errors at warn; level from `RTW_LOG`) | text | `--log-format text\|json` |
+//! | where the hub lives: one RabbitMQ stream shared by every node (ids = stream offsets + 1) | in-process | `--hub stomp://HOST:PORT`, `--hub-login`, `--hub-max-bytes`, `--hub-ca` |
 //! | TLS (https and wss on the one listener, ALPN `http/1.1`; the handshake within `--header-timeout`) | off | `--tls-cert`, `--tls-key` |
 
 use std::io::Write;
@@ -31,6 +32,8 @@ use rtw_tokio::serve::{Limits, ServeConfig, ServeService, SharedHub, Transport};
 use crate::serve_limits::{ServerLimits, seconds};
 
 use crate::checks::Failure;
+
+mod hub;
 
 /// `rtw serve` arguments.
 #[derive(Debug, clap::Args)]
@@ -89,6 +92,8 @@ pub(crate) struct Args {
     /// this of a ping is closed, milliseconds (pingTimeout).
     #[arg(long, value_name = "MS", default_value = "20000", value_parser = millis)]
     ping_timeout: Duration,
+    #[command(flatten)]
+    hub: hub::HubArgs,
     #[command(flatten)]
     limits: ServerLimits,
     #[command(flatten)]
@@ -160,6 +165,8 @@ async fn serve(args: Args) -> Result<(), Failure> {
                 .max_streams(args.max_streams)
                 .max_stream_age(args.max_stream_age),
         );
+    // Kept while serving: dropping it stops the backend.
+    let _backend = args.hub.start(&hub).await?;
     let service = ServeService::new(config, hub);
     let mut stdout = std::io::stdout().lock();
     let scheme = if tls.is_some() { "https" } else { "http" };

@@ -74,6 +74,7 @@
 //! `ServeConfig::prefix("/rt")` (`examples/serve_embed.rs`).
 //! Serve the connections `.with_upgrades()` for the WebSocket routes.
 mod assets;
+mod backend;
 mod config;
 mod cors;
 mod iframe;
@@ -91,6 +92,7 @@ mod stomp;
 mod stream;
 mod ws;
 
+pub use backend::{BackendStatus, HubUrl, PublishError, RabbitConfig, RabbitHub};
 pub use config::{Limits, ServeConfig, Transport};
 pub use metrics::{CONTENT_TYPE as METRICS_CONTENT_TYPE, ServeMetrics};
 pub use reply::ServeBody;

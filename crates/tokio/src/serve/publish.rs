@@ -82,12 +82,13 @@ where
     if std::str::from_utf8(&data).is_err() {
         return reply::text(StatusCode::BAD_REQUEST, "the message is not UTF-8 text");
     }
-    match inner.hub.publish(topic, data) {
+    match inner.hub.send(topic, data).await {
         Ok(id) => {
             inner.metrics.published(super::metrics::Label::Http);
             reply::json(format!("{{\"id\":{id}}}"))
         }
-        Err(e) => reply::hub_error(&e),
+        Err(super::PublishError::Hub(e)) => reply::hub_error(&e),
+        Err(e) => reply::busy(&e.to_string()),
     }
 }
 

@@ -11,6 +11,8 @@ use rtw_hub::{
 };
 use tokio::sync::Notify;
 
+use super::backend::{Backend, PublishError};
+
 /// The hub shared by every connection: an [`rtw_hub::Hub`] behind a
 /// mutex, its events drained after each change, each subscriber's task
 /// woken.
@@ -48,6 +50,9 @@ pub struct SharedHub {
 struct State {
     hub: Hub,
     slots: HashMap<SubscriberId, Arc<Slot>>,
+    /// Set by a distributed backend ([`super::RabbitHub`]): publishes go
+    /// there, and the ids come back through [`SharedHub::ingest`].
+    backend: Option<Arc<dyn Backend>>,
 }
 
 /// What a subscriber's task waits on.
@@ -99,6 +104,7 @@ impl SharedHub {
             inner: Arc::new(Mutex::new(State {
                 hub: Hub::new(config),
                 slots: HashMap::new(),
+                backend: None,
             })),
         }
     }
@@ -126,6 +132,59 @@ impl SharedHub {
         self.with_hub(|hub| hub.publish(topic, data))
     }
 
+    /// Publishes `data` to `topic` through the hub's backend when it has
+    /// one ([`super::RabbitHub`]), else at once with [`SharedHub::publish`]:
+    /// the message's id. The message is queued when this is called, so
+    /// calls made one after the other keep their order even when their
+    /// futures are awaited later; the future resolves once the backend
+    /// confirmed it and this node's hub took it.
+    ///
+    /// # Errors
+    ///
+    /// [`PublishError::Hub`] for a message the hub refuses (checked here
+    /// first); [`PublishError::Unavailable`] (503) when the backend did not
+    /// confirm it.
+    pub fn send(
+        &self,
+        topic: &str,
+        data: Bytes,
+    ) -> impl Future<Output = Result<MessageId, PublishError>> + Send + 'static {
+        let backend = self.lock().backend.clone();
+        let submitted = match backend {
+            None => Err(self.publish(topic, data).map_err(PublishError::Hub)),
+            Some(backend) => {
+                let max = self.with_hub(|hub| hub.config().limits.max_message_bytes);
+                match TopicName::new(topic) {
+                    Err(e) => Err(Err(PublishError::Hub(e))),
+                    Ok(_) if data.len() > max => {
+                        Err(Err(PublishError::Hub(Error::MessageTooLarge {
+                            size: data.len(),
+                            max,
+                        })))
+                    }
+                    Ok(_) => backend.submit(topic, data).map_err(Err),
+                }
+            }
+        };
+        async move {
+            match submitted {
+                Err(done) => done,
+                Ok(waiting) => waiting.await.unwrap_or_else(|_| {
+                    Err(PublishError::Unavailable("the backend stopped".into()))
+                }),
+            }
+        }
+    }
+
+    /// Whether a distributed backend feeds the hub.
+    pub fn is_distributed(&self) -> bool {
+        self.lock().backend.is_some()
+    }
+
+    pub(crate) fn set_backend(&self, backend: Arc<dyn Backend>) {
+        self.lock().backend = Some(backend);
+    }
+
     /// [`Hub::ingest`], for a distributed backend that assigns the ids.
     pub fn ingest(&self, topic: &str, id: MessageId, data: Bytes) -> Result<(), Error> {
         self.with_hub(|hub| hub.ingest(topic, id, data))
@@ -139,8 +198,15 @@ impl SharedHub {
         let subscription = state.hub.subscribe(topic, since)?;
         state.slots.insert(subscription.id, slot.clone());
         state.drain();
+        // A client that saw ids this node has not taken yet (it comes from
+        // a node further along the stream) must not get them again.
+        let skip_through = match since {
+            Since::After(n) if state.backend.is_some() && n > subscription.last_id => n,
+            _ => MessageId::ZERO,
+        };
         drop(state);
         Ok(HubSubscriber {
+            skip_through,
             hub: self.clone(),
             id: subscription.id,
             topic: subscription.topic,
@@ -189,6 +255,8 @@ pub struct HubSubscriber {
     missed: Option<(MessageId, MessageId)>,
     last_id: MessageId,
     slot: Arc<Slot>,
+    /// Messages up to this id are dropped (see [`SharedHub::subscribe`]).
+    skip_through: MessageId,
 }
 
 /// What [`HubSubscriber::next`] gives.
@@ -253,8 +321,12 @@ impl HubSubscriber {
 
     /// The next message if one waits, or the eviction; `None` otherwise.
     pub fn try_next(&mut self) -> Option<Delivery> {
-        if let Some(message) = self.hub.lock().hub.poll_message(self.id) {
-            return Some(Delivery::Message(message));
+        loop {
+            match self.hub.lock().hub.poll_message(self.id) {
+                Some(message) if message.id <= self.skip_through => continue,
+                Some(message) => return Some(Delivery::Message(message)),
+                None => break,
+            }
         }
         self.slot
             .evicted

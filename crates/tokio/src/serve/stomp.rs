@@ -410,9 +410,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
     fn on_send(&mut self, frame: &Frame) -> Result<(), Refusal> {
         let topic = topic_of(required(frame, "destination")?)?;
         let Some(tx) = frame.header("transaction") else {
-            self.hub
-                .publish(topic, frame.body.clone())
-                .map_err(|e| e.to_string())?;
+            publish(&self.hub, topic, frame.body.clone())?;
             self.metrics.published(LABEL);
             return Ok(());
         };
@@ -525,7 +523,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
     fn on_commit(&mut self, frame: &Frame) -> Result<(), Refusal> {
         let held = self.end_transaction(frame)?;
         for (topic, body) in held {
-            self.hub.publish(&topic, body).map_err(|e| e.to_string())?;
+            publish(&self.hub, &topic, body)?;
         }
         Ok(())
     }
@@ -584,6 +582,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
                         .with_body(text),
                 )
             }
+        }
+    }
+}
+
+/// Publishes through the hub: at once with the in-process hub; through
+/// its backend the message is queued in order here and a later failure
+/// (RabbitMQ did not confirm it) is only logged, so the RECEIPT says that
+/// this server took the SEND, not that RabbitMQ stored it.
+fn publish(hub: &SharedHub, topic: &str, body: Bytes) -> Result<(), Refusal> {
+    let mut sent = Box::pin(hub.send(topic, body));
+    match futures_util::FutureExt::now_or_never(&mut sent) {
+        Some(outcome) => outcome.map(drop).map_err(|e| e.to_string()),
+        None => {
+            tokio::spawn(async move {
+                if let Err(e) = sent.await {
+                    tracing::warn!("STOMP SEND not published: {e}");
+                }
+            });
+            Ok(())
         }
     }
 }

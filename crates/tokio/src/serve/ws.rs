@@ -191,7 +191,7 @@ async fn run(
             }
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Text(text))) => {
-                    if let Err(e) = hub.publish(&topic, text.into_bytes()) {
+                    if let Err(e) = hub.send(&topic, text.into_bytes()).await {
                         return close(ws, CloseCode::POLICY_VIOLATION, &e.to_string()).await;
                     }
                     metrics.published(LABEL);

@@ -450,9 +450,23 @@ impl Shared {
                         Value::String(s) => Bytes::from(s.clone()),
                         other => Bytes::from(other.to_string()),
                     };
-                    match self.hub.publish(&topic, data) {
-                        Ok(id) => vec![json!({"id": id.get()})],
-                        Err(e) => vec![json!({"error": e.to_string()})],
+                    let mut sent = Box::pin(self.hub.send(&topic, data));
+                    match futures_util::FutureExt::now_or_never(&mut sent) {
+                        Some(outcome) => vec![publish_answer(outcome)],
+                        None => {
+                            // Through the hub's backend: acknowledged once
+                            // it confirmed the message.
+                            let shared = Arc::downgrade(self);
+                            tokio::spawn(async move {
+                                let answer = publish_answer(sent.await);
+                                if let (Some(id), Some(shared)) = (ack_id, shared.upgrade()) {
+                                    shared.with(|s, _| {
+                                        let _ = s.sio.ack(socket, id, Args::from(vec![answer]));
+                                    });
+                                }
+                            });
+                            return;
+                        }
                     }
                 }
                 _ => vec![json!({"error": "publish: a topic name and data"})],
@@ -487,6 +501,14 @@ impl Shared {
         if let (Some(id), Some(values)) = (ack_id, answer) {
             let _ = s.sio.ack(socket, id, Args::from(values));
         }
+    }
+}
+
+/// The answer to `publish`: `{"id":N}` or `{"error":".."}`.
+fn publish_answer(outcome: Result<rtw_hub::MessageId, super::super::PublishError>) -> Value {
+    match outcome {
+        Ok(id) => json!({"id": id.get()}),
+        Err(e) => json!({"error": e.to_string()}),
     }
 }
 
