@@ -14,7 +14,8 @@
 #     node A, the subscribers are split evenly over A and B.
 #   serve_load options: --sse N --ws N (defaults 10000 and 10000, the
 #     issue's load), --rate N (100), --seconds N (60) or --messages N,
-#     --drain SECS (60), --workers N, --sources N.
+#     --drain SECS (60), --publishers N (16: the most POSTs in flight, each
+#     on its own connection), --workers N, --sources N.
 # RTW=path/to/rtw and SERVE_LOAD=path/to/serve_load pick the binaries
 # (default target/release/*, built first unless SERVE_LOAD_NO_BUILD=1).
 # Loopback only. Bounded: every process it starts runs under `timeout`,
@@ -32,6 +33,7 @@ rate=100
 seconds=60
 messages=""
 drain=60
+publishers=16
 pass=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
     --seconds) seconds="$2"; shift 2 ;;
     --messages) messages="$2"; shift 2 ;;
     --drain) drain="$2"; shift 2 ;;
+    --publishers) publishers="$2"; shift 2 ;;
     --workers | --sources) pass+=("$1" "$2"); shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (--help)" >&2; exit 2 ;;
@@ -65,13 +68,13 @@ fi
 [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 65536 ] || ulimit -Hn 65536 2>/dev/null || true
 hard="$(ulimit -Hn)"
 ulimit -n "$hard"
-per_node=$(((sse + ws + nodes - 1) / nodes + 1))
+per_node=$(((sse + ws + nodes - 1) / nodes + publishers))
 room=$((hard - 128))
-echo "# descriptors: hard limit $hard (ulimit -Hn), so at most $room connections per rtw serve; $per_node needed per node (subscribers + the publisher)"
+echo "# descriptors: hard limit $hard (ulimit -Hn), so at most $room connections per rtw serve; $per_node needed on node A (subscribers + the publisher's $publishers connections at most)"
 if [ "$per_node" -gt "$room" ]; then
     echo "run.sh: a node needs $per_node connections but rtw serve can hold $room under the hard descriptor" \
         "limit $hard, which this shell cannot raise (no CAP_SYS_RESOURCE): raise it for the container" \
-        "(e.g. --ulimit nofile=65536) or run fewer subscribers (--sse $((room * nodes - 1 - ws)) --ws $ws)" >&2
+        "(e.g. --ulimit nofile=65536) or run fewer subscribers (--sse $((room * nodes - publishers - ws)) --ws $ws)" >&2
     exit 1
 fi
 read -r port_low port_high </proc/sys/net/ipv4/ip_local_port_range
@@ -142,4 +145,5 @@ echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/
 nodes_arg="$(IFS=,; echo "${addrs[*]}")"
 pids_arg="$(IFS=,; echo "${pids[*]}")"
 timeout -k 5 "$bound" "$load" --addr "${addrs[0]}" --nodes "$nodes_arg" --server-pids "$pids_arg" \
-    "${watch[@]}" --sse "$sse" --ws "$ws" --rate "$rate" --messages "$messages" --drain "$drain" "${pass[@]}"
+    "${watch[@]}" --sse "$sse" --ws "$ws" --rate "$rate" --messages "$messages" --drain "$drain" \
+    --publishers "$publishers" "${pass[@]}"

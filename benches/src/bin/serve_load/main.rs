@@ -2,8 +2,9 @@
 //! WebSocket subscribers of one topic, spread over one or more `rtw serve`
 //! nodes (`--nodes`, the same hub: the in-process one for one node,
 //! RabbitMQ's for several), and one publisher that POSTs a message to
-//! node `--addr` `--rate` times a second for `--seconds`; every subscriber
-//! must receive every message, in order, once.
+//! node `--addr` `--rate` times a second for `--seconds` (open loop, on
+//! up to `--publishers` connections); every subscriber must receive every
+//! message once, in the hub's order.
 //!
 //! Printed per node and transport: messages delivered, lost, out of order
 //! or announced missed, delivery latency p50 / p99 / max (from the
@@ -70,11 +71,13 @@ pub(crate) struct Args {
     pub(crate) sources: u8,
     /// Seconds after the last publish for the last deliveries.
     pub(crate) drain: u64,
+    /// Connections the publisher may have POSTs in flight on at once.
+    pub(crate) publishers: usize,
 }
 
 const USAGE: &str = "usage: serve_load --addr IP:PORT [--nodes IP:PORT,...] [--server-pids PID,...] \
 [--watch NAME=PID,...] [--sse N] [--ws N] [--rate N] [--seconds N | --messages N] [--workers N] \
-[--sources N] [--drain SECS] [--topic NAME]";
+[--sources N] [--drain SECS] [--publishers N] [--topic NAME]";
 
 /// A comma-separated list.
 fn list<T: std::str::FromStr>(value: &str, what: &str) -> Result<Vec<T>, Failure> {
@@ -128,6 +131,7 @@ impl Args {
             "workers",
             "sources",
             "drain",
+            "publishers",
         ];
         if let Some(name) = options.keys().find(|k| !known.contains(&k.as_str())) {
             return Err(format!("unknown option --{name}\n{USAGE}").into());
@@ -194,6 +198,7 @@ impl Args {
             workers,
             sources,
             drain: get("drain", "60").parse()?,
+            publishers: get("publishers", "16").parse()?,
         })
     }
 }

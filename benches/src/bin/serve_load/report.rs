@@ -232,14 +232,16 @@ pub(crate) fn run(args: &Args) -> Result<bool, Failure> {
         &args.topic,
         args.messages,
         args.rate,
+        args.publishers,
     ))?;
     let secs = published.elapsed.as_secs_f64();
     println!(
-        "# published {} messages in {secs:.1} s ({:.1}/s achieved, {}/s asked); POST round trip \
-         p50 {} ms, p99 {} ms, max {} ms",
+        "# published {} messages in {secs:.1} s ({:.1}/s achieved, {}/s asked) on {} connection(s); \
+         POST round trip p50 {} ms, p99 {} ms, max {} ms",
         args.messages,
         args.messages as f64 / secs,
         args.rate,
+        published.connections,
         ms(published.round_trip.quantile(0.5)),
         ms(published.round_trip.quantile(0.99)),
         ms(published.round_trip.quantile(1.0)),

@@ -103,25 +103,54 @@ impl Group {
     }
 }
 
-/// One subscriber's view of the messages so far.
+/// One subscriber's view of the messages so far: each must come once
+/// (its sequence number not seen before) and in the hub's order (its id
+/// above the previous one; ids are the same for every subscriber, so
+/// every subscriber sees one order). With one POST in flight at a time the
+/// hub's order is the sequence numbers' too.
 struct Tally<'a> {
     group: &'a Group,
-    next: u64,
+    /// The last id.
+    last: u64,
+    /// Sequence numbers seen (1 to `messages`), one bit each.
+    seen: Vec<u64>,
+    messages: u64,
     received: u64,
 }
 
-impl Tally<'_> {
-    /// A message body `SEQ MICROS`: in order, and how late.
-    fn message(&mut self, body: &str) {
+impl<'a> Tally<'a> {
+    fn new(group: &'a Group, messages: u64) -> Self {
+        Tally {
+            group,
+            last: 0,
+            seen: vec![0; usize::try_from(messages / 64 + 1).unwrap_or(0)],
+            messages,
+            received: 0,
+        }
+    }
+
+    /// A message of id `id` and body `SEQ MICROS`: new, in order, and how
+    /// late.
+    fn message(&mut self, id: u64, body: &str) {
         let mut words = body.split(' ');
         let seq: u64 = words.next().and_then(|w| w.parse().ok()).unwrap_or(0);
         let sent: u64 = words.next().and_then(|w| w.parse().ok()).unwrap_or(0);
-        if seq != self.next {
+        let (word, bit) = (usize::try_from(seq / 64).unwrap_or(usize::MAX), seq % 64);
+        let new = match self.seen.get_mut(word) {
+            Some(w) if (1..=self.messages).contains(&seq) && *w & (1 << bit) == 0 => {
+                *w |= 1 << bit;
+                true
+            }
+            _ => false,
+        };
+        if !new || id <= self.last {
             self.group.disorder.fetch_add(1, Ordering::Relaxed);
         }
-        self.next = seq + 1;
-        self.received += 1;
-        self.group.delivered.fetch_add(1, Ordering::Relaxed);
+        self.last = id;
+        if new {
+            self.received += 1;
+            self.group.delivered.fetch_add(1, Ordering::Relaxed);
+        }
         self.group.latency.record(now_micros().saturating_sub(sent));
     }
 
@@ -201,11 +230,7 @@ async fn sse(group: &Group, plan: &Plan, n: u64, ready: &mut Ready) -> Result<()
     let mut chunks = rtw_chunked::Decoder::new();
     let mut events = rtw_sse::Decoder::new();
     let mut text = BytesMut::new();
-    let mut tally = Tally {
-        group,
-        next: 1,
-        received: 0,
-    };
+    let mut tally = Tally::new(group, plan.messages);
     loop {
         if chunked {
             while let Some(frame) = chunks.decode(&mut raw)? {
@@ -223,7 +248,8 @@ async fn sse(group: &Group, plan: &Plan, n: u64, ready: &mut Ready) -> Result<()
                 if event.event_type == "missed" {
                     tally.missed();
                 } else {
-                    tally.message(&event.data);
+                    let id = event.last_event_id.parse().unwrap_or(0);
+                    tally.message(id, &event.data);
                 }
             }
         }
@@ -236,12 +262,14 @@ async fn sse(group: &Group, plan: &Plan, n: u64, ready: &mut Ready) -> Result<()
     }
 }
 
-/// The `data` string of `{"id":N,"data":"..."}` (the bodies here have no
-/// escapes), or `None` for another object such as `{"missed":[A,B]}`.
-fn data_of(json: &str) -> Option<&str> {
-    let start = json.find("\"data\":\"")? + 8;
-    let len = json[start..].find('"')?;
-    Some(&json[start..start + len])
+/// The id and the `data` string of `{"id":N,"data":"..."}` (the bodies
+/// here have no escapes), or `None` for another object such as
+/// `{"missed":[A,B]}`.
+fn message_of(json: &str) -> Option<(u64, &str)> {
+    let rest = json.strip_prefix("{\"id\":")?;
+    let (id, rest) = rest.split_once(",\"data\":\"")?;
+    let len = rest.find('"')?;
+    Some((id.parse().ok()?, &rest[..len]))
 }
 
 /// One WebSocket subscriber (rtw_tokio::ws over the bound socket) until it
@@ -258,15 +286,11 @@ async fn ws(group: &Group, plan: &Plan, n: u64, ready: &mut Ready) -> Result<(),
         rtw_tokio::ws::client_from_stream(tcp, &handshake, rtw_tokio::ws::Options::default())
             .await?;
     ready.say();
-    let mut tally = Tally {
-        group,
-        next: 1,
-        received: 0,
-    };
+    let mut tally = Tally::new(group, plan.messages);
     while tally.received < plan.messages {
         match socket.next().await {
-            Some(Ok(Message::Text(text))) => match data_of(text.as_str()) {
-                Some(data) => tally.message(data),
+            Some(Ok(Message::Text(text))) => match message_of(text.as_str()) {
+                Some((id, data)) => tally.message(id, data),
                 None if text.as_str().starts_with("{\"missed\"") => tally.missed(),
                 None => return Err(format!("WebSocket: unexpected {:?}", text.as_str()).into()),
             },
@@ -453,7 +477,22 @@ mod tests {
         assert_eq!((g.transport.as_str(), g.count), ("ws", 12));
         assert!(Group::parse("tcp@127.0.0.1:80=1").is_err());
         assert!(Group::parse("sse@nowhere=1").is_err());
-        assert_eq!(data_of(r#"{"id":3,"data":"3 17"}"#), Some("3 17"));
-        assert_eq!(data_of(r#"{"missed":[1,4]}"#), None);
+        assert_eq!(message_of(r#"{"id":3,"data":"3 17"}"#), Some((3, "3 17")));
+        assert_eq!(message_of(r#"{"missed":[1,4]}"#), None);
+    }
+
+    #[test]
+    fn a_repeated_or_reordered_message_is_counted() {
+        let g = Group::parse("sse@127.0.0.1:80=1").unwrap();
+        let mut t = Tally::new(&g, 3);
+        t.message(5, "2 0");
+        t.message(9, "1 0");
+        assert_eq!(g.disorder.load(Ordering::Relaxed), 0);
+        t.message(9, "3 0"); // the same id again
+        t.message(12, "1 0"); // the same message again
+        t.message(13, "4 0"); // not one of the 3
+        assert_eq!(g.disorder.load(Ordering::Relaxed), 3);
+        assert_eq!((t.received, g.delivered.load(Ordering::Relaxed)), (3, 3));
+        assert_eq!(g.latency.count(), 5);
     }
 }
