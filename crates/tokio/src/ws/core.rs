@@ -44,6 +44,12 @@ const READ_SIZE: usize = 64 * 1024;
 /// Below this much free room, a read buffer grows by [`READ_SIZE`].
 const MIN_READ_ROOM: usize = 4 * 1024;
 
+/// Reads one poll of the stream makes at most while they bring no event:
+/// input that yields nothing for a while (a message in thousands of tiny
+/// fragments, a large message) then gives the thread to the other tasks
+/// after each read instead of after tokio's budget of 128 (8 MiB).
+const READS_PER_POLL: usize = 1;
+
 /// Chunks of one vectored write at most.
 const MAX_IOVECS: usize = 64;
 
@@ -597,6 +603,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
         if self.phase == Phase::Ended {
             return Poll::Ready(None);
         }
+        let mut reads = 0;
         loop {
             if let Some(event) = self.conn.poll_event() {
                 // Nothing is written here: what the connection queued (a
@@ -628,7 +635,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Core<S> {
                 return Poll::Ready(None);
             }
             self.nudge_write(cx);
+            if reads == READS_PER_POLL {
+                // What was read is handled and brought no event: let the
+                // other tasks run, then read on.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             ready!(self.poll_read(cx));
+            reads += 1;
         }
     }
 
@@ -872,6 +886,85 @@ mod tests {
             inner
         });
         assert_eq!(nested, Some(None));
+    }
+
+    /// A peer with no end of masked 1-byte fragments of one binary
+    /// message, always ready to be read; counts its reads.
+    struct Fragments {
+        reads: usize,
+    }
+
+    impl AsyncRead for Fragments {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            let mut wire = BytesMut::new();
+            if self.reads == 0 {
+                encode_frame(
+                    &mut wire,
+                    OpCode::Binary,
+                    false,
+                    0,
+                    Some([1, 2, 3, 4]),
+                    b"x",
+                );
+            }
+            while wire.len() + 7 <= buf.remaining() {
+                encode_frame(
+                    &mut wire,
+                    OpCode::Continuation,
+                    false,
+                    0,
+                    Some([1, 2, 3, 4]),
+                    b"x",
+                );
+            }
+            buf.put_slice(&wire);
+            self.reads += 1;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl AsyncWrite for Fragments {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            b: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            Poll::Ready(Ok(b.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn input_without_events_gives_the_thread_back_after_each_read() {
+        let io = Fragments { reads: 0 };
+        let mut core = Core::new(io, Role::Server, Options::default(), BytesMut::new()).unwrap();
+        let woken = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        struct Count(Arc<std::sync::atomic::AtomicUsize>);
+        impl std::task::Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let waker = Waker::from(Arc::new(Count(woken.clone())));
+        let cx = Context::from_waker(&waker);
+        for round in 1..=3 {
+            assert!(core.poll_next(&cx).is_pending(), "round {round}");
+            assert_eq!(core.get_ref().reads, round, "one read per poll");
+            assert!(
+                woken.load(std::sync::atomic::Ordering::SeqCst) >= round,
+                "woken to go on"
+            );
+        }
+        assert_eq!(core.state(), State::Open);
     }
 
     #[test]
