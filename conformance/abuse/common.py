@@ -3,7 +3,9 @@ that several servers share. Python 3 standard library only.
 
 Contract of a row module (rows/NAME.py, run by `run` as row `abuse-NAME`):
 
-    python3 rows/NAME.py --rtw PATH [--full]
+    python3 -I rows/NAME.py --rtw PATH [--full]
+
+(-I keeps rows/ off sys.path: rows/signal.py must not hide `signal`.)
 
 - It starts its own servers (lib.Server, on 127.0.0.1 port 0, killed when
   it ends and with it: PR_SET_PDEATHSIG) and stays on 127.0.0.0/8.
