@@ -5,6 +5,8 @@
 //! RabbitMQ is a failure, not a skip.
 #![cfg(feature = "serve")]
 
+mod serve_support;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -106,6 +108,7 @@ async fn two_nodes_over_one_stream() {
     refusals().await;
     a_late_node_replays_and_skips().await;
     through_the_service().await;
+    stomp_send_waits_for_rabbitmq().await;
     reconnects_and_resumes().await;
     unreachable_backend().await;
 }
@@ -204,6 +207,42 @@ async fn through_the_service() {
         (String::from_utf8(body.to_vec()).unwrap(), data),
         (format!("{{\"id\":{id}}}"), "hello".into())
     );
+}
+
+/// A STOMP SEND with a receipt to A's `/stomp`: the RECEIPT comes once
+/// RabbitMQ confirmed it and A's consumer took it; B gets it too.
+async fn stomp_send_waits_for_rabbitmq() {
+    use rtw_tokio::stomp::{ClientConfig, ClientEvent, FrameOptions, StompClient};
+    let (a, _ka) = node("stomp").await;
+    let (b, _kb) = node("stomp").await;
+    let mut on_b = b.subscribe("t", Since::Now).unwrap();
+    let a_hub = a.clone();
+    let addr = serve_support::serve(ServeService::new(ServeConfig::default(), a)).await;
+    let mut client = StompClient::connect(&format!("ws://{addr}/stomp"), ClientConfig::default())
+        .await
+        .unwrap();
+    assert!(matches!(
+        client.next_event().await.unwrap(),
+        ClientEvent::Connected { .. }
+    ));
+    let receipt = client
+        .session()
+        .send(
+            "/topic/t",
+            "over stomp",
+            FrameOptions::default().receipt(true),
+        )
+        .unwrap()
+        .unwrap();
+    let event = tokio::time::timeout(WAIT, client.next_event())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(event, ClientEvent::Receipt(receipt));
+    let (id, data) = next(&mut on_b).await;
+    assert_eq!(data, "over stomp");
+    // A had it when it sent the RECEIPT.
+    assert_eq!(a_hub.last_id("t").unwrap().get(), id);
 }
 
 /// A TCP proxy to RabbitMQ whose connections can all be cut at once.

@@ -159,6 +159,7 @@ pub(crate) async fn run<S>(
         next_generation: 0,
         deliveries_tx,
         transactions: HashMap::new(),
+        sending: (Vec::new(), None),
         held_frames: 0,
         held_bytes: 0,
         send_every: None,
@@ -198,6 +199,10 @@ type Tagged = (Arc<str>, u64, Delivery);
 /// A SEND held in a transaction: topic and body.
 type Held = (String, Bytes);
 
+/// A SEND on its way through the hub's backend (RabbitMQ).
+type Sending =
+    std::pin::Pin<Box<dyn Future<Output = Result<MessageId, super::PublishError>> + Send>>;
+
 /// Why a frame is refused: the ERROR frame's `message`.
 type Refusal = String;
 
@@ -225,6 +230,9 @@ struct Session<S> {
     next_generation: u64,
     deliveries_tx: mpsc::Sender<Tagged>,
     transactions: HashMap<String, Vec<Held>>,
+    /// The SENDs of the frame being handled that the hub's backend has not
+    /// confirmed yet, and that frame's receipt: the frames after it wait.
+    sending: (Vec<Sending>, Option<String>),
     held_frames: usize,
     held_bytes: usize,
     send_every: Option<Duration>,
@@ -264,6 +272,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
                 }
                 () = at(dead_at) => return,
             };
+            let next = self.settle(next).await;
             let end = match next {
                 Next::Continue => false,
                 Next::Close => true,
@@ -312,6 +321,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
                 Ok(None) => return Next::Continue,
                 Ok(Some(Item::HeartBeat)) => {}
                 Ok(Some(Item::Frame(frame))) => match self.on_frame(frame) {
+                    // The rest waits for the SENDs on their way.
+                    Next::Continue if !self.sending.0.is_empty() => return Next::Continue,
                     Next::Continue => {}
                     next => return next,
                 },
@@ -355,6 +366,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
             }
         };
         match result {
+            Ok(()) if !self.sending.0.is_empty() => {
+                self.sending.1 = receipt;
+                Next::Continue
+            }
             Ok(()) => {
                 if let Some(r) = &receipt {
                     self.receipt(version, r);
@@ -363,6 +378,40 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
             }
             Err(message) => Next::Fail(Frame::error(&message, receipt.as_deref())),
         }
+    }
+
+    /// Publishes through the hub: at once with the in-process hub; through
+    /// its backend the message is queued here, in order, and
+    /// [`Session::settle`] waits for RabbitMQ's confirmation before the
+    /// frame's RECEIPT and the next frame.
+    fn publish(&mut self, topic: &str, body: Bytes) -> Result<(), Refusal> {
+        let mut sent: Sending = Box::pin(self.hub.send(topic, body));
+        match futures_util::FutureExt::now_or_never(&mut sent) {
+            Some(outcome) => outcome.map(drop).map_err(|e| e.to_string()),
+            None => {
+                self.sending.0.push(sent);
+                Ok(())
+            }
+        }
+    }
+
+    /// Waits for the SENDs on their way through the hub's backend: then
+    /// the frame's RECEIPT (or ERROR, with its `receipt-id`, when one was
+    /// not confirmed: 503's case), and the input left is handled.
+    async fn settle(&mut self, mut next: Next) -> Next {
+        while matches!(next, Next::Continue) && !self.sending.0.is_empty() {
+            let (sending, receipt) = std::mem::take(&mut self.sending);
+            for sent in sending {
+                if let Err(e) = sent.await {
+                    return Next::Fail(Frame::error(&e.to_string(), receipt.as_deref()));
+                }
+            }
+            if let Some(r) = &receipt {
+                self.receipt(self.version.unwrap_or(Version::V1_2), r);
+            }
+            next = self.on_input(&[]);
+        }
+        next
     }
 
     /// RECEIPT for `receipt` (STOMP 1.2 "RECEIPT").
@@ -410,7 +459,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
     fn on_send(&mut self, frame: &Frame) -> Result<(), Refusal> {
         let topic = topic_of(required(frame, "destination")?)?;
         let Some(tx) = frame.header("transaction") else {
-            publish(&self.hub, topic, frame.body.clone())?;
+            self.publish(topic, frame.body.clone())?;
             self.metrics.published(LABEL);
             return Ok(());
         };
@@ -523,7 +572,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
     fn on_commit(&mut self, frame: &Frame) -> Result<(), Refusal> {
         let held = self.end_transaction(frame)?;
         for (topic, body) in held {
-            publish(&self.hub, &topic, body)?;
+            self.publish(&topic, body)?;
         }
         Ok(())
     }
@@ -582,25 +631,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
                         .with_body(text),
                 )
             }
-        }
-    }
-}
-
-/// Publishes through the hub: at once with the in-process hub; through
-/// its backend the message is queued in order here and a later failure
-/// (RabbitMQ did not confirm it) is only logged, so the RECEIPT says that
-/// this server took the SEND, not that RabbitMQ stored it.
-fn publish(hub: &SharedHub, topic: &str, body: Bytes) -> Result<(), Refusal> {
-    let mut sent = Box::pin(hub.send(topic, body));
-    match futures_util::FutureExt::now_or_never(&mut sent) {
-        Some(outcome) => outcome.map(drop).map_err(|e| e.to_string()),
-        None => {
-            tokio::spawn(async move {
-                if let Err(e) = sent.await {
-                    tracing::warn!("STOMP SEND not published: {e}");
-                }
-            });
-            Ok(())
         }
     }
 }
