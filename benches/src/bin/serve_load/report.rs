@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use rtw_benches::process::{Failure, cpu_ns, load_average, rss_kib};
 
-use crate::table::{Cpu, Measured, Row, ms};
+use crate::table::{Cpu, Measured, Row, ms, user_system};
 use crate::{Args, split};
 
 /// A line from worker `.0` (`None`: its output ended), when it was read.
@@ -178,6 +178,7 @@ fn cpu_snapshot(args: &Args, workers: &Workers) -> Cpu {
         nodes: args.server_pids.iter().map(|&p| cpu(p)).collect(),
         watch: args.watch.iter().map(|(_, p)| cpu(*p)).collect(),
         client,
+        node_times: args.server_pids.iter().map(|&p| user_system(p)).collect(),
     }
 }
 

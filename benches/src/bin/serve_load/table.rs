@@ -65,6 +65,22 @@ pub(crate) struct Cpu {
     pub(crate) watch: Vec<u64>,
     /// The client's: this process and its workers.
     pub(crate) client: u64,
+    /// Each node's user and system time in clock ticks (`/proc/PID/stat`),
+    /// to tell the kernel's share (loopback TCP) from rtw's own.
+    pub(crate) node_times: Vec<(u64, u64)>,
+}
+
+/// User and system time of `pid` in clock ticks (fields 14 and 15 of
+/// `/proc/PID/stat`, counted after the command name, which may hold
+/// blanks).
+pub(crate) fn user_system(pid: u32) -> (u64, u64) {
+    let read = || -> Option<(u64, u64)> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let mut fields = rest.split_whitespace().skip(11);
+        Some((fields.next()?.parse().ok()?, fields.next()?.parse().ok()?))
+    };
+    read().unwrap_or((0, 0))
 }
 
 /// Everything the run measured.
@@ -157,7 +173,7 @@ pub(crate) fn print(args: &Args, m: &Measured) -> bool {
         ms(all.quantile(1.0)),
     );
     println!(
-        "{:<28} {:>6} {:>10} {:>8} {:>11} {:>10} {:>8} {:>8}",
+        "{:<28} {:>6} {:>10} {:>8} {:>11} {:>10} {:>8} {:>8} {:>5}",
         "process",
         "subs",
         "deliveries",
@@ -165,7 +181,8 @@ pub(crate) fn print(args: &Args, m: &Measured) -> bool {
         "us/delivery",
         "us/message",
         "rss_MiB",
-        "KiB/conn"
+        "KiB/conn",
+        "sys%"
     );
     let (cpu0, cpu1) = &m.cpu;
     let per = |cpu: u64, n: u64| (n > 0).then(|| cpu as f64 / 1e3 / n as f64);
@@ -190,14 +207,23 @@ pub(crate) fn print(args: &Args, m: &Measured) -> bool {
             .map(|(a, b)| a.saturating_sub(*b));
         servers += cpu.unwrap_or(0);
         let rss = args.server_pids.get(i).and_then(|&p| rss_kib(p).ok());
+        let sys = cpu1
+            .node_times
+            .get(i)
+            .zip(cpu0.node_times.get(i))
+            .and_then(|(a, b)| {
+                let (user, system) = (a.0.saturating_sub(b.0), a.1.saturating_sub(b.1));
+                (user + system > 0).then(|| 100.0 * system as f64 / (user + system) as f64)
+            });
         println!(
-            "{:<28} {subs:>6} {deliveries:>10} {:>8} {:>11} {:>10} {:>8} {:>8}",
+            "{:<28} {subs:>6} {deliveries:>10} {:>8} {:>11} {:>10} {:>8} {:>8} {:>5}",
             format!("rtw serve {}", node_name(args, i)),
             or_dash(cpu.map(|c| c as f64 / 1e9), 2),
             or_dash(cpu.and_then(|c| per(c, deliveries)), 3),
             or_dash(cpu.and_then(|c| per(c, args.messages)), 1),
             or_dash(rss.map(|k| k as f64 / 1024.0), 0),
             or_dash(grew.map(|g| g as f64 / subs.max(1) as f64), 1),
+            or_dash(sys, 0),
         );
     }
     for (i, (name, pid)) in args.watch.iter().enumerate() {
@@ -258,6 +284,7 @@ mod tests {
             nodes: vec![],
             watch: vec![],
             client: 0,
+            node_times: vec![],
         };
         Measured {
             rows,
