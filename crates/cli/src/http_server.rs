@@ -4,7 +4,9 @@
 //! at once and per address) served by hyper with a service, a timeout on
 //! the request head, and upgrades (WebSocket); with TLS (`--tls-cert`,
 //! `--tls-key`) when given an acceptor, its handshake within the same
-//! timeout as the request head.
+//! timeout as the request head; until the server's [`Drain`] starts, then
+//! each connection is shut down gracefully (its answer in progress ends,
+//! as the service ends it, and no other is read).
 
 use std::error::Error as StdError;
 use std::io;
@@ -19,16 +21,14 @@ use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::Service;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use rtw_tokio::drain::Drain;
 use rtw_tokio::listener::{Listener, Permit};
 use rtw_tokio::tls::{MaybeTlsStream, TlsAcceptor};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Serves every connection `listener` accepts, each with the service
-/// `service()` makes for it, until the task is dropped: a request head
-/// must come within `header_timeout`. An accept error (not for want of
-/// descriptors: the listener waits those out) is printed on stderr after
-/// `name: ` and retried 100 ms later; with `verbose`, connection errors
-/// too, after the peer's address.
+/// `service()` makes for it, until the task is dropped: [`serve_tls`]
+/// without TLS and with a drain never started.
 pub(crate) async fn serve<S, F, B>(
     listener: Listener,
     header_timeout: Duration,
@@ -44,14 +44,33 @@ pub(crate) async fn serve<S, F, B>(
     B::Data: Send,
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
-    serve_tls(listener, None, header_timeout, name, verbose, service).await;
+    serve_tls(
+        listener,
+        &Drain::new(),
+        None,
+        header_timeout,
+        name,
+        verbose,
+        service,
+    )
+    .await;
 }
 
-/// [`serve`], each connection over TLS when `tls` is given: its handshake
-/// must end within `header_timeout` too (it runs in the connection's
-/// task, so a slow one holds nothing but its own slot).
+/// Serves every connection `listener` accepts, each with the service
+/// `service()` makes for it, until `drain` starts: a request head must
+/// come within `header_timeout`; over TLS when `tls` is given, its
+/// handshake within `header_timeout` too (it runs in the connection's
+/// task, so a slow one holds nothing but its own slot). Once `drain`
+/// starts the listener is closed (new connections are refused) and each
+/// connection is shut down gracefully (hyper's `graceful_shutdown`: the
+/// answer in progress is finished, an idle kept-alive connection closed),
+/// holding `drain` until it ends. An accept error (not for want of
+/// descriptors: the listener waits those out) is printed on stderr after
+/// `name: ` and retried 100 ms later; with `verbose`, connection errors
+/// too, after the peer's address.
 pub(crate) async fn serve_tls<S, F, B>(
     listener: Listener,
+    drain: &Drain,
     tls: Option<TlsAcceptor>,
     header_timeout: Duration,
     name: &str,
@@ -69,8 +88,8 @@ pub(crate) async fn serve_tls<S, F, B>(
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
-    loop {
-        let (tcp, peer, permit) = match listener.accept().await {
+    while let Some(accepted) = drain.unless_draining(listener.accept()).await {
+        let (tcp, peer, permit) = match accepted {
             Ok(accepted) => accepted,
             Err(e) => {
                 eprintln!("{name}: accept: {e}");
@@ -81,9 +100,13 @@ pub(crate) async fn serve_tls<S, F, B>(
         let http = http.clone();
         let service = service();
         let tls = tls.clone();
+        let drain = drain.clone();
         tokio::spawn(async move {
             // The connection's slot goes with its stream (`Held`), into
             // an upgraded session too.
+            // The drain waits for the connection (an upgraded session holds
+            // the drain itself).
+            let _hold = drain.hold();
             tracing::debug!(%peer, "connection accepted");
             let io = match tls {
                 None => MaybeTlsStream::Plain(tcp),
@@ -109,7 +132,15 @@ pub(crate) async fn serve_tls<S, F, B>(
                     service,
                 )
                 .with_upgrades();
-            match connection.await {
+            let mut connection = std::pin::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                () = drain.draining() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            match ended {
                 Ok(()) => tracing::debug!(%peer, "connection closed"),
                 Err(e) => {
                     tracing::debug!(%peer, error = %e, "connection closed");

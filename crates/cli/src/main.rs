@@ -12,6 +12,7 @@
 
 mod checks;
 mod chunked;
+mod drain;
 mod http_server;
 mod ice;
 mod input;

@@ -19,6 +19,7 @@
 //! | log lines on stderr (WebSocket and STOMP sessions opened and closed at debug, errors at warn; level from `RTW_LOG`) | text | `--log-format text\|json` |
 //! | where the hub lives: one RabbitMQ stream shared by every node (ids = stream offsets + 1) | in-process | `--hub stomp://HOST:PORT`, `--hub-login`, `--hub-max-bytes`, `--hub-ca` |
 //! | TLS (https and wss on the one listener, ALPN `http/1.1`; the handshake within `--header-timeout`) | off | `--tls-cert`, `--tls-key` |
+//! | on SIGTERM or SIGINT: listener closed; streams, iframes, SSE and M-JPEG ended (last chunk) after the messages already queued; held long polls answered (what they have, else 204); WebSocket close 1001 `server shutting down: resume with since=N`; STOMP ERROR `server shutting down` after its receipts; Socket.IO sessions closed (close packet; WebSocket 1001); exit 0 once all closed | 10 s at most | `--drain-timeout` |
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -100,6 +101,8 @@ pub(crate) struct Args {
     tls: crate::http_server::TlsArgs,
     #[command(flatten)]
     log: crate::metrics_endpoint::LogArgs,
+    #[command(flatten)]
+    drain: crate::drain::DrainArgs,
     /// Report connection errors on stderr.
     #[arg(long, short)]
     verbose: bool,
@@ -140,6 +143,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
 
 async fn serve(args: Args) -> Result<(), Failure> {
     let tls = args.tls.http_acceptor()?;
+    let drain = args.drain.on_signal()?;
     let listener = Listener::bind(args.listen, args.limits.listener_config())
         .await
         .map_err(|e| format!("binding {}: {e}", args.listen))?;
@@ -157,6 +161,7 @@ async fn serve(args: Args) -> Result<(), Failure> {
         .refused(args.refuse.iter().copied())
         .ping_interval(args.ping_interval)
         .ping_timeout(args.ping_timeout)
+        .drain(drain.clone())
         .limits(
             Limits::default()
                 .max_body(args.max_body)
@@ -176,6 +181,7 @@ async fn serve(args: Args) -> Result<(), Failure> {
     let verbose = args.verbose;
     crate::http_server::serve_tls(
         listener,
+        &drain,
         tls,
         args.limits.header_timeout,
         "rtw serve",
@@ -183,5 +189,6 @@ async fn serve(args: Args) -> Result<(), Failure> {
         || service.clone(),
     )
     .await;
+    args.drain.finish(&drain, "rtw serve").await;
     Ok(())
 }

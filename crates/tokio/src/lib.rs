@@ -18,6 +18,7 @@
 //! | [`stomp`] | `stomp` | STOMP 1.2 over TCP and WebSocket: a client session and a broker server, over [`rtw_stomp`] |
 //! | [`serve`] | `serve` | `rtw serve`'s transports (polling, streaming, iframe, SSE, WebSocket, STOMP, M-JPEG) as one hyper service over an [`rtw_hub`] hub |
 //! | [`socketio`] | `socketio` | A Socket.IO v5 client over long polling and WebSocket with the upgrade, over [`rtw_engineio`] and [`rtw_socketio`] |
+//! | [`drain`] | `drain` | Graceful shutdown: a drain started on SIGTERM or SIGINT, watched by accept loops and connections, waited for within a grace period |
 //! | [`listener`] | `listener` | A TCP listener for servers: connection caps in total and per client address, keepalive, descriptor limits |
 //!
 //! An echo server and a client over an in-memory pipe, from the [`ws`]
@@ -62,6 +63,8 @@
 
 #[cfg(feature = "chunked")]
 pub mod chunked;
+#[cfg(feature = "drain")]
+pub mod drain;
 #[cfg(feature = "ice")]
 pub mod ice;
 #[cfg(feature = "listener")]

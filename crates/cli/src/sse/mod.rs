@@ -95,6 +95,8 @@ enum Command {
         limits: ServerLimits,
         #[command(flatten)]
         observe: crate::metrics_endpoint::ObserveArgs,
+        #[command(flatten)]
+        drain: crate::drain::DrainArgs,
         /// Report each request on stderr, and the listener's counters
         /// every 10 seconds when they change.
         #[arg(long, short)]
@@ -134,6 +136,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
             body_timeout,
             limits,
             observe,
+            drain,
             verbose,
         } => (
             "serve",
@@ -150,6 +153,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
                         body_timeout,
                         verbose,
                         metrics: observe.metrics,
+                        drain,
                     },
                 ))
             }),

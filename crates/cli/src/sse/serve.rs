@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::{Stream, stream};
+use futures_util::{Stream, StreamExt, stream};
 use http::header::{ALLOW, CONNECTION};
 use http::request::Parts;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
@@ -25,11 +25,13 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use rtw_sse::Message;
+use rtw_tokio::drain::Drain;
 use rtw_tokio::listener::Listener;
 use rtw_tokio::sse::{EventStream, KeepAlive, last_event_id};
 use tokio::time::MissedTickBehavior;
 
 use super::Failure;
+use crate::drain::DrainArgs;
 use crate::metrics_endpoint::{self, ServerMetrics};
 use crate::serve_limits::ServerLimits;
 
@@ -54,6 +56,8 @@ pub(super) struct Options {
     pub(super) verbose: bool,
     /// Where to serve the counters (`rtw_sse_*`), if anywhere.
     pub(super) metrics: Option<std::net::SocketAddr>,
+    /// How it drains on SIGTERM or SIGINT.
+    pub(super) drain: DrainArgs,
 }
 
 /// The largest request body the demo reads (and drops).
@@ -67,14 +71,19 @@ type Body = Either<EventStream<Ticks>, Empty<Bytes>>;
 /// The demo's messages.
 type Ticks = std::pin::Pin<Box<dyn Stream<Item = Message> + Send>>;
 
-/// Listen on `addr`, print the bound address, and serve until killed.
+/// Listen on `addr`, print the bound address, and serve until SIGTERM or
+/// SIGINT: then the listener closes, every event stream ends (the last
+/// chunk; an EventSource reconnects with its `Last-Event-ID`), and it
+/// returns once every connection has closed, or after the drain timeout.
 pub(super) async fn run(addr: &str, demo: Demo, options: Options) -> Result<(), Failure> {
     let Options {
         limits,
         body_timeout,
         verbose,
         metrics,
+        drain: drain_args,
     } = options;
+    let draining = drain_args.on_signal()?;
     let listener = Arc::new(Listener::bind(addr, limits.listener_config()).await?);
     let bound = listener.local_addr()?;
     let mut stdout = std::io::stdout().lock();
@@ -97,8 +106,8 @@ pub(super) async fn run(addr: &str, demo: Demo, options: Options) -> Result<(), 
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
-    loop {
-        let (tcp, peer, permit) = match listener.accept().await {
+    while let Some(accepted) = draining.unless_draining(listener.accept()).await {
+        let (tcp, peer, permit) = match accepted {
             Ok(accepted) => accepted,
             // Not for want of descriptors: the listener waits those out.
             Err(e) => {
@@ -110,8 +119,10 @@ pub(super) async fn run(addr: &str, demo: Demo, options: Options) -> Result<(), 
         let open = counters.accepted();
         tracing::debug!(%peer, "connection accepted");
         let per_request = counters.clone();
+        let per_connection = draining.clone();
         let service = service_fn(move |request: Request<Incoming>| {
             let counters = per_request.clone();
+            let ends = per_connection.clone();
             async move {
                 let (parts, body) = request.into_parts();
                 if verbose {
@@ -123,7 +134,7 @@ pub(super) async fn run(addr: &str, demo: Demo, options: Options) -> Result<(), 
                     );
                 }
                 let response = match drain(body, body_timeout).await {
-                    Ok(()) => respond(&parts, demo, counters),
+                    Ok(()) => respond(&parts, demo, counters, &ends),
                     Err(status) => {
                         if verbose {
                             eprintln!("{peer}: request body: {status}");
@@ -135,10 +146,20 @@ pub(super) async fn run(addr: &str, demo: Demo, options: Options) -> Result<(), 
             }
         });
         let connection = http.serve_connection(TokioIo::new(tcp), service);
+        let draining = draining.clone();
         tokio::spawn(async move {
-            // The connection's slot, until it ends.
+            // The connection's slot, and the drain's wait, until it ends.
             let _permit = permit;
-            match connection.await {
+            let _hold = draining.hold();
+            let mut connection = std::pin::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                () = draining.draining() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            match ended {
                 Ok(()) => tracing::debug!(%peer, "connection closed"),
                 Err(e) => {
                     open.metrics().error();
@@ -151,6 +172,9 @@ pub(super) async fn run(addr: &str, demo: Demo, options: Options) -> Result<(), 
             drop(open);
         });
     }
+    drop(listener);
+    drain_args.finish(&draining, "rtw sse serve").await;
+    Ok(())
 }
 
 /// Print the listener's counters every [`STATS_EVERY`] when they changed.
@@ -212,8 +236,14 @@ fn refuse(status: StatusCode) -> Response<Body> {
 
 /// The answer to one request: the stream from one past its
 /// `Last-Event-ID` (from 1 if it has none that is a number), 204 when
-/// nothing is left, 405 for methods other than GET and HEAD.
-fn respond(request: &Parts, demo: Demo, counters: Arc<ServerMetrics>) -> Response<Body> {
+/// nothing is left, 405 for methods other than GET and HEAD. The stream
+/// ends when `drain` starts.
+fn respond(
+    request: &Parts,
+    demo: Demo,
+    counters: Arc<ServerMetrics>,
+    drain: &Drain,
+) -> Response<Body> {
     let last = last_event_id(&request.headers);
     if request.method != Method::GET && request.method != Method::HEAD {
         let mut response = Response::new(Either::Right(Empty::new()));
@@ -234,7 +264,8 @@ fn respond(request: &Parts, demo: Demo, counters: Arc<ServerMetrics>) -> Respons
         *response.status_mut() = StatusCode::NO_CONTENT;
         return response;
     }
-    EventStream::new(ticks(first, demo, counters))
+    let ticks: Ticks = Box::pin(ticks(first, demo, counters).take_until(drain.draining()));
+    EventStream::new(ticks)
         .keep_alive(KeepAlive::new())
         .into_response()
         .map(Either::Left)

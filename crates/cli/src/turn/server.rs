@@ -126,7 +126,7 @@ pub(crate) struct Args {
     observe: Box<crate::metrics_endpoint::ObserveArgs>,
 }
 
-/// `--idle-timeout`, `--frame-timeout`.
+/// `--idle-timeout`, `--frame-timeout`, `--drain-timeout`.
 #[derive(Debug, clap::Args)]
 struct Timeouts {
     /// Seconds a TCP or TLS connection that holds no allocation may send
@@ -140,6 +140,10 @@ struct Timeouts {
     /// connection is closed. Fractions allowed.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = crate::serve_limits::seconds)]
     frame_timeout: Duration,
+    // On SIGTERM or SIGINT the allocations are released at once (here to
+    // keep `rtw turn`'s subcommands close in size).
+    #[command(flatten)]
+    drain: crate::drain::DrainArgs,
 }
 
 /// `LOW-HIGH` with LOW <= HIGH.
@@ -159,7 +163,8 @@ fn port_range(arg: &str) -> Result<RangeInclusive<u16>, String> {
     Ok(low..=high)
 }
 
-/// Build the server, print its addresses, and serve until killed.
+/// Build the server, print its addresses, and serve until SIGTERM or
+/// SIGINT (then allocations are released and it returns).
 pub(super) fn run(args: Args) -> Result<(), Failure> {
     // One thread: the server's state is one task; socket tasks are light.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -171,6 +176,7 @@ pub(super) fn run(args: Args) -> Result<(), Failure> {
 async fn serve(args: Args) -> Result<(), Failure> {
     args.observe.log.init();
     let options = options(&args)?;
+    let drain = args.timeouts.drain.on_signal()?;
     let mut server = Server::bind(options).await?;
     if args.verbose {
         let mut events = server.events(1024);
@@ -208,7 +214,10 @@ async fn serve(args: Args) -> Result<(), Failure> {
             )
         });
     }
-    server.run().await?;
+    // On SIGTERM or SIGINT: listeners closed, allocations released,
+    // client connections closed.
+    server.run_until(drain.draining()).await?;
+    args.timeouts.drain.finish(&drain, "rtw turn server").await;
     Ok(())
 }
 

@@ -4,13 +4,15 @@ use std::io::Write;
 use std::net::SocketAddr;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
+use rtw_tokio::drain::{Drain, Hold};
 use rtw_tokio::listener::{Listener, ListenerConfig, Permit};
 use rtw_tokio::tls::{MaybeTlsStream, TlsAcceptor};
-use rtw_tokio::ws::{Message, Options, accept_with};
+use rtw_tokio::ws::{CloseCode, CloseFrame, Message, Options, accept_with};
 use rtw_ws::handshake::{ExtensionOffer, ServerHandshake, ServerPolicy};
 use tokio::net::TcpStream;
 
 use super::Failure;
+use crate::drain::DrainArgs;
 use crate::metrics_endpoint::{self, ServerMetrics};
 
 /// Listen on `addr` with the caps of `listener` (connections over a cap
@@ -18,15 +20,20 @@ use crate::metrics_endpoint::{self, ServerMetrics};
 /// bound address, and echo on every connection until killed; over TLS
 /// (wss) with `tls`, whose handshake must end within the opening
 /// handshake's timeout. With `metrics`, its counters are served there
-/// (`rtw_ws_echo_*`, the `metrics_endpoint` module).
+/// (`rtw_ws_echo_*`, the `metrics_endpoint` module). On SIGTERM or SIGINT
+/// (`drain`): the listener is closed, every connection closed with 1001
+/// Going Away, and it returns once they are all closed or after the drain
+/// timeout.
 pub(super) async fn serve(
     addr: &str,
     listener: ListenerConfig,
     options: Options,
     tls: Option<TlsAcceptor>,
     metrics: Option<SocketAddr>,
+    drain_args: &DrainArgs,
     verbose: bool,
 ) -> Result<(), Failure> {
+    let drain = drain_args.on_signal()?;
     let listener = Listener::bind(addr, listener).await?;
     let bound = listener.local_addr()?;
     let mut stdout = std::io::stdout().lock();
@@ -44,33 +51,37 @@ pub(super) async fn serve(
             c.max_connections, c.max_connections_per_ip
         );
     }
-    loop {
-        let (tcp, peer, permit) = listener.accept().await?;
+    while let Some(accepted) = drain.unless_draining(listener.accept()).await {
+        let (tcp, peer, permit) = accepted?;
         let open = counters.accepted();
         tokio::spawn(echo(
             tcp,
             peer,
-            (permit, open),
+            (permit, open, drain.hold()),
             options.clone(),
             tls.clone(),
-            verbose,
+            (drain.clone(), verbose),
         ));
     }
+    drop(listener);
+    drain_args.finish(&drain, "rtw ws echo-server").await;
+    Ok(())
 }
 
 /// One connection: echo text and binary messages until the stream ends.
-/// The permit holds its place under the listener's caps until then.
+/// The permit holds its place under the listener's caps until then, and
+/// the hold keeps the drain waiting for it.
 async fn echo(
     tcp: TcpStream,
     peer: SocketAddr,
-    held: (Permit, metrics_endpoint::Open),
+    held: (Permit, metrics_endpoint::Open, Hold),
     options: Options,
     tls: Option<TlsAcceptor>,
-    verbose: bool,
+    (drain, verbose): (Drain, bool),
 ) {
     tracing::debug!(%peer, "connection accepted");
     let counters = held.1.metrics();
-    let reason = echo_until_closed(tcp, peer, counters, options, tls, verbose).await;
+    let reason = echo_until_closed(tcp, peer, counters, options, tls, (drain, verbose)).await;
     match reason {
         Ok(reason) => tracing::debug!(%peer, reason, "connection closed"),
         Err(e) => {
@@ -89,7 +100,7 @@ async fn echo_until_closed(
     counters: &ServerMetrics,
     options: Options,
     tls: Option<TlsAcceptor>,
-    verbose: bool,
+    (drain, verbose): (Drain, bool),
 ) -> Result<&'static str, String> {
     // The handshake and its result live in this block only: what a task
     // keeps across the awaits of its loop is held for the whole connection
@@ -130,6 +141,9 @@ async fn echo_until_closed(
         }
     };
     let mut outcome = Ok("closed");
+    let draining = drain.draining();
+    tokio::pin!(draining);
+    let mut closing = false;
     loop {
         // Echo what already arrived without writing each echo on its own;
         // write them all (one vectored write) before waiting for more.
@@ -142,13 +156,33 @@ async fn echo_until_closed(
                     }
                     return Err(format!("send: {e}"));
                 }
-                ws.next().await
+                if closing {
+                    ws.next().await
+                } else {
+                    tokio::select! {
+                        item = ws.next() => item,
+                        () = &mut draining => {
+                            // 1001 Going Away (RFC 6455 §7.4.1); then read
+                            // until the peer's close, which the stream's
+                            // close timeout bounds.
+                            closing = true;
+                            let frame = CloseFrame::new(CloseCode::GOING_AWAY, "server shutting down");
+                            if ws.send(Message::Close(Some(frame))).await.is_err() {
+                                return Ok("drained");
+                            }
+                            outcome = Ok("drained");
+                            continue;
+                        }
+                    }
+                }
             }
         };
         let Some(item) = item else {
             break;
         };
         match item {
+            // Sent after our close: not echoed (RFC 6455 §5.5.1).
+            Ok(Message::Text(_) | Message::Binary(_)) if closing => {}
             Ok(message @ (Message::Text(_) | Message::Binary(_))) => {
                 let len = match &message {
                     Message::Text(text) => text.len(),

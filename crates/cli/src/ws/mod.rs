@@ -48,6 +48,11 @@ enum Command {
     /// past the memory that all unfinished messages may hold together, ends
     /// its connection (1008, 1009); a peer that stops reading makes its
     /// echo wait (16 MiB write buffer), and is dropped by the ping timeout.
+    ///
+    /// On SIGTERM or SIGINT the listener closes, each connection gets a
+    /// close 1001 Going Away (`server shutting down`) and 5 s to answer
+    /// it, and the server exits 0 once they are all closed, after
+    /// --drain-timeout at most.
     EchoServer {
         /// Address to listen on, e.g. 127.0.0.1:9002 (port 0 picks one).
         addr: String,
@@ -61,6 +66,8 @@ enum Command {
         tls: TlsArgs,
         #[command(flatten)]
         observe: crate::metrics_endpoint::ObserveArgs,
+        #[command(flatten)]
+        drain: crate::drain::DrainArgs,
         /// Report each connection's handshake failure or protocol error on
         /// stderr.
         #[arg(long, short)]
@@ -196,6 +203,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
             liveness,
             tls,
             observe,
+            drain,
             verbose,
         } => {
             observe.log.init();
@@ -208,6 +216,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
                     options,
                     tls,
                     observe.metrics,
+                    &drain,
                     verbose,
                 )),
                 Err(e) => Err(e.into()),

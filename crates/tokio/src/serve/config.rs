@@ -147,6 +147,11 @@ pub struct ServeConfig {
     /// Engine.IO's `pingTimeout` at `/socket.io/`: a session whose pong
     /// does not come within this of a ping is closed (20 s).
     pub ping_timeout: Duration,
+    /// The server's [`Drain`](crate::drain::Drain): once it starts, every
+    /// long-lived answer ends the way its transport offers (module docs,
+    /// "Draining"), and each WebSocket holds the drain until it is
+    /// closed. A drain never started by default.
+    pub drain: crate::drain::Drain,
 }
 
 impl Default for ServeConfig {
@@ -159,6 +164,7 @@ impl Default for ServeConfig {
             refused: BTreeSet::new(),
             ping_interval: Duration::from_secs(25),
             ping_timeout: Duration::from_secs(20),
+            drain: crate::drain::Drain::new(),
         }
     }
 }
@@ -214,6 +220,13 @@ impl ServeConfig {
     #[must_use]
     pub fn ping_timeout(mut self, ping_timeout: Duration) -> Self {
         self.ping_timeout = ping_timeout;
+        self
+    }
+
+    /// Sets [`ServeConfig::drain`].
+    #[must_use]
+    pub fn drain(mut self, drain: crate::drain::Drain) -> Self {
+        self.drain = drain;
         self
     }
 }

@@ -56,7 +56,7 @@ pub(crate) fn iframe(
     head.extend(std::iter::repeat_n(' ', PADDING));
     head.push_str("-->\n");
     let label = super::metrics::Label::Transport(super::Transport::Iframe);
-    let items = items(sub, permit, inner.metrics.clone(), label);
+    let items = items(sub, permit, inner, label);
     let scripts = until_age(items, inner.config.limits.max_stream_age).map(move |item| {
         let json = match item {
             Item::Missed(range) => reply::missed_json(range),

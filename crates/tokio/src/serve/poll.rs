@@ -28,8 +28,10 @@ pub(crate) fn short(inner: &Inner, topic: &str, query: &Query) -> Response<Serve
 /// The messages after `since` (the topic's last id if absent: the next
 /// one) as soon as there is one, with the others ready by then up to
 /// `poll_max`; 204 No Content after the timeout (`timeout=`, else
-/// `longpoll_default`, at most `longpoll_max`) or when the hub evicts the
-/// poll before it got one. 503 past `max_longpolls`.
+/// `longpoll_default`, at most `longpoll_max`), when the hub evicts the
+/// poll before it got one, or when the server drains
+/// ([`ServeConfig::drain`](super::ServeConfig::drain)): then at once, and a
+/// poll that comes while it drains is not held. 503 past `max_longpolls`.
 pub(crate) async fn long(inner: &Inner, topic: &str, query: &Query) -> Response<ServeBody> {
     let limits = &inner.config.limits;
     let Some(_permit) = inner.longpolls.acquire() else {
@@ -50,13 +52,21 @@ pub(crate) async fn long(inner: &Inner, topic: &str, query: &Query) -> Response<
         .timeout
         .unwrap_or(limits.longpoll_default)
         .min(limits.longpoll_max);
-    let first = match tokio::time::timeout(wait, sub.next()).await {
-        Ok(Delivery::Message(message)) => message,
-        Ok(Delivery::Evicted { .. }) => {
+    let next = inner
+        .config
+        .drain
+        .unless_draining(tokio::time::timeout(wait, sub.next()));
+    let first = match next.await {
+        Some(Ok(Delivery::Message(message))) => message,
+        Some(Ok(Delivery::Evicted { .. })) => {
             inner.metrics.evicted(Transport::Longpoll.into());
             return reply::no_content();
         }
-        Err(_) => return reply::no_content(),
+        Some(Err(_)) | None => match sub.try_next() {
+            // Ready while the drain started: given rather than dropped.
+            Some(Delivery::Message(message)) => message,
+            _ => return reply::no_content(),
+        },
     };
     let mut messages = vec![first];
     while messages.len() < limits.poll_max {

@@ -408,6 +408,7 @@ where
             inner.ws_options.clone(),
             rtw_stomp::Limits::default(),
             inner.metrics.clone(),
+            inner.config.drain.clone(),
         )
         .map(reply::full),
         Route::Mjpeg => mjpeg_stream(inner, &query),
@@ -433,7 +434,8 @@ fn mjpeg_stream(inner: &Inner, query: &Query) -> Response<ServeBody> {
         return reply::busy("too many streams open; retry");
     };
     let metrics = inner.metrics.clone();
-    let frames = mjpeg::frames(query.fps.unwrap_or(5)).map(move |part| {
+    let frames = mjpeg::frames(query.fps.unwrap_or(5));
+    let frames = stream::until_drained(frames, &inner.config.drain).map(move |part| {
         let _ = &permit;
         metrics.delivered(Label::Mjpeg, 1, 0);
         part

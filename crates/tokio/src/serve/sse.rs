@@ -55,17 +55,14 @@ pub(crate) fn events(
     };
     let max_age = inner.config.limits.max_stream_age;
     let label = super::metrics::Label::Transport(super::Transport::Sse);
-    let events =
-        until_age(items(sub, permit, inner.metrics.clone(), label), max_age).map(
-            |item| match item {
-                Item::Missed(range) => Message::new(reply::missed_json(range))
-                    .event("missed")
-                    .expect("a valid event name"),
-                Item::Message(message) => Message::new(reply::data_text(&message))
-                    .id(message.id.to_string())
-                    .expect("digits are a valid id"),
-            },
-        );
+    let events = until_age(items(sub, permit, inner, label), max_age).map(|item| match item {
+        Item::Missed(range) => Message::new(reply::missed_json(range))
+            .event("missed")
+            .expect("a valid event name"),
+        Item::Message(message) => Message::new(reply::data_text(&message))
+            .id(message.id.to_string())
+            .expect("digits are a valid id"),
+    });
     let (parts, body) = EventStream::new(events)
         .keep_alive(KeepAlive::new().interval(inner.config.limits.sse_keep_alive))
         .into_response()

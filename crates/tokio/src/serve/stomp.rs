@@ -34,6 +34,11 @@
 //! again with `since:` the last `message-id` it got). A client silent for
 //! twice its negotiated heart-beat interval, or that sends no CONNECT
 //! within [`CONNECT_TIMEOUT`], is closed without ERROR.
+//!
+//! When the server drains ([`ServeConfig::drain`](super::ServeConfig::drain))
+//! each session writes the RECEIPTs of the frames it has read and the
+//! MESSAGEs already handed to it, then the ERROR `server shutting down`
+//! (what STOMP 1.2 offers a server that ends a session), and closes.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -107,6 +112,7 @@ pub(crate) fn accept<B>(
     options: Options,
     limits: Limits,
     metrics: Arc<ServeMetrics>,
+    drain: crate::drain::Drain,
 ) -> Response<Bytes> {
     let handshake =
         ServerHandshake::with_policy(ServerPolicy::new().supported_protocols(SUBPROTOCOLS));
@@ -120,7 +126,9 @@ pub(crate) fn accept<B>(
     };
     let upgrade = hyper::upgrade::on(request);
     let response = negotiated.response.clone().map(|()| Bytes::new());
+    let hold = drain.hold();
     tokio::spawn(async move {
+        let _hold = hold;
         let _open = metrics.open(LABEL);
         let Ok(upgraded) = upgrade.await else { return };
         let io = TokioIo::new(upgraded);
@@ -128,7 +136,7 @@ pub(crate) fn accept<B>(
             return;
         };
         tracing::debug!(transport = "stomp", "STOMP session opened");
-        run(ws, hub, limits, metrics).await;
+        run(ws, hub, limits, metrics, drain).await;
         tracing::debug!(transport = "stomp", "STOMP session closed");
     });
     response
@@ -143,6 +151,7 @@ pub(crate) async fn run<S>(
     hub: SharedHub,
     limits: Limits,
     metrics: Arc<ServeMetrics>,
+    drain: crate::drain::Drain,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
@@ -167,7 +176,7 @@ pub(crate) async fn run<S>(
         last_sent: Instant::now(),
         last_received: Instant::now(),
     };
-    session.serve(deliveries).await;
+    session.serve(deliveries, drain).await;
 }
 
 /// Sessions numbered for CONNECTED's `session` header.
@@ -242,8 +251,10 @@ struct Session<S> {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
-    async fn serve(&mut self, mut deliveries: mpsc::Receiver<Tagged>) {
+    async fn serve(&mut self, mut deliveries: mpsc::Receiver<Tagged>, drain: crate::drain::Drain) {
         let connect_deadline = Instant::now() + CONNECT_TIMEOUT;
+        let draining = drain.draining();
+        tokio::pin!(draining);
         loop {
             let send_at = self.send_every.map(|d| self.last_sent + d);
             let dead_at = match self.version {
@@ -271,6 +282,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
                     Next::Continue
                 }
                 () = at(dead_at) => return,
+                () = &mut draining => self.on_drain(&mut deliveries),
             };
             let next = self.settle(next).await;
             let end = match next {
@@ -290,6 +302,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
             }
         }
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.ws.close()).await;
+    }
+
+    /// The server drains: the MESSAGEs already handed over, then ERROR.
+    fn on_drain(&mut self, deliveries: &mut mpsc::Receiver<Tagged>) -> Next {
+        while let Ok((id, generation, delivery)) = deliveries.try_recv() {
+            match self.on_delivery(&id, generation, delivery) {
+                Next::Continue => {}
+                next => return next,
+            }
+        }
+        Next::Fail(Frame::error("server shutting down", None))
     }
 
     /// Write the queued frames, each one WebSocket message; `false` when
@@ -693,6 +716,7 @@ mod tests {
                                 Options::default(),
                                 Limits::default(),
                                 Arc::default(),
+                                crate::drain::Drain::new(),
                             )
                         } else {
                             let mut response = Response::new(Bytes::from_static(b"not found\n"));

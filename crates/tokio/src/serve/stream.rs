@@ -16,12 +16,12 @@ use hyper::body::Frame;
 use rtw_hub::{Message, MessageId, Since};
 use tokio::time::Instant;
 
-use super::metrics::{Label, ServeMetrics};
+use super::metrics::Label;
 use super::query::Query;
 use super::reply::{self, ServeBody};
 use super::service::{Inner, Permit};
 use super::{Delivery, HubSubscriber};
-use std::sync::Arc;
+use crate::drain::Drain;
 
 /// What a streaming transport writes, in order.
 pub(crate) enum Item {
@@ -49,21 +49,36 @@ pub(crate) fn open(
 }
 
 /// The items of `sub`: the missed range if any, then each message; it
-/// ends when the hub evicts the subscriber. Holds `permit` until dropped.
-/// Each message and the eviction are counted in `metrics` under `label`.
+/// ends when the hub evicts the subscriber, and when the server drains
+/// ([`ServeConfig::drain`](super::ServeConfig::drain)) once the messages
+/// the hub had already queued for it are out (so that what a publisher
+/// was acknowledged reaches every subscriber that was connected). Holds
+/// `permit` until dropped. Each message and the eviction are counted in
+/// the service's metrics under `label`.
 pub(crate) fn items(
     sub: HubSubscriber,
     permit: Permit,
-    metrics: Arc<ServeMetrics>,
+    inner: &Inner,
     label: Label,
-) -> impl Stream<Item = Item> + Send {
+) -> impl Stream<Item = Item> + Send + use<> {
     let missed = sub.missed().map(Item::Missed);
-    let state = (sub, permit, metrics);
-    let messages = stream::unfold(state, move |(mut sub, permit, metrics)| async move {
-        match sub.next().await {
+    let state = (
+        sub,
+        permit,
+        inner.metrics.clone(),
+        inner.config.drain.clone(),
+    );
+    let messages = stream::unfold(state, move |(mut sub, permit, metrics, drain)| async move {
+        let delivery = tokio::select! {
+            // Queued messages first, also once the drain has started.
+            biased;
+            delivery = sub.next() => delivery,
+            () = drain.draining() => return None,
+        };
+        match delivery {
             Delivery::Message(message) => {
                 metrics.delivered(label, 1, 0);
-                Some((Item::Message(message), (sub, permit, metrics)))
+                Some((Item::Message(message), (sub, permit, metrics, drain)))
             }
             Delivery::Evicted { .. } => {
                 metrics.evicted(label);
@@ -84,6 +99,16 @@ pub(crate) fn until_age<S: Stream>(
 ) -> impl Stream<Item = S::Item> {
     let deadline = max_age.map(|age| Instant::now() + age);
     items.take_until(expired(deadline))
+}
+
+/// `items` until the server drains
+/// ([`ServeConfig::drain`](super::ServeConfig::drain)): the M-JPEG body
+/// then ends (with the last chunk, RFC 9112 §7.1).
+pub(crate) fn until_drained<S: Stream>(
+    items: S,
+    drain: &Drain,
+) -> impl Stream<Item = S::Item> + use<S> {
+    items.take_until(drain.draining())
 }
 
 /// Done at `deadline`; never without one.
@@ -112,7 +137,7 @@ pub(crate) fn stream(inner: &Inner, topic: &str, query: &Query) -> Response<Serv
         Err(response) => return *response,
     };
     let label = Label::Transport(super::Transport::Stream);
-    let items = items(sub, permit, inner.metrics.clone(), label);
+    let items = items(sub, permit, inner, label);
     let lines = until_age(items, inner.config.limits.max_stream_age).map(|item| {
         let mut line = match item {
             Item::Missed(range) => reply::missed_json(range),

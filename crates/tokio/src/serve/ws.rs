@@ -67,9 +67,12 @@ where
     // boxed at its own size, so that the task stays small.
     let pending = Box::new((negotiated, options, run));
     let open = inner.metrics.open(label);
+    // The server's drain waits for the connection to close.
+    let hold = inner.config.drain.hold();
     tokio::spawn(async move {
         let _permit = permit;
         let _open = open;
+        let _hold = hold;
         let Ok(upgraded) = upgrade.await else { return };
         let connection = connect(upgraded, pending);
         if let Some(connection) = connection {
@@ -107,7 +110,8 @@ where
 /// subscriber (reason `evicted: resume with since=N`), 1008 when a
 /// message is refused by the hub (reason: why), 1003 for a binary
 /// message (RFC 6455 §7.4.1); with 1001 Going Away at `max_stream_age`
-/// (reason `max stream age: resume with since=N`).
+/// (reason `max stream age: resume with since=N`) and when the server
+/// drains (reason `server shutting down: resume with since=N`).
 pub(crate) fn topic<B>(
     inner: &Inner,
     topic: &str,
@@ -128,8 +132,9 @@ pub(crate) fn topic<B>(
         .max_stream_age
         .map(|age| tokio::time::Instant::now() + age);
     let metrics = inner.metrics.clone();
+    let drain = inner.config.drain.clone();
     upgrade(inner, LABEL, request, &[], move |ws, _| {
-        run(ws, hub, metrics, topic, since, deadline)
+        run(ws, hub, metrics, topic, since, (deadline, drain))
     })
 }
 
@@ -148,11 +153,13 @@ async fn run(
     metrics: std::sync::Arc<ServeMetrics>,
     topic: String,
     since: Option<rtw_hub::MessageId>,
-    deadline: Option<tokio::time::Instant>,
+    (deadline, drain): (Option<tokio::time::Instant>, crate::drain::Drain),
 ) {
     let from = since.map_or(rtw_hub::Since::Now, rtw_hub::Since::After);
     let expired = super::stream::expired(deadline);
     tokio::pin!(expired);
+    let draining = drain.draining();
+    tokio::pin!(draining);
     let mut sub = match hub.subscribe(&topic, from) {
         Ok(sub) => sub,
         Err(e) => return close(ws, CloseCode::TRY_AGAIN_LATER, &e.to_string()).await,
@@ -187,6 +194,20 @@ async fn run(
             },
             () = &mut expired => {
                 let reason = format!("max stream age: resume with since={last}");
+                return close(ws, CloseCode::GOING_AWAY, &reason).await;
+            }
+            () = &mut draining => {
+                // What the hub already handed over goes first.
+                while let Some(Delivery::Message(m)) = sub.try_next() {
+                    last = m.id;
+                    let json = reply::message_json(&m);
+                    let bytes = json.len() as u64;
+                    if ws.feed(Message::text(json)).await.is_err() {
+                        return;
+                    }
+                    metrics.delivered(LABEL, 1, bytes);
+                }
+                let reason = format!("server shutting down: resume with since={last}");
                 return close(ws, CloseCode::GOING_AWAY, &reason).await;
             }
             incoming = ws.next() => match incoming {

@@ -135,6 +135,19 @@ impl Server {
     /// datagram's) or a listener breaks; dropping the future stops the
     /// server and every task it started, and closes every socket.
     pub async fn run(self) -> Result<(), Error> {
+        self.run_until(std::future::pending()).await
+    }
+
+    /// [`Server::run`] until `stop` is done too (a server's drain, e.g.
+    /// [`Drain::draining`](crate::drain::Drain::draining) on SIGTERM), then
+    /// `Ok`: the listeners are closed, every allocation is released with
+    /// the server's state (nothing is relayed any more, the relayed
+    /// sockets and the peer connections are closed) and every TCP and TLS
+    /// client connection ends. TURN has no message that tells a client the
+    /// server is going (RFC 8656): a client sees its control connection
+    /// closed, or its next Refresh refused by the server that comes back
+    /// (437 Allocation Mismatch).
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> Result<(), Error> {
         let Server {
             options,
             server,
@@ -188,6 +201,7 @@ impl Server {
             result = &mut core => Ok(result?),
             result = &mut tcp_task.0 => listener_ended(result),
             result = wait_tls(tls_task) => listener_ended(result),
+            () = stop => Ok(()),
         }
     }
 

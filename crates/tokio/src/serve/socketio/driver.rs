@@ -167,6 +167,8 @@ pub(crate) struct Shared {
     notify: Arc<Notify>,
     hub: SharedHub,
     started: Once,
+    /// The service's drain: every session is closed when it starts.
+    drain: crate::drain::Drain,
     /// Engine.IO's `maxPayload`: POST bodies are read up to one more byte.
     pub(crate) max_payload: usize,
 }
@@ -209,15 +211,42 @@ impl Shared {
             notify: Arc::new(Notify::new()),
             hub,
             started: Once::new(),
+            drain: config.drain.clone(),
             max_payload,
         })
     }
 
-    /// Spawns the timer task once.
+    /// Spawns the timer task once, and the task that closes every session
+    /// when the service drains.
     pub(crate) fn start(self: &Arc<Self>) {
         self.started.call_once(|| {
             tokio::spawn(timers(Arc::downgrade(self), self.notify.clone()));
+            let shared = Arc::downgrade(self);
+            let draining = self.drain.draining();
+            tokio::spawn(async move {
+                draining.await;
+                if let Some(shared) = shared.upgrade() {
+                    shared.close_all();
+                }
+            });
         });
+    }
+
+    /// Closes every Engine.IO session (the server drains): each gets the
+    /// close packet, over WebSocket (then the connection closes with 1001
+    /// Going Away) or in the answer to its held or next GET.
+    fn close_all(self: &Arc<Self>) {
+        self.with(|s, now| {
+            let sids: Vec<Sid> = s.engines.keys().copied().collect();
+            for sid in sids {
+                s.eio.close(now, sid);
+            }
+        });
+    }
+
+    /// Whether the service drains.
+    pub(crate) fn draining(&self) -> bool {
+        self.drain.is_draining()
     }
 
     /// Runs `f` on the locked state, then pumps and wakes the timer task.

@@ -14,7 +14,7 @@ use super::{Shared, http::answer};
 use crate::serve::reply::ServeBody;
 use crate::serve::service::Inner;
 use crate::serve::ws::{Ws, upgrade};
-use crate::ws::Message;
+use crate::ws::{CloseCode, CloseFrame, Message};
 
 /// Opens the Engine.IO WebSocket connection (its error answered as
 /// polling's), then upgrades; a failed upgrade closes it again.
@@ -77,7 +77,12 @@ async fn run(mut ws: Box<Ws>, guard: Conn, queue: Arc<WsQueue>) {
                     break;
                 }
                 if closing {
-                    if ws.send(Message::Close(None)).await.is_ok() {
+                    // 1001 Going Away when the server drains (RFC 6455
+                    // §7.4.1); no code otherwise, as Engine.IO closes.
+                    let frame = guard.shared.draining().then(|| {
+                        CloseFrame::new(CloseCode::GOING_AWAY, "server shutting down")
+                    });
+                    if ws.send(Message::Close(frame)).await.is_ok() {
                         while let Some(Ok(_)) = ws.next().await {}
                     }
                     break;

@@ -1,0 +1,528 @@
+//! SIGTERM drains every `rtw` server gracefully: each real binary is
+//! started, clients of each kind connect, `kill -TERM` is sent, and the
+//! test checks what each client sees (WebSocket close 1001, the last
+//! chunk of streamed bodies, long polls answered, STOMP receipts then
+//! ERROR, ...), that the listener refuses new connections at once, that
+//! nothing acknowledged before the signal is lost to connected
+//! subscribers, and that the process exits 0 within the grace period.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use rtw_tokio::ws::{Message, WebSocketStream};
+
+/// How long any one wait of these tests may take.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// The grace period given to the servers (`--drain-timeout`).
+const GRACE: &str = "10";
+
+type Ws = WebSocketStream<tokio::net::TcpStream>;
+
+/// A server under test, killed on drop if it is still running.
+struct Server {
+    child: Child,
+    /// Its first lines on stdout, `listening on` lines, with their
+    /// addresses.
+    addrs: Vec<SocketAddr>,
+}
+
+impl Server {
+    /// Starts `rtw ARGS` and reads its first `lines` lines, each
+    /// `[NAME ]listening on [SCHEME://]IP:PORT`, within [`WAIT`].
+    fn start(args: &[&str], lines: usize) -> Server {
+        let mut child = Command::new(common::RTW)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("rtw starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            for _ in 0..lines {
+                let mut line = String::new();
+                let _ = reader.read_line(&mut line);
+                let _ = tx.send(line);
+            }
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        });
+        let mut server = Server {
+            child,
+            addrs: Vec::new(),
+        };
+        for _ in 0..lines {
+            let line = rx.recv_timeout(WAIT).expect("a listening line in time");
+            let addr = line
+                .trim()
+                .rsplit(' ')
+                .next()
+                .map(|a| a.rsplit("://").next().unwrap_or(a))
+                .and_then(|a| a.parse().ok())
+                .unwrap_or_else(|| panic!("{args:?}: line {line:?}"));
+            server.addrs.push(addr);
+        }
+        server
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.addrs[0]
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `kill -TERM PID`.
+fn sigterm(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -TERM {}", child.id());
+}
+
+/// Waits for the process to exit, within `bound`: its exit code and how
+/// long it took.
+fn exit_within(child: &mut Child, bound: Duration) -> (Option<i32>, Duration) {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return (status.code(), start.elapsed());
+        }
+        assert!(
+            start.elapsed() < bound,
+            "still running {bound:?} after SIGTERM"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits until a connection to `addr` is refused (the listener closed),
+/// within [`WAIT`].
+fn refused_soon(addr: SocketAddr) {
+    let start = Instant::now();
+    loop {
+        match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => return,
+            _ => {}
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "{addr} still accepts {WAIT:?} after SIGTERM"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A request sent on a connection of its own, its whole answer read to
+/// the end of the connection on a thread.
+fn request(addr: SocketAddr, head: &str) -> thread::JoinHandle<String> {
+    let mut tcp = TcpStream::connect(addr).expect("connect");
+    tcp.set_read_timeout(Some(WAIT)).unwrap();
+    tcp.write_all(head.as_bytes()).unwrap();
+    thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = tcp.read_to_end(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    })
+}
+
+/// `GET path` (HTTP/1.1, kept alive: the server ends it).
+fn get(addr: SocketAddr, path: &str) -> thread::JoinHandle<String> {
+    request(addr, &format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n"))
+}
+
+/// POSTs `body` to `/topics/{topic}`: the id the hub gave it.
+fn publish(addr: SocketAddr, topic: &str, body: &str) -> u64 {
+    let head = format!(
+        "POST /topics/{topic} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = request(addr, &head).join().unwrap();
+    let json = answer.split("\r\n\r\n").nth(1).unwrap_or("");
+    let value: serde_json::Value =
+        serde_json::from_str(json.trim()).unwrap_or_else(|_| panic!("answer {answer:?}"));
+    value["id"].as_u64().expect("an id")
+}
+
+async fn ws_connect(url: &str) -> Ws {
+    let (ws, _) = tokio::time::timeout(WAIT, rtw_tokio::ws::connect(url))
+        .await
+        .expect("connected in time")
+        .expect("WebSocket upgrade");
+    ws
+}
+
+/// Every text message until the close: the texts, and the close code and
+/// reason. Reads on to the end, so that the closing handshake completes.
+async fn until_close(ws: &mut Ws) -> (Vec<String>, Option<(u16, String)>) {
+    let mut texts = Vec::new();
+    let read = async {
+        let mut close = None;
+        while let Some(message) = ws.next().await {
+            match message {
+                Ok(Message::Text(text)) => texts.push(text.as_str().to_owned()),
+                Ok(Message::Close(frame)) => {
+                    close = frame.map(|f| (f.code.0, f.reason.to_string()));
+                }
+                Ok(_) => {}
+                Err(e) => panic!("read error {e}"),
+            }
+        }
+        close
+    };
+    let close = tokio::time::timeout(WAIT, read)
+        .await
+        .expect("closed within the wait");
+    (texts, close)
+}
+
+/// A STOMP frame as text.
+fn stomp(command: &str, headers: &[(&str, &str)], body: &str) -> String {
+    let mut frame = format!("{command}\n");
+    for (name, value) in headers {
+        frame.push_str(&format!("{name}:{value}\n"));
+    }
+    frame.push('\n');
+    frame.push_str(body);
+    frame.push('\0');
+    frame
+}
+
+/// The ids of `{"id":N,...}` JSON texts, in order.
+fn ids<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<u64> {
+    texts
+        .into_iter()
+        .filter_map(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+        .filter_map(|v| v["id"].as_u64())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rtw_serve_ends_every_transport_and_loses_nothing_acknowledged() {
+    let mut server = Server::start(
+        &["serve", "--listen", "127.0.0.1:0", "--drain-timeout", GRACE],
+        1,
+    );
+    let addr = server.addr();
+    // Subscribers of every kind, from the start of the topic's history.
+    let sse = get(addr, "/topics/t/events?since=0");
+    let stream = get(addr, "/topics/t/stream?since=0");
+    let iframe = get(addr, "/topics/t/iframe?since=0");
+    let longpoll = get(addr, "/topics/quiet/longpoll?timeout=60");
+    let mut ws = ws_connect(&format!("ws://{addr}/topics/t/ws?since=0")).await;
+    let mut stomp_ws = ws_connect(&format!("ws://{addr}/stomp")).await;
+    let frames = [
+        stomp("CONNECT", &[("accept-version", "1.2"), ("host", "x")], ""),
+        stomp(
+            "SUBSCRIBE",
+            &[
+                ("id", "s"),
+                ("destination", "/topic/t"),
+                ("since", "0"),
+                ("receipt", "sub"),
+            ],
+            "",
+        ),
+    ];
+    for frame in frames {
+        stomp_ws.send(Message::text(frame)).await.unwrap();
+    }
+    // An Engine.IO session over polling, its GET held.
+    let open = request(
+        addr,
+        "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .join()
+    .unwrap();
+    let sid = open
+        .split("\"sid\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("Engine.IO open {open:?}"))
+        .to_owned();
+    let held = get(
+        addr,
+        &format!("/socket.io/?EIO=4&transport=polling&sid={sid}"),
+    );
+    // An Engine.IO session over WebSocket, open.
+    let mut eio_ws = ws_connect(&format!("ws://{addr}/socket.io/?EIO=4&transport=websocket")).await;
+    let opened = tokio::time::timeout(WAIT, eio_ws.next()).await.unwrap();
+    assert!(
+        matches!(&opened, Some(Ok(Message::Text(t))) if t.as_str().starts_with("0{")),
+        "{opened:?}"
+    );
+    // Acknowledged messages, then SIGTERM at once.
+    let mut acknowledged = Vec::new();
+    for n in 1..=50 {
+        acknowledged.push(publish(addr, "t", &format!("m{n}")));
+    }
+    assert_eq!(acknowledged, (1..=50).collect::<Vec<_>>());
+    // Every subscriber is counted before the signal: the stream, iframe,
+    // SSE and WebSocket hold a stream each, and the long poll is held.
+    common::poll_until("the subscribers counted", WAIT, || {
+        let metrics = request(
+            addr,
+            "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .join()
+        .unwrap();
+        let gauge = |name: &str| {
+            metrics
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().last()?.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        (gauge("rtw_serve_streams_open") >= 4 && gauge("rtw_serve_longpolls_held") >= 1)
+            .then_some(())
+    });
+    let signalled = Instant::now();
+    sigterm(&server.child);
+    refused_soon(addr);
+
+    let (texts, close) = until_close(&mut ws).await;
+    assert_eq!(ids(texts.iter().map(String::as_str)), acknowledged);
+    assert_eq!(
+        close,
+        Some((
+            1001,
+            "server shutting down: resume with since=50".to_owned()
+        ))
+    );
+    let (texts, close) = until_close(&mut stomp_ws).await;
+    let all = texts.concat();
+    assert!(all.starts_with("CONNECTED"), "{all:?}");
+    assert!(all.contains("RECEIPT\nreceipt-id:sub\n"), "{all:?}");
+    for n in 1..=50 {
+        assert!(all.contains(&format!("\n\nm{n}\0")), "m{n} in {all:?}");
+    }
+    let error = all.find("ERROR\n").expect("an ERROR frame");
+    assert!(
+        all[error..].contains("message:server shutting down"),
+        "{all:?}"
+    );
+    assert!(all.rfind("MESSAGE\n").unwrap() < error, "{all:?}");
+    let _ = close;
+
+    let (texts, close) = until_close(&mut eio_ws).await;
+    assert_eq!(
+        texts.last().map(String::as_str),
+        Some("1"),
+        "the close packet: {texts:?}"
+    );
+    assert_eq!(close, Some((1001, "server shutting down".to_owned())));
+
+    let sse = sse.join().unwrap();
+    assert!(sse.starts_with("HTTP/1.1 200"), "{sse:?}");
+    assert!(sse.ends_with("0\r\n\r\n"), "the last chunk: {sse:?}");
+    for n in 1..=50 {
+        assert!(
+            sse.contains(&format!("data: m{n}\nid: {n}\n")),
+            "id {n}: {sse:?}"
+        );
+    }
+    let stream = stream.join().unwrap();
+    assert!(stream.ends_with("0\r\n\r\n"), "{stream:?}");
+    for n in 1..=50 {
+        assert!(
+            stream.contains(&format!("{{\"id\":{n},")),
+            "id {n}: {stream:?}"
+        );
+    }
+    let iframe = iframe.join().unwrap();
+    assert!(iframe.ends_with("0\r\n\r\n"), "{iframe:?}");
+    assert!(iframe.contains("\"id\":50"), "{iframe:?}");
+    let longpoll = longpoll.join().unwrap();
+    assert!(longpoll.starts_with("HTTP/1.1 204"), "{longpoll:?}");
+    let held = held.join().unwrap();
+    assert!(held.starts_with("HTTP/1.1 200"), "{held:?}");
+    assert!(held.ends_with("\r\n\r\n1"), "the close packet: {held:?}");
+
+    let (code, _) = exit_within(&mut server.child, WAIT);
+    assert_eq!(code, Some(0));
+    let took = signalled.elapsed();
+    eprintln!("rtw serve: SIGTERM to exit 0 in {took:?}");
+    assert!(took < Duration::from_secs(10), "drained in {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ws_echo_server_closes_with_1001_and_exits_0() {
+    let mut server = Server::start(
+        &["ws", "echo-server", "127.0.0.1:0", "--drain-timeout", GRACE],
+        1,
+    );
+    let addr = server.addr();
+    let mut clients = Vec::new();
+    for n in 0..3 {
+        let mut ws = ws_connect(&format!("ws://{addr}/")).await;
+        ws.send(Message::text(format!("hello {n}"))).await.unwrap();
+        let echo = tokio::time::timeout(WAIT, ws.next()).await.unwrap();
+        assert!(matches!(echo, Some(Ok(Message::Text(t))) if t.as_str() == format!("hello {n}")));
+        clients.push(ws);
+    }
+    let signalled = Instant::now();
+    sigterm(&server.child);
+    refused_soon(addr);
+    for ws in &mut clients {
+        let (texts, close) = until_close(ws).await;
+        assert!(texts.is_empty(), "{texts:?}");
+        assert_eq!(close, Some((1001, "server shutting down".to_owned())));
+    }
+    let (code, _) = exit_within(&mut server.child, WAIT);
+    assert_eq!(code, Some(0));
+    let took = signalled.elapsed();
+    eprintln!("rtw ws echo-server: SIGTERM to exit 0 in {took:?}");
+    assert!(took < Duration::from_secs(10), "drained in {took:?}");
+}
+
+#[test]
+fn a_peer_that_never_closes_is_cut_at_the_drain_timeout() {
+    let mut server = Server::start(
+        &["ws", "echo-server", "127.0.0.1:0", "--drain-timeout", "1"],
+        1,
+    );
+    let addr = server.addr();
+    // The opening handshake by hand; then silence: the server's close is
+    // never answered (rtw-ws gives it 5 s), so the 1 s grace ends it.
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.write_all(
+        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    )
+    .unwrap();
+    tcp.set_read_timeout(Some(WAIT)).unwrap();
+    let mut head = [0u8; 12];
+    tcp.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 101");
+    let signalled = Instant::now();
+    sigterm(&server.child);
+    let (code, _) = exit_within(&mut server.child, WAIT);
+    let took = signalled.elapsed();
+    assert_eq!(code, Some(0));
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+        "exited after {took:?}, not at the 1 s grace"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sse_serve_ends_its_streams_with_the_last_chunk() {
+    let mut server = Server::start(
+        &[
+            "sse",
+            "serve",
+            "127.0.0.1:0",
+            "--interval-ms",
+            "50",
+            "--drain-timeout",
+            GRACE,
+        ],
+        1,
+    );
+    let addr = server.addr();
+    let first = get(addr, "/");
+    let resumed = request(
+        addr,
+        "GET / HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 1000\r\n\r\n",
+    );
+    thread::sleep(Duration::from_millis(300));
+    let signalled = Instant::now();
+    sigterm(&server.child);
+    refused_soon(addr);
+    let first = first.join().unwrap();
+    assert!(first.starts_with("HTTP/1.1 200"), "{first:?}");
+    assert!(first.contains("id: 1\n"), "{first:?}");
+    assert!(first.ends_with("0\r\n\r\n"), "the last chunk: {first:?}");
+    let resumed = resumed.join().unwrap();
+    assert!(resumed.contains("id: 1001\n"), "{resumed:?}");
+    assert!(
+        resumed.ends_with("0\r\n\r\n"),
+        "the last chunk: {resumed:?}"
+    );
+    let (code, _) = exit_within(&mut server.child, WAIT);
+    assert_eq!(code, Some(0));
+    let took = signalled.elapsed();
+    eprintln!("rtw sse serve: SIGTERM to exit 0 in {took:?}");
+    assert!(took < Duration::from_secs(10), "drained in {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn turn_server_releases_its_allocations_and_closes_tcp_clients() {
+    use rtw_stun::Transport;
+    use rtw_tokio::turn::{Client, ClientConfig};
+
+    let mut server = Server::start(
+        &[
+            "turn",
+            "server",
+            "--listen",
+            "127.0.0.1:0",
+            "--realm",
+            "rtw.test",
+            "--user",
+            "alice:secret",
+            "--allow-loopback-peers",
+            "--drain-timeout",
+            GRACE,
+        ],
+        1,
+    );
+    let addr = server.addr();
+    let peer = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let peer_addr = peer.local_addr().unwrap();
+    let mut clients = Vec::new();
+    for transport in [Transport::Udp, Transport::Tcp] {
+        let config = ClientConfig::new("alice", "secret").transport(transport);
+        let client = tokio::time::timeout(WAIT, Client::allocate(addr, config))
+            .await
+            .expect("allocated in time")
+            .expect("allocated");
+        client.create_permission(peer_addr.ip()).await.unwrap();
+        client
+            .send_to(peer_addr, &b"through the relay"[..])
+            .await
+            .unwrap();
+        let mut buf = [0u8; 64];
+        let (n, from) = tokio::time::timeout(WAIT, peer.recv_from(&mut buf))
+            .await
+            .expect("relayed in time")
+            .unwrap();
+        assert_eq!(&buf[..n], b"through the relay");
+        assert_eq!(from, client.relayed_address());
+        clients.push(client);
+    }
+    let signalled = Instant::now();
+    sigterm(&server.child);
+    // The TCP client's control connection is closed.
+    let mut tcp_client = clients.pop().unwrap();
+    let ended = tokio::time::timeout(WAIT, tcp_client.recv())
+        .await
+        .expect("the control connection ends within the wait");
+    assert!(ended.is_err(), "{ended:?}");
+    refused_soon(addr);
+    let (code, _) = exit_within(&mut server.child, WAIT);
+    assert_eq!(code, Some(0));
+    let took = signalled.elapsed();
+    eprintln!("rtw turn server: SIGTERM to exit 0 in {took:?}");
+    assert!(took < Duration::from_secs(10), "drained in {took:?}");
+    // The relayed addresses are free again: nothing holds them.
+    let udp = clients.pop().unwrap();
+    for relayed in [udp.relayed_address(), tcp_client.relayed_address()] {
+        std::net::UdpSocket::bind(relayed).expect("the relayed address released");
+    }
+}
