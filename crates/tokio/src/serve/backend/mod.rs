@@ -91,8 +91,8 @@ enum Scheme {
 }
 
 /// A hub URL: `stomp://[USER:PASS@]HOST:PORT[/STREAM]` (`stomps://` for
-/// TLS).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// TLS). Its `Debug` leaves the passcode out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HubUrl {
     scheme: Scheme,
     /// `HOST:PORT`.
@@ -103,14 +103,27 @@ pub struct HubUrl {
     stream: String,
 }
 
+impl std::fmt::Debug for HubUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubUrl")
+            .field("scheme", &self.scheme)
+            .field("authority", &self.authority)
+            .field("login", &self.login)
+            .field("passcode", &self.passcode.as_ref().map(|_| "<hidden>"))
+            .field("stream", &self.stream)
+            .finish()
+    }
+}
+
 impl HubUrl {
     /// Reads `stomp://[USER:PASS@]HOST:PORT[/STREAM]` or `stomps://...`;
     /// the stream is `rtw.hub` when the path is empty.
     ///
     /// ```
     /// use rtw_tokio::serve::HubUrl;
-    /// let url = HubUrl::parse("stomp://guest:guest@127.0.0.1:61613/news").unwrap();
+    /// let url = HubUrl::parse("stomp://rtw:secret@127.0.0.1:61613/news").unwrap();
     /// assert_eq!(url.stream(), "news");
+    /// assert!(!format!("{url:?}").contains("secret"));
     /// assert!(HubUrl::parse("http://x:1").is_err());
     /// ```
     ///
