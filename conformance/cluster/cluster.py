@@ -75,6 +75,8 @@ class Publisher(threading.Thread):
         self.node, self.topic, self.count, self.pace, self.prefix = node, topic, count, pace, prefix
         self.acked = []
         self.errors = 0
+        self.sent_at = {}  # data: when its POST was sent
+        self.took = []  # seconds from each acknowledged POST's send to its 200
         self.stop_flag = threading.Event()
 
     def run(self):
@@ -86,11 +88,14 @@ class Publisher(threading.Thread):
             try:
                 if conn is None:
                     conn = http.client.HTTPConnection(HOST, self.node.port, timeout=WAIT)
+                t0 = time.monotonic()
+                self.sent_at[data] = t0
                 conn.request("POST", f"/topics/{self.topic}", body=data,
                              headers={"Content-Type": "text/plain"})
                 r = conn.getresponse()
                 body = r.read()
                 if r.status == 200:
+                    self.took.append(time.monotonic() - t0)
                     self.acked.append((json.loads(body)["id"], data))
                 else:
                     self.errors += 1
@@ -112,6 +117,7 @@ class Sub(threading.Thread):
         super().__init__(daemon=True)
         self.kind, self.node, self.topic, self.since, self.want = kind, node, topic, since, want
         self.got = []
+        self.arrived = []  # when each of `got` came
         self.missed = []
         self.error = None
         self.stop_flag = threading.Event()
@@ -183,6 +189,7 @@ class Sub(threading.Thread):
                     self.missed.append(fields.get("data"))
                 elif "data" in fields and "id" in fields:
                     self.got.append((int(fields["id"]), fields["data"]))
+                    self.arrived.append(time.monotonic())
             if self.enough():
                 break
             chunk = s.recv(65536)
@@ -291,6 +298,11 @@ def no_missed(name, subs):
 # ---------------------------------------------------------------- rows
 
 
+def ms(values, q):
+    values = sorted(values)
+    return 1000 * values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
 def fanout(a, b):
     part("cluster-fanout")
     subs = [Sub(kind, b, "fan", since=0, want=300) for kind in ("sse", "ws", "longpoll")]
@@ -309,6 +321,12 @@ def fanout(a, b):
         same(f"{s.kind} on node B: every message, ids and data, in order", s.got, pub.acked)
         check(s.error is None, f"{s.kind} on node B: no error", str(s.error))
     info(f"ids {ids[0]}..{ids[-1]} (stream offsets + 1)")
+    info(f"POST on A to its 200 (RabbitMQ's receipt and A's consumer): p50 {ms(pub.took, 0.5):.1f} ms, "
+         f"p99 {ms(pub.took, 0.99):.1f} ms, max {ms(pub.took, 1):.1f} ms")
+    sse = subs[0]
+    lat = [at - pub.sent_at[d] for (_, d), at in zip(sse.got, sse.arrived) if d in pub.sent_at]
+    info(f"POST sent on A to the SSE event on B: p50 {ms(lat, 0.5):.1f} ms, p99 {ms(lat, 0.99):.1f} ms, "
+         f"max {ms(lat, 1):.1f} ms")
 
 
 def move(a, b):
