@@ -15,6 +15,7 @@
 //! | transports refused (403), to try clients' fallbacks | none | `--refuse` (repeat) |
 //! | age at which the server ends a stream, iframe, SSE or WebSocket (clients resume) | never | `--max-stream-age` |
 //! | Engine.IO heartbeat at `/socket.io/`: ping every, pong within | 25,000 ms, 20,000 ms | `--ping-interval`, `--ping-timeout` |
+//! | WebSocket keep-alive (`/topics/{topic}/ws`, `/stomp`): ping after quiet, close 1011 when nothing comes back within | 30 s, 30 s | `--ws-ping-interval`, `--ws-ping-timeout` |
 //! | counters (connections, messages and bytes, evictions, refusals, errors by transport) | `GET /metrics`, Prometheus text format 0.0.4 | |
 //! | log lines on stderr (WebSocket and STOMP sessions opened and closed at debug, errors at warn; level from `RTW_LOG`) | text | `--log-format text\|json` |
 //! | where the hub lives: one RabbitMQ stream shared by every node (ids = stream offsets + 1) | in-process | `--hub stomp://HOST:PORT`, `--hub-login`, `--hub-max-bytes`, `--hub-ca` |
@@ -93,6 +94,14 @@ pub(crate) struct Args {
     /// this of a ping is closed, milliseconds (pingTimeout).
     #[arg(long, value_name = "MS", default_value = "20000", value_parser = millis)]
     ping_timeout: Duration,
+    /// WebSocket (/topics/{topic}/ws, /stomp): ping a peer after this many
+    /// seconds without anything from it (RFC 6455 §5.5.2).
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
+    ws_ping_interval: Duration,
+    /// WebSocket: close a connection (1011) when nothing comes back this
+    /// many seconds after the ping: the peer vanished or stopped reading.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
+    ws_ping_timeout: Duration,
     #[command(flatten)]
     hub: hub::HubArgs,
     #[command(flatten)]
@@ -169,6 +178,13 @@ async fn serve(args: Args) -> Result<(), Failure> {
                 .max_longpolls(args.max_longpolls)
                 .max_streams(args.max_streams)
                 .max_stream_age(args.max_stream_age),
+        )
+        .ws_options(
+            rtw_tokio::ws::Options::default().config(
+                rtw_tokio::ws::Config::default()
+                    .ping_interval(Some(args.ws_ping_interval))
+                    .ping_timeout(args.ws_ping_timeout),
+            ),
         );
     // Kept while serving: dropping it stops the backend.
     let _backend = args.hub.start(&hub).await?;

@@ -576,6 +576,42 @@ async fn websocket_receives_from_since_and_publishes() {
 }
 
 #[tokio::test]
+async fn websocket_protocol_error_gets_its_close_frame() {
+    // A frame with a reserved opcode (RFC 6455 §5.2): the server fails the
+    // connection with 1002 and sends that close frame before closing TCP.
+    let (addr, _hub) = default_server().await;
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(
+        b"GET /topics/bad/ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\
+          Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+          Sec-WebSocket-Version: 13\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let mut buf = Vec::new();
+    read_until(&mut tcp, &mut buf, |b| {
+        b.windows(4).any(|w| w == b"\r\n\r\n")
+    })
+    .await;
+    assert!(
+        buf.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&buf)
+    );
+    let (_, _, n) = head(&buf).unwrap();
+    buf.drain(..n);
+    // Opcode 3, masked with a zero key, payload "x".
+    tcp.write_all(&[0x83, 0x81, 0, 0, 0, 0, b'x'])
+        .await
+        .unwrap();
+    timeout(WAIT, tcp.read_to_end(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&buf[..4], [0x88, 0x02, 0x03, 0xEA], "close 1002: {buf:?}");
+}
+
+#[tokio::test]
 async fn cors_allow_list_preflight_and_refusals() {
     let config = ServeConfig::default().allowed_origins(vec!["http://app.example".into()]);
     let (addr, _) = server(config, HubConfig::default()).await;

@@ -221,7 +221,15 @@ async fn run(
                     return close(ws, CloseCode::UNSUPPORTED_DATA, "text messages only").await;
                 }
                 Some(Ok(_)) => {}
-                Some(Err(e)) => return failed(&metrics, "read", &e),
+                Some(Err(e)) => {
+                    failed(&metrics, "read", &e);
+                    // The connection failed itself (a bad frame: 1002, a
+                    // silent peer: 1011, RFC 6455 §7.1.7): the stream's
+                    // end writes its close frame and closes the transport,
+                    // within the stream's linger.
+                    while ws.next().await.is_some() {}
+                    return;
+                }
                 None => return,
             },
         }
