@@ -27,36 +27,6 @@ use rtw_tokio::tls::{MaybeTlsStream, TlsAcceptor};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Serves every connection `listener` accepts, each with the service
-/// `service()` makes for it, until the task is dropped: [`serve_tls`]
-/// without TLS and with a drain never started.
-pub(crate) async fn serve<S, F, B>(
-    listener: Listener,
-    header_timeout: Duration,
-    name: &str,
-    verbose: bool,
-    service: F,
-) where
-    F: FnMut() -> S,
-    S: Service<Request<Incoming>, Response = Response<B>> + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<Box<dyn StdError + Send + Sync>>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<Box<dyn StdError + Send + Sync>>,
-{
-    serve_tls(
-        listener,
-        &Drain::new(),
-        None,
-        header_timeout,
-        name,
-        verbose,
-        service,
-    )
-    .await;
-}
-
-/// Serves every connection `listener` accepts, each with the service
 /// `service()` makes for it, until `drain` starts: a request head must
 /// come within `header_timeout`; over TLS when `tls` is given, its
 /// handshake within `header_timeout` too (it runs in the connection's
@@ -103,9 +73,8 @@ pub(crate) async fn serve_tls<S, F, B>(
         let drain = drain.clone();
         tokio::spawn(async move {
             // The connection's slot goes with its stream (`Held`), into
-            // an upgraded session too.
-            // The drain waits for the connection (an upgraded session holds
-            // the drain itself).
+            // an upgraded session too; the drain waits for the connection
+            // (an upgraded session holds the drain itself).
             let _hold = drain.hold();
             tracing::debug!(%peer, "connection accepted");
             let io = match tls {

@@ -526,3 +526,303 @@ async fn turn_server_releases_its_allocations_and_closes_tcp_clients() {
         std::net::UdpSocket::bind(relayed).expect("the relayed address released");
     }
 }
+
+/// A STOMP frame as read: command, headers, body.
+#[derive(Debug, Clone)]
+struct StompFrame {
+    command: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl StompFrame {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The whole frames at the front of `buf` (heart-beat EOLs skipped),
+/// taken out of it.
+fn frames_of(buf: &mut Vec<u8>) -> Vec<StompFrame> {
+    let mut out = Vec::new();
+    while let Some(end) = buf.iter().position(|&b| b == 0) {
+        let raw: Vec<u8> = buf.drain(..=end).collect();
+        let text = String::from_utf8_lossy(&raw[..raw.len() - 1]).into_owned();
+        let text = text.trim_start_matches(['\r', '\n']);
+        let (head, body) = text.split_once("\n\n").unwrap_or((text, ""));
+        let mut lines = head.lines();
+        let command = lines.next().unwrap_or("").to_owned();
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        out.push(StompFrame {
+            command,
+            headers,
+            body: body.to_owned(),
+        });
+    }
+    out
+}
+
+type Outbox = tokio::sync::mpsc::UnboundedSender<String>;
+type Inbox = tokio::sync::mpsc::UnboundedReceiver<StompFrame>;
+
+/// STOMP over TCP: frames to send in, frames read out (the inbox ends
+/// with the connection).
+async fn stomp_tcp(addr: SocketAddr) -> (Outbox, Inbox) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut read, mut write) = tcp.into_split();
+    let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let (in_tx, in_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(frame) = out_rx.recv().await {
+            if write.write_all(frame.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            match read.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+            for frame in frames_of(&mut buf) {
+                let _ = in_tx.send(frame);
+            }
+        }
+    });
+    (out_tx, in_rx)
+}
+
+/// STOMP over WebSocket (subprotocol v12.stomp), as [`stomp_tcp`].
+async fn stomp_ws(addr: SocketAddr) -> (Outbox, Inbox) {
+    let ws = ws_connect(&format!("ws://{addr}/")).await;
+    let (mut read, mut write) = ws.split();
+    let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let (in_tx, in_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(frame) = out_rx.recv().await {
+            if write.send(Message::text(frame)).await.is_err() {
+                break;
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut buf = Vec::new();
+        while let Some(Ok(message)) = read.next().await {
+            match message {
+                Message::Text(text) => buf.extend_from_slice(text.as_bytes()),
+                Message::Binary(bytes) => buf.extend_from_slice(&bytes),
+                _ => continue,
+            }
+            for frame in frames_of(&mut buf) {
+                let _ = in_tx.send(frame);
+            }
+        }
+    });
+    (out_tx, in_rx)
+}
+
+/// CONNECT, and the CONNECTED frame.
+async fn stomp_connect(out: &Outbox, inbox: &mut Inbox) {
+    out.send(stomp(
+        "CONNECT",
+        &[("accept-version", "1.2"), ("host", "x")],
+        "",
+    ))
+    .unwrap();
+    let connected = tokio::time::timeout(WAIT, inbox.recv()).await.unwrap();
+    assert_eq!(connected.map(|f| f.command).as_deref(), Some("CONNECTED"));
+}
+
+/// Every frame until the connection ends, within [`WAIT`].
+async fn stomp_rest(inbox: &mut Inbox) -> Vec<StompFrame> {
+    let mut frames = Vec::new();
+    tokio::time::timeout(WAIT, async {
+        while let Some(frame) = inbox.recv().await {
+            frames.push(frame);
+        }
+    })
+    .await
+    .expect("the connection ends within the wait");
+    frames
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stomp_broker_under_load_loses_no_receipted_send_then_sends_error() {
+    let mut server = Server::start(
+        &[
+            "stomp",
+            "broker",
+            "--tcp",
+            "127.0.0.1:0",
+            "--ws",
+            "127.0.0.1:0",
+            "--heart-beat",
+            "0,0",
+            "--drain-timeout",
+            GRACE,
+        ],
+        2,
+    );
+    let (tcp, ws) = (server.addrs[0], server.addrs[1]);
+    // A subscriber over each transport, subscribed once its receipt came.
+    let mut subscribers = Vec::new();
+    for (n, connection) in [stomp_tcp(tcp).await, stomp_ws(ws).await]
+        .into_iter()
+        .enumerate()
+    {
+        let (out, mut inbox) = connection;
+        stomp_connect(&out, &mut inbox).await;
+        let sub = format!("sub{n}");
+        out.send(stomp(
+            "SUBSCRIBE",
+            &[
+                ("id", "s"),
+                ("destination", "/topic/load"),
+                ("receipt", &sub),
+            ],
+            "",
+        ))
+        .unwrap();
+        let receipt = tokio::time::timeout(WAIT, inbox.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(receipt.header("receipt-id"), Some(sub.as_str()));
+        subscribers.push((out, inbox));
+    }
+    // A publisher over each transport, sending SENDs with receipts as fast
+    // as it can write them until the connection ends.
+    let mut publishers = Vec::new();
+    for (name, connection) in [("tcp", stomp_tcp(tcp).await), ("ws", stomp_ws(ws).await)] {
+        let (out, mut inbox) = connection;
+        stomp_connect(&out, &mut inbox).await;
+        let sending = tokio::spawn(async move {
+            let mut n = 0u64;
+            loop {
+                n += 1;
+                let body = format!("{name}-{n}");
+                let frame = stomp(
+                    "SEND",
+                    &[("destination", "/topic/load"), ("receipt", &body)],
+                    &body,
+                );
+                if out.send(frame).is_err() || n >= 200_000 {
+                    return n;
+                }
+                if n % 50 == 0 {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            }
+        });
+        publishers.push((sending, inbox));
+    }
+    // Under load: SIGTERM once the first subscriber has had 200 messages.
+    let mut early = Vec::new();
+    while early.len() < 200 {
+        let frame = tokio::time::timeout(WAIT, subscribers[0].1.recv())
+            .await
+            .expect("messages flow")
+            .expect("the connection is open");
+        early.push(frame);
+    }
+    let signalled = Instant::now();
+    sigterm(&server.child);
+    let mut receipted = std::collections::HashSet::new();
+    for (name, (sending, mut inbox)) in ["tcp", "ws"].into_iter().zip(publishers) {
+        let frames = stomp_rest(&mut inbox).await;
+        sending.abort();
+        let receipts: Vec<&str> = frames
+            .iter()
+            .filter(|f| f.command == "RECEIPT")
+            .filter_map(|f| f.header("receipt-id"))
+            .collect();
+        assert!(!receipts.is_empty(), "no receipt for the {name} publisher");
+        let last = frames.last().expect("frames");
+        assert_eq!(last.command, "ERROR", "{last:?}");
+        assert_eq!(last.header("message"), Some("server shutting down"));
+        receipted.extend(receipts.into_iter().map(str::to_owned));
+    }
+    for (out, mut inbox) in subscribers {
+        let mut frames = std::mem::take(&mut early);
+        frames.extend(stomp_rest(&mut inbox).await);
+        drop(out);
+        let delivered: std::collections::HashSet<&str> = frames
+            .iter()
+            .filter(|f| f.command == "MESSAGE")
+            .map(|f| f.body.as_str())
+            .collect();
+        let lost: Vec<&String> = receipted
+            .iter()
+            .filter(|r| !delivered.contains(r.as_str()))
+            .collect();
+        assert!(
+            lost.is_empty(),
+            "{} receipted SENDs not delivered: {lost:?}",
+            lost.len()
+        );
+        let last = frames.last().expect("frames");
+        assert_eq!(last.command, "ERROR", "{last:?}");
+        assert_eq!(last.header("message"), Some("server shutting down"));
+    }
+    refused_soon(tcp);
+    refused_soon(ws);
+    let (code, _) = exit_within(&mut server.child, WAIT);
+    assert_eq!(code, Some(0));
+    let took = signalled.elapsed();
+    eprintln!(
+        "rtw stomp broker: {} SENDs receipted before SIGTERM, all delivered to both \
+         subscribers; SIGTERM to exit 0 in {took:?}",
+        receipted.len()
+    );
+    assert!(took < Duration::from_secs(10), "drained in {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signal_serve_closes_its_peers_with_1001() {
+    let mut server = Server::start(
+        &[
+            "signal",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--drain-timeout",
+            GRACE,
+        ],
+        1,
+    );
+    let addr = server.addr();
+    let mut peers = Vec::new();
+    for name in ["alice", "bob"] {
+        let mut ws = ws_connect(&format!("ws://{addr}/signal")).await;
+        let join = serde_json::json!({"type": "join", "room": "r", "peer": name});
+        ws.send(Message::text(join.to_string())).await.unwrap();
+        let joined = tokio::time::timeout(WAIT, ws.next()).await.unwrap();
+        assert!(
+            matches!(&joined, Some(Ok(Message::Text(t))) if t.as_str().contains("joined")),
+            "{joined:?}"
+        );
+        peers.push(ws);
+    }
+    let signalled = Instant::now();
+    sigterm(&server.child);
+    refused_soon(addr);
+    for ws in &mut peers {
+        let (_, close) = until_close(ws).await;
+        assert_eq!(close, Some((1001, "server shutting down".to_owned())));
+    }
+    let (code, _) = exit_within(&mut server.child, WAIT);
+    assert_eq!(code, Some(0));
+    let took = signalled.elapsed();
+    eprintln!("rtw signal serve: SIGTERM to exit 0 in {took:?}");
+    assert!(took < Duration::from_secs(10), "drained in {took:?}");
+}

@@ -763,3 +763,41 @@ fn storage_caps_refuse_sends() {
     );
     assert_eq!(h.broker.stats().queued_messages, 3);
 }
+
+/// `Broker::shutdown` (a server's drain): the RECEIPTs and MESSAGEs
+/// already due go out first, then ERROR "server shutting down" (STOMP
+/// 1.2 "ERROR"), and every connection is closed; input after it is
+/// ignored.
+#[test]
+fn shutdown_sends_what_is_due_then_error_and_closes_everyone() {
+    let mut h = Harness::default();
+    let subscriber = h.session();
+    h.subscribe(subscriber, "s", "/topic/t", "auto");
+    let publisher = h.session();
+    let fresh = h.open();
+    h.send(
+        publisher,
+        Frame::new(Command::Send)
+            .with_header("destination", "/topic/t")
+            .with_header("receipt", "r1")
+            .with_body(b"kept".to_vec()),
+    );
+    h.broker.shutdown(h.now);
+    h.drain();
+    let sent = h.frames(publisher);
+    assert_eq!(sent[0].command, Command::Receipt);
+    assert_eq!(sent[0].header("receipt-id"), Some("r1"));
+    assert_eq!(error_message(&sent[1]), "server shutting down");
+    assert_eq!(sent.len(), 2);
+    let got = h.frames(subscriber);
+    assert_eq!(got[0].command, Command::Message);
+    assert_eq!(body(&got[0]), "kept");
+    assert_eq!(error_message(&got[1]), "server shutting down");
+    assert_eq!(error_message(&h.frames(fresh)[0]), "server shutting down");
+    for id in [subscriber, publisher, fresh] {
+        assert_eq!(h.closed(id), Some(CloseReason::Shutdown));
+    }
+    assert_eq!(h.broker.stats().errors, 0);
+    h.publish(publisher, "/topic/t", "late");
+    assert!(h.frames(subscriber).is_empty());
+}

@@ -29,6 +29,7 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use rtw_signal::{Config, IceCredentials, IceServer, Limits, Rooms, Server};
+use rtw_tokio::drain::Drain;
 use rtw_tokio::listener::Listener;
 use rtw_tokio::turn::{PeerPolicy, ServerConfig, ServerOptions};
 use rtw_tokio::ws::{Options, ServerHandshake, WebSocketStream};
@@ -127,6 +128,8 @@ pub(crate) struct ServeArgs {
     limits: ServerLimits,
     #[command(flatten)]
     observe: crate::metrics_endpoint::ObserveArgs,
+    #[command(flatten)]
+    drain: crate::drain::DrainArgs,
     /// Report joins, leaves, closes and the STUN server's count on stderr.
     #[arg(long, short)]
     verbose: bool,
@@ -155,6 +158,7 @@ pub(super) fn run(args: ServeArgs) -> ExitCode {
 
 async fn serve(args: ServeArgs) -> Result<(), Failure> {
     args.observe.log.init();
+    let drain = args.drain.on_signal()?;
     let listen = args.listen.ok_or("--listen IP:PORT is required")?;
     let listener = Listener::bind(listen, args.limits.listener_config())
         .await
@@ -238,33 +242,41 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
     ws_config.ping_timeout = args.ping_timeout;
     let ws_options = Options::with_config(ws_config);
     let header_timeout = args.limits.header_timeout;
-    crate::http_server::serve(
+    crate::http_server::serve_tls(
         listener,
+        &drain,
+        None,
         header_timeout,
         "rtw signal serve",
         args.verbose,
         || {
             let hub = hub.clone();
+            let drain = drain.clone();
             let ws_options = ws_options.clone();
             let counters = counters.clone();
             service_fn(move |request: Request<Incoming>| {
                 let hub = hub.clone();
                 let ws_options = ws_options.clone();
                 let counters = counters.clone();
-                async move { Ok::<_, Infallible>(route(request, hub, ws_options, &counters)) }
+                let drain = drain.clone();
+                async move {
+                    Ok::<_, Infallible>(route(request, (hub, drain), ws_options, &counters))
+                }
             })
         },
     )
     .await;
+    args.drain.finish(&drain, "rtw signal serve").await;
     Ok(())
 }
 
 /// `/signal`: the WebSocket upgrade; `/`: the demo page; 404 otherwise.
 /// A WebSocket session counts in `counters` (accepted, open until it
-/// ends; a refused handshake as an error).
+/// ends; a refused handshake as an error) and holds `drain` until it
+/// ends.
 fn route(
     mut request: Request<Incoming>,
-    hub: Hub,
+    (hub, drain): (Hub, Drain),
     options: Options,
     counters: &Arc<ServerMetrics>,
 ) -> Response<Full<Bytes>> {
@@ -281,13 +293,15 @@ fn route(
             let upgrade = hyper::upgrade::on(&mut request);
             let (parts, ()) = negotiated.response.clone().into_parts();
             let open = counters.accepted();
+            let hold = drain.hold();
             tokio::spawn(async move {
                 let _open = open;
+                let _hold = hold;
                 let Ok(upgraded) = upgrade.await else { return };
                 let io = TokioIo::new(upgraded);
                 if let Ok(ws) = WebSocketStream::from_negotiated(io, &negotiated, options) {
                     tracing::debug!("signaling session opened");
-                    session::run(ws, hub).await;
+                    session::run(ws, hub, drain).await;
                     tracing::debug!("signaling session closed");
                 }
             });

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use super::hub::{Hub, Outbox, Outgoing};
 use futures_util::{SinkExt, StreamExt};
+use rtw_tokio::drain::Drain;
 use rtw_tokio::ws::{CloseCode, CloseFrame, Message, WebSocketStream};
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -21,7 +22,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 pub(super) const CLOSE_LINGER: Duration = Duration::from_secs(2);
 
 /// Run one session to its end.
-pub(super) async fn run<S>(ws: WebSocketStream<S>, hub: Hub)
+/// When `drain` starts, the peer is closed with 1001 Going Away (RFC 6455
+/// §7.4.1, reason `server shutting down`).
+pub(super) async fn run<S>(ws: WebSocketStream<S>, hub: Hub, drain: Drain)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -29,7 +32,7 @@ where
         return;
     };
     let (mut reader, writer) = ws.split();
-    let mut writing = tokio::spawn(write(writer, outbox));
+    let mut writing = tokio::spawn(write(writer, outbox, drain));
     let written = loop {
         tokio::select! {
             message = reader.next() => match message {
@@ -61,11 +64,11 @@ where
 
 /// Send what the hub queues, until it closes the outbox or tells us to
 /// close; then release what is left in it.
-async fn write<W>(writer: W, mut outbox: Outbox)
+async fn write<W>(writer: W, mut outbox: Outbox, drain: Drain)
 where
     W: futures_util::Sink<Message> + Unpin,
 {
-    send_all(writer, &mut outbox).await;
+    send_all(writer, &mut outbox, drain).await;
     outbox.receiver.close();
     while let Ok(left) = outbox.receiver.try_recv() {
         if let Outgoing::Text(text) = left {
@@ -74,12 +77,18 @@ where
     }
 }
 
-async fn send_all<W>(mut writer: W, outbox: &mut Outbox)
+async fn send_all<W>(mut writer: W, outbox: &mut Outbox, drain: Drain)
 where
     W: futures_util::Sink<Message> + Unpin,
 {
+    let mut draining = std::pin::pin!(drain.draining());
     let close = loop {
-        match outbox.receiver.recv().await {
+        let next = tokio::select! {
+            biased;
+            () = &mut draining => Some(Outgoing::Close(1001, "server shutting down")),
+            next = outbox.receiver.recv() => next,
+        };
+        match next {
             Some(Outgoing::Text(text)) => {
                 let len = text.len();
                 let sent = match rtw_ws::Utf8Bytes::try_from(text) {

@@ -53,6 +53,8 @@ pub(crate) struct BrokerArgs {
     tls: crate::http_server::TlsArgs,
     #[command(flatten)]
     observe: crate::metrics_endpoint::ObserveArgs,
+    #[command(flatten)]
+    drain: crate::drain::DrainArgs,
 }
 
 fn login_passcode(arg: &str) -> Result<(String, String), String> {
@@ -64,6 +66,7 @@ fn login_passcode(arg: &str) -> Result<(String, String), String> {
 
 pub(super) async fn run(args: BrokerArgs) -> Result<(), Failure> {
     args.observe.log.init();
+    let drain = args.drain.on_signal()?;
     let heart_beat = HeartBeat::parse(&args.heart_beat)
         .map_err(|e| format!("--heart-beat {:?}: {e}", args.heart_beat))?;
     let mut limits = BrokerLimits::default();
@@ -87,6 +90,7 @@ pub(super) async fn run(args: BrokerArgs) -> Result<(), Failure> {
         .tls(tls)
         .tcp(args.tcp)
         .ws(args.ws)
+        .drain(drain.clone())
         .listener(
             ListenerConfig::default()
                 .max_connections(args.max_connections)
@@ -126,5 +130,6 @@ pub(super) async fn run(args: BrokerArgs) -> Result<(), Failure> {
         });
     }
     server.run().await?;
+    args.drain.finish(&drain, "rtw stomp broker").await;
     Ok(())
 }

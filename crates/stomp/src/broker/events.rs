@@ -39,6 +39,9 @@ pub enum CloseReason {
     /// No CONNECT frame within `connect_timeout`; an ERROR frame was
     /// queued first.
     ConnectTimeout,
+    /// The server shuts down ([`Broker::shutdown`](super::Broker::shutdown));
+    /// an ERROR frame `server shutting down` was queued first.
+    Shutdown,
 }
 
 /// What happened, for the driver to act on, log or count.

@@ -416,6 +416,29 @@ impl Broker {
         self.run_dispatch();
     }
 
+    /// The server shuts down (a drain on SIGTERM): each connection is sent
+    /// an ERROR frame with `message:server shutting down`, after what was
+    /// already queued for it (the RECEIPTs of the frames handled so far
+    /// and the MESSAGEs of the SENDs they carried), then closed
+    /// ([`BrokerEvent::Close`] with [`CloseReason::Shutdown`]). STOMP 1.2
+    /// has no other frame for a server that ends a session ("ERROR": the
+    /// server closes the connection after it). Not counted as an error.
+    pub fn shutdown(&mut self, now: Instant) {
+        self.now = Some(now);
+        let mut open: Vec<(ConnectionId, Version)> = self
+            .connections
+            .iter()
+            .filter(|(_, conn)| conn.phase != Phase::Closing)
+            .map(|(&id, conn)| (id, conn.version))
+            .collect();
+        open.sort_unstable_by_key(|&(id, _)| id);
+        for (id, version) in open {
+            let bytes = Frame::error("server shutting down", None).to_bytes(version);
+            self.push(id, bytes, Overflow::Exempt);
+            self.close(id, CloseReason::Shutdown);
+        }
+    }
+
     /// Deadlines passed by `now`: heart-beats (an EOL) to connections
     /// idle for their interval, ERROR and close for clients silent for
     /// twice theirs, and for connections without CONNECT past

@@ -40,6 +40,7 @@ use tokio::time::Instant;
 use super::Error;
 use super::client::SUBPROTOCOLS;
 use super::io::Transport;
+use crate::drain::Drain;
 use crate::listener::{Listener, ListenerConfig, Permit};
 use crate::tls::{MaybeTlsStream, ServerConfig, TlsAcceptor};
 use crate::ws::{Options, ServerHandshake};
@@ -63,6 +64,12 @@ pub struct BrokerOptions {
     pub ws_options: Options,
     /// TLS on both listeners (STOMP over TLS, and `wss://`), when given.
     pub tls: Option<Arc<ServerConfig>>,
+    /// The server's drain: once it starts, the listeners close, the frames
+    /// already read are handled (their RECEIPTs and MESSAGEs queued), then
+    /// every connection gets ERROR `server shutting down` and is closed
+    /// ([`Broker::shutdown`]); each connection holds it until it ends. A
+    /// drain never started by default.
+    pub drain: Drain,
 }
 
 impl BrokerOptions {
@@ -75,6 +82,7 @@ impl BrokerOptions {
             listener: ListenerConfig::default(),
             ws_options: Options::default(),
             tls: None,
+            drain: Drain::new(),
         }
     }
 
@@ -112,6 +120,13 @@ impl BrokerOptions {
     #[must_use]
     pub fn tls(mut self, tls: Option<Arc<ServerConfig>>) -> Self {
         self.tls = tls;
+        self
+    }
+
+    /// Drain with `drain` ([`BrokerOptions::drain`]).
+    #[must_use]
+    pub fn drain(mut self, drain: Drain) -> Self {
+        self.drain = drain;
         self
     }
 }
@@ -174,7 +189,10 @@ impl BrokerServer {
         self.stats.subscribe()
     }
 
-    /// Serve until the future is dropped.
+    /// Serve until the future is dropped, or until the drain
+    /// ([`BrokerOptions::drain`]) starts: then the listeners are closed, the
+    /// broker shuts down after the input it already has, and this returns
+    /// (the connections end on their own, holding the drain).
     ///
     /// # Errors
     ///
@@ -183,6 +201,13 @@ impl BrokerServer {
         let (commands, receiver) = mpsc::channel(COMMANDS);
         let broker = Broker::new(self.options.config.clone());
         tokio::spawn(hub(broker, receiver, self.stats));
+        // After every command already queued: the broker's shutdown.
+        let stop = self.options.drain.clone();
+        let shutdown = commands.clone();
+        tokio::spawn(async move {
+            stop.draining().await;
+            let _ = shutdown.send(Command::Shutdown).await;
+        });
         let handshake = Arc::new(ServerHandshake::with_policy(
             ServerPolicy::new().supported_protocols(SUBPROTOCOLS),
         ));
@@ -198,12 +223,18 @@ impl BrokerServer {
                 listener,
                 commands.clone(),
                 tls.clone(),
-                None,
+                (None, self.options.drain.clone()),
             )));
         }
         if let Some(listener) = self.ws {
             let ws = Some((handshake, self.options.ws_options.clone()));
-            tasks.push(tokio::spawn(accept(listener, commands.clone(), tls, ws)));
+            let stop = self.options.drain.clone();
+            tasks.push(tokio::spawn(accept(
+                listener,
+                commands.clone(),
+                tls,
+                (ws, stop),
+            )));
         }
         for task in tasks {
             let _ = task.await;
@@ -241,9 +272,15 @@ type WsSetup = Option<(Arc<ServerHandshake<ServerPolicy>>, Options)>;
 /// The TLS acceptor and the time its handshake may take.
 type TlsSetup = Option<(TlsAcceptor, Option<Duration>)>;
 
-async fn accept(listener: Listener, commands: mpsc::Sender<Command>, tls: TlsSetup, ws: WsSetup) {
-    loop {
-        let (tcp, _peer, permit) = match listener.accept().await {
+/// Accepts connections until `stop` drains; then the listener is closed.
+async fn accept(
+    listener: Listener,
+    commands: mpsc::Sender<Command>,
+    tls: TlsSetup,
+    (ws, stop): (WsSetup, Drain),
+) {
+    while let Some(accepted) = stop.unless_draining(listener.accept()).await {
+        let (tcp, _peer, permit) = match accepted {
             Ok(accepted) => accepted,
             Err(_) => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -253,7 +290,9 @@ async fn accept(listener: Listener, commands: mpsc::Sender<Command>, tls: TlsSet
         let commands = commands.clone();
         let ws = ws.clone();
         let tls = tls.clone();
+        let hold = stop.hold();
         tokio::spawn(async move {
+            let _hold = hold;
             let _ = tcp.set_nodelay(true);
             if let Some(transport) = open(tcp, tls, ws).await {
                 connection(transport, commands, permit).await;
@@ -298,6 +337,8 @@ enum Command {
     Input(ConnectionId, Bytes, OwnedSemaphorePermit),
     Sent(ConnectionId, usize),
     Disconnect(ConnectionId),
+    /// The server drains: [`Broker::shutdown`].
+    Shutdown,
 }
 
 /// One connection: its reader here, its writer in a task.
@@ -426,6 +467,7 @@ async fn hub(
                             broker.handle_disconnect(now, id);
                         }
                     }
+                    Command::Shutdown => broker.shutdown(now),
                 }
             }
             () = sleep => broker.handle_timeout(Instant::now().into_std()),
