@@ -363,7 +363,7 @@ async def flood_room(port, dur, n_clients):
     """N_CLIENTS peers of room `flood` each sending small messages to the
     room as fast as they can for DUR seconds (in a child process), reading
     what they are told: (sent, rate-limited answers)."""
-    out = {"sent": 0, "limited": 0}
+    out = {"sent": 0, "limited": 0, "closes": []}
 
     async def one(i):
         p, _ = await Peer.open(port, f"127.0.14.{10 + i}")
@@ -379,6 +379,7 @@ async def flood_room(port, dur, n_clients):
         except (OSError, asyncio.TimeoutError):
             pass
         reader.cancel()
+        out["closes"].append(p.closed)
         p.close()
 
     async def read(p):
@@ -405,10 +406,13 @@ async def floods(ctx):
     close()
     peak = max(peak, server.hwm())
     allowed = 4 * (50 * dur + 100)
-    info(f"4 peers sent {out['sent']} messages in {dur} s; {out['limited']} rate-limited answers read")
-    check(out["sent"] > allowed and out["limited"] > 0,
+    closes = [c for c in out["closes"] if c is not None]
+    info(f"4 peers sent {out['sent']} messages in {dur} s; {out['limited']} rate-limited answers read "
+         f"(at most one per second each), the peers' ends: {out['closes']}")
+    check(out["sent"] > allowed and out["limited"] > 0 and closes == [1008] * 4,
           f"--rate 50 (default): {out['sent']} messages from 4 peers in {dur} s (at most {allowed} allowed), "
-          f"{out['limited']} answered rate-limited (bound: some rate-limited)", f"{out}")
+          f"{out['limited']} answered rate-limited, the peers that went on flooding closed {closes} "
+          f"(bound: rate-limited, then 1008 for each)", f"{out}")
     check(peak - base < 64 * MiB,
           f"server memory under the flood: VmRSS {lib.mib(base)} -> peak {lib.mib(peak)} "
           f"(+{lib.mib(peak - base)}; bound: < 64 MiB)", f"+{lib.mib(peak - base)}")

@@ -29,7 +29,6 @@ import hmac
 import os
 import re
 import socket
-import ssl
 import struct
 import subprocess
 import sys
