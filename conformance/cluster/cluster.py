@@ -177,6 +177,7 @@ class Sub(threading.Thread):
                 text += raw[line_end + 2:line_end + 2 + size]
                 raw = raw[line_end + 4 + size:]
                 if size == 0:
+                    s.close()
                     return
             while b"\n\n" in text:
                 block, text = text.split(b"\n\n", 1)
@@ -194,6 +195,7 @@ class Sub(threading.Thread):
                 break
             chunk = s.recv(65536)
             if not chunk:
+                s.close()
                 return
             raw += chunk
         s.close()
@@ -219,11 +221,14 @@ class Sub(threading.Thread):
                 elif opcode == 9:
                     s.sendall(lib.frame(10, payload))
                 elif opcode == 8:
+                    s.sendall(lib.close_frame(1000))  # the closing handshake's answer
+                    s.close()
                     return
             if self.enough():
                 break
             chunk = s.recv(65536)
             if not chunk:
+                s.close()
                 return
             frames.feed(chunk)
         try:
