@@ -147,16 +147,29 @@ fn get(addr: SocketAddr, path: &str) -> thread::JoinHandle<String> {
 
 /// POSTs `body` to `/topics/{topic}`: the id the hub gave it.
 fn publish(addr: SocketAddr, topic: &str, body: &str) -> u64 {
+    try_publish(addr, topic, body).expect("published")
+}
+
+/// POSTs `body` to `/topics/{topic}`: the id the hub gave it, or `None`
+/// when the connection is refused or the answer is not 200.
+fn try_publish(addr: SocketAddr, topic: &str, body: &str) -> Option<u64> {
     let head = format!(
         "POST /topics/{topic} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    let answer = request(addr, &head).join().unwrap();
+    let mut tcp = TcpStream::connect(addr).ok()?;
+    tcp.set_read_timeout(Some(WAIT)).unwrap();
+    tcp.write_all(head.as_bytes()).ok()?;
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).ok()?;
+    if !answer.starts_with("HTTP/1.1 200") {
+        return None;
+    }
     let json = answer.split("\r\n\r\n").nth(1).unwrap_or("");
     let value: serde_json::Value =
         serde_json::from_str(json.trim()).unwrap_or_else(|_| panic!("answer {answer:?}"));
-    value["id"].as_u64().expect("an id")
+    value["id"].as_u64()
 }
 
 async fn ws_connect(url: &str) -> Ws {
@@ -291,25 +304,61 @@ async fn rtw_serve_ends_every_transport_and_loses_nothing_acknowledged() {
         (gauge("rtw_serve_streams_open") >= 4 && gauge("rtw_serve_longpolls_held") >= 1)
             .then_some(())
     });
+    // Under load: a publisher goes on through the signal, until it is
+    // refused (503 while draining, then the closed listener).
+    let late_count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let publisher = {
+        let late_count = late_count.clone();
+        thread::spawn(move || {
+            let mut late = Vec::new();
+            for n in 1.. {
+                let body = format!("late{n}");
+                let Some(id) = try_publish(addr, "t", &body) else {
+                    break;
+                };
+                late.push((id, body));
+                late_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            late
+        })
+    };
+    common::poll_until("late messages acknowledged", WAIT, || {
+        (late_count.load(std::sync::atomic::Ordering::Relaxed) >= 20).then_some(())
+    });
     let signalled = Instant::now();
     sigterm(&server.child);
     refused_soon(addr);
+    // Every message acknowledged: id and body.
+    let mut acknowledged: Vec<(u64, String)> = acknowledged
+        .into_iter()
+        .map(|id| (id, format!("m{id}")))
+        .collect();
+    acknowledged.extend(publisher.join().unwrap());
+    assert!(acknowledged.len() >= 70, "{}", acknowledged.len());
 
     let (texts, close) = until_close(&mut ws).await;
-    assert_eq!(ids(texts.iter().map(String::as_str)), acknowledged);
+    let delivered = ids(texts.iter().map(String::as_str));
+    assert!(delivered.windows(2).all(|w| w[0] < w[1]), "{delivered:?}");
+    for (id, _) in &acknowledged {
+        assert!(
+            delivered.contains(id),
+            "acknowledged {id} not delivered: {delivered:?}"
+        );
+    }
+    let last = delivered.last().unwrap();
     assert_eq!(
         close,
         Some((
             1001,
-            "server shutting down: resume with since=50".to_owned()
+            format!("server shutting down: resume with since={last}")
         ))
     );
     let (texts, close) = until_close(&mut stomp_ws).await;
     let all = texts.concat();
     assert!(all.starts_with("CONNECTED"), "{all:?}");
     assert!(all.contains("RECEIPT\nreceipt-id:sub\n"), "{all:?}");
-    for n in 1..=50 {
-        assert!(all.contains(&format!("\n\nm{n}\0")), "m{n} in {all:?}");
+    for (_, body) in &acknowledged {
+        assert!(all.contains(&format!("\n\n{body}\0")), "{body} in {all:?}");
     }
     let error = all.find("ERROR\n").expect("an ERROR frame");
     assert!(
@@ -330,23 +379,28 @@ async fn rtw_serve_ends_every_transport_and_loses_nothing_acknowledged() {
     let sse = sse.join().unwrap();
     assert!(sse.starts_with("HTTP/1.1 200"), "{sse:?}");
     assert!(sse.ends_with("0\r\n\r\n"), "the last chunk: {sse:?}");
-    for n in 1..=50 {
+    for (id, body) in &acknowledged {
         assert!(
-            sse.contains(&format!("data: m{n}\nid: {n}\n")),
-            "id {n}: {sse:?}"
+            sse.contains(&format!("data: {body}\nid: {id}\n")),
+            "id {id}: {sse:?}"
         );
     }
     let stream = stream.join().unwrap();
     assert!(stream.ends_with("0\r\n\r\n"), "{stream:?}");
-    for n in 1..=50 {
+    for (id, _) in &acknowledged {
         assert!(
-            stream.contains(&format!("{{\"id\":{n},")),
-            "id {n}: {stream:?}"
+            stream.contains(&format!("{{\"id\":{id},")),
+            "id {id}: {stream:?}"
         );
     }
     let iframe = iframe.join().unwrap();
     assert!(iframe.ends_with("0\r\n\r\n"), "{iframe:?}");
-    assert!(iframe.contains("\"id\":50"), "{iframe:?}");
+    for (id, _) in &acknowledged {
+        assert!(
+            iframe.contains(&format!("\"id\":{id},")),
+            "id {id}: {iframe:?}"
+        );
+    }
     let longpoll = longpoll.join().unwrap();
     assert!(longpoll.starts_with("HTTP/1.1 204"), "{longpoll:?}");
     let held = held.join().unwrap();
@@ -356,7 +410,13 @@ async fn rtw_serve_ends_every_transport_and_loses_nothing_acknowledged() {
     let (code, _) = exit_within(&mut server.child, WAIT);
     assert_eq!(code, Some(0));
     let took = signalled.elapsed();
-    eprintln!("rtw serve: SIGTERM to exit 0 in {took:?}");
+    eprintln!(
+        "rtw serve: {} messages acknowledged ({} by a publisher going on through \
+         SIGTERM), every one delivered over WebSocket, STOMP, SSE, the HTTP stream \
+         and the iframe; SIGTERM to exit 0 in {took:?}",
+        acknowledged.len(),
+        acknowledged.len() - 50
+    );
     assert!(took < Duration::from_secs(10), "drained in {took:?}");
 }
 

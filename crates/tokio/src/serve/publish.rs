@@ -13,7 +13,11 @@ use super::service::Inner;
 /// send; kept as sent, not decoded) or no `Content-Type`; UTF-8; at most `max_body` bytes within `body_timeout`)
 /// and publishes it: `{"id":N}`. 415 for another media type, 413 over the
 /// size (with `Connection: close`, the rest unread), 400 for a body that
-/// is not UTF-8 or a bad topic, 408 when the body is late.
+/// is not UTF-8 or a bad topic, 408 when the body is late; 503 with
+/// `Retry-After: 1` and `Connection: close` once the server drains
+/// ([`ServeConfig::drain`](super::ServeConfig::drain)): its subscribers'
+/// streams are ending, so a message taken then might reach none of them
+/// (the publisher retries on the server that comes back).
 pub(crate) async fn publish<B>(
     inner: &Inner,
     topic: &str,
@@ -81,6 +85,11 @@ where
     };
     if std::str::from_utf8(&data).is_err() {
         return reply::text(StatusCode::BAD_REQUEST, "the message is not UTF-8 text");
+    }
+    if inner.config.drain.is_draining() {
+        let mut response = reply::busy("server shutting down; retry");
+        close(&mut response);
+        return response;
     }
     match inner.hub.send(topic, data).await {
         Ok(id) => {

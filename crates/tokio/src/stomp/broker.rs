@@ -263,6 +263,11 @@ pub const BUSY_FRAME: &[u8] =
 /// WebSocket message): 30 s, then the connection is closed.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// What a connection that is being closed may still send to be read and
+/// dropped (a lingering close): 64 KiB, so that a client that floods does
+/// not keep the broker reading for it.
+const LINGER_BYTES: usize = 64 * 1024;
+
 /// How long a connection the broker closed may take to write what was
 /// queued before the close (its ERROR frame): 1 s, then it is dropped.
 pub const CLOSE_LINGER: Duration = Duration::from_secs(1);
@@ -391,6 +396,21 @@ async fn connection(mut transport: Transport, commands: mpsc::Sender<Command>, p
     }
     transport.close().await;
     let _ = commands.send(Command::Disconnect(id)).await;
+    // A lingering close (STOMP 1.2 "Connection Lingering"): what the client
+    // still sends is read and dropped until it closes too, for at most
+    // CLOSE_LINGER and LINGER_BYTES. Closed with unread input, the socket
+    // would answer with a reset, and a client's kernel drops what it had
+    // not read yet with it: the RECEIPTs and the ERROR just written (RFC
+    // 9293 §3.6.1).
+    let _ = tokio::time::timeout(CLOSE_LINGER, async {
+        let mut sink = BytesMut::new();
+        let mut dropped = 0;
+        while dropped < LINGER_BYTES && matches!(transport.read(&mut sink).await, Ok(true)) {
+            dropped += sink.len();
+            sink.clear();
+        }
+    })
+    .await;
 }
 
 /// Write `bytes` within [`WRITE_TIMEOUT`], or within [`CLOSE_LINGER`]
