@@ -331,3 +331,51 @@ impl RabbitHub {
         *self.status.borrow()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hub_urls() {
+        let url = HubUrl::parse("stomp://127.0.0.1:61613").unwrap();
+        assert_eq!(
+            (url.scheme, url.authority.as_str(), url.stream()),
+            (Scheme::Stomp, "127.0.0.1:61613", "rtw.hub")
+        );
+        assert_eq!((url.login, url.passcode), (None, None));
+        let url = HubUrl::parse("stomps://rtw:p%40ss:w@mq.example:61614/").unwrap();
+        assert_eq!(url.scheme, Scheme::Stomps);
+        assert_eq!(url.host, "mq.example");
+        assert_eq!(url.login.as_deref(), Some("rtw"));
+        assert_eq!(url.passcode.as_deref(), Some("p%40ss:w"));
+        assert_eq!(url.stream(), "rtw.hub");
+        let url = HubUrl::parse("stomp://[::1]:61613/a.b-c_d")
+            .unwrap()
+            .login("u", "p");
+        assert_eq!((url.host.as_str(), url.stream()), ("[::1]", "a.b-c_d"));
+        assert_eq!(
+            (url.login.as_deref(), url.passcode.as_deref()),
+            (Some("u"), Some("p"))
+        );
+        for bad in [
+            "tcp://127.0.0.1:61613",
+            "stomp://127.0.0.1",
+            "stomp://:61613",
+            "stomp://h:port",
+            "stomp://h:1/a/b",
+            "stomp://h:1/a b",
+        ] {
+            assert!(HubUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn publish_errors_map_to_http() {
+        let bad = PublishError::Hub(rtw_hub::Error::BadTopicName("x"));
+        assert_eq!(bad.http_status(), 400);
+        let down = PublishError::Unavailable("not connected".into());
+        assert_eq!(down.http_status(), 503);
+        assert_eq!(down.to_string(), "hub backend unavailable: not connected");
+    }
+}
