@@ -210,7 +210,8 @@ async fn through_the_service() {
 }
 
 /// A STOMP SEND with a receipt to A's `/stomp`: the RECEIPT comes once
-/// RabbitMQ confirmed it and A's consumer took it; B gets it too.
+/// RabbitMQ confirmed it and A's consumer took it; B gets it too. Then
+/// the same through Socket.IO.
 async fn stomp_send_waits_for_rabbitmq() {
     use rtw_tokio::stomp::{ClientConfig, ClientEvent, FrameOptions, StompClient};
     let (a, _ka) = node("stomp").await;
@@ -243,7 +244,28 @@ async fn stomp_send_waits_for_rabbitmq() {
     assert_eq!(data, "over stomp");
     // A had it when it sent the RECEIPT.
     assert_eq!(a_hub.last_id("t").unwrap().get(), id);
+    socketio_publish_acks_the_id(addr, &mut on_b).await;
 }
+
+/// Socket.IO's `publish` on A: acknowledged with the id B's subscribers
+/// get.
+#[cfg(feature = "socketio")]
+async fn socketio_publish_acks_the_id(addr: std::net::SocketAddr, on_b: &mut HubSubscriber) {
+    use rtw_tokio::socketio::{Args, Client, ClientOptions, Transport};
+    use serde_json::json;
+    let options = ClientOptions::default().transport(Transport::WebSocket);
+    let client = Client::connect(&format!("http://{addr}"), options)
+        .await
+        .unwrap();
+    let args = Args::from(vec![json!("t"), json!("over socket.io")]);
+    let ack = client.call("publish", args, WAIT).await.unwrap();
+    let (id, data) = next(on_b).await;
+    assert_eq!(ack.values, vec![json!({ "id": id })]);
+    assert_eq!(data, "over socket.io");
+}
+
+#[cfg(not(feature = "socketio"))]
+async fn socketio_publish_acks_the_id(_: std::net::SocketAddr, _: &mut HubSubscriber) {}
 
 /// A TCP proxy to RabbitMQ whose connections can all be cut at once.
 struct Proxy {
