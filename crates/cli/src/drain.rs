@@ -21,7 +21,8 @@ pub(crate) struct DrainArgs {
     /// On SIGTERM or SIGINT: stop accepting, end each connection as its
     /// protocol offers (WebSocket close 1001, streams ended, long polls
     /// answered, STOMP ERROR after the receipts due), wait this many
-    /// seconds at most for them to close, then exit 0. Fractions allowed.
+    /// seconds at most for them to close (a second signal ends the wait),
+    /// then exit 0. Fractions allowed.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
     pub(crate) drain_timeout: Duration,
 }
@@ -41,13 +42,18 @@ impl DrainArgs {
     /// to close, at most `--drain-timeout`; says on stderr how many were
     /// still open then (they are dropped with the runtime).
     pub(crate) async fn finish(&self, drain: &Drain, name: &str) {
-        match drain.drained(self.drain_timeout).await {
+        let ended = tokio::select! {
+            ended = drain.drained(self.drain_timeout) => ended,
+            // A second signal: no more waiting.
+            () = drain.forced() => Err(drain.held()),
+        };
+        match ended {
             Ok(()) => tracing::info!("drained"),
             Err(left) => {
                 tracing::warn!(left, "drain timeout");
                 eprintln!(
-                    "{name}: {left} connection(s) still open after the drain timeout \
-                     ({:?}); closing them",
+                    "{name}: {left} connection(s) still open at the end of the drain \
+                     (--drain-timeout {:?}, or a second signal); closing them",
                     self.drain_timeout
                 );
             }

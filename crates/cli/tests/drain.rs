@@ -480,6 +480,39 @@ fn a_peer_that_never_closes_is_cut_at_the_drain_timeout() {
     );
 }
 
+#[test]
+fn a_second_sigterm_ends_the_wait_for_a_peer_that_never_closes() {
+    let mut server = Server::start(
+        &["ws", "echo-server", "127.0.0.1:0", "--drain-timeout", "60"],
+        1,
+    );
+    let mut tcp = TcpStream::connect(server.addr()).unwrap();
+    tcp.write_all(
+        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    )
+    .unwrap();
+    tcp.set_read_timeout(Some(WAIT)).unwrap();
+    let mut head = [0u8; 12];
+    tcp.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 101");
+    sigterm(&server.child);
+    thread::sleep(Duration::from_millis(300));
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "waits for the peer"
+    );
+    let again = Instant::now();
+    sigterm(&server.child);
+    let (code, _) = exit_within(&mut server.child, WAIT);
+    assert_eq!(code, Some(0));
+    let took = again.elapsed();
+    assert!(
+        took < Duration::from_secs(3),
+        "exited {took:?} after the second SIGTERM"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sse_serve_ends_its_streams_with_the_last_chunk() {
     let mut server = Server::start(

@@ -50,6 +50,8 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 #[derive(Debug, Clone)]
 pub struct Drain {
     started: CancellationToken,
+    /// Cut short: a second signal came while draining.
+    forced: CancellationToken,
     /// One receiver per [`Hold`]; the sender sees when none is left.
     holds: Arc<watch::Sender<()>>,
 }
@@ -74,6 +76,7 @@ impl Drain {
         let (holds, _) = watch::channel(());
         Drain {
             started: CancellationToken::new(),
+            forced: CancellationToken::new(),
             holds: Arc::new(holds),
         }
     }
@@ -91,6 +94,19 @@ impl Drain {
     /// Done when draining starts (at once if it has).
     pub fn draining(&self) -> WaitForCancellationFutureOwned {
         self.started.clone().cancelled_owned()
+    }
+
+    /// Done when the drain is cut short ([`Drain::force`]; a second
+    /// SIGTERM or SIGINT after [`Drain::start_on_signal`]): the server
+    /// should stop waiting for its connections.
+    pub fn forced(&self) -> WaitForCancellationFutureOwned {
+        self.forced.clone().cancelled_owned()
+    }
+
+    /// Cut the drain short (starting it too, if it had not started).
+    pub fn force(&self) {
+        self.start();
+        self.forced.cancel();
     }
 
     /// `work`'s output, or `None` when draining starts first (or had
@@ -123,48 +139,72 @@ impl Drain {
     }
 
     /// Start draining on the first SIGTERM or SIGINT (Ctrl-C where there
-    /// are no POSIX signals), from a task spawned now. The handlers are
-    /// installed before this returns, so that a signal sent as soon as a
-    /// server says it listens is not lost. The name of the signal is
-    /// logged (`tracing`, info).
+    /// are no POSIX signals), and cut it short ([`Drain::force`]) on the
+    /// next one, from a task spawned now. The handlers are installed before
+    /// this returns, so that a signal sent as soon as a server says it
+    /// listens is not lost. The name of each signal is logged (`tracing`,
+    /// info).
     ///
     /// # Errors
     ///
     /// When a handler cannot be installed. Must be called inside a tokio
     /// runtime.
     pub fn start_on_signal(&self) -> io::Result<()> {
-        let signalled = signal()?;
+        let mut signals = Signals::install()?;
         let drain = self.clone();
         tokio::spawn(async move {
-            let name = signalled.await;
+            let name = signals.next().await;
             tracing::info!(signal = name, "draining");
             drain.start();
+            let name = signals.next().await;
+            tracing::info!(signal = name, "drain cut short");
+            drain.force();
         });
         Ok(())
     }
 }
 
-/// A future done at the first SIGTERM or SIGINT, with its name.
+/// SIGTERM and SIGINT, their handlers installed.
 #[cfg(unix)]
-fn signal() -> io::Result<impl Future<Output = &'static str> + Send + 'static> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    Ok(async move {
-        tokio::select! {
-            _ = term.recv() => "SIGTERM",
-            _ = int.recv() => "SIGINT",
-        }
-    })
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
 }
 
-/// A future done at the first Ctrl-C.
+#[cfg(unix)]
+impl Signals {
+    fn install() -> io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// The next one, by name.
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
+    }
+}
+
+/// Ctrl-C, where there are no POSIX signals.
 #[cfg(not(unix))]
-fn signal() -> io::Result<impl Future<Output = &'static str> + Send + 'static> {
-    Ok(async {
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> io::Result<Signals> {
+        Ok(Signals)
+    }
+
+    /// The next one.
+    async fn next(&mut self) -> &'static str {
         let _ = tokio::signal::ctrl_c().await;
         "Ctrl-C"
-    })
+    }
 }
 
 #[cfg(test)]
@@ -206,5 +246,15 @@ mod tests {
         assert_eq!(drain.unless_draining(async { 7 }).await, None);
         drain.draining().await;
         drain.start();
+    }
+
+    #[tokio::test]
+    async fn force_cuts_the_drain_short_and_starts_it() {
+        let drain = Drain::new();
+        let forced = drain.forced();
+        drain.force();
+        assert!(drain.is_draining());
+        forced.await;
+        drain.draining().await;
     }
 }

@@ -148,9 +148,9 @@ pub struct ServeConfig {
     /// does not come within this of a ping is closed (20 s).
     pub ping_timeout: Duration,
     /// The server's [`Drain`](crate::drain::Drain): once it starts, every
-    /// long-lived answer ends the way its transport offers (module docs,
-    /// "Draining"), and each WebSocket holds the drain until it is
-    /// closed. A drain never started by default.
+    /// long-lived answer ends the way its transport offers (the
+    /// [module](super) docs, "Draining"), and each WebSocket holds the drain
+    /// until it is closed. A drain never started by default.
     pub drain: crate::drain::Drain,
 }
 

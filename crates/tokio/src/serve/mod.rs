@@ -63,6 +63,24 @@
 //! POST, a preflight or a WebSocket upgrade whose `Origin` is neither
 //! listed nor the request's own `Host` gets 403.
 //!
+//! # Draining
+//!
+//! Once [`ServeConfig::drain`] starts (`rtw serve` starts it on SIGTERM or
+//! SIGINT) every long-lived answer ends the way its transport offers, after
+//! the messages the hub had already queued for it, so that a message whose
+//! publisher got its id reaches every subscriber that was connected: the
+//! HTTP stream, the iframe, SSE and M-JPEG end their body (the last chunk,
+//! RFC 9112 §7.1; an EventSource reconnects with its `Last-Event-ID`); a
+//! held long poll is answered at once (what it has, else 204); the topic
+//! WebSocket closes with 1001 Going Away, reason `server shutting down:
+//! resume with since=N` (RFC 6455 §7.4.1); a `/stomp` session writes the
+//! RECEIPTs and MESSAGEs due, then ERROR `server shutting down` (STOMP 1.2
+//! "ERROR"); every Socket.IO session is closed (Engine.IO close packet;
+//! over WebSocket then close 1001). A publish that comes while it drains
+//! gets 503 with `Retry-After: 1`. Each upgraded connection holds the drain
+//! ([`crate::drain::Drain::hold`]) until it is closed; the HTTP connections
+//! are the accept loop's to hold and shut down gracefully.
+//!
 //! # Embedding
 //!
 //! `ServeService` implements hyper's `Service` and tower's
