@@ -17,6 +17,7 @@
 mod client;
 mod parse;
 mod serve;
+mod stall;
 
 use std::io;
 use std::process::ExitCode;
@@ -91,6 +92,11 @@ enum Command {
         /// is closed.
         #[arg(long, value_name = "SECS", default_value = "30", value_parser = serve_limits::seconds)]
         body_timeout: Duration,
+        /// Seconds a response may wait to write while the client reads
+        /// nothing (its socket's buffer and ours full); then the
+        /// connection is closed. Fractions allowed.
+        #[arg(long, value_name = "SECS", default_value = "30", value_parser = serve_limits::seconds)]
+        write_timeout: Duration,
         #[command(flatten)]
         limits: ServerLimits,
         #[command(flatten)]
@@ -134,6 +140,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
             interval_ms,
             count,
             body_timeout,
+            write_timeout,
             limits,
             observe,
             drain,
@@ -151,6 +158,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
                     serve::Options {
                         limits,
                         body_timeout,
+                        write_timeout,
                         verbose,
                         metrics: observe.metrics,
                         drain,

@@ -51,6 +51,8 @@ pub(super) struct Options {
     pub(super) limits: ServerLimits,
     /// Time to receive a request body, from the end of its head.
     pub(super) body_timeout: Duration,
+    /// Time a write may wait while the client reads nothing.
+    pub(super) write_timeout: Duration,
     /// Report requests, connection errors and the listener's counters on
     /// stderr.
     pub(super) verbose: bool,
@@ -79,6 +81,7 @@ pub(super) async fn run(addr: &str, demo: Demo, options: Options) -> Result<(), 
     let Options {
         limits,
         body_timeout,
+        write_timeout,
         verbose,
         metrics,
         drain: drain_args,
@@ -145,7 +148,10 @@ pub(super) async fn run(addr: &str, demo: Demo, options: Options) -> Result<(), 
                 Ok::<_, Infallible>(response)
             }
         });
-        let connection = http.serve_connection(TokioIo::new(tcp), service);
+        let connection = http.serve_connection(
+            TokioIo::new(super::stall::WriteDeadline::new(tcp, write_timeout)),
+            service,
+        );
         let draining = draining.clone();
         tokio::spawn(async move {
             // The connection's slot, and the drain's wait, until it ends.
