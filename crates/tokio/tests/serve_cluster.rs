@@ -207,6 +207,16 @@ async fn through_the_service() {
         (String::from_utf8(body.to_vec()).unwrap(), data),
         (format!("{{\"id\":{id}}}"), "hello".into())
     );
+    let metrics = service.metrics_text();
+    for line in [
+        "rtw_serve_hub_connected 1",
+        "rtw_serve_hub_connections_total 1",
+        &format!("rtw_serve_hub_stream_offset {id}"),
+        "rtw_serve_hub_publishes_unconfirmed 0",
+        "rtw_serve_hub_publishes_failed_total 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
 }
 
 /// A STOMP SEND with a receipt to A's `/stomp`: the RECEIPT comes once
@@ -346,6 +356,9 @@ async fn reconnects_and_resumes() {
         .map(|m| (m.id.get(), String::from_utf8(m.data.to_vec()).unwrap()))
         .collect();
     assert_eq!(kept, expected);
+    let status = a.backend_status().unwrap();
+    assert!(status.connected && status.connections == 2, "{status:?}");
+    assert_eq!(status.unconfirmed, 0);
 }
 
 /// Nothing listening: `start` fails within its bound, saying why.

@@ -146,9 +146,7 @@ impl ServeService {
     /// The text `GET /metrics` answers: the Prometheus text exposition
     /// format 0.0.4 (`Content-Type` [`metrics::CONTENT_TYPE`]).
     pub fn metrics_text(&self) -> String {
-        self.inner
-            .metrics
-            .render(self.held_longpolls(), self.open_streams())
+        metrics_text(&self.inner)
     }
 
     /// The answer to `request` (what [`Service::call`] gives).
@@ -387,9 +385,7 @@ where
         Route::Index => asset(assets::INDEX_HTML, "text/html; charset=utf-8"),
         Route::RtwJs => asset(assets::RTW_JS, "text/javascript; charset=utf-8"),
         Route::Metrics => {
-            let text = inner
-                .metrics
-                .render(inner.longpolls.count(), inner.streams.count());
+            let text = metrics_text(inner);
             let mut response = Response::new(reply::full(text));
             let headers = response.headers_mut();
             headers.insert(
@@ -452,6 +448,18 @@ fn mjpeg_stream(inner: &Inner, query: &Query) -> Response<ServeBody> {
     );
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// The `/metrics` page: the service's counters, then the hub backend's
+/// (`rtw_serve_hub_*`) when it has one.
+fn metrics_text(inner: &Inner) -> String {
+    let mut text = inner
+        .metrics
+        .render(inner.longpolls.count(), inner.streams.count());
+    if let Some(status) = inner.hub.backend_status() {
+        status.render(&mut text);
+    }
+    text
 }
 
 /// A built-in file, revalidated on each use (`no-cache`).

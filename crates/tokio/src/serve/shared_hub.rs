@@ -176,6 +176,12 @@ impl SharedHub {
         }
     }
 
+    /// The distributed backend's status, if one feeds the hub.
+    pub fn backend_status(&self) -> Option<super::BackendStatus> {
+        let backend = self.lock().backend.clone();
+        backend.map(|b| b.status())
+    }
+
     /// Whether a distributed backend feeds the hub.
     pub fn is_distributed(&self) -> bool {
         self.lock().backend.is_some()

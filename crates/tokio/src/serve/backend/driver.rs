@@ -51,6 +51,8 @@ struct Driver {
     receipts: HashMap<u64, String>,
     /// Where to resume: the offset after the last message taken.
     next_offset: Option<u64>,
+    /// Publishes failed with 503 so far.
+    failed: u64,
 }
 
 pub(super) async fn run(
@@ -74,6 +76,7 @@ pub(super) async fn run(
         pending: HashMap::new(),
         receipts: HashMap::new(),
         next_offset: None,
+        failed: 0,
     };
     let mut backoff = BACKOFF.0;
     loop {
@@ -101,6 +104,8 @@ pub(super) async fn run(
                 () = tokio::time::sleep_until(wake) => break,
                 command = driver.rx.recv() => match command {
                     Some(c) => {
+                        driver.failed += 1;
+                        driver.sync_status();
                         let _ = c.done.send(Err(unavailable("not connected to RabbitMQ")));
                     }
                     None => return,
@@ -130,9 +135,11 @@ impl Driver {
             .collect();
         for tag in gone {
             if let Some(p) = self.pending.remove(&tag) {
+                self.failed += 1;
                 let _ = p.done.send(Err(PublishError::Unavailable(why.clone())));
             }
         }
+        self.sync_status();
     }
 
     /// Subscribes and runs the connection until it fails: why.
@@ -162,6 +169,7 @@ impl Driver {
         let target = format!("/amq/queue/{}", c.url.stream);
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         loop {
+            self.sync_status();
             if let Err(e) = link.flush().await {
                 return e.to_string();
             }
@@ -215,9 +223,11 @@ impl Driver {
                 );
             }
             Ok(None) => {
+                self.failed += 1;
                 let _ = command.done.send(Err(unavailable("no receipt asked")));
             }
             Err(e) => {
+                self.failed += 1;
                 let _ = command
                     .done
                     .send(Err(PublishError::Unavailable(e.to_string())));
@@ -269,7 +279,6 @@ impl Driver {
             return Ok(()); // Seen already (a redelivery).
         }
         self.next_offset = Some(offset + 1);
-        self.status.send_modify(|s| s.next_offset = offset + 1);
         let id = MessageId(offset + 1);
         let outcome = match frame.header(TOPIC) {
             None => Ok(id),
@@ -293,6 +302,23 @@ impl Driver {
         Ok(())
     }
 
+    /// What [`super::RabbitHub::status`] and `/metrics` show.
+    fn sync_status(&self) {
+        let (next_offset, unconfirmed, failed) = (
+            self.next_offset.unwrap_or(0),
+            self.pending.len(),
+            self.failed,
+        );
+        self.status.send_if_modified(|s| {
+            let changed = (s.next_offset, s.unconfirmed, s.failed_publishes)
+                != (next_offset, unconfirmed, failed);
+            s.next_offset = next_offset;
+            s.unconfirmed = unconfirmed;
+            s.failed_publishes = failed;
+            changed
+        });
+    }
+
     fn complete(&mut self, tag: &str) {
         if let Some(p) = self.pending.remove(tag) {
             let outcome = p.seen.unwrap_or_else(|| Err(unavailable("not seen")));
@@ -311,6 +337,7 @@ impl Driver {
             .collect();
         for tag in late {
             if let Some(p) = self.pending.remove(&tag) {
+                self.failed += 1;
                 let why = format!("not confirmed within {:?}", self.config.publish_timeout);
                 let _ = p.done.send(Err(PublishError::Unavailable(why)));
             }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
+use rtw_stomp::Limits;
 use rtw_stomp::client::{Client, ClientConfig, ClientEvent};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -17,6 +18,9 @@ use crate::tls::MaybeTlsStream;
 
 /// Bytes one read asks for.
 const READ_CHUNK: usize = 64 * 1024;
+
+/// The largest message body taken from RabbitMQ: 64 MiB.
+const MAX_MESSAGE: usize = 64 << 20;
 
 /// A connected STOMP session.
 pub(super) struct Link {
@@ -64,9 +68,16 @@ impl Link {
                     .map_err(|e| format!("TLS with {}: {e}", url.host))?
             }
         };
+        // RabbitMQ is trusted: its MESSAGEs may be as large as what any
+        // node lets its publishers send (a frame the client refused would
+        // fail the connection again at every reconnection).
+        let limits = Limits::default()
+            .max_body(MAX_MESSAGE)
+            .max_frame_size(MAX_MESSAGE + (64 << 10));
         let config = ClientConfig::default()
             .login(url.login.clone())
             .passcode(url.passcode.clone())
+            .limits(limits)
             .max_outstanding_receipts(usize::MAX);
         let mut link = Link {
             io,

@@ -78,6 +78,9 @@ pub(crate) type Outcome = Result<MessageId, PublishError>;
 
 /// Where a backend-fed [`SharedHub`] sends its publishers' messages.
 pub(crate) trait Backend: Send + Sync {
+    /// What it is doing now.
+    fn status(&self) -> BackendStatus;
+
     /// Queues `data` for `topic` (already checked) at once, in call order;
     /// the receiver gives the id the backend assigned.
     fn submit(&self, topic: &str, data: Bytes) -> Result<oneshot::Receiver<Outcome>, PublishError>;
@@ -237,6 +240,56 @@ pub struct BackendStatus {
     pub connections: u64,
     /// The offset after the last message taken from the stream.
     pub next_offset: u64,
+    /// Publishes sent to RabbitMQ and not confirmed yet.
+    pub unconfirmed: usize,
+    /// Publishes failed with 503 (not connected, not confirmed in time).
+    pub failed_publishes: u64,
+}
+
+impl BackendStatus {
+    /// Appends its families to a `/metrics` page (Prometheus text format
+    /// 0.0.4).
+    pub(crate) fn render(&self, out: &mut String) {
+        use std::fmt::Write;
+        let families: [(&str, &str, &str, u64); 5] = [
+            (
+                "rtw_serve_hub_connected",
+                "gauge",
+                "1 while connected to RabbitMQ and consuming the stream.",
+                u64::from(self.connected),
+            ),
+            (
+                "rtw_serve_hub_connections_total",
+                "counter",
+                "Connections made to RabbitMQ (more than 1: reconnections).",
+                self.connections,
+            ),
+            (
+                "rtw_serve_hub_stream_offset",
+                "gauge",
+                "The stream offset after the last message taken (the last id).",
+                self.next_offset,
+            ),
+            (
+                "rtw_serve_hub_publishes_unconfirmed",
+                "gauge",
+                "Publishes sent to RabbitMQ and not confirmed yet.",
+                self.unconfirmed as u64,
+            ),
+            (
+                "rtw_serve_hub_publishes_failed_total",
+                "counter",
+                "Publishes answered 503: not connected, or not confirmed in time.",
+                self.failed_publishes,
+            ),
+        ];
+        for (name, kind, help, value) in families {
+            let _ = write!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
+            );
+        }
+    }
 }
 
 /// A [`SharedHub`] fed by a RabbitMQ stream (module docs). Dropping it
@@ -255,9 +308,14 @@ impl Drop for RabbitHub {
 
 struct Submitter {
     tx: mpsc::Sender<driver::Command>,
+    status: watch::Receiver<BackendStatus>,
 }
 
 impl Backend for Submitter {
+    fn status(&self) -> BackendStatus {
+        *self.status.borrow()
+    }
+
     fn submit(&self, topic: &str, data: Bytes) -> Result<oneshot::Receiver<Outcome>, PublishError> {
         let (done, rx) = oneshot::channel();
         let command = driver::Command {
@@ -289,7 +347,10 @@ impl RabbitHub {
         let (status_tx, status) = watch::channel(BackendStatus::default());
         let (last_error_tx, mut last_error) = watch::channel(String::new());
         let start_timeout = config.start_timeout;
-        let submitter = Arc::new(Submitter { tx });
+        let submitter = Arc::new(Submitter {
+            tx,
+            status: status.clone(),
+        });
         hub.set_backend(submitter.clone());
         let task = tokio::spawn(driver::run(config, hub, rx, status_tx, last_error_tx));
         let rabbit = RabbitHub { task, status };
