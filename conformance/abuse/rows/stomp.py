@@ -14,8 +14,10 @@ BrokerLimits, rtw-tokio's stomp::broker table):
   STOMP ERROR "too many connections" on TCP, 503 on WebSocket, then close;
 - 4 MiB unsent per connection (max_unsent_bytes), 256 MiB for all: a topic
   subscriber past it gets ERROR "slow consumer" and is closed, the socket
-  dropped 1 s later (CLOSE_LINGER) even if it never reads; a write that
-  makes no progress for 30 s (WRITE_TIMEOUT) closes it too;
+  dropped 1 s later (CLOSE_LINGER) even if it never reads (over WebSocket
+  after rtw-ws's 16 MiB write buffer is full, without a close handshake it
+  could not answer); a write that makes no progress for 30 s
+  (WRITE_TIMEOUT) closes it too;
 - frames: rtw-stomp Limits (header and body sizes), a bad frame gets ERROR
   and close.
 """
@@ -200,7 +202,7 @@ async def heart_beats(ctx):
     what = "default 10000,10000" if ctx.full else f"--heart-beat {hb},{hb}"
     server = ctx.server(SUB, f, listen="--tcp")
     secs = hb / 1000
-    bound = 2 * secs + 2.5
+    bound = 2 * secs + max(2.5, secs / 2)
 
     async def live():
         c, first = await Stomp.open(server.port, hb=f"{hb},{hb}")
@@ -251,7 +253,7 @@ async def heart_beats(ctx):
           f"{state}, {beats} beats")
     check(cmd == "ERROR" and t is not None and t <= bound,
           f"{what}: a silent client (half-open peer) gets {cmd} {msg!r} after "
-          f"{'never' if t is None else f'{t:.1f} s'} (bound: ERROR within 2 x {secs:.0f} s + 2.5 s)",
+          f"{'never' if t is None else f'{t:.1f} s'} (bound: ERROR within {bound:.1f} s: twice the interval and slack)",
           f"{cmd} after {t}")
     closed = [x for x in ts if x is not None]
     check(len(closed) == len(ts),
@@ -371,11 +373,54 @@ async def slow_consumer(ctx):
           f"(+{lib.mib(growth)}; bound: < 4 MiB max_unsent_bytes + 60 MiB)",
           f"+{lib.mib(growth)}")
     p99 = common.percentile(lat, 0.99)
-    check(lat and bad == 0 and p99 < 0.25,
+    check(lat and bad == 0 and p99 < 0.5 and common.percentile(lat, 0.5) < 0.05,
           f"a reading client meanwhile (SEND to its own topic until MESSAGE): {latency_line(lat, bad)} "
-          f"(bound: p99 < 250 ms, none failed)", latency_line(lat, bad))
+          f"(bound: p50 < 50 ms, p99 < 500 ms, none failed)", latency_line(lat, bad))
     for c in (sub, probe):
         c.close()
+
+
+async def ws_slow_consumer(ctx):
+    """STOMP over WebSocket: a subscriber that never reads while a publisher
+    floods its topic is closed too (rtw-ws's 16 MiB write buffer, then
+    max_unsent_bytes 4 MiB, then ERROR and the 1 s linger); memory bounded."""
+    server = ctx.server(SUB, ["--stats-interval", "1"], listen="--ws")
+    base = server.rss()
+    loop = asyncio.get_running_loop()
+    s = await common.connect(server.port, rcvbuf=4096)
+    key = "dGhlIHNhbXBsZSBub25jZQ=="
+    await loop.sock_sendall(s, lib.upgrade_request(server.port, key, None, "/"))
+    head, _ = await asyncio.wait_for(lib.read_head(loop, s), 5)
+    await loop.sock_sendall(s, lib.frame(1, connect_frame()))
+    await loop.sock_sendall(s, lib.frame(1, b"SUBSCRIBE\nid:0\ndestination:/topic/flood\n\n\0"))
+    await asyncio.sleep(0.3)
+    dur = ctx.scale(6, 15)
+    pub = await lib.ws_connect(server.port, "127.0.5.3", None)
+    body = b"x" * (16 * 1024)
+    frame = lib.frame(1, b"SEND\ndestination:/topic/flood\n\n" + body + b"\0")
+    await lib.send(pub, lib.frame(1, connect_frame()))
+
+    async def flood():
+        t0, sent = time.monotonic(), 0
+        while time.monotonic() - t0 < dur:
+            if not await asyncio.wait_for(lib.send(pub, frame * 8), 2):
+                break
+            sent += 8 * len(frame)
+        return sent
+
+    sent, when, peak = await asyncio.gather(flood(), wait_server_closed(server.port, s.getsockname()[1], dur),
+                                            sample_rss(server, dur))
+    peak = max(peak, server.hwm())
+    pub.close()
+    s.close()
+    check(when is not None,
+          f"STOMP over WebSocket, a subscriber that never reads (4 KiB receive buffer): closed by the server "
+          f"{'never' if when is None else f'{when:.1f} s'} after the flood began ({sent / MiB:.0f} MiB sent; "
+          f"bound: within {dur} s)", "still ESTABLISHED")
+    check(peak - base < 64 * MiB,
+          f"STOMP over WebSocket, broker memory: VmRSS {lib.mib(base)} -> peak {lib.mib(peak)} "
+          f"(+{lib.mib(peak - base)}; bound: < 16 MiB WebSocket write buffer + 4 MiB max_unsent_bytes + 44 MiB)",
+          f"+{lib.mib(peak - base)}")
 
 
 async def flood_all(port, dur):
@@ -433,12 +478,12 @@ async def floods(ctx):
           f"broker memory under the floods: VmRSS {lib.mib(base)} -> peak {lib.mib(hwm)} "
           f"(+{lib.mib(hwm - base)}; bound: < 64 MiB)", f"+{lib.mib(hwm - base)}")
     p99 = common.percentile(lat, 0.99)
-    check(lat and bad_probe == 0 and p99 < 0.25,
-          f"a reading client meanwhile: {latency_line(lat, bad_probe)} (bound: p99 < 250 ms, none failed)",
+    check(lat and bad_probe == 0 and p99 < 0.5 and common.percentile(lat, 0.5) < 0.05,
+          f"a reading client meanwhile: {latency_line(lat, bad_probe)} (bound: p50 < 50 ms, p99 < 500 ms, none failed)",
           latency_line(lat, bad_probe))
     probe.close()
     check(server.alive(), "the broker is still running after the floods", "it exited")
 
 
 if __name__ == "__main__":
-    common.main([slow_connect, heart_beats, caps, slow_consumer, floods])
+    common.main([slow_connect, heart_beats, caps, slow_consumer, ws_slow_consumer, floods])

@@ -366,6 +366,7 @@ async fn connection(mut transport: Transport, commands: mpsc::Sender<Command>, p
     let Ok(id) = id.await else { return };
     let credit = Arc::new(Semaphore::new(INPUT_IN_FLIGHT));
     let mut buf = BytesMut::new();
+    let mut stuck = false;
     loop {
         tokio::select! {
             read = transport.read(&mut buf) => {
@@ -386,6 +387,10 @@ async fn connection(mut transport: Transport, commands: mpsc::Sender<Command>, p
                 Some(Outgoing::Bytes(bytes)) => {
                     let len = bytes.len();
                     if !write(&mut transport, bytes, &mut closed).await {
+                        // A peer that does not read cannot take a close
+                        // handshake either (a WebSocket close would wait
+                        // rtw-ws's close timeout for its answer).
+                        stuck = true;
                         break;
                     }
                     let _ = commands.send(Command::Sent(id, len)).await;
@@ -394,7 +399,9 @@ async fn connection(mut transport: Transport, commands: mpsc::Sender<Command>, p
             },
         }
     }
-    transport.close().await;
+    if !stuck {
+        transport.close().await;
+    }
     let _ = commands.send(Command::Disconnect(id)).await;
     // A lingering close (STOMP 1.2 "Connection Lingering"): what the client
     // still sends is read and dropped until it closes too, for at most
