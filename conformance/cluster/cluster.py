@@ -254,6 +254,18 @@ class Sub(threading.Thread):
         conn.close()
 
 
+def metric(node, name):
+    """The value of NAME on NODE's /metrics, or None."""
+    conn = http.client.HTTPConnection(HOST, node.port, timeout=WAIT)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    conn.close()
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return int(line.split()[1])
+    return None
+
+
 def wait_for(what, limit=WAIT):
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -390,6 +402,10 @@ def kill(a, b):
         covers(f"{first.kind} moved from the killed A to B: every acknowledged message, once, in order",
                first.got + second.got, acked)
     no_missed("no missed range reported", [on_b, *on_a, *moved])
+    failed = metric(b, "rtw_serve_hub_publishes_failed_total")
+    check(metric(b, "rtw_serve_hub_connected") == 1 and failed == 0,
+          "node B's /metrics: rtw_serve_hub_connected 1, rtw_serve_hub_publishes_failed_total 0",
+          f"connected {metric(b, 'rtw_serve_hub_connected')}, failed {failed}")
     a.start()
     check(a.server.alive(), "node A restarted", a.server.stderr())
 
@@ -410,6 +426,10 @@ def restart(a, b):
     time.sleep(1)
     a.start()
     info(f"node A back at {len(pub.acked)} acknowledged")
+    offset = metric(a, "rtw_serve_hub_stream_offset")
+    check(metric(a, "rtw_serve_hub_connected") == 1 and offset >= pub.acked[-1][0],
+          "the new A's /metrics: connected, its stream offset at least the last id B answered",
+          f"offset {offset}, last id {pub.acked[-1][0]}")
     back = [Sub(s.kind, a, "restart", since=s.last()) for s in subs]
     for s in back:
         s.start()
