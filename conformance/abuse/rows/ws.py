@@ -181,8 +181,8 @@ async def never_reader(ctx):
           f"within {seconds} s; server peak RSS +{peak / MiB:.0f} MiB (bound: closed, "
           f"< 96 MiB: 16 MiB write buffer + one 64 MiB message)",
           f"ended: {how}, peak +{peak / MiB:.0f} MiB")
-    check(bad == 0 and p99 is not None and p99 < 0.1,
-          f"meanwhile another client's echo: {lat_figure(lat, bad)} (bound: p99 < 100 ms, none failed)",
+    check(bad == 0 and p99 is not None and p99 < 0.25,
+          f"meanwhile another client's echo: {lat_figure(lat, bad)} (bound: p99 < 250 ms, none failed)",
           f"p99 {common.ms(p99)}, {bad} failed")
     probe.close()
 
@@ -250,11 +250,11 @@ async def floods(ctx):
                              f"message, {' '.join(f) or 'default settings'}",
                 "bad frames": f"{sent} connections each sending a reserved opcode, {closed} closed 1002"}[kind]
         p99 = common.percentile(lat, 0.99)
-        ok = grew < bound and bad == 0 and p99 is not None and p99 < 0.5
+        ok = grew < bound and bad == 0 and p99 is not None and p99 < 1.0
         if kind == "bad frames":
             ok = ok and closed == sent and sent > 0
         check(ok, f"{what}, {seconds} s: server peak RSS +{grew / MiB:.1f} MiB, another client's echo "
-                  f"{lat_figure(lat, bad)} (bound: < +{bound / MiB:.0f} MiB, p99 < 500 ms, none failed)",
+                  f"{lat_figure(lat, bad)} (bound: < +{bound / MiB:.0f} MiB, p99 < 1 s, none failed)",
               f"+{grew / MiB:.1f} MiB, p99 {common.ms(p99)}, {bad} failed")
         probe.close()
         server.stop()
@@ -334,11 +334,11 @@ async def inflate_budget(ctx):
         server.stop()
     (blat, bbad, bcpu), (alat, abad, acpu) = figures.values()
     p99 = common.percentile(alat, 0.99)
-    check(abad == 0 and p99 is not None and p99 < 0.1 and acpu < 0.5,
+    check(abad == 0 and p99 is not None and p99 < 0.25 and acpu < 0.5,
           f"3 peers sending 1 MB/s of 16 MiB zero messages compressed 1000x: with the default "
           f"budget another client's echo {lat_figure(alat, abad)}, server CPU {acpu * 100:.0f} %; "
           f"without a budget {lat_figure(blat, bbad)}, CPU {bcpu * 100:.0f} % "
-          f"(bound with the budget: p99 < 100 ms, none failed, CPU < 50 %)",
+          f"(bound with the budget: p99 < 250 ms, none failed, CPU < 50 %)",
           f"p99 {common.ms(p99)}, {abad} failed, CPU {acpu * 100:.0f} %")
 
 
