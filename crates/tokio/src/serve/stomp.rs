@@ -171,6 +171,7 @@ pub(crate) async fn run<S>(
         sending: (Vec::new(), None),
         held_frames: 0,
         held_bytes: 0,
+        drain: drain.clone(),
         send_every: None,
         expect_every: None,
         last_sent: Instant::now(),
@@ -244,6 +245,9 @@ struct Session<S> {
     sending: (Vec<Sending>, Option<String>),
     held_frames: usize,
     held_bytes: usize,
+    /// The service's drain: the subscriptions' tasks hand over what the
+    /// hub queued for them, then end.
+    drain: crate::drain::Drain,
     send_every: Option<Duration>,
     expect_every: Option<Duration>,
     last_sent: Instant,
@@ -282,7 +286,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
                     Next::Continue
                 }
                 () = at(dead_at) => return,
-                () = &mut draining => self.on_drain(&mut deliveries),
+                () = &mut draining => self.on_drain(&mut deliveries).await,
             };
             let next = self.settle(next).await;
             let end = match next {
@@ -304,9 +308,28 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.ws.close()).await;
     }
 
-    /// The server drains: the MESSAGEs already handed over, then ERROR.
-    fn on_drain(&mut self, deliveries: &mut mpsc::Receiver<Tagged>) -> Next {
-        while let Ok((id, generation, delivery)) = deliveries.try_recv() {
+    /// The server drains: the MESSAGEs of what the hub had queued for the
+    /// subscriptions (their tasks hand it over, then end; within
+    /// [`CLOSE_TIMEOUT`]), then ERROR.
+    async fn on_drain(&mut self, deliveries: &mut mpsc::Receiver<Tagged>) -> Next {
+        let deadline = Instant::now() + CLOSE_TIMEOUT;
+        loop {
+            let flushed = self.subscriptions.values().all(|s| s.task.is_finished());
+            let next = if flushed {
+                deliveries.try_recv().ok()
+            } else {
+                let wait = tokio::time::timeout_at(deadline, deliveries.recv());
+                match tokio::time::timeout(Duration::from_millis(10), wait).await {
+                    Ok(Ok(next)) => next,
+                    // Past the deadline: what came is what goes.
+                    Ok(Err(_)) => deliveries.try_recv().ok(),
+                    // Nothing for 10 ms: see whether the tasks are done.
+                    Err(_) => continue,
+                }
+            };
+            let Some((id, generation, delivery)) = next else {
+                break;
+            };
             match self.on_delivery(&id, generation, delivery) {
                 Next::Continue => {}
                 next => return next,
@@ -540,11 +563,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
         let generation = self.next_generation;
         self.next_generation += 1;
         let tx = self.deliveries_tx.clone();
+        let draining = self.drain.draining();
         let task = tokio::spawn({
             let id = id.clone();
             async move {
+                tokio::pin!(draining);
                 loop {
-                    let delivery = subscriber.next().await;
+                    let delivery = tokio::select! {
+                        // What the hub queued first, also once it drains.
+                        biased;
+                        delivery = subscriber.next() => delivery,
+                        () = &mut draining => return,
+                    };
                     let evicted = matches!(delivery, Delivery::Evicted { .. });
                     if tx.send((id.clone(), generation, delivery)).await.is_err() || evicted {
                         return;
