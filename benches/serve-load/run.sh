@@ -139,8 +139,14 @@ if [ -n "$rabbit" ]; then
     [ -n "$beam" ] || { echo "run.sh: RabbitMQ's beam.smp not found" >&2; exit 1; }
     watch=(--watch "rabbitmq=$beam")
 fi
-commit="$(git -C "$root" describe --always --dirty 2>/dev/null || echo '?')"
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $("$rtw" --version | head -n 1) ($commit); nodes ${addrs[*]} (pids ${pids[*]})"
+# Which source the binary is: this tree's commit when it is the tree's own
+# build, else its path (RTW=).
+if [ -z "${RTW:-}" ]; then
+    built="tree $(git -C "$root" describe --always --dirty 2>/dev/null || echo '?')"
+else
+    built="$rtw"
+fi
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $("$rtw" --version | head -n 1) ($built); nodes ${addrs[*]} (pids ${pids[*]})"
 [ -z "$rabbit" ] || echo "# RabbitMQ $(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null || echo '?'), STOMP on 127.0.0.1:$STOMP_PORT, beam.smp pid $beam"
 nodes_arg="$(IFS=,; echo "${addrs[*]}")"
 pids_arg="$(IFS=,; echo "${pids[*]}")"
