@@ -95,6 +95,7 @@ mod assets;
 mod backend;
 mod config;
 mod cors;
+mod gate;
 mod iframe;
 mod metrics;
 mod mjpeg;

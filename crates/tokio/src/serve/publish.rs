@@ -86,11 +86,11 @@ where
     if std::str::from_utf8(&data).is_err() {
         return reply::text(StatusCode::BAD_REQUEST, "the message is not UTF-8 text");
     }
-    if inner.config.drain.is_draining() {
+    let Some(_entered) = inner.publishing.enter(&inner.config.drain) else {
         let mut response = reply::busy("server shutting down; retry");
         close(&mut response);
         return response;
-    }
+    };
     match inner.hub.send(topic, data).await {
         Ok(id) => {
             inner.metrics.published(super::metrics::Label::Http);

@@ -45,6 +45,8 @@ pub(crate) struct Inner {
     pub(crate) socketio: super::socketio::Slot,
     /// The counters of `GET /metrics`.
     pub(crate) metrics: Arc<ServeMetrics>,
+    /// The HTTP publishes in progress, for the drain.
+    pub(crate) publishing: Arc<super::gate::PublishGate>,
 }
 
 impl std::fmt::Debug for ServeService {
@@ -111,6 +113,7 @@ impl ServeService {
                 ws_options,
                 socketio: super::socketio::Slot::new(),
                 metrics: Arc::default(),
+                publishing: Arc::default(),
                 config,
                 hub,
             }),
@@ -404,7 +407,7 @@ where
             inner.ws_options.clone(),
             rtw_stomp::Limits::default(),
             inner.metrics.clone(),
-            inner.config.drain.clone(),
+            (inner.config.drain.clone(), inner.publishing.clone()),
         )
         .map(reply::full),
         Route::Mjpeg => mjpeg_stream(inner, &query),

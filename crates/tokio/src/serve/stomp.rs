@@ -58,6 +58,7 @@ use tokio::time::{Instant, sleep_until};
 
 use super::config::Transport;
 use super::metrics::{Label, ServeMetrics};
+use super::ws::Draining;
 use super::{Delivery, SharedHub};
 
 /// What the session counts under in `GET /metrics`.
@@ -112,7 +113,7 @@ pub(crate) fn accept<B>(
     options: Options,
     limits: Limits,
     metrics: Arc<ServeMetrics>,
-    drain: crate::drain::Drain,
+    drain: Draining,
 ) -> Response<Bytes> {
     let handshake =
         ServerHandshake::with_policy(ServerPolicy::new().supported_protocols(SUBPROTOCOLS));
@@ -126,7 +127,7 @@ pub(crate) fn accept<B>(
     };
     let upgrade = hyper::upgrade::on(request);
     let response = negotiated.response.clone().map(|()| Bytes::new());
-    let hold = drain.hold();
+    let hold = drain.0.hold();
     tokio::spawn(async move {
         let _hold = hold;
         let _open = metrics.open(LABEL);
@@ -151,7 +152,7 @@ pub(crate) async fn run<S>(
     hub: SharedHub,
     limits: Limits,
     metrics: Arc<ServeMetrics>,
-    drain: crate::drain::Drain,
+    drain: Draining,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
@@ -247,7 +248,7 @@ struct Session<S> {
     held_bytes: usize,
     /// The service's drain: the subscriptions' tasks hand over what the
     /// hub queued for them, then end.
-    drain: crate::drain::Drain,
+    drain: Draining,
     send_every: Option<Duration>,
     expect_every: Option<Duration>,
     last_sent: Instant,
@@ -255,9 +256,9 @@ struct Session<S> {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
-    async fn serve(&mut self, mut deliveries: mpsc::Receiver<Tagged>, drain: crate::drain::Drain) {
+    async fn serve(&mut self, mut deliveries: mpsc::Receiver<Tagged>, drain: Draining) {
         let connect_deadline = Instant::now() + CONNECT_TIMEOUT;
-        let draining = drain.draining();
+        let draining = drain.0.draining();
         tokio::pin!(draining);
         loop {
             let send_at = self.send_every.map(|d| self.last_sent + d);
@@ -563,7 +564,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
         let generation = self.next_generation;
         self.next_generation += 1;
         let tx = self.deliveries_tx.clone();
-        let draining = self.drain.draining();
+        let draining = self.drain.0.draining();
+        let publishing = self.drain.1.clone();
         let task = tokio::spawn({
             let id = id.clone();
             async move {
@@ -573,7 +575,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
                         // What the hub queued first, also once it drains.
                         biased;
                         delivery = subscriber.next() => delivery,
-                        () = &mut draining => return,
+                        () = &mut draining => {
+                            // Once every publish let in reached the hub,
+                            // what is left is all there is.
+                            publishing.settled().await;
+                            while let Some(delivery) = subscriber.try_next() {
+                                if tx.send((id.clone(), generation, delivery)).await.is_err() {
+                                    break;
+                                }
+                            }
+                            return;
+                        }
                     };
                     let evicted = matches!(delivery, Delivery::Evicted { .. });
                     if tx.send((id.clone(), generation, delivery)).await.is_err() || evicted {
@@ -746,7 +758,7 @@ mod tests {
                                 Options::default(),
                                 Limits::default(),
                                 Arc::default(),
-                                crate::drain::Drain::new(),
+                                Default::default(),
                             )
                         } else {
                             let mut response = Response::new(Bytes::from_static(b"not found\n"));

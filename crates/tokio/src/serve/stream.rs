@@ -62,18 +62,19 @@ pub(crate) fn items(
     label: Label,
 ) -> impl Stream<Item = Item> + Send + use<> {
     let missed = sub.missed().map(Item::Missed);
-    let state = (
-        sub,
-        permit,
-        inner.metrics.clone(),
-        inner.config.drain.clone(),
-    );
+    let drain = (inner.config.drain.clone(), inner.publishing.clone());
+    let state = (sub, permit, inner.metrics.clone(), drain);
     let messages = stream::unfold(state, move |(mut sub, permit, metrics, drain)| async move {
         let delivery = tokio::select! {
             // Queued messages first, also once the drain has started.
             biased;
             delivery = sub.next() => delivery,
-            () = drain.draining() => return None,
+            () = drain.0.draining() => {
+                // Once every publish let in has reached the hub, what is
+                // left is all there is.
+                drain.1.settled().await;
+                sub.try_next()?
+            }
         };
         match delivery {
             Delivery::Message(message) => {

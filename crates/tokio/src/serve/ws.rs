@@ -132,11 +132,17 @@ pub(crate) fn topic<B>(
         .max_stream_age
         .map(|age| tokio::time::Instant::now() + age);
     let metrics = inner.metrics.clone();
-    let drain = inner.config.drain.clone();
+    let drain = (inner.config.drain.clone(), inner.publishing.clone());
     upgrade(inner, LABEL, request, &[], move |ws, _| {
         run(ws, hub, metrics, topic, since, (deadline, drain))
     })
 }
+
+/// The service's drain, and its publishes in progress.
+pub(crate) type Draining = (
+    crate::drain::Drain,
+    std::sync::Arc<super::gate::PublishGate>,
+);
 
 /// What `/topics/{topic}/ws` counts under in `GET /metrics`.
 const LABEL: Label = Label::Transport(Transport::Ws);
@@ -153,7 +159,7 @@ async fn run(
     metrics: std::sync::Arc<ServeMetrics>,
     topic: String,
     since: Option<rtw_hub::MessageId>,
-    (deadline, drain): (Option<tokio::time::Instant>, crate::drain::Drain),
+    (deadline, (drain, publishing)): (Option<tokio::time::Instant>, Draining),
 ) {
     let from = since.map_or(rtw_hub::Since::Now, rtw_hub::Since::After);
     let expired = super::stream::expired(deadline);
@@ -197,7 +203,9 @@ async fn run(
                 return close(ws, CloseCode::GOING_AWAY, &reason).await;
             }
             () = &mut draining => {
-                // What the hub already handed over goes first.
+                // What the hub has once every publish let in reached it
+                // goes first.
+                publishing.settled().await;
                 while let Some(Delivery::Message(m)) = sub.try_next() {
                     last = m.id;
                     let json = reply::message_json(&m);
