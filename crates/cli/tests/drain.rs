@@ -237,6 +237,7 @@ async fn rtw_serve_ends_every_transport_and_loses_nothing_acknowledged() {
     let stream = get(addr, "/topics/t/stream?since=0");
     let iframe = get(addr, "/topics/t/iframe?since=0");
     let longpoll = get(addr, "/topics/quiet/longpoll?timeout=60");
+    let mjpeg = get(addr, "/mjpeg?fps=5");
     let mut ws = ws_connect(&format!("ws://{addr}/topics/t/ws?since=0")).await;
     let mut stomp_ws = ws_connect(&format!("ws://{addr}/stomp")).await;
     let frames = [
@@ -286,7 +287,8 @@ async fn rtw_serve_ends_every_transport_and_loses_nothing_acknowledged() {
     }
     assert_eq!(acknowledged, (1..=50).collect::<Vec<_>>());
     // Every subscriber is counted before the signal: the stream, iframe,
-    // SSE and WebSocket hold a stream each, and the long poll is held.
+    // SSE, M-JPEG and WebSocket hold a stream each, and the long poll is
+    // held.
     common::poll_until("the subscribers counted", WAIT, || {
         let metrics = request(
             addr,
@@ -301,7 +303,7 @@ async fn rtw_serve_ends_every_transport_and_loses_nothing_acknowledged() {
                 .and_then(|l| l.split_whitespace().last()?.parse::<u64>().ok())
                 .unwrap_or(0)
         };
-        (gauge("rtw_serve_streams_open") >= 4 && gauge("rtw_serve_longpolls_held") >= 1)
+        (gauge("rtw_serve_streams_open") >= 5 && gauge("rtw_serve_longpolls_held") >= 1)
             .then_some(())
     });
     // Under load: a publisher goes on through the signal, until it is
@@ -401,6 +403,19 @@ async fn rtw_serve_ends_every_transport_and_loses_nothing_acknowledged() {
             "id {id}: {iframe:?}"
         );
     }
+    let mjpeg = mjpeg.join().unwrap();
+    assert!(
+        mjpeg.starts_with("HTTP/1.1 200"),
+        "{:?}",
+        &mjpeg[..mjpeg.len().min(300)]
+    );
+    assert!(
+        mjpeg
+            .to_ascii_lowercase()
+            .contains("content-type: image/jpeg"),
+        "a frame came"
+    );
+    assert!(mjpeg.ends_with("0\r\n\r\n"), "the last chunk");
     let longpoll = longpoll.join().unwrap();
     assert!(longpoll.starts_with("HTTP/1.1 204"), "{longpoll:?}");
     let held = held.join().unwrap();
