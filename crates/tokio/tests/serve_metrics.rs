@@ -239,3 +239,193 @@ async fn the_service_counts_without_a_server() {
         br#"[{"id":1,"data":"x"}]"#.len() as f64
     );
 }
+
+/// The next text message of `ws`, in time.
+async fn text<S>(ws: &mut rtw_tokio::ws::WebSocketStream<S>) -> String
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    loop {
+        match timeout(WAIT, ws.next()).await.unwrap() {
+            Some(Ok(Message::Text(t))) => return t.as_str().to_owned(),
+            Some(Ok(_)) => {}
+            other => panic!("expected a text message, got {other:?}"),
+        }
+    }
+}
+
+/// Scrapes until `done` holds for the samples (within [`WAIT`]): the
+/// counters of a connection's task move after the client has seen its
+/// answer.
+async fn scrape_until(
+    addr: SocketAddr,
+    done: impl Fn(&HashMap<String, f64>) -> bool,
+) -> HashMap<String, f64> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let samples = scrape(addr).await;
+        if done(&samples) {
+            return samples;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not reached: {samples:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Messages and bytes in, by transport: a POST body, a WebSocket client's
+/// text, a STOMP SEND (and one in a committed transaction); a bad STOMP
+/// frame is an ERROR counted under `errors`.
+#[tokio::test]
+async fn messages_in_by_transport_and_stomp_errors() {
+    let (addr, _hub) = server(ServeConfig::default(), HubConfig::default()).await;
+    let before = scrape(addr).await;
+    for transport in ["http", "ws", "stomp", "socketio"] {
+        assert_eq!(
+            at(&before, "rtw_serve_messages_received_total", transport),
+            0.0
+        );
+        assert_eq!(
+            at(&before, "rtw_serve_bytes_received_total", transport),
+            0.0
+        );
+    }
+
+    let published = request(addr, "POST /topics/t", "hello").await;
+    assert!(published.starts_with("HTTP/1.1 200"), "{published}");
+    // Not UTF-8 text: received, refused, not published.
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let mut bad = format!(
+        "POST /topics/t HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 1\r\n\r\n"
+    )
+    .into_bytes();
+    bad.push(0xff);
+    tcp.write_all(&bad).await.unwrap();
+    let mut refused = Vec::new();
+    timeout(WAIT, tcp.read_to_end(&mut refused))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(refused.starts_with(b"HTTP/1.1 400"));
+
+    let (mut ws, _) = rtw_tokio::ws::connect(&format!("ws://{addr}/topics/t/ws"))
+        .await
+        .unwrap();
+    ws.send(Message::text("from ws!")).await.unwrap();
+    // Its own message comes back: the hub took it.
+    assert!(text(&mut ws).await.contains("from ws!"));
+
+    let (mut stomp, _) = rtw_tokio::ws::connect(&format!("ws://{addr}/stomp"))
+        .await
+        .unwrap();
+    stomp
+        .send(Message::text("CONNECT\naccept-version:1.2\nhost:h\n\n\0"))
+        .await
+        .unwrap();
+    assert!(text(&mut stomp).await.starts_with("CONNECTED\n"));
+    let frames = [
+        "SEND\ndestination:/topic/t\n\nstomp body\0",
+        "BEGIN\ntransaction:x\n\n\0",
+        "SEND\ndestination:/topic/t\ntransaction:x\n\nheld\0",
+        "COMMIT\ntransaction:x\nreceipt:c\n\n\0",
+    ];
+    for frame in frames {
+        stomp.send(Message::text(frame)).await.unwrap();
+    }
+    assert!(
+        text(&mut stomp)
+            .await
+            .starts_with("RECEIPT\nreceipt-id:c\n")
+    );
+    stomp.send(Message::text("NOPE\n\n\0")).await.unwrap();
+    assert!(text(&mut stomp).await.starts_with("ERROR\n"));
+
+    let after = scrape_until(addr, |s| {
+        at(s, "rtw_serve_errors_total", "stomp") >= 1.0
+            && at(s, "rtw_serve_messages_published_total", "ws") >= 1.0
+    })
+    .await;
+    assert_eq!(at(&after, "rtw_serve_messages_received_total", "http"), 2.0);
+    assert_eq!(at(&after, "rtw_serve_bytes_received_total", "http"), 6.0);
+    assert_eq!(
+        at(&after, "rtw_serve_messages_published_total", "http"),
+        1.0
+    );
+    assert_eq!(at(&after, "rtw_serve_messages_received_total", "ws"), 1.0);
+    assert_eq!(at(&after, "rtw_serve_bytes_received_total", "ws"), 8.0);
+    assert_eq!(at(&after, "rtw_serve_messages_published_total", "ws"), 1.0);
+    assert_eq!(
+        at(&after, "rtw_serve_messages_received_total", "stomp"),
+        2.0
+    );
+    assert_eq!(
+        at(&after, "rtw_serve_bytes_received_total", "stomp"),
+        ("stomp body".len() + "held".len()) as f64
+    );
+    assert_eq!(
+        at(&after, "rtw_serve_messages_published_total", "stomp"),
+        2.0
+    );
+    assert_eq!(at(&after, "rtw_serve_errors_total", "stomp"), 1.0);
+    assert_eq!(at(&after, "rtw_serve_errors_total", "ws"), 0.0);
+}
+
+/// Socket.IO over its WebSocket transport: packets in and out with their
+/// bytes, a `publish` event counted as published, a packet Socket.IO
+/// cannot parse counted as an error, and an Engine.IO 400 as refused.
+#[tokio::test]
+async fn socketio_messages_errors_and_refusals() {
+    let (addr, _hub) = server(ServeConfig::default(), HubConfig::default()).await;
+    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+    let (mut ws, _) = rtw_tokio::ws::connect(&url).await.unwrap();
+    assert!(text(&mut ws).await.starts_with(r#"0{"sid":""#));
+    // Engine.IO message (4) carrying Socket.IO CONNECT (0) to `/`.
+    ws.send(Message::text("40")).await.unwrap();
+    let connected = text(&mut ws).await;
+    assert!(connected.starts_with(r#"40{"sid":""#), "{connected}");
+    let event = r#"42["echo","hi"]"#;
+    ws.send(Message::text(event)).await.unwrap();
+    assert_eq!(text(&mut ws).await, event);
+    ws.send(Message::text(r#"42["publish","t","x"]"#))
+        .await
+        .unwrap();
+    let during = scrape_until(addr, |s| {
+        at(s, "rtw_serve_messages_published_total", "socketio") >= 1.0
+    })
+    .await;
+    let sent = ["0", &event[1..], &r#"42["publish","t","x"]"#[1..]];
+    assert_eq!(
+        at(&during, "rtw_serve_messages_received_total", "socketio"),
+        3.0
+    );
+    assert_eq!(
+        at(&during, "rtw_serve_bytes_received_total", "socketio"),
+        sent.iter().map(|p| p.len()).sum::<usize>() as f64
+    );
+    assert_eq!(
+        at(&during, "rtw_serve_messages_delivered_total", "socketio"),
+        2.0
+    );
+    assert_eq!(
+        at(&during, "rtw_serve_bytes_delivered_total", "socketio"),
+        (connected.len() - 1 + event.len() - 1) as f64
+    );
+    assert_eq!(at(&during, "rtw_serve_errors_total", "socketio"), 0.0);
+    assert_eq!(at(&during, "rtw_serve_connections_open", "socketio"), 1.0);
+
+    // A packet type Socket.IO does not have: the session is closed.
+    ws.send(Message::text("4z")).await.unwrap();
+    let after = scrape_until(addr, |s| at(s, "rtw_serve_errors_total", "socketio") >= 1.0).await;
+    assert_eq!(at(&after, "rtw_serve_errors_total", "socketio"), 1.0);
+    drop(ws);
+
+    let bad = request(addr, "GET /socket.io/?EIO=4&transport=polling&sid=nope", "").await;
+    assert!(bad.starts_with("HTTP/1.1 400"), "{bad}");
+    let after = scrape(addr).await;
+    assert_eq!(
+        after["rtw_serve_requests_refused_total{transport=\"socketio\",status=\"400\"}"],
+        1.0
+    );
+}

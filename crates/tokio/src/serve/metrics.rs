@@ -64,6 +64,8 @@ const STATUSES: [u16; 11] = [400, 403, 404, 405, 408, 413, 415, 426, 429, 500, 5
 struct Counters {
     accepted: AtomicU64,
     open: AtomicI64,
+    received: AtomicU64,
+    bytes_received: AtomicU64,
     published: AtomicU64,
     delivered: AtomicU64,
     bytes: AtomicU64,
@@ -84,17 +86,28 @@ struct Counters {
 /// |---|---|---|
 /// | `rtw_serve_connections_accepted_total` | counter | requests of the transport answered 2xx or 101 |
 /// | `rtw_serve_connections_open` | gauge | requests being answered, streams whose body is being sent, upgraded WebSockets |
+/// | `rtw_serve_messages_received_total` | counter | messages clients sent over the transport (see below) |
+/// | `rtw_serve_bytes_received_total` | counter | bytes of those messages' payloads |
 /// | `rtw_serve_messages_published_total` | counter | messages the hub took from the transport |
 /// | `rtw_serve_messages_delivered_total` | counter | messages written to subscribers (M-JPEG: frames) |
 /// | `rtw_serve_bytes_delivered_total` | counter | bytes of the bodies of those messages (HTTP bodies as sent; WebSocket: message payloads) |
 /// | `rtw_serve_evictions_total` | counter | slow subscribers evicted by the hub |
 /// | `rtw_serve_requests_refused_total` | counter | answers 4xx and 5xx, by `status` too (only the pairs seen) |
-/// | `rtw_serve_errors_total` | counter | connections that ended on an I/O or protocol error |
+/// | `rtw_serve_errors_total` | counter | connections that ended on an I/O or protocol error, STOMP ERROR frames, Socket.IO protocol errors |
 ///
 /// and the gauges `rtw_serve_longpolls_held` and `rtw_serve_streams_open`
 /// (the service's caps count these). `rtw_serve_connections_open` of
 /// `ws`, `socketio` and `stomp` counts the upgraded connections; the
 /// Engine.IO polling requests of `socketio` count while they are answered.
+///
+/// Messages received: `http` the bodies of `POST /topics/{topic}`, `ws`
+/// the text messages of `/topics/{topic}/ws`, `stomp` the SEND frames
+/// (their bodies' bytes), `socketio` the Socket.IO packets (Engine.IO
+/// v4 message packets) from clients.
+/// Messages delivered of `socketio` are the Socket.IO packets the server
+/// hands to Engine.IO for its clients (events, acks, CONNECT answers);
+/// its evictions are the hub's and the Engine.IO WebSockets closed for
+/// reading too slowly (what waited for them dropped).
 #[derive(Debug, Default)]
 pub struct ServeMetrics {
     by_label: [Counters; LABELS],
@@ -146,6 +159,13 @@ impl ServeMetrics {
         }
     }
 
+    /// A message of `bytes` bytes that a client sent over `label`.
+    pub(crate) fn received(&self, label: Label, bytes: u64) {
+        let counters = self.at(label);
+        counters.received.fetch_add(1, Ordering::Relaxed);
+        counters.bytes_received.fetch_add(bytes, Ordering::Relaxed);
+    }
+
     /// A message the hub took from `label`.
     pub(crate) fn published(&self, label: Label) {
         self.at(label).published.fetch_add(1, Ordering::Relaxed);
@@ -187,7 +207,7 @@ impl ServeMetrics {
     pub(crate) fn render(&self, longpolls: usize, streams: usize) -> String {
         let mut out = String::with_capacity(4096);
         type Get = fn(&Counters) -> u64;
-        let families: [(&str, &str, &str, Get); 7] = [
+        let families: [(&str, &str, &str, Get); 9] = [
             (
                 "rtw_serve_connections_accepted_total",
                 "counter",
@@ -199,6 +219,18 @@ impl ServeMetrics {
                 "gauge",
                 "Requests, streams and WebSockets open now, by transport.",
                 |c| c.open.load(Ordering::Relaxed).max(0).unsigned_abs(),
+            ),
+            (
+                "rtw_serve_messages_received_total",
+                "counter",
+                "Messages clients sent, by the transport they came over.",
+                |c| c.received.load(Ordering::Relaxed),
+            ),
+            (
+                "rtw_serve_bytes_received_total",
+                "counter",
+                "Bytes of the messages clients sent, by transport.",
+                |c| c.bytes_received.load(Ordering::Relaxed),
             ),
             (
                 "rtw_serve_messages_published_total",
@@ -227,7 +259,7 @@ impl ServeMetrics {
             (
                 "rtw_serve_errors_total",
                 "counter",
-                "Connections ended by an I/O or protocol error, by transport.",
+                "Connections ended by an I/O or protocol error (and STOMP ERRORs, Socket.IO protocol errors), by transport.",
                 |c| c.errors.load(Ordering::Relaxed),
             ),
         ];
@@ -301,6 +333,8 @@ mod tests {
         metrics.answered(Transport::Ws.into(), 418);
         metrics.delivered(Transport::Sse.into(), 2, 30);
         metrics.published(Label::Http);
+        metrics.received(Label::Http, 7);
+        metrics.received(Label::Http, 5);
         let text = metrics.render(1, 2);
         assert!(text.contains("rtw_serve_connections_open{transport=\"sse\"} 1\n"));
         assert!(text.contains("rtw_serve_connections_accepted_total{transport=\"sse\"} 1\n"));
@@ -315,6 +349,8 @@ mod tests {
         assert!(text.contains("rtw_serve_messages_delivered_total{transport=\"sse\"} 2\n"));
         assert!(text.contains("rtw_serve_bytes_delivered_total{transport=\"sse\"} 30\n"));
         assert!(text.contains("rtw_serve_messages_published_total{transport=\"http\"} 1\n"));
+        assert!(text.contains("rtw_serve_messages_received_total{transport=\"http\"} 2\n"));
+        assert!(text.contains("rtw_serve_bytes_received_total{transport=\"http\"} 12\n"));
         assert!(text.contains("rtw_serve_streams_open 2\n"));
         drop(guard);
         let text = metrics.render(0, 0);

@@ -83,6 +83,9 @@ where
             return response;
         }
     };
+    inner
+        .metrics
+        .received(super::metrics::Label::Http, data.len() as u64);
     if std::str::from_utf8(&data).is_err() {
         return reply::text(StatusCode::BAD_REQUEST, "the message is not UTF-8 text");
     }

@@ -277,7 +277,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
                             _ => Next::Continue,
                         }
                     }
-                    Some(Err(_)) | None => return,
+                    Some(Err(_)) => return self.metrics.error(LABEL),
+                    None => return,
                 },
                 Some((id, generation, delivery)) = deliveries.recv() => {
                     self.on_delivery(&id, generation, delivery)
@@ -294,13 +295,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
                 Next::Continue => false,
                 Next::Close => true,
                 Next::Fail(frame) => {
+                    // An ERROR frame: counted, but for the drain's.
+                    if !self.drain.0.is_draining() {
+                        self.metrics.error(LABEL);
+                    }
                     let version = self.version.unwrap_or(Version::V1_2);
                     self.out.push(frame.to_bytes(version));
                     true
                 }
             };
             if !self.write_out().await {
-                return;
+                return self.metrics.error(LABEL);
             }
             if end {
                 break;
@@ -504,6 +509,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
 
     /// SEND (STOMP 1.2 "SEND"): publish, or hold in its transaction.
     fn on_send(&mut self, frame: &Frame) -> Result<(), Refusal> {
+        self.metrics.received(LABEL, frame.body.len() as u64);
         let topic = topic_of(required(frame, "destination")?)?;
         let Some(tx) = frame.header("transaction") else {
             self.publish(topic, frame.body.clone())?;
@@ -638,6 +644,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
         let held = self.end_transaction(frame)?;
         for (topic, body) in held {
             self.publish(&topic, body)?;
+            self.metrics.published(LABEL);
         }
         Ok(())
     }

@@ -220,6 +220,7 @@ async fn run(
             }
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Text(text))) => {
+                    metrics.received(LABEL, text.len() as u64);
                     if let Err(e) = hub.send(&topic, text.into_bytes()).await {
                         return close(ws, CloseCode::POLICY_VIOLATION, &e.to_string()).await;
                     }

@@ -33,7 +33,11 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot};
 use tokio::task::AbortHandle;
 
-use crate::serve::{Delivery, ServeConfig, SharedHub};
+use crate::serve::metrics::{Label, ServeMetrics};
+use crate::serve::{Delivery, ServeConfig, SharedHub, Transport};
+
+/// What Socket.IO counts under in `GET /metrics`.
+pub(crate) const LABEL: Label = Label::Transport(Transport::SocketIo);
 
 /// What waits for one WebSocket connection: the messages to send, in
 /// order, then maybe the close. Filled by the driver under the state's
@@ -171,6 +175,8 @@ pub(crate) struct Shared {
     drain: crate::drain::Drain,
     /// Engine.IO's `maxPayload`: POST bodies are read up to one more byte.
     pub(crate) max_payload: usize,
+    /// The service's counters.
+    pub(crate) metrics: Arc<ServeMetrics>,
 }
 
 impl Shared {
@@ -179,6 +185,7 @@ impl Shared {
         hub: SharedHub,
         random: Box<dyn rtw_core::Random + Send>,
         socket_random: Box<dyn rtw_core::Random + Send>,
+        metrics: Arc<ServeMetrics>,
     ) -> Arc<Shared> {
         let eio_config = rtw_engineio::Config::default()
             .ping_interval(config.ping_interval)
@@ -213,6 +220,7 @@ impl Shared {
             started: Once::new(),
             drain: config.drain.clone(),
             max_payload,
+            metrics,
         })
     }
 
@@ -288,7 +296,13 @@ impl Shared {
                                 Data::Text(t) => EngineMessage::Text(t),
                                 Data::Binary(b) => EngineMessage::Binary(b),
                             };
+                            let len = match &message {
+                                EngineMessage::Text(t) => t.len(),
+                                EngineMessage::Binary(b) => b.len(),
+                            };
+                            self.metrics.received(LABEL, len as u64);
                             if s.sio.handle_message(now, id, message).is_err() {
+                                self.metrics.error(LABEL);
                                 s.eio.close(now, sid);
                             }
                         }
@@ -327,8 +341,14 @@ impl Shared {
                 busy = true;
                 if let Some(&sid) = s.sids.get(&t.engine) {
                     let packet = match t.message {
-                        EngineMessage::Text(text) => Packet::message(text),
-                        EngineMessage::Binary(bytes) => Packet::binary(bytes),
+                        EngineMessage::Text(text) => {
+                            self.metrics.delivered(LABEL, 1, text.len() as u64);
+                            Packet::message(text)
+                        }
+                        EngineMessage::Binary(bytes) => {
+                            self.metrics.delivered(LABEL, 1, bytes.len() as u64);
+                            Packet::binary(bytes)
+                        }
                     };
                     let _ = s.eio.send(sid, packet);
                 }
@@ -342,6 +362,7 @@ impl Shared {
                         {
                             // The peer reads too slowly: it is closed,
                             // what waited for it dropped.
+                            self.metrics.evicted(LABEL);
                             if let Some(q) = s.ws.remove(&conn) {
                                 q.close(true);
                             }
@@ -481,13 +502,14 @@ impl Shared {
                     };
                     let mut sent = Box::pin(self.hub.send(&topic, data));
                     match futures_util::FutureExt::now_or_never(&mut sent) {
-                        Some(outcome) => vec![publish_answer(outcome)],
+                        Some(outcome) => vec![publish_answer(outcome, &self.metrics)],
                         None => {
                             // Through the hub's backend: acknowledged once
                             // it confirmed the message.
                             let shared = Arc::downgrade(self);
+                            let metrics = self.metrics.clone();
                             tokio::spawn(async move {
-                                let answer = publish_answer(sent.await);
+                                let answer = publish_answer(sent.await, &metrics);
                                 if let (Some(id), Some(shared)) = (ack_id, shared.upgrade()) {
                                     shared.with(|s, _| {
                                         let _ = s.sio.ack(socket, id, Args::from(vec![answer]));
@@ -533,10 +555,17 @@ impl Shared {
     }
 }
 
-/// The answer to `publish`: `{"id":N}` or `{"error":".."}`.
-fn publish_answer(outcome: Result<rtw_hub::MessageId, super::super::PublishError>) -> Value {
+/// The answer to `publish`: `{"id":N}` (counted as published) or
+/// `{"error":".."}`.
+fn publish_answer(
+    outcome: Result<rtw_hub::MessageId, super::super::PublishError>,
+    metrics: &ServeMetrics,
+) -> Value {
     match outcome {
-        Ok(id) => json!({"id": id.get()}),
+        Ok(id) => {
+            metrics.published(LABEL);
+            json!({"id": id.get()})
+        }
         Err(e) => json!({"error": e.to_string()}),
     }
 }
@@ -561,6 +590,7 @@ async fn forward(shared: Weak<Shared>, socket: SocketId, mut sub: super::super::
                 });
             }
             Delivery::Evicted { last_delivered, .. } => {
+                shared.metrics.evicted(LABEL);
                 let value = json!({ "since": last_delivered.get() });
                 shared.with(|s, _| {
                     let _ = s.sio.emit(socket, "evicted", Args::from(vec![value]));

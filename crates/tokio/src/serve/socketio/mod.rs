@@ -60,6 +60,7 @@ where
                     inner.hub.clone(),
                     Box::new(random),
                     Box::new(socket_random),
+                    inner.metrics.clone(),
                 );
                 inner.socketio.get_or_init(|| made).clone()
             }

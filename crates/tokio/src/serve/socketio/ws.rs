@@ -40,8 +40,7 @@ pub(crate) fn websocket<B>(
         shared: shared.clone(),
         conn,
     };
-    let label = super::super::metrics::Label::Transport(super::super::Transport::SocketIo);
-    upgrade(inner, label, request, &[], move |ws, _| {
+    upgrade(inner, super::driver::LABEL, request, &[], move |ws, _| {
         run(Box::new(ws), guard, queue)
     })
 }
@@ -74,6 +73,7 @@ async fn run(mut ws: Box<Ws>, guard: Conn, queue: Arc<WsQueue>) {
             biased;
             closing = std::future::poll_fn(|cx| queue.poll_take(cx, &mut out)) => {
                 if write(&mut ws, &mut out).await.is_err() {
+                    guard.shared.metrics.error(super::driver::LABEL);
                     break;
                 }
                 if closing {
@@ -93,7 +93,11 @@ async fn run(mut ws: Box<Ws>, guard: Conn, queue: Arc<WsQueue>) {
                     Some(Ok(Message::Text(text))) => EioMessage::Text(text.as_str().to_owned()),
                     Some(Ok(Message::Binary(bytes))) => EioMessage::Binary(bytes),
                     Some(Ok(_)) => continue,
-                    Some(Err(_)) | None => break,
+                    Some(Err(_)) => {
+                        guard.shared.metrics.error(super::driver::LABEL);
+                        break;
+                    }
+                    None => break,
                 };
                 let conn = guard.conn;
                 queue.forget_waker();
