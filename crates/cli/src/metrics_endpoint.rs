@@ -6,10 +6,10 @@
 //! Each server counts into one [`ServerMetrics`] (atomics, no lock):
 //! `rtw_NAME_connections_accepted_total`, `rtw_NAME_connections_open`,
 //! `rtw_NAME_messages_in_total`, `rtw_NAME_messages_out_total`,
-//! `rtw_NAME_bytes_in_total`, `rtw_NAME_bytes_out_total` and
-//! `rtw_NAME_errors_total`, NAME naming the server (`ws_echo`, `sse`;
-//! `signal` counts connections and errors (refused WebSocket handshakes)
-//! only: its messages pass through a hub that does not count them yet).
+//! `rtw_NAME_bytes_in_total`, `rtw_NAME_bytes_out_total`,
+//! `rtw_NAME_drops_total` (connections cut off as slow readers) and
+//! `rtw_NAME_errors_total`, NAME naming the server (`ws_echo`, `sse`,
+//! `signal`).
 //! `rtw stomp broker` and `rtw turn server` show the counters their
 //! servers keep (`BrokerStats`, `ServerStats`) as `rtw_stomp_broker_*` and
 //! `rtw_turn_*` ([`stomp_broker`], [`turn_server`]). `rtw serve` answers
@@ -95,10 +95,8 @@ pub(crate) struct ServerMetrics {
     messages_out: AtomicU64,
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
+    drops: AtomicU64,
     errors: AtomicU64,
-    /// Whether the server counts messages (else their families are left
-    /// out rather than shown as 0).
-    messages: bool,
 }
 
 /// An open connection of a [`ServerMetrics`], counted until dropped.
@@ -109,6 +107,11 @@ impl Open {
     /// The counters it belongs to.
     pub(crate) fn metrics(&self) -> &ServerMetrics {
         &self.0
+    }
+
+    /// The counters it belongs to, shared.
+    pub(crate) fn shared(&self) -> Arc<ServerMetrics> {
+        self.0.clone()
     }
 }
 
@@ -129,19 +132,9 @@ impl ServerMetrics {
             messages_out: AtomicU64::new(0),
             bytes_in: AtomicU64::new(0),
             bytes_out: AtomicU64::new(0),
+            drops: AtomicU64::new(0),
             errors: AtomicU64::new(0),
-            messages: true,
         })
-    }
-
-    /// Counters named `rtw_{name}_...` of a server that counts its
-    /// connections and errors but not its messages.
-    pub(crate) fn connections_only(name: &'static str) -> Arc<ServerMetrics> {
-        let mut metrics = ServerMetrics::new(name);
-        if let Some(m) = Arc::get_mut(&mut metrics) {
-            m.messages = false;
-        }
-        metrics
     }
 
     /// A connection accepted, open until the guard is dropped.
@@ -163,6 +156,12 @@ impl ServerMetrics {
         self.bytes_out.fetch_add(bytes as u64, Ordering::Relaxed);
     }
 
+    /// A connection cut off as a slow reader (what waited for it
+    /// dropped).
+    pub(crate) fn dropped(&self) {
+        self.drops.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// A connection that ended on an error.
     pub(crate) fn error(&self) {
         self.errors.fetch_add(1, Ordering::Relaxed);
@@ -173,7 +172,7 @@ impl ServerMetrics {
         let n = self.name;
         let mut out = String::with_capacity(1024);
         let open = self.open.load(Ordering::Relaxed).max(0);
-        let families: [(&str, &str, &str, u64); 7] = [
+        let families: [(&str, &str, &str, u64); 8] = [
             (
                 "connections_accepted_total",
                 "counter",
@@ -211,6 +210,12 @@ impl ServerMetrics {
                 self.bytes_out.load(Ordering::Relaxed),
             ),
             (
+                "drops_total",
+                "counter",
+                "Connections cut off as slow readers.",
+                self.drops.load(Ordering::Relaxed),
+            ),
+            (
                 "errors_total",
                 "counter",
                 "Connections ended by an I/O or protocol error.",
@@ -218,9 +223,6 @@ impl ServerMetrics {
             ),
         ];
         for (family, kind, help, value) in families {
-            if !self.messages && (family.starts_with("messages") || family.starts_with("bytes")) {
-                continue;
-            }
             let name = format!("rtw_{n}_{family}");
             family_of(&mut out, &name, kind, help, &[("", value)]);
         }
@@ -456,7 +458,9 @@ mod tests {
         metrics.received(5);
         metrics.sent(5);
         metrics.sent(7);
+        metrics.dropped();
         let text = metrics.render();
+        assert!(text.contains("rtw_test_drops_total 1\n"));
         assert!(text.contains("rtw_test_connections_open 1\n"));
         assert!(text.contains("rtw_test_messages_out_total 2\n"));
         assert!(text.contains("rtw_test_bytes_out_total 12\n"));

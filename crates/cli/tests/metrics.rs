@@ -387,14 +387,81 @@ fn turn_server_serves_metrics() {
     server.stop();
 }
 
+/// A signaling client's WebSocket, with what it sent and read (text).
+struct Peer {
+    ws: rtw_tokio::ws::WebSocketStream<tokio::net::TcpStream>,
+    sent: usize,
+    read: usize,
+}
+
+impl Peer {
+    async fn join(addr: SocketAddr, peer: &str) -> Peer {
+        let (ws, _) = tokio::time::timeout(
+            TIMEOUT,
+            rtw_tokio::ws::connect(&format!("ws://{addr}/signal")),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let mut peer_ws = Peer {
+            ws,
+            sent: 0,
+            read: 0,
+        };
+        peer_ws
+            .send(serde_json::json!({"type": "join", "room": "r", "peer": peer}))
+            .await;
+        assert_eq!(peer_ws.next().await["type"], "joined");
+        peer_ws
+    }
+
+    async fn send(&mut self, message: serde_json::Value) {
+        let text = message.to_string();
+        self.sent += text.len();
+        self.ws.send(Message::text(text)).await.unwrap();
+    }
+
+    async fn next(&mut self) -> serde_json::Value {
+        loop {
+            let message = tokio::time::timeout(TIMEOUT, self.ws.next())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            if let Message::Text(text) = message {
+                self.read += text.len();
+                return serde_json::from_str(text.as_str()).unwrap();
+            }
+        }
+    }
+}
+
+/// Scrapes `metrics` until `series` is at least `value` (within
+/// [`TIMEOUT`]); the text.
+fn scrape_until(metrics: SocketAddr, series: &str, value: f64) -> String {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let text = scrape(metrics);
+        if sample(&text, series) >= value {
+            return text;
+        }
+        assert!(std::time::Instant::now() < deadline, "{series}:\n{text}");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
-fn signal_serve_counts_sessions() {
+fn signal_serve_counts_sessions_messages_and_drops() {
     let server = Server::start(
         &[
             "signal",
             "serve",
             "--listen",
             "127.0.0.1:0",
+            "--outbox-bytes",
+            "200000",
+            "--rate",
+            "100000",
             "--metrics",
             "127.0.0.1:0",
         ],
@@ -411,19 +478,41 @@ fn signal_serve_counts_sessions() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let (ws, _) = tokio::time::timeout(
-            TIMEOUT,
-            rtw_tokio::ws::connect(&format!("ws://{addr}/signal")),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let mut alice = Peer::join(addr, "alice").await;
+        let mut bob = Peer::join(addr, "bob").await;
+        assert_eq!(alice.next().await["type"], "peer-joined");
+        alice
+            .send(serde_json::json!({"type": "data", "to": "bob", "data": "hi bob"}))
+            .await;
+        assert_eq!(bob.next().await["data"], "hi bob");
         let text = scrape(metrics);
-        assert_eq!(sample(&text, "rtw_signal_connections_open"), 1.0);
-        assert_eq!(sample(&text, "rtw_signal_connections_accepted_total"), 1.0);
+        assert_eq!(sample(&text, "rtw_signal_connections_open"), 2.0);
+        assert_eq!(sample(&text, "rtw_signal_connections_accepted_total"), 2.0);
         assert_eq!(sample(&text, "rtw_signal_errors_total"), 1.0);
-        assert!(!text.contains("rtw_signal_messages"), "{text}");
-        drop(ws);
+        // In: two joins and the data; out: two joined, peer-joined, data.
+        assert_eq!(sample(&text, "rtw_signal_messages_in_total"), 3.0);
+        assert_eq!(
+            sample(&text, "rtw_signal_bytes_in_total"),
+            (alice.sent + bob.sent) as f64
+        );
+        assert_eq!(sample(&text, "rtw_signal_messages_out_total"), 4.0);
+        assert_eq!(
+            sample(&text, "rtw_signal_bytes_out_total"),
+            (alice.read + bob.read) as f64
+        );
+        assert_eq!(sample(&text, "rtw_signal_drops_total"), 0.0);
+
+        // Bob stops reading: 24 MB for him (more than the socket buffers,
+        // rtw-ws's 1 MiB and the 200 kB outbox hold) cut him off.
+        let filler = "x".repeat(60_000);
+        for _ in 0..400 {
+            alice
+                .send(serde_json::json!({"type": "data", "to": "bob", "data": filler}))
+                .await;
+        }
+        let text = scrape_until(metrics, "rtw_signal_drops_total", 1.0);
+        assert_eq!(sample(&text, "rtw_signal_drops_total"), 1.0);
+        drop(bob);
     });
     server.stop();
 }

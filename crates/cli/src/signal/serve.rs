@@ -227,7 +227,7 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
     }
     stdout.flush()?;
     drop(stdout);
-    let counters = ServerMetrics::connections_only("signal");
+    let counters = ServerMetrics::new("signal");
     if let Some(addr) = args.observe.metrics {
         crate::metrics_endpoint::serve(addr, counters.renderer()).await?;
     }
@@ -295,13 +295,14 @@ fn route(
             let open = counters.accepted();
             let hold = drain.hold();
             tokio::spawn(async move {
+                let counters = open.shared();
                 let _open = open;
                 let _hold = hold;
                 let Ok(upgraded) = upgrade.await else { return };
                 let io = TokioIo::new(upgraded);
                 if let Ok(ws) = WebSocketStream::from_negotiated(io, &negotiated, options) {
                     tracing::debug!("signaling session opened");
-                    session::run(ws, hub, drain).await;
+                    session::run(ws, hub, drain, counters).await;
                     tracing::debug!("signaling session closed");
                 }
             });

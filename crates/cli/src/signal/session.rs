@@ -9,9 +9,11 @@
 //! pings every 30 s with 30 s to answer (1011), 60 s to finish a message
 //! (1008), a capped write buffer.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::hub::{Hub, Outbox, Outgoing};
+use crate::metrics_endpoint::ServerMetrics;
 use futures_util::{SinkExt, StreamExt};
 use rtw_tokio::drain::Drain;
 use rtw_tokio::ws::{CloseCode, CloseFrame, Message, WebSocketStream};
@@ -21,29 +23,42 @@ use tokio::io::{AsyncRead, AsyncWrite};
 /// and then to read the peer's, before the connection is dropped.
 pub(super) const CLOSE_LINGER: Duration = Duration::from_secs(2);
 
-/// Run one session to its end.
+/// Run one session to its end, counting its messages in and out, its
+/// errors and its cut-off as a slow reader in `counters`.
 /// When `drain` starts, the peer is closed with 1001 Going Away (RFC 6455
 /// §7.4.1, reason `server shutting down`).
-pub(super) async fn run<S>(ws: WebSocketStream<S>, hub: Hub, drain: Drain)
-where
+pub(super) async fn run<S>(
+    ws: WebSocketStream<S>,
+    hub: Hub,
+    drain: Drain,
+    counters: Arc<ServerMetrics>,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let Some((id, outbox)) = hub.connect().await else {
         return;
     };
     let (mut reader, writer) = ws.split();
-    let mut writing = tokio::spawn(write(writer, outbox, drain));
+    let mut writing = tokio::spawn(write(writer, outbox, drain, counters.clone()));
     let written = loop {
         tokio::select! {
             message = reader.next() => match message {
-                Some(Ok(Message::Text(text))) => hub.text(id, text.into_bytes()).await,
+                Some(Ok(Message::Text(text))) => {
+                    counters.received(text.len());
+                    hub.text(id, text.into_bytes()).await;
+                }
                 Some(Ok(Message::Binary(_))) => {
                     // The protocol is JSON text; binary is refused like any
                     // other unsupported data (RFC 6455 §7.4.1).
+                    counters.error();
                     break false;
                 }
                 Some(Ok(_)) => {}
-                Some(Err(_)) | None => break false,
+                Some(Err(_)) => {
+                    counters.error();
+                    break false;
+                }
+                None => break false,
             },
             // The writer ended (a close the hub asked for, or a cut-off):
             // what the peer still sends is not for the hub any more.
@@ -64,11 +79,11 @@ where
 
 /// Send what the hub queues, until it closes the outbox or tells us to
 /// close; then release what is left in it.
-async fn write<W>(writer: W, mut outbox: Outbox, drain: Drain)
+async fn write<W>(writer: W, mut outbox: Outbox, drain: Drain, counters: Arc<ServerMetrics>)
 where
     W: futures_util::Sink<Message> + Unpin,
 {
-    send_all(writer, &mut outbox, drain).await;
+    send_all(writer, &mut outbox, drain, &counters).await;
     outbox.receiver.close();
     while let Ok(left) = outbox.receiver.try_recv() {
         if let Outgoing::Text(text) = left {
@@ -77,7 +92,7 @@ where
     }
 }
 
-async fn send_all<W>(mut writer: W, outbox: &mut Outbox, drain: Drain)
+async fn send_all<W>(mut writer: W, outbox: &mut Outbox, drain: Drain, counters: &ServerMetrics)
 where
     W: futures_util::Sink<Message> + Unpin,
 {
@@ -101,15 +116,23 @@ where
                 };
                 outbox.queued.release(len);
                 match sent {
-                    Some(true) => {}
-                    Some(false) => return,
-                    None => break (1008, "too slow reading"),
+                    Some(true) => counters.sent(len),
+                    Some(false) => return counters.error(),
+                    None => {
+                        counters.dropped();
+                        break (1008, "too slow reading");
+                    }
                 }
             }
             Some(Outgoing::Close(code, reason)) => break (code, reason),
-            // The hub dropped us: our outbox was full (a slow reader), or
-            // the reader ended and the hub forgot us.
-            None => break (1008, "too slow reading"),
+            // The hub dropped us: our outbox was full (a slow reader: the
+            // hub notified `cut`), or the reader ended and the hub forgot us.
+            None => {
+                if futures_util::FutureExt::now_or_never(outbox.queued.cut.notified()).is_some() {
+                    counters.dropped();
+                }
+                break (1008, "too slow reading");
+            }
         }
     };
     let frame = CloseFrame::new(CloseCode::from(close.0), close.1);

@@ -168,7 +168,16 @@ pub(super) async fn run(addr: &str, demo: Demo, options: Options) -> Result<(), 
             match ended {
                 Ok(()) => tracing::debug!(%peer, "connection closed"),
                 Err(e) => {
-                    open.metrics().error();
+                    // A write stalled past --write-timeout: a slow reader
+                    // cut off; any other failure an error.
+                    let stalled = std::error::Error::source(&e)
+                        .and_then(|s| s.downcast_ref::<std::io::Error>())
+                        .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);
+                    if stalled {
+                        open.metrics().dropped();
+                    } else {
+                        open.metrics().error();
+                    }
                     tracing::warn!(%peer, error = %e, "connection closed");
                     if verbose {
                         eprintln!("{peer}: {e}");
