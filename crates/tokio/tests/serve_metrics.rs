@@ -200,6 +200,11 @@ async fn counters_follow_a_publish_an_sse_and_a_ws_delivery() {
                 now["rtw_serve_requests_refused_total{transport=\"poll\",status=\"400\"}"],
                 1.0
             );
+            // The SSE stream was cut (its client went away); the
+            // WebSocket closed with the closing handshake: no error.
+            assert_eq!(at(&now, "rtw_serve_streams_cut_total", "sse"), 1.0);
+            assert_eq!(at(&now, "rtw_serve_streams_cut_total", "stream"), 0.0);
+            assert_eq!(at(&now, "rtw_serve_errors_total", "ws"), 0.0);
             break;
         }
         assert!(
@@ -428,4 +433,18 @@ async fn socketio_messages_errors_and_refusals() {
         after["rtw_serve_requests_refused_total{transport=\"socketio\",status=\"400\"}"],
         1.0
     );
+}
+
+/// An SSE stream the server ends (its max age) is not counted as cut.
+#[tokio::test]
+async fn a_stream_that_ends_is_not_cut() {
+    let limits =
+        rtw_tokio::serve::Limits::default().max_stream_age(Some(Duration::from_millis(200)));
+    let (addr, _hub) = server(ServeConfig::default().limits(limits), HubConfig::default()).await;
+    let whole = request(addr, "GET /topics/t/events", "").await;
+    assert!(whole.starts_with("HTTP/1.1 200"), "{whole}");
+    let now = scrape_until(addr, |s| at(s, "rtw_serve_connections_open", "sse") == 0.0).await;
+    assert_eq!(at(&now, "rtw_serve_connections_accepted_total", "sse"), 1.0);
+    assert_eq!(at(&now, "rtw_serve_streams_cut_total", "sse"), 0.0);
+    assert!(at(&now, "rtw_serve_bytes_delivered_total", "sse") > 0.0);
 }

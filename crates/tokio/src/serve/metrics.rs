@@ -1,11 +1,18 @@
 //! `GET /metrics`: the service's counters in the Prometheus text
 //! exposition format 0.0.4 (the families are listed on [`ServeMetrics`]).
 
+use std::convert::Infallible;
 use std::fmt::Write as _;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
 
 use super::config::Transport;
+use super::reply::ServeBody;
 
 /// The `Content-Type` of the Prometheus text format 0.0.4.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -70,6 +77,7 @@ struct Counters {
     delivered: AtomicU64,
     bytes: AtomicU64,
     evictions: AtomicU64,
+    cut: AtomicU64,
     errors: AtomicU64,
     refused: [AtomicU64; STATUSES.len() + 1],
 }
@@ -92,6 +100,7 @@ struct Counters {
 /// | `rtw_serve_messages_delivered_total` | counter | messages written to subscribers (M-JPEG: frames) |
 /// | `rtw_serve_bytes_delivered_total` | counter | bytes of the bodies of those messages (HTTP bodies as sent; WebSocket: message payloads) |
 /// | `rtw_serve_evictions_total` | counter | slow subscribers evicted by the hub |
+/// | `rtw_serve_streams_cut_total` | counter | HTTP streams (`stream`, `iframe`, `sse`, `mjpeg`) whose body was dropped before its end: the client went away, or a write to it failed |
 /// | `rtw_serve_requests_refused_total` | counter | answers 4xx and 5xx, by `status` too (only the pairs seen) |
 /// | `rtw_serve_errors_total` | counter | connections that ended on an I/O or protocol error, STOMP ERROR frames, Socket.IO protocol errors |
 ///
@@ -187,6 +196,11 @@ impl ServeMetrics {
         self.at(label).evictions.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A streaming body of `label` dropped before its end.
+    fn cut(&self, label: Label) {
+        self.at(label).cut.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// A connection of `label` that ended on an error.
     pub(crate) fn error(&self, label: Label) {
         self.at(label).errors.fetch_add(1, Ordering::Relaxed);
@@ -207,7 +221,7 @@ impl ServeMetrics {
     pub(crate) fn render(&self, longpolls: usize, streams: usize) -> String {
         let mut out = String::with_capacity(4096);
         type Get = fn(&Counters) -> u64;
-        let families: [(&str, &str, &str, Get); 9] = [
+        let families: [(&str, &str, &str, Get); 10] = [
             (
                 "rtw_serve_connections_accepted_total",
                 "counter",
@@ -255,6 +269,12 @@ impl ServeMetrics {
                 "counter",
                 "Slow subscribers evicted by the hub, by transport.",
                 |c| c.evictions.load(Ordering::Relaxed),
+            ),
+            (
+                "rtw_serve_streams_cut_total",
+                "counter",
+                "HTTP streams dropped before their end (client gone, write failed), by transport.",
+                |c| c.cut.load(Ordering::Relaxed),
             ),
             (
                 "rtw_serve_errors_total",
@@ -312,6 +332,72 @@ impl ServeMetrics {
         );
         let _ = writeln!(out, "rtw_serve_streams_open {streams}");
         out
+    }
+}
+
+/// A streaming answer's body, counted: open (`rtw_serve_connections_open`)
+/// until dropped, the bytes of its data frames delivered, and cut
+/// (`rtw_serve_streams_cut_total`) when dropped before its end. HTTP/1.1
+/// has no closing handshake for a response (RFC 9112 §9.6 closes the
+/// connection), so a client that goes away and a write that fails look
+/// the same from here: hyper drops the body.
+pub(crate) struct Metered {
+    body: ServeBody,
+    metrics: Arc<ServeMetrics>,
+    label: Label,
+    _open: OpenGuard,
+    ended: bool,
+}
+
+impl Metered {
+    /// `body` of `label`, open from now on.
+    pub(crate) fn new(body: ServeBody, metrics: &Arc<ServeMetrics>, label: Label) -> Metered {
+        Metered {
+            body,
+            metrics: metrics.clone(),
+            label,
+            _open: metrics.open(label),
+            ended: false,
+        }
+    }
+}
+
+impl Body for Metered {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let this = &mut *self;
+        let polled = Pin::new(&mut this.body).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    this.metrics.delivered(this.label, 0, data.len() as u64);
+                }
+            }
+            Poll::Ready(None) => this.ended = true,
+            _ => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl Drop for Metered {
+    fn drop(&mut self) {
+        if !self.ended && !self.body.is_end_stream() {
+            self.metrics.cut(self.label);
+        }
     }
 }
 

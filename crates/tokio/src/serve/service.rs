@@ -318,22 +318,13 @@ where
 }
 
 /// A streaming answer whose body keeps the transport's connection open in
-/// the counters while it is sent, and counts the bytes it sends.
+/// the counters while it is sent, counts the bytes it sends, and counts
+/// it cut when it is dropped before its end ([`metrics::Metered`]).
 fn metered(inner: &Arc<Inner>, label: Label, response: Response<ServeBody>) -> Response<ServeBody> {
     use http_body_util::BodyExt;
 
-    let open = inner.metrics.open(label);
-    let counters = inner.metrics.clone();
-    response.map(move |body| {
-        body.map_frame(move |frame| {
-            let _ = &open;
-            if let Some(data) = frame.data_ref() {
-                counters.delivered(label, 0, data.len() as u64);
-            }
-            frame
-        })
-        .boxed_unsync()
-    })
+    let metrics = inner.metrics.clone();
+    response.map(move |body| metrics::Metered::new(body, &metrics, label).boxed_unsync())
 }
 
 async fn answer<B>(
