@@ -297,7 +297,22 @@ pub(crate) fn stomp_broker(
             let name = format!("rtw_stomp_broker_{family}");
             family_of(&mut out, &name, "gauge", help, &[("", value as u64)]);
         }
-        let counters: [(&str, &str, u64); 7] = [
+        let counters: [(&str, &str, u64); 10] = [
+            (
+                "connections_accepted_total",
+                "Connections accepted.",
+                s.connections_accepted,
+            ),
+            (
+                "bytes_received_total",
+                "Bytes read from connections (frames and heart-beats).",
+                s.bytes_received,
+            ),
+            (
+                "bytes_sent_total",
+                "Bytes written to connections.",
+                s.bytes_sent,
+            ),
             (
                 "messages_received_total",
                 "SEND frames accepted.",

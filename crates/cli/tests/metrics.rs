@@ -337,17 +337,31 @@ fn stomp_broker_metrics_follow_its_stats() {
     let metrics = server.addr(1, "metrics on http://");
     let mut tcp = TcpStream::connect(addr).unwrap();
     tcp.set_read_timeout(Some(TIMEOUT)).unwrap();
-    tcp.write_all(b"CONNECT\naccept-version:1.2\nhost:h\n\n\0")
-        .unwrap();
-    read_until(&mut tcp, "CONNECTED");
-    tcp.write_all(b"SEND\ndestination:/topic/a\nreceipt:r1\n\nhi\0")
-        .unwrap();
-    read_until(&mut tcp, "receipt-id:r1");
+    let connect = b"CONNECT\naccept-version:1.2\nhost:h\n\n\0";
+    tcp.write_all(connect).unwrap();
+    let connected = read_until(&mut tcp, "\0");
+    assert!(connected.starts_with("CONNECTED\n"), "{connected}");
+    let send = b"SEND\ndestination:/topic/a\nreceipt:r1\n\nhi\0";
+    tcp.write_all(send).unwrap();
+    let receipt = read_until(&mut tcp, "\0");
+    assert!(receipt.contains("receipt-id:r1"), "{receipt}");
     let deadline = std::time::Instant::now() + TIMEOUT;
     loop {
         let text = scrape(metrics);
-        if sample(&text, "rtw_stomp_broker_messages_received_total") == 1.0 {
+        let sent = (connected.len() + receipt.len()) as f64;
+        if sample(&text, "rtw_stomp_broker_messages_received_total") == 1.0
+            && sample(&text, "rtw_stomp_broker_bytes_sent_total") == sent
+        {
             assert_eq!(sample(&text, "rtw_stomp_broker_sessions"), 1.0);
+            assert_eq!(
+                sample(&text, "rtw_stomp_broker_connections_accepted_total"),
+                1.0
+            );
+            assert_eq!(
+                sample(&text, "rtw_stomp_broker_bytes_received_total"),
+                (connect.len() + send.len()) as f64
+            );
+            assert_eq!(sample(&text, "rtw_stomp_broker_slow_consumers_total"), 0.0);
             break;
         }
         assert!(std::time::Instant::now() < deadline, "not counted:\n{text}");

@@ -78,6 +78,13 @@ pub enum BrokerEvent {
 pub struct BrokerStats {
     /// Connections held now (until `handle_disconnect`).
     pub connections: usize,
+    /// Connections accepted (`handle_connect`) so far.
+    pub connections_accepted: u64,
+    /// Bytes read from connections and consumed by the decoder
+    /// (`handle_input`; a partial frame counts once it is consumed).
+    pub bytes_received: u64,
+    /// Bytes the driver reported written (`handle_sent`).
+    pub bytes_sent: u64,
     /// Connections that completed CONNECT and are not closing.
     pub sessions: usize,
     /// Subscriptions held now.

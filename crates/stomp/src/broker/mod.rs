@@ -298,6 +298,7 @@ impl Broker {
     pub fn handle_connect(&mut self, now: Instant) -> ConnectionId {
         self.now = Some(now);
         self.next_connection += 1;
+        self.stats.connections_accepted += 1;
         let id = ConnectionId::new(self.next_connection);
         let connection = Connection {
             phase: Phase::Handshake,
@@ -339,6 +340,7 @@ impl Broker {
                 return;
             }
         }
+        let before = src.len();
         loop {
             let Some(conn) = self.connections.get_mut(&connection) else {
                 src.clear();
@@ -359,6 +361,7 @@ impl Broker {
                 }
             }
         }
+        self.stats.bytes_received += (before - src.len()) as u64;
         self.run_dispatch();
     }
 
@@ -374,6 +377,7 @@ impl Broker {
         let n = bytes.min(conn.unsent);
         conn.unsent -= n;
         self.unsent_bytes -= n;
+        self.stats.bytes_sent += n as u64;
         self.unblock(connection);
         if n > 0 && std::mem::take(&mut self.total_blocked) {
             for (name, queue) in &self.queues {
