@@ -186,6 +186,17 @@ fn rtw_serve_answers_metrics() {
         ),
         r#"[{"id":1,"data":"hello"}]"#.len() as f64
     );
+    assert_eq!(
+        sample(
+            &after,
+            "rtw_serve_messages_received_total{transport=\"http\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        sample(&after, "rtw_serve_bytes_received_total{transport=\"http\"}"),
+        5.0
+    );
     server.stop();
 }
 
@@ -528,5 +539,36 @@ fn signal_serve_counts_sessions_messages_and_drops() {
         assert_eq!(sample(&text, "rtw_signal_drops_total"), 1.0);
         drop(bob);
     });
+    server.stop();
+}
+
+/// A connection whose handshake fails is an error of `rtw ws
+/// echo-server`; nothing is dropped (it waits on slow readers).
+#[test]
+fn echo_server_counts_a_failed_handshake_as_an_error() {
+    let server = Server::start(
+        &[
+            "ws",
+            "echo-server",
+            "127.0.0.1:0",
+            "--metrics",
+            "127.0.0.1:0",
+        ],
+        &[],
+        2,
+    );
+    let addr = server.addr(0, "listening on ");
+    let metrics = server.addr(1, "metrics on http://");
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(TIMEOUT)).unwrap();
+    tcp.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    let _ = tcp.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 4"), "{answer}");
+    let text = scrape_until(metrics, "rtw_ws_echo_errors_total", 1.0);
+    assert_eq!(sample(&text, "rtw_ws_echo_errors_total"), 1.0);
+    assert_eq!(sample(&text, "rtw_ws_echo_connections_accepted_total"), 1.0);
+    assert_eq!(sample(&text, "rtw_ws_echo_messages_in_total"), 0.0);
+    assert_eq!(sample(&text, "rtw_ws_echo_drops_total"), 0.0);
     server.stop();
 }

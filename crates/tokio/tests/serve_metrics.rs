@@ -448,3 +448,79 @@ async fn a_stream_that_ends_is_not_cut() {
     assert_eq!(at(&now, "rtw_serve_streams_cut_total", "sse"), 0.0);
     assert!(at(&now, "rtw_serve_bytes_delivered_total", "sse") > 0.0);
 }
+
+/// A subscriber of each upgraded transport and SSE, evicted by the hub
+/// (its topic removed): counted under `evictions` by transport, STOMP's
+/// ERROR `slow consumer` under `errors` too.
+#[tokio::test]
+async fn evictions_by_transport() {
+    let (addr, hub) = server(ServeConfig::default(), HubConfig::default()).await;
+    let mut sse = TcpStream::connect(addr).await.unwrap();
+    sse.write_all(format!("GET /topics/t/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let (mut ws, _) = rtw_tokio::ws::connect(&format!("ws://{addr}/topics/t/ws"))
+        .await
+        .unwrap();
+    let (mut stomp, _) = rtw_tokio::ws::connect(&format!("ws://{addr}/stomp"))
+        .await
+        .unwrap();
+    stomp
+        .send(Message::text("CONNECT\naccept-version:1.2\nhost:h\n\n\0"))
+        .await
+        .unwrap();
+    assert!(text(&mut stomp).await.starts_with("CONNECTED\n"));
+    stomp
+        .send(Message::text(
+            "SUBSCRIBE\nid:0\ndestination:/topic/t\nreceipt:s\n\n\0",
+        ))
+        .await
+        .unwrap();
+    assert!(text(&mut stomp).await.starts_with("RECEIPT\n"));
+    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+    let (mut sio, _) = rtw_tokio::ws::connect(&url).await.unwrap();
+    assert!(text(&mut sio).await.starts_with('0'));
+    sio.send(Message::text("40")).await.unwrap();
+    assert!(text(&mut sio).await.starts_with("40"));
+    sio.send(Message::text(r#"421["subscribe","t"]"#))
+        .await
+        .unwrap();
+    assert_eq!(text(&mut sio).await, r#"431[{"topic":"t"}]"#);
+
+    // Each has its subscription once it has the first message.
+    let published = request(addr, "POST /topics/t", "first").await;
+    assert!(published.starts_with("HTTP/1.1 200"), "{published}");
+    assert!(text(&mut ws).await.contains("first"));
+    assert!(text(&mut stomp).await.starts_with("MESSAGE\n"));
+    assert!(text(&mut sio).await.contains("first"));
+    let mut seen = Vec::new();
+    let mut buf = [0; 1024];
+    while !String::from_utf8_lossy(&seen).contains("data: first") {
+        let n = timeout(WAIT, sse.read(&mut buf)).await.unwrap().unwrap();
+        assert!(n > 0);
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let before = scrape(addr).await;
+    for transport in ["ws", "sse", "stomp", "socketio"] {
+        assert_eq!(at(&before, "rtw_serve_evictions_total", transport), 0.0);
+    }
+
+    hub.with_hub(|h| h.remove_topic("t"));
+    assert!(
+        text(&mut stomp)
+            .await
+            .starts_with("ERROR\nmessage:slow consumer")
+    );
+    assert!(text(&mut sio).await.starts_with(r#"42["evicted""#));
+    let after = scrape_until(addr, |s| {
+        ["ws", "sse", "stomp", "socketio"]
+            .iter()
+            .all(|t| at(s, "rtw_serve_evictions_total", t) >= 1.0)
+    })
+    .await;
+    for transport in ["ws", "sse", "stomp", "socketio"] {
+        assert_eq!(at(&after, "rtw_serve_evictions_total", transport), 1.0);
+    }
+    assert_eq!(at(&after, "rtw_serve_errors_total", "stomp"), 1.0);
+    assert_eq!(at(&after, "rtw_serve_evictions_total", "stream"), 0.0);
+}
