@@ -382,6 +382,23 @@ pub(crate) fn turn_server(
         );
         family_of(
             &mut out,
+            "rtw_turn_bytes_relayed_total",
+            "counter",
+            "Bytes of application data relayed, by direction.",
+            &[
+                ("direction=\"to_peer\"", s.bytes_relayed_to_peers),
+                ("direction=\"to_client\"", s.bytes_relayed_to_clients),
+            ],
+        );
+        family_of(
+            &mut out,
+            "rtw_turn_allocations_created_total",
+            "counter",
+            "Allocations created.",
+            &[("", s.allocations_created)],
+        );
+        family_of(
+            &mut out,
             "rtw_turn_packets_dropped_total",
             "counter",
             "Packets dropped, by reason.",

@@ -382,7 +382,7 @@ fn stomp_broker_metrics_follow_its_stats() {
 }
 
 #[test]
-fn turn_server_serves_metrics() {
+fn turn_server_metrics_follow_a_relay() {
     let server = Server::start(
         &[
             "turn",
@@ -393,22 +393,89 @@ fn turn_server_serves_metrics() {
             "r",
             "--user",
             "a:b",
+            "--allow-loopback-peers",
             "--metrics",
             "127.0.0.1:0",
         ],
         &[],
         2,
     );
+    let turn = server.addr(0, "listening on ");
     let metrics = server.addr(1, "metrics on http://");
     let text = scrape(metrics);
     assert_eq!(sample(&text, "rtw_turn_allocations"), 0.0);
-    assert_eq!(
-        sample(
-            &text,
-            "rtw_turn_packets_dropped_total{reason=\"bandwidth\"}"
-        ),
-        0.0
-    );
+    assert_eq!(sample(&text, "rtw_turn_allocations_created_total"), 0.0);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let peer = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let peer_addr = peer.local_addr().unwrap();
+        let config = rtw_tokio::turn::ClientConfig::new("a", "b");
+        let mut client =
+            tokio::time::timeout(TIMEOUT, rtw_tokio::turn::Client::allocate(turn, config))
+                .await
+                .unwrap()
+                .unwrap();
+        client.create_permission(peer_addr.ip()).await.unwrap();
+        client
+            .send_to(peer_addr, &b"to the peer"[..])
+            .await
+            .unwrap();
+        let mut buf = [0; 64];
+        let (n, from) = tokio::time::timeout(TIMEOUT, peer.recv_from(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&buf[..n], b"to the peer");
+        peer.send_to(b"back", from).await.unwrap();
+        let (_, data) = tokio::time::timeout(TIMEOUT, client.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&data[..], b"back");
+        // The server publishes its counters with its wall-clock tick.
+        let text = scrape_until(
+            metrics,
+            "rtw_turn_packets_relayed_total{direction=\"to_client\"}",
+            1.0,
+        );
+        assert_eq!(sample(&text, "rtw_turn_allocations"), 1.0);
+        assert_eq!(sample(&text, "rtw_turn_allocations_created_total"), 1.0);
+        assert_eq!(
+            sample(
+                &text,
+                "rtw_turn_packets_relayed_total{direction=\"to_peer\"}"
+            ),
+            1.0
+        );
+        assert_eq!(
+            sample(
+                &text,
+                "rtw_turn_packets_relayed_total{direction=\"to_client\"}"
+            ),
+            1.0
+        );
+        assert_eq!(
+            sample(&text, "rtw_turn_bytes_relayed_total{direction=\"to_peer\"}"),
+            11.0
+        );
+        assert_eq!(
+            sample(
+                &text,
+                "rtw_turn_bytes_relayed_total{direction=\"to_client\"}"
+            ),
+            4.0
+        );
+        assert_eq!(
+            sample(
+                &text,
+                "rtw_turn_packets_dropped_total{reason=\"bandwidth\"}"
+            ),
+            0.0
+        );
+    });
     server.stop();
 }
 

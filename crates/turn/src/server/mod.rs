@@ -72,6 +72,12 @@ pub struct ServerStats {
     pub relayed_to_peers: u64,
     /// Packets relayed from peers to clients.
     pub relayed_to_clients: u64,
+    /// Bytes of application data relayed from clients to peers.
+    pub bytes_relayed_to_peers: u64,
+    /// Bytes of application data relayed from peers to clients.
+    pub bytes_relayed_to_clients: u64,
+    /// Allocations created so far (RFC 8656 §7.2).
+    pub allocations_created: u64,
     /// Packets dropped for want of a permission (either direction).
     pub dropped_no_permission: u64,
     /// Packets dropped by the bandwidth cap.

@@ -85,6 +85,7 @@ impl Server {
             Transmit::new(peer, contents).with_source(source),
         ));
         self.stats.relayed_to_peers += 1;
+        self.stats.bytes_relayed_to_peers += data.len() as u64;
     }
 
     /// A datagram from `peer` at `relayed`, to the allocation's client
@@ -145,6 +146,7 @@ impl Server {
         };
         self.send_to_client(five_tuple, contents);
         self.stats.relayed_to_clients += 1;
+        self.stats.bytes_relayed_to_clients += data.len() as u64;
     }
 }
 

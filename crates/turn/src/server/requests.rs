@@ -438,6 +438,7 @@ impl Server {
             self.by_relayed.insert(additional, aid);
         }
         self.allocations.insert(aid, allocation);
+        self.stats.allocations_created += 1;
         self.timers
             .push(std::cmp::Reverse((expires, Timer::Allocation(aid))));
         self.events.push_back(ServerEvent::AllocationCreated {
