@@ -17,7 +17,7 @@
 mod client;
 mod parse;
 mod serve;
-mod stall;
+pub(crate) mod stall;
 
 use std::io;
 use std::process::ExitCode;

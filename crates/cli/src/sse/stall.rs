@@ -15,7 +15,7 @@ use tokio::time::Sleep;
 /// made no progress for `limit`: the connection is then closed. Time
 /// counts only while a write waits; any byte written resets it.
 #[derive(Debug)]
-pub(super) struct WriteDeadline<S> {
+pub(crate) struct WriteDeadline<S> {
     io: S,
     limit: Duration,
     /// Armed when a write first had to wait.
@@ -23,7 +23,7 @@ pub(super) struct WriteDeadline<S> {
 }
 
 impl<S> WriteDeadline<S> {
-    pub(super) fn new(io: S, limit: Duration) -> Self {
+    pub(crate) fn new(io: S, limit: Duration) -> Self {
         WriteDeadline {
             io,
             limit,

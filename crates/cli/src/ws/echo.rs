@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use rtw_tokio::drain::{Drain, Hold};
@@ -14,12 +15,15 @@ use tokio::net::TcpStream;
 use super::Failure;
 use crate::drain::DrainArgs;
 use crate::metrics_endpoint::{self, ServerMetrics};
+use crate::sse::stall::WriteDeadline;
 
 /// Listen on `addr` with the caps of `listener` (connections over a cap
 /// get 503 before any upgrade; TCP keepalive on every socket), print the
 /// bound address, and echo on every connection until killed; over TLS
 /// (wss) with `tls`, whose handshake must end within the opening
-/// handshake's timeout. With `metrics`, its counters are served there
+/// handshake's timeout. A connection whose writes make no progress for
+/// `write_timeout` (its peer reads nothing) is closed and counted as a
+/// drop. With `metrics`, its counters are served there
 /// (`rtw_ws_echo_*`, the `metrics_endpoint` module). On SIGTERM or SIGINT
 /// (`drain`): the listener is closed, every connection closed with 1001
 /// Going Away, and it returns once they are all closed or after the drain
@@ -27,7 +31,7 @@ use crate::metrics_endpoint::{self, ServerMetrics};
 pub(super) async fn serve(
     addr: &str,
     listener: ListenerConfig,
-    options: Options,
+    (options, write_timeout): (Options, Duration),
     tls: Option<TlsAcceptor>,
     metrics: Option<SocketAddr>,
     drain_args: &DrainArgs,
@@ -55,7 +59,7 @@ pub(super) async fn serve(
         let (tcp, peer, permit) = accepted?;
         let open = counters.accepted();
         tokio::spawn(echo(
-            tcp,
+            WriteDeadline::new(tcp, write_timeout),
             peer,
             (permit, open, drain.hold()),
             options.clone(),
@@ -68,11 +72,20 @@ pub(super) async fn serve(
     Ok(())
 }
 
+/// A connection's socket, whose writes time out when they make no
+/// progress (the peer reads nothing).
+type Tcp = WriteDeadline<TcpStream>;
+
+/// Whether `e` is a write that made no progress within the write timeout.
+fn stalled(e: &rtw_tokio::ws::WsError) -> bool {
+    matches!(e, rtw_tokio::ws::WsError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut)
+}
+
 /// One connection: echo text and binary messages until the stream ends.
 /// The permit holds its place under the listener's caps until then, and
 /// the hold keeps the drain waiting for it.
 async fn echo(
-    tcp: TcpStream,
+    tcp: Tcp,
     peer: SocketAddr,
     held: (Permit, metrics_endpoint::Open, Hold),
     options: Options,
@@ -84,7 +97,11 @@ async fn echo(
     let reason = echo_until_closed(tcp, peer, counters, options, tls, (drain, verbose)).await;
     match reason {
         Ok(reason) => tracing::debug!(%peer, reason, "connection closed"),
-        Err(e) => {
+        Err((e, true)) => {
+            counters.dropped();
+            tracing::info!(%peer, error = %e, "slow reader cut off");
+        }
+        Err((e, false)) => {
             counters.error();
             tracing::warn!(%peer, error = %e, "connection closed");
         }
@@ -93,15 +110,15 @@ async fn echo(
 }
 
 /// Echoes until the connection ends: why it ended, or the error that
-/// ended it.
+/// ended it and whether it was a write that timed out.
 async fn echo_until_closed(
-    tcp: TcpStream,
+    tcp: Tcp,
     peer: SocketAddr,
     counters: &ServerMetrics,
     options: Options,
     tls: Option<TlsAcceptor>,
     (drain, verbose): (Drain, bool),
-) -> Result<&'static str, String> {
+) -> Result<&'static str, (String, bool)> {
     // The handshake and its result live in this block only: what a task
     // keeps across the awaits of its loop is held for the whole connection
     // (memory per idle connection, benches/src/bin/ws_perf.rs).
@@ -115,7 +132,7 @@ async fn echo_until_closed(
                         if verbose {
                             eprintln!("{peer}: TLS: {e}");
                         }
-                        return Err(format!("TLS: {e}"));
+                        return Err((format!("TLS: {e}"), false));
                     }
                 }
             }
@@ -136,7 +153,7 @@ async fn echo_until_closed(
                 if verbose {
                     eprintln!("{peer}: handshake: {e}");
                 }
-                return Err(format!("handshake: {e}"));
+                return Err((format!("handshake: {e}"), false));
             }
         }
     };
@@ -154,7 +171,7 @@ async fn echo_until_closed(
                     if verbose {
                         eprintln!("{peer}: send: {e}");
                     }
-                    return Err(format!("send: {e}"));
+                    return Err((format!("send: {e}"), stalled(&e)));
                 }
                 if closing {
                     ws.next().await
@@ -195,7 +212,7 @@ async fn echo_until_closed(
                     if verbose {
                         eprintln!("{peer}: send: {e}");
                     }
-                    return Err(format!("send: {e}"));
+                    return Err((format!("send: {e}"), stalled(&e)));
                 }
                 counters.sent(len);
             }
@@ -211,7 +228,7 @@ async fn echo_until_closed(
                 if verbose {
                     eprintln!("{peer}: {e}");
                 }
-                outcome = Err(e.to_string());
+                outcome = Err((e.to_string(), false));
             }
         }
     }

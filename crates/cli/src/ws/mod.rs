@@ -47,7 +47,8 @@ enum Command {
     /// and dropped when it stays silent; a message not finished in time, or
     /// past the memory that all unfinished messages may hold together, ends
     /// its connection (1008, 1009); a peer that stops reading makes its
-    /// echo wait (16 MiB write buffer), and is dropped by the ping timeout.
+    /// echo wait (16 MiB write buffer), and is closed once its writes made no
+    /// progress for --write-timeout.
     ///
     /// On SIGTERM or SIGINT the listener closes, each connection gets a
     /// close 1001 Going Away (`server shutting down`) and 5 s to answer
@@ -163,6 +164,12 @@ struct Liveness {
     /// slower one closes its connection (1008).
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = serve_limits::seconds)]
     message_timeout: Duration,
+    /// Seconds a write may make no progress while the peer reads nothing
+    /// (its socket's buffer full, then the 16 MiB write buffer); then the
+    /// connection is closed, without its close frame, which could only
+    /// follow what is stuck before it. Fractions allowed.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = serve_limits::seconds)]
+    write_timeout: Duration,
     /// Bytes that unfinished received messages may hold across all
     /// connections together (fragments, inflated data, partial frames);
     /// the connection that would pass it is closed (1009), the others go
@@ -213,7 +220,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
                 Ok(tls) => runtime.block_on(echo::serve(
                     &addr,
                     listener,
-                    options,
+                    (options, liveness.write_timeout),
                     tls,
                     observe.metrics,
                     &drain,
