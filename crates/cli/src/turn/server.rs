@@ -89,6 +89,14 @@ pub(crate) struct Args {
     /// No bandwidth cap per allocation (for load tests).
     #[arg(long)]
     no_bandwidth_cap: bool,
+    /// UDP requests per second one source address may send from a
+    /// 5-tuple without an allocation (unauthenticated requests, Allocates,
+    /// Bindings, bad MESSAGE-INTEGRITY), a second's worth as the burst;
+    /// beyond, they are dropped unanswered before any HMAC (RFC 8656 §21).
+    /// Clients with an allocation are not counted. 0: no limit (for load
+    /// tests from one address).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    unauth_rate: u32,
     /// Allocations held at once; more get 508 Insufficient Capacity.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     max_allocations: usize,
@@ -201,7 +209,8 @@ async fn serve(args: Args) -> Result<(), Failure> {
         crate::stats::print_every(secs, server.stats(), |s| {
             format!(
                 "allocations {} permissions {} channels {} to-peers {} to-clients {} \
-                 dropped: no-permission {} bandwidth {} forbidden-peer {}; error responses {}",
+                 dropped: no-permission {} bandwidth {} forbidden-peer {} rate-limited {}; \
+                 error responses {}",
                 s.allocations,
                 s.permissions,
                 s.channels,
@@ -210,6 +219,7 @@ async fn serve(args: Args) -> Result<(), Failure> {
                 s.dropped_no_permission,
                 s.dropped_bandwidth,
                 s.dropped_forbidden_peer,
+                s.dropped_rate_limited,
                 s.error_responses
             )
         });
@@ -269,7 +279,8 @@ fn options(args: &Args) -> Result<ServerOptions, Failure> {
             Quotas::default()
                 .allocations(args.max_allocations)
                 .allocations_per_user(args.allocations_per_user)
-                .bandwidth((!args.no_bandwidth_cap).then_some(args.bandwidth)),
+                .bandwidth((!args.no_bandwidth_cap).then_some(args.bandwidth))
+                .unauthenticated_rate(u64::from(args.unauth_rate)),
         )
         .max_lifetime(Duration::from_secs(args.max_lifetime))
         .rfc5766_channels(args.rfc5766_channels);

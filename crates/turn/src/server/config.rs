@@ -269,6 +269,13 @@ pub struct Quotas {
     /// together; packets beyond are dropped. `None`: no cap. Default:
     /// 10 MB/s, with a burst of one second's worth.
     pub bandwidth: Option<u64>,
+    /// UDP requests per second (a second's worth as the burst) that one
+    /// source address may send from a 5-tuple holding no allocation:
+    /// unauthenticated requests, Allocates, Bindings, bad integrity.
+    /// Beyond, they are dropped unanswered, before any HMAC (RFC 8656
+    /// §21, see `limiter.rs`). Requests from a 5-tuple with an allocation
+    /// and ChannelData are not counted. 0: no limit. Default: 100.
+    pub unauthenticated_rate: u64,
 }
 
 impl Default for Quotas {
@@ -277,6 +284,7 @@ impl Default for Quotas {
             allocations_per_user: 10,
             allocations: 10_000,
             bandwidth: Some(10_000_000),
+            unauthenticated_rate: 100,
         }
     }
 }
@@ -302,6 +310,13 @@ impl Quotas {
         self.bandwidth = bytes_per_second;
         self
     }
+
+    /// Sets `unauthenticated_rate` (0: no limit).
+    #[must_use]
+    pub fn unauthenticated_rate(mut self, per_second: u64) -> Self {
+        self.unauthenticated_rate = per_second;
+        self
+    }
 }
 
 /// Sizes and counts a [`Server`](super::Server) never exceeds, whatever
@@ -325,6 +340,11 @@ pub struct Limits {
     /// a new one beyond are dropped and the driver told to close it.
     /// Default: 10,000.
     pub streams: usize,
+    /// Source addresses whose request rate is remembered for
+    /// [`Quotas::unauthenticated_rate`]; beyond, the longest idle are
+    /// forgotten (and start again with a full bucket). Default: 10,000
+    /// (under 1 MiB).
+    pub rate_limited_sources: usize,
 }
 
 impl Default for Limits {
@@ -335,6 +355,7 @@ impl Default for Limits {
             channels_per_allocation: 256,
             peer_connections_per_allocation: 32,
             streams: 10_000,
+            rate_limited_sources: 10_000,
         }
     }
 }
@@ -372,6 +393,13 @@ impl Limits {
     #[must_use]
     pub fn streams(mut self, n: usize) -> Self {
         self.streams = n;
+        self
+    }
+
+    /// Sets `rate_limited_sources`.
+    #[must_use]
+    pub fn rate_limited_sources(mut self, n: usize) -> Self {
+        self.rate_limited_sources = n;
         self
     }
 }

@@ -26,6 +26,7 @@ mod allocation;
 mod auth;
 mod config;
 mod events;
+mod limiter;
 mod nonce;
 mod permissions;
 mod policy;
@@ -53,6 +54,7 @@ use rtw_stun::{ChannelData, Decoder, Frame, Message, PacketKind, Transport, demu
 
 use self::allocation::Allocation;
 use self::auth::Credentials;
+use self::limiter::SourceLimiter;
 use self::nonce::Nonces;
 use self::requests::Pending;
 use self::tcp::PeerConnection;
@@ -86,6 +88,9 @@ pub struct ServerStats {
     pub dropped_forbidden_peer: u64,
     /// Requests answered with an error response.
     pub error_responses: u64,
+    /// UDP requests from 5-tuples without an allocation dropped unanswered
+    /// by [`Quotas::unauthenticated_rate`].
+    pub dropped_rate_limited: u64,
 }
 
 /// What a timer entry is for.
@@ -124,6 +129,8 @@ pub struct Server {
     pending: HashMap<RelayId, Pending>,
     reservations: HashMap<u64, Reservation>,
     streams: HashMap<FiveTuple, BytesMut>,
+    /// The rate of UDP requests from 5-tuples without an allocation.
+    limiter: SourceLimiter,
     decoder: Decoder,
     peer_connections: HashMap<u32, PeerConnection>,
     timers: BinaryHeap<Reverse<(Instant, Timer)>>,
@@ -201,7 +208,12 @@ impl Server {
         let nonces = Nonces::new(key, features, config.nonce_lifetime);
         let decoder =
             Decoder::with_limits(config.limits.stun).rfc5766_channels(config.rfc5766_channels);
+        let limiter = SourceLimiter::new(
+            config.quotas.unauthenticated_rate,
+            config.limits.rate_limited_sources,
+        );
         Ok(Server {
+            limiter,
             config,
             random,
             credentials,
@@ -292,7 +304,13 @@ impl Server {
     /// One UDP datagram from a client.
     fn handle_datagram(&mut self, now: Instant, five_tuple: FiveTuple, bytes: &[u8]) {
         match demux(bytes) {
-            PacketKind::Stun => self.handle_stun(now, five_tuple, bytes),
+            PacketKind::Stun => {
+                if !self.within_unauthenticated_rate(now, &five_tuple, bytes) {
+                    self.stats.dropped_rate_limited += 1;
+                    return;
+                }
+                self.handle_stun(now, five_tuple, bytes);
+            }
             PacketKind::ChannelData => {
                 if let Ok(Some((data, _))) = ChannelData::parse(bytes, Transport::Udp) {
                     self.handle_channel_data(now, five_tuple, data.channel(), data.data());
@@ -305,6 +323,22 @@ impl Server {
             }
             _ => {}
         }
+    }
+
+    /// Whether a STUN datagram may be handled: a request (RFC 8489 §5:
+    /// class bits 0b00) from a 5-tuple that holds no allocation takes a
+    /// token of its source address first, before any attribute is parsed
+    /// or HMAC computed (see `limiter.rs`).
+    fn within_unauthenticated_rate(
+        &mut self,
+        now: Instant,
+        five_tuple: &FiveTuple,
+        bytes: &[u8],
+    ) -> bool {
+        let is_request = bytes.len() >= 2 && bytes[0] & 0x01 == 0 && bytes[1] & 0x10 == 0;
+        !is_request
+            || self.by_five_tuple.contains_key(five_tuple)
+            || self.limiter.allow(now, five_tuple.client.ip())
     }
 
     /// One STUN message from a client.
