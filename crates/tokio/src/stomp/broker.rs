@@ -15,6 +15,7 @@
 //! | CONNECT after the connection opens | the broker's `connect_timeout` | `BrokerConfig` |
 //! | a silent client | twice its negotiated heart-beat interval | `BrokerConfig::heart_beat` |
 //! | bytes queued for a client that does not read | `BrokerLimits::max_unsent_bytes`, shared cap `max_total_unsent_bytes` | `BrokerLimits` |
+//! | bytes a WebSocket connection buffers unwritten | `BrokerLimits::max_unsent_bytes` (4 MiB; rtw-ws's own default is 16 MiB), so a slow STOMP-over-WebSocket consumer holds at most twice that | [`BrokerOptions::new`], `ws_options.config.limits.max_write_buffer` |
 //! | one write to a client | [`WRITE_TIMEOUT`], then the connection is closed | |
 //! | what is left to write once the broker closed a connection (ERROR, slow consumer, heart-beat timeout) | [`CLOSE_LINGER`], then the socket is dropped | |
 //!
@@ -60,7 +61,10 @@ pub struct BrokerOptions {
     /// response is always [`BUSY_FRAME`]; the WebSocket listener's is this
     /// one's (HTTP 503 by default).
     pub listener: ListenerConfig,
-    /// WebSocket options (handshake timeout, pings, message limits).
+    /// WebSocket options (handshake timeout, pings, message limits). By
+    /// default rtw-ws's, but for the write buffer
+    /// (`config.limits.max_write_buffer`): the broker's
+    /// `max_unsent_bytes` (4 MiB), not rtw-ws's 16 MiB.
     pub ws_options: Options,
     /// TLS on both listeners (STOMP over TLS, and `wss://`), when given.
     pub tls: Option<Arc<ServerConfig>>,
@@ -73,14 +77,17 @@ pub struct BrokerOptions {
 }
 
 impl BrokerOptions {
-    /// A broker with `config`, on no listener yet.
+    /// A broker with `config`, on no listener yet; the WebSocket write
+    /// buffer bounded by `config.limits.max_unsent_bytes`.
     pub fn new(config: BrokerConfig) -> Self {
+        let mut ws_options = Options::default();
+        ws_options.config.limits.max_write_buffer = config.limits.max_unsent_bytes;
         BrokerOptions {
             config,
             tcp: None,
             ws: None,
             listener: ListenerConfig::default(),
-            ws_options: Options::default(),
+            ws_options,
             tls: None,
             drain: Drain::new(),
         }
@@ -528,5 +535,21 @@ fn drain(broker: &mut Broker, peers: &mut HashMap<ConnectionId, Peer>) {
         if !progressed {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rtw_stomp::broker::{BrokerConfig, BrokerLimits};
+
+    use super::BrokerOptions;
+
+    #[test]
+    fn the_websocket_write_buffer_is_the_unsent_bound() {
+        let options = BrokerOptions::new(BrokerConfig::default());
+        assert_eq!(options.ws_options.config.limits.max_write_buffer, 4 << 20);
+        let limits = BrokerLimits::default().max_unsent_bytes(64 << 10);
+        let options = BrokerOptions::new(BrokerConfig::default().limits(limits));
+        assert_eq!(options.ws_options.config.limits.max_write_buffer, 64 << 10);
     }
 }
