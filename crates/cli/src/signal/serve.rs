@@ -167,7 +167,7 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let mut ice_servers = Vec::new();
     let mut side_lines = Vec::new();
     if let Some(addr) = args.stun {
-        let stun = beside::stun(addr, args.verbose).await?;
+        let stun = beside::stun(addr, args.verbose, &drain).await?;
         side_lines.push(format!("stun listening on {stun}"));
         ice_servers.push(IceServer::new(vec![format!("stun:{stun}")]));
     }
@@ -176,7 +176,7 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         ttl: Duration::from_secs(args.turn_ttl),
     };
     if let (Some(addr), Some(secret)) = (args.turn, &args.turn_secret) {
-        let turn = beside::turn(addr, secret, args.turn_allow_loopback_peers).await?;
+        let turn = beside::turn(addr, secret, args.turn_allow_loopback_peers, &drain).await?;
         side_lines.push(format!("turn listening on {turn}"));
         ice_servers.push(
             IceServer::new(vec![
@@ -345,31 +345,42 @@ mod beside {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::Duration;
 
-    use super::{Failure, PeerPolicy, ServerConfig, ServerOptions};
+    use super::{Drain, Failure, PeerPolicy, ServerConfig, ServerOptions};
 
     /// The realm of the TURN server run beside (RFC 8489 §9.2).
     const REALM: &str = "rtw";
 
     /// Start a Binding server on `addr`; its bound address. With
     /// `verbose`, its count of answered requests goes to stderr each
-    /// second it changed.
-    pub(super) async fn stun(addr: SocketAddr, verbose: bool) -> Result<SocketAddr, Failure> {
+    /// second it changed. It stops (its socket closed) once `drain`
+    /// starts, and holds the drain until then.
+    pub(super) async fn stun(
+        addr: SocketAddr,
+        verbose: bool,
+        drain: &Drain,
+    ) -> Result<SocketAddr, Failure> {
         let server = rtw_tokio::stun::Server::bind(addr)
             .await
             .map_err(|e| format!("binding STUN {addr}: {e}"))?;
         let bound = server.local_addr()?;
         let answered = Arc::new(AtomicU64::new(0));
         let count = Arc::clone(&answered);
+        let hold = drain.hold();
+        let stop = drain.draining();
         tokio::spawn(async move {
-            let result = server
-                .run_with(move |exchange| {
-                    if exchange.reply.is_some() {
-                        count.fetch_add(1, Ordering::Relaxed);
-                    }
-                })
-                .await;
-            if let Err(e) = result {
-                eprintln!("rtw signal serve: STUN server: {e}");
+            let _hold = hold;
+            let run = server.run_with(move |exchange| {
+                if exchange.reply.is_some() {
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+            // STUN Binding is stateless (RFC 8489 §6.3.1): nothing to hand
+            // over, the socket closes with the server.
+            tokio::select! {
+                result = run => if let Err(e) = result {
+                    eprintln!("rtw signal serve: STUN server: {e}");
+                },
+                () = stop => {}
             }
         });
         if verbose {
@@ -389,11 +400,16 @@ mod beside {
     }
 
     /// Start a TURN server on `addr` (UDP and TCP) checking TURN REST
-    /// credentials made with `secret`; its bound address.
+    /// credentials made with `secret`; its bound address. Once `drain`
+    /// starts it is drained as `rtw turn server` is
+    /// ([`rtw_tokio::turn::Server::run_until`]: listeners closed,
+    /// allocations released, client connections closed), holding the drain
+    /// until it is done.
     pub(super) async fn turn(
         addr: SocketAddr,
         secret: &str,
         allow_loopback_peers: bool,
+        drain: &Drain,
     ) -> Result<SocketAddr, Failure> {
         if addr.ip().is_unspecified() {
             return Err(format!(
@@ -408,8 +424,11 @@ mod beside {
             .await
             .map_err(|e| format!("binding TURN {addr}: {e}"))?;
         let bound = server.local_addr();
+        let hold = drain.hold();
+        let stop = drain.draining();
         tokio::spawn(async move {
-            if let Err(e) = server.run().await {
+            let _hold = hold;
+            if let Err(e) = server.run_until(stop).await {
                 eprintln!("rtw signal serve: TURN server: {e}");
             }
         });
