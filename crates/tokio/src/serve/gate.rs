@@ -2,7 +2,14 @@
 //! service's subscribers end only once every publish it let in has
 //! reached the hub, and nothing a publisher was acknowledged misses a
 //! subscriber that was connected.
+//!
+//! Every publishing path of `rtw serve` enters it: `POST /topics/{t}`, a
+//! topic WebSocket's text, a `/stomp` SEND (or COMMIT) and a Socket.IO
+//! `publish`. The entry is held until the hub has the message, through
+//! its backend too (`--hub stomp://`: until the node's own consumer saw
+//! it), so that a subscriber's last look comes after it.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering, fence};
 
 use tokio::sync::Notify;
@@ -16,9 +23,21 @@ pub(crate) struct PublishGate {
     idle: Notify,
 }
 
+/// What a publish refused by a draining server is told: the HTTP 503's
+/// text, the Socket.IO `publish` ack's `error`.
+pub(crate) const SHUTTING_DOWN: &str = "server shutting down; retry";
+
 /// A publish let in; dropped once it is done.
 #[derive(Debug)]
-pub(crate) struct Entered<'a>(&'a PublishGate);
+pub(crate) struct Entered(Arc<PublishGate>);
+
+/// Runs `publish` with `entered` held until it is done: the future of a
+/// publish through the hub's backend, which may outlive the caller.
+pub(crate) async fn holding<F: Future>(entered: Entered, publish: F) -> F::Output {
+    let outcome = publish.await;
+    drop(entered);
+    outcome
+}
 
 impl PublishGate {
     /// Lets a publish in, unless `drain` has started (then `None`).
@@ -27,14 +46,14 @@ impl PublishGate {
     /// goes up before the drain is looked at, and a subscriber looks at
     /// the count after it saw the drain, each with a sequentially
     /// consistent fence between, so that one of the two sees the other.
-    pub(crate) fn enter(&self, drain: &Drain) -> Option<Entered<'_>> {
+    pub(crate) fn enter(self: &Arc<Self>, drain: &Drain) -> Option<Entered> {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         fence(Ordering::SeqCst);
         if drain.is_draining() {
             self.leave();
             return None;
         }
-        Some(Entered(self))
+        Some(Entered(self.clone()))
     }
 
     fn leave(&self) {
@@ -59,7 +78,7 @@ impl PublishGate {
     }
 }
 
-impl Drop for Entered<'_> {
+impl Drop for Entered {
     fn drop(&mut self) {
         self.0.leave();
     }

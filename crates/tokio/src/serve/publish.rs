@@ -90,7 +90,7 @@ where
         return reply::text(StatusCode::BAD_REQUEST, "the message is not UTF-8 text");
     }
     let Some(_entered) = inner.publishing.enter(&inner.config.drain) else {
-        let mut response = reply::busy("server shutting down; retry");
+        let mut response = reply::busy(super::gate::SHUTTING_DOWN);
         close(&mut response);
         return response;
     };

@@ -38,7 +38,11 @@
 //! When the server drains ([`ServeConfig::drain`](super::ServeConfig::drain))
 //! each session writes the RECEIPTs of the frames it has read and the
 //! MESSAGEs already handed to it, then the ERROR `server shutting down`
-//! (what STOMP 1.2 offers a server that ends a session), and closes.
+//! (what STOMP 1.2 offers a server that ends a session), and closes. A
+//! SEND or COMMIT read while it drains is not published (the
+//! subscriptions are ending and it might reach none of them): the session
+//! ends the same way, its ERROR with the frame's `receipt-id` and no
+//! RECEIPT.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -57,6 +61,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until};
 
 use super::config::Transport;
+use super::gate::Entered;
 use super::metrics::{Label, ServeMetrics};
 use super::ws::Draining;
 use super::{Delivery, SharedHub};
@@ -92,6 +97,10 @@ const MAX_HELD_BYTES: usize = 4 << 20;
 /// few, so that a client that reads slowly leaves the backlog in the hub,
 /// whose bounded queue evicts it (rtw-hub "Slow subscribers").
 const DELIVERIES: usize = 16;
+
+/// The ERROR `message` of a session the drain ends, and of a SEND or
+/// COMMIT refused because the server drains.
+const SHUTTING_DOWN: &str = "server shutting down";
 
 /// How long the closing handshake may take after ERROR or DISCONNECT.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -225,6 +234,10 @@ enum Next {
     Close,
     /// Send this ERROR frame, then close.
     Fail(Frame),
+    /// A SEND (or COMMIT) came while the server drains and was not
+    /// published: the drain's end ([`Session::on_drain`]), its ERROR with
+    /// the frame's `receipt-id` (and no RECEIPT).
+    Refused(Option<String>),
 }
 
 struct Session<S> {
@@ -288,12 +301,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
                     Next::Continue
                 }
                 () = at(dead_at) => return,
-                () = &mut draining => self.on_drain(&mut deliveries).await,
+                () = &mut draining => self.on_drain(&mut deliveries, None).await,
             };
-            let next = self.settle(next).await;
+            let next = match self.settle(next).await {
+                Next::Refused(receipt) => self.on_drain(&mut deliveries, receipt).await,
+                next => next,
+            };
             let end = match next {
                 Next::Continue => false,
-                Next::Close => true,
+                Next::Close | Next::Refused(_) => true,
                 Next::Fail(frame) => {
                     // An ERROR frame: counted, but for the drain's.
                     if !self.drain.0.is_draining() {
@@ -316,8 +332,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
 
     /// The server drains: the MESSAGEs of what the hub had queued for the
     /// subscriptions (their tasks hand it over, then end; within
-    /// [`CLOSE_TIMEOUT`]), then ERROR.
-    async fn on_drain(&mut self, deliveries: &mut mpsc::Receiver<Tagged>) -> Next {
+    /// [`CLOSE_TIMEOUT`]), then ERROR (with `receipt`, the `receipt-id`
+    /// of a frame refused because the server drains).
+    async fn on_drain(
+        &mut self,
+        deliveries: &mut mpsc::Receiver<Tagged>,
+        receipt: Option<String>,
+    ) -> Next {
         let deadline = Instant::now() + CLOSE_TIMEOUT;
         loop {
             let flushed = self.subscriptions.values().all(|s| s.task.is_finished());
@@ -341,7 +362,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
                 next => return next,
             }
         }
-        Next::Fail(Frame::error("server shutting down", None))
+        Next::Fail(Frame::error(SHUTTING_DOWN, receipt.as_deref()))
     }
 
     /// Write the queued frames, each one WebSocket message; `false` when
@@ -428,6 +449,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
                 }
                 Next::Continue
             }
+            Err(message) if message == SHUTTING_DOWN => Next::Refused(receipt),
             Err(message) => Next::Fail(Frame::error(&message, receipt.as_deref())),
         }
     }
@@ -435,9 +457,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
     /// Publishes through the hub: at once with the in-process hub; through
     /// its backend the message is queued here, in order, and
     /// [`Session::settle`] waits for RabbitMQ's confirmation before the
-    /// frame's RECEIPT and the next frame.
-    fn publish(&mut self, topic: &str, body: Bytes) -> Result<(), Refusal> {
-        let mut sent: Sending = Box::pin(self.hub.send(topic, body));
+    /// frame's RECEIPT and the next frame. `entered` (the service's
+    /// [`PublishGate`](super::gate::PublishGate)) is held until the hub has
+    /// the message.
+    fn publish(&mut self, entered: &Arc<Entered>, topic: &str, body: Bytes) -> Result<(), Refusal> {
+        let entered = entered.clone();
+        let sent = self.hub.send(topic, body);
+        let mut sent: Sending = Box::pin(async move {
+            let outcome = sent.await;
+            drop(entered);
+            outcome
+        });
         match futures_util::FutureExt::now_or_never(&mut sent) {
             Some(outcome) => outcome.map(drop).map_err(|e| e.to_string()),
             None => {
@@ -464,6 +494,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
             next = self.on_input(&[]);
         }
         next
+    }
+
+    /// Enters the service's publish gate: refused with [`SHUTTING_DOWN`]
+    /// once the server drains.
+    fn enter(&self) -> Result<Arc<Entered>, Refusal> {
+        let entered = self.drain.1.enter(&self.drain.0);
+        entered
+            .map(Arc::new)
+            .ok_or_else(|| SHUTTING_DOWN.to_owned())
     }
 
     /// RECEIPT for `receipt` (STOMP 1.2 "RECEIPT").
@@ -512,7 +551,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
         self.metrics.received(LABEL, frame.body.len() as u64);
         let topic = topic_of(required(frame, "destination")?)?;
         let Some(tx) = frame.header("transaction") else {
-            self.publish(topic, frame.body.clone())?;
+            let entered = self.enter()?;
+            self.publish(&entered, topic, frame.body.clone())?;
             self.metrics.published(LABEL);
             return Ok(());
         };
@@ -641,9 +681,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
 
     /// COMMIT (STOMP 1.2 "COMMIT"): publish the held SENDs in order.
     fn on_commit(&mut self, frame: &Frame) -> Result<(), Refusal> {
+        // Let in once, for all of them: none or all are published.
+        let entered = self.enter()?;
         let held = self.end_transaction(frame)?;
         for (topic, body) in held {
-            self.publish(&topic, body)?;
+            self.publish(&entered, &topic, body)?;
             self.metrics.published(LABEL);
         }
         Ok(())

@@ -111,7 +111,9 @@ where
 /// message is refused by the hub (reason: why), 1003 for a binary
 /// message (RFC 6455 §7.4.1); with 1001 Going Away at `max_stream_age`
 /// (reason `max stream age: resume with since=N`) and when the server
-/// drains (reason `server shutting down: resume with since=N`).
+/// drains (reason `server shutting down: resume with since=N`; a text
+/// that comes while it drains is not published, and the reason says
+/// `server shutting down, message not published: resume with since=N`).
 pub(crate) fn topic<B>(
     inner: &Inner,
     topic: &str,
@@ -200,25 +202,19 @@ async fn run(
                 return close(ws, CloseCode::GOING_AWAY, &reason).await;
             }
             () = &mut draining => {
-                // What the hub has once every publish let in reached it
-                // goes first.
-                publishing.settled().await;
-                while let Some(Delivery::Message(m)) = sub.try_next() {
-                    last = m.id;
-                    let json = reply::message_json(&m);
-                    let bytes = json.len() as u64;
-                    if ws.feed(Message::text(json)).await.is_err() {
-                        return;
-                    }
-                    metrics.delivered(LABEL, 1, bytes);
-                }
-                let reason = format!("server shutting down: resume with since={last}");
-                return close(ws, CloseCode::GOING_AWAY, &reason).await;
+                return drained(ws, &mut sub, last, &metrics, &publishing, "").await;
             }
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Text(text))) => {
                     metrics.received(LABEL, text.len() as u64);
-                    if let Err(e) = hub.send(&topic, text.into_bytes()).await {
+                    // Not taken once the server drains: the subscribers'
+                    // streams are ending, and it might reach none of them.
+                    let Some(entered) = publishing.enter(&drain) else {
+                        let not = ", message not published";
+                        return drained(ws, &mut sub, last, &metrics, &publishing, not).await;
+                    };
+                    let sent = super::gate::holding(entered, hub.send(&topic, text.into_bytes()));
+                    if let Err(e) = sent.await {
                         return close(ws, CloseCode::POLICY_VIOLATION, &e.to_string()).await;
                     }
                     metrics.published(LABEL);
@@ -240,6 +236,31 @@ async fn run(
             },
         }
     }
+}
+
+/// The server drains: what the hub has once every publish let in reached
+/// it (the gate settled), then close 1001 Going Away with the reason
+/// `server shutting down{what}: resume with since=N`.
+async fn drained(
+    mut ws: Ws,
+    sub: &mut super::HubSubscriber,
+    mut last: rtw_hub::MessageId,
+    metrics: &ServeMetrics,
+    publishing: &super::gate::PublishGate,
+    what: &str,
+) {
+    publishing.settled().await;
+    while let Some(Delivery::Message(m)) = sub.try_next() {
+        last = m.id;
+        let json = reply::message_json(&m);
+        let bytes = json.len() as u64;
+        if ws.feed(Message::text(json)).await.is_err() {
+            return;
+        }
+        metrics.delivered(LABEL, 1, bytes);
+    }
+    let reason = format!("server shutting down{what}: resume with since={last}");
+    close(ws, CloseCode::GOING_AWAY, &reason).await;
 }
 
 /// The most messages [`deliver`] queues before it writes them.

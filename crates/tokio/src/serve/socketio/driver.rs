@@ -33,6 +33,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot};
 use tokio::task::AbortHandle;
 
+use crate::serve::gate::{PublishGate, SHUTTING_DOWN, holding};
 use crate::serve::metrics::{Label, ServeMetrics};
 use crate::serve::{Delivery, ServeConfig, SharedHub, Transport};
 
@@ -173,6 +174,8 @@ pub(crate) struct Shared {
     started: Once,
     /// The service's drain: every session is closed when it starts.
     drain: crate::drain::Drain,
+    /// The service's publishes in progress: a `publish` enters it.
+    publishing: Arc<PublishGate>,
     /// Engine.IO's `maxPayload`: POST bodies are read up to one more byte.
     pub(crate) max_payload: usize,
     /// The service's counters.
@@ -186,6 +189,7 @@ impl Shared {
         random: Box<dyn rtw_core::Random + Send>,
         socket_random: Box<dyn rtw_core::Random + Send>,
         metrics: Arc<ServeMetrics>,
+        publishing: Arc<PublishGate>,
     ) -> Arc<Shared> {
         let eio_config = rtw_engineio::Config::default()
             .ping_interval(config.ping_interval)
@@ -219,6 +223,7 @@ impl Shared {
             hub,
             started: Once::new(),
             drain: config.drain.clone(),
+            publishing,
             max_payload,
             metrics,
         })
@@ -500,7 +505,16 @@ impl Shared {
                         Value::String(s) => Bytes::from(s.clone()),
                         other => Bytes::from(other.to_string()),
                     };
-                    let mut sent = Box::pin(self.hub.send(&topic, data));
+                    // Not taken once the service drains: the subscribers'
+                    // streams are ending, and it might reach none of them.
+                    let Some(entered) = self.publishing.enter(&self.drain) else {
+                        if let Some(id) = ack_id {
+                            let refused = vec![json!({ "error": SHUTTING_DOWN })];
+                            let _ = s.sio.ack(socket, id, Args::from(refused));
+                        }
+                        return;
+                    };
+                    let mut sent = Box::pin(holding(entered, self.hub.send(&topic, data)));
                     match futures_util::FutureExt::now_or_never(&mut sent) {
                         Some(outcome) => vec![publish_answer(outcome, &self.metrics)],
                         None => {

@@ -12,7 +12,7 @@
 //! | `auth` with an ack id | acknowledges with the `auth` of the socket's CONNECT (`null` without) |
 //! | `ask` (name, args...) with an ack id | emits `name` with the args to the client asking for its ack, then acknowledges the `ask` with the client's answer (acks both ways) |
 //! | `subscribe` (topic[, since]) | subscribes to the hub's topic (live, or after id `since`): each message is emitted as `message` with `{"id":N,"data":"..."}`; ack `[{"topic":topic}]` or `[{"error":".."}]` |
-//! | `publish` (topic, data) | publishes `data` (a string as it is, another JSON value serialized) to the hub; ack `[{"id":N}]` or `[{"error":".."}]` |
+//! | `publish` (topic, data) | publishes `data` (a string as it is, another JSON value serialized) to the hub; ack `[{"id":N}]` or `[{"error":".."}]` (`[{"error":"server shutting down; retry"}]`, not published, once the server drains) |
 //! | `join` / `leave` (room) | joins or leaves the Socket.IO room of `/` (ack `[]`) |
 //! | `to-room` (room, args...) | emits `to-room` with the args to every other socket in the room (ack `[count]`) |
 //!
@@ -61,6 +61,7 @@ where
                     Box::new(random),
                     Box::new(socket_random),
                     inner.metrics.clone(),
+                    inner.publishing.clone(),
                 );
                 inner.socketio.get_or_init(|| made).clone()
             }
