@@ -45,6 +45,7 @@
 //! | a STUN message or ChannelData frame sent in part | closed 10 s after it began | [`ServerOptions::frame_timeout`] |
 //! | the TLS handshake | 10 s | [`ServerOptions::tls_handshake_timeout`] |
 //! | a Connect to a peer (RFC 6062 §5.2) | 30 s, then 447 | [`ServerOptions::peer_connect_timeout`] |
+//! | UDP requests from a source address whose 5-tuple has no allocation (unauthenticated, bad integrity) | 100 per second, a second's worth of burst; beyond, dropped unanswered before any HMAC | [`ServerOptions::config`] ([`Quotas::unauthenticated_rate`](rtw_turn::server::Quotas::unauthenticated_rate)) |
 //! | allocations, permissions, channels, bandwidth, streams | see [`rtw_turn::server::ServerConfig`] | [`ServerOptions::config`] |
 //!
 //! A client that stops reading: bytes for it queue up to

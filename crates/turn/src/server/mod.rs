@@ -20,7 +20,10 @@
 //! ([`Limits::streams`] of them, each at most one STUN message long);
 //! allocations are capped per user and in total ([`Quotas`]), and
 //! permissions, channels and peer connections per allocation
-//! ([`Limits`]).
+//! ([`Limits`]). UDP requests from 5-tuples without an allocation are
+//! rate-limited per source address before any HMAC
+//! ([`Quotas::unauthenticated_rate`]), in a table of at most
+//! [`Limits::rate_limited_sources`] addresses (RFC 8656 §21).
 
 mod allocation;
 mod auth;
