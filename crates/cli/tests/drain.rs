@@ -1150,6 +1150,53 @@ async fn socketio_publisher(mut ws: Ws) -> Vec<(u64, serde_json::Value)> {
     acks
 }
 
+/// A Socket.IO connection over WebSocket, its namespace `/` connected.
+async fn socketio_connect(addr: SocketAddr) -> Ws {
+    let mut sio = ws_connect(&format!("ws://{addr}/socket.io/?EIO=4&transport=websocket")).await;
+    for expect in ["0{", "40{"] {
+        if expect == "40{" {
+            sio.send(Message::text("40")).await.unwrap();
+        }
+        let got = tokio::time::timeout(WAIT, sio.next()).await.unwrap();
+        assert!(
+            matches!(&got, Some(Ok(Message::Text(t))) if t.as_str().starts_with(expect)),
+            "{got:?}"
+        );
+    }
+    sio
+}
+
+/// Every Socket.IO `message` event `{"id":N,"data":".."}` until the
+/// connection ends (the close packet `1` seen): `(id, data)`.
+async fn socketio_messages(mut sio: Ws) -> Vec<(u64, String)> {
+    let mut messages = Vec::new();
+    let mut closed = false;
+    let read = async {
+        while let Some(Ok(message)) = sio.next().await {
+            let Message::Text(text) = message else {
+                continue;
+            };
+            closed |= text.as_str() == "1";
+            let Some(event) = text.as_str().strip_prefix("42") else {
+                continue;
+            };
+            let value: serde_json::Value = serde_json::from_str(event).unwrap();
+            if value[0] == "message" {
+                let m = &value[1];
+                messages.push((
+                    m["id"].as_u64().unwrap(),
+                    m["data"].as_str().unwrap().to_owned(),
+                ));
+            }
+        }
+    };
+    tokio::time::timeout(WAIT, read)
+        .await
+        .expect("ended within the wait");
+    assert!(closed, "the close packet");
+    messages
+}
+
 /// One `rtw serve` round: an SSE and a WebSocket subscriber of topic `p`,
 /// and publishers on the topic WebSocket, `/stomp` (SEND with receipts)
 /// and Socket.IO (`publish` with acks) going on through SIGTERM. Checks
@@ -1168,22 +1215,23 @@ async fn publish_through_sigterm() -> (usize, usize, String) {
         (gauge(addr, "rtw_serve_streams_open") >= 2).then_some(())
     });
     let sub = tokio::spawn(async move { until_close(&mut sub).await });
+    let mut sio_sub = socketio_connect(addr).await;
+    sio_sub
+        .send(Message::text("420[\"subscribe\",\"p\",0]"))
+        .await
+        .unwrap();
+    let got = tokio::time::timeout(WAIT, sio_sub.next()).await.unwrap();
+    assert!(
+        matches!(&got, Some(Ok(Message::Text(t))) if t.as_str() == "430[{\"topic\":\"p\"}]"),
+        "{got:?}"
+    );
+    let sio_sub = tokio::spawn(socketio_messages(sio_sub));
     let ws = ws_connect(&format!("ws://{addr}/topics/p/ws")).await;
     let ws = tokio::spawn(ws_publisher(ws));
     let (out, mut inbox) = stomp_ws_at(&format!("ws://{addr}/stomp")).await;
     stomp_connect(&out, &mut inbox).await;
     let stomp = tokio::spawn(stomp_publisher(out, inbox));
-    let mut sio = ws_connect(&format!("ws://{addr}/socket.io/?EIO=4&transport=websocket")).await;
-    for expect in ["0{", "40{"] {
-        if expect == "40{" {
-            sio.send(Message::text("40")).await.unwrap();
-        }
-        let got = tokio::time::timeout(WAIT, sio.next()).await.unwrap();
-        assert!(
-            matches!(&got, Some(Ok(Message::Text(t))) if t.as_str().starts_with(expect)),
-            "{got:?}"
-        );
-    }
+    let sio = socketio_connect(addr).await;
     let sio = tokio::spawn(socketio_publisher(sio));
     // The publishers go on for a while, then through the signal.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -1209,6 +1257,12 @@ async fn publish_through_sigterm() -> (usize, usize, String) {
             "{id} {data}"
         );
     }
+    // The Socket.IO subscriber too.
+    let sio_delivered = sio_sub.await.unwrap();
+    assert_eq!(
+        sio_delivered, delivered,
+        "Socket.IO subscriber and WebSocket"
+    );
     let reached = |body: &str| delivered.iter().find(|(_, d)| d == body).map(|(id, _)| *id);
 
     // The topic WebSocket publisher: 1001, its text refused or not.

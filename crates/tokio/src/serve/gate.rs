@@ -89,7 +89,7 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
-    use super::PublishGate;
+    use super::{PublishGate, holding};
     use crate::drain::Drain;
 
     #[tokio::test]
@@ -108,6 +108,34 @@ mod tests {
         assert!(!waiting.is_finished());
         drop(entered);
         tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("settled once the publish is done")
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn holding_keeps_the_gate_until_the_publish_is_done() {
+        // A publish through the hub's backend: done once RabbitMQ
+        // confirmed it and the node's consumer saw it, after the drain
+        // started.
+        let gate = Arc::new(PublishGate::default());
+        let drain = Drain::new();
+        let (confirm, confirmed) = tokio::sync::oneshot::channel::<u64>();
+        let entered = gate.enter(&drain).expect("let in before the drain");
+        let publish = tokio::spawn(holding(entered, confirmed));
+        drain.start();
+        let settled = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.settled().await }
+        });
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert!(
+            !settled.is_finished(),
+            "settled before the publish was done"
+        );
+        confirm.send(7).unwrap();
+        assert_eq!(publish.await.unwrap(), Ok(7));
+        tokio::time::timeout(Duration::from_secs(5), settled)
             .await
             .expect("settled once the publish is done")
             .unwrap();

@@ -76,8 +76,15 @@
 //! resume with since=N` (RFC 6455 §7.4.1); a `/stomp` session writes the
 //! RECEIPTs and MESSAGEs due, then ERROR `server shutting down` (STOMP 1.2
 //! "ERROR"); every Socket.IO session is closed (Engine.IO close packet;
-//! over WebSocket then close 1001). A publish that comes while it drains
-//! gets 503 with `Retry-After: 1`. Each upgraded connection holds the drain
+//! over WebSocket then close 1001) once its subscriptions emitted what the
+//! hub holds for them. A publish that comes while it drains is not taken,
+//! on every path: a POST gets 503 with `Retry-After: 1`; a topic WebSocket
+//! text, the close 1001 with the reason `server shutting down, message not
+//! published: resume with since=N`; a `/stomp` SEND or COMMIT, the ERROR
+//! with its `receipt-id` and no RECEIPT; a Socket.IO `publish`, the ack
+//! `[{"error":"server shutting down; retry"}]`. A publish let in before
+//! holds the subscribers' end until the hub has it (through `--hub
+//! stomp://` too). Each upgraded connection holds the drain
 //! ([`crate::drain::Drain::hold`]) until it is closed; the HTTP connections
 //! are the accept loop's to hold and shut down gracefully.
 //!

@@ -40,6 +40,10 @@ use crate::serve::{Delivery, ServeConfig, SharedHub, Transport};
 /// What Socket.IO counts under in `GET /metrics`.
 pub(crate) const LABEL: Label = Label::Transport(Transport::SocketIo);
 
+/// How long a draining service waits for the subscriptions' tasks to
+/// emit what the hub holds for them before it closes every session.
+const FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What waits for one WebSocket connection: the messages to send, in
 /// order, then maybe the close. Filled by the driver under the state's
 /// lock, emptied all at once by the connection's task (one write for all
@@ -230,16 +234,34 @@ impl Shared {
     }
 
     /// Spawns the timer task once, and the task that closes every session
-    /// when the service drains.
+    /// when the service drains, once the subscriptions' tasks emitted what
+    /// the hub holds for them after every publish let in reached it
+    /// (within [`FLUSH_TIMEOUT`]).
     pub(crate) fn start(self: &Arc<Self>) {
         self.started.call_once(|| {
             tokio::spawn(timers(Arc::downgrade(self), self.notify.clone()));
             let shared = Arc::downgrade(self);
             let draining = self.drain.draining();
+            let publishing = self.publishing.clone();
             tokio::spawn(async move {
                 draining.await;
-                if let Some(shared) = shared.upgrade() {
-                    shared.close_all();
+                publishing.settled().await;
+                let deadline = tokio::time::Instant::now() + FLUSH_TIMEOUT;
+                loop {
+                    let Some(shared) = shared.upgrade() else {
+                        return;
+                    };
+                    let flushed = shared.with(|s, _| {
+                        s.subscriptions
+                            .values()
+                            .flatten()
+                            .all(AbortHandle::is_finished)
+                    });
+                    if flushed || tokio::time::Instant::now() >= deadline {
+                        return shared.close_all();
+                    }
+                    drop(shared);
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                 }
             });
         });
@@ -588,21 +610,32 @@ fn publish_answer(
 /// `{"id":N,"data":".."}`; an eviction emits `evicted` `{"since":N}` and
 /// ends it.
 async fn forward(shared: Weak<Shared>, socket: SocketId, mut sub: super::super::HubSubscriber) {
+    let (draining, publishing) = match shared.upgrade() {
+        Some(shared) => (shared.drain.draining(), shared.publishing.clone()),
+        None => return,
+    };
+    tokio::pin!(draining);
     loop {
-        let delivery = sub.next().await;
+        let delivery = tokio::select! {
+            delivery = sub.next() => delivery,
+            () = &mut draining => {
+                // What the hub holds once every publish let in reached
+                // it, then the task ends (the sessions close after).
+                publishing.settled().await;
+                while let Some(Delivery::Message(m)) = sub.try_next() {
+                    let Some(shared) = shared.upgrade() else {
+                        return;
+                    };
+                    emit_message(&shared, socket, &m);
+                }
+                return;
+            }
+        };
         let Some(shared) = shared.upgrade() else {
             return;
         };
         match delivery {
-            Delivery::Message(m) => {
-                let value = json!({
-                    "id": m.id.get(),
-                    "data": String::from_utf8_lossy(&m.data),
-                });
-                shared.with(|s, _| {
-                    let _ = s.sio.emit(socket, "message", Args::from(vec![value]));
-                });
-            }
+            Delivery::Message(m) => emit_message(&shared, socket, &m),
             Delivery::Evicted { last_delivered, .. } => {
                 shared.metrics.evicted(LABEL);
                 let value = json!({ "since": last_delivered.get() });
@@ -613,6 +646,17 @@ async fn forward(shared: Weak<Shared>, socket: SocketId, mut sub: super::super::
             }
         }
     }
+}
+
+/// Emits hub message `m` to `socket` as `message` `{"id":N,"data":".."}`.
+fn emit_message(shared: &Arc<Shared>, socket: SocketId, m: &rtw_hub::Message) {
+    let value = json!({
+        "id": m.id.get(),
+        "data": String::from_utf8_lossy(&m.data),
+    });
+    shared.with(|s, _| {
+        let _ = s.sio.emit(socket, "message", Args::from(vec![value]));
+    });
 }
 
 /// The timer task: sleeps until the earlier deadline of the two servers
