@@ -319,8 +319,11 @@ impl Driver {
         });
     }
 
+    /// Answers the publish of `tag`. The status is brought up to date
+    /// first, so that `/metrics` read after the answer already counts it.
     fn complete(&mut self, tag: &str) {
         if let Some(p) = self.pending.remove(tag) {
+            self.sync_status();
             let outcome = p.seen.unwrap_or_else(|| Err(unavailable("not seen")));
             let _ = p.done.send(outcome);
         }
