@@ -52,8 +52,11 @@ REALM = "abuse"
 FLOODERS = 1
 # `rtw turn server --unauth-rate` default.
 UNAUTH_RATE = 100
-# The legitimate client's round trip under the floods: p99 and worst.
-FLOOD_P99, FLOOD_MAX = 0.1, 0.5
+# The legitimate client's round trip under the floods: p99, worst, and the
+# share of round trips lost. The flood is faster than the server can even
+# read, so the kernel drops datagrams from the full socket buffer whoever
+# sent them; a UDP client retransmits (RFC 8489 §6.2.1).
+FLOOD_P99, FLOOD_MAX, FLOOD_LOST = 0.1, 0.5, 0.03
 USERS = [("alice", "pw-a"), ("bob", "pw-b"), ("carol", "pw-c")]
 
 # Methods and classes (RFC 8489 §5, RFC 8656 §17).
@@ -563,8 +566,10 @@ async def floods(ctx):
     counter = asyncio.ensure_future(count_peer())
     # FLOODERS processes of 16 addresses each, sending faster than the
     # server could answer them all (an HMAC over ~600 bytes and a signed 401
-    # each): without --unauth-rate it answered 89-92 % and the legitimate
-    # client lost round trips (p99 64-97 ms, max 229 ms); with it, 1 %.
+    # each): without --unauth-rate it answered 56-100 % of them; with it,
+    # 1-2 %. The legitimate client's round trip depends as much on the
+    # machine's load: without, p99 29-97 ms, once p50 138 ms (two flooding
+    # processes); with, p99 7-50 ms.
     flooders = [common.in_child(bad_integrity, server.port, dur, 16, 10 + 16 * k) for k in range(FLOODERS)]
     (lat, bad), _, peak, *floods_done = await asyncio.gather(
         common.probe_latency(once, dur), spoofer(), rss_peak(server, dur), *flooders)
@@ -601,9 +606,10 @@ async def floods(ctx):
           f"server memory under both floods: VmRSS {lib.mib(base)} -> peak {lib.mib(peak)} "
           f"(+{lib.mib(peak - base)}; bound: < 32 MiB; nonces are stateless)", f"+{lib.mib(peak - base)}")
     p99 = common.percentile(lat, 0.99)
-    check(lat and bad == 0 and p99 < FLOOD_P99 and max(lat) < FLOOD_MAX and common.percentile(lat, 0.5) < 0.02,
+    check(lat and bad <= FLOOD_LOST * (len(lat) + bad) and p99 < FLOOD_P99 and max(lat) < FLOOD_MAX
+          and common.percentile(lat, 0.5) < 0.02,
           f"a reading UDP client relaying meanwhile: {latency_line(lat, bad)} (bound: p50 < 20 ms, "
-          f"p99 < {FLOOD_P99 * 1000:.0f} ms, max < {FLOOD_MAX * 1000:.0f} ms, none failed)",
+          f"p99 < {FLOOD_P99 * 1000:.0f} ms, max < {FLOOD_MAX * 1000:.0f} ms, at most {FLOOD_LOST:.0%} failed)",
           latency_line(lat, bad))
 
 
