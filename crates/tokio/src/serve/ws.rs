@@ -188,12 +188,14 @@ async fn run(
                 Delivery::Message(m) => match deliver(&mut ws, &mut sub, m, &metrics).await {
                     Ok((id, None)) => last = id,
                     Ok((_, Some(last_delivered))) => {
-                        return evicted(ws, &metrics, last_delivered).await;
+                        let reason = evicted(&metrics, last_delivered);
+                        return close(ws, CloseCode::TRY_AGAIN_LATER, &reason).await;
                     }
                     Err(e) => return failed(&metrics, "send", &e),
                 },
                 Delivery::Evicted { last_delivered, .. } => {
-                    return evicted(ws, &metrics, last_delivered).await;
+                    let reason = evicted(&metrics, last_delivered);
+                    return close(ws, CloseCode::TRY_AGAIN_LATER, &reason).await;
                 }
             },
 
@@ -306,12 +308,14 @@ async fn deliver(
     Ok((last, evicted))
 }
 
-/// Closes the connection of a subscriber the hub evicted with 1013 Try
-/// Again Later (RFC 6455 §7.4.1), reason `evicted: resume with since=N`.
-async fn evicted(ws: Ws, metrics: &ServeMetrics, last_delivered: rtw_hub::MessageId) {
+/// Counts a subscriber the hub evicted, and gives the reason of its close
+/// 1013 Try Again Later (RFC 6455 §7.4.1): `evicted: resume with since=N`.
+/// (The close is awaited by `run` itself: a future of its own that took
+/// the stream would hold it twice in `run`'s state, which every idle
+/// connection is sized for.)
+fn evicted(metrics: &ServeMetrics, last_delivered: rtw_hub::MessageId) -> String {
     metrics.evicted(LABEL);
-    let reason = format!("evicted: resume with since={last_delivered}");
-    close(ws, CloseCode::TRY_AGAIN_LATER, &reason).await;
+    format!("evicted: resume with since={last_delivered}")
 }
 
 /// Sends a close frame with `code` and `reason` (cut to the 123 bytes a
