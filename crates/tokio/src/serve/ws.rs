@@ -204,7 +204,10 @@ async fn run(
                 return close(ws, CloseCode::GOING_AWAY, &reason).await;
             }
             () = &mut draining => {
-                return drained(ws, &mut sub, last, &metrics, &publishing, "").await;
+                let drained = drained(&mut ws, &mut sub, last, &metrics, &publishing).await;
+                let Some(last) = drained else { return };
+                let reason = format!("server shutting down: resume with since={last}");
+                return close(ws, CloseCode::GOING_AWAY, &reason).await;
             }
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Text(text))) => {
@@ -212,8 +215,12 @@ async fn run(
                     // Not taken once the server drains: the subscribers'
                     // streams are ending, and it might reach none of them.
                     let Some(entered) = publishing.enter(&drain) else {
-                        let not = ", message not published";
-                        return drained(ws, &mut sub, last, &metrics, &publishing, not).await;
+                        let drained = drained(&mut ws, &mut sub, last, &metrics, &publishing).await;
+                        let Some(last) = drained else { return };
+                        let reason = format!(
+                            "server shutting down, message not published: resume with since={last}"
+                        );
+                        return close(ws, CloseCode::GOING_AWAY, &reason).await;
                     };
                     let sent = super::gate::holding(entered, hub.send(&topic, text.into_bytes()));
                     if let Err(e) = sent.await {
@@ -240,29 +247,27 @@ async fn run(
     }
 }
 
-/// The server drains: what the hub has once every publish let in reached
-/// it (the gate settled), then close 1001 Going Away with the reason
-/// `server shutting down{what}: resume with since=N`.
+/// The server drains: feeds what the hub has once every publish let in
+/// reached it (the gate settled); the id of the last message the client
+/// has, for the reason of the close 1001 Going Away that `run` sends
+/// (awaited there, not here: a future that took the stream would hold it
+/// twice in `run`'s state), or `None` when a write failed.
 async fn drained(
-    mut ws: Ws,
+    ws: &mut Ws,
     sub: &mut super::HubSubscriber,
     mut last: rtw_hub::MessageId,
     metrics: &ServeMetrics,
     publishing: &super::gate::PublishGate,
-    what: &str,
-) {
+) -> Option<rtw_hub::MessageId> {
     publishing.settled().await;
     while let Some(Delivery::Message(m)) = sub.try_next() {
         last = m.id;
         let json = reply::message_json(&m);
         let bytes = json.len() as u64;
-        if ws.feed(Message::text(json)).await.is_err() {
-            return;
-        }
+        ws.feed(Message::text(json)).await.ok()?;
         metrics.delivered(LABEL, 1, bytes);
     }
-    let reason = format!("server shutting down{what}: resume with since={last}");
-    close(ws, CloseCode::GOING_AWAY, &reason).await;
+    Some(last)
 }
 
 /// The most messages [`deliver`] queues before it writes them.
