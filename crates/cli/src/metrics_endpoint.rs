@@ -406,6 +406,7 @@ pub(crate) fn turn_server(
                 ("reason=\"no_permission\"", s.dropped_no_permission),
                 ("reason=\"bandwidth\"", s.dropped_bandwidth),
                 ("reason=\"forbidden_peer\"", s.dropped_forbidden_peer),
+                ("reason=\"rate_limited\"", s.dropped_rate_limited),
             ],
         );
         family_of(

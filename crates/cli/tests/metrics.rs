@@ -475,6 +475,15 @@ fn turn_server_metrics_follow_a_relay() {
             ),
             0.0
         );
+        // A client's challenge and Allocate are within its address's
+        // burst of unauthenticated requests.
+        assert_eq!(
+            sample(
+                &text,
+                "rtw_turn_packets_dropped_total{reason=\"rate_limited\"}"
+            ),
+            0.0
+        );
     });
     server.stop();
 }
