@@ -26,10 +26,15 @@ use rtw_tokio::listener::{Listener, Permit};
 use rtw_tokio::tls::{MaybeTlsStream, TlsAcceptor};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use crate::serve_limits::ServerLimits;
+use crate::write_deadline::WriteDeadline;
+
 /// Serves every connection `listener` accepts, each with the service
 /// `service()` makes for it, until `drain` starts: a request head must
-/// come within `header_timeout`; over TLS when `tls` is given, its
-/// handshake within `header_timeout` too (it runs in the connection's
+/// come within `limits.header_timeout`, and a write that makes no progress
+/// for `limits.write_timeout` (the peer reads nothing) closes the
+/// connection, upgraded ones too ([`WriteDeadline`]); over TLS when `tls`
+/// is given, its handshake within the header timeout too (it runs in the connection's
 /// task, so a slow one holds nothing but its own slot). Once `drain`
 /// starts the listener is closed (new connections are refused) and each
 /// connection is shut down gracefully (hyper's `graceful_shutdown`: the
@@ -42,7 +47,7 @@ pub(crate) async fn serve_tls<S, F, B>(
     listener: Listener,
     drain: &Drain,
     tls: Option<TlsAcceptor>,
-    header_timeout: Duration,
+    limits: &ServerLimits,
     name: &str,
     verbose: bool,
     mut service: F,
@@ -55,6 +60,7 @@ pub(crate) async fn serve_tls<S, F, B>(
     B::Data: Send,
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
+    let (header_timeout, write_timeout) = (limits.header_timeout, limits.write_timeout);
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
@@ -95,7 +101,7 @@ pub(crate) async fn serve_tls<S, F, B>(
             let connection = http
                 .serve_connection(
                     TokioIo::new(Held {
-                        io,
+                        io: WriteDeadline::new(io, write_timeout),
                         _permit: permit,
                     }),
                     service,

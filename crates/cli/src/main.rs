@@ -28,6 +28,7 @@ mod stats;
 mod stomp;
 mod stun;
 mod turn;
+mod write_deadline;
 mod ws;
 
 use std::process::ExitCode;

@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | connections open at once, per client address | 10,000, 1,000 (503 beyond) | `--max-connections`, `--max-connections-per-ip` |
 //! | request head | 10 s | `--header-timeout` |
+//! | a write that makes no progress while the client reads nothing (a WebSocket or stream subscriber that stopped reading: the hub evicts it, and the connection is closed once its writes are stuck that long) | 30 s | `--write-timeout` |
 //! | message (request body, WebSocket text) | 64 KiB (413; WebSocket 1009 at twice that) | `--max-body` |
 //! | messages kept per topic to resume from | 1,000 | `--history` |
 //! | topics | 10,000 (503 beyond) | `--max-topics` |
@@ -199,7 +200,7 @@ async fn serve(args: Args) -> Result<(), Failure> {
         listener,
         &drain,
         tls,
-        args.limits.header_timeout,
+        &args.limits,
         "rtw serve",
         verbose,
         || service.clone(),

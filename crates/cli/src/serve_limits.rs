@@ -1,12 +1,14 @@
 //! Limits every `rtw` server shares on the command line: connection caps
 //! for [`rtw_tokio::listener::Listener`] and the time a client gets to send
-//! its request head. Flatten [`ServerLimits`] into a server's arguments.
+//! its request head, and a peer that reads nothing gets before its
+//! connection is closed. Flatten [`ServerLimits`] into a server's arguments.
 
 use std::time::Duration;
 
 use rtw_tokio::listener::ListenerConfig;
 
-/// `--max-connections`, `--max-connections-per-ip`, `--header-timeout`.
+/// `--max-connections`, `--max-connections-per-ip`, `--header-timeout`,
+/// `--write-timeout`.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct ServerLimits {
     /// Connections open at once; more get 503 Service Unavailable. Lowered
@@ -25,6 +27,12 @@ pub(crate) struct ServerLimits {
     /// closed, whether it trickles bytes or sends nothing.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
     pub(crate) header_timeout: Duration,
+    /// Seconds a write may make no progress while the peer reads nothing
+    /// (its socket's buffer and ours full); then the connection is closed,
+    /// without a close frame or a last chunk, which could only follow what
+    /// is stuck before it. Fractions allowed.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
+    pub(crate) write_timeout: Duration,
 }
 
 impl ServerLimits {

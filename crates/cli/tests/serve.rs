@@ -174,3 +174,75 @@ fn max_stream_age_ends_an_event_stream_that_resumes_by_last_event_id() {
         "{again}"
     );
 }
+
+/// The response head of `tcp`, read a byte at a time so that nothing of
+/// the body is taken.
+fn read_head(tcp: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(tcp.read(&mut byte).unwrap(), 1, "{head:?}");
+        head.push(byte[0]);
+    }
+    String::from_utf8(head).unwrap()
+}
+
+/// `rtw_serve_connections_open{transport="T"}` from `GET /metrics`.
+fn open_connections(addr: SocketAddr, transport: &str) -> u64 {
+    let metrics = get(addr, "/metrics");
+    let line = format!("rtw_serve_connections_open{{transport=\"{transport}\"}} ");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(&line))
+        .unwrap_or_else(|| panic!("{line} in {metrics}"))
+        .parse()
+        .unwrap()
+}
+
+/// Subscribers that read nothing (a WebSocket and an SSE stream): the hub
+/// evicts them, and once their connections' writes have made no progress
+/// for `--write-timeout` rtw serve closes them, long before the
+/// WebSocket's pings (600 s here) would notice.
+#[test]
+fn subscribers_that_read_nothing_are_closed_at_the_write_timeout() {
+    let serve = Serve::start(&[
+        "--write-timeout",
+        "1",
+        "--ws-ping-interval",
+        "600",
+        "--ws-ping-timeout",
+        "600",
+    ]);
+    let addr = serve.addr;
+    let mut ws = connect(addr);
+    write!(
+        ws,
+        "GET /topics/t/ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\n\r\n"
+    )
+    .unwrap();
+    assert!(read_head(&mut ws).starts_with("HTTP/1.1 101"));
+    let mut sse = connect(addr);
+    write!(sse, "GET /topics/t/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    assert!(read_head(&mut sse).starts_with("HTTP/1.1 200"));
+    assert_eq!(
+        (open_connections(addr, "ws"), open_connections(addr, "sse")),
+        (1, 1)
+    );
+    // 12 MB: more than the kernel's buffers of both connections and the
+    // hub's queue bound (1 MiB) of each subscriber.
+    let text = "x".repeat(60 * 1024);
+    for _ in 0..200 {
+        assert!(publish(addr, "t", &text).starts_with("HTTP/1.1 200"));
+    }
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let open = (open_connections(addr, "ws"), open_connections(addr, "sse"));
+        if open == (0, 0) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still open (ws, sse): {open:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

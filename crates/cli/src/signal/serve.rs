@@ -241,12 +241,11 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
     ws_config.ping_interval = Some(args.ping_interval);
     ws_config.ping_timeout = args.ping_timeout;
     let ws_options = Options::with_config(ws_config);
-    let header_timeout = args.limits.header_timeout;
     crate::http_server::serve_tls(
         listener,
         &drain,
         None,
-        header_timeout,
+        &args.limits,
         "rtw signal serve",
         args.verbose,
         || {

@@ -17,7 +17,6 @@
 mod client;
 mod parse;
 mod serve;
-pub(crate) mod stall;
 
 use std::io;
 use std::process::ExitCode;
@@ -92,11 +91,6 @@ enum Command {
         /// is closed.
         #[arg(long, value_name = "SECS", default_value = "30", value_parser = serve_limits::seconds)]
         body_timeout: Duration,
-        /// Seconds a response may wait to write while the client reads
-        /// nothing (its socket's buffer and ours full); then the
-        /// connection is closed. Fractions allowed.
-        #[arg(long, value_name = "SECS", default_value = "30", value_parser = serve_limits::seconds)]
-        write_timeout: Duration,
         #[command(flatten)]
         limits: ServerLimits,
         #[command(flatten)]
@@ -140,7 +134,6 @@ pub(crate) fn run(args: Args) -> ExitCode {
             interval_ms,
             count,
             body_timeout,
-            write_timeout,
             limits,
             observe,
             drain,
@@ -156,9 +149,9 @@ pub(crate) fn run(args: Args) -> ExitCode {
                         count,
                     },
                     serve::Options {
+                        write_timeout: limits.write_timeout,
                         limits,
                         body_timeout,
-                        write_timeout,
                         verbose,
                         metrics: observe.metrics,
                         drain,

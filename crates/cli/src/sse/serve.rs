@@ -34,6 +34,7 @@ use super::Failure;
 use crate::drain::DrainArgs;
 use crate::metrics_endpoint::{self, ServerMetrics};
 use crate::serve_limits::ServerLimits;
+use crate::write_deadline::WriteDeadline;
 
 /// What the demo stream sends.
 #[derive(Debug, Clone, Copy)]
@@ -149,7 +150,7 @@ pub(super) async fn run(addr: &str, demo: Demo, options: Options) -> Result<(), 
             }
         });
         let connection = http.serve_connection(
-            TokioIo::new(super::stall::WriteDeadline::new(tcp, write_timeout)),
+            TokioIo::new(WriteDeadline::new(tcp, write_timeout)),
             service,
         );
         let draining = draining.clone();

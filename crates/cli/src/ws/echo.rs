@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 use super::Failure;
 use crate::drain::DrainArgs;
 use crate::metrics_endpoint::{self, ServerMetrics};
-use crate::sse::stall::WriteDeadline;
+use crate::write_deadline::WriteDeadline;
 
 /// Listen on `addr` with the caps of `listener` (connections over a cap
 /// get 503 before any upgrade; TCP keepalive on every socket), print the

@@ -164,12 +164,6 @@ struct Liveness {
     /// slower one closes its connection (1008).
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = serve_limits::seconds)]
     message_timeout: Duration,
-    /// Seconds a write may make no progress while the peer reads nothing
-    /// (its socket's buffer full, then the 16 MiB write buffer); then the
-    /// connection is closed, without its close frame, which could only
-    /// follow what is stuck before it. Fractions allowed.
-    #[arg(long, value_name = "SECS", default_value = "30", value_parser = serve_limits::seconds)]
-    write_timeout: Duration,
     /// Bytes that unfinished received messages may hold across all
     /// connections together (fragments, inflated data, partial frames);
     /// the connection that would pass it is closed (1009), the others go
@@ -220,7 +214,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
                 Ok(tls) => runtime.block_on(echo::serve(
                     &addr,
                     listener,
-                    (options, liveness.write_timeout),
+                    (options, server.write_timeout),
                     tls,
                     observe.metrics,
                     &drain,
