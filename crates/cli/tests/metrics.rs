@@ -586,7 +586,11 @@ fn signal_serve_counts_sessions_messages_and_drops() {
             .send(serde_json::json!({"type": "data", "to": "bob", "data": "hi bob"}))
             .await;
         assert_eq!(bob.next().await["data"], "hi bob");
-        let text = scrape(metrics);
+        // The server counts a message out once its write returned, and
+        // the refused request once its answer is written: the client may
+        // read before either.
+        scrape_until(metrics, "rtw_signal_errors_total", 1.0);
+        let text = scrape_until(metrics, "rtw_signal_messages_out_total", 4.0);
         assert_eq!(sample(&text, "rtw_signal_connections_open"), 2.0);
         assert_eq!(sample(&text, "rtw_signal_connections_accepted_total"), 2.0);
         assert_eq!(sample(&text, "rtw_signal_errors_total"), 1.0);
