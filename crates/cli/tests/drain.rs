@@ -175,28 +175,15 @@ async fn rtw_serve_ends_every_transport_and_loses_nothing_acknowledged() {
     let sse = sse.join().unwrap();
     assert!(sse.starts_with("HTTP/1.1 200"), "{sse:?}");
     assert!(sse.ends_with("0\r\n\r\n"), "the last chunk: {sse:?}");
-    for (id, body) in &acknowledged {
-        assert!(
-            sse.contains(&format!("data: {body}\nid: {id}\n")),
-            "id {id}: {sse:?}"
-        );
-    }
+    carries_all(&sse, &acknowledged, |id, body| {
+        format!("data: {body}\nid: {id}\n")
+    });
     let stream = stream.join().unwrap();
     assert!(stream.ends_with("0\r\n\r\n"), "{stream:?}");
-    for (id, _) in &acknowledged {
-        assert!(
-            stream.contains(&format!("{{\"id\":{id},")),
-            "id {id}: {stream:?}"
-        );
-    }
+    carries_all(&stream, &acknowledged, |id, _| format!("{{\"id\":{id},"));
     let iframe = iframe.join().unwrap();
     assert!(iframe.ends_with("0\r\n\r\n"), "{iframe:?}");
-    for (id, _) in &acknowledged {
-        assert!(
-            iframe.contains(&format!("\"id\":{id},")),
-            "id {id}: {iframe:?}"
-        );
-    }
+    carries_all(&iframe, &acknowledged, |id, _| format!("\"id\":{id},"));
     let mjpeg = mjpeg.join().unwrap();
     assert!(
         mjpeg.starts_with("HTTP/1.1 200"),
@@ -688,4 +675,16 @@ async fn signal_serve_drains_the_stun_and_turn_servers_beside_it() {
     assert_eq!(close, Some((1001, "server shutting down".to_owned())));
     let (code, _) = exit_within(&mut server.child, WAIT);
     assert_eq!(code, Some(0));
+}
+
+/// Asserts that `text` (a transport's whole answer) carries every
+/// acknowledged message, as `expect` writes its id and body there.
+fn carries_all<I: std::fmt::Display, B>(
+    text: &str,
+    acknowledged: &[(I, B)],
+    expect: impl Fn(&I, &B) -> String,
+) {
+    for (id, body) in acknowledged {
+        assert!(text.contains(&expect(id, body)), "id {id}: {text:?}");
+    }
 }
