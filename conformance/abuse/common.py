@@ -301,6 +301,101 @@ async def probe_latency(once, duration, every=0.05):
     return lat, bad
 
 
+def latency_line(lat, bad):
+    """LAT (seconds) and BAD (failures) of probe_latency as one figure."""
+    return (f"p50 {ms(percentile(lat, 0.5))}, p99 {ms(percentile(lat, 0.99))}, "
+            f"max {ms(max(lat) if lat else None)} over {len(lat)} round trips, {bad} failed")
+
+
+async def rss_peak(server, duration):
+    """The highest VmRSS of SERVER (lib.Server) over DURATION seconds,
+    sampled every 0.1 s."""
+    peak, t0 = 0, time.monotonic()
+    while time.monotonic() - t0 < duration:
+        peak = max(peak, server.rss())
+        await asyncio.sleep(0.1)
+    return peak
+
+
+def server_side_state(port, client_port):
+    """The state (hex, '01' ESTABLISHED) of the server's socket
+    127.0.0.1:PORT to the client's port CLIENT_PORT, from /proc/net/tcp;
+    None once it is gone."""
+    local, remote = f"0100007F:{port:04X}", f":{client_port:04X}"
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            p = line.split()
+            if p[1] == local and p[2].endswith(remote):
+                return p[3]
+    return None
+
+
+async def wait_server_closed(port, client_port, limit):
+    """Seconds until the server's socket to CLIENT_PORT leaves ESTABLISHED
+    (the server closed it), or None after LIMIT seconds."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        if server_side_state(port, client_port) != "01":
+            return time.monotonic() - t0
+        await asyncio.sleep(0.1)
+    return None
+
+
+async def sse_open(port, path, src=None, rcvbuf=None):
+    """An SSE subscriber of PATH: (status, socket kept open when 200), or
+    (exception name, None) when it could not connect."""
+    loop = asyncio.get_running_loop()
+    try:
+        s = await connect(port, src, rcvbuf)
+    except (OSError, asyncio.TimeoutError) as e:
+        return type(e).__name__, None
+    try:
+        await loop.sock_sendall(s, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                   f"Accept: text/event-stream\r\n\r\n".encode())
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = await asyncio.wait_for(loop.sock_recv(s, 4096), 5)
+            if not chunk:
+                break
+            buf += chunk
+    except (OSError, asyncio.TimeoutError) as e:
+        s.close()
+        return type(e).__name__, None
+    status = status_of(buf)
+    if status != 200:
+        s.close()
+        return status, None
+    return status, s
+
+
+class PingAnswerer:
+    """Answers every ping of a WebSocket (lib.ws_connect) with its pong
+    (RFC 6455 §5.5.3) until the socket closes or stop(); `pings` counts
+    them."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.pings = 0
+        self.task = asyncio.ensure_future(self._run())
+
+    async def _run(self):
+        loop, c = asyncio.get_running_loop(), self.conn
+        while c.sock is not None:
+            data = await loop.sock_recv(c.sock, 65536)
+            if not data:
+                return
+            c.frames.feed(data)
+            for _, _, op, _, payload in c.frames.frames:
+                if op == 9:
+                    self.pings += 1
+                    await lib.send(c, lib.frame(10, payload))
+            del c.frames.frames[:]
+
+    def stop(self):
+        self.task.cancel()
+
+
 class WsEcho:
     """A reading WebSocket client of an echo (or pub/sub) server for
     latency probes: send a short text, wait for a text back."""

@@ -30,10 +30,11 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import common  # noqa: E402
-from common import check, info, lib  # noqa: E402
+from common import check, lib  # noqa: E402
 
 SUB = "serve"
 MiB = lib.MiB
+SSE_PATH = "/topics/t/events"
 TRICKLE = b"GET /topics/t/events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Trickle: " + b"a" * 4096
 
 
@@ -50,32 +51,6 @@ async def header_timeout(ctx):
     await common.check_trickle(ctx, server.port, TRICKLE, "an SSE request head", t, t * 1.5 + 1)
 
 
-async def sse_open(port, src=None, topic="t"):
-    """An SSE subscriber: (status, socket kept open when 200)."""
-    loop = asyncio.get_running_loop()
-    try:
-        s = await common.connect(port, src)
-    except (OSError, asyncio.TimeoutError) as e:
-        return type(e).__name__, None
-    try:
-        await loop.sock_sendall(s, f"GET /topics/{topic}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                   f"Accept: text/event-stream\r\n\r\n".encode())
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            chunk = await asyncio.wait_for(loop.sock_recv(s, 4096), 5)
-            if not chunk:
-                break
-            buf += chunk
-    except (OSError, asyncio.TimeoutError) as e:
-        s.close()
-        return type(e).__name__, None
-    status = common.status_of(buf)
-    if status != 200:
-        s.close()
-        return status, None
-    return status, s
-
-
 async def caps(ctx):
     """Connections per address and in all (503 before the request is
     read), streams (--max-streams: 503, a WebSocket before the upgrade)."""
@@ -85,7 +60,7 @@ async def caps(ctx):
     server = serve(ctx, f)
     socks = []
     try:
-        a = await common.hold_many(server.port, 30, lambda i: sse_open(server.port, "127.0.4.1"))
+        a = await common.hold_many(server.port, 30, lambda i: common.sse_open(server.port, SSE_PATH, "127.0.4.1"))
         socks += [s for _, s in a if s]
         st = [x for x, _ in a]
         check(st.count(200) == per_ip and st.count(503) == 30 - per_ip,
@@ -99,7 +74,7 @@ async def caps(ctx):
               f"--max-streams {streams}: then 30 WebSocket upgrades from 127.0.4.10-19: {up} x 101, "
               f"{refused} x 503 (bound: {streams - per_ip} x 101, the rest 503 before the upgrade)",
               f"{up} x 101, {refused} x 503, other {[c.status or c.error for c in b if c.status not in (101, 503)]}")
-        c = await common.hold_many(server.port, 20, lambda i: sse_open(server.port, srcs[i % 10]))
+        c = await common.hold_many(server.port, 20, lambda i: common.sse_open(server.port, SSE_PATH, srcs[i % 10]))
         socks += [s for _, s in c if s]
         st = [x for x, _ in c]
         check(st.count(503) == 20,
@@ -123,24 +98,8 @@ async def idle(ctx):
     names = " ".join(f) or "default settings"
     silent = await lib.open_many(server.port, 10, path="/topics/t/ws")
     alive = await lib.ws_connect(server.port, path="/topics/t/ws")
-    _, sse = await sse_open(server.port)
-    loop = asyncio.get_running_loop()
-    pings = 0
-
-    async def answer():
-        nonlocal pings
-        while alive.sock is not None:
-            data = await loop.sock_recv(alive.sock, 65536)
-            if not data:
-                return
-            alive.frames.feed(data)
-            for _, _, op, _, payload in alive.frames.frames:
-                if op == 9:
-                    pings += 1
-                    await lib.send(alive, lib.frame(10, payload))
-            del alive.frames.frames[:]
-
-    task = asyncio.ensure_future(answer())
+    _, sse = await common.sse_open(server.port, SSE_PATH)
+    answerer = common.PingAnswerer(alive)
     bound = interval + timeout + ctx.scale(3, 10)
     t0 = time.monotonic()
     try:
@@ -154,6 +113,7 @@ async def idle(ctx):
         check(codes.get("close 1011") == 10,
               f"10 silent WebSocket subscribers, {names}: {codes} within {last:.1f} s "
               f"(bound: 1011 within {bound} s)", f"{codes}")
+        pings = answerer.pings
         check(pings >= 1 and alive.sock is not None and alive.frames.close_code() is None,
               f"a WebSocket subscriber that answers pings: pinged {pings} times, still open "
               f"(bound: pinged, open)", f"pings {pings}, close {alive.frames.close_code()}")
@@ -163,7 +123,7 @@ async def idle(ctx):
                   f"an idle SSE subscriber: a keep-alive comment within {secs:.1f} s (bound: 15 s)",
                   f"{how}, {first[:80]!r}")
     finally:
-        task.cancel()
+        answerer.stop()
         alive.close()
         if sse:
             sse.close()

@@ -113,38 +113,6 @@ class Peer:
         self.sock.close()
 
 
-def server_side_state(port, client_port):
-    with open("/proc/net/tcp") as f:
-        next(f)
-        for line in f:
-            p = line.split()
-            if p[1] == f"0100007F:{port:04X}" and p[2].endswith(f":{client_port:04X}"):
-                return p[3]
-    return None
-
-
-async def wait_server_closed(port, client_port, limit):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < limit:
-        if server_side_state(port, client_port) != "01":
-            return time.monotonic() - t0
-        await asyncio.sleep(0.1)
-    return None
-
-
-async def rss_peak(server, dur):
-    peak, t0 = 0, time.monotonic()
-    while time.monotonic() - t0 < dur:
-        peak = max(peak, server.rss())
-        await asyncio.sleep(0.1)
-    return peak
-
-
-def latency_line(lat, bad):
-    return (f"p50 {common.ms(common.percentile(lat, 0.5))}, p99 {common.ms(common.percentile(lat, 0.99))}, "
-            f"max {common.ms(max(lat) if lat else None)} over {len(lat)} round trips, {bad} failed")
-
-
 async def prober(port, room="probe"):
     """Two reading peers in ROOM; a round trip is C -> D -> C (D sends each
     `data` back)."""
@@ -198,7 +166,7 @@ async def slow_head_and_join(ctx):
         p, _ = await Peer.open(server.port)
         t0 = time.monotonic()
         try:
-            m = await p.next(t + 5)
+            await p.next(t + 5)
         except asyncio.TimeoutError:
             return "open", None
         finally:
@@ -246,7 +214,7 @@ async def silent_peers(ctx):
         return "open"
 
     ts, state = await asyncio.gather(
-        asyncio.gather(*(wait_server_closed(server.port, p.port(), bound) for p in deaf)), keep_live())
+        asyncio.gather(*(common.wait_server_closed(server.port, p.port(), bound) for p in deaf)), keep_live())
     closed = [x for x in ts if x is not None]
     what = "defaults 30 s + 30 s" if ctx.full else f"--ping-interval {iv} --ping-timeout {to}"
     check(len(closed) == len(deaf),
@@ -338,8 +306,8 @@ async def slow_reader(ctx):
             await asyncio.sleep(0.5)
 
     (lat, bad), _, _, when, peak = await asyncio.gather(
-        common.probe_latency(once, dur), send_to_a(), a_chatters(), wait_server_closed(server.port, a.port(), dur),
-        rss_peak(server, dur))
+        common.probe_latency(once, dur), send_to_a(), a_chatters(), common.wait_server_closed(server.port, a.port(), dur),
+        common.rss_peak(server, dur))
     close()
     peak = max(peak, server.hwm())
     info(f"b sent {sent['n']} messages of 60 KiB to a in {dur} s ({sent['limited']} answered rate-limited)")
@@ -353,8 +321,8 @@ async def slow_reader(ctx):
           f"outbox + 1 MiB WebSocket buffer + 62 MiB)", f"+{lib.mib(peak - base)}")
     p99 = common.percentile(lat, 0.99)
     check(lat and bad == 0 and p99 < 0.5 and common.percentile(lat, 0.5) < 0.05,
-          f"two reading peers of another room meanwhile (data c -> d -> c): {latency_line(lat, bad)} "
-          f"(bound: p50 < 50 ms, p99 < 500 ms, none failed)", latency_line(lat, bad))
+          f"two reading peers of another room meanwhile (data c -> d -> c): {common.latency_line(lat, bad)} "
+          f"(bound: p50 < 50 ms, p99 < 500 ms, none failed)", common.latency_line(lat, bad))
     a.close()
     b.close()
 
@@ -402,7 +370,7 @@ async def floods(ctx):
     once, close = await prober(server.port)
     dur = ctx.scale(6, 15)
     (lat, bad), out, peak = await asyncio.gather(
-        common.probe_latency(once, dur), common.in_child(flood_room, server.port, dur, 4), rss_peak(server, dur))
+        common.probe_latency(once, dur), common.in_child(flood_room, server.port, dur, 4), common.rss_peak(server, dur))
     close()
     peak = max(peak, server.hwm())
     allowed = 4 * (50 * dur + 100)
@@ -418,8 +386,8 @@ async def floods(ctx):
           f"(+{lib.mib(peak - base)}; bound: < 64 MiB)", f"+{lib.mib(peak - base)}")
     p99 = common.percentile(lat, 0.99)
     check(lat and bad == 0 and p99 < 0.5 and common.percentile(lat, 0.5) < 0.05,
-          f"two reading peers of another room meanwhile: {latency_line(lat, bad)} (bound: p50 < 50 ms, p99 < 500 ms, none failed)",
-          latency_line(lat, bad))
+          f"two reading peers of another room meanwhile: {common.latency_line(lat, bad)} (bound: p50 < 50 ms, p99 < 500 ms, none failed)",
+          common.latency_line(lat, bad))
 
 
 if __name__ == "__main__":

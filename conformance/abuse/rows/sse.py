@@ -23,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import common  # noqa: E402
-from common import check, info, lib  # noqa: E402
+from common import check, lib  # noqa: E402
 
 SUB = "sse serve"
 MiB = lib.MiB
@@ -39,32 +39,6 @@ async def header_timeout(ctx):
     await common.check_trickle(ctx, server.port, TRICKLE, "an SSE request head", t, t * 1.5 + 1)
 
 
-async def sse_open(port, src=None, rcvbuf=None):
-    """A subscriber: (status, socket kept open when 200)."""
-    loop = asyncio.get_running_loop()
-    try:
-        s = await common.connect(port, src, rcvbuf)
-    except (OSError, asyncio.TimeoutError) as e:
-        return type(e).__name__, None
-    try:
-        await loop.sock_sendall(s, b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                   b"Accept: text/event-stream\r\n\r\n")
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            chunk = await asyncio.wait_for(loop.sock_recv(s, 4096), 5)
-            if not chunk:
-                break
-            buf += chunk
-    except (OSError, asyncio.TimeoutError) as e:
-        s.close()
-        return type(e).__name__, None
-    status = common.status_of(buf)
-    if status != 200:
-        s.close()
-        return status, None
-    return status, s
-
-
 async def caps(ctx):
     """Connections per address and in all: 503 before the request is read."""
     per_ip, total = 20, 50
@@ -72,7 +46,7 @@ async def caps(ctx):
     server = ctx.server(SUB, f)
     socks = []
     try:
-        a = await common.hold_many(server.port, 30, lambda i: sse_open(server.port, "127.0.5.1"))
+        a = await common.hold_many(server.port, 30, lambda i: common.sse_open(server.port, "/events", "127.0.5.1"))
         socks += [s for _, s in a if s]
         st = [x for x, _ in a]
         check(st.count(200) == per_ip and st.count(503) == 30 - per_ip,
@@ -80,7 +54,7 @@ async def caps(ctx):
               f"{st.count(503)} x 503 (bound: {per_ip} x 200, the rest 503)",
               f"statuses {sorted(map(str, st))}")
         srcs = common.sources(10, (5, 10))
-        b = await common.hold_many(server.port, 40, lambda i: sse_open(server.port, srcs[i % 10]))
+        b = await common.hold_many(server.port, 40, lambda i: common.sse_open(server.port, "/events", srcs[i % 10]))
         socks += [s for _, s in b if s]
         st2 = [x for x, _ in b]
         check(st.count(200) + st2.count(200) == total and st2.count(503) == 40 - st2.count(200),
@@ -95,7 +69,7 @@ async def caps(ctx):
 async def idle(ctx):
     """An idle stream (no event due) gets its keep-alive comment within 15 s."""
     server = ctx.server(SUB, ["--interval-ms", "600000"])
-    status, s = await sse_open(server.port)
+    status, s = await common.sse_open(server.port, "/events")
     try:
         # The first event goes out at once; then nothing for 10 minutes.
         loop = asyncio.get_running_loop()
@@ -128,8 +102,8 @@ async def never_reader(ctx):
     f = ["--interval-ms", "1"] + ([] if ctx.full else ctx.flags(SUB, [("--write-timeout", wt)]))
     server = ctx.server(SUB, f)
     base = await lib.settle(server, at_least=0.3, at_most=2)
-    stuck = [await sse_open(server.port, rcvbuf=4096) for _ in range(10)]
-    _, good = await sse_open(server.port, "127.0.5.99")
+    stuck = [await common.sse_open(server.port, "/events", rcvbuf=4096) for _ in range(10)]
+    _, good = await common.sse_open(server.port, "/events", "127.0.5.99")
     loop = asyncio.get_running_loop()
     bound = ctx.scale(8, wt + 240)
     t0 = time.monotonic()

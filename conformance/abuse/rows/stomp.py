@@ -40,31 +40,6 @@ def connect_frame(hb="0,0"):
     return f"CONNECT\naccept-version:1.2\nhost:h\nheart-beat:{hb}\n\n\0".encode()
 
 
-def server_side_state(port, client_port):
-    """The state (hex, '01' ESTABLISHED) of the server's socket 127.0.0.1:PORT
-    to the client's port CLIENT_PORT, from /proc/net/tcp; None if gone."""
-    local = f":{port:04X}"
-    remote = f":{client_port:04X}"
-    with open("/proc/net/tcp") as f:
-        next(f)
-        for line in f:
-            parts = line.split()
-            if parts[1].endswith(local) and parts[2].endswith(remote):
-                return parts[3]
-    return None
-
-
-async def wait_server_closed(port, client_port, limit):
-    """Seconds until the server's socket to CLIENT_PORT leaves ESTABLISHED,
-    or None after LIMIT seconds."""
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < limit:
-        if server_side_state(port, client_port) != "01":
-            return time.monotonic() - t0
-        await asyncio.sleep(0.1)
-    return None
-
-
 class Stomp:
     """A STOMP 1.2 client on a non-blocking socket (frames parsed by NUL)."""
 
@@ -137,11 +112,6 @@ async def prober(port, topic):
     return c, once
 
 
-def latency_line(lat, bad):
-    return (f"p50 {common.ms(common.percentile(lat, 0.5))}, p99 {common.ms(common.percentile(lat, 0.99))}, "
-            f"max {common.ms(max(lat) if lat else None)} over {len(lat)} round trips, {bad} failed")
-
-
 # ---------------------------------------------------------------------------
 
 
@@ -190,7 +160,7 @@ async def slow_connect(ctx):
           f"STOMP over WebSocket, upgrade one byte every 0.25 s, handshake timeout 10 s (default): "
           f"cut off after {'never' if wclosed is None else f'{wclosed:.1f} s'} ({wsent} bytes sent, "
           f"answer {status or 'none'}) (bound: <= 13 s)",
-          f"still open after 16 s" if wclosed is None else f"closed after {wclosed:.1f} s")
+          "still open after 16 s" if wclosed is None else f"closed after {wclosed:.1f} s")
 
 
 async def heart_beats(ctx):
@@ -240,8 +210,7 @@ async def heart_beats(ctx):
         for _ in range(10):
             c, _ = await Stomp.open(server.port, hb=f"{hb},{hb}", rcvbuf=4096)
             cs.append(c)
-        t0 = time.monotonic()
-        ts = await asyncio.gather(*(wait_server_closed(server.port, c.port(), bound + 3) for c in cs))
+        ts = await asyncio.gather(*(common.wait_server_closed(server.port, c.port(), bound + 3) for c in cs))
         for c in cs:
             c.close()
         return ts
@@ -331,15 +300,6 @@ async def publish(port, dur, body_size, src, destination):
     return sent
 
 
-async def sample_rss(server, dur):
-    """The highest VmRSS of SERVER over DUR seconds, sampled every 0.1 s."""
-    peak, t0 = 0, time.monotonic()
-    while time.monotonic() - t0 < dur:
-        peak = max(peak, server.rss())
-        await asyncio.sleep(0.1)
-    return peak
-
-
 async def slow_consumer(ctx):
     """A topic subscriber that never reads while a publisher floods: ERROR
     slow consumer at max_unsent_bytes (4 MiB, default), its socket dropped;
@@ -355,7 +315,7 @@ async def slow_consumer(ctx):
     flood = common.in_child(publish, server.port, dur, 16 * 1024, "127.0.5.2", "/topic/flood")
     (lat, bad), sent, when, peak = await asyncio.gather(
         common.probe_latency(once, dur), flood,
-        wait_server_closed(server.port, sub.port(), dur), sample_rss(server, dur))
+        common.wait_server_closed(server.port, sub.port(), dur), common.rss_peak(server, dur))
     await asyncio.sleep(1.2)  # one more --stats-interval line
     slow = re.findall(r"slow (\d+)", server.stderr())
     peak = max(peak, server.hwm())
@@ -374,8 +334,8 @@ async def slow_consumer(ctx):
           f"+{lib.mib(growth)}")
     p99 = common.percentile(lat, 0.99)
     check(lat and bad == 0 and p99 < 0.5 and common.percentile(lat, 0.5) < 0.05,
-          f"a reading client meanwhile (SEND to its own topic until MESSAGE): {latency_line(lat, bad)} "
-          f"(bound: p50 < 50 ms, p99 < 500 ms, none failed)", latency_line(lat, bad))
+          f"a reading client meanwhile (SEND to its own topic until MESSAGE): {common.latency_line(lat, bad)} "
+          f"(bound: p50 < 50 ms, p99 < 500 ms, none failed)", common.latency_line(lat, bad))
     for c in (sub, probe):
         c.close()
 
@@ -408,8 +368,8 @@ async def ws_slow_consumer(ctx):
             sent += 8 * len(frame)
         return sent
 
-    sent, when, peak = await asyncio.gather(flood(), wait_server_closed(server.port, s.getsockname()[1], dur),
-                                            sample_rss(server, dur))
+    sent, when, peak = await asyncio.gather(flood(), common.wait_server_closed(server.port, s.getsockname()[1], dur),
+                                            common.rss_peak(server, dur))
     peak = max(peak, server.hwm())
     pub.close()
     s.close()
@@ -467,7 +427,7 @@ async def floods(ctx):
     probe, once = await prober(server.port, "/topic/probe")
     dur = ctx.scale(6, 15)
     (lat, bad_probe), counts, peak = await asyncio.gather(
-        common.probe_latency(once, dur), common.in_child(flood_all, server.port, dur), sample_rss(server, dur))
+        common.probe_latency(once, dur), common.in_child(flood_all, server.port, dur), common.rss_peak(server, dur))
     hwm = max(server.hwm(), peak)
     info(f"in {dur} s: {counts['eol'] / MiB:.0f} MiB of heart-beat EOLs, {counts['send'] / MiB:.0f} MiB of "
          f"SEND frames (1 KiB bodies) to a topic without subscribers, {counts['bad']} connections with a bad frame")
@@ -479,8 +439,8 @@ async def floods(ctx):
           f"(+{lib.mib(hwm - base)}; bound: < 64 MiB)", f"+{lib.mib(hwm - base)}")
     p99 = common.percentile(lat, 0.99)
     check(lat and bad_probe == 0 and p99 < 0.5 and common.percentile(lat, 0.5) < 0.05,
-          f"a reading client meanwhile: {latency_line(lat, bad_probe)} (bound: p50 < 50 ms, p99 < 500 ms, none failed)",
-          latency_line(lat, bad_probe))
+          f"a reading client meanwhile: {common.latency_line(lat, bad_probe)} (bound: p50 < 50 ms, p99 < 500 ms, none failed)",
+          common.latency_line(lat, bad_probe))
     probe.close()
     check(server.alive(), "the broker is still running after the floods", "it exited")
 

@@ -218,45 +218,11 @@ async def relay_prober(port, src="127.0.0.1"):
     return once, close
 
 
-def latency_line(lat, bad):
-    return (f"p50 {common.ms(common.percentile(lat, 0.5))}, p99 {common.ms(common.percentile(lat, 0.99))}, "
-            f"max {common.ms(max(lat) if lat else None)} over {len(lat)} round trips, {bad} failed")
-
-
 def server_args(extra=()):
     args = ["--realm", REALM, "--allow-loopback-peers"]
     for u, p in USERS:
         args += ["--user", f"{u}:{p}"]
     return args + list(extra)
-
-
-def tcp_states(port):
-    """Server-side sockets of 127.0.0.1:PORT: {client port: state hex}."""
-    out = {}
-    with open("/proc/net/tcp") as f:
-        next(f)
-        for line in f:
-            p = line.split()
-            if p[1] == f"0100007F:{port:04X}" and p[3] != "0A":
-                out[int(p[2].split(":")[1], 16)] = p[3]
-    return out
-
-
-async def wait_server_closed(port, client_port, limit):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < limit:
-        if tcp_states(port).get(client_port) != "01":
-            return time.monotonic() - t0
-        await asyncio.sleep(0.1)
-    return None
-
-
-async def rss_peak(server, dur):
-    peak, t0 = 0, time.monotonic()
-    while time.monotonic() - t0 < dur:
-        peak = max(peak, server.rss())
-        await asyncio.sleep(0.1)
-    return peak
 
 
 def self_signed(tmp):
@@ -292,7 +258,6 @@ async def slow_and_idle(ctx):
 
         async def quiet():
             s = await common.connect(server.port)
-            t0 = time.monotonic()
             how, t, *_ = await common.read_until_closed(s, idle + 10)
             s.close()
             return how, t
@@ -462,7 +427,7 @@ async def slow_reader(ctx):
     dur = ctx.scale(8, 20)
     (lat, bad), sent, when, peak = await asyncio.gather(
         common.probe_latency(once, dur), common.in_child(peer_flood, relayed, dur, 1200),
-        wait_server_closed(server.port, client_port, dur), rss_peak(server, dur))
+        common.wait_server_closed(server.port, client_port, dur), common.rss_peak(server, dur))
     close()
     s.close()
     peak = max(peak, server.hwm())
@@ -477,8 +442,8 @@ async def slow_reader(ctx):
           f"bound: < 1 MiB queue + 47 MiB)", f"+{lib.mib(peak - base)}")
     p99 = common.percentile(lat, 0.99)
     check(lat and bad == 0 and p99 < 0.5 and common.percentile(lat, 0.5) < 0.05,
-          f"a reading UDP client relaying through its channel meanwhile: {latency_line(lat, bad)} "
-          f"(bound: p50 < 50 ms, p99 < 500 ms, none failed)", latency_line(lat, bad))
+          f"a reading UDP client relaying through its channel meanwhile: {common.latency_line(lat, bad)} "
+          f"(bound: p50 < 50 ms, p99 < 500 ms, none failed)", common.latency_line(lat, bad))
 
 
 async def bad_integrity(port, dur, n_src, first=10):
@@ -572,7 +537,7 @@ async def floods(ctx):
     # processes); with, p99 7-50 ms.
     flooders = [common.in_child(bad_integrity, server.port, dur, 16, 10 + 16 * k) for k in range(FLOODERS)]
     (lat, bad), _, peak, *floods_done = await asyncio.gather(
-        common.probe_latency(once, dur), spoofer(), rss_peak(server, dur), *flooders)
+        common.probe_latency(once, dur), spoofer(), common.rss_peak(server, dur), *flooders)
     mi_sent, codes = sum(f[0] for f in floods_done), {}
     for _, c in floods_done:
         for code, n in c.items():
@@ -608,9 +573,9 @@ async def floods(ctx):
     p99 = common.percentile(lat, 0.99)
     check(lat and bad <= FLOOD_LOST * (len(lat) + bad) and p99 < FLOOD_P99 and max(lat) < FLOOD_MAX
           and common.percentile(lat, 0.5) < 0.02,
-          f"a reading UDP client relaying meanwhile: {latency_line(lat, bad)} (bound: p50 < 20 ms, "
+          f"a reading UDP client relaying meanwhile: {common.latency_line(lat, bad)} (bound: p50 < 20 ms, "
           f"p99 < {FLOOD_P99 * 1000:.0f} ms, max < {FLOOD_MAX * 1000:.0f} ms, at most {FLOOD_LOST:.0%} failed)",
-          latency_line(lat, bad))
+          common.latency_line(lat, bad))
 
 
 if __name__ == "__main__":

@@ -85,24 +85,7 @@ async def idle(ctx):
     silent = await lib.open_many(server.port, 20)
     alive = await lib.ws_connect(server.port)
     bound = interval + timeout + ctx.scale(3, 10)
-    loop = asyncio.get_running_loop()
-    pings = 0
-
-    async def answer():
-        # The live peer answers every ping with its pong (RFC 6455 §5.5.3).
-        nonlocal pings
-        while alive.sock is not None:
-            data = await loop.sock_recv(alive.sock, 65536)
-            if not data:
-                return
-            alive.frames.feed(data)
-            for _, _, op, _, payload in alive.frames.frames:
-                if op == 9:
-                    pings += 1
-                    await lib.send(alive, lib.frame(10, payload))
-            del alive.frames.frames[:]
-
-    task = asyncio.ensure_future(answer())
+    answerer = common.PingAnswerer(alive)
     try:
         left, t = await lib.wait_closed(server.port, bound)
         # Only the live peer may still be there.
@@ -116,11 +99,12 @@ async def idle(ctx):
               f"20 silent peers, {names}: closed after {t:.1f} s, each with "
               f"{codes} (bound: 1011 within {bound} s)",
               f"{left - 1} still open, {codes}")
+        pings = answerer.pings
         check(pings >= 1 and alive.sock is not None and alive.frames.close_code() is None,
               f"a peer that answers pings: pinged {pings} times, still open after {t:.1f} s "
               f"(bound: pinged, open)", f"pings {pings}, close {alive.frames.close_code()}")
     finally:
-        task.cancel()
+        answerer.stop()
         alive.close()
         for c in silent:
             c.close()
