@@ -63,6 +63,20 @@ impl Server {
         server
     }
 
+    /// Starts `rtw ARGS --metrics 127.0.0.1:0` (with `env` set): the server,
+    /// its listening address (stdout line 1) and its metrics address (line 2).
+    fn with_metrics(args: &[&str], env: &[(&str, &str)]) -> (Server, SocketAddr, SocketAddr) {
+        let args: Vec<&str> = args
+            .iter()
+            .copied()
+            .chain(["--metrics", "127.0.0.1:0"])
+            .collect();
+        let server = Server::start(&args, env, 2);
+        let addr = server.addr(0, "listening on ");
+        let metrics = server.addr(1, "metrics on http://");
+        (server, addr, metrics)
+    }
+
     /// The address after `prefix` in stdout line `n`, up to a `/`.
     fn addr(&self, n: usize, prefix: &str) -> SocketAddr {
         let rest = self.lines[n]
@@ -202,21 +216,10 @@ fn rtw_serve_answers_metrics() {
 
 #[test]
 fn echo_server_metrics_and_json_logs() {
-    let server = Server::start(
-        &[
-            "ws",
-            "echo-server",
-            "127.0.0.1:0",
-            "--metrics",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-        ],
+    let (server, addr, metrics) = Server::with_metrics(
+        &["ws", "echo-server", "127.0.0.1:0", "--log-format", "json"],
         &[("RTW_LOG", "debug")],
-        2,
     );
-    let addr = server.addr(0, "listening on ");
-    let metrics = server.addr(1, "metrics on http://");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -242,15 +245,9 @@ fn echo_server_metrics_and_json_logs() {
         while let Ok(Some(Ok(_))) = tokio::time::timeout(TIMEOUT, ws.next()).await {}
     });
     // The connection's end is counted once the server's task ends.
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    let text = loop {
-        let text = scrape(metrics);
-        if sample(&text, "rtw_ws_echo_connections_open") == 0.0 {
-            break text;
-        }
-        assert!(std::time::Instant::now() < deadline, "still open:\n{text}");
-        thread::sleep(Duration::from_millis(20));
-    };
+    let text = scrape_when(metrics, "still open", |text| {
+        sample(text, "rtw_ws_echo_connections_open") == 0.0
+    });
     assert_eq!(sample(&text, "rtw_ws_echo_connections_accepted_total"), 1.0);
     assert_eq!(sample(&text, "rtw_ws_echo_messages_in_total"), 2.0);
     assert_eq!(sample(&text, "rtw_ws_echo_messages_out_total"), 2.0);
@@ -288,7 +285,7 @@ fn echo_server_metrics_and_json_logs() {
 
 #[test]
 fn sse_serve_metrics_count_events() {
-    let server = Server::start(
+    let (server, addr, metrics) = Server::with_metrics(
         &[
             "sse",
             "serve",
@@ -297,14 +294,9 @@ fn sse_serve_metrics_count_events() {
             "10",
             "--count",
             "3",
-            "--metrics",
-            "127.0.0.1:0",
         ],
         &[],
-        2,
     );
-    let addr = server.addr(0, "listening on ");
-    let metrics = server.addr(1, "metrics on http://");
     let (head, body) = http(addr, "GET /events", "");
     assert!(head.starts_with("http/1.1 200"), "{head}");
     assert!(body.contains("event 3"), "{body}");
@@ -332,20 +324,8 @@ fn read_until(tcp: &mut TcpStream, needle: &str) -> String {
 
 #[test]
 fn stomp_broker_metrics_follow_its_stats() {
-    let server = Server::start(
-        &[
-            "stomp",
-            "broker",
-            "--tcp",
-            "127.0.0.1:0",
-            "--metrics",
-            "127.0.0.1:0",
-        ],
-        &[],
-        2,
-    );
-    let addr = server.addr(0, "listening on ");
-    let metrics = server.addr(1, "metrics on http://");
+    let (server, addr, metrics) =
+        Server::with_metrics(&["stomp", "broker", "--tcp", "127.0.0.1:0"], &[]);
     let mut tcp = TcpStream::connect(addr).unwrap();
     tcp.set_read_timeout(Some(TIMEOUT)).unwrap();
     let connect = b"CONNECT\naccept-version:1.2\nhost:h\n\n\0";
@@ -356,34 +336,27 @@ fn stomp_broker_metrics_follow_its_stats() {
     tcp.write_all(send).unwrap();
     let receipt = read_until(&mut tcp, "\0");
     assert!(receipt.contains("receipt-id:r1"), "{receipt}");
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    loop {
-        let text = scrape(metrics);
-        let sent = (connected.len() + receipt.len()) as f64;
-        if sample(&text, "rtw_stomp_broker_messages_received_total") == 1.0
-            && sample(&text, "rtw_stomp_broker_bytes_sent_total") == sent
-        {
-            assert_eq!(sample(&text, "rtw_stomp_broker_sessions"), 1.0);
-            assert_eq!(
-                sample(&text, "rtw_stomp_broker_connections_accepted_total"),
-                1.0
-            );
-            assert_eq!(
-                sample(&text, "rtw_stomp_broker_bytes_received_total"),
-                (connect.len() + send.len()) as f64
-            );
-            assert_eq!(sample(&text, "rtw_stomp_broker_slow_consumers_total"), 0.0);
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "not counted:\n{text}");
-        thread::sleep(Duration::from_millis(20));
-    }
+    let sent = (connected.len() + receipt.len()) as f64;
+    let text = scrape_when(metrics, "not counted", |text| {
+        sample(text, "rtw_stomp_broker_messages_received_total") == 1.0
+            && sample(text, "rtw_stomp_broker_bytes_sent_total") == sent
+    });
+    assert_eq!(sample(&text, "rtw_stomp_broker_sessions"), 1.0);
+    assert_eq!(
+        sample(&text, "rtw_stomp_broker_connections_accepted_total"),
+        1.0
+    );
+    assert_eq!(
+        sample(&text, "rtw_stomp_broker_bytes_received_total"),
+        (connect.len() + send.len()) as f64
+    );
+    assert_eq!(sample(&text, "rtw_stomp_broker_slow_consumers_total"), 0.0);
     server.stop();
 }
 
 #[test]
 fn turn_server_metrics_follow_a_relay() {
-    let server = Server::start(
+    let (server, turn, metrics) = Server::with_metrics(
         &[
             "turn",
             "server",
@@ -394,14 +367,9 @@ fn turn_server_metrics_follow_a_relay() {
             "--user",
             "a:b",
             "--allow-loopback-peers",
-            "--metrics",
-            "127.0.0.1:0",
         ],
         &[],
-        2,
     );
-    let turn = server.addr(0, "listening on ");
-    let metrics = server.addr(1, "metrics on http://");
     let text = scrape(metrics);
     assert_eq!(sample(&text, "rtw_turn_allocations"), 0.0);
     assert_eq!(sample(&text, "rtw_turn_allocations_created_total"), 0.0);
@@ -540,20 +508,27 @@ impl Peer {
 /// Scrapes `metrics` until `series` is at least `value` (within
 /// [`TIMEOUT`]); the text.
 fn scrape_until(metrics: SocketAddr, series: &str, value: f64) -> String {
+    scrape_when(metrics, series, |text| sample(text, series) >= value)
+}
+
+/// Scrapes `metrics` until `done` holds for the text (within [`TIMEOUT`],
+/// else a panic naming `what`); the text. A connection's counters move
+/// after its client has seen the answer.
+fn scrape_when(metrics: SocketAddr, what: &str, done: impl Fn(&str) -> bool) -> String {
     let deadline = std::time::Instant::now() + TIMEOUT;
     loop {
         let text = scrape(metrics);
-        if sample(&text, series) >= value {
+        if done(&text) {
             return text;
         }
-        assert!(std::time::Instant::now() < deadline, "{series}:\n{text}");
+        assert!(std::time::Instant::now() < deadline, "{what}:\n{text}");
         thread::sleep(Duration::from_millis(20));
     }
 }
 
 #[test]
 fn signal_serve_counts_sessions_messages_and_drops() {
-    let server = Server::start(
+    let (server, addr, metrics) = Server::with_metrics(
         &[
             "signal",
             "serve",
@@ -563,14 +538,9 @@ fn signal_serve_counts_sessions_messages_and_drops() {
             "200000",
             "--rate",
             "100000",
-            "--metrics",
-            "127.0.0.1:0",
         ],
         &[],
-        2,
     );
-    let addr = server.addr(0, "listening on ");
-    let metrics = server.addr(1, "metrics on http://");
     // Not an upgrade: refused, counted as an error.
     let (head, _) = http(addr, "GET /signal", "");
     assert!(head.starts_with("http/1.1 4"), "{head}");
@@ -626,19 +596,7 @@ fn signal_serve_counts_sessions_messages_and_drops() {
 /// echo-server`; nothing is dropped (it waits on slow readers).
 #[test]
 fn echo_server_counts_a_failed_handshake_as_an_error() {
-    let server = Server::start(
-        &[
-            "ws",
-            "echo-server",
-            "127.0.0.1:0",
-            "--metrics",
-            "127.0.0.1:0",
-        ],
-        &[],
-        2,
-    );
-    let addr = server.addr(0, "listening on ");
-    let metrics = server.addr(1, "metrics on http://");
+    let (server, addr, metrics) = Server::with_metrics(&["ws", "echo-server", "127.0.0.1:0"], &[]);
     let mut tcp = TcpStream::connect(addr).unwrap();
     tcp.set_read_timeout(Some(TIMEOUT)).unwrap();
     tcp.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();

@@ -190,29 +190,20 @@ async fn counters_follow_a_publish_an_sse_and_a_ws_delivery() {
     assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
     ws.close().await.unwrap();
     drop(sse);
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let now = scrape(addr).await;
-        let open = at(&now, "rtw_serve_connections_open", "ws")
-            + at(&now, "rtw_serve_connections_open", "sse");
-        if open == 0.0 {
-            assert_eq!(
-                now["rtw_serve_requests_refused_total{transport=\"poll\",status=\"400\"}"],
-                1.0
-            );
-            // The SSE stream was cut (its client went away); the
-            // WebSocket closed with the closing handshake: no error.
-            assert_eq!(at(&now, "rtw_serve_streams_cut_total", "sse"), 1.0);
-            assert_eq!(at(&now, "rtw_serve_streams_cut_total", "stream"), 0.0);
-            assert_eq!(at(&now, "rtw_serve_errors_total", "ws"), 0.0);
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "still open: {now:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let now = scrape_until(addr, |now| {
+        at(now, "rtw_serve_connections_open", "ws") + at(now, "rtw_serve_connections_open", "sse")
+            == 0.0
+    })
+    .await;
+    assert_eq!(
+        now["rtw_serve_requests_refused_total{transport=\"poll\",status=\"400\"}"],
+        1.0
+    );
+    // The SSE stream was cut (its client went away); the WebSocket closed
+    // with the closing handshake: no error.
+    assert_eq!(at(&now, "rtw_serve_streams_cut_total", "sse"), 1.0);
+    assert_eq!(at(&now, "rtw_serve_streams_cut_total", "stream"), 0.0);
+    assert_eq!(at(&now, "rtw_serve_errors_total", "ws"), 0.0);
 }
 
 #[tokio::test]
