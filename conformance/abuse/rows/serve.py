@@ -131,9 +131,10 @@ async def idle(ctx):
             c.close()
 
 
-async def publisher(port, topic, seconds, size):
+async def publisher(port, topic, seconds, size, every=0.0):
     """From a child process: POST SIZE-byte messages to TOPIC for SECONDS
-    on one kept-alive connection; how many were accepted (2xx)."""
+    on one kept-alive connection, one every EVERY seconds (0: as fast as
+    the answers come); how many were accepted (2xx)."""
     loop = asyncio.get_running_loop()
     s = await common.connect(port)
     body = b"m" * size
@@ -154,6 +155,8 @@ async def publisher(port, topic, seconds, size):
             buf += await asyncio.wait_for(loop.sock_recv(s, 65536), 5)
         buf = buf[m.end() + n:]
         ok += m.group(1).startswith(b"2")
+        if every:
+            await asyncio.sleep(every)
     s.close()
     return ok
 
@@ -202,6 +205,47 @@ async def never_readers(ctx):
           f"{common.ms(common.percentile(lat, 0.5))}, p99 {common.ms(p99)}, {len(lat)} round trips, "
           f"{bad} failed (bound: p99 < 250 ms, none failed)", f"p99 {common.ms(p99)}, {bad} failed")
     probe.close()
+
+
+async def write_timeout(ctx):
+    """A WebSocket and an SSE subscriber that never read, not even after
+    the hub evicts them: their sockets fill, the server's writes stall
+    (then the hub's 1 MiB queue overflows: the close, or the stream's end,
+    waits behind them), and --write-timeout (default 30 s; CI: 2 s) closes
+    them; nothing is read from them. The messages come one every 5 ms,
+    slower than a subscriber's task writes: the sockets fill before the
+    queue overflows. (Published as fast as possible, the queue may
+    overflow first: the close frame or the stream's end still fits in the
+    socket, and the WebSocket close timeout (5 s) or the idle keep-alive
+    connection's --header-timeout ends the connection instead.)"""
+    t = ctx.scale(2, 30)
+    f = [] if ctx.full else ctx.flags(SUB, [("--write-timeout", t)])
+    server = serve(ctx, f)
+    names = " ".join(f) or "default settings"
+    loop = asyncio.get_running_loop()
+    ws = await common.connect(server.port, rcvbuf=4096)
+    await loop.sock_sendall(ws, lib.upgrade_request(server.port, "dGhlIHNhbXBsZSBub25jZQ==",
+                                                    path="/topics/stall/ws"))
+    sse = await common.connect(server.port, rcvbuf=4096)
+    await loop.sock_sendall(sse, f"GET {SSE_PATH.replace('/t/', '/stall/')} HTTP/1.1\r\n"
+                                 f"Host: 127.0.0.1\r\n\r\n".encode())
+    seconds = ctx.scale(3, 5)
+    bound = t + 3
+    try:
+        job = common.in_child(publisher, server.port, "stall", seconds, 60000, 0.005,
+                              timeout=seconds + 20)
+        closed = await asyncio.gather(*(common.wait_server_closed(server.port, s.getsockname()[1],
+                                                                  bound + 5) for s in (ws, sse)))
+        published = await job
+        figures = ", ".join(f"{name} {'still open' if c is None else f'closed after {c:.1f} s'}"
+                            for name, c in zip(("WebSocket", "SSE"), closed))
+        check(all(c is not None and c <= bound for c in closed),
+              f"a WebSocket and an SSE subscriber that never read, {names}, {published} messages "
+              f"of 60 KB published over {seconds} s from t=0 (a POST every 5 ms): {figures}, nothing read "
+              f"(bound: both closed by the server within {bound} s)", figures)
+    finally:
+        ws.close()
+        sse.close()
 
 
 async def flood(port, kind, seconds):
@@ -286,4 +330,4 @@ async def no_deflate(ctx):
 
 
 if __name__ == "__main__":
-    common.main([header_timeout, caps, idle, never_readers, floods, no_deflate])
+    common.main([header_timeout, caps, idle, never_readers, write_timeout, floods, no_deflate])
