@@ -433,6 +433,96 @@ class WsEcho:
 
 
 # ---------------------------------------------------------------------------
+# Half-open TCP: a peer that vanishes without a FIN or a reset
+# ---------------------------------------------------------------------------
+
+
+def _enter_private_netns():
+    """unshare(CLONE_NEWNET) for this process (root): a network namespace of
+    its own, whose only interface is its own loopback, brought up."""
+    import ctypes
+    clone_newnet = 0x40000000
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(clone_newnet) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, f"unshare(CLONE_NEWNET): {os.strerror(e)} (needs root)")
+    set_loopback(True)
+
+
+def set_loopback(up):
+    """Bring this network namespace's `lo` up or down (SIOCSIFFLAGS). Down,
+    the routes to 127.0.0.0/8 go: every packet between the sockets on it
+    is lost without an error to either side, as when a peer's machine
+    vanishes from the network."""
+    import fcntl
+    siocgifflags, siocsifflags, iff_up = 0x8913, 0x8914, 0x1
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        ifreq = struct.pack("16sh14x", b"lo", 0)
+        flags = struct.unpack("16sh14x", fcntl.ioctl(s, siocgifflags, ifreq))[1]
+        flags = flags | iff_up if up else flags & ~iff_up
+        fcntl.ioctl(s, siocsifflags, struct.pack("16sh14x", b"lo", flags))
+
+
+def descriptors(pid):
+    """How many file descriptors process PID holds."""
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
+async def _half_open(rtw, sub, args, listen, openers, limit):
+    server = lib.Server(rtw, sub, args, listen=listen)
+    base = descriptors(server.proc.pid)
+    socks = {}
+    for name, opener in openers:
+        socks[name] = await opener(server.port)
+    t = time.monotonic()
+    while descriptors(server.proc.pid) < base + len(socks) and time.monotonic() - t < 5:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)
+    held = descriptors(server.proc.pid) - base
+    ports = {name: s.getsockname()[1] for name, s in socks.items()}
+    set_loopback(False)
+    t0 = time.monotonic()
+    dropped, released = {}, None
+    while time.monotonic() - t0 < limit:
+        now = time.monotonic() - t0
+        for name, port in ports.items():
+            if name not in dropped and server_side_state(server.port, port) != "01":
+                dropped[name] = round(now, 1)
+        if released is None and descriptors(server.proc.pid) <= base:
+            released = round(now, 1)
+        if released is not None and len(dropped) == len(ports):
+            break
+        await asyncio.sleep(0.1)
+    alive = server.alive()
+    server.stop()
+    for s in socks.values():
+        s.close()
+    return {"held": held, "dropped": dropped, "released": released, "alive": alive}
+
+
+def half_open(ctx, sub, args, openers, limit, listen=None):
+    """In a private network namespace (a forked child; needs root): start
+    `rtw SUB ARGS`, open OPENERS ([(name, async fn(port) -> socket)]: the
+    peers, each holding one connection), then take the namespace's
+    loopback down so that the peers vanish without a FIN or a reset
+    (half-open TCP), and watch for at most LIMIT seconds. Returns an
+    awaitable of {"held": descriptors the peers held, "dropped": {name:
+    seconds until the server's socket to it left ESTABLISHED (the server
+    closed it, or the kernel dropped it)}, "released": seconds until the
+    server's descriptor count was back to before the peers (it let go of
+    every one), "alive": the server still running}."""
+
+    async def run():
+        _enter_private_netns()
+        return await _half_open(ctx.rtw, sub, args, listen, openers, limit)
+
+    return in_child(run, timeout=limit + 30)
+
+
+# ---------------------------------------------------------------------------
 # Load from another process
 # ---------------------------------------------------------------------------
 

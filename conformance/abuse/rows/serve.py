@@ -10,7 +10,8 @@ ws::Options tables, rtw-hub's Limits, rtw-tokio's listener):
 - WebSocket: a peer quiet for 30 s is pinged (--ws-ping-interval) and
   closed 1011 when nothing comes back 30 s after (--ws-ping-timeout);
   SSE: a comment every 15 s on an idle stream; TCP keepalive after 60 s
-  idle, 6 probes 10 s apart;
+  idle (--tcp-keepalive), probes 10 s apart; what is sent and stays
+  unacknowledged for 120 s (--tcp-user-timeout) drops the connection;
 - 10,000 connections, 1,000 per client address: 503 before the request
   is read; 10,000 streams (--max-streams: stream, iframe, SSE, WebSocket,
   M-JPEG): 503 (WebSocket: before the upgrade);
@@ -129,6 +130,46 @@ async def idle(ctx):
             sse.close()
         for c in silent:
             c.close()
+
+
+async def half_open(ctx):
+    """Peers that vanish without a FIN or a reset (half-open TCP: the
+    loopback of a private network namespace taken down under them). A
+    WebSocket subscriber is pinged and closed after --ws-ping-interval +
+    --ws-ping-timeout (30 + 30 s; CI: 1 + 1 s). An idle SSE subscriber has
+    no ping: the kernel drops its connection once a keep-alive comment
+    (every 15 s) or a keepalive probe has gone unacknowledged for
+    --tcp-user-timeout (120 s; CI: 3 s, with --tcp-keepalive 1), and the
+    server lets go of it at its next write."""
+    f = [] if ctx.full else ctx.flags(SUB, [("--ws-ping-interval", 1), ("--ws-ping-timeout", 1),
+                                            ("--tcp-keepalive", 1), ("--tcp-user-timeout", 3)])
+    names = " ".join(f) or "default settings"
+    ws_bound = ctx.scale(1 + 1 + 3, 30 + 30 + 10)
+    sse_bound = ctx.scale(15 + 3 + 3, 120 + 15 + 15 + 5)
+
+    async def ws(port):
+        c = await lib.ws_connect(port, path="/topics/t/ws")
+        if c.status != 101:
+            raise RuntimeError(f"WebSocket upgrade: {c.status or c.error}")
+        return c.sock
+
+    async def sse(port):
+        status, s = await common.sse_open(port, SSE_PATH)
+        if s is None:
+            raise RuntimeError(f"SSE: {status}")
+        return s
+
+    r = await common.half_open(ctx, SUB, f, [("WebSocket", ws), ("SSE", sse)],
+                               max(ws_bound, sse_bound) + 5, listen="--listen")
+    dropped, released = r["dropped"], r["released"]
+    check(r["held"] == 2 and dropped.get("WebSocket", ws_bound + 1) <= ws_bound,
+          f"half-open TCP, {names}: a WebSocket subscriber closed by the server "
+          f"{dropped.get('WebSocket', 'never')} s after it vanished (bound: {ws_bound} s)", f"{r}")
+    check(dropped.get("SSE", sse_bound + 1) <= sse_bound and released is not None
+          and released <= sse_bound and r["alive"],
+          f"half-open TCP, {names}: an idle SSE subscriber's connection dropped after "
+          f"{dropped.get('SSE', 'never')} s, the server's descriptors all released after "
+          f"{released if released is not None else 'never'} s (bound: {sse_bound} s)", f"{r}")
 
 
 async def publisher(port, topic, seconds, size, every=0.0):
@@ -330,4 +371,4 @@ async def no_deflate(ctx):
 
 
 if __name__ == "__main__":
-    common.main([header_timeout, caps, idle, never_readers, write_timeout, floods, no_deflate])
+    common.main([header_timeout, caps, idle, half_open, never_readers, write_timeout, floods, no_deflate])

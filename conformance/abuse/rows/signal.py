@@ -227,6 +227,34 @@ async def silent_peers(ctx):
         p.close()
 
 
+async def half_open(ctx):
+    """A joined peer that vanishes without a FIN or a reset (half-open TCP:
+    the loopback of a private network namespace taken down under it) is
+    pinged and closed after --ping-interval + --ping-timeout (30 + 30 s;
+    CI: 1 + 1 s), and the server lets go of it."""
+    iv, to = ctx.scale((1, 1), (30, 30))
+    f = [] if ctx.full else ctx.flags(SUB, [("--ping-interval", iv), ("--ping-timeout", to)])
+    names = " ".join(f) or "default settings"
+    bound = iv + to + ctx.scale(3, 10)
+
+    async def peer(port):
+        p, status = await Peer.open(port)
+        if p is None:
+            raise RuntimeError(f"upgrade: {status}")
+        joined = await p.join("gone", "vanishing")
+        if not joined or joined.get("type") != "joined":
+            raise RuntimeError(f"join: {joined}")
+        return p.sock
+
+    r = await common.half_open(ctx, SUB, f, [("peer", peer)], bound + 5, listen="--listen")
+    dropped, released = r["dropped"].get("peer"), r["released"]
+    check(r["held"] == 1 and dropped is not None and dropped <= bound and released is not None
+          and released <= bound and r["alive"],
+          f"half-open TCP, {names}: a joined peer closed by the server "
+          f"{dropped if dropped is not None else 'never'} s after it vanished, its descriptor released after "
+          f"{released if released is not None else 'never'} s (bound: {bound} s)", f"{r}")
+
+
 async def caps(ctx):
     """--max-connections / --max-connections-per-ip: 503 before the
     upgrade; --room-size: room-full."""
@@ -391,4 +419,4 @@ async def floods(ctx):
 
 
 if __name__ == "__main__":
-    common.main([slow_head_and_join, silent_peers, caps, slow_reader, floods])
+    common.main([slow_head_and_join, silent_peers, half_open, caps, slow_reader, floods])

@@ -8,7 +8,9 @@ rtw-tokio's listener):
 - a request head within 10 s (--header-timeout), else the connection is
   closed; a body within 30 s (--body-timeout, 408), at most 64 KiB (413);
 - an idle stream gets a comment line every 15 s (keep-alive); TCP
-  keepalive after 60 s idle, 6 probes 10 s apart;
+  keepalive after 60 s idle (--tcp-keepalive), probes 10 s apart; what
+  is sent (a comment, a probe) and stays unacknowledged for 120 s
+  (--tcp-user-timeout) drops the connection: a peer that vanished;
 - 10,000 connections (--max-connections), 1,000 per client address
   (--max-connections-per-ip): more get 503 before the request is read;
 - a client that reads nothing: the stream waits (hyper writes one event
@@ -90,6 +92,33 @@ async def idle(ctx):
             s.close()
 
 
+async def half_open(ctx):
+    """A subscriber that vanishes without a FIN or a reset (half-open TCP:
+    the loopback of a private network namespace taken down under it), on
+    an idle stream: the kernel drops the connection once a keep-alive
+    comment (every 15 s) or a keepalive probe has gone unacknowledged for
+    --tcp-user-timeout (120 s; CI: 3 s, with --tcp-keepalive 1), and the
+    server lets go of it."""
+    f = ["--interval-ms", "600000"] + ([] if ctx.full else ctx.flags(
+        SUB, [("--tcp-keepalive", 1), ("--tcp-user-timeout", 3)]))
+    names = " ".join(f)
+    bound = ctx.scale(15 + 3 + 3, 120 + 15 + 15 + 5)
+
+    async def sse(port):
+        status, s = await common.sse_open(port, "/events")
+        if s is None:
+            raise RuntimeError(f"SSE: {status}")
+        return s
+
+    r = await common.half_open(ctx, SUB, f, [("SSE", sse)], bound + 5)
+    dropped, released = r["dropped"].get("SSE"), r["released"]
+    check(r["held"] == 1 and dropped is not None and dropped <= bound and released is not None
+          and released <= bound and r["alive"],
+          f"half-open TCP, {names}: an idle subscriber's connection dropped after "
+          f"{dropped if dropped is not None else 'never'} s, its descriptor released after "
+          f"{released if released is not None else 'never'} s (bound: {bound} s)", f"{r}")
+
+
 async def never_reader(ctx):
     """Subscribers that read nothing (4 KiB receive buffers) of a fast
     stream (--interval-ms 1): nothing queues in the server's memory, and
@@ -145,4 +174,4 @@ async def never_reader(ctx):
 
 
 if __name__ == "__main__":
-    common.main([header_timeout, caps, idle, never_reader])
+    common.main([header_timeout, caps, idle, half_open, never_reader])

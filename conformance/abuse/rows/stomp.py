@@ -231,6 +231,31 @@ async def heart_beats(ctx):
           f"{len(ts) - len(closed)} still ESTABLISHED")
 
 
+async def half_open(ctx):
+    """A client with heart-beats that vanishes without a FIN or a reset
+    (half-open TCP: the loopback of a private network namespace taken down
+    under it) is closed after twice its heart-beat interval (--heart-beat
+    10000,10000; CI: 1000,1000), and the broker lets go of it."""
+    hb = ctx.scale(1000, 10000)
+    f = [] if ctx.full else ["--heart-beat", f"{hb},{hb}"]
+    what = "default 10000,10000" if ctx.full else f"--heart-beat {hb},{hb}"
+    bound = 2 * hb / 1000 + max(2.5, hb / 2000)
+
+    async def client(port):
+        c, first = await Stomp.open(port, hb=f"{hb},{hb}")
+        if command(first) != "CONNECTED":
+            raise RuntimeError(f"CONNECT: {first[:80]!r}")
+        return c.sock
+
+    r = await common.half_open(ctx, SUB, f, [("client", client)], bound + 5, listen="--tcp")
+    dropped, released = r["dropped"].get("client"), r["released"]
+    check(r["held"] == 1 and dropped is not None and dropped <= bound and released is not None
+          and released <= bound and r["alive"],
+          f"half-open TCP, {what}: a client closed by the broker {dropped if dropped is not None else 'never'} s "
+          f"after it vanished, its descriptor released after "
+          f"{released if released is not None else 'never'} s (bound: {bound} s)", f"{r}")
+
+
 async def caps(ctx):
     """--max-connections / --max-connections-per-ip: ERROR then close on
     TCP, 503 on WebSocket."""
@@ -446,4 +471,4 @@ async def floods(ctx):
 
 
 if __name__ == "__main__":
-    common.main([slow_connect, heart_beats, caps, slow_consumer, ws_slow_consumer, floods])
+    common.main([slow_connect, heart_beats, half_open, caps, slow_consumer, ws_slow_consumer, floods])

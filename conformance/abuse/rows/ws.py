@@ -9,7 +9,8 @@ table, rtw-tokio's listener):
   connection is dropped;
 - a peer quiet for 30 s is pinged (--ping-interval) and closed with 1011
   when nothing comes back 30 s after (--ping-timeout); TCP keepalive after
-  60 s idle, 6 probes 10 s apart;
+  60 s idle (--tcp-keepalive), probes 10 s apart; what is sent and stays
+  unacknowledged for 120 s (--tcp-user-timeout) drops the connection;
 - 10,000 connections (--max-connections), 1,000 per client address
   (--max-connections-per-ip): more get 503 before any upgrade;
 - 16 MiB write buffer per connection: a peer that does not read makes its
@@ -108,6 +109,30 @@ async def idle(ctx):
         alive.close()
         for c in silent:
             c.close()
+
+
+async def half_open(ctx):
+    """A peer that vanishes without a FIN or a reset (half-open TCP: the
+    loopback of a private network namespace taken down under it) is
+    pinged and closed after --ping-interval + --ping-timeout (30 + 30 s;
+    CI: 1 + 1 s), and the server lets go of it."""
+    f = [] if ctx.full else ctx.flags(SUB, [("--ping-interval", 1), ("--ping-timeout", 1)])
+    names = " ".join(f) or "default settings"
+    bound = ctx.scale(1 + 1 + 3, 30 + 30 + 10)
+
+    async def peer(port):
+        c = await lib.ws_connect(port)
+        if c.status != 101:
+            raise RuntimeError(f"upgrade: {c.status or c.error}")
+        return c.sock
+
+    r = await common.half_open(ctx, SUB, f, [("peer", peer)], bound + 5)
+    dropped, released = r["dropped"].get("peer"), r["released"]
+    check(r["held"] == 1 and dropped is not None and dropped <= bound and released is not None
+          and released <= bound and r["alive"],
+          f"half-open TCP, {names}: a peer closed by the server {dropped if dropped is not None else 'never'} s "
+          f"after it vanished, its descriptor released after "
+          f"{released if released is not None else 'never'} s (bound: {bound} s)", f"{r}")
 
 
 async def probe_client(port):
@@ -341,4 +366,4 @@ async def inflate_budget(ctx):
 
 
 if __name__ == "__main__":
-    common.main([header_timeout, caps, idle, never_reader, floods, inflate_budget])
+    common.main([header_timeout, caps, idle, half_open, never_reader, floods, inflate_budget])

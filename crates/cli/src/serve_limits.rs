@@ -1,14 +1,15 @@
 //! Limits every `rtw` server shares on the command line: connection caps
-//! for [`rtw_tokio::listener::Listener`] and the time a client gets to send
-//! its request head, and a peer that reads nothing gets before its
-//! connection is closed. Flatten [`ServerLimits`] into a server's arguments.
+//! for [`rtw_tokio::listener::Listener`], the time a client gets to send
+//! its request head, the time a peer that reads nothing gets before its
+//! connection is closed, and the TCP timers that drop a peer that
+//! vanished. Flatten [`ServerLimits`] into a server's arguments.
 
 use std::time::Duration;
 
 use rtw_tokio::listener::ListenerConfig;
 
 /// `--max-connections`, `--max-connections-per-ip`, `--header-timeout`,
-/// `--write-timeout`.
+/// `--write-timeout`, `--tcp-keepalive`, `--tcp-user-timeout`.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct ServerLimits {
     /// Connections open at once; more get 503 Service Unavailable. Lowered
@@ -33,16 +34,31 @@ pub(crate) struct ServerLimits {
     /// is stuck before it. Fractions allowed.
     #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
     pub(crate) write_timeout: Duration,
+    /// Seconds a connection may be idle before TCP keepalive probes start,
+    /// one every 10 seconds (or every SECS, when shorter): a peer that
+    /// vanished while nothing was in flight is dropped once
+    /// --tcp-user-timeout has passed without an answer.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) tcp_keepalive: u64,
+    /// Seconds sent data, a keepalive probe, or data held back by the
+    /// peer's zero window may stay unacknowledged before the kernel drops
+    /// the connection (TCP_USER_TIMEOUT, Linux): a peer that vanished
+    /// (half-open TCP) is dropped this long after the first thing it did
+    /// not acknowledge. Fractions allowed.
+    #[arg(long, value_name = "SECS", default_value = "120", value_parser = seconds)]
+    pub(crate) tcp_user_timeout: Duration,
 }
 
 impl ServerLimits {
-    /// The listener configuration with these caps.
+    /// The listener configuration with these caps and TCP timers.
     pub(crate) fn listener_config(&self) -> ListenerConfig {
         ListenerConfig::default()
             .max_connections(usize::try_from(self.max_connections).unwrap_or(usize::MAX))
             .max_connections_per_ip(
                 usize::try_from(self.max_connections_per_ip).unwrap_or(usize::MAX),
             )
+            .tcp_keepalive(Some(Duration::from_secs(self.tcp_keepalive)))
+            .tcp_user_timeout(Some(self.tcp_user_timeout))
     }
 }
 

@@ -70,7 +70,8 @@ pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Unanswered TCP keepalive probes after which the kernel drops the
 /// connection: with the interval, a peer that vanished is dropped one
-/// minute after the idle time.
+/// minute after the idle time. (Where [`ListenerConfig::tcp_user_timeout`]
+/// is set, Linux drops it once that time has passed instead.)
 pub const KEEPALIVE_RETRIES: u32 = 6;
 
 /// The first pause after an accept fails for want of descriptors or
@@ -103,11 +104,23 @@ pub struct ListenerConfig {
     /// prefix). Default 1,000.
     pub max_connections_per_ip: usize,
     /// Idle time before TCP keepalive probes start, `None` for no
-    /// keepalive. Probes follow every [`KEEPALIVE_INTERVAL`], and the
-    /// kernel drops the connection after [`KEEPALIVE_RETRIES`] go
-    /// unanswered. Default 60 s: a peer that vanished without a word is
-    /// dropped after two minutes.
+    /// keepalive. Probes follow every [`KEEPALIVE_INTERVAL`] (or the idle
+    /// time, when shorter), and the kernel drops the connection after
+    /// [`KEEPALIVE_RETRIES`] go unanswered. Default 60 s: a peer that
+    /// vanished without a word while nothing was being sent is dropped
+    /// after two minutes.
     pub tcp_keepalive: Option<Duration>,
+    /// `TCP_USER_TIMEOUT` (RFC 5482; Linux and Android, ignored
+    /// elsewhere): how long sent data, a keepalive probe, or data held
+    /// back by the peer's zero window may stay unacknowledged before the
+    /// kernel drops the connection (the server's next read or write then
+    /// fails with `ETIMEDOUT`). `None` leaves the system's default.
+    /// Default 120 s, the keepalive's own bound: keepalive covers only a
+    /// connection with nothing in flight, and a peer that vanishes while
+    /// data is on its way is otherwise retransmitted to for about 15
+    /// minutes (Linux `tcp_retries2`). A server's own write timeout for a
+    /// peer that reads nothing should be shorter.
+    pub tcp_user_timeout: Option<Duration>,
     /// Set `TCP_NODELAY` on accepted connections. Default true.
     pub nodelay: bool,
     /// Written to a connection over a cap before it is closed, without
@@ -129,6 +142,7 @@ impl Default for ListenerConfig {
             max_connections: 10_000,
             max_connections_per_ip: 1_000,
             tcp_keepalive: Some(Duration::from_secs(60)),
+            tcp_user_timeout: Some(Duration::from_secs(120)),
             nodelay: true,
             busy_response: Bytes::from_static(BUSY),
             max_rejecting: 64,
@@ -155,6 +169,13 @@ impl ListenerConfig {
     #[must_use]
     pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
         self.tcp_keepalive = idle;
+        self
+    }
+
+    /// Set [`tcp_user_timeout`](Self::tcp_user_timeout).
+    #[must_use]
+    pub fn tcp_user_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.tcp_user_timeout = timeout;
         self
     }
 
@@ -393,11 +414,15 @@ impl Listener {
         })
     }
 
-    /// Keepalive and nodelay as configured; a socket that refuses keeps
-    /// working without.
+    /// Keepalive, user timeout and nodelay as configured; a socket that
+    /// refuses keeps working without.
     fn configure(&self, tcp: &TcpStream) {
         if self.config.nodelay {
             let _ = tcp.set_nodelay(true);
+        }
+        #[cfg(any(target_os = "android", target_os = "linux"))]
+        if let Some(timeout) = self.config.tcp_user_timeout {
+            let _ = socket2::SockRef::from(tcp).set_tcp_user_timeout(Some(timeout));
         }
         if let Some(idle) = self.config.tcp_keepalive {
             let keepalive = socket2::TcpKeepalive::new().with_time(idle);
@@ -410,7 +435,7 @@ impl Listener {
                 target_os = "windows",
             ))]
             let keepalive = keepalive
-                .with_interval(KEEPALIVE_INTERVAL)
+                .with_interval(KEEPALIVE_INTERVAL.min(idle).max(Duration::from_secs(1)))
                 .with_retries(KEEPALIVE_RETRIES);
             let _ = socket2::SockRef::from(tcp).set_tcp_keepalive(&keepalive);
         }

@@ -176,7 +176,7 @@ async fn rejected_connections_are_closed_when_no_task_may_linger() {
 }
 
 #[tokio::test]
-async fn accepted_sockets_have_keepalive_and_nodelay() {
+async fn accepted_sockets_have_keepalive_user_timeout_and_nodelay() {
     let (server, mut rx) = serve(ListenerConfig::default()).await;
     let (_client, (tcp, _peer, _permit)) = admitted(1, server, &mut rx).await;
     let socket = socket2::SockRef::from(&tcp);
@@ -187,21 +187,40 @@ async fn accepted_sockets_have_keepalive_and_nodelay() {
     );
     assert_eq!(socket.tcp_keepalive_interval().unwrap(), KEEPALIVE_INTERVAL);
     assert_eq!(socket.tcp_keepalive_retries().unwrap(), KEEPALIVE_RETRIES);
+    assert_eq!(
+        socket.tcp_user_timeout().unwrap(),
+        Some(Duration::from_secs(120))
+    );
     assert!(socket.tcp_nodelay().unwrap());
 
+    // An idle time under the interval probes as often as it waits.
     let config = ListenerConfig::default()
         .tcp_keepalive(Some(Duration::from_secs(7)))
+        .tcp_user_timeout(Some(Duration::from_millis(2500)))
         .nodelay(false);
     let (server, mut rx) = serve(config).await;
     let (_client, (tcp, _peer, _permit)) = admitted(1, server, &mut rx).await;
     let socket = socket2::SockRef::from(&tcp);
     assert!(socket.keepalive().unwrap());
     assert_eq!(socket.tcp_keepalive_time().unwrap(), Duration::from_secs(7));
+    assert_eq!(
+        socket.tcp_keepalive_interval().unwrap(),
+        Duration::from_secs(7)
+    );
+    assert_eq!(
+        socket.tcp_user_timeout().unwrap(),
+        Some(Duration::from_millis(2500))
+    );
     assert!(!socket.tcp_nodelay().unwrap());
 
-    let (server, mut rx) = serve(ListenerConfig::default().tcp_keepalive(None)).await;
+    let config = ListenerConfig::default()
+        .tcp_keepalive(None)
+        .tcp_user_timeout(None);
+    let (server, mut rx) = serve(config).await;
     let (_client, (tcp, _peer, _permit)) = admitted(1, server, &mut rx).await;
-    assert!(!socket2::SockRef::from(&tcp).keepalive().unwrap());
+    let socket = socket2::SockRef::from(&tcp);
+    assert!(!socket.keepalive().unwrap());
+    assert_eq!(socket.tcp_user_timeout().unwrap(), None);
 }
 
 #[tokio::test]
