@@ -1,10 +1,12 @@
 //! The ICE agent (RFC 8445 §6-§9, RFC 8838, RFC 7675), sans-IO: see
 //! [`IceAgent`].
 
+mod checklist;
 mod config;
 mod incoming;
 mod outgoing;
 mod relay;
+mod state;
 mod types;
 
 pub use config::IceConfig;
@@ -14,12 +16,12 @@ pub use types::{CandidatePair, ConnectionState, Credentials, IceEvent, Role};
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rtw_core::{Random, Transmit};
 use rtw_stun::{TransactionId, Transactions};
 
-use crate::pair::{Pair, PairState, pair_priority};
+use crate::pair::Pair;
 use crate::{Candidate, CandidateKind, CandidateTransport, Error};
 
 /// A local candidate and the base it sends from (RFC 8445 §5.1.1).
@@ -644,287 +646,6 @@ impl IceAgent {
             relay.forget_refusals();
         }
         self.set_state(ConnectionState::Checking);
-    }
-
-    /// Add a local candidate with its base and pair it with every remote.
-    fn add_local(&mut self, candidate: Candidate, base: SocketAddr) {
-        self.locals.push(Local { candidate, base });
-        let local = self.locals.len() - 1;
-        for remote in 0..self.remotes.len() {
-            self.add_pair(local, remote);
-        }
-    }
-
-    /// Form the pair of `local`'s base and `remote` (RFC 8445 §6.1.2.2),
-    /// unless it cannot be (another component, another address family, no
-    /// address, TCP) or it duplicates a pair of higher priority
-    /// (§6.1.2.4). Returns the pair's index.
-    fn add_pair(&mut self, local: usize, remote: usize) -> Option<usize> {
-        let l = &self.locals[local];
-        let r = &self.remotes[remote];
-        let destination = r.addr?;
-        let usable = |c: &Candidate| c.component == 1 && c.transport == CandidateTransport::Udp;
-        if !usable(&l.candidate)
-            || !usable(&r.candidate)
-            || l.base.is_ipv4() != destination.is_ipv4()
-        {
-            return None;
-        }
-        let priority = self.priority_of(&l.candidate, &r.candidate);
-        let source = l.base;
-        if let Some(i) = (0..self.pairs.len()).find(|&i| {
-            !self.removed[i]
-                && self.pairs[i].source == source
-                && self.pairs[i].destination == destination
-        }) {
-            if self.pairs[i].priority < priority && !self.pairs[i].valid {
-                self.pairs[i].local = local;
-                self.pairs[i].remote = remote;
-                self.pairs[i].priority = priority;
-            }
-            return Some(i);
-        }
-        let foundation = format!("{}:{}", l.candidate.foundation, r.candidate.foundation);
-        let busy = self.pairs.iter().enumerate().any(|(i, p)| {
-            !self.removed[i]
-                && p.foundation == foundation
-                && matches!(p.state, PairState::Waiting | PairState::InProgress)
-        });
-        let checking_done = matches!(
-            self.state,
-            ConnectionState::Completed | ConnectionState::Failed
-        );
-        let slot = match self.reusable_slot() {
-            Some(i) => i,
-            None if self.pairs.len() < self.pair_capacity() => self.pairs.len(),
-            // Full of pairs still referenced: this one is not formed.
-            None => return None,
-        };
-        let pair = Pair {
-            local,
-            remote,
-            source,
-            destination,
-            foundation,
-            priority,
-            state: if busy {
-                PairState::Frozen
-            } else {
-                PairState::Waiting
-            },
-            transaction: None,
-            nominating: false,
-            valid: false,
-            nominated: false,
-            nominate_on_success: false,
-            check_role: self.role,
-            renominate: false,
-        };
-        if slot == self.pairs.len() {
-            self.pairs.push(pair);
-            self.removed.push(checking_done);
-        } else {
-            self.pairs[slot] = pair;
-            self.removed[slot] = checking_done;
-        }
-        if let Some(i) = self.relay_at(source) {
-            self.relay_permit(i, destination);
-        }
-        self.enforce_pair_limit();
-        Some(slot)
-    }
-
-    /// The most entries the pair list holds, live and removed: twice
-    /// [`Limits::max_pairs`](crate::Limits::max_pairs) (see [`Limits`](crate::Limits)).
-    fn pair_capacity(&self) -> usize {
-        self.config.limits.max_pairs.saturating_mul(2)
-    }
-
-    /// A removed pair that nothing refers to any more (not selected, no
-    /// transaction, no late answer awaited, not queued, not valid), whose
-    /// entry a new pair may take, so that removed pairs do not pile up
-    /// (`docs/ARCHITECTURE.md` §2.8).
-    fn reusable_slot(&self) -> Option<usize> {
-        (0..self.pairs.len()).find(|&i| {
-            let p = &self.pairs[i];
-            self.removed[i]
-                && self.selected != Some(i)
-                && p.transaction.is_none()
-                && !p.valid
-                && !self.triggered.contains(&i)
-                && !self.late.values().any(|(q, _, _)| *q == i)
-                && !self.purposes.values().any(
-                    |purpose| matches!(purpose, Purpose::Check(q) | Purpose::Consent(q) if *q == i),
-                )
-        })
-    }
-
-    /// Keep at most [`Limits::max_pairs`](crate::Limits::max_pairs) pairs in play, removing the
-    /// lowest-priority ones that are not being checked or valid (RFC 8445
-    /// §6.1.2.5).
-    fn enforce_pair_limit(&mut self) {
-        loop {
-            let live = self.removed.iter().filter(|r| !**r).count();
-            if live <= self.config.limits.max_pairs {
-                return;
-            }
-            let lowest = (0..self.pairs.len())
-                .filter(|&i| {
-                    !self.removed[i]
-                        && matches!(self.pairs[i].state, PairState::Frozen | PairState::Waiting)
-                })
-                .min_by_key(|&i| self.pairs[i].priority);
-            match lowest {
-                Some(i) => self.removed[i] = true,
-                None => return,
-            }
-        }
-    }
-
-    /// The pair priority of `local` and `remote` for the current roles.
-    fn priority_of(&self, local: &Candidate, remote: &Candidate) -> u64 {
-        match self.role {
-            Role::Controlling => pair_priority(local.priority, remote.priority),
-            Role::Controlled => pair_priority(remote.priority, local.priority),
-        }
-    }
-
-    /// Recompute the priority of every pair in play (after a role change
-    /// or a candidate's priority changed). Removed pairs keep theirs: the
-    /// pair kept across a restart refers to a remote candidate that is
-    /// gone.
-    fn reprioritise(&mut self) {
-        for i in 0..self.pairs.len() {
-            if self.removed[i] {
-                continue;
-            }
-            let p = &self.pairs[i];
-            let priority = self.priority_of(
-                &self.locals[p.local].candidate,
-                &self.remotes[p.remote].candidate,
-            );
-            self.pairs[i].priority = priority;
-        }
-    }
-
-    fn set_role(&mut self, role: Role) {
-        if self.role != role {
-            self.role = role;
-            self.reprioritise();
-            self.events.push_back(IceEvent::RoleChanged(role));
-        }
-    }
-
-    fn set_state(&mut self, state: ConnectionState) {
-        if self.state != state {
-            self.state = state;
-            self.events.push_back(IceEvent::StateChanged(state));
-        }
-    }
-
-    /// Select pair `p` for data (RFC 8445 §8.1.1, §8.2), and start consent
-    /// freshness on it (RFC 7675 §5.1).
-    fn select(&mut self, p: usize, now: Instant) {
-        self.pairs[p].nominated = true;
-        if self.selected == Some(p) {
-            return;
-        }
-        self.selected = Some(p);
-        self.restarting = false;
-        let pair = &self.pairs[p];
-        self.events.push_back(IceEvent::SelectedPair {
-            source: pair.source,
-            destination: pair.destination,
-        });
-        self.consent = Some(Consent {
-            next_check: now + self.consent_wait(),
-            last_response: now,
-        });
-        self.last_sent_on_selected = Some(now);
-        let (source, destination) = (self.pairs[p].source, self.pairs[p].destination);
-        if let Some(i) = self.relay_at(source) {
-            self.relay_bind_channel(now, i, destination);
-        }
-        // Nomination done (RFC 8445 §8.1.2): Frozen and Waiting pairs are
-        // removed, and checks in progress of lower priority stop.
-        let priority = self.pairs[p].priority;
-        for i in 0..self.pairs.len() {
-            let pair = &mut self.pairs[i];
-            let stop = pair.state == PairState::InProgress && pair.priority < priority;
-            if stop {
-                if let Some(tid) = pair.transaction.take() {
-                    self.transactions.cancel(tid);
-                    self.purposes.remove(&tid);
-                }
-                pair.state = PairState::Failed;
-            }
-            if stop || matches!(pair.state, PairState::Frozen | PairState::Waiting) {
-                self.removed[i] = true;
-            }
-        }
-        self.triggered.clear();
-        self.set_state(ConnectionState::Connected);
-    }
-
-    /// Move the agent's state on from what its pairs say.
-    fn update_state(&mut self) {
-        match self.state {
-            ConnectionState::Failed => {}
-            ConnectionState::Connected => {
-                let checking = (0..self.pairs.len())
-                    .any(|i| !self.removed[i] && self.pairs[i].state == PairState::InProgress);
-                if !checking && self.selected.is_some_and(|p| self.pairs[p].nominated) {
-                    self.set_state(ConnectionState::Completed);
-                }
-            }
-            ConnectionState::New | ConnectionState::Checking => {
-                if self.selected.is_some() && !self.restarting {
-                    return;
-                }
-                let started = self
-                    .pairs
-                    .iter()
-                    .any(|p| p.state != PairState::Waiting && p.state != PairState::Frozen);
-                if started || (self.remote_credentials.is_some() && !self.pairs.is_empty()) {
-                    self.set_state(ConnectionState::Checking);
-                }
-                let all_failed = (0..self.pairs.len())
-                    .all(|i| self.removed[i] || self.pairs[i].state == PairState::Failed);
-                if self.remote_end_of_candidates
-                    && self.gathering == 0
-                    && all_failed
-                    && self.state == ConnectionState::Checking
-                {
-                    self.fail();
-                }
-            }
-            ConnectionState::Completed | ConnectionState::Disconnected => {}
-        }
-    }
-
-    /// Give up: every check is stopped.
-    fn fail(&mut self) {
-        for tid in std::mem::take(&mut self.purposes).into_keys() {
-            self.transactions.cancel(tid);
-        }
-        self.consent = None;
-        self.last_sent_on_selected = None;
-        self.next_check = None;
-        self.set_state(ConnectionState::Failed);
-    }
-
-    /// Random bytes from the caller's source.
-    fn random_u64(&mut self) -> u64 {
-        let mut bytes = [0; 8];
-        self.random.fill_bytes(&mut bytes);
-        u64::from_le_bytes(bytes)
-    }
-
-    /// The wait until the next consent check: the interval times a
-    /// uniform factor in [0.8, 1.2) (RFC 7675 §5.1).
-    fn consent_wait(&mut self) -> Duration {
-        let unit = (self.random_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        self.config.consent_interval.mul_f64(0.8 + 0.4 * unit)
     }
 }
 
