@@ -234,7 +234,6 @@ async def half_open(ctx):
     CI: 1 + 1 s), and the server lets go of it."""
     iv, to = ctx.scale((1, 1), (30, 30))
     f = [] if ctx.full else ctx.flags(SUB, [("--ping-interval", iv), ("--ping-timeout", to)])
-    names = " ".join(f) or "default settings"
     bound = iv + to + ctx.scale(3, 10)
 
     async def peer(port):
@@ -246,13 +245,7 @@ async def half_open(ctx):
             raise RuntimeError(f"join: {joined}")
         return p.sock
 
-    r = await common.half_open(ctx, SUB, f, [("peer", peer)], bound + 5, listen="--listen")
-    dropped, released = r["dropped"].get("peer"), r["released"]
-    check(r["held"] == 1 and dropped is not None and dropped <= bound and released is not None
-          and released <= bound and r["alive"],
-          f"half-open TCP, {names}: a joined peer closed by the server "
-          f"{dropped if dropped is not None else 'never'} s after it vanished, its descriptor released after "
-          f"{released if released is not None else 'never'} s (bound: {bound} s)", f"{r}")
+    await common.check_half_open(ctx, SUB, f, "a joined peer", peer, bound, listen="--listen")
 
 
 async def caps(ctx):

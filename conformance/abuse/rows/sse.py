@@ -101,7 +101,6 @@ async def half_open(ctx):
     server lets go of it."""
     f = ["--interval-ms", "600000"] + ([] if ctx.full else ctx.flags(
         SUB, [("--tcp-keepalive", 1), ("--tcp-user-timeout", 3)]))
-    names = " ".join(f)
     bound = ctx.scale(15 + 3 + 3, 120 + 15 + 15 + 5)
 
     async def sse(port):
@@ -110,13 +109,7 @@ async def half_open(ctx):
             raise RuntimeError(f"SSE: {status}")
         return s
 
-    r = await common.half_open(ctx, SUB, f, [("SSE", sse)], bound + 5)
-    dropped, released = r["dropped"].get("SSE"), r["released"]
-    check(r["held"] == 1 and dropped is not None and dropped <= bound and released is not None
-          and released <= bound and r["alive"],
-          f"half-open TCP, {names}: an idle subscriber's connection dropped after "
-          f"{dropped if dropped is not None else 'never'} s, its descriptor released after "
-          f"{released if released is not None else 'never'} s (bound: {bound} s)", f"{r}")
+    await common.check_half_open(ctx, SUB, f, "an idle subscriber", sse, bound)
 
 
 async def never_reader(ctx):
