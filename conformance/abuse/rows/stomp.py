@@ -235,7 +235,8 @@ async def half_open(ctx):
     """A client with heart-beats that vanishes without a FIN or a reset
     (half-open TCP: the loopback of a private network namespace taken down
     under it) is closed after twice its heart-beat interval (--heart-beat
-    10000,10000; CI: 1000,1000), and the broker lets go of it."""
+    10000,10000; CI: 1000,1000), and the broker lets go of it; one without
+    heart-beats is dropped by the TCP timers."""
     hb = ctx.scale(1000, 10000)
     f = [] if ctx.full else ["--heart-beat", f"{hb},{hb}"]
     bound = 2 * hb / 1000 + max(2.5, hb / 2000)
@@ -247,6 +248,21 @@ async def half_open(ctx):
         return c.sock
 
     await common.check_half_open(ctx, SUB, f, "a client with heart-beats", client, bound, listen="--tcp")
+
+    # Without heart-beats only TCP notices: a keepalive probe that goes
+    # unacknowledged for --tcp-user-timeout (probes after --tcp-keepalive
+    # 60 s idle; 120 s; CI: 1 s and 3 s).
+    timers = [] if ctx.full else ctx.flags(SUB, [("--tcp-keepalive", 1), ("--tcp-user-timeout", 3)])
+    quiet_bound = ctx.scale(1 + 3 + 3, 60 + 120 + 20)
+
+    async def quiet(port):
+        c, first = await Stomp.open(port, hb="0,0")
+        if command(first) != "CONNECTED":
+            raise RuntimeError(f"CONNECT: {first[:80]!r}")
+        return c.sock
+
+    await common.check_half_open(ctx, SUB, timers, "a client without heart-beats", quiet, quiet_bound,
+                                 listen="--tcp")
 
 
 async def caps(ctx):

@@ -236,6 +236,50 @@ def self_signed(tmp):
 # ---------------------------------------------------------------------------
 
 
+async def tcp_allocate(port):
+    """A TURN client over TCP that allocates a UDP relay (RFC 8656 §7.1,
+    the 401 challenge first): (allocated, its socket)."""
+    loop = asyncio.get_running_loop()
+    s = await common.connect(port)
+    user, pw = USERS[1]
+    k = key_of(user, pw)
+
+    async def ask(attrs, key=None, nonce=None):
+        extra = [(USERNAME, user.encode()), (A_REALM, REALM.encode()), (NONCE, nonce)] if key else []
+        await loop.sock_sendall(s, message(mtype(ALLOCATE, REQUEST), attrs + extra, key))
+        head = await asyncio.wait_for(loop.sock_recv(s, 20), 5)
+        n = struct.unpack("!H", head[2:4])[0]
+        body = b""
+        while len(body) < n:
+            body += await asyncio.wait_for(loop.sock_recv(s, n - len(body)), 5)
+        return parse(head + body)
+
+    t, _, a = await ask([(REQ_TRANSPORT, b"\x11\0\0\0")])
+    t, _, a = await ask([(REQ_TRANSPORT, b"\x11\0\0\0")], k, a.get(NONCE))
+    return t == mtype(ALLOCATE, SUCCESS), s
+
+
+async def half_open(ctx):
+    """A TCP client that holds an allocation and vanishes without a FIN or
+    a reset (half-open TCP: the loopback of a private network namespace
+    taken down under it): its connection is dropped once a keepalive probe
+    has gone unacknowledged for --tcp-user-timeout (probes after
+    --tcp-keepalive 60 s idle; 120 s; CI: 1 s and 3 s), and its allocation
+    with it (RFC 8656 §3.1: a TCP allocation lives as long as its
+    connection): its relayed socket's descriptor is released too."""
+    timers = [] if ctx.full else ctx.flags(SUB, [("--tcp-keepalive", 1), ("--tcp-user-timeout", 3)])
+    bound = ctx.scale(1 + 3 + 3, 60 + 120 + 20)
+
+    async def client(port):
+        ok, s = await tcp_allocate(port)
+        if not ok:
+            raise RuntimeError("Allocate over TCP refused")
+        return s
+
+    await common.check_half_open(ctx, SUB, server_args(timers), "a TCP client holding an allocation",
+                                 client, bound, listen="--listen", shown=timers)
+
+
 async def slow_and_idle(ctx):
     """TCP: an Allocate request one byte at a time is cut off at
     --frame-timeout (10 s, default); TLS: a ClientHello one byte at a time
@@ -264,24 +308,7 @@ async def slow_and_idle(ctx):
 
         async def allocated():
             # Allocate over TCP, then stay quiet past the idle timeout.
-            loop = asyncio.get_running_loop()
-            s = await common.connect(server.port)
-            user, pw = USERS[1]
-            k = key_of(user, pw)
-
-            async def ask(attrs, key=None, nonce=None):
-                extra = [(USERNAME, user.encode()), (A_REALM, REALM.encode()), (NONCE, nonce)] if key else []
-                await loop.sock_sendall(s, message(mtype(ALLOCATE, REQUEST), attrs + extra, key))
-                head = await asyncio.wait_for(loop.sock_recv(s, 20), 5)
-                n = struct.unpack("!H", head[2:4])[0]
-                body = b""
-                while len(body) < n:
-                    body += await asyncio.wait_for(loop.sock_recv(s, n - len(body)), 5)
-                return parse(head + body)
-
-            t, _, a = await ask([(REQ_TRANSPORT, b"\x11\0\0\0")])
-            t, _, a = await ask([(REQ_TRANSPORT, b"\x11\0\0\0")], k, a.get(NONCE))
-            ok = t == mtype(ALLOCATE, SUCCESS)
+            ok, s = await tcp_allocate(server.port)
             how, secs, *_ = await common.read_until_closed(s, idle + 3)
             # The server's side of this connection, still open: its timer.
             ka = subprocess.run(["ss", "-tnoH", "state", "established", "sport", "=", f":{server.port}"],
@@ -579,4 +606,4 @@ async def floods(ctx):
 
 
 if __name__ == "__main__":
-    common.main([slow_and_idle, caps, slow_reader, floods])
+    common.main([slow_and_idle, half_open, caps, slow_reader, floods])

@@ -9,7 +9,7 @@ use std::time::Duration;
 use rtw_tokio::listener::ListenerConfig;
 
 /// `--max-connections`, `--max-connections-per-ip`, `--header-timeout`,
-/// `--write-timeout`, `--tcp-keepalive`, `--tcp-user-timeout`.
+/// `--write-timeout`, and the [`TcpTimers`].
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct ServerLimits {
     /// Connections open at once; more get 503 Service Unavailable. Lowered
@@ -34,6 +34,15 @@ pub(crate) struct ServerLimits {
     /// is stuck before it. Fractions allowed.
     #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
     pub(crate) write_timeout: Duration,
+    #[command(flatten)]
+    pub(crate) tcp: TcpTimers,
+}
+
+/// `--tcp-keepalive`, `--tcp-user-timeout`: the TCP timers that drop a
+/// peer that vanished without a FIN or a reset (half-open TCP), on every
+/// server (the STOMP broker and the TURN server flatten this alone).
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct TcpTimers {
     /// Seconds a connection may be idle before TCP keepalive probes start,
     /// one every 10 seconds (or every SECS, when shorter): a peer that
     /// vanished while nothing was in flight is dropped once
@@ -49,16 +58,25 @@ pub(crate) struct ServerLimits {
     pub(crate) tcp_user_timeout: Duration,
 }
 
+impl TcpTimers {
+    /// `config` with these timers.
+    pub(crate) fn apply(&self, config: ListenerConfig) -> ListenerConfig {
+        config
+            .tcp_keepalive(Some(Duration::from_secs(self.tcp_keepalive)))
+            .tcp_user_timeout(Some(self.tcp_user_timeout))
+    }
+}
+
 impl ServerLimits {
     /// The listener configuration with these caps and TCP timers.
     pub(crate) fn listener_config(&self) -> ListenerConfig {
-        ListenerConfig::default()
-            .max_connections(usize::try_from(self.max_connections).unwrap_or(usize::MAX))
-            .max_connections_per_ip(
-                usize::try_from(self.max_connections_per_ip).unwrap_or(usize::MAX),
-            )
-            .tcp_keepalive(Some(Duration::from_secs(self.tcp_keepalive)))
-            .tcp_user_timeout(Some(self.tcp_user_timeout))
+        self.tcp.apply(
+            ListenerConfig::default()
+                .max_connections(usize::try_from(self.max_connections).unwrap_or(usize::MAX))
+                .max_connections_per_ip(
+                    usize::try_from(self.max_connections_per_ip).unwrap_or(usize::MAX),
+                ),
+        )
     }
 }
 

@@ -55,6 +55,8 @@ pub(crate) struct BrokerArgs {
     observe: crate::metrics_endpoint::ObserveArgs,
     #[command(flatten)]
     drain: crate::drain::DrainArgs,
+    #[command(flatten)]
+    tcp_timers: crate::serve_limits::TcpTimers,
 }
 
 fn login_passcode(arg: &str) -> Result<(String, String), String> {
@@ -92,9 +94,11 @@ pub(super) async fn run(args: BrokerArgs) -> Result<(), Failure> {
         .ws(args.ws)
         .drain(drain.clone())
         .listener(
-            ListenerConfig::default()
-                .max_connections(args.max_connections)
-                .max_connections_per_ip(args.max_connections_per_ip),
+            args.tcp_timers.apply(
+                ListenerConfig::default()
+                    .max_connections(args.max_connections)
+                    .max_connections_per_ip(args.max_connections_per_ip),
+            ),
         );
     let server = BrokerServer::bind(options).await?;
     let mut stdout = std::io::stdout().lock();

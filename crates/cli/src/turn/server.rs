@@ -134,7 +134,8 @@ pub(crate) struct Args {
     observe: Box<crate::metrics_endpoint::ObserveArgs>,
 }
 
-/// `--idle-timeout`, `--frame-timeout`, `--drain-timeout`.
+/// `--idle-timeout`, `--frame-timeout`, `--drain-timeout`,
+/// `--tcp-keepalive`, `--tcp-user-timeout`.
 #[derive(Debug, clap::Args)]
 struct Timeouts {
     /// Seconds a TCP or TLS connection that holds no allocation may send
@@ -152,6 +153,10 @@ struct Timeouts {
     // keep `rtw turn`'s subcommands close in size).
     #[command(flatten)]
     drain: crate::drain::DrainArgs,
+    /// TCP and TLS connections: a client that vanished (its allocation
+    /// with it) is dropped by these.
+    #[command(flatten)]
+    tcp: crate::serve_limits::TcpTimers,
 }
 
 /// `LOW-HIGH` with LOW <= HIGH.
@@ -308,10 +313,12 @@ fn options(args: &Args) -> Result<ServerOptions, Failure> {
         .frame_timeout(args.timeouts.frame_timeout)
         .tls_handshake_timeout(args.timeouts.frame_timeout)
         .listener(
-            ListenerConfig::default()
-                .busy_response(Vec::new())
-                .max_connections(args.max_connections)
-                .max_connections_per_ip(args.max_connections_per_ip),
+            args.timeouts.tcp.apply(
+                ListenerConfig::default()
+                    .busy_response(Vec::new())
+                    .max_connections(args.max_connections)
+                    .max_connections_per_ip(args.max_connections_per_ip),
+            ),
         ))
 }
 
