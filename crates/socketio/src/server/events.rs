@@ -45,7 +45,7 @@ pub enum DisconnectReason {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ServerEvent {
-    /// A CONNECT to a namespace with [`ConnectPolicy::Ask`]: answer with
+    /// A CONNECT to a namespace with [`ConnectPolicy::Ask`](crate::ConnectPolicy::Ask): answer with
     /// [`Server::accept`](crate::Server::accept) or [`Server::refuse`](crate::Server::refuse).
     ConnectRequest {
         /// The socket asking.
