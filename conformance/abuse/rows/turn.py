@@ -236,6 +236,18 @@ def self_signed(tmp):
 # ---------------------------------------------------------------------------
 
 
+async def tcp_message(s):
+    """The next STUN message on TCP socket S (RFC 8489 §6.2.2: framed by
+    its own length), parsed; within 5 s."""
+    loop = asyncio.get_running_loop()
+    head = await asyncio.wait_for(loop.sock_recv(s, 20), 5)
+    n = struct.unpack("!H", head[2:4])[0]
+    body = b""
+    while len(body) < n:
+        body += await asyncio.wait_for(loop.sock_recv(s, n - len(body)), 5)
+    return parse(head + body)
+
+
 async def tcp_allocate(port):
     """A TURN client over TCP that allocates a UDP relay (RFC 8656 §7.1,
     the 401 challenge first): (allocated, its socket)."""
@@ -247,12 +259,7 @@ async def tcp_allocate(port):
     async def ask(attrs, key=None, nonce=None):
         extra = [(USERNAME, user.encode()), (A_REALM, REALM.encode()), (NONCE, nonce)] if key else []
         await loop.sock_sendall(s, message(mtype(ALLOCATE, REQUEST), attrs + extra, key))
-        head = await asyncio.wait_for(loop.sock_recv(s, 20), 5)
-        n = struct.unpack("!H", head[2:4])[0]
-        body = b""
-        while len(body) < n:
-            body += await asyncio.wait_for(loop.sock_recv(s, n - len(body)), 5)
-        return parse(head + body)
+        return await tcp_message(s)
 
     t, _, a = await ask([(REQ_TRANSPORT, b"\x11\0\0\0")])
     t, _, a = await ask([(REQ_TRANSPORT, b"\x11\0\0\0")], k, a.get(NONCE))
@@ -437,12 +444,7 @@ async def slow_reader(ctx):
     async def ask(t, attrs, nonce=None):
         extra = [(USERNAME, user.encode()), (A_REALM, REALM.encode()), (NONCE, nonce)] if nonce else []
         await loop.sock_sendall(s, message(t, attrs + extra, k if nonce else None))
-        head = await asyncio.wait_for(loop.sock_recv(s, 20), 5)
-        n = struct.unpack("!H", head[2:4])[0]
-        body = b""
-        while len(body) < n:
-            body += await asyncio.wait_for(loop.sock_recv(s, n - len(body)), 5)
-        return parse(head + body)
+        return await tcp_message(s)
 
     _, _, a = await ask(mtype(ALLOCATE, REQUEST), [(REQ_TRANSPORT, b"\x11\0\0\0")])
     nonce = a[NONCE]
