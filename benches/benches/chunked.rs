@@ -29,7 +29,10 @@ use std::io::Read;
 use bytes::BytesMut;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use rtw_benches::ChunkedInput;
+use rtw_benches::Group;
 use rtw_chunked::{Decoder, Frame};
+
+rtw_benches::count_allocations!();
 
 /// Decode the whole body in `buf` with rtw, handing each data frame to
 /// `black_box` so none is optimised away; returns the payload length.
@@ -75,36 +78,31 @@ fn decode(c: &mut Criterion) {
         assert_eq!(chunked_transfer_decode(&input.wire, &mut out), payload_len);
         assert_eq!(out, input.payload);
 
-        let mut group = c.benchmark_group(format!("chunked_decode_{}", input.label));
+        let mut group = Group::new(c, format!("chunked_decode_{}", input.label));
         group.throughput(Throughput::Bytes(payload_len as u64));
 
-        group.bench_function("rtw", |b| {
-            b.iter(|| {
-                // The buffer the bytes arrive in, then the decode.
-                let mut buf = BytesMut::from(black_box(&input.wire[..]));
-                rtw_decode(&mut buf)
-            })
+        group.bench("rtw", || {
+            // The buffer the bytes arrive in, then the decode.
+            let mut buf = BytesMut::from(black_box(&input.wire[..]));
+            rtw_decode(&mut buf)
         });
 
-        group.bench_function("rtw_decode_only", |b| {
-            b.iter_batched(
-                || BytesMut::from(&input.wire[..]),
-                |mut buf| {
-                    rtw_decode(&mut buf);
-                    // Returned, so criterion frees it outside the timing.
-                    buf
-                },
-                BatchSize::LargeInput,
-            )
+        group.bench_batched(
+            "rtw_decode_only",
+            || BytesMut::from(&input.wire[..]),
+            |mut buf| {
+                rtw_decode(&mut buf);
+                // Returned, so criterion frees it outside the timing.
+                buf
+            },
+            BatchSize::LargeInput,
+        );
+
+        group.bench("chunked_transfer", || {
+            chunked_transfer_decode(black_box(&input.wire), &mut out)
         });
 
-        group.bench_function("chunked_transfer", |b| {
-            b.iter(|| chunked_transfer_decode(black_box(&input.wire), &mut out))
-        });
-
-        group.bench_function("memcpy", |b| {
-            b.iter(|| BytesMut::from(black_box(&input.payload[..])))
-        });
+        group.bench("memcpy", || BytesMut::from(black_box(&input.payload[..])));
 
         group.finish();
     }

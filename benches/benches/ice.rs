@@ -27,7 +27,10 @@ use std::hint::black_box;
 use std::str::FromStr;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rtw_benches::Group;
 use webrtc_sdp::attribute_type::SdpAttribute;
+
+rtw_benches::count_allocations!();
 
 /// `candidate:` values as `RTCIceCandidate.candidate` carries them.
 const LINES: &[&str] = &[
@@ -53,21 +56,17 @@ fn parse(c: &mut Criterion) {
             "webrtc-sdp refuses {line}"
         );
     }
-    let mut g = c.benchmark_group("ice/candidate_parse");
+    let mut g = Group::new(c, "ice/candidate_parse");
     g.throughput(Throughput::Bytes(bytes()));
-    g.bench_function("rtw", |b| {
-        b.iter(|| {
-            for line in LINES {
-                black_box(rtw_ice::Candidate::parse(black_box(line)).ok());
-            }
-        })
+    g.bench("rtw", || {
+        for line in LINES {
+            black_box(rtw_ice::Candidate::parse(black_box(line)).ok());
+        }
     });
-    g.bench_function("webrtc-sdp", |b| {
-        b.iter(|| {
-            for line in LINES {
-                black_box(SdpAttribute::from_str(black_box(line)).ok());
-            }
-        })
+    g.bench("webrtc-sdp", || {
+        for line in LINES {
+            black_box(SdpAttribute::from_str(black_box(line)).ok());
+        }
     });
     g.finish();
 }
@@ -88,21 +87,17 @@ fn write(c: &mut Criterion) {
             "rtw writes back byte for byte"
         );
     }
-    let mut g = c.benchmark_group("ice/candidate_write");
+    let mut g = Group::new(c, "ice/candidate_write");
     g.throughput(Throughput::Bytes(bytes()));
-    g.bench_function("rtw", |b| {
-        b.iter(|| {
-            for c in &ours {
-                black_box(black_box(c).to_string());
-            }
-        })
+    g.bench("rtw", || {
+        for c in &ours {
+            black_box(black_box(c).to_string());
+        }
     });
-    g.bench_function("webrtc-sdp", |b| {
-        b.iter(|| {
-            for a in &theirs {
-                black_box(black_box(a).to_string());
-            }
-        })
+    g.bench("webrtc-sdp", || {
+        for a in &theirs {
+            black_box(black_box(a).to_string());
+        }
     });
     g.finish();
 }

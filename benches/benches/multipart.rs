@@ -21,7 +21,10 @@ use std::hint::black_box;
 
 use bytes::BytesMut;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rtw_benches::Group;
 use rtw_multipart::{Boundary, Decoder, Item, Random, SeededRandom};
+
+rtw_benches::count_allocations!();
 
 const READ_LEN: usize = 16 * 1024;
 const PARTS: usize = 100;
@@ -72,25 +75,21 @@ fn bench(c: &mut Criterion) {
     let without = stream(false);
     assert_eq!(decode(&with_length), PARTS);
     assert_eq!(decode(&without), PARTS);
-    let mut group = c.benchmark_group("multipart_decode_100x64k");
+    let mut group = Group::new(c, "multipart_decode_100x64k");
     group.throughput(Throughput::Bytes(with_length.len() as u64));
-    group.bench_function("content_length", |b| {
-        b.iter(|| decode(black_box(&with_length)))
-    });
+    group.bench("content_length", || decode(black_box(&with_length)));
     group.throughput(Throughput::Bytes(without.len() as u64));
-    group.bench_function("scan", |b| b.iter(|| decode(black_box(&without))));
+    group.bench("scan", || decode(black_box(&without)));
     group.throughput(Throughput::Bytes(with_length.len() as u64));
-    group.bench_function("memcpy", |b| {
-        b.iter(|| {
-            let mut buf = BytesMut::with_capacity(2 * PART_LEN);
-            for piece in black_box(&with_length).chunks(READ_LEN) {
-                buf.extend_from_slice(piece);
-                if buf.len() >= PART_LEN {
-                    black_box(buf.split().freeze());
-                }
+    group.bench("memcpy", || {
+        let mut buf = BytesMut::with_capacity(2 * PART_LEN);
+        for piece in black_box(&with_length).chunks(READ_LEN) {
+            buf.extend_from_slice(piece);
+            if buf.len() >= PART_LEN {
+                black_box(buf.split().freeze());
             }
-            buf.len()
-        })
+        }
+        buf.len()
     });
     group.finish();
 }

@@ -42,7 +42,10 @@ use std::hint::black_box;
 use std::io::Cursor;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rtw_benches::Group;
 use rtw_benches::sdp::{CHROMIUM_OFFER, VIDEO_SECTIONS, multi_video_offer};
+
+rtw_benches::count_allocations!();
 
 #[path = "../../crates/sdp/tests/common/bundled.rs"]
 mod bundled;
@@ -189,46 +192,42 @@ fn sdp(c: &mut Criterion) {
             },
         );
 
-        let mut group = c.benchmark_group(format!("sdp/parse/{}", input.name));
+        let mut group = Group::new(c, format!("sdp/parse/{}", input.name));
         group.throughput(Throughput::Bytes(text.len() as u64));
-        group.bench_function("rtw", |b| {
-            b.iter(|| rtw_sdp::SessionDescription::parse(black_box(text)))
+        group.bench("rtw", || {
+            rtw_sdp::SessionDescription::parse(black_box(text))
         });
         if mozilla.is_some() {
-            group.bench_function("webrtc-sdp", |b| {
-                b.iter(|| webrtc_sdp::parse_sdp(black_box(text), false))
+            group.bench("webrtc-sdp", || {
+                webrtc_sdp::parse_sdp(black_box(text), false)
             });
         }
         if webrtc_rs.is_some() {
-            group.bench_function("sdp (webrtc-rs)", |b| {
-                b.iter(|| {
-                    sdp::SessionDescription::unmarshal(&mut Cursor::new(black_box(text).as_bytes()))
-                })
+            group.bench("sdp (webrtc-rs)", || {
+                sdp::SessionDescription::unmarshal(&mut Cursor::new(black_box(text).as_bytes()))
             });
         }
         if sdp_types.is_some() {
-            group.bench_function("sdp-types", |b| {
-                b.iter(|| sdp_types::Session::parse(black_box(text).as_bytes()))
+            group.bench("sdp-types", || {
+                sdp_types::Session::parse(black_box(text).as_bytes())
             });
         }
         group.finish();
 
-        let mut group = c.benchmark_group(format!("sdp/write/{}", input.name));
+        let mut group = Group::new(c, format!("sdp/write/{}", input.name));
         group.throughput(Throughput::Bytes(text.len() as u64));
-        group.bench_function("rtw", |b| b.iter(|| black_box(&rtw).to_string()));
+        group.bench("rtw", || black_box(&rtw).to_string());
         if let Some(s) = &mozilla {
-            group.bench_function("webrtc-sdp", |b| b.iter(|| black_box(s).to_string()));
+            group.bench("webrtc-sdp", || black_box(s).to_string());
         }
         if let Some(s) = &webrtc_rs {
-            group.bench_function("sdp (webrtc-rs)", |b| b.iter(|| black_box(s).marshal()));
+            group.bench("sdp (webrtc-rs)", || black_box(s).marshal());
         }
         if let Some(s) = &sdp_types {
-            group.bench_function("sdp-types", |b| {
-                b.iter(|| {
-                    let mut out = Vec::new();
-                    black_box(s).write(&mut out).expect("writes to a Vec");
-                    out
-                })
+            group.bench("sdp-types", || {
+                let mut out = Vec::new();
+                black_box(s).write(&mut out).expect("writes to a Vec");
+                out
             });
         }
         group.finish();
@@ -239,11 +238,9 @@ fn check_jsep(c: &mut Criterion) {
     let sd = rtw_sdp::SessionDescription::parse(&bundled::bundled_offer(BUNDLED_SECTIONS))
         .expect("the bundled offer parses");
     assert_eq!(sd.check_jsep(), [], "the bundled offer passes");
-    let mut group = c.benchmark_group("sdp/check_jsep");
+    let mut group = Group::new(c, "sdp/check_jsep");
     group.throughput(Throughput::Elements(BUNDLED_SECTIONS as u64));
-    group.bench_function("1000-bundled-sections", |b| {
-        b.iter(|| black_box(&sd).check_jsep())
-    });
+    group.bench("1000-bundled-sections", || black_box(&sd).check_jsep());
     group.finish();
 }
 

@@ -42,8 +42,11 @@ use bytes::BytesMut;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures_codec::Decoder as _;
 use futures_util::Stream;
+use rtw_benches::Group;
 use rtw_benches::sse::{READ_LEN, SseInput};
 use rtw_sse::{Decoder, Item};
+
+rtw_benches::count_allocations!();
 
 /// What a parse produced: events and their total data bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,17 +166,17 @@ fn parse(c: &mut Criterion) {
             input.label
         );
 
-        let mut group = c.benchmark_group(format!("sse_parse_{}", input.label));
+        let mut group = Group::new(c, format!("sse_parse_{}", input.label));
         group.throughput(Throughput::ElementsAndBytes {
             elements: expected.events as u64,
             bytes: input.wire.len() as u64,
         });
         let wire = &input.wire[..];
-        group.bench_function("rtw", |b| b.iter(|| rtw_parse(black_box(wire))));
-        group.bench_function("eventsource_stream", |b| {
-            b.iter(|| eventsource_stream_parse(black_box(wire)))
+        group.bench("rtw", || rtw_parse(black_box(wire)));
+        group.bench("eventsource_stream", || {
+            eventsource_stream_parse(black_box(wire))
         });
-        group.bench_function("sse_codec", |b| b.iter(|| sse_codec_parse(black_box(wire))));
+        group.bench("sse_codec", || sse_codec_parse(black_box(wire)));
         group.finish();
     }
 }

@@ -30,8 +30,11 @@ use std::hint::black_box;
 
 use bytes::BytesMut;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rtw_benches::Group;
 use rtw_stomp::{Command, Decoder, Frame, Item, Version};
 use tokio_util::codec::{Decoder as _, Encoder as _};
+
+rtw_benches::count_allocations!();
 
 /// Bytes handed to a stream decoder at a time, as from a socket read.
 const READ_LEN: usize = 16 * 1024;
@@ -156,19 +159,15 @@ fn parse(c: &mut Criterion) {
     assert_eq!(stomp_parser_parse(&frames), expected, "stomp-parser");
     assert_eq!(memcpy_parse(&wire), wire.len(), "memcpy");
 
-    let mut group = c.benchmark_group("stomp_parse_message_1k");
+    let mut group = Group::new(c, "stomp_parse_message_1k");
     group.throughput(Throughput::ElementsAndBytes {
         elements: FRAMES as u64,
         bytes: wire.len() as u64,
     });
-    group.bench_function("rtw", |b| b.iter(|| rtw_parse(black_box(&wire))));
-    group.bench_function("tokio_stomp_2", |b| {
-        b.iter(|| tokio_stomp_2_parse(black_box(&wire)))
-    });
-    group.bench_function("stomp_parser", |b| {
-        b.iter(|| stomp_parser_parse(black_box(&frames)))
-    });
-    group.bench_function("memcpy", |b| b.iter(|| memcpy_parse(black_box(&wire))));
+    group.bench("rtw", || rtw_parse(black_box(&wire)));
+    group.bench("tokio_stomp_2", || tokio_stomp_2_parse(black_box(&wire)));
+    group.bench("stomp_parser", || stomp_parser_parse(black_box(&frames)));
+    group.bench("memcpy", || memcpy_parse(black_box(&wire)));
     group.finish();
 }
 
@@ -232,47 +231,39 @@ fn serialize(c: &mut Criterion) {
     check(&stomp_parser_wire, "stomp-parser");
     check(&wire, "rtw");
 
-    let mut group = c.benchmark_group("stomp_serialize_send_1k");
+    let mut group = Group::new(c, "stomp_serialize_send_1k");
     group.throughput(Throughput::ElementsAndBytes {
         elements: FRAMES as u64,
         bytes: wire.len() as u64,
     });
     let mut dst = BytesMut::with_capacity(wire.len() * 2);
-    group.bench_function("rtw", |b| {
-        b.iter(|| {
-            dst.clear();
-            for frame in &ours {
-                frame.encode(Version::V1_2, &mut dst);
-            }
-            black_box(dst.len())
-        })
+    group.bench("rtw", || {
+        dst.clear();
+        for frame in &ours {
+            frame.encode(Version::V1_2, &mut dst);
+        }
+        black_box(dst.len())
     });
-    group.bench_function("tokio_stomp_2", |b| {
-        b.iter(|| {
-            dst.clear();
-            for body in &bodies {
-                tokio_stomp_2::client::ClientCodec
-                    .encode(tokio_stomp_2_send(body.clone()), &mut dst)
-                    .expect("encode");
-            }
-            black_box(dst.len())
-        })
+    group.bench("tokio_stomp_2", || {
+        dst.clear();
+        for body in &bodies {
+            tokio_stomp_2::client::ClientCodec
+                .encode(tokio_stomp_2_send(body.clone()), &mut dst)
+                .expect("encode");
+        }
+        black_box(dst.len())
     });
-    group.bench_function("stomp_parser", |b| {
-        b.iter(|| {
-            dst.clear();
-            for body in &bodies {
-                dst.extend_from_slice(&stomp_parser_send(body.clone()));
-            }
-            black_box(dst.len())
-        })
+    group.bench("stomp_parser", || {
+        dst.clear();
+        for body in &bodies {
+            dst.extend_from_slice(&stomp_parser_send(body.clone()));
+        }
+        black_box(dst.len())
     });
-    group.bench_function("memcpy", |b| {
-        b.iter(|| {
-            dst.clear();
-            dst.extend_from_slice(black_box(&wire));
-            black_box(dst.len())
-        })
+    group.bench("memcpy", || {
+        dst.clear();
+        dst.extend_from_slice(black_box(&wire));
+        black_box(dst.len())
     });
     group.finish();
 }

@@ -45,10 +45,13 @@ use std::hint::black_box;
 
 use bytecodec::{DecodeExt, EncodeExt};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rtw_benches::Group;
 use rtw_benches::stun::{
     ICE_CONTROLLED, PASSWORD, PRIORITY, SAMPLE_REQUEST, SOFTWARE, TRANSACTION_ID, USERNAME,
     hmac_sha1, zero_padded_request,
 };
+
+rtw_benches::count_allocations!();
 
 /// What every decoder hands back: the four attributes besides the checks.
 #[derive(Debug, PartialEq, Eq)]
@@ -372,26 +375,24 @@ fn decode_verify(c: &mut Criterion) {
         "stun_codec accepted a tampered message"
     );
 
-    let mut group = c.benchmark_group("stun_decode_verify");
+    let mut group = Group::new(c, "stun_decode_verify");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("rtw", |b| {
-        b.iter(|| rtw::decode(black_box(sample), &rtw_key, |d| black_box(d).priority))
+    group.bench("rtw", || {
+        rtw::decode(black_box(sample), &rtw_key, |d| black_box(d).priority)
     });
-    group.bench_function("stun-rs", |b| {
-        b.iter(|| stun_rs_peer::decode(&stun_rs_dec, black_box(sample), |d| black_box(d).priority))
+    group.bench("stun-rs", || {
+        stun_rs_peer::decode(&stun_rs_dec, black_box(sample), |d| black_box(d).priority)
     });
-    group.bench_function("stun_codec", |b| {
-        b.iter(|| {
-            stun_codec_peer::decode(&mut codec_dec, black_box(sample), |d| black_box(d).priority)
-        })
+    group.bench("stun_codec", || {
+        stun_codec_peer::decode(&mut codec_dec, black_box(sample), |d| black_box(d).priority)
     });
-    group.bench_function("stun-types", |b| {
-        b.iter(|| stun_types_peer::decode(black_box(sample), &types_key, |d| black_box(d).priority))
+    group.bench("stun-types", || {
+        stun_types_peer::decode(black_box(sample), &types_key, |d| black_box(d).priority)
     });
     let floor_key = PASSWORD.as_bytes();
     assert_eq!(floor_key, &rtw_key[..]);
-    group.bench_function("hmac_sha1_floor", |b| {
-        b.iter(|| hmac_sha1(black_box(floor_key), black_box(sample)))
+    group.bench("hmac_sha1_floor", || {
+        hmac_sha1(black_box(floor_key), black_box(sample))
     });
     group.finish();
 }
@@ -416,17 +417,15 @@ fn encode(c: &mut Criterion) {
     );
     assert_eq!(stun_types_peer::encode(&types_key), expected, "stun-types");
 
-    let mut group = c.benchmark_group("stun_encode");
+    let mut group = Group::new(c, "stun_encode");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("rtw", |b| b.iter(|| rtw::encode(black_box(&rtw_key))));
-    group.bench_function("stun-rs", |b| {
-        b.iter(|| stun_rs_peer::encode(&stun_rs_enc, black_box(&stun_rs_key), &mut stun_rs_buf))
+    group.bench("rtw", || rtw::encode(black_box(&rtw_key)));
+    group.bench("stun-rs", || {
+        stun_rs_peer::encode(&stun_rs_enc, black_box(&stun_rs_key), &mut stun_rs_buf)
     });
-    group.bench_function("stun_codec", |b| {
-        b.iter(|| stun_codec_peer::encode(&mut codec_enc))
-    });
-    group.bench_function("stun-types", |b| {
-        b.iter(|| stun_types_peer::encode(black_box(&types_key)))
+    group.bench("stun_codec", || stun_codec_peer::encode(&mut codec_enc));
+    group.bench("stun-types", || {
+        stun_types_peer::encode(black_box(&types_key))
     });
     group.finish();
 }

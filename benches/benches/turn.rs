@@ -40,12 +40,15 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rtw_benches::Group;
 use rtw_turn::client::{Client, ClientConfig, ClientEvent};
 use rtw_turn::server::{
     FiveTuple, PeerPolicy, Quotas, RelayAddresses, Server, ServerConfig, ServerEvent,
     ServerTransmit,
 };
 use rtw_turn::{SeededRandom, Transport};
+
+rtw_benches::count_allocations!();
 
 /// Payload bytes of every relayed packet.
 const PAYLOAD_LEN: usize = 170;
@@ -270,16 +273,16 @@ fn client_to_peer(c: &mut Criterion) {
     let parsed = rtw_stun::Message::parse(&send).expect("the Send indication parses");
     assert_eq!(parsed.method(), rtw_stun::Method::SEND);
 
-    let mut g = c.benchmark_group("turn/client_to_peer");
+    let mut g = Group::new(c, "turn/client_to_peer");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("stun_parse_floor", |b| {
-        b.iter(|| rtw_stun::Message::parse(black_box(&send[..])).map(|m| m.message_type()))
+    g.bench("stun_parse_floor", || {
+        rtw_stun::Message::parse(black_box(&send[..])).map(|m| m.message_type())
     });
-    g.bench_function("send_indication", |b| {
-        b.iter(|| assert_eq!(rig.client_packet(black_box(&send)), 1))
+    g.bench("send_indication", || {
+        assert_eq!(rig.client_packet(black_box(&send)), 1)
     });
-    g.bench_function("channel_data", |b| {
-        b.iter(|| assert_eq!(rig.client_packet(black_box(&cd)), 1))
+    g.bench("channel_data", || {
+        assert_eq!(rig.client_packet(black_box(&cd)), 1)
     });
     g.finish();
     let relayed = rig.server.stats().relayed_to_peers;
@@ -310,14 +313,14 @@ fn peer_to_client(c: &mut Criterion) {
         assert_eq!(d.0, &data[..]);
     });
 
-    let mut g = c.benchmark_group("turn/peer_to_client");
+    let mut g = Group::new(c, "turn/peer_to_client");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("data_indication", |b| {
-        b.iter(|| assert_eq!(rig.peer_packet(peer_b, black_box(&data)), 1))
+    g.bench("data_indication", || {
+        assert_eq!(rig.peer_packet(peer_b, black_box(&data)), 1)
     });
     let peer_a = rig.peer_a;
-    g.bench_function("channel_data", |b| {
-        b.iter(|| assert_eq!(rig.peer_packet(peer_a, black_box(&data)), 1))
+    g.bench("channel_data", || {
+        assert_eq!(rig.peer_packet(peer_a, black_box(&data)), 1)
     });
     g.finish();
     assert_eq!(rig.server.stats().dropped_no_permission, 0);

@@ -69,6 +69,7 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures_util::{SinkExt, StreamExt};
+use rtw_benches::Group;
 use rtw_benches::payload;
 use rtw_benches::ws::{
     ECHO_MESSAGES, ECHO_PIPE_LEN, ECHO_SIZES, ECHO_WINDOW, MASK_KEY, MaskedFrames, READ_LEN,
@@ -76,6 +77,8 @@ use rtw_benches::ws::{
 };
 use rtw_ws::frame::{FrameDecoder, OpCode};
 use rtw_ws::{Config, Connection, Event, Message, Role, SeededRandom};
+
+rtw_benches::count_allocations!();
 
 /// Frame size limit of the decoders: the defaults of rtw and tungstenite.
 const MAX_FRAME: u64 = 16 << 20;
@@ -94,12 +97,12 @@ fn unmask(c: &mut Criterion) {
     fastwebsockets::unmask(&mut b, MASK_KEY);
     assert_eq!(a, b, "rtw and fastwebsockets unmask differently");
 
-    let mut group = c.benchmark_group("ws_unmask_64KiB");
+    let mut group = Group::new(c, "ws_unmask_64KiB");
     group.throughput(Throughput::Bytes(UNMASK_LEN as u64));
     let mut contender = |name: &str, offset: usize, f: fn(&mut [u8])| {
         let buf = &mut storage[aligned + offset..aligned + offset + UNMASK_LEN];
         buf.copy_from_slice(&data[..UNMASK_LEN]);
-        group.bench_function(name, |b| b.iter(|| f(black_box(&mut *buf))));
+        group.bench(name, || f(black_box(&mut *buf)));
     };
     contender("rtw", 0, |buf| rtw_ws::apply_mask(buf, MASK_KEY, 0));
     contender("rtw_unaligned", 1, |buf| {
@@ -112,11 +115,9 @@ fn unmask(c: &mut Criterion) {
         fastwebsockets::unmask(buf, MASK_KEY)
     });
     let src = &data[..UNMASK_LEN];
-    group.bench_function("memcpy", |b| {
-        b.iter(|| {
-            dst.copy_from_slice(black_box(src));
-            black_box(&mut dst);
-        })
+    group.bench("memcpy", || {
+        dst.copy_from_slice(black_box(src));
+        black_box(&mut dst);
     });
     group.finish();
 }
@@ -210,29 +211,23 @@ fn decode(c: &mut Criterion) {
     assert_eq!(rtw_connection(&input.wire), expected);
     assert_eq!(tungstenite_websocket(&input.wire, count), expected);
 
-    let mut group = c.benchmark_group("ws_decode_100k_frames");
+    let mut group = Group::new(c, "ws_decode_100k_frames");
     group.throughput(Throughput::ElementsAndBytes {
         elements: count as u64,
         bytes: input.payload_len() as u64,
     });
     let wire = &input.wire[..];
-    group.bench_function("rtw_frame_decoder", |b| {
-        b.iter(|| rtw_frame_decoder(black_box(wire)))
-    });
-    group.bench_function("rtw_connection", |b| {
-        b.iter(|| rtw_connection(black_box(wire)))
-    });
-    group.bench_function("tungstenite", |b| {
-        b.iter(|| tungstenite_websocket(black_box(wire), count))
+    group.bench("rtw_frame_decoder", || rtw_frame_decoder(black_box(wire)));
+    group.bench("rtw_connection", || rtw_connection(black_box(wire)));
+    group.bench("tungstenite", || {
+        tungstenite_websocket(black_box(wire), count)
     });
     let mut read_buf = vec![0u8; READ_LEN];
-    group.bench_function("memcpy", |b| {
-        b.iter(|| {
-            for read in black_box(wire).chunks(READ_LEN) {
-                read_buf[..read.len()].copy_from_slice(read);
-                black_box(&mut read_buf);
-            }
-        })
+    group.bench("memcpy", || {
+        for read in black_box(wire).chunks(READ_LEN) {
+            read_buf[..read.len()].copy_from_slice(read);
+            black_box(&mut read_buf);
+        }
     });
     group.finish();
 }
@@ -333,19 +328,17 @@ fn echo(c: &mut Criterion) {
         runtime.block_on(echo_tokio_tungstenite(data.clone()));
         runtime.block_on(echo_fastwebsockets(data.clone()));
 
-        let mut group = c.benchmark_group(format!("ws_echo_{label}"));
+        let mut group = Group::new(c, format!("ws_echo_{label}"));
         group.throughput(Throughput::ElementsAndBytes {
             elements: ECHO_MESSAGES as u64,
             bytes: (ECHO_MESSAGES * size) as u64,
         });
-        group.bench_function("rtw", |b| {
-            b.iter(|| runtime.block_on(echo_rtw(data.clone())))
+        group.bench("rtw", || runtime.block_on(echo_rtw(data.clone())));
+        group.bench("tokio_tungstenite", || {
+            runtime.block_on(echo_tokio_tungstenite(data.clone()))
         });
-        group.bench_function("tokio_tungstenite", |b| {
-            b.iter(|| runtime.block_on(echo_tokio_tungstenite(data.clone())))
-        });
-        group.bench_function("fastwebsockets", |b| {
-            b.iter(|| runtime.block_on(echo_fastwebsockets(data.clone())))
+        group.bench("fastwebsockets", || {
+            runtime.block_on(echo_fastwebsockets(data.clone()))
         });
         group.finish();
     }
@@ -523,19 +516,19 @@ fn deflate_echo(c: &mut Criterion) {
         rtw_ratio(&texts, false),
         (128 * len) as f64 / floor as f64,
     );
-    let mut group = c.benchmark_group("ws_deflate_echo_16KiB");
+    let mut group = Group::new(c, "ws_deflate_echo_16KiB");
     group.throughput(Throughput::ElementsAndBytes {
         elements: DEFLATE_MESSAGES as u64,
         bytes: (DEFLATE_MESSAGES * len) as u64,
     });
-    group.bench_function("rtw_context_takeover", |b| {
-        b.iter(|| runtime.block_on(echo_rtw_deflate(texts.clone(), true)))
+    group.bench("rtw_context_takeover", || {
+        runtime.block_on(echo_rtw_deflate(texts.clone(), true))
     });
-    group.bench_function("rtw_no_context_takeover", |b| {
-        b.iter(|| runtime.block_on(echo_rtw_deflate(texts.clone(), false)))
+    group.bench("rtw_no_context_takeover", || {
+        runtime.block_on(echo_rtw_deflate(texts.clone(), false))
     });
-    group.bench_function("flate2_floor", |b| {
-        b.iter(|| flate2_round_trips(black_box(&texts), 2 * DEFLATE_MESSAGES))
+    group.bench("flate2_floor", || {
+        flate2_round_trips(black_box(&texts), 2 * DEFLATE_MESSAGES)
     });
     group.finish();
 }

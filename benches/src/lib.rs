@@ -9,11 +9,15 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod alloc;
+mod group;
 pub mod process;
 pub mod sdp;
 pub mod sse;
 pub mod stun;
 pub mod ws;
+
+pub use group::Group;
 
 /// Payload bytes of each chunked-body bench input: 1 MiB, large enough that
 /// per-call overhead is amortised and small enough to stay in the last-level cache,

@@ -1,0 +1,136 @@
+//! Allocation counts beside criterion's times, so that a zero-copy claim is
+//! measured rather than asserted.
+//!
+//! Each bench binary installs the counting allocator with
+//! [`count_allocations!`](crate::count_allocations) (the global allocator
+//! must be declared by the binary) and calls [`report`] or
+//! [`report_batched`] beside each `bench_function`. These run the routine
+//! once to warm it up (lazy statics, grown scratch buffers), once more
+//! under count, and print one line:
+//!
+//! ```text
+//! allocs  chunked_decode_64B/rtw: 16,386 allocations, 1,048,576 bytes per iteration
+//! ```
+//!
+//! The count is of calls to `alloc` and `realloc`; bytes are those
+//! requested by them. The counters are process-wide, so a routine that
+//! spawns threads is counted with them.
+
+use std::alloc::System;
+
+pub use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+/// Install the counting allocator as the global allocator of this bench
+/// binary; [`report`] panics in a binary that lacks it.
+#[macro_export]
+macro_rules! count_allocations {
+    () => {
+        #[global_allocator]
+        static GLOBAL: &$crate::alloc::StatsAlloc<::std::alloc::System> =
+            &$crate::alloc::INSTRUMENTED_SYSTEM;
+    };
+}
+
+/// Allocations made by one run of a routine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allocations {
+    /// Calls to `alloc` and `realloc`.
+    pub count: usize,
+    /// Bytes those calls asked for.
+    pub bytes: usize,
+}
+
+fn region() -> Region<'static, System> {
+    Region::new(&INSTRUMENTED_SYSTEM)
+}
+
+/// Panic unless the counting allocator is this binary's global allocator,
+/// so that a bench never prints "0 allocations" because nothing counted.
+fn assert_installed() {
+    let region = region();
+    std::hint::black_box(Box::new(0u64));
+    assert!(
+        region.change().allocations > 0,
+        "the counting allocator is not installed: add rtw_benches::count_allocations!() to the bench"
+    );
+}
+
+/// Count the allocations of the second of two runs of `routine`.
+pub fn measure<R>(mut routine: impl FnMut() -> R) -> Allocations {
+    assert_installed();
+    drop(std::hint::black_box(routine()));
+    let region = region();
+    let out = std::hint::black_box(routine());
+    let stats = region.change();
+    drop(out);
+    Allocations {
+        count: stats.allocations + stats.reallocations,
+        bytes: stats.bytes_allocated + stats.bytes_reallocated.max(0) as usize,
+    }
+}
+
+/// Count the allocations of `routine` on an input made by `setup`, which is
+/// not counted (the counterpart of criterion's `iter_batched`).
+pub fn measure_batched<I, R>(
+    mut setup: impl FnMut() -> I,
+    mut routine: impl FnMut(I) -> R,
+) -> Allocations {
+    assert_installed();
+    drop(std::hint::black_box(routine(setup())));
+    let input = setup();
+    let region = region();
+    let out = std::hint::black_box(routine(input));
+    let stats = region.change();
+    drop(out);
+    Allocations {
+        count: stats.allocations + stats.reallocations,
+        bytes: stats.bytes_allocated + stats.bytes_reallocated.max(0) as usize,
+    }
+}
+
+/// Print the allocations per iteration of the bench `id` (as criterion
+/// names it, `group/function`).
+pub fn report<R>(id: &str, routine: impl FnMut() -> R) {
+    print(id, measure(routine));
+}
+
+/// [`report`] for a routine timed with `iter_batched`: `setup` is not
+/// counted.
+pub fn report_batched<I, R>(id: &str, setup: impl FnMut() -> I, routine: impl FnMut(I) -> R) {
+    print(id, measure_batched(setup, routine));
+}
+
+fn print(id: &str, a: Allocations) {
+    println!(
+        "allocs  {id}: {} allocations, {} bytes per iteration",
+        grouped(a.count),
+        grouped(a.bytes)
+    );
+}
+
+/// `n` with thousands separators, as the notes quote figures.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(16_386), "16,386");
+        assert_eq!(grouped(1_048_576), "1,048,576");
+    }
+}
