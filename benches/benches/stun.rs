@@ -11,7 +11,11 @@
 //! Keys and decoders are made once, outside the timed loop.
 //!
 //! - `rtw`: [`rtw_stun::Message::parse`], `verify_fingerprint`,
-//!   `verify_integrity`, `get`.
+//!   `verify_integrity`, `get`, with the key as an
+//!   [`rtw_stun::IntegrityKey`], as the ICE agent and the TURN client and
+//!   server keep it: its HMAC pads are hashed once, not per message.
+//! - `rtw_raw_key`: the same with the key as plain bytes, hashed per
+//!   message like every peer's.
 //! - `stun-rs`: its `MessageDecoder` with the key and validation on, which
 //!   checks MESSAGE-INTEGRITY and FINGERPRINT while decoding every
 //!   attribute eagerly into owned values.
@@ -28,11 +32,14 @@
 //! - `hmac_sha1_floor`: HMAC-SHA1 of the 108 sample bytes with the same
 //!   key, nothing else: the one computation every verifier must do (the
 //!   76 bytes MESSAGE-INTEGRITY covers take as many SHA-1 blocks as 108).
+//!   It hashes the key's pads, as every peer does per message; `rtw`,
+//!   which does not, can be faster than this floor.
 //!
 //! Group `stun_encode`, per message: from the plain values (transaction
 //! ID, texts, numbers, key) to the wire bytes of the same request with
 //! MESSAGE-INTEGRITY and FINGERPRINT, through each crate's own message
-//! representation; every output is checked untimed to equal
+//! representation (`rtw` with an [`rtw_stun::IntegrityKey`],
+//! `rtw_raw_key` with the key's bytes); every output is checked untimed to equal
 //! [`zero_padded_request`] byte for byte. `stun-types` writes PRIORITY and
 //! ICE-CONTROLLED as raw attributes, for the reason above. `stun_codec`
 //! computes MESSAGE-INTEGRITY and FINGERPRINT by encoding the message so
@@ -73,16 +80,27 @@ const EXPECTED: Decoded<'static> = Decoded {
 
 mod rtw {
     use rtw_stun::attributes::{IceControlled, Priority, Software, Username};
-    use rtw_stun::{Class, Message, MessageBuilder, MessageType, Method, TransactionId};
+    use rtw_stun::{
+        AsIntegrityKey, Class, IntegrityKey, Message, MessageBuilder, MessageType, Method,
+        TransactionId,
+    };
 
     use super::*;
 
-    pub(super) fn key() -> Vec<u8> {
+    pub(super) fn raw_key() -> Vec<u8> {
         rtw_stun::key::short_term_key(PASSWORD).expect("valid password")
     }
 
+    pub(super) fn key() -> IntegrityKey {
+        IntegrityKey::new(&raw_key())
+    }
+
     /// Decode and verify; `f` gets the attributes (they borrow `bytes`).
-    pub(super) fn decode<R>(bytes: &[u8], key: &[u8], f: impl FnOnce(Decoded<'_>) -> R) -> R {
+    pub(super) fn decode<R, K: AsIntegrityKey + ?Sized>(
+        bytes: &[u8],
+        key: &K,
+        f: impl FnOnce(Decoded<'_>) -> R,
+    ) -> R {
         let msg = Message::parse(bytes).expect("parses");
         assert!(msg.verify_fingerprint().expect("FINGERPRINT verifies"));
         msg.verify_integrity(key)
@@ -97,7 +115,7 @@ mod rtw {
         })
     }
 
-    pub(super) fn encode(key: &[u8]) -> bytes::BytesMut {
+    pub(super) fn encode<K: AsIntegrityKey + ?Sized>(key: &K) -> bytes::BytesMut {
         let mut b = MessageBuilder::new(
             MessageType::new(Method::BINDING, Class::Request),
             TransactionId(TRANSACTION_ID),
@@ -347,6 +365,7 @@ fn decode_verify(c: &mut Criterion) {
     let sample = &SAMPLE_REQUEST[..];
     let zero_padded = zero_padded_request();
     let rtw_key = rtw::key();
+    let rtw_raw_key = rtw::raw_key();
     let stun_rs_dec = stun_rs_peer::decoder();
     let mut codec_dec = stun_codec::MessageDecoder::<stun_codec_peer::Attribute>::new();
     let types_key = stun_types_peer::key();
@@ -355,6 +374,7 @@ fn decode_verify(c: &mut Criterion) {
     // its values; also with zero padding, as the encoders write it.
     for bytes in [sample, &zero_padded[..]] {
         rtw::decode(bytes, &rtw_key, |d| assert_eq!(d, EXPECTED, "rtw"));
+        rtw::decode(bytes, &rtw_raw_key, |d| assert_eq!(d, EXPECTED, "rtw"));
         stun_rs_peer::decode(&stun_rs_dec, bytes, |d| assert_eq!(d, EXPECTED, "stun-rs"));
         stun_codec_peer::decode(&mut codec_dec, bytes, |d| {
             assert_eq!(d, EXPECTED, "stun_codec")
@@ -367,6 +387,7 @@ fn decode_verify(c: &mut Criterion) {
     let tampered_msg = rtw_stun::Message::parse(&tampered).unwrap();
     assert!(tampered_msg.verify_fingerprint().is_err());
     assert!(tampered_msg.verify_integrity(&rtw_key).is_err());
+    assert!(tampered_msg.verify_integrity(&rtw_raw_key).is_err());
     assert!(stun_rs_dec.decode(&tampered).is_err());
     assert!(stun_types::message::Message::from_bytes(&tampered).is_err());
     let mut fresh = stun_codec::MessageDecoder::<stun_codec_peer::Attribute>::new();
@@ -380,6 +401,11 @@ fn decode_verify(c: &mut Criterion) {
     group.bench("rtw", || {
         rtw::decode(black_box(sample), &rtw_key, |d| black_box(d).priority)
     });
+    group.bench("rtw_raw_key", || {
+        rtw::decode(black_box(sample), &rtw_raw_key[..], |d| {
+            black_box(d).priority
+        })
+    });
     group.bench("stun-rs", || {
         stun_rs_peer::decode(&stun_rs_dec, black_box(sample), |d| black_box(d).priority)
     });
@@ -390,7 +416,8 @@ fn decode_verify(c: &mut Criterion) {
         stun_types_peer::decode(black_box(sample), &types_key, |d| black_box(d).priority)
     });
     let floor_key = PASSWORD.as_bytes();
-    assert_eq!(floor_key, &rtw_key[..]);
+    assert_eq!(floor_key, &rtw_raw_key[..]);
+    assert_eq!(floor_key, rtw_key.as_bytes());
     group.bench("hmac_sha1_floor", || {
         hmac_sha1(black_box(floor_key), black_box(sample))
     });
@@ -400,6 +427,7 @@ fn decode_verify(c: &mut Criterion) {
 fn encode(c: &mut Criterion) {
     let expected = zero_padded_request();
     let rtw_key = rtw::key();
+    let rtw_raw_key = rtw::raw_key();
     let stun_rs_key = stun_rs_peer::key();
     let stun_rs_enc = stun_rs_peer::encoder();
     let mut stun_rs_buf = [0u8; 256];
@@ -408,6 +436,7 @@ fn encode(c: &mut Criterion) {
 
     // Untimed: every encoder writes exactly the expected request.
     assert_eq!(&rtw::encode(&rtw_key)[..], &expected[..], "rtw");
+    assert_eq!(&rtw::encode(&rtw_raw_key)[..], &expected[..], "rtw");
     let n = stun_rs_peer::encode(&stun_rs_enc, &stun_rs_key, &mut stun_rs_buf);
     assert_eq!(&stun_rs_buf[..n], &expected[..], "stun-rs");
     assert_eq!(
@@ -420,6 +449,7 @@ fn encode(c: &mut Criterion) {
     let mut group = Group::new(c, "stun_encode");
     group.throughput(Throughput::Elements(1));
     group.bench("rtw", || rtw::encode(black_box(&rtw_key)));
+    group.bench("rtw_raw_key", || rtw::encode(black_box(&rtw_raw_key[..])));
     group.bench("stun-rs", || {
         stun_rs_peer::encode(&stun_rs_enc, black_box(&stun_rs_key), &mut stun_rs_buf)
     });

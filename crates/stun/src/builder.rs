@@ -5,6 +5,7 @@ use bytes::{BufMut, BytesMut};
 use crate::attributes::{Attribute, AttributeType};
 use crate::header::{HEADER_LEN, MAGIC_COOKIE};
 use crate::integrity::{fingerprint, hmac_sha1, hmac_sha256};
+use crate::integrity_key::AsIntegrityKey;
 use crate::{Error, MessageType, TransactionId};
 
 /// Where the builder is: what may still be added (RFC 8489 §14.5-§14.7).
@@ -147,9 +148,13 @@ impl MessageBuilder {
         Ok(self)
     }
 
-    /// Add MESSAGE-INTEGRITY: HMAC-SHA1 with `key` (RFC 8489 §14.5).
+    /// Add MESSAGE-INTEGRITY: HMAC-SHA1 with `key` (RFC 8489 §14.5), raw
+    /// key bytes or an [`IntegrityKey`](crate::IntegrityKey).
     /// [`MessageBuilder::with_message_integrity`] is the same by value.
-    pub fn add_message_integrity(&mut self, key: &[u8]) -> Result<&mut Self, Error> {
+    pub fn add_message_integrity<K: AsIntegrityKey + ?Sized>(
+        &mut self,
+        key: &K,
+    ) -> Result<&mut Self, Error> {
         self.check_stage(AttributeType::MESSAGE_INTEGRITY)?;
         let at = self.buf.len();
         self.header(AttributeType::MESSAGE_INTEGRITY, 20)?;
@@ -163,9 +168,9 @@ impl MessageBuilder {
     /// `len` bytes, 16 to 32 and a multiple of 4 (RFC 8489 §14.6).
     /// [`MessageBuilder::with_message_integrity_sha256`] is the same by
     /// value.
-    pub fn add_message_integrity_sha256(
+    pub fn add_message_integrity_sha256<K: AsIntegrityKey + ?Sized>(
         &mut self,
-        key: &[u8],
+        key: &K,
         len: usize,
     ) -> Result<&mut Self, Error> {
         if !(16..=32).contains(&len) || len % 4 != 0 {
@@ -214,7 +219,10 @@ impl MessageBuilder {
     /// [`MessageBuilder::add_message_integrity`] by value: add
     /// MESSAGE-INTEGRITY, HMAC-SHA1 with `key` (RFC 8489 §14.5), and give
     /// the builder back.
-    pub fn with_message_integrity(mut self, key: &[u8]) -> Result<Self, Error> {
+    pub fn with_message_integrity<K: AsIntegrityKey + ?Sized>(
+        mut self,
+        key: &K,
+    ) -> Result<Self, Error> {
         self.add_message_integrity(key)?;
         Ok(self)
     }
@@ -222,7 +230,11 @@ impl MessageBuilder {
     /// [`MessageBuilder::add_message_integrity_sha256`] by value: add
     /// MESSAGE-INTEGRITY-SHA256, HMAC-SHA256 with `key` truncated to `len`
     /// bytes (RFC 8489 §14.6), and give the builder back.
-    pub fn with_message_integrity_sha256(mut self, key: &[u8], len: usize) -> Result<Self, Error> {
+    pub fn with_message_integrity_sha256<K: AsIntegrityKey + ?Sized>(
+        mut self,
+        key: &K,
+        len: usize,
+    ) -> Result<Self, Error> {
         self.add_message_integrity_sha256(key, len)?;
         Ok(self)
     }

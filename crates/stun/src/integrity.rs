@@ -7,10 +7,10 @@
 //! MESSAGE-INTEGRITY attribute"). The bytes are fed in pieces with the
 //! adjusted length in between, so nothing is copied.
 
-use hmac::{KeyInit, Mac};
 use subtle::ConstantTimeEq;
 
 use crate::header::HEADER_LEN;
+use crate::integrity_key::AsIntegrityKey;
 use crate::{Error, Message};
 
 /// XOR applied to the CRC-32 of FINGERPRINT (§14.7): "STUN" in ASCII.
@@ -32,22 +32,23 @@ fn pieces(msg: &[u8], offset: usize, value_len: usize) -> ([u8; 2], [u8; 2], &[u
     ([msg[0], msg[1]], length.to_be_bytes(), &msg[4..offset])
 }
 
-pub(crate) fn hmac_sha1(key: &[u8], msg: &[u8], offset: usize) -> [u8; 20] {
+pub(crate) fn hmac_sha1<K: AsIntegrityKey + ?Sized>(
+    key: &K,
+    msg: &[u8],
+    offset: usize,
+) -> [u8; 20] {
     let (a, b, c) = pieces(msg, offset, 20);
-    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(key).expect("HMAC takes any key");
-    mac.update(&a);
-    mac.update(&b);
-    mac.update(c);
-    mac.finalize().into_bytes().into()
+    key.hmac_sha1([&a, &b, c])
 }
 
-pub(crate) fn hmac_sha256(key: &[u8], msg: &[u8], offset: usize, value_len: usize) -> [u8; 32] {
+pub(crate) fn hmac_sha256<K: AsIntegrityKey + ?Sized>(
+    key: &K,
+    msg: &[u8],
+    offset: usize,
+    value_len: usize,
+) -> [u8; 32] {
     let (a, b, c) = pieces(msg, offset, value_len);
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
-    mac.update(&a);
-    mac.update(&b);
-    mac.update(c);
-    mac.finalize().into_bytes().into()
+    key.hmac_sha256([&a, &b, c])
 }
 
 pub(crate) fn fingerprint(msg: &[u8], offset: usize) -> u32 {
@@ -61,8 +62,10 @@ pub(crate) fn fingerprint(msg: &[u8], offset: usize) -> u32 {
 
 impl Message<'_> {
     /// Verify MESSAGE-INTEGRITY-SHA256 if the message has it, else
-    /// MESSAGE-INTEGRITY, with `key` (see [`crate::key`] for how keys are
-    /// made). Comparison is in constant time.
+    /// MESSAGE-INTEGRITY, with `key`: raw key bytes (see [`crate::key`]
+    /// for how keys are made) or an [`IntegrityKey`](crate::IntegrityKey),
+    /// which saves the hashing of the key's pads. Comparison is in constant
+    /// time.
     ///
     /// RFC 8489 §9.1.4, §9.2.4: when both are present, MESSAGE-INTEGRITY-SHA256
     /// is the one that counts.
@@ -71,7 +74,10 @@ impl Message<'_> {
     /// [`Error::IntegrityMismatch`]; a value of the wrong length:
     /// [`Error::InvalidAttribute`] (the same shape as
     /// [`Message::verify_fingerprint`]).
-    pub fn verify_integrity(&self, key: &[u8]) -> Result<IntegrityAlgorithm, Error> {
+    pub fn verify_integrity<K: AsIntegrityKey + ?Sized>(
+        &self,
+        key: &K,
+    ) -> Result<IntegrityAlgorithm, Error> {
         let bytes = self.as_bytes();
         if let Some(at) = self.integrity_sha256_offset() {
             let value = &bytes[at + 4..][..attr_len(bytes, at)];

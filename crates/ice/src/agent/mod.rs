@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rtw_core::{Random, Transmit};
-use rtw_stun::{TransactionId, Transactions};
+use rtw_stun::{IntegrityKey, TransactionId, Transactions};
 
 use crate::pair::Pair;
 use crate::{Candidate, CandidateKind, CandidateTransport, Error};
@@ -100,9 +100,9 @@ pub struct IceAgent {
     role: Role,
     tie_breaker: u64,
     local_credentials: Credentials,
-    local_key: Vec<u8>,
+    local_key: IntegrityKey,
     remote_credentials: Option<Credentials>,
-    remote_key: Vec<u8>,
+    remote_key: IntegrityKey,
     remote_lite: bool,
     remote_end_of_candidates: bool,
     random: Box<dyn Random + Send>,
@@ -179,7 +179,7 @@ impl IceAgent {
             local_credentials: credentials,
             local_key,
             remote_credentials: None,
-            remote_key: Vec::new(),
+            remote_key: IntegrityKey::new(&[]),
             remote_lite: false,
             remote_end_of_candidates: false,
             random: Box::new(shared_random.clone()),
@@ -610,7 +610,7 @@ impl IceAgent {
         self.local_key = key(&credentials.pwd);
         self.local_credentials = credentials;
         self.remote_credentials = None;
-        self.remote_key.clear();
+        self.remote_key = IntegrityKey::new(&[]);
         self.remote_end_of_candidates = false;
         let checks: Vec<TransactionId> = self
             .purposes
@@ -666,7 +666,9 @@ impl Random for SharedRandom {
 
 /// The short-term key for an ICE password: the password as is, since
 /// ice-chars are ASCII and OpaqueString leaves them unchanged (RFC 8445
-/// §7.2.2, RFC 8489 §9.1.1).
-fn key(pwd: &str) -> Vec<u8> {
-    rtw_stun::key::short_term_key(pwd).unwrap_or_else(|_| pwd.as_bytes().to_vec())
+/// §7.2.2, RFC 8489 §9.1.1), made ready once for every check of the
+/// session.
+fn key(pwd: &str) -> IntegrityKey {
+    let key = rtw_stun::key::short_term_key(pwd).unwrap_or_else(|_| pwd.as_bytes().to_vec());
+    IntegrityKey::new(&key)
 }

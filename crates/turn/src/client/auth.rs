@@ -20,7 +20,7 @@ use rtw_stun::attributes::{
     Nonce, PasswordAlgorithm as AlgorithmAttribute, PasswordAlgorithms, Realm, Userhash, Username,
 };
 use rtw_stun::key::{PasswordAlgorithm, long_term_key, opaque_string};
-use rtw_stun::{AttributeType, Message, MessageBuilder};
+use rtw_stun::{AttributeType, IntegrityKey, Message, MessageBuilder};
 
 use crate::Error;
 
@@ -42,7 +42,8 @@ struct Session {
     /// when the server did not negotiate (RFC 8489 §9.2.4).
     algorithms: Option<Vec<u8>>,
     userhash: Option<Userhash>,
-    key: Vec<u8>,
+    /// The long-term key, made ready once for every request it signs.
+    key: IntegrityKey,
 }
 
 impl std::fmt::Debug for Auth {
@@ -161,7 +162,12 @@ impl Auth {
         let userhash = features
             .username_anonymity()
             .then(|| Userhash::compute(&self.username, &prepared));
-        let key = long_term_key(&self.username, realm, &self.password, algorithm)?;
+        let key = IntegrityKey::new(&long_term_key(
+            &self.username,
+            realm,
+            &self.password,
+            algorithm,
+        )?);
         self.session = Some(Session {
             realm: realm.to_owned(),
             nonce: nonce.as_str().to_owned(),

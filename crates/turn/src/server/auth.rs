@@ -2,6 +2,7 @@
 //! users are, their keys, and the check of a request's credentials.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -9,7 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
 use rtw_stun::attributes::{Nonce, PasswordAlgorithm as AlgorithmAttr, Realm, Userhash, Username};
 use rtw_stun::key::{PasswordAlgorithm, long_term_key};
-use rtw_stun::{AttributeType, IntegrityAlgorithm, Message};
+use rtw_stun::{AttributeType, IntegrityAlgorithm, IntegrityKey, Message};
 use sha1::Sha1;
 
 use super::FiveTuple;
@@ -21,8 +22,9 @@ use crate::Error;
 pub(super) struct Authenticated {
     /// The username (looked up from USERHASH when that was sent).
     pub(super) username: String,
-    /// The long-term key, for the response's integrity and later requests.
-    pub(super) key: Vec<u8>,
+    /// The long-term key, for the response's integrity and later requests;
+    /// shared, so that its HMAC pads are hashed once per user.
+    pub(super) key: Arc<IntegrityKey>,
     /// The integrity attribute the request used; the response uses it too.
     pub(super) integrity: IntegrityAlgorithm,
 }
@@ -56,8 +58,8 @@ pub(super) struct Credentials {
 
 #[derive(Debug, Clone)]
 struct Keys {
-    md5: Vec<u8>,
-    sha256: Vec<u8>,
+    md5: Arc<IntegrityKey>,
+    sha256: Arc<IntegrityKey>,
 }
 
 impl Credentials {
@@ -73,8 +75,18 @@ impl Credentials {
             keys.insert(
                 username.clone(),
                 Keys {
-                    md5: long_term_key(username, realm, password, PasswordAlgorithm::Md5)?,
-                    sha256: long_term_key(username, realm, password, PasswordAlgorithm::Sha256)?,
+                    md5: prepared(long_term_key(
+                        username,
+                        realm,
+                        password,
+                        PasswordAlgorithm::Md5,
+                    )?),
+                    sha256: prepared(long_term_key(
+                        username,
+                        realm,
+                        password,
+                        PasswordAlgorithm::Sha256,
+                    )?),
                 },
             );
             userhashes.insert(Userhash::compute(username, realm).0, username.clone());
@@ -160,7 +172,7 @@ impl Credentials {
             (None, None) => unreachable!("checked above"),
         };
         let key = self.key(now, &username, algorithm)?;
-        match msg.verify_integrity(&key) {
+        match msg.verify_integrity(&*key) {
             Ok(integrity) => Ok(Authenticated {
                 username,
                 key,
@@ -215,11 +227,11 @@ impl Credentials {
         now: Instant,
         username: &str,
         algorithm: PasswordAlgorithm,
-    ) -> Result<Vec<u8>, Rejection> {
+    ) -> Result<Arc<IntegrityKey>, Rejection> {
         if let Some(keys) = self.users.get(username) {
             return Ok(match algorithm {
-                PasswordAlgorithm::Md5 => keys.md5.clone(),
-                PasswordAlgorithm::Sha256 => keys.sha256.clone(),
+                PasswordAlgorithm::Md5 => Arc::clone(&keys.md5),
+                PasswordAlgorithm::Sha256 => Arc::clone(&keys.sha256),
             });
         }
         let secret = self
@@ -237,6 +249,7 @@ impl Credentials {
         }
         let password = rest_password(secret, username);
         long_term_key(username, &self.realm, &password, algorithm)
+            .map(prepared)
             .map_err(|_| Rejection::Unauthorized("unusable credentials"))
     }
 
@@ -266,4 +279,9 @@ pub(super) fn code(algorithm: PasswordAlgorithm) -> u16 {
         PasswordAlgorithm::Md5 => 0x0001,
         PasswordAlgorithm::Sha256 => 0x0002,
     }
+}
+
+/// A long-term key made ready for the requests of its user.
+fn prepared(key: Vec<u8>) -> Arc<IntegrityKey> {
+    Arc::new(IntegrityKey::new(&key))
 }

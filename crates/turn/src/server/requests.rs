@@ -93,7 +93,7 @@ impl Server {
         response: Response,
         auth: Option<&Authenticated>,
     ) -> Option<Bytes> {
-        let signing = auth.map(|a| (a.key.as_slice(), a.integrity));
+        let signing = auth.map(|a| (&*a.key, a.integrity));
         let bytes = response.finish(self.config.software.as_deref(), signing)?;
         if bytes
             .get(..2)

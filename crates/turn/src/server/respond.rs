@@ -4,11 +4,12 @@
 use bytes::Bytes;
 use rtw_stun::attributes::{ErrorCode, Software};
 use rtw_stun::{
-    Attribute, AttributeType, Class, IntegrityAlgorithm, Message, MessageBuilder, MessageType,
+    Attribute, AttributeType, Class, IntegrityAlgorithm, IntegrityKey, Message, MessageBuilder,
+    MessageType,
 };
 
 /// The key and algorithm a response is signed with.
-pub(super) type Signing<'a> = Option<(&'a [u8], IntegrityAlgorithm)>;
+pub(super) type Signing<'a> = Option<(&'a IntegrityKey, IntegrityAlgorithm)>;
 
 /// A response being built for one request.
 pub(super) struct Response {
