@@ -13,7 +13,10 @@ use crate::{ChunkExtension, ChunkHeader, Config, Error, ExtensionValue, Frame, L
 ///
 /// Feed it the bytes after the header section with [`Decoder::decode`];
 /// it consumes what it used and yields [`Frame`]s. Chunk data is split off
-/// the input as [`Bytes`] without copying. After [`Frame::End`] the decoder
+/// the input as [`Bytes`] without copying, except that the data of small
+/// chunks (up to 1 KiB) that follow whole in the input is first moved over
+/// the framing between them, inside the input buffer, so that a run of
+/// small chunks is one [`Frame::Data`]. After [`Frame::End`] the decoder
 /// consumes nothing more, so pipelined bytes stay in the buffer.
 ///
 /// Strictness, each rule with the attack it prevents:
@@ -61,6 +64,11 @@ impl Default for Decoder {
         Decoder::new()
     }
 }
+
+/// The largest chunk whose data [`Decoder`] moves to join it to the
+/// chunk before (see `join_small_chunks`): beyond this, moving the bytes
+/// costs more than the separate frame it saves.
+const JOIN_MAX: usize = 1024;
 
 /// What one framing byte did. Kept to one byte so the per-byte loop stays
 /// cheap; a frame that is ready waits in [`Decoder::pending`].
@@ -179,11 +187,23 @@ impl Decoder {
     /// nothing, for anything else: the byte-wise state machine then reads
     /// the line and reports any error exactly.
     fn plain_chunk_line(&mut self, src: &mut BytesMut) -> Result<Option<Step>, Error> {
+        let Some((size, line_len)) = self.plain_line(src) else {
+            return Ok(None);
+        };
+        src.advance(line_len);
+        self.size = size;
+        self.chunk_line_done().map(Some)
+    }
+
+    /// The size and length of a plain chunk line (`1*HEXDIG CRLF`, within
+    /// the digit and size limits) at the start of `bytes`, if one is there
+    /// whole.
+    fn plain_line(&self, bytes: &[u8]) -> Option<(u64, usize)> {
         let limits = &self.config.limits;
         let max_digits = limits.max_chunk_size_digits.min(16);
         let mut size: u64 = 0;
         let mut digits = 0;
-        for &b in src.iter().take(max_digits) {
+        for &b in bytes.iter().take(max_digits) {
             match hex_value(b) {
                 Some(v) => size = (size << 4) | u64::from(v),
                 None => break,
@@ -191,14 +211,9 @@ impl Decoder {
             digits += 1;
         }
         let plain = digits > 0
-            && src.get(digits..digits + 2) == Some(&b"\r\n"[..])
+            && bytes.get(digits..digits + 2) == Some(&b"\r\n"[..])
             && limits.max_chunk_size.is_none_or(|l| size <= l);
-        if !plain {
-            return Ok(None);
-        }
-        src.advance(digits + 2);
-        self.size = size;
-        self.chunk_line_done().map(Some)
+        plain.then_some((size, digits + 2))
     }
 
     /// Like [`Decoder::decode`], for when the stream has ended: an
@@ -217,11 +232,56 @@ impl Decoder {
         }
         let n = usize::try_from(self.remaining).map_or(src.len(), |r| r.min(src.len()));
         self.remaining -= n as u64;
-        if self.remaining == 0 {
+        let (len, used) = if self.remaining == 0 {
             self.state = S::DataCr;
-        }
-        let data: Bytes = src.split_to(n).freeze();
+            self.join_small_chunks(&mut src[..], n)
+        } else {
+            (n, n)
+        };
+        let data: Bytes = src.split_to(len).freeze();
+        src.advance(used - len);
         Some(Frame::Data(data))
+    }
+
+    /// Append to the `len` data bytes at the start of `buf` the data of the
+    /// small chunks that follow whole in `buf`, moving each over the
+    /// framing before it, so that many small chunks cost one [`Frame::Data`]
+    /// (and one split of the input) instead of one each.
+    ///
+    /// Returns the joined length and how many bytes of `buf` that used;
+    /// the bytes between are spent framing. Only plain chunk lines within
+    /// the limits and data of at most [`JOIN_MAX`] bytes are joined;
+    /// anything else, the last-chunk included, is left for
+    /// [`Decoder::decode`] to read (and to report, if it is an error).
+    /// Nothing is joined when chunk headers are reported.
+    fn join_small_chunks(&mut self, buf: &mut [u8], mut len: usize) -> (usize, usize) {
+        if self.config.report_chunk_headers {
+            return (len, len);
+        }
+        let max_body = self.config.limits.max_body_size.unwrap_or(u64::MAX);
+        let mut used = len;
+        loop {
+            if buf.get(used..used + 2) != Some(&b"\r\n"[..]) {
+                break;
+            }
+            let Some((size, line_len)) = self.plain_line(&buf[used + 2..]) else {
+                break;
+            };
+            let data_at = used + 2 + line_len;
+            let fits = size > 0
+                && size <= JOIN_MAX as u64
+                && data_at + size as usize <= buf.len()
+                && self.body_len + size <= max_body;
+            if !fits {
+                break;
+            }
+            let size_usize = size as usize;
+            buf.copy_within(data_at..data_at + size_usize, len);
+            len += size_usize;
+            used = data_at + size_usize;
+            self.body_len += size;
+        }
+        (len, used)
     }
 
     fn framing_byte(&mut self, b: u8) -> Result<Step, Error> {
@@ -524,5 +584,110 @@ impl Decoder {
         }
         self.pending = Some(Frame::Trailers(map));
         Ok(Step::Yield)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Limits;
+
+    /// Every frame of `wire` decoded from one buffer.
+    fn frames(config: Config, wire: &[u8]) -> Vec<Result<Frame, Error>> {
+        let mut decoder = Decoder::with_config(config);
+        let mut src = BytesMut::from(wire);
+        let mut out = Vec::new();
+        loop {
+            match decoder.decode(&mut src) {
+                Ok(Some(frame)) => {
+                    let end = frame == Frame::End;
+                    out.push(Ok(frame));
+                    if end {
+                        return out;
+                    }
+                }
+                Ok(None) => return out,
+                Err(e) => {
+                    out.push(Err(e));
+                    return out;
+                }
+            }
+        }
+    }
+
+    fn data(bytes: &'static [u8]) -> Result<Frame, Error> {
+        Ok(Frame::Data(Bytes::from_static(bytes)))
+    }
+
+    #[test]
+    fn small_chunks_in_one_buffer_are_one_frame() {
+        let wire = b"3\r\nabc\r\n2\r\nde\r\n1\r\nf\r\n0\r\n\r\n";
+        assert_eq!(
+            frames(Config::default(), wire),
+            [data(b"abcdef"), Ok(Frame::End)]
+        );
+    }
+
+    #[test]
+    fn joining_stops_before_a_large_chunk_and_an_incomplete_one() {
+        let big = vec![b'x'; JOIN_MAX + 1];
+        let mut wire = b"2\r\nab\r\n".to_vec();
+        wire.extend_from_slice(format!("{:x}\r\n", big.len()).as_bytes());
+        wire.extend_from_slice(&big);
+        wire.extend_from_slice(b"\r\n1\r\nc\r\n3\r\nde");
+        let got = frames(Config::default(), &wire);
+        assert_eq!(got[0], data(b"ab"));
+        // A small chunk joins the large one before it; the 3-byte chunk is
+        // not whole yet, so it comes on its own.
+        let mut joined = big;
+        joined.push(b'c');
+        assert_eq!(got[1], Ok(Frame::Data(Bytes::from(joined))));
+        assert_eq!(got[2], data(b"de"));
+        assert_eq!(got.len(), 3);
+    }
+
+    #[test]
+    fn limits_still_hold_for_joined_chunks() {
+        let wire = b"2\r\nab\r\n2\r\ncd\r\n2\r\nef\r\n0\r\n\r\n";
+        let config = Config::default().limits(Limits::default().max_body_size(Some(4)));
+        assert_eq!(
+            frames(config, wire),
+            [data(b"abcd"), Err(Error::BodyTooLarge { limit: 4 })]
+        );
+        let wire = b"2\r\nab\r\n9\r\n123456789\r\n0\r\n\r\n";
+        let config = Config::default().limits(Limits::default().max_chunk_size(Some(8)));
+        assert_eq!(
+            frames(config, wire),
+            [
+                data(b"ab"),
+                Err(Error::ChunkTooLarge { size: 9, limit: 8 })
+            ]
+        );
+    }
+
+    #[test]
+    fn framing_errors_after_joined_chunks_are_reported() {
+        let wire = b"2\r\nab\r\n1\r\nc\rX";
+        assert_eq!(
+            frames(Config::default(), wire),
+            [
+                data(b"abc"),
+                Err(Error::BareCr {
+                    context: LineContext::AfterData,
+                    found: b'X'
+                })
+            ]
+        );
+    }
+
+    #[test]
+    fn chunks_are_not_joined_when_headers_are_reported() {
+        let wire = b"1\r\na\r\n1\r\nb\r\n0\r\n\r\n";
+        let got = frames(Config::default().report_chunk_headers(true), wire);
+        let datas: Vec<_> = got
+            .iter()
+            .filter(|f| matches!(f, Ok(Frame::Data(_))))
+            .collect();
+        assert_eq!(datas, [&data(b"a"), &data(b"b")]);
     }
 }

@@ -17,9 +17,11 @@ pub enum Frame {
     /// [`Config::report_chunk_headers`](crate::Config::report_chunk_headers),
     /// before the chunk's data; the last-chunk gives one with size 0.
     Chunk(ChunkHeader),
-    /// Chunk data, split off the input without copying. One chunk may be
-    /// yielded as several `Data` frames when it arrives in pieces; no `Data`
-    /// frame is ever empty.
+    /// Chunk data, split off the input. One chunk may be yielded as several
+    /// `Data` frames when it arrives in pieces, and the data of several
+    /// small chunks that arrived together as one (their bytes moved
+    /// together inside the input buffer; see [`Decoder`](crate::Decoder)),
+    /// unless chunk headers are reported; no `Data` frame is ever empty.
     Data(Bytes),
     /// The trailer section (RFC 9112 §7.1.2), when it holds at least one
     /// field. Never merged with the header section by this crate.
