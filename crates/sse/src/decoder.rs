@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, BytesMut};
 
 use crate::lines::Lines;
 use crate::{Config, Error, Event, Item};
@@ -35,7 +35,12 @@ pub struct Decoder {
     config: Config,
     lines: Lines,
     event_type: String,
-    data: String,
+    /// The data buffer, as raw bytes: it is decoded as UTF-8 once, when
+    /// the event is dispatched. The result is the same as decoding each
+    /// line (invalid sequences become U+FFFD either way, since the LF that
+    /// joins two lines ends any sequence the first left open), in one pass
+    /// over the data instead of one call per line.
+    data: Vec<u8>,
     /// The last event ID buffer (set by `id` fields).
     id_buffer: String,
     /// The event source's last event ID string (set at each dispatch).
@@ -76,12 +81,22 @@ impl Decoder {
     /// Process complete lines of `src` until one yields an [`Item`];
     /// `Ok(None)` once every complete line was used.
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Item>, Error> {
-        while let Some(line) = self.lines.next_line(src, self.config.limits.max_line_len)? {
-            if let Some(item) = self.process_line(line)? {
-                return Ok(Some(item));
+        // Lines are read in place; the buffer is advanced once, past the
+        // lines used, whatever the outcome.
+        let mut pos = 0;
+        let max_line_len = self.config.limits.max_line_len;
+        let result = loop {
+            match self.lines.next_line(src, &mut pos, max_line_len) {
+                Ok(Some(line)) => match self.process_line(&src[line]) {
+                    Ok(None) => continue,
+                    done => break done,
+                },
+                Ok(None) => break Ok(None),
+                Err(e) => break Err(e),
             }
-        }
-        Ok(None)
+        };
+        src.advance(pos);
+        result
     }
 
     /// End of stream: "any pending data must be discarded" — an event
@@ -98,7 +113,7 @@ impl Decoder {
         Ok(None)
     }
 
-    fn process_line(&mut self, line: Bytes) -> Result<Option<Item>, Error> {
+    fn process_line(&mut self, line: &[u8]) -> Result<Option<Item>, Error> {
         if line.is_empty() {
             return Ok(self.dispatch());
         }
@@ -115,7 +130,7 @@ impl Decoder {
                 let value = &line[colon + 1..];
                 (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
             }
-            None => (&line[..], &b""[..]),
+            None => (line, &b""[..]),
         };
         match name {
             b"event" => {
@@ -128,8 +143,8 @@ impl Decoder {
                     return Err(Error::EventTooLarge { limit });
                 }
                 self.data.reserve(value.len() + 1);
-                self.data.push_str(&text(value));
-                self.data.push('\n');
+                self.data.extend_from_slice(value);
+                self.data.push(b'\n');
             }
             b"id" if !value.contains(&0) => {
                 self.id_buffer.clear();
@@ -153,7 +168,7 @@ impl Decoder {
             self.event_type.clear();
             return None;
         }
-        if self.data.ends_with('\n') {
+        if self.data.ends_with(b"\n") {
             self.data.pop();
         }
         let event_type = match std::mem::take(&mut self.event_type) {
@@ -162,7 +177,7 @@ impl Decoder {
         };
         Some(Item::Event(Event {
             event_type,
-            data: std::mem::take(&mut self.data),
+            data: utf8(std::mem::take(&mut self.data)),
             last_event_id: self.last_event_id.clone(),
         }))
     }
@@ -171,9 +186,33 @@ impl Decoder {
 /// Decode a line's bytes as UTF-8, invalid sequences replaced by U+FFFD
 /// (the standard's "UTF-8 decode"). Valid text, the common case, takes the
 /// standard library's fast validator and is borrowed, not copied.
+/// `bytes` as UTF-8, invalid sequences replaced by U+FFFD; no copy when
+/// they are valid.
+fn utf8(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 fn text(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Invalid UTF-8 is replaced per line, though the data is decoded once
+    /// at dispatch: a sequence left open at the end of one data line is
+    /// not completed by the next line's bytes.
+    #[test]
+    fn invalid_utf8_is_replaced_line_by_line() {
+        let mut src = BytesMut::from(&b"data: a\xE2\x82\ndata: \xACb\n\n"[..]);
+        let Some(Item::Event(event)) = Decoder::new().decode(&mut src).unwrap() else {
+            panic!("no event");
+        };
+        assert_eq!(event.data, "a\u{FFFD}\n\u{FFFD}b");
     }
 }

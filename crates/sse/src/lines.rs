@@ -11,13 +11,15 @@
 //! is thus decoded whole, and invalid bytes become U+FFFD exactly as a
 //! streaming decoder would.
 
-use bytes::{Buf, Bytes, BytesMut};
+use std::ops::Range;
 
 use crate::Error;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Incremental line splitter.
+/// Incremental line splitter. It reads the caller's buffer from a
+/// position and hands back where each line is, so that a line is looked
+/// at in place and the buffer is advanced once per batch of lines.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Lines {
     /// The start of the stream (and a possible BOM) is behind us.
@@ -25,71 +27,77 @@ pub(crate) struct Lines {
     /// The last line ended in CR at the end of the input: a LF that comes
     /// next belongs to that line end.
     skip_lf: bool,
-    /// Bytes at the start of the buffer already searched for a line end,
-    /// so that a long line fed in pieces is scanned once (linear time).
+    /// Bytes after the position already searched for a line end, so that
+    /// a long line fed in pieces is scanned once (linear time).
     scanned: usize,
-    /// Bytes handed to the line-end search, to prove linear time in tests.
+    /// Bytes searched for line ends, to test the linear-time claim.
     #[cfg(test)]
     pub(crate) examined: usize,
 }
 
 impl Lines {
-    /// The next complete line, without its end, or `None` until more input
-    /// arrives.
+    /// The next complete line in `buf` from `*pos`, without its line end,
+    /// moving `*pos` past the line end. `None` when no line is complete
+    /// yet: the caller drops `buf[..*pos]` and calls again with more bytes
+    /// after the rest.
+    ///
+    /// A line longer than `max_len` is [`Error::LineTooLong`], as soon as
+    /// that many bytes without a line end are buffered.
     pub(crate) fn next_line(
         &mut self,
-        src: &mut BytesMut,
+        buf: &[u8],
+        pos: &mut usize,
         max_len: usize,
-    ) -> Result<Option<Bytes>, Error> {
+    ) -> Result<Option<Range<usize>>, Error> {
         if !self.started {
-            let n = src.len().min(BOM.len());
-            if src[..n] == BOM[..n] && n < BOM.len() {
+            let rest = &buf[*pos..];
+            let n = rest.len().min(BOM.len());
+            if rest[..n] == BOM[..n] && n < BOM.len() {
                 return Ok(None);
             }
-            if src.starts_with(BOM) {
-                src.advance(BOM.len());
+            if rest.starts_with(BOM) {
+                *pos += BOM.len();
             }
             self.started = true;
         }
         if self.skip_lf {
-            let Some(&first) = src.first() else {
+            let Some(&first) = buf.get(*pos) else {
                 return Ok(None);
             };
             if first == b'\n' {
-                src.advance(1);
+                *pos += 1;
             }
             self.skip_lf = false;
         }
+        let start = *pos;
         #[cfg(test)]
         {
-            self.examined += src.len() - self.scanned;
+            self.examined += buf.len() - start - self.scanned;
         }
-        let Some(at) = memchr::memchr2(b'\n', b'\r', &src[self.scanned..]) else {
-            self.scanned = src.len();
-            if src.len() > max_len {
+        let Some(at) = memchr::memchr2(b'\n', b'\r', &buf[start + self.scanned..]) else {
+            self.scanned = buf.len() - start;
+            if self.scanned > max_len {
                 return Err(Error::LineTooLong { limit: max_len });
             }
             return Ok(None);
         };
-        let end = self.scanned + at;
+        let end = start + self.scanned + at;
         self.scanned = 0;
-        if end > max_len {
+        if end - start > max_len {
             return Err(Error::LineTooLong { limit: max_len });
         }
-        let line = src.split_to(end).freeze();
-        let cr = src[0] == b'\r';
-        src.advance(1);
-        if cr {
-            match src.first() {
-                Some(b'\n') => src.advance(1),
+        *pos = end + 1;
+        if buf[end] == b'\r' {
+            match buf.get(end + 1) {
+                Some(b'\n') => *pos += 1,
                 Some(_) => {}
                 None => self.skip_lf = true,
             }
         }
-        Ok(Some(line))
+        Ok(Some(start..end))
     }
 
-    /// Forget all state (a new stream begins).
+    /// Back to the start of a stream (a BOM may come again).
     pub(crate) fn reset(&mut self) {
         *self = Lines::default();
     }
@@ -99,17 +107,27 @@ impl Lines {
 mod tests {
     use super::*;
 
+    /// Feed `pieces` one after the other, dropping what was consumed
+    /// before each, as the decoder does.
     fn lines(pieces: &[&[u8]]) -> Vec<Vec<u8>> {
         let mut l = Lines::default();
-        let mut buf = BytesMut::new();
+        let mut buf = Vec::new();
         let mut out = Vec::new();
         for p in pieces {
             buf.extend_from_slice(p);
-            while let Some(line) = l.next_line(&mut buf, 100).unwrap() {
-                out.push(line.to_vec());
+            let mut pos = 0;
+            while let Some(line) = l.next_line(&buf, &mut pos, 100).unwrap() {
+                out.push(buf[line].to_vec());
             }
+            buf.drain(..pos);
         }
         out
+    }
+
+    /// `next_line` on all of `buf` from 0, as a value.
+    fn first(l: &mut Lines, buf: &[u8], max_len: usize) -> Result<Option<Vec<u8>>, Error> {
+        let mut pos = 0;
+        Ok(l.next_line(buf, &mut pos, max_len)?.map(|r| buf[r].to_vec()))
     }
 
     #[test]
@@ -139,15 +157,15 @@ mod tests {
     #[test]
     fn a_long_line_in_many_pieces_is_searched_once() {
         let mut l = Lines::default();
-        let mut buf = BytesMut::new();
+        let mut buf = Vec::new();
         let piece = [b'x'; 8192];
         for _ in 0..1024 {
             buf.extend_from_slice(&piece);
-            assert_eq!(l.next_line(&mut buf, usize::MAX).unwrap(), None);
+            assert_eq!(first(&mut l, &buf, usize::MAX).unwrap(), None);
         }
         buf.extend_from_slice(b"\n");
         assert_eq!(
-            l.next_line(&mut buf, usize::MAX).unwrap().unwrap().len(),
+            first(&mut l, &buf, usize::MAX).unwrap().unwrap().len(),
             8 << 20
         );
         assert_eq!(l.examined, (8 << 20) + 1, "every byte looked at once");
@@ -156,13 +174,11 @@ mod tests {
     #[test]
     fn long_lines_are_refused() {
         let mut l = Lines::default();
-        let mut buf = BytesMut::from(&[b'x'; 101][..]);
         assert_eq!(
-            l.next_line(&mut buf, 100),
+            first(&mut l, &[b'x'; 101], 100),
             Err(Error::LineTooLong { limit: 100 })
         );
         let mut l = Lines::default();
-        let mut buf = BytesMut::from(&[b'x'; 100][..]);
-        assert_eq!(l.next_line(&mut buf, 100), Ok(None));
+        assert_eq!(first(&mut l, &[b'x'; 100], 100), Ok(None));
     }
 }
