@@ -125,7 +125,7 @@ impl Decoder {
             }
             return Ok(None);
         }
-        let (name, value) = match memchr::memchr(b':', &line) {
+        let (name, value) = match memchr::memchr(b':', line) {
             Some(colon) => {
                 let value = &line[colon + 1..];
                 (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
