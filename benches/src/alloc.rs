@@ -14,7 +14,9 @@
 //!
 //! The count is of calls to `alloc` and `realloc`; bytes are those
 //! requested by them. The counters are process-wide, so a routine that
-//! spawns threads is counted with them.
+//! spawns threads is counted with them. Benches that the command line's
+//! filter leaves out (`cargo bench -- FILTER`, a regular expression as
+//! criterion reads it, or an exact name with `--exact`) are not run.
 
 use std::alloc::System;
 
@@ -89,15 +91,66 @@ pub fn measure_batched<I, R>(
 }
 
 /// Print the allocations per iteration of the bench `id` (as criterion
-/// names it, `group/function`).
+/// names it, `group/function`), if the command line selects it.
 pub fn report<R>(id: &str, routine: impl FnMut() -> R) {
-    print(id, measure(routine));
+    if selected(id) {
+        print(id, measure(routine));
+    }
 }
 
 /// [`report`] for a routine timed with `iter_batched`: `setup` is not
 /// counted.
 pub fn report_batched<I, R>(id: &str, setup: impl FnMut() -> I, routine: impl FnMut(I) -> R) {
-    print(id, measure_batched(setup, routine));
+    if selected(id) {
+        print(id, measure_batched(setup, routine));
+    }
+}
+
+/// Criterion's options that take a value, so that the value is not read
+/// as the filter.
+const VALUE_OPTIONS: &[&str] = &[
+    "-b",
+    "-c",
+    "-s",
+    "--baseline",
+    "--baseline-lenient",
+    "--color",
+    "--confidence-level",
+    "--format",
+    "--load-baseline",
+    "--measurement-time",
+    "--noise-threshold",
+    "--nresamples",
+    "--output-format",
+    "--plotting-backend",
+    "--profile-time",
+    "--sample-size",
+    "--save-baseline",
+    "--significance-level",
+    "--warm-up-time",
+];
+
+/// Whether the filter on the command line, if any, selects `id`.
+fn selected(id: &str) -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let exact = args.iter().any(|a| a == "--exact");
+    let mut filter = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if VALUE_OPTIONS.contains(&arg.as_str()) {
+            rest.next();
+        } else if !arg.starts_with('-') {
+            filter = Some(arg);
+            break;
+        }
+    }
+    match filter {
+        None => true,
+        Some(f) if exact => f == id,
+        Some(f) => {
+            regex::Regex::new(f).map_or_else(|_| id.contains(f.as_str()), |r| r.is_match(id))
+        }
+    }
 }
 
 fn print(id: &str, a: Allocations) {
