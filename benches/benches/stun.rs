@@ -39,7 +39,9 @@
 //! ID, texts, numbers, key) to the wire bytes of the same request with
 //! MESSAGE-INTEGRITY and FINGERPRINT, through each crate's own message
 //! representation (`rtw` with an [`rtw_stun::IntegrityKey`],
-//! `rtw_raw_key` with the key's bytes); every output is checked untimed to equal
+//! `rtw_raw_key` with the key's bytes, both into one reused buffer with
+//! `MessageBuilder::new_in`, as `stun-rs` writes into one reused array);
+//! every output is checked untimed to equal
 //! [`zero_padded_request`] byte for byte. `stun-types` writes PRIORITY and
 //! ICE-CONTROLLED as raw attributes, for the reason above. `stun_codec`
 //! computes MESSAGE-INTEGRITY and FINGERPRINT by encoding the message so
@@ -116,9 +118,18 @@ mod rtw {
     }
 
     pub(super) fn encode<K: AsIntegrityKey + ?Sized>(key: &K) -> bytes::BytesMut {
-        let mut b = MessageBuilder::new(
+        let mut buf = bytes::BytesMut::new();
+        encode_into(key, &mut buf);
+        buf
+    }
+
+    /// Encode into `buf`, cleared first, reusing its allocation: the way
+    /// a sender of many messages uses `MessageBuilder::new_in`.
+    pub(super) fn encode_into<K: AsIntegrityKey + ?Sized>(key: &K, buf: &mut bytes::BytesMut) {
+        let mut b = MessageBuilder::new_in(
             MessageType::new(Method::BINDING, Class::Request),
             TransactionId(TRANSACTION_ID),
+            std::mem::take(buf),
         );
         b.add(&Software::new(SOFTWARE).unwrap())
             .unwrap()
@@ -132,7 +143,7 @@ mod rtw {
             .unwrap()
             .add_fingerprint()
             .unwrap();
-        b.finish()
+        *buf = b.finish();
     }
 }
 
@@ -448,8 +459,13 @@ fn encode(c: &mut Criterion) {
 
     let mut group = Group::new(c, "stun_encode");
     group.throughput(Throughput::Elements(1));
-    group.bench("rtw", || rtw::encode(black_box(&rtw_key)));
-    group.bench("rtw_raw_key", || rtw::encode(black_box(&rtw_raw_key[..])));
+    let mut buf = bytes::BytesMut::with_capacity(128);
+    group.bench("rtw", || {
+        rtw::encode_into(black_box(&rtw_key), black_box(&mut buf))
+    });
+    group.bench("rtw_raw_key", || {
+        rtw::encode_into(black_box(&rtw_raw_key[..]), black_box(&mut buf))
+    });
     group.bench("stun-rs", || {
         stun_rs_peer::encode(&stun_rs_enc, black_box(&stun_rs_key), &mut stun_rs_buf)
     });

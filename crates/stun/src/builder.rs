@@ -4,7 +4,7 @@ use bytes::{BufMut, BytesMut};
 
 use crate::attributes::{Attribute, AttributeType};
 use crate::header::{HEADER_LEN, MAGIC_COOKIE};
-use crate::integrity::{fingerprint, hmac_sha1, hmac_sha256};
+use crate::integrity::FINGERPRINT_XOR;
 use crate::integrity_key::AsIntegrityKey;
 use crate::{Error, MessageType, TransactionId};
 
@@ -158,7 +158,9 @@ impl MessageBuilder {
         self.check_stage(AttributeType::MESSAGE_INTEGRITY)?;
         let at = self.buf.len();
         self.header(AttributeType::MESSAGE_INTEGRITY, 20)?;
-        let mac = hmac_sha1(key, &self.buf, at);
+        // `header` already set the length to end after this attribute, as
+        // §14.5 asks: the bytes before it are hashed as they are.
+        let mac = key.hmac_sha1([&self.buf[..at], &[], &[]]);
         self.buf.put_slice(&mac);
         self.stage = Stage::AfterIntegrity;
         Ok(self)
@@ -183,7 +185,7 @@ impl MessageBuilder {
         self.check_stage(AttributeType::MESSAGE_INTEGRITY_SHA256)?;
         let at = self.buf.len();
         self.header(AttributeType::MESSAGE_INTEGRITY_SHA256, len)?;
-        let mac = hmac_sha256(key, &self.buf, at, len);
+        let mac = key.hmac_sha256([&self.buf[..at], &[], &[]]);
         self.buf.put_slice(&mac[..len]);
         self.stage = Stage::AfterIntegritySha256;
         Ok(self)
@@ -195,7 +197,7 @@ impl MessageBuilder {
         self.check_stage(AttributeType::FINGERPRINT)?;
         let at = self.buf.len();
         self.header(AttributeType::FINGERPRINT, 4)?;
-        let crc = fingerprint(&self.buf, at);
+        let crc = crc32fast::hash(&self.buf[..at]) ^ FINGERPRINT_XOR;
         self.buf.put_u32(crc);
         self.stage = Stage::AfterFingerprint;
         Ok(self)
