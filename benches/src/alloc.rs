@@ -1,10 +1,11 @@
 //! Allocation counts beside criterion's times, so that a zero-copy claim is
-//! measured rather than asserted.
+//! measured rather than asserted:
+//! `cargo bench -p rtw-benches --features count-allocations`.
 //!
-//! Each bench binary installs the counting allocator with
+//! With that feature, each bench binary installs a counting allocator with
 //! [`count_allocations!`](crate::count_allocations) (the global allocator
-//! must be declared by the binary) and calls [`report`] or
-//! [`report_batched`] beside each `bench_function`. These run the routine
+//! must be declared by the binary), and [`crate::Group`] calls [`report`]
+//! or [`report_batched`] before timing each bench. These run the routine
 //! once to warm it up (lazy statics, grown scratch buffers), once more
 //! under count, and print one line:
 //!
@@ -17,13 +18,23 @@
 //! spawns threads is counted with them. Benches that the command line's
 //! filter leaves out (`cargo bench -- FILTER`, a regular expression as
 //! criterion reads it, or an exact name with `--exact`) are not run.
+//!
+//! The counting allocator adds four atomic operations to each allocation
+//! and its release (about 11 ns per pair, measured on the SDP parse), so
+//! times from a counting run are slower than the plain run's, more so for
+//! code that allocates much. Without the feature, [`report`] does nothing
+//! and the macro installs nothing.
 
+#[cfg(feature = "count-allocations")]
 use std::alloc::System;
 
+#[cfg(feature = "count-allocations")]
 pub use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
-/// Install the counting allocator as the global allocator of this bench
-/// binary; [`report`] panics in a binary that lacks it.
+/// With the `count-allocations` feature, install the counting allocator
+/// as the global allocator of this bench binary ([`report`] panics in a
+/// binary that lacks it); without, nothing.
+#[cfg(feature = "count-allocations")]
 #[macro_export]
 macro_rules! count_allocations {
     () => {
@@ -31,6 +42,14 @@ macro_rules! count_allocations {
         static GLOBAL: &$crate::alloc::StatsAlloc<::std::alloc::System> =
             &$crate::alloc::INSTRUMENTED_SYSTEM;
     };
+}
+
+/// With the `count-allocations` feature, install the counting allocator
+/// as the global allocator of this bench binary; without, nothing.
+#[cfg(not(feature = "count-allocations"))]
+#[macro_export]
+macro_rules! count_allocations {
+    () => {};
 }
 
 /// Allocations made by one run of a routine.
@@ -42,10 +61,12 @@ pub struct Allocations {
     pub bytes: usize,
 }
 
+#[cfg(feature = "count-allocations")]
 fn region() -> Region<'static, System> {
     Region::new(&INSTRUMENTED_SYSTEM)
 }
 
+#[cfg(feature = "count-allocations")]
 /// Panic unless the counting allocator is this binary's global allocator,
 /// so that a bench never prints "0 allocations" because nothing counted.
 fn assert_installed() {
@@ -57,6 +78,7 @@ fn assert_installed() {
     );
 }
 
+#[cfg(feature = "count-allocations")]
 /// Count the allocations of the second of two runs of `routine`.
 pub fn measure<R>(mut routine: impl FnMut() -> R) -> Allocations {
     assert_installed();
@@ -71,6 +93,7 @@ pub fn measure<R>(mut routine: impl FnMut() -> R) -> Allocations {
     }
 }
 
+#[cfg(feature = "count-allocations")]
 /// Count the allocations of `routine` on an input made by `setup`, which is
 /// not counted (the counterpart of criterion's `iter_batched`).
 pub fn measure_batched<I, R>(
@@ -93,19 +116,26 @@ pub fn measure_batched<I, R>(
 /// Print the allocations per iteration of the bench `id` (as criterion
 /// names it, `group/function`), if the command line selects it.
 pub fn report<R>(id: &str, routine: impl FnMut() -> R) {
+    #[cfg(feature = "count-allocations")]
     if selected(id) {
         print(id, measure(routine));
     }
+    #[cfg(not(feature = "count-allocations"))]
+    let _ = (id, routine);
 }
 
 /// [`report`] for a routine timed with `iter_batched`: `setup` is not
 /// counted.
 pub fn report_batched<I, R>(id: &str, setup: impl FnMut() -> I, routine: impl FnMut(I) -> R) {
+    #[cfg(feature = "count-allocations")]
     if selected(id) {
         print(id, measure_batched(setup, routine));
     }
+    #[cfg(not(feature = "count-allocations"))]
+    let _ = (id, setup, routine);
 }
 
+#[cfg(feature = "count-allocations")]
 /// Criterion's options that take a value, so that the value is not read
 /// as the filter.
 const VALUE_OPTIONS: &[&str] = &[
@@ -130,6 +160,7 @@ const VALUE_OPTIONS: &[&str] = &[
     "--warm-up-time",
 ];
 
+#[cfg(feature = "count-allocations")]
 /// Whether the filter on the command line, if any, selects `id`.
 fn selected(id: &str) -> bool {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -153,6 +184,7 @@ fn selected(id: &str) -> bool {
     }
 }
 
+#[cfg(feature = "count-allocations")]
 fn print(id: &str, a: Allocations) {
     println!(
         "allocs  {id}: {} allocations, {} bytes per iteration",
@@ -161,6 +193,7 @@ fn print(id: &str, a: Allocations) {
     );
 }
 
+#[cfg(feature = "count-allocations")]
 /// `n` with thousands separators, as the notes quote figures.
 fn grouped(n: usize) -> String {
     let digits = n.to_string();
@@ -174,7 +207,7 @@ fn grouped(n: usize) -> String {
     out
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "count-allocations"))]
 mod tests {
     use super::grouped;
 
