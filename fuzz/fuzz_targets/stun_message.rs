@@ -95,7 +95,7 @@ fn check_message(msg: &Message<'_>) {
         Err(other) => panic!("check_unknown_attributes gave {other:?}"),
     }
     let _ = msg.verify_fingerprint();
-    if let Err(e) = msg.verify_integrity(&KEY) {
+    if let Err(e) = msg.verify_integrity(KEY.as_slice()) {
         let _ = e.error_code();
     }
     check_rebuild(msg);
@@ -206,7 +206,7 @@ fn check_rebuild(msg: &Message<'_>) {
         let added = match attr.typ {
             AttributeType::MESSAGE_INTEGRITY => {
                 had_integrity = true;
-                b.add_message_integrity(&KEY)
+                b.add_message_integrity(KEY.as_slice())
             }
             AttributeType::MESSAGE_INTEGRITY_SHA256 => {
                 let len = attr.value.len();
@@ -215,7 +215,7 @@ fn check_rebuild(msg: &Message<'_>) {
                     return;
                 }
                 had_integrity = true;
-                b.add_message_integrity_sha256(&KEY, len)
+                b.add_message_integrity_sha256(KEY.as_slice(), len)
             }
             AttributeType::FINGERPRINT => {
                 had_fingerprint = true;
@@ -262,7 +262,7 @@ fn check_rebuild(msg: &Message<'_>) {
     );
     if had_integrity {
         let alg = rebuilt
-            .verify_integrity(&KEY)
+            .verify_integrity(KEY.as_slice())
             .unwrap_or_else(|e| panic!("integrity of the rebuilt message: {e:?}"));
         let has_sha256 = rebuilt
             .raw(AttributeType::MESSAGE_INTEGRITY_SHA256)
@@ -272,7 +272,7 @@ fn check_rebuild(msg: &Message<'_>) {
         assert!(rebuilt.verify_integrity(b"not the key").is_err());
     } else {
         assert!(matches!(
-            rebuilt.verify_integrity(&KEY),
+            rebuilt.verify_integrity(KEY.as_slice()),
             Err(Error::MissingIntegrity)
         ));
     }
