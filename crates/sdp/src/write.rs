@@ -12,19 +12,7 @@ use crate::types::*;
 
 /// Append `n` in decimal, without the formatting machinery.
 fn number(w: &mut impl Write, n: u64) -> fmt::Result {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut n = n;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let text = std::str::from_utf8(&digits[at..]).expect("ASCII digits");
-    w.write_str(text)
+    w.write_str(itoa::Buffer::new().format(n))
 }
 
 /// The leading zeros a number was written with.

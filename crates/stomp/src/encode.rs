@@ -68,16 +68,6 @@ fn put_text(text: &str, version: Version, escaped: bool, dst: &mut BytesMut) {
     dst.put_slice(&bytes[start..]);
 }
 
-fn put_len(mut n: usize, dst: &mut BytesMut) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    dst.put_slice(&digits[i..]);
+fn put_len(n: usize, dst: &mut BytesMut) {
+    dst.put_slice(itoa::Buffer::new().format(n).as_bytes());
 }
