@@ -658,10 +658,7 @@ mod tests {
         let config = Config::default().limits(Limits::default().max_chunk_size(Some(8)));
         assert_eq!(
             frames(config, wire),
-            [
-                data(b"ab"),
-                Err(Error::ChunkTooLarge { size: 9, limit: 8 })
-            ]
+            [data(b"ab"), Err(Error::ChunkTooLarge { size: 9, limit: 8 })]
         );
     }
 

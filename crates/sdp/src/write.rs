@@ -190,7 +190,12 @@ fn length_hint(sd: &SessionDescription) -> usize {
         .iter()
         .map(|s| s.as_ref().map_or(0, |s| s.len() + 4))
         .sum::<usize>();
-    n += sd.emails.iter().chain(&sd.phones).map(|s| s.len() + 4).sum::<usize>();
+    n += sd
+        .emails
+        .iter()
+        .chain(&sd.phones)
+        .map(|s| s.len() + 4)
+        .sum::<usize>();
     n += sd
         .timings
         .iter()

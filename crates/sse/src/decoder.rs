@@ -189,8 +189,7 @@ impl Decoder {
 /// `bytes` as UTF-8, invalid sequences replaced by U+FFFD; no copy when
 /// they are valid.
 fn utf8(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 fn text(bytes: &[u8]) -> Cow<'_, str> {

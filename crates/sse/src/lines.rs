@@ -127,7 +127,8 @@ mod tests {
     /// `next_line` on all of `buf` from 0, as a value.
     fn first(l: &mut Lines, buf: &[u8], max_len: usize) -> Result<Option<Vec<u8>>, Error> {
         let mut pos = 0;
-        Ok(l.next_line(buf, &mut pos, max_len)?.map(|r| buf[r].to_vec()))
+        Ok(l.next_line(buf, &mut pos, max_len)?
+            .map(|r| buf[r].to_vec()))
     }
 
     #[test]
