@@ -16,7 +16,11 @@
 //!      `BytesMut`, payloads split off as `Bytes`;
 //!    - `rtw_connection`: the sans-IO [`Connection`] (server), which adds
 //!      message assembly and control-frame handling and yields
-//!      `Event::Message(Message::Binary)`;
+//!      `Event::Message(Message::Binary)`, each read handed over whole with
+//!      `handle_input` (every event of the read queued, then drained);
+//!    - `rtw_connection_until_event`: the same connection driven as
+//!      `rtw-tokio` drives it, with `handle_input_until_event` and each
+//!      event taken before the next frame is read;
 //!    - `tungstenite`: `tungstenite::protocol::WebSocket` (server) reading
 //!      messages from the same bytes. Its frame-level `FrameSocket` does not
 //!      unmask and its unmasking function is private, so the message layer
@@ -162,6 +166,32 @@ fn rtw_connection(wire: &[u8]) -> (usize, usize) {
     (frames, bytes)
 }
 
+/// (2) The sans-IO connection as `rtw-tokio` drives it: input up to each
+/// event with `handle_input_until_event`, then the event, so the queue
+/// holds one event at a time.
+fn rtw_connection_until_event(wire: &[u8]) -> (usize, usize) {
+    let mut conn = Connection::with_config(Role::Server, Config::default(), SeededRandom::new(1));
+    let mut buf = BytesMut::with_capacity(READ_LEN);
+    let (mut frames, mut bytes) = (0, 0);
+    for read in wire.chunks(READ_LEN) {
+        buf.extend_from_slice(read);
+        let now = Instant::now();
+        while conn.handle_input_until_event(now, &mut buf) {
+            while let Some(event) = conn.poll_event() {
+                match event {
+                    Event::Message(Message::Binary(data)) => {
+                        frames += 1;
+                        bytes += data.len();
+                        black_box(data);
+                    }
+                    other => panic!("bench input gave {other:?}"),
+                }
+            }
+        }
+    }
+    (frames, bytes)
+}
+
 /// The client's side of an in-memory connection for tungstenite: reads
 /// come from the wire (at most what is asked, as a socket gives), writes
 /// are discarded (a server sends nothing here).
@@ -209,6 +239,7 @@ fn decode(c: &mut Criterion) {
     // Every contender decodes the whole stream, untimed, before it is timed.
     assert_eq!(rtw_frame_decoder(&input.wire), expected);
     assert_eq!(rtw_connection(&input.wire), expected);
+    assert_eq!(rtw_connection_until_event(&input.wire), expected);
     assert_eq!(tungstenite_websocket(&input.wire, count), expected);
 
     let mut group = Group::new(c, "ws_decode_100k_frames");
@@ -219,6 +250,9 @@ fn decode(c: &mut Criterion) {
     let wire = &input.wire[..];
     group.bench("rtw_frame_decoder", || rtw_frame_decoder(black_box(wire)));
     group.bench("rtw_connection", || rtw_connection(black_box(wire)));
+    group.bench("rtw_connection_until_event", || {
+        rtw_connection_until_event(black_box(wire))
+    });
     group.bench("tungstenite", || {
         tungstenite_websocket(black_box(wire), count)
     });
