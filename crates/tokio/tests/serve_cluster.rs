@@ -81,6 +81,27 @@ async fn node_at(port: u16, stream: &str) -> (SharedHub, RabbitHub) {
     (hub, backend)
 }
 
+/// `node`'s history of `topic` once it holds `count` messages: a node
+/// learns of messages published elsewhere through RabbitMQ, a little after
+/// a subscriber elsewhere may have seen them.
+async fn history_of(node: &SharedHub, topic: &str, count: usize) -> Vec<(u64, String)> {
+    let read = || {
+        node.history(topic, MessageId::ZERO, 100)
+            .unwrap()
+            .iter()
+            .map(|m| (m.id.get(), String::from_utf8(m.data.to_vec()).unwrap()))
+            .collect::<Vec<_>>()
+    };
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let kept = read();
+        if kept.len() >= count || tokio::time::Instant::now() >= deadline {
+            return kept;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn next(sub: &mut HubSubscriber) -> (u64, String) {
     match tokio::time::timeout(WAIT, sub.next())
         .await
@@ -129,8 +150,8 @@ async fn fan_out_and_resume() {
         assert_eq!(next(&mut on_b).await, (*id, format!("m{i}")));
     }
     // A's own hub has them too, with the same ids.
-    let kept = a.history("news", MessageId::ZERO, 100).unwrap();
-    assert_eq!(kept.iter().map(|m| m.id.get()).collect::<Vec<_>>(), ids);
+    let kept = history_of(&a, "news", ids.len()).await;
+    assert_eq!(kept.iter().map(|m| m.0).collect::<Vec<_>>(), ids);
     // Resume on B after the tenth.
     let mut resumed = b
         .subscribe("news", Since::After(MessageId(ids[9])))
@@ -349,12 +370,7 @@ async fn reconnects_and_resumes() {
         assert_eq!(&next(&mut on_a).await, message);
     }
     assert_eq!(on_a.try_next(), None);
-    let kept: Vec<_> = b
-        .history("t", MessageId::ZERO, 100)
-        .unwrap()
-        .iter()
-        .map(|m| (m.id.get(), String::from_utf8(m.data.to_vec()).unwrap()))
-        .collect();
+    let kept = history_of(&b, "t", expected.len()).await;
     assert_eq!(kept, expected);
     let status = a.backend_status().unwrap();
     assert!(status.connected && status.connections == 2, "{status:?}");
