@@ -144,14 +144,15 @@ fn rtw_frame_decoder(wire: &[u8]) -> (usize, usize) {
     (frames, bytes)
 }
 
-/// (2) The sans-IO connection over the same reads.
-fn rtw_connection(wire: &[u8]) -> (usize, usize) {
+/// (2) The sans-IO connection over the same reads, each read handed over
+/// whole (`until_event` false) or as `rtw-tokio` does it (`true`): input
+/// up to each event with `handle_input_until_event`, then the event, so
+/// the queue holds one event at a time.
+fn rtw_connection_driven(wire: &[u8], until_event: bool) -> (usize, usize) {
     let mut conn = Connection::with_config(Role::Server, Config::default(), SeededRandom::new(1));
     let mut buf = BytesMut::with_capacity(READ_LEN);
     let (mut frames, mut bytes) = (0, 0);
-    for read in wire.chunks(READ_LEN) {
-        buf.extend_from_slice(read);
-        conn.handle_input(Instant::now(), &mut buf);
+    let mut take = |conn: &mut Connection| {
         while let Some(event) = conn.poll_event() {
             match event {
                 Event::Message(Message::Binary(data)) => {
@@ -162,34 +163,30 @@ fn rtw_connection(wire: &[u8]) -> (usize, usize) {
                 other => panic!("bench input gave {other:?}"),
             }
         }
+    };
+    for read in wire.chunks(READ_LEN) {
+        buf.extend_from_slice(read);
+        let now = Instant::now();
+        if until_event {
+            while conn.handle_input_until_event(now, &mut buf) {
+                take(&mut conn);
+            }
+        } else {
+            conn.handle_input(now, &mut buf);
+            take(&mut conn);
+        }
     }
     (frames, bytes)
 }
 
-/// (2) The sans-IO connection as `rtw-tokio` drives it: input up to each
-/// event with `handle_input_until_event`, then the event, so the queue
-/// holds one event at a time.
+/// (2) `rtw_connection`: every event of a read queued, then drained.
+fn rtw_connection(wire: &[u8]) -> (usize, usize) {
+    rtw_connection_driven(wire, false)
+}
+
+/// (2) `rtw_connection_until_event`: one event queued at a time.
 fn rtw_connection_until_event(wire: &[u8]) -> (usize, usize) {
-    let mut conn = Connection::with_config(Role::Server, Config::default(), SeededRandom::new(1));
-    let mut buf = BytesMut::with_capacity(READ_LEN);
-    let (mut frames, mut bytes) = (0, 0);
-    for read in wire.chunks(READ_LEN) {
-        buf.extend_from_slice(read);
-        let now = Instant::now();
-        while conn.handle_input_until_event(now, &mut buf) {
-            while let Some(event) = conn.poll_event() {
-                match event {
-                    Event::Message(Message::Binary(data)) => {
-                        frames += 1;
-                        bytes += data.len();
-                        black_box(data);
-                    }
-                    other => panic!("bench input gave {other:?}"),
-                }
-            }
-        }
-    }
-    (frames, bytes)
+    rtw_connection_driven(wire, true)
 }
 
 /// The client's side of an in-memory connection for tungstenite: reads
