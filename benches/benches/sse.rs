@@ -79,7 +79,7 @@ fn rtw_parse(wire: &[u8]) -> Tally {
     let mut take = |item| match item {
         Item::Event(event) => {
             tally.events += 1;
-            tally.data_len += event.data.len();
+            tally.data_len += event.data().len();
             black_box(event);
         }
         other => panic!("bench input gave {other:?}"),

@@ -239,9 +239,9 @@ mod tests {
                         panic!("{item:?} in {}", input.label)
                     };
                     events.push(ExpectedEvent {
-                        event_type: e.event_type,
-                        data: e.data,
-                        id: e.last_event_id,
+                        event_type: e.event_type().to_owned(),
+                        data: e.data().to_owned(),
+                        id: e.last_event_id().to_owned(),
                     });
                 }
             }

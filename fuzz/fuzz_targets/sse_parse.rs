@@ -142,12 +142,9 @@ fn drain(
 fn check_items(out: &Outcome, config: &Config) {
     for item in &out.items {
         match item {
-            Item::Event(Event {
-                event_type,
-                data,
-                last_event_id,
-                ..
-            }) => {
+            Item::Event(event) => {
+                let (event_type, data) = (event.event_type(), event.data());
+                let last_event_id = event.last_event_id();
                 assert!(!event_type.is_empty(), "empty event type");
                 assert!(!event_type.contains(['\r', '\n']), "{event_type:?}");
                 assert!(!data.contains('\r'), "CR in data {data:?}");
@@ -215,23 +212,23 @@ fn round_trip(items: &[Item]) {
     for item in items {
         match item {
             Item::Event(e) => {
-                let mut message = Message::new(&e.data);
-                assert_eq!(message.data(), e.data, "data changed by Message::new");
-                if e.event_type != "message" {
+                let mut message = Message::new(&e.data());
+                assert_eq!(message.data(), e.data(), "data changed by Message::new");
+                if e.event_type() != "message" {
                     message = message
-                        .event(e.event_type.as_str())
-                        .unwrap_or_else(|err| panic!("type {:?}: {err:?}", e.event_type));
+                        .event(e.event_type())
+                        .unwrap_or_else(|err| panic!("type {:?}: {err:?}", e.event_type()));
                 }
                 // A parsed id never holds CR, LF or NUL (checked above), so
                 // the serializer must take every one: none is skipped.
-                let refused = e.last_event_id.contains(['\r', '\n', '\0']);
-                match message.clone().id(e.last_event_id.as_str()) {
+                let refused = e.last_event_id().contains(['\r', '\n', '\0']);
+                match message.clone().id(e.last_event_id()) {
                     Ok(with_id) => {
-                        assert!(!refused, "id {:?} taken", e.last_event_id);
+                        assert!(!refused, "id {:?} taken", e.last_event_id());
                         message = with_id;
                     }
                     Err(err) => {
-                        assert!(refused, "id {:?} refused: {err:?}", e.last_event_id);
+                        assert!(refused, "id {:?} refused: {err:?}", e.last_event_id());
                         continue;
                     }
                 }
@@ -263,7 +260,7 @@ fn round_trip(items: &[Item]) {
     assert_eq!(again.error, None, "round trip of {wire:?}");
     assert_eq!(again.items, expected, "round trip of {wire:?}");
     let last_id = expected.iter().rev().find_map(|item| match item {
-        Item::Event(e) => Some(e.last_event_id.as_str()),
+        Item::Event(e) => Some(e.last_event_id()),
         _ => None,
     });
     assert_eq!(

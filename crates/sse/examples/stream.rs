@@ -33,7 +33,7 @@ fn main() -> io::Result<()> {
         while let Some(event) = source.poll_event() {
             println!("client: {event:?}");
             if let SourceEvent::Message(message) = event {
-                received.push(message.data);
+                received.push(message.into_data());
             }
         }
         if source.ready_state() == ReadyState::Closed {

@@ -26,7 +26,9 @@ use crate::{Config, Error, Event, Item};
 /// let item = decoder.decode(&mut buf)?;
 /// assert_eq!(
 ///     item,
-///     Some(Item::Event(Event::new("73857293").event_type("add").last_event_id("7")))
+///     Some(Item::Event(
+///         Event::new("73857293").with_event_type("add").with_last_event_id("7")
+///     ))
 /// );
 /// # Ok::<(), rtw_sse::Error>(())
 /// ```
@@ -40,6 +42,12 @@ pub struct Decoder {
     /// line (invalid sequences become U+FFFD either way, since the LF that
     /// joins two lines ends any sequence the first left open), in one pass
     /// over the data instead of one call per line.
+    ///
+    /// When the first data line of an event comes, room is made for it
+    /// and for the event's type and ID; an event with one data line takes
+    /// this buffer with it. An event whose data grew the buffer further
+    /// gets a copy, and the buffer is kept for the next events (up to
+    /// [`Limits::max_event_size`](crate::Limits::max_event_size)).
     data: Vec<u8>,
     /// The last event ID buffer (set by `id` fields).
     id_buffer: String,
@@ -125,12 +133,16 @@ impl Decoder {
             }
             return Ok(None);
         }
-        let (name, value) = match memchr::memchr(b':', line) {
+        // Every field the standard defines has a name of at most five
+        // bytes, so the colon is looked for in the first six only: a line
+        // without one there names another field, which is ignored.
+        let (name, value) = match line.iter().take(LONGEST_NAME + 1).position(|&b| b == b':') {
             Some(colon) => {
                 let value = &line[colon + 1..];
                 (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
             }
-            None => (line, &b""[..]),
+            None if line.len() <= LONGEST_NAME => (line, &b""[..]),
+            None => return Ok(None),
         };
         match name {
             b"event" => {
@@ -142,7 +154,15 @@ impl Decoder {
                 if self.data.len() + value.len() + 1 > limit {
                     return Err(Error::EventTooLarge { limit });
                 }
-                self.data.reserve(value.len() + 1);
+                // The event's type and last event ID are appended to the
+                // data when it is dispatched: room for them now saves a
+                // reallocation then.
+                let tail = if self.data.is_empty() {
+                    self.event_type.len().max(MESSAGE.len()) + self.id_buffer.len()
+                } else {
+                    0
+                };
+                self.data.reserve(value.len() + 1 + tail);
                 self.data.extend_from_slice(value);
                 self.data.push(b'\n');
             }
@@ -171,27 +191,50 @@ impl Decoder {
         if self.data.ends_with(b"\n") {
             self.data.pop();
         }
-        let event_type = match std::mem::take(&mut self.event_type) {
-            t if t.is_empty() => "message".to_owned(),
+        let event_type = match self.event_type.as_str() {
+            "" => MESSAGE,
             t => t,
         };
-        Some(Item::Event(Event {
-            event_type,
-            data: utf8(std::mem::take(&mut self.data)),
-            last_event_id: self.last_event_id.clone(),
-        }))
+        let tail = event_type.len() + self.last_event_id.len();
+        let needed = self.data.len() + tail;
+        let text = if self.data.capacity() >= needed && self.data.capacity() <= needed + SLACK {
+            // The buffer was sized for this event when its data began:
+            // hand it over.
+            utf8(std::mem::take(&mut self.data))
+        } else {
+            // The buffer grew over several lines or is kept from an
+            // earlier event: copy the data out at its size and keep the
+            // buffer for the next event.
+            let data = text(&self.data);
+            let mut text = String::with_capacity(data.len() + tail);
+            text.push_str(&data);
+            self.data.clear();
+            text
+        };
+        let event = Event::from_parts(text, event_type, &self.last_event_id);
+        self.event_type.clear();
+        Some(Item::Event(event))
     }
 }
 
-/// Decode a line's bytes as UTF-8, invalid sequences replaced by U+FFFD
-/// (the standard's "UTF-8 decode"). Valid text, the common case, takes the
-/// standard library's fast validator and is borrowed, not copied.
+/// Spare capacity beyond an event's size up to which the data buffer is
+/// handed over with the event rather than copied.
+const SLACK: usize = 64;
+
+/// The longest field name the standard defines (`event`, `retry`).
+const LONGEST_NAME: usize = 5;
+
+/// The type of an event no `event` field named.
+const MESSAGE: &str = "message";
+
 /// `bytes` as UTF-8, invalid sequences replaced by U+FFFD; no copy when
 /// they are valid.
 fn utf8(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// A field value as UTF-8, invalid sequences replaced by U+FFFD (the
+/// standard's "UTF-8 decode"); borrowed when it is valid.
 fn text(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
@@ -212,6 +255,56 @@ mod tests {
         let Some(Item::Event(event)) = Decoder::new().decode(&mut src).unwrap() else {
             panic!("no event");
         };
-        assert_eq!(event.data, "a\u{FFFD}\n\u{FFFD}b");
+        assert_eq!(event.data(), "a\u{FFFD}\n\u{FFFD}b");
+    }
+
+    fn items(input: &[u8]) -> Vec<Item> {
+        let mut src = BytesMut::from(input);
+        let mut decoder = Decoder::new();
+        std::iter::from_fn(|| decoder.decode(&mut src).unwrap()).collect()
+    }
+
+    /// Names are looked for in the first six bytes only; lines whose name
+    /// is longer are still ignored and short names without a colon still
+    /// count.
+    #[test]
+    fn field_names_without_a_colon_or_longer_than_any_field() {
+        assert_eq!(
+            items(b"data\ndata\n\ndataa: x\nretryy: 5\nevent\ndata: y\n\n"),
+            [Item::Event(Event::new("\n")), Item::Event(Event::new("y"))]
+        );
+        assert_eq!(
+            items(b"retry\nid\ndata:z\n\n"),
+            [Item::Event(Event::new("z"))]
+        );
+        assert_eq!(
+            items(b"event:add\ndata:1\n\ndata:2\n\n"),
+            [
+                Item::Event(Event::new("1").with_event_type("add")),
+                Item::Event(Event::new("2")),
+            ]
+        );
+    }
+
+    /// Each event's parts are its own, however the data buffer was reused.
+    #[test]
+    fn events_after_a_long_one_are_their_own_size() {
+        let mut input = b"id: 1\n".to_vec();
+        for _ in 0..100 {
+            input.extend_from_slice(b"data: 0123456789\n");
+        }
+        input.extend_from_slice(b"\nevent: e\ndata: short\n\n");
+        let got = items(&input);
+        let Item::Event(long) = &got[0] else { panic!() };
+        assert_eq!(long.data().len(), 100 * 11 - 1);
+        assert_eq!(long.last_event_id(), "1");
+        assert_eq!(
+            got[1],
+            Item::Event(
+                Event::new("short")
+                    .with_event_type("e")
+                    .with_last_event_id("1")
+            )
+        );
     }
 }

@@ -26,9 +26,9 @@
 //! let mut decoder = Decoder::new();
 //! match decoder.decode(&mut wire)? {
 //!     Some(Item::Event(e)) => {
-//!         assert_eq!(e.event_type, "message");
-//!         assert_eq!(e.data, "line one\nline two");
-//!         assert_eq!(e.last_event_id, "42");
+//!         assert_eq!(e.event_type(), "message");
+//!         assert_eq!(e.data(), "line one\nline two");
+//!         assert_eq!(e.last_event_id(), "42");
 //!     }
 //!     other => panic!("{other:?}"),
 //! }

@@ -43,6 +43,7 @@ impl Lines {
     ///
     /// A line longer than `max_len` is [`Error::LineTooLong`], as soon as
     /// that many bytes without a line end are buffered.
+    #[inline]
     pub(crate) fn next_line(
         &mut self,
         buf: &[u8],

@@ -14,7 +14,11 @@ fn ms(n: u64) -> Duration {
 }
 
 fn message(event_type: &str, data: &str, id: &str) -> SourceEvent {
-    SourceEvent::Message(Event::new(data).event_type(event_type).last_event_id(id))
+    SourceEvent::Message(
+        Event::new(data)
+            .with_event_type(event_type)
+            .with_last_event_id(id),
+    )
 }
 
 fn reconnecting(delay: Duration) -> SourceEvent {

@@ -94,8 +94,8 @@ proptest! {
             }
             expected.push(Item::Event(
                 Event::new(m.data())
-                    .event_type(m.event_type().unwrap_or("message"))
-                    .last_event_id(last_id.clone()),
+                    .with_event_type(m.event_type().unwrap_or("message"))
+                    .with_last_event_id(&last_id),
             ));
         }
         let (items, id) = run(&wire, &cuts);

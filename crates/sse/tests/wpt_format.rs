@@ -33,7 +33,7 @@ fn data(items: &[Item]) -> Vec<&str> {
     items
         .iter()
         .filter_map(|i| match i {
-            Item::Event(e) => Some(e.data.as_str()),
+            Item::Event(e) => Some(e.data()),
             _ => None,
         })
         .collect()
@@ -50,7 +50,7 @@ fn events(items: Vec<Item>) -> Vec<Event> {
 }
 
 fn ev(t: &str, d: &str, id: &str) -> Event {
-    Event::new(d).event_type(t).last_event_id(id)
+    Event::new(d).with_event_type(t).with_last_event_id(id)
 }
 
 #[test]

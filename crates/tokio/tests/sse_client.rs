@@ -25,7 +25,7 @@ use sse_support::{BoxError, events, plain, serve, within};
 use tokio::time::Instant;
 
 fn message(t: &str, data: &str, id: &str) -> SourceEvent {
-    SourceEvent::Message(Event::new(data).event_type(t).last_event_id(id))
+    SourceEvent::Message(Event::new(data).with_event_type(t).with_last_event_id(id))
 }
 
 fn disconnected(wait_ms: u64) -> SourceEvent {

@@ -245,11 +245,11 @@ async fn sse(group: &Group, plan: &Plan, n: u64, ready: &mut Ready) -> Result<()
         }
         while let Some(item) = events.decode(&mut text)? {
             if let rtw_sse::Item::Event(event) = item {
-                if event.event_type == "missed" {
+                if event.event_type() == "missed" {
                     tally.missed();
                 } else {
-                    let id = event.last_event_id.parse().unwrap_or(0);
-                    tally.message(id, &event.data);
+                    let id = event.last_event_id().parse().unwrap_or(0);
+                    tally.message(id, event.data());
                 }
             }
         }

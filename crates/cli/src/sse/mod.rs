@@ -180,9 +180,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 fn event_json(event: &rtw_sse::Event) -> String {
     format!(
         "{{\"type\":{},\"data\":{},\"last_event_id\":{}}}",
-        json(&event.event_type),
-        json(&event.data),
-        json(&event.last_event_id)
+        json(event.event_type()),
+        json(event.data()),
+        json(event.last_event_id())
     )
 }
 

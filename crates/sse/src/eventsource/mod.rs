@@ -72,7 +72,7 @@ enum Phase {
 /// assert_eq!(source.poll_event(), Some(SourceEvent::Open));
 /// source.handle_data(t0, &mut BytesMut::from("id: 7\ndata: hello\n\n"))?;
 /// let Some(SourceEvent::Message(event)) = source.poll_event() else { panic!() };
-/// assert_eq!((event.event_type.as_str(), event.data.as_str()), ("message", "hello"));
+/// assert_eq!((event.event_type(), event.data()), ("message", "hello"));
 ///
 /// // The body ends: wait the reconnection time, then connect again.
 /// source.handle_disconnect(t0);

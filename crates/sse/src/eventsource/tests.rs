@@ -303,11 +303,7 @@ fn a_limit_fails_the_connection_after_the_events_before_it() {
     assert_eq!(
         events(&mut s),
         [
-            SourceEvent::Message(Event {
-                event_type: "message".into(),
-                data: "short".into(),
-                last_event_id: String::new(),
-            }),
+            SourceEvent::Message(Event::new("short")),
             SourceEvent::Error {
                 reason: ErrorReason::Rejected(error),
                 reconnect_in: None,
@@ -363,14 +359,7 @@ fn a_cut_event_is_discarded_and_the_next_stream_starts_clean() {
         .unwrap();
     assert_eq!(
         events(&mut s),
-        [
-            SourceEvent::Open,
-            SourceEvent::Message(Event {
-                event_type: "message".into(),
-                data: "new".into(),
-                last_event_id: String::new(),
-            }),
-        ]
+        [SourceEvent::Open, SourceEvent::Message(Event::new("new")),]
     );
 }
 

@@ -34,7 +34,7 @@ use super::connector::Connector;
 /// let mut source = connect("http://127.0.0.1:8080/events")?;
 /// while let Some(event) = source.next().await {
 ///     match event {
-///         SourceEvent::Message(m) => println!("{} {:?} (id {})", m.event_type, m.data, m.last_event_id),
+///         SourceEvent::Message(m) => println!("{} {:?} (id {})", m.event_type(), m.data(), m.last_event_id()),
 ///         SourceEvent::Error { reconnect_in: Some(wait), .. } => eprintln!("reconnecting in {wait:?}"),
 ///         other => eprintln!("{other:?}"),
 ///     }
