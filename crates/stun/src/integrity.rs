@@ -38,7 +38,7 @@ pub(crate) fn hmac_sha1<K: AsIntegrityKey + ?Sized>(
     offset: usize,
 ) -> [u8; 20] {
     let (a, b, c) = pieces(msg, offset, 20);
-    key.hmac_sha1([&a, &b, c])
+    key.hmac_sha1(&[&a, &b, c])
 }
 
 pub(crate) fn hmac_sha256<K: AsIntegrityKey + ?Sized>(
@@ -48,7 +48,7 @@ pub(crate) fn hmac_sha256<K: AsIntegrityKey + ?Sized>(
     value_len: usize,
 ) -> [u8; 32] {
     let (a, b, c) = pieces(msg, offset, value_len);
-    key.hmac_sha256([&a, &b, c])
+    key.hmac_sha256(&[&a, &b, c])
 }
 
 pub(crate) fn fingerprint(msg: &[u8], offset: usize) -> u32 {

@@ -92,10 +92,10 @@ impl std::fmt::Debug for IntegrityKey {
 pub trait AsIntegrityKey: sealed::Sealed {
     /// HMAC-SHA1 of `pieces`, in order.
     #[doc(hidden)]
-    fn hmac_sha1(&self, pieces: [&[u8]; 3]) -> [u8; 20];
+    fn hmac_sha1(&self, pieces: &[&[u8]]) -> [u8; 20];
     /// HMAC-SHA256 of `pieces`, in order.
     #[doc(hidden)]
-    fn hmac_sha256(&self, pieces: [&[u8]; 3]) -> [u8; 32];
+    fn hmac_sha256(&self, pieces: &[&[u8]]) -> [u8; 32];
 }
 
 mod sealed {
@@ -106,48 +106,48 @@ mod sealed {
     impl Sealed for super::IntegrityKey {}
 }
 
-fn run<M: Mac>(mut mac: M, pieces: [&[u8]; 3]) -> hmac::digest::Output<M> {
+fn run<M: Mac>(mut mac: M, pieces: &[&[u8]]) -> hmac::digest::Output<M> {
     pieces.iter().for_each(|p| mac.update(p));
     mac.finalize().into_bytes()
 }
 
 impl AsIntegrityKey for [u8] {
-    fn hmac_sha1(&self, pieces: [&[u8]; 3]) -> [u8; 20] {
+    fn hmac_sha1(&self, pieces: &[&[u8]]) -> [u8; 20] {
         let mac = HmacSha1::new_from_slice(self).expect("HMAC takes a key of any length");
         run(mac, pieces).into()
     }
-    fn hmac_sha256(&self, pieces: [&[u8]; 3]) -> [u8; 32] {
+    fn hmac_sha256(&self, pieces: &[&[u8]]) -> [u8; 32] {
         let mac = HmacSha256::new_from_slice(self).expect("HMAC takes a key of any length");
         run(mac, pieces).into()
     }
 }
 
 impl<const N: usize> AsIntegrityKey for [u8; N] {
-    fn hmac_sha1(&self, pieces: [&[u8]; 3]) -> [u8; 20] {
+    fn hmac_sha1(&self, pieces: &[&[u8]]) -> [u8; 20] {
         self[..].hmac_sha1(pieces)
     }
-    fn hmac_sha256(&self, pieces: [&[u8]; 3]) -> [u8; 32] {
+    fn hmac_sha256(&self, pieces: &[&[u8]]) -> [u8; 32] {
         self[..].hmac_sha256(pieces)
     }
 }
 
 impl AsIntegrityKey for Vec<u8> {
-    fn hmac_sha1(&self, pieces: [&[u8]; 3]) -> [u8; 20] {
+    fn hmac_sha1(&self, pieces: &[&[u8]]) -> [u8; 20] {
         self[..].hmac_sha1(pieces)
     }
-    fn hmac_sha256(&self, pieces: [&[u8]; 3]) -> [u8; 32] {
+    fn hmac_sha256(&self, pieces: &[&[u8]]) -> [u8; 32] {
         self[..].hmac_sha256(pieces)
     }
 }
 
 impl AsIntegrityKey for IntegrityKey {
-    fn hmac_sha1(&self, pieces: [&[u8]; 3]) -> [u8; 20] {
+    fn hmac_sha1(&self, pieces: &[&[u8]]) -> [u8; 20] {
         let keyed = self.sha1.get_or_init(|| {
             HmacSha1::new_from_slice(&self.key).expect("HMAC takes a key of any length")
         });
         run(keyed.clone(), pieces).into()
     }
-    fn hmac_sha256(&self, pieces: [&[u8]; 3]) -> [u8; 32] {
+    fn hmac_sha256(&self, pieces: &[&[u8]]) -> [u8; 32] {
         let keyed = self.sha256.get_or_init(|| {
             HmacSha256::new_from_slice(&self.key).expect("HMAC takes a key of any length")
         });
@@ -167,7 +167,7 @@ mod tests {
         for len in [0, 1, 16, 20, 32, 63, 64, 65, 200] {
             let raw: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
             let key = IntegrityKey::new(&raw);
-            let pieces: [&[u8]; 3] = [b"\x00\x01", b"\x00\x50", &[0xAB; 97]];
+            let pieces: &[&[u8]] = &[b"\x00\x01", b"\x00\x50", &[0xAB; 97]];
             // Twice each: once hashing the pads, once from the kept state.
             for _ in 0..2 {
                 assert_eq!(key.hmac_sha1(pieces), raw.hmac_sha1(pieces), "{len}");
@@ -182,7 +182,7 @@ mod tests {
     #[test]
     fn rfc2202_vector() {
         let key = IntegrityKey::new(b"Jefe");
-        let mac = key.hmac_sha1([b"what do ya want ", b"for nothing?", b""]);
+        let mac = key.hmac_sha1(&[b"what do ya want ", b"for nothing?"]);
         let expected = [
             0xef, 0xfc, 0xdf, 0x6a, 0xe5, 0xeb, 0x2f, 0xa2, 0xd2, 0x74, 0x16, 0xd5, 0xf1, 0x84,
             0xdf, 0x9c, 0x25, 0x9a, 0x7c, 0x79,
