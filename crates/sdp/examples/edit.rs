@@ -46,7 +46,7 @@ fn main() -> Result<(), Error> {
     let keep = opus.payload_type.to_string();
     audio.media.formats.retain(|f| *f == keep);
     audio.attributes.retain(|a| {
-        let per_format = [RtpMap::NAME, Fmtp::NAME, RtcpFb::NAME].contains(&a.name.as_str());
+        let per_format = [RtpMap::NAME, Fmtp::NAME, RtcpFb::NAME].contains(&&*a.name);
         let format = a.value.as_deref().and_then(|v| v.split(' ').next());
         !per_format || format == Some(keep.as_str()) || format == Some("*")
     });

@@ -1,5 +1,7 @@
 //! Typed reading and editing of a section's attributes.
 
+use std::borrow::Cow;
+
 use crate::attributes::{
     AttributeError, AttributeValue, Candidate, Direction, EndOfCandidates, Fmtp, Group, Mid, RtpMap,
 };
@@ -179,7 +181,7 @@ impl Media {
         media: impl Into<String>,
         port: u16,
         proto: impl Into<String>,
-        formats: impl IntoIterator<Item = impl Into<String>>,
+        formats: impl IntoIterator<Item = impl Into<Cow<'static, str>>>,
     ) -> Self {
         Media {
             media: media.into(),

@@ -347,12 +347,12 @@ impl<'a> Checker<'a> {
         if !m.media.proto.contains("RTP") {
             return;
         }
-        let listed: HashSet<&str> = m.media.formats.iter().map(String::as_str).collect();
+        let listed: HashSet<&str> = m.media.formats.iter().map(AsRef::as_ref).collect();
         // The payload types an rtpmap is written for, as
         // `MediaDescription::rtpmap` looks them up: the value's first word.
         let mut mapped: HashSet<&str> = HashSet::new();
         for (i, a) in m.attributes.iter().enumerate() {
-            let format = match a.name.as_str() {
+            let format = match &*a.name {
                 RtpMap::NAME => {
                     mapped.extend(a.value.as_deref().and_then(|v| v.split(' ').next()));
                     RtpMap::from_attribute(a)

@@ -43,6 +43,9 @@ mod write;
 
 pub use access::Level;
 pub use attributes::{AttributeError, AttributeValue};
+/// The string type of [`Attribute::value`], re-exported so that callers
+/// need no dependency of their own to name it.
+pub use compact_str::CompactString;
 pub use error::Error;
 pub use jsep::{JsepProblem, JsepRule};
 pub use limits::Limits;

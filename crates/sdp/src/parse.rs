@@ -1,5 +1,8 @@
 //! Reading a session description (RFC 8866 §5, §9).
 
+use std::borrow::Cow;
+
+use crate::attributes::known_name;
 use crate::attributes::syntax::is_token;
 use crate::types::*;
 use crate::{Error, Limits};
@@ -232,8 +235,37 @@ fn media(v: &str, n: usize) -> Result<Media, Error> {
         port_leading_zeros,
         port_count: count,
         proto: f[2].into(),
-        formats: f[3..].iter().map(|s| (*s).to_owned()).collect(),
+        formats: f[3..].iter().map(|s| format(s)).collect(),
     })
+}
+
+/// A media format of an `m=` line: RTP payload types in their usual form
+/// and `webrtc-datachannel` borrowed from constants, anything else owned.
+fn format(text: &str) -> Cow<'static, str> {
+    /// The RTP payload types, 0 to 127 (RFC 3551 §6, RFC 3550 §5.1).
+    const PAYLOAD_TYPES: [&str; 128] = [
+        "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16",
+        "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31",
+        "32", "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46",
+        "47", "48", "49", "50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61",
+        "62", "63", "64", "65", "66", "67", "68", "69", "70", "71", "72", "73", "74", "75", "76",
+        "77", "78", "79", "80", "81", "82", "83", "84", "85", "86", "87", "88", "89", "90", "91",
+        "92", "93", "94", "95", "96", "97", "98", "99", "100", "101", "102", "103", "104", "105",
+        "106", "107", "108", "109", "110", "111", "112", "113", "114", "115", "116", "117", "118",
+        "119", "120", "121", "122", "123", "124", "125", "126", "127",
+    ];
+    let known = match text {
+        "webrtc-datachannel" => Some("webrtc-datachannel"),
+        _ => text
+            .parse::<usize>()
+            .ok()
+            .and_then(|pt| PAYLOAD_TYPES.get(pt).copied())
+            .filter(|pt| *pt == text),
+    };
+    match known {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(text.to_owned()),
+    }
 }
 
 fn attribute(v: &str, n: usize) -> Result<Attribute, Error> {
@@ -246,16 +278,17 @@ fn attribute(v: &str, n: usize) -> Result<Attribute, Error> {
                 "an attribute value must not be empty (RFC 8866 §9: att-value = byte-string)",
             ));
         }
-        Some((name, value)) => (name, Some(value.to_owned())),
+        Some((name, value)) => (name, Some(value.into())),
         None => (v, None),
     };
     if !is_token(name) {
         return Err(invalid(n, "a=", "attribute name must be a token"));
     }
-    Ok(Attribute {
-        name: name.into(),
-        value,
-    })
+    let name = match known_name(name) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(name.to_owned()),
+    };
+    Ok(Attribute { name, value })
 }
 
 impl SessionDescription {
@@ -435,5 +468,42 @@ impl SessionDescription {
             }
         }
         Ok(sd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Known names and payload types are borrowed, everything else owned,
+    /// and both are written back as they were read.
+    #[test]
+    fn known_names_and_formats_are_borrowed() {
+        let text = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
+            m=video 9 UDP/TLS/RTP/SAVPF 96 0 127 096 128 x webrtc-datachannel\r\n\
+            a=rtpmap:96 VP8/90000\r\na=sendrecv\r\na=x-custom:a value longer than twenty-four bytes\r\n";
+        let sd = SessionDescription::parse(text).unwrap();
+        let m = &sd.media[0];
+        let borrowed: Vec<bool> = m
+            .media
+            .formats
+            .iter()
+            .map(|f| matches!(f, Cow::Borrowed(_)))
+            .collect();
+        assert_eq!(borrowed, [true, true, true, false, false, false, true]);
+        assert_eq!(
+            m.media.formats,
+            ["96", "0", "127", "096", "128", "x", "webrtc-datachannel"]
+        );
+        let names: Vec<_> = m
+            .attributes
+            .iter()
+            .map(|a| matches!(a.name, Cow::Borrowed(_)))
+            .collect();
+        assert_eq!(names, [true, true, false]);
+        assert_eq!(m.attributes[0].value.as_deref(), Some("96 VP8/90000"));
+        assert!(!m.attributes[0].value.as_ref().unwrap().is_heap_allocated());
+        assert!(m.attributes[2].value.as_ref().unwrap().is_heap_allocated());
+        assert_eq!(sd.to_string(), text);
     }
 }

@@ -1,5 +1,9 @@
 //! The parts of a session description (RFC 8866 §5).
 
+use std::borrow::Cow;
+
+use compact_str::CompactString;
+
 /// `o=<username> <sess-id> <sess-version> <nettype> <addrtype> <unicast-address>`
 /// (RFC 8866 §5.2). Numbers are kept as their digits: session ids from
 /// real offers can exceed 64 bits.
@@ -93,15 +97,19 @@ pub struct Timing {
 /// kept exactly as written, so that writing gives the same bytes back.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Attribute {
-    /// The name (a token).
-    pub name: String,
-    /// The value after the first `:`, if any.
-    pub value: Option<String>,
+    /// The name (a token). Borrowed from a constant for the names this
+    /// crate knows (those of [`crate::attributes`] and the directions), so
+    /// that parsing them does not allocate; owned for any other.
+    pub name: Cow<'static, str>,
+    /// The value after the first `:`, if any. Values of up to 24 bytes,
+    /// most of those browsers write, are kept inline without an
+    /// allocation; read one with `value.as_deref()`.
+    pub value: Option<CompactString>,
 }
 
 impl Attribute {
     /// A property attribute (`a=name`).
-    pub fn property(name: impl Into<String>) -> Self {
+    pub fn property(name: impl Into<Cow<'static, str>>) -> Self {
         Attribute {
             name: name.into(),
             value: None,
@@ -109,7 +117,7 @@ impl Attribute {
     }
 
     /// A value attribute (`a=name:value`).
-    pub fn value(name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn value(name: impl Into<Cow<'static, str>>, value: impl Into<CompactString>) -> Self {
         Attribute {
             name: name.into(),
             value: Some(value.into()),
@@ -133,7 +141,9 @@ pub struct Media {
     /// The transport protocol, e.g. `UDP/TLS/RTP/SAVPF`.
     pub proto: String,
     /// The media formats (RTP payload types, or e.g. `webrtc-datachannel`).
-    pub formats: Vec<String>,
+    /// Parsing borrows the RTP payload types (0 to 127, RFC 3551 §6) and
+    /// `webrtc-datachannel` from constants instead of allocating.
+    pub formats: Vec<Cow<'static, str>>,
 }
 
 /// One media section: `m=` and its `i= c= b= k= a=` lines.

@@ -175,7 +175,7 @@ fn length_hint(sd: &SessionDescription) -> usize {
     const LINE: usize = 48;
     let attributes = |list: &[Attribute]| -> usize {
         list.iter()
-            .map(|a| 5 + a.name.len() + a.value.as_ref().map_or(0, String::len))
+            .map(|a| 5 + a.name.len() + a.value.as_ref().map_or(0, |v| v.len()))
             .sum()
     };
     let o = &sd.origin;

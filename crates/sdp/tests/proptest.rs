@@ -223,7 +223,10 @@ fn origin() -> impl Strategy<Value = Origin> {
 
 /// `a=<name>` or `a=<name>:<value>`.
 fn attribute() -> impl Strategy<Value = Attribute> {
-    (token(), option::of(text())).prop_map(|(name, value)| Attribute { name, value })
+    (token(), option::of(text())).prop_map(|(name, value)| Attribute {
+        name: name.into(),
+        value: value.map(Into::into),
+    })
 }
 
 fn media() -> impl Strategy<Value = Media> {
@@ -246,7 +249,7 @@ fn media() -> impl Strategy<Value = Media> {
                 port_leading_zeros,
                 port_count,
                 proto,
-                formats,
+                formats: formats.into_iter().map(Into::into).collect(),
             },
         )
 }

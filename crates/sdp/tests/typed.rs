@@ -44,7 +44,7 @@ fn typed_values_write_back_verbatim() {
         let sd = corpus(name);
         for m in &sd.media {
             for a in &m.attributes {
-                match a.name.as_str() {
+                match &*a.name {
                     "rtpmap" => same::<RtpMap>(a),
                     "fmtp" => same::<Fmtp>(a),
                     "rtcp-fb" => same::<RtcpFb>(a),

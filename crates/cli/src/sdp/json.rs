@@ -80,7 +80,7 @@ fn attributes(sd: &SessionDescription, level: Level, attrs: &[Attribute]) -> Vec
             let mut v = json!({
                 "line": sd.line_of_attribute(level, i),
                 "name": a.name,
-                "value": a.value,
+                "value": a.value.as_deref(),
             });
             match typed(a) {
                 Some(Ok(t)) => v["typed"] = t,
@@ -129,7 +129,7 @@ fn typed(a: &Attribute) -> Option<Result<Value, AttributeError>> {
     if Direction::from_name(&a.name).is_some() {
         return None;
     }
-    match a.name.as_str() {
+    match &*a.name {
         RtpMap::NAME => with(a, |r: RtpMap| {
             json!({
                 "payload_type": r.payload_type,

@@ -90,8 +90,8 @@ pub trait AttributeValue: Sized {
     /// This value as an attribute line's contents.
     fn to_attribute(&self) -> Attribute {
         Attribute {
-            name: Self::NAME.to_owned(),
-            value: self.to_value(),
+            name: std::borrow::Cow::Borrowed(Self::NAME),
+            value: self.to_value().map(Into::into),
         }
     }
 }
@@ -131,7 +131,7 @@ pub fn check_known(attribute: &Attribute) -> Option<Result<(), AttributeError>> 
     fn check<T: AttributeValue>(a: &Attribute) -> Option<Result<(), AttributeError>> {
         Some(T::from_attribute(a).map(drop))
     }
-    match attribute.name.as_str() {
+    match &*attribute.name {
         RtpMap::NAME => check::<RtpMap>(attribute),
         Fmtp::NAME => check::<Fmtp>(attribute),
         Ptime::NAME => check::<Ptime>(attribute),
@@ -173,4 +173,49 @@ pub fn check_known(attribute: &Attribute) -> Option<Result<(), AttributeError>> 
         Simulcast::NAME => check::<Simulcast>(attribute),
         _ => None,
     }
+}
+
+/// The name as a `&'static str` if it is one this crate knows (a typed
+/// attribute's or a direction's), so that a parsed attribute of a known
+/// name does not allocate for it.
+pub(crate) fn known_name(name: &str) -> Option<&'static str> {
+    Some(match name {
+        RtpMap::NAME => RtpMap::NAME,
+        Fmtp::NAME => Fmtp::NAME,
+        Ptime::NAME => Ptime::NAME,
+        MaxPtime::NAME => MaxPtime::NAME,
+        Framerate::NAME => Framerate::NAME,
+        "sendrecv" => "sendrecv",
+        "sendonly" => "sendonly",
+        "recvonly" => "recvonly",
+        "inactive" => "inactive",
+        Rtcp::NAME => Rtcp::NAME,
+        RtcpMux::NAME => RtcpMux::NAME,
+        RtcpMuxOnly::NAME => RtcpMuxOnly::NAME,
+        RtcpRsize::NAME => RtcpRsize::NAME,
+        RtcpFb::NAME => RtcpFb::NAME,
+        RtcpXr::NAME => RtcpXr::NAME,
+        Extmap::NAME => Extmap::NAME,
+        ExtmapAllowMixed::NAME => ExtmapAllowMixed::NAME,
+        Mid::NAME => Mid::NAME,
+        Group::NAME => Group::NAME,
+        BundleOnly::NAME => BundleOnly::NAME,
+        Msid::NAME => Msid::NAME,
+        MsidSemantic::NAME => MsidSemantic::NAME,
+        Ssrc::NAME => Ssrc::NAME,
+        SsrcGroup::NAME => SsrcGroup::NAME,
+        Setup::NAME => Setup::NAME,
+        Fingerprint::NAME => Fingerprint::NAME,
+        IceUfrag::NAME => IceUfrag::NAME,
+        IcePwd::NAME => IcePwd::NAME,
+        IceOptions::NAME => IceOptions::NAME,
+        IceLite::NAME => IceLite::NAME,
+        Candidate::NAME => Candidate::NAME,
+        EndOfCandidates::NAME => EndOfCandidates::NAME,
+        SctpPort::NAME => SctpPort::NAME,
+        MaxMessageSize::NAME => MaxMessageSize::NAME,
+        Rid::NAME => Rid::NAME,
+        Simulcast::NAME => Simulcast::NAME,
+        _ => return None,
+    })
 }

@@ -109,7 +109,7 @@ pub(super) fn remote_ice(sd: &SessionDescription) -> Result<RemoteIce, String> {
         },
         candidates: m
             .attributes_named("candidate")
-            .filter_map(|a| a.value.clone())
+            .filter_map(|a| a.value.as_deref().map(str::to_owned))
             .collect(),
         end_of_candidates: m.has::<EndOfCandidates>() || sd.has::<EndOfCandidates>(),
         lite: sd.has::<IceLite>(),
@@ -171,9 +171,9 @@ fn describe_first_format(answer: &mut MediaDescription, offered: &MediaDescripti
         return;
     };
     for name in [RtpMap::NAME, Fmtp::NAME] {
-        let described = offered.attributes_named(name).find(|a| {
-            a.value.as_deref().and_then(|v| v.split(' ').next()) == Some(format.as_str())
-        });
+        let described = offered
+            .attributes_named(name)
+            .find(|a| a.value.as_deref().and_then(|v| v.split(' ').next()) == Some(&*format));
         if let Some(attribute) = described {
             answer.attributes.push(attribute.clone());
         }
