@@ -65,7 +65,7 @@ fn main() -> Result<(), Error> {
 
     // 4. A changed description gets a higher session version.
     let version: u64 = sd.origin.session_version.parse().expect("numeric");
-    sd.origin.session_version = (version + 1).to_string();
+    sd.origin.session_version = (version + 1).to_string().into();
 
     // The result still follows JSEP, and reads back as written.
     let problems = sd.check_jsep();

@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use compact_str::{CompactString, ToCompactString};
+
 use crate::attributes::{
     AttributeError, AttributeValue, Candidate, Direction, EndOfCandidates, Fmtp, Group, Mid, RtpMap,
 };
@@ -178,9 +180,9 @@ impl MediaDescription {
 impl Media {
     /// An `m=` line.
     pub fn new(
-        media: impl Into<String>,
+        media: impl Into<CompactString>,
         port: u16,
-        proto: impl Into<String>,
+        proto: impl Into<CompactString>,
         formats: impl IntoIterator<Item = impl Into<Cow<'static, str>>>,
     ) -> Self {
         Media {
@@ -201,8 +203,8 @@ impl Origin {
     pub fn jsep(session_id: u64, session_version: u64) -> Self {
         Origin {
             username: "-".into(),
-            session_id: session_id.to_string(),
-            session_version: session_version.to_string(),
+            session_id: session_id.to_compact_string(),
+            session_version: session_version.to_compact_string(),
             nettype: "IN".into(),
             addrtype: "IP4".into(),
             unicast_address: "127.0.0.1".into(),

@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use compact_str::CompactString;
+
 use crate::attributes::known_name;
 use crate::attributes::syntax::is_token;
 use crate::types::*;
@@ -313,7 +315,7 @@ impl SessionDescription {
     /// ```
     pub fn parse_with_limits(text: &str, limits: &Limits) -> Result<Self, Error> {
         let lines = lines(text, limits)?;
-        let empty = String::new;
+        let empty = CompactString::default;
         let mut sd = SessionDescription::new(Origin {
             username: empty(),
             session_id: empty(),

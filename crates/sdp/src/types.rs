@@ -10,28 +10,28 @@ use compact_str::CompactString;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Origin {
     /// The user's login, or `-`.
-    pub username: String,
+    pub username: CompactString,
     /// Numeric session id.
-    pub session_id: String,
+    pub session_id: CompactString,
     /// Numeric session version.
-    pub session_version: String,
+    pub session_version: CompactString,
     /// Network type, `IN`.
-    pub nettype: String,
+    pub nettype: CompactString,
     /// Address type, `IP4` or `IP6`.
-    pub addrtype: String,
+    pub addrtype: CompactString,
     /// The originating host.
-    pub unicast_address: String,
+    pub unicast_address: CompactString,
 }
 
 /// `c=<nettype> <addrtype> <connection-address>` (RFC 8866 §5.7).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Connection {
     /// Network type, `IN`.
-    pub nettype: String,
+    pub nettype: CompactString,
     /// Address type, `IP4` or `IP6`.
-    pub addrtype: String,
+    pub addrtype: CompactString,
     /// Address, with `/ttl` and `/count` for multicast as written.
-    pub address: String,
+    pub address: CompactString,
 }
 
 impl Connection {
@@ -60,7 +60,7 @@ impl Connection {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Bandwidth {
     /// `CT`, `AS`, `TIAS`, or an extension token.
-    pub modifier: String,
+    pub modifier: CompactString,
     /// The value; values past 2^64 - 1 are refused when parsing.
     pub value: u64,
     /// Zeros written before the value, which the grammar allows
@@ -71,7 +71,7 @@ pub struct Bandwidth {
 
 impl Bandwidth {
     /// `b=<modifier>:<value>`.
-    pub fn new(modifier: impl Into<String>, value: u64) -> Self {
+    pub fn new(modifier: impl Into<CompactString>, value: u64) -> Self {
         Bandwidth {
             modifier: modifier.into(),
             value,
@@ -129,7 +129,7 @@ impl Attribute {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Media {
     /// `audio`, `video`, `text`, `application`, `message`, or another token.
-    pub media: String,
+    pub media: CompactString,
     /// The transport port (0 rejects the stream).
     pub port: u16,
     /// Zeros written before the port, which the grammar allows (`port =
@@ -139,7 +139,7 @@ pub struct Media {
     /// The number of ports, if given.
     pub port_count: Option<u32>,
     /// The transport protocol, e.g. `UDP/TLS/RTP/SAVPF`.
-    pub proto: String,
+    pub proto: CompactString,
     /// The media formats (RTP payload types, or e.g. `webrtc-datachannel`).
     /// Parsing borrows the RTP payload types (0 to 127, RFC 3551 §6) and
     /// `webrtc-datachannel` from constants instead of allocating.

@@ -149,9 +149,9 @@ fn fqdn() -> impl Strategy<Value = String> {
 /// network type.
 fn connection() -> impl Strategy<Value = Connection> {
     let c = |addrtype: &str, address: String| Connection {
-        nettype: "IN".to_owned(),
-        addrtype: addrtype.to_owned(),
-        address,
+        nettype: "IN".into(),
+        addrtype: addrtype.into(),
+        address: address.into(),
     };
     prop_oneof![
         ip4().prop_map(move |a| c("IP4", a)),
@@ -174,9 +174,9 @@ fn connection() -> impl Strategy<Value = Connection> {
         }),
         (prop_oneof![Just("IP4"), Just("IP6")], fqdn()).prop_map(move |(t, a)| c(t, a)),
         (token(), token(), non_ws()).prop_map(|(nettype, addrtype, address)| Connection {
-            nettype,
-            addrtype,
-            address,
+            nettype: nettype.into(),
+            addrtype: addrtype.into(),
+            address: address.into(),
         }),
     ]
 }
@@ -196,7 +196,7 @@ fn bandwidth() -> impl Strategy<Value = Bandwidth> {
         prop_oneof![4 => Just(0u8), 1 => 1u8..4],
     )
         .prop_map(|(modifier, value, leading_zeros)| Bandwidth {
-            modifier,
+            modifier: modifier.into(),
             value,
             leading_zeros,
         })
@@ -211,12 +211,12 @@ fn origin() -> impl Strategy<Value = Origin> {
     ];
     (non_ws(), digits(), digits(), host).prop_map(
         |(username, session_id, session_version, (nettype, addrtype, unicast_address))| Origin {
-            username,
-            session_id,
-            session_version,
-            nettype,
-            addrtype,
-            unicast_address,
+            username: username.into(),
+            session_id: session_id.into(),
+            session_version: session_version.into(),
+            nettype: nettype.into(),
+            addrtype: addrtype.into(),
+            unicast_address: unicast_address.into(),
         },
     )
 }
@@ -244,11 +244,11 @@ fn media() -> impl Strategy<Value = Media> {
     )
         .prop_map(
             |(media, (port, port_leading_zeros), port_count, proto, formats)| Media {
-                media,
+                media: media.into(),
                 port,
                 port_leading_zeros,
                 port_count,
-                proto,
+                proto: proto.into(),
                 formats: formats.into_iter().map(Into::into).collect(),
             },
         )

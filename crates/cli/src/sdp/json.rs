@@ -13,12 +13,12 @@ pub(crate) fn session(sd: &SessionDescription) -> Value {
     json!({
         "version": sd.version,
         "origin": {
-            "username": o.username,
-            "session_id": o.session_id,
-            "session_version": o.session_version,
-            "nettype": o.nettype,
-            "addrtype": o.addrtype,
-            "unicast_address": o.unicast_address,
+            "username": o.username.as_str(),
+            "session_id": o.session_id.as_str(),
+            "session_version": o.session_version.as_str(),
+            "nettype": o.nettype.as_str(),
+            "addrtype": o.addrtype.as_str(),
+            "unicast_address": o.unicast_address.as_str(),
         },
         "session_name": sd.session_name,
         "information": sd.information,
@@ -43,10 +43,10 @@ pub(crate) fn session(sd: &SessionDescription) -> Value {
 fn media(sd: &SessionDescription, index: usize, m: &MediaDescription) -> Value {
     json!({
         "line": sd.first_line(Level::Media(index)),
-        "media": m.media.media,
+        "media": m.media.media.as_str(),
         "port": m.media.port,
         "port_count": m.media.port_count,
-        "proto": m.media.proto,
+        "proto": m.media.proto.as_str(),
         "formats": m.media.formats,
         "mid": m.mid(),
         "direction": m.direction().map(Direction::name),
@@ -60,8 +60,8 @@ fn media(sd: &SessionDescription, index: usize, m: &MediaDescription) -> Value {
 
 fn connection(c: &Connection) -> Value {
     json!({
-        "nettype": c.nettype,
-        "addrtype": c.addrtype,
+        "nettype": c.nettype.as_str(),
+        "addrtype": c.addrtype.as_str(),
         "address": c.base_address(),
         "ttl": c.ttl(),
         "count": c.count(),
@@ -69,7 +69,7 @@ fn connection(c: &Connection) -> Value {
 }
 
 fn bandwidth(b: &Bandwidth) -> Value {
-    json!({ "modifier": b.modifier, "value": b.value })
+    json!({ "modifier": b.modifier.as_str(), "value": b.value })
 }
 
 fn attributes(sd: &SessionDescription, level: Level, attrs: &[Attribute]) -> Vec<Value> {

@@ -179,9 +179,15 @@ pub fn check_known(attribute: &Attribute) -> Option<Result<(), AttributeError>> 
 /// attribute's or a direction's), so that a parsed attribute of a known
 /// name does not allocate for it.
 pub(crate) fn known_name(name: &str) -> Option<&'static str> {
+    // The arms are tried in order: the names browsers write most often
+    // (per codec) come first.
     Some(match name {
+        RtcpFb::NAME => RtcpFb::NAME,
         RtpMap::NAME => RtpMap::NAME,
         Fmtp::NAME => Fmtp::NAME,
+        Extmap::NAME => Extmap::NAME,
+        Ssrc::NAME => Ssrc::NAME,
+        Candidate::NAME => Candidate::NAME,
         Ptime::NAME => Ptime::NAME,
         MaxPtime::NAME => MaxPtime::NAME,
         Framerate::NAME => Framerate::NAME,
@@ -193,16 +199,13 @@ pub(crate) fn known_name(name: &str) -> Option<&'static str> {
         RtcpMux::NAME => RtcpMux::NAME,
         RtcpMuxOnly::NAME => RtcpMuxOnly::NAME,
         RtcpRsize::NAME => RtcpRsize::NAME,
-        RtcpFb::NAME => RtcpFb::NAME,
         RtcpXr::NAME => RtcpXr::NAME,
-        Extmap::NAME => Extmap::NAME,
         ExtmapAllowMixed::NAME => ExtmapAllowMixed::NAME,
         Mid::NAME => Mid::NAME,
         Group::NAME => Group::NAME,
         BundleOnly::NAME => BundleOnly::NAME,
         Msid::NAME => Msid::NAME,
         MsidSemantic::NAME => MsidSemantic::NAME,
-        Ssrc::NAME => Ssrc::NAME,
         SsrcGroup::NAME => SsrcGroup::NAME,
         Setup::NAME => Setup::NAME,
         Fingerprint::NAME => Fingerprint::NAME,
@@ -210,7 +213,6 @@ pub(crate) fn known_name(name: &str) -> Option<&'static str> {
         IcePwd::NAME => IcePwd::NAME,
         IceOptions::NAME => IceOptions::NAME,
         IceLite::NAME => IceLite::NAME,
-        Candidate::NAME => Candidate::NAME,
         EndOfCandidates::NAME => EndOfCandidates::NAME,
         SctpPort::NAME => SctpPort::NAME,
         MaxMessageSize::NAME => MaxMessageSize::NAME,

@@ -27,9 +27,9 @@ impl AttributeValue for Rtcp {
             [] => None,
             [nettype, addrtype, address] if is_token(nettype) && is_token(addrtype) => {
                 Some(Connection {
-                    nettype: nettype.to_owned(),
-                    addrtype: addrtype.to_owned(),
-                    address: address.to_owned(),
+                    nettype: nettype.into(),
+                    addrtype: addrtype.into(),
+                    address: address.into(),
                 })
             }
             _ => return Err(AttributeError::new(Self::NAME, RULE)),
