@@ -23,6 +23,7 @@ use std::fmt;
 /// assert_eq!(event.into_data(), "73857293");
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Event {
     /// The data, the type and the last event ID, in that order.
     text: String,
