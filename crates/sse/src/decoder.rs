@@ -43,12 +43,17 @@ pub struct Decoder {
     /// joins two lines ends any sequence the first left open), in one pass
     /// over the data instead of one call per line.
     ///
-    /// When the first data line of an event comes, room is made for it
-    /// and for the event's type and ID; an event with one data line takes
-    /// this buffer with it. An event whose data grew the buffer further
-    /// gets a copy, and the buffer is kept for the next events (up to
+    /// When the first data line of an event comes, room is made for it,
+    /// for the event's type and ID, and for as much as the last event held
+    /// (`size_hint`), so that a stream of events of similar sizes allocates
+    /// once per event and never grows the buffer line by line. The event
+    /// takes the buffer with it unless that would hand it more than twice
+    /// its size; then it gets a copy, and the buffer is kept for the next
+    /// events (it is at most
     /// [`Limits::max_event_size`](crate::Limits::max_event_size)).
     data: Vec<u8>,
+    /// The size of the last event dispatched (data, type and ID).
+    size_hint: usize,
     /// The last event ID buffer (set by `id` fields).
     id_buffer: String,
     /// The event source's last event ID string (set at each dispatch).
@@ -162,7 +167,13 @@ impl Decoder {
                 } else {
                     0
                 };
-                self.data.reserve(value.len() + 1 + tail);
+                let want = value.len() + 1 + tail;
+                let want = if self.data.is_empty() {
+                    want.max(self.size_hint)
+                } else {
+                    want
+                };
+                self.data.reserve(want);
                 self.data.extend_from_slice(value);
                 self.data.push(b'\n');
             }
@@ -197,14 +208,14 @@ impl Decoder {
         };
         let tail = event_type.len() + self.last_event_id.len();
         let needed = self.data.len() + tail;
-        let text = if self.data.capacity() >= needed && self.data.capacity() <= needed + SLACK {
-            // The buffer was sized for this event when its data began:
-            // hand it over.
+        self.size_hint = needed;
+        let capacity = self.data.capacity();
+        let text = if capacity >= needed && capacity <= 2 * needed + SLACK {
+            // The buffer fits this event: hand it over.
             utf8(std::mem::take(&mut self.data))
         } else {
-            // The buffer grew over several lines or is kept from an
-            // earlier event: copy the data out at its size and keep the
-            // buffer for the next event.
+            // The buffer was made for larger events: copy the data out at
+            // its size and keep the buffer for the next event.
             let data = text(&self.data);
             let mut text = String::with_capacity(data.len() + tail);
             text.push_str(&data);
@@ -217,8 +228,8 @@ impl Decoder {
     }
 }
 
-/// Spare capacity beyond an event's size up to which the data buffer is
-/// handed over with the event rather than copied.
+/// Spare capacity, beyond twice an event's size, up to which the data
+/// buffer is handed over with the event rather than copied.
 const SLACK: usize = 64;
 
 /// The longest field name the standard defines (`event`, `retry`).
