@@ -152,6 +152,7 @@ impl FrameDecoder {
     /// yet. The frame is split off `src`; the bytes of an incomplete frame
     /// stay in `src` (its header is consumed and remembered, its payload
     /// unmasked in place) for the next call.
+    #[inline]
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, Error> {
         match self.advance(src)? {
             Progress::Complete { frame, .. } => Ok(Some(frame)),
