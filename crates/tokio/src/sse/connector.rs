@@ -80,7 +80,7 @@ impl<F> fmt::Debug for FnConnector<F> {
 /// let mut source = EventSource::new(connector);
 /// assert_eq!(source.next().await, Some(SourceEvent::Open));
 /// let Some(SourceEvent::Message(event)) = source.next().await else { panic!() };
-/// assert_eq!(event.data, "hello");
+/// assert_eq!(event.data(), "hello");
 /// # }
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo());
 /// ```
