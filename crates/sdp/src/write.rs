@@ -74,6 +74,20 @@ fn attribute(w: &mut impl Write, a: &Attribute) -> fmt::Result {
     Ok(())
 }
 
+/// `a=` lines: one CRLF and the next `a=` are appended together.
+fn attributes(w: &mut impl Write, list: &[Attribute]) -> fmt::Result {
+    let mut before = "a=";
+    for a in list {
+        w.write_str(before)?;
+        attribute(w, a)?;
+        before = "\r\na=";
+    }
+    if !list.is_empty() {
+        w.write_str("\r\n")?;
+    }
+    Ok(())
+}
+
 fn media(w: &mut impl Write, m: &Media) -> fmt::Result {
     w.write_str(&m.media)?;
     w.write_char(' ')?;
@@ -144,9 +158,7 @@ fn description<W: Write>(w: &mut W, sd: &SessionDescription) -> fmt::Result {
     if let Some(k) = &sd.key {
         text_line(w, "k=", k)?;
     }
-    for a in &sd.attributes {
-        line(w, "a=", a, attribute)?;
-    }
+    attributes(w, &sd.attributes)?;
     for m in &sd.media {
         line(w, "m=", &m.media, media)?;
         if let Some(i) = &m.title {
@@ -161,9 +173,7 @@ fn description<W: Write>(w: &mut W, sd: &SessionDescription) -> fmt::Result {
         if let Some(k) = &m.key {
             text_line(w, "k=", k)?;
         }
-        for a in &m.attributes {
-            line(w, "a=", a, attribute)?;
-        }
+        attributes(w, &m.attributes)?;
     }
     Ok(())
 }
